@@ -1,0 +1,153 @@
+//! Command-line arguments (clap). Strings are parsed into typed values here, once.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use nrr_core::date::Month;
+use std::path::PathBuf;
+
+/// nrr: exact revenue retention (NRR, GRR, the MRR bridge) from subscription billing data.
+///
+/// Definitions: docs/metrics.md. Exit codes: 0 ok, 1 invalid data, 2 usage or I/O error.
+#[derive(Parser, Debug)]
+#[command(name = "nrr", version, about, long_about = None, after_help = "Examples:\n  nrr demo\n  nrr generate --customers 10000 --months 36 --seed 7 --out data\n  nrr report data\n  nrr report data --format json --from 2024-01 --to 2024-12\n  nrr explain data --customer c000042\n  nrr check data")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compute the MRR bridge and frozen-cohort NRR/GRR by month, quarter, year and TTM.
+    #[command(
+        after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
+    )]
+    Report(ReportArgs),
+    /// Trace one customer: its lines, monthly MRR, and each month's movement.
+    #[command(
+        after_help = "Examples:\n  nrr explain data --customer c000042\n  nrr explain data --customer acme --format json"
+    )]
+    Explain(ExplainArgs),
+    /// Validate the data and print the row ledger (read / used / excluded / rejected).
+    #[command(after_help = "Examples:\n  nrr check data\n  nrr check data --format json")]
+    Check(CheckArgs),
+    /// Write a deterministic, realistic synthetic dataset (items.csv, customers.csv, fx.csv).
+    #[command(
+        after_help = "Examples:\n  nrr generate --customers 100000 --months 36 --seed 1 --out /tmp/data\n  nrr generate --customers 5000 --out demo --currencies"
+    )]
+    Generate(GenerateArgs),
+    /// Generate a demo dataset and print its report: the quickest way to see nrr at work.
+    #[command(after_help = "Examples:\n  nrr demo\n  nrr demo ./demo-data --format json")]
+    Demo(DemoArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned tables for a terminal.
+    Table,
+    /// One JSON object (stable keys, see docs/cli.md).
+    Json,
+    /// The period table as CSV.
+    Csv,
+}
+
+fn parse_month(s: &str) -> Result<Month, String> {
+    Month::parse(s).ok_or_else(|| format!("`{s}` is not a month YYYY-MM"))
+}
+
+/// Options shared by commands that read a data directory.
+#[derive(Args, Debug, Clone)]
+pub struct DataArgs {
+    /// Data directory (items.csv or mrr.csv, optional fx.csv and customers.csv), or one file.
+    pub data: PathBuf,
+    /// Reporting currency (ISO 4217). Default: the only currency in the data.
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// Report even when rows are rejected; the report states how many were skipped.
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+/// The reported window.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct WindowArgs {
+    /// First month (YYYY-MM). Default: the month of the earliest start_date.
+    #[arg(long, value_parser = parse_month)]
+    pub from: Option<Month>,
+    /// Last month (YYYY-MM). Default: the month of the latest start_date or end_date.
+    #[arg(long, value_parser = parse_month)]
+    pub to: Option<Month>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Cut every figure by this customers.csv column (segments sum to the totals).
+    #[arg(long)]
+    pub segment: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// The customer_id to explain.
+    #[arg(long)]
+    pub customer: String,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Number of customers.
+    #[arg(long, default_value_t = 1000)]
+    pub customers: u64,
+    /// Number of months.
+    #[arg(long, default_value_t = 36)]
+    pub months: u32,
+    /// Random seed: the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Bill a few customers in EUR and GBP and write monthly fx.csv rates.
+    #[arg(long)]
+    pub currencies: bool,
+    /// First month of the data (YYYY-MM).
+    #[arg(long, value_parser = parse_month, default_value = "2023-01")]
+    pub start: Month,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where to write the demo data (default: a temporary directory, removed afterwards).
+    pub dir: Option<PathBuf>,
+    /// Number of demo customers.
+    #[arg(long, default_value_t = 2000)]
+    pub customers: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn parse() -> Cli {
+    Cli::parse()
+}

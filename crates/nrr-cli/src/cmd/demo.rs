@@ -1,0 +1,44 @@
+//! `nrr demo`: generate a demo dataset and report on it.
+
+use crate::args::{DataArgs, DemoArgs, ReportArgs, WindowArgs};
+use anyhow::Context;
+use nrr_io::generate::{generate, GenerateOptions};
+use std::process::ExitCode;
+
+pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
+    let tmp;
+    let dir = match &a.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::tempdir().context("creating a temporary directory")?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let opts = GenerateOptions {
+        customers: a.customers,
+        currencies: true,
+        ..GenerateOptions::default()
+    };
+    generate(&opts, &dir).with_context(|| format!("writing demo data to {}", dir.display()))?;
+    eprintln!(
+        "demo: {} synthetic customers over {} months (seed {}) in {}{}",
+        opts.customers,
+        opts.months,
+        opts.seed,
+        dir.display(),
+        if a.dir.is_none() { " (temporary)" } else { "" }
+    );
+    super::report::run(ReportArgs {
+        data: DataArgs {
+            data: dir,
+            currency: Some("USD".into()),
+            skip_invalid: false,
+        },
+        window: WindowArgs {
+            from: None,
+            to: None,
+        },
+        format: a.format,
+        segment: None,
+    })
+}

@@ -1,0 +1,23 @@
+//! `nrr explain`: one customer traced to its input rows.
+
+use crate::args::{ExplainArgs, Format};
+use crate::render;
+use nrr_core::engine::Options;
+use std::process::ExitCode;
+
+pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let (loaded, skipped) = super::load(&a.data)?;
+    let opts = Options {
+        from: a.window.from,
+        to: a.window.to,
+        segment: None,
+        skipped_invalid_rows: skipped,
+    };
+    let ex = nrr_core::explain::explain(&loaded.dataset, &opts, &a.customer)?;
+    let text = match a.format {
+        Format::Json => render::json(&ex)?,
+        Format::Table | Format::Csv => render::table::explanation(&ex, render::style()),
+    };
+    super::emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}

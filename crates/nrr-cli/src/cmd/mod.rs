@@ -1,0 +1,102 @@
+//! One module per subcommand; `run` dispatches.
+
+mod check;
+mod demo;
+mod explain;
+mod generate;
+mod report;
+
+use crate::args::{Cli, Command, DataArgs};
+use anyhow::Context;
+use nrr_io::{IoError, LoadOptions, Loaded};
+use std::fmt;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The data itself is invalid (exit code 1), as opposed to usage or I/O trouble (exit 2).
+#[derive(Debug)]
+pub struct InvalidData(pub String);
+
+impl fmt::Display for InvalidData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidData {}
+
+/// Exit code for an error: 1 for invalid data, 2 for usage or I/O.
+pub fn exit_code_for(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if cause.downcast_ref::<InvalidData>().is_some() {
+            return 1;
+        }
+        let core = cause.downcast_ref::<nrr_core::CoreError>().or_else(|| {
+            match cause.downcast_ref::<IoError>() {
+                Some(IoError::Core(c)) => Some(c),
+                _ => None,
+            }
+        });
+        if let Some(c) = core {
+            use nrr_core::CoreError::*;
+            return match c {
+                NoRate { .. } | PrecisionOverflow => 1,
+                _ => 2,
+            };
+        }
+    }
+    2
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Report(a) => report::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Generate(a) => generate::run(a),
+        Command::Demo(a) => demo::run(a),
+    }
+}
+
+/// Shows at most this many rejections.
+const SHOWN_REJECTIONS: usize = 20;
+
+/// Loads the data directory; unless `--skip-invalid`, any rejected row stops the run with
+/// exit code 1 before figures are computed. Returns the data and the count of skipped rows.
+pub fn load(args: &DataArgs) -> anyhow::Result<(Loaded, u64)> {
+    let opts = LoadOptions {
+        currency: args.currency.clone(),
+    };
+    let loaded = nrr_io::load(&args.data, &opts)
+        .with_context(|| format!("loading {}", args.data.display()))?;
+    let n = loaded.rejections.len();
+    if n == 0 {
+        return Ok((loaded, 0));
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{} rejected row{}:", n, if n == 1 { "" } else { "s" });
+    for r in loaded.rejections.iter().take(SHOWN_REJECTIONS) {
+        let _ = writeln!(err, "  {r}");
+    }
+    if n > SHOWN_REJECTIONS {
+        let _ = writeln!(err, "  ... and {} more rejected rows", n - SHOWN_REJECTIONS);
+    }
+    if args.skip_invalid {
+        let _ = writeln!(
+            err,
+            "warning: --skip-invalid: reporting without the {n} rejected row{}",
+            if n == 1 { "" } else { "s" }
+        );
+        Ok((loaded, n as u64))
+    } else {
+        Err(InvalidData(format!("{n} row{} rejected; no figures computed (fix the data, or pass --skip-invalid to report without them)", if n == 1 { "" } else { "s" })).into())
+    }
+}
+
+/// Writes to stdout, flushing at the end.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

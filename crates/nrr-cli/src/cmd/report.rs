@@ -1,0 +1,32 @@
+//! `nrr report`: the period table, the monthly bridge, JSON or CSV.
+
+use crate::args::{Format, ReportArgs};
+use crate::render;
+use nrr_core::engine::{compute, Options};
+use std::process::ExitCode;
+
+pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
+    let (loaded, skipped) = super::load(&a.data)?;
+    let segment = match &a.segment {
+        Some(col) => Some(nrr_io::segment_spec(
+            &loaded.dataset,
+            loaded.attributes.as_ref(),
+            col,
+        )?),
+        None => None,
+    };
+    let opts = Options {
+        from: a.window.from,
+        to: a.window.to,
+        segment,
+        skipped_invalid_rows: skipped,
+    };
+    let report = compute(&loaded.dataset, &opts)?;
+    let text = match a.format {
+        Format::Table => render::table::report(&report, render::style()),
+        Format::Json => render::json(&report)?,
+        Format::Csv => nrr_io::write::report_csv(&report)?,
+    };
+    super::emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,28 @@
+//! The `nrr` binary: parse arguments, run a command, map the outcome to an exit code.
+
+mod args;
+mod cmd;
+mod render;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = args::parse();
+    match cmd::run(args) {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(cmd::exit_code_for(&err))
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,379 @@
+//! Aligned plain-text tables.
+
+use super::Style;
+use nrr_core::explain::Explanation;
+use nrr_core::money::Money;
+use nrr_core::report::{
+    Granularity, MonthRow, PeriodRow, Report, Retention, RowLedger, SegmentFigures, TtmRow,
+};
+use std::fmt::Write;
+
+/// `1234567.891` -> `1,234,567.89`.
+pub fn money(m: Money) -> String {
+    let s = m.to_string();
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut out = String::with_capacity(s.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
+/// A ratio as a percentage with one decimal, `-` when undefined.
+pub fn percent(r: Option<f64>) -> String {
+    r.map_or_else(|| "-".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// Lays out rows under headers: first column left-aligned, the rest right-aligned.
+pub fn grid(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
+        let mut l = String::new();
+        for (i, c) in cells.enumerate() {
+            let pad = widths[i].saturating_sub(c.chars().count());
+            if i == 0 {
+                l.push_str(c);
+                l.push_str(&" ".repeat(pad));
+            } else {
+                l.push_str("  ");
+                l.push_str(&" ".repeat(pad));
+                l.push_str(c);
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(&mut out, &mut headers.iter().copied());
+    for r in rows {
+        line(&mut out, &mut r.iter().map(String::as_str));
+    }
+    out
+}
+
+fn heading(out: &mut String, style: Style, text: &str) {
+    if style.color {
+        let _ = writeln!(out, "\n\x1b[1m{text}\x1b[0m");
+    } else {
+        let _ = writeln!(out, "\n{text}");
+    }
+}
+
+fn retention_rows<'a>(
+    items: impl Iterator<Item = (String, &'a Retention)>,
+    with_fx: bool,
+) -> Vec<Vec<String>> {
+    items
+        .map(|(label, r)| {
+            let mut row = vec![
+                label,
+                money(r.starting_mrr),
+                money(r.expansion),
+                money(r.contraction),
+                money(r.churn),
+                money(r.ending_cohort_mrr),
+                percent(r.nrr),
+                percent(r.grr),
+                format!("{}/{}", r.churned_customers, r.cohort_customers),
+            ];
+            if with_fx {
+                row.push(money(r.fx_impact));
+            }
+            row
+        })
+        .collect()
+}
+
+const RETENTION_HEADERS: [&str; 10] = [
+    "period",
+    "starting MRR",
+    "expansion",
+    "contraction",
+    "churn",
+    "ending MRR",
+    "NRR",
+    "GRR",
+    "churned/cohort",
+    "fx impact",
+];
+
+/// The ledger as one line.
+pub fn ledger(rows: &RowLedger) -> String {
+    let e = &rows.excluded;
+    format!(
+        "rows: {} read, {} used, {} excluded (one_time {}, zero_amount {}, zero_length {}), {} rejected\n",
+        rows.read,
+        rows.used,
+        e.one_time + e.zero_amount + e.zero_length,
+        e.one_time,
+        e.zero_amount,
+        e.zero_length,
+        rows.rejected
+    )
+}
+
+fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &str) {
+    let with_fx = f
+        .periods
+        .iter()
+        .map(|p| &p.retention)
+        .chain(f.ttm.iter().map(|t| &t.retention))
+        .any(|r| !r.fx_impact.is_zero());
+    let headers = if with_fx {
+        &RETENTION_HEADERS[..]
+    } else {
+        &RETENTION_HEADERS[..9]
+    };
+    for (g, title) in [
+        (Granularity::Month, "Retention by month"),
+        (Granularity::Quarter, "Retention by quarter"),
+        (Granularity::Year, "Retention by year"),
+    ] {
+        let ps: Vec<&PeriodRow> = f.periods.iter().filter(|p| p.granularity == g).collect();
+        if ps.is_empty() {
+            continue;
+        }
+        heading(
+            out,
+            style,
+            &format!("{title}{title_suffix} (frozen cohort at the month before the period)"),
+        );
+        out.push_str(&grid(
+            headers,
+            &retention_rows(ps.iter().map(|p| (p.period.clone(), &p.retention)), with_fx),
+        ));
+    }
+    if !f.ttm.is_empty() {
+        heading(
+            out,
+            style,
+            &format!("Trailing twelve months{title_suffix} (cohort at t0 = month - 12)"),
+        );
+        let mut h = headers.to_vec();
+        h[0] = "month";
+        out.push_str(&grid(
+            &h,
+            &retention_rows(
+                f.ttm
+                    .iter()
+                    .map(|t: &TtmRow| (t.month.to_string(), &t.retention)),
+                with_fx,
+            ),
+        ));
+    }
+    heading(out, style, &format!("MRR bridge by month{title_suffix}"));
+    let with_fx = f.months.iter().any(|m| !m.fx.is_zero());
+    let mut headers = vec![
+        "month",
+        "opening",
+        "new",
+        "reactivation",
+        "expansion",
+        "contraction",
+        "churn",
+    ];
+    if with_fx {
+        headers.push("fx");
+    }
+    headers.extend(["closing", "customers"]);
+    let rows: Vec<Vec<String>> = f
+        .months
+        .iter()
+        .map(|m: &MonthRow| {
+            let mut r = vec![
+                m.month.to_string(),
+                money(m.opening_mrr),
+                money(m.new),
+                money(m.reactivation),
+                money(m.expansion),
+                money(m.contraction),
+                money(m.churn),
+            ];
+            if with_fx {
+                r.push(money(m.fx));
+            }
+            r.push(money(m.closing_mrr));
+            r.push(m.customers.to_string());
+            r
+        })
+        .collect();
+    out.push_str(&grid(&headers, &rows));
+}
+
+/// The full report as text.
+pub fn report(r: &Report, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "nrr report: currency {}, window {} to {}; definitions in {}",
+        r.currency, r.window.start_month, r.window.end_month, r.definitions
+    );
+    let _ = writeln!(
+        out,
+        "policies: churn {}, reactivation {}, fx {}, snapshot {}",
+        r.policies.churn_recognition, r.policies.reactivation, r.policies.fx, r.policies.snapshot
+    );
+    out.push_str(&ledger(&r.rows));
+    if r.skipped_invalid_rows > 0 {
+        let _ = writeln!(
+            out,
+            "WARNING: {} rejected rows were skipped (--skip-invalid); figures exclude them",
+            r.skipped_invalid_rows
+        );
+    }
+    figures(
+        &mut out,
+        style,
+        &SegmentFigures {
+            months: r.months.clone(),
+            periods: r.periods.clone(),
+            ttm: r.ttm.clone(),
+        },
+        "",
+    );
+    if let Some(seg) = &r.segments {
+        for (value, f) in &seg.values {
+            let label = if value.is_empty() {
+                "(none)"
+            } else {
+                value.as_str()
+            };
+            figures(
+                &mut out,
+                style,
+                f,
+                &format!(" [{} = {}]", seg.column, label),
+            );
+        }
+    }
+    out
+}
+
+/// One customer's explanation as text.
+pub fn explanation(e: &Explanation, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "customer {}: first paying month {}; figures in {}",
+        e.customer_id,
+        e.first_month
+            .map_or_else(|| "none".to_string(), |m| m.to_string()),
+        e.currency
+    );
+    heading(
+        &mut out,
+        style,
+        "Lines (MRR = amount / interval_months, in the line's currency)",
+    );
+    let rows: Vec<Vec<String>> = e
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.source.clone(),
+                l.currency.clone(),
+                l.interval_months.to_string(),
+                money(l.mrr),
+                l.start_date.to_string(),
+                l.end_date.map_or_else(|| "open".into(), |d| d.to_string()),
+                match (l.first_month, l.last_month) {
+                    (None, _) => "never (starts and ends in one month)".into(),
+                    (Some(f), Some(t)) => format!("{f} to {t}"),
+                    (Some(f), None) => format!("{f} onward"),
+                },
+            ]
+        })
+        .collect();
+    out.push_str(&grid(
+        &[
+            "source",
+            "currency",
+            "interval",
+            "MRR",
+            "start_date",
+            "end_date",
+            "in month-end MRR",
+        ],
+        &rows,
+    ));
+    heading(&mut out, style, "Months");
+    let rows: Vec<Vec<String>> = e
+        .months
+        .iter()
+        .map(|m| {
+            let mut changed = Vec::new();
+            if !m.lines_started.is_empty() {
+                changed.push(format!("+{}", m.lines_started.join(" +")));
+            }
+            if !m.lines_ended.is_empty() {
+                changed.push(format!("-{}", m.lines_ended.join(" -")));
+            }
+            vec![
+                m.month.to_string(),
+                money(m.mrr),
+                m.movement
+                    .map_or_else(String::new, |v| format!("{v:?}").to_lowercase()),
+                if m.movement.is_some() {
+                    money(m.amount)
+                } else {
+                    String::new()
+                },
+                if m.fx.is_zero() {
+                    String::new()
+                } else {
+                    money(m.fx)
+                },
+                changed.join(" "),
+            ]
+        })
+        .collect();
+    let table = grid(
+        &["month", "MRR", "movement", "amount", "fx", "lines changed"],
+        &rows,
+    );
+    out.push_str(&table);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_gets_thousands_separators() {
+        let m = |u| Money {
+            units: u,
+            denominator: 100,
+        };
+        assert_eq!(money(m(123_456_789)), "1,234,567.89");
+        assert_eq!(money(m(-100_000)), "-1,000.00");
+        assert_eq!(money(m(99_999)), "999.99");
+        assert_eq!(money(m(0)), "0.00");
+    }
+
+    #[test]
+    fn grid_aligns_columns() {
+        let g = grid(
+            &["a", "bb"],
+            &[
+                vec!["xyz".into(), "1".into()],
+                vec!["x".into(), "100".into()],
+            ],
+        );
+        assert_eq!(g, "a     bb\nxyz    1\nx    100\n");
+    }
+}

@@ -1,0 +1,422 @@
+//! The columnar input the engine works on, and the builder readers fill.
+
+use crate::date::{Date, Month};
+use crate::money::{lcm, Decimal, Scale};
+use crate::report::RowLedger;
+use crate::CoreError;
+use std::collections::HashMap;
+
+/// Where an input row came from: index into [`Dataset::files`] and 1-based line.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// Index into the dataset's file list.
+    pub file: u16,
+    /// 1-based line (or record) number in that file.
+    pub line: u64,
+}
+
+/// Which kind of input the lines came from; decides the default window.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// Subscription line items (`items.csv`).
+    Items,
+    /// Monthly MRR per customer (`mrr.csv`).
+    Mrr,
+}
+
+/// Recurring lines, one entry per used input row, as parallel columns.
+#[derive(Clone, Debug, Default)]
+pub struct Lines {
+    /// Customer index into [`Dataset::customers`].
+    pub customer: Vec<u32>,
+    /// Currency index into [`Dataset::currencies`].
+    pub currency: Vec<u16>,
+    /// MRR in the line's currency, in native units (`1 / (10^a * L)`).
+    pub mrr: Vec<i64>,
+    /// First active month: the month of `start_date`.
+    pub start: Vec<Month>,
+    /// First inactive month: the month of `end_date` (far future when open).
+    pub end: Vec<Month>,
+    /// First active day.
+    pub start_date: Vec<Date>,
+    /// First inactive day, if any.
+    pub end_date: Vec<Option<Date>>,
+    /// Billing interval in months.
+    pub interval: Vec<u32>,
+    /// Input position.
+    pub origin: Vec<Origin>,
+}
+
+impl Lines {
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.customer.len()
+    }
+
+    /// `true` when there are no lines.
+    pub fn is_empty(&self) -> bool {
+        self.customer.is_empty()
+    }
+}
+
+/// A month far in the future standing for "no end".
+pub const OPEN_END: Month = Month::OPEN_END;
+
+/// FX rates: per currency, rows sorted by date (file order kept on equal dates).
+#[derive(Clone, Debug, Default)]
+pub struct FxRates {
+    /// Per currency index: `(date, rate units)` where rate units are `rate * 10^r`.
+    pub by_currency: Vec<Vec<(Date, i64)>>,
+}
+
+impl FxRates {
+    /// The rate in force on `day`: the latest row dated on or before it (the last such row
+    /// in file order wins on equal dates).
+    pub fn rate_on(&self, currency: u16, day: Date) -> Option<i64> {
+        let rows = self.by_currency.get(usize::from(currency))?;
+        let n = rows.partition_point(|(d, _)| *d <= day);
+        n.checked_sub(1).map(|i| rows[i].1)
+    }
+
+    /// The first date a rate exists for the currency.
+    pub fn first_date(&self, currency: u16) -> Option<Date> {
+        self.by_currency
+            .get(usize::from(currency))?
+            .first()
+            .map(|r| r.0)
+    }
+}
+
+/// Everything the engine needs, validated and in exact units.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// Customer ids; a customer's index is its position.
+    pub customers: Vec<String>,
+    /// Currency codes; `currencies[reporting]` is the reporting currency.
+    pub currencies: Vec<String>,
+    /// Index of the reporting currency.
+    pub reporting: u16,
+    /// The recurring lines.
+    pub lines: Lines,
+    /// The unit every figure is counted in.
+    pub scale: Scale,
+    /// Exchange rates.
+    pub fx: FxRates,
+    /// Where every input row went.
+    pub ledger: RowLedger,
+    /// Input file names, for [`Origin::file`].
+    pub files: Vec<String>,
+    /// Window used when none is given.
+    pub default_window: Option<(Month, Month)>,
+}
+
+impl Dataset {
+    /// The reporting currency code.
+    pub fn currency(&self) -> &str {
+        &self.currencies[usize::from(self.reporting)]
+    }
+
+    /// Index of a customer id.
+    pub fn customer_index(&self, id: &str) -> Option<u32> {
+        self.customers
+            .iter()
+            .position(|c| c == id)
+            .map(|i| i as u32)
+    }
+
+    /// Describes an origin as `file:line`.
+    pub fn describe(&self, o: Origin) -> String {
+        let file = self
+            .files
+            .get(usize::from(o.file))
+            .map_or("?", String::as_str);
+        format!("{file}:{}", o.line)
+    }
+}
+
+/// One recurring line as a reader hands it over.
+#[derive(Clone, Debug)]
+pub struct LineInput<'a> {
+    /// Customer id.
+    pub customer: &'a str,
+    /// Currency code; empty means the reporting currency.
+    pub currency: &'a str,
+    /// Charge per billing interval, > 0.
+    pub amount: Decimal,
+    /// Billing interval in months, >= 1.
+    pub interval: u32,
+    /// First active day.
+    pub start: Date,
+    /// First inactive day (> start), if any.
+    pub end: Option<Date>,
+    /// Input position.
+    pub origin: Origin,
+}
+
+/// Collects validated lines and FX rows, then fixes the exact [`Scale`].
+#[derive(Debug)]
+pub struct DatasetBuilder {
+    kind: SourceKind,
+    customer_ids: HashMap<String, u32>,
+    customers: Vec<String>,
+    currency_ids: HashMap<String, u16>,
+    currencies: Vec<String>,
+    lines: Lines,
+    mantissa: Vec<i64>,
+    decimals: Vec<u8>,
+    fx: Vec<(u16, Date, Decimal)>,
+    /// Where every input row went; readers update it.
+    pub ledger: RowLedger,
+    files: Vec<String>,
+}
+
+impl DatasetBuilder {
+    /// An empty builder for a source kind.
+    pub fn new(kind: SourceKind) -> Self {
+        DatasetBuilder {
+            kind,
+            customer_ids: HashMap::new(),
+            customers: Vec::new(),
+            currency_ids: HashMap::new(),
+            currencies: Vec::new(),
+            lines: Lines::default(),
+            mantissa: Vec::new(),
+            decimals: Vec::new(),
+            fx: Vec::new(),
+            ledger: RowLedger::default(),
+            files: Vec::new(),
+        }
+    }
+
+    /// Registers an input file name and returns its index for [`Origin::file`].
+    pub fn add_file(&mut self, name: &str) -> u16 {
+        self.files.push(name.to_string());
+        (self.files.len() - 1) as u16
+    }
+
+    fn currency_id(&mut self, code: &str) -> u16 {
+        if let Some(&i) = self.currency_ids.get(code) {
+            return i;
+        }
+        let i = self.currencies.len() as u16;
+        self.currencies.push(code.to_string());
+        self.currency_ids.insert(code.to_string(), i);
+        i
+    }
+
+    /// Adds one used recurring line.
+    pub fn push_line(&mut self, l: LineInput<'_>) {
+        let c = match self.customer_ids.get(l.customer) {
+            Some(&c) => c,
+            None => {
+                let c = self.customers.len() as u32;
+                self.customers.push(l.customer.to_string());
+                self.customer_ids.insert(l.customer.to_string(), c);
+                c
+            }
+        };
+        let ccy = self.currency_id(l.currency);
+        let lines = &mut self.lines;
+        lines.customer.push(c);
+        lines.currency.push(ccy);
+        lines.start.push(l.start.month());
+        lines.end.push(l.end.map_or(OPEN_END, Date::month));
+        lines.start_date.push(l.start);
+        lines.end_date.push(l.end);
+        lines.interval.push(l.interval);
+        lines.origin.push(l.origin);
+        self.mantissa.push(l.amount.mantissa);
+        self.decimals.push(l.amount.decimals as u8);
+    }
+
+    /// Adds one FX row: `rate` units of reporting currency per 1 `currency`, from `date`.
+    pub fn push_fx(&mut self, currency: &str, date: Date, rate: Decimal) {
+        let c = self.currency_id(currency);
+        self.fx.push((c, date, rate));
+    }
+
+    /// Distinct non-empty currency codes used by lines, sorted.
+    pub fn line_currencies(&self) -> Vec<String> {
+        let mut used = vec![false; self.currencies.len()];
+        for &c in &self.lines.currency {
+            used[usize::from(c)] = true;
+        }
+        let mut v: Vec<String> = self
+            .currencies
+            .iter()
+            .zip(used)
+            .filter(|(code, u)| *u && !code.is_empty())
+            .map(|(code, _)| code.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Currency codes that have at least one FX row.
+    pub fn fx_currencies(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .fx
+            .iter()
+            .map(|(c, _, _)| self.currencies[usize::from(*c)].clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Removes the lines whose currency is `code`, returning their origins (for rejections).
+    pub fn remove_lines_in(&mut self, code: &str) -> Vec<Origin> {
+        let Some(&ccy) = self.currency_ids.get(code) else {
+            return Vec::new();
+        };
+        let keep: Vec<bool> = self.lines.currency.iter().map(|&c| c != ccy).collect();
+        let removed: Vec<Origin> = self
+            .lines
+            .origin
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| !**k)
+            .map(|(o, _)| *o)
+            .collect();
+        if removed.is_empty() {
+            return removed;
+        }
+        fn retain<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {
+            let mut i = 0;
+            v.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
+        }
+        let l = &mut self.lines;
+        retain(&mut l.customer, &keep);
+        retain(&mut l.currency, &keep);
+        retain(&mut l.start, &keep);
+        retain(&mut l.end, &keep);
+        retain(&mut l.start_date, &keep);
+        retain(&mut l.end_date, &keep);
+        retain(&mut l.interval, &keep);
+        retain(&mut l.origin, &keep);
+        retain(&mut self.mantissa, &keep);
+        retain(&mut self.decimals, &keep);
+        removed
+    }
+
+    /// Fixes the reporting currency and the exact scale, converting amounts to MRR units.
+    ///
+    /// `reporting`: the `--currency` flag, if given. Without it the only currency used by
+    /// lines is the reporting currency; data without any currency reports in `XXX`.
+    pub fn finish(mut self, reporting: Option<&str>) -> Result<Dataset, CoreError> {
+        let used = self.line_currencies();
+        let code = match reporting {
+            Some(c) => c.to_string(),
+            None => match used.len() {
+                0 => "XXX".to_string(),
+                1 => used[0].clone(),
+                _ => return Err(CoreError::AmbiguousCurrency { found: used }),
+            },
+        };
+        let reporting = self.currency_id(&code);
+        // Lines with an empty currency are in the reporting currency.
+        if let Some(&empty) = self.currency_ids.get("") {
+            for c in &mut self.lines.currency {
+                if *c == empty {
+                    *c = reporting;
+                }
+            }
+        }
+        for &c in &self.lines.currency {
+            if c != reporting && !self.fx.iter().any(|(fc, _, _)| *fc == c) {
+                return Err(CoreError::NoRate {
+                    currency: self.currencies[usize::from(c)].clone(),
+                    date: None,
+                });
+            }
+        }
+
+        let amount_decimals = self.decimals.iter().copied().max().unwrap_or(0) as u32;
+        let mut interval_lcm = 1u64;
+        let mut seen = std::collections::BTreeSet::new();
+        for &i in &self.lines.interval {
+            if seen.insert(i) {
+                interval_lcm =
+                    lcm(interval_lcm, u64::from(i)).ok_or(CoreError::PrecisionOverflow)?;
+            }
+        }
+        let rate_decimals = self
+            .fx
+            .iter()
+            .map(|(_, _, r)| r.decimals)
+            .max()
+            .unwrap_or(0);
+        let scale = Scale {
+            amount_decimals,
+            interval_lcm,
+            rate_decimals,
+        };
+        // The denominator itself must fit comfortably.
+        10i128
+            .checked_pow(amount_decimals + rate_decimals)
+            .and_then(|p| p.checked_mul(i128::from(interval_lcm)))
+            .ok_or(CoreError::PrecisionOverflow)?;
+
+        let mut mrr = Vec::with_capacity(self.mantissa.len());
+        let mut total: i128 = 0;
+        for i in 0..self.mantissa.len() {
+            let up = 10i64.pow(amount_decimals - u32::from(self.decimals[i]));
+            let per = (interval_lcm / u64::from(self.lines.interval[i])) as i64;
+            let v = self.mantissa[i]
+                .checked_mul(up)
+                .and_then(|v| v.checked_mul(per))
+                .ok_or(CoreError::PrecisionOverflow)?;
+            total += i128::from(v);
+            mrr.push(v);
+        }
+        self.lines.mrr = mrr;
+
+        let mut by_currency: Vec<Vec<(Date, i64)>> = vec![Vec::new(); self.currencies.len()];
+        let mut max_rate: i128 = scale.rate_one();
+        for &(c, d, r) in &self.fx {
+            let v = r
+                .mantissa
+                .checked_mul(10i64.pow(rate_decimals - r.decimals))
+                .ok_or(CoreError::PrecisionOverflow)?;
+            max_rate = max_rate.max(i128::from(v));
+            by_currency[usize::from(c)].push((d, v));
+        }
+        for rows in &mut by_currency {
+            rows.sort_by_key(|r| r.0); // stable: file order kept on equal dates
+        }
+        // Every aggregate is a sum of at most 12 months of at most 2x the total converted
+        // MRR, so this bound makes unchecked arithmetic in the engine safe.
+        total
+            .checked_mul(max_rate)
+            .and_then(|v| v.checked_mul(64))
+            .ok_or(CoreError::PrecisionOverflow)?;
+
+        let default_window = self.default_window();
+        Ok(Dataset {
+            customers: self.customers,
+            currencies: self.currencies,
+            reporting,
+            lines: self.lines,
+            scale,
+            fx: FxRates { by_currency },
+            ledger: self.ledger,
+            files: self.files,
+            default_window,
+        })
+    }
+
+    fn default_window(&self) -> Option<(Month, Month)> {
+        let l = &self.lines;
+        let first = l.start.iter().min().copied()?;
+        let mut last = l.start.iter().max().copied()?;
+        if self.kind == SourceKind::Items {
+            if let Some(e) = l.end.iter().filter(|e| **e != OPEN_END).max() {
+                last = last.max(*e);
+            }
+        }
+        Some((first, last))
+    }
+}

@@ -1,0 +1,647 @@
+//! The engine: monthly movements and frozen-cohort retention, computed customer by customer.
+//!
+//! Nothing here materialises customers x months. Lines are grouped by customer (a counting
+//! sort); each customer's month-end MRR over the window comes from a difference array over its
+//! own lines (a line adds its MRR from the month of `start_date` up to, not including, the month
+//! of `end_date`); the customer's movements and cohort contributions are added to small
+//! per-thread accumulators, which are merged at the end. Work is split across threads by
+//! customer ranges with rayon, so the result does not depend on input order or thread count.
+
+use crate::dataset::Dataset;
+use crate::date::Month;
+use crate::money::{ratio, Scale};
+use crate::report::{
+    Bridge, Granularity, MonthRow, PeriodRow, Policies, Report, Retention, SegmentFigures,
+    Segments, TtmRow, Window,
+};
+use crate::CoreError;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// How to cut the figures by a customer attribute.
+#[derive(Clone, Debug, Default)]
+pub struct SegmentSpec {
+    /// Attribute column name.
+    pub column: String,
+    /// Distinct values; a customer without one maps to `""`, which must be among them.
+    pub values: Vec<String>,
+    /// For each customer index, the index of its value in `values`.
+    pub of_customer: Vec<u32>,
+}
+
+/// Options for [`compute`].
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// First reported month (default: the dataset's default window).
+    pub from: Option<Month>,
+    /// Last reported month.
+    pub to: Option<Month>,
+    /// Segment cut.
+    pub segment: Option<SegmentSpec>,
+    /// Rejected rows that were skipped (`--skip-invalid`), echoed in the report.
+    pub skipped_invalid_rows: u64,
+}
+
+/// A monthly movement category.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Movement {
+    /// First-ever month with MRR > 0.
+    New,
+    /// MRR > 0 again after a month at 0.
+    Reactivation,
+    /// Constant-currency increase.
+    Expansion,
+    /// Constant-currency decrease, still above 0.
+    Contraction,
+    /// Fell to 0.
+    Churn,
+}
+
+/// Classifies one customer-month. `prev` = value(M-1, M-1), `cur` = value(M, M),
+/// `cc` = value(M, M-1). Returns the category with its (positive) amount, and the fx part.
+///
+/// ```
+/// use nrr_core::engine::{classify, Movement};
+/// assert_eq!(classify(100, 120, 110, false), (Some((Movement::Expansion, 10)), 10));
+/// assert_eq!(classify(0, 50, 50, true), (Some((Movement::New, 50)), 0));
+/// assert_eq!(classify(0, 50, 50, false), (Some((Movement::Reactivation, 50)), 0));
+/// assert_eq!(classify(80, 0, 0, false), (Some((Movement::Churn, 80)), 0));
+/// assert_eq!(classify(80, 88, 80, false), (None, 8));
+/// ```
+pub fn classify(
+    prev: i128,
+    cur: i128,
+    cc: i128,
+    first_month: bool,
+) -> (Option<(Movement, i128)>, i128) {
+    if prev == 0 {
+        if cur > 0 {
+            let m = if first_month {
+                Movement::New
+            } else {
+                Movement::Reactivation
+            };
+            return (Some((m, cur)), 0);
+        }
+        return (None, 0);
+    }
+    let fx = cur - cc;
+    let m = if cc > prev {
+        Some((Movement::Expansion, cc - prev))
+    } else if cc == 0 {
+        Some((Movement::Churn, prev))
+    } else if cc < prev {
+        Some((Movement::Contraction, prev - cc))
+    } else {
+        None
+    };
+    (m, fx)
+}
+
+/// A period to evaluate: cohort at slot `t0`, end at slot `t1`.
+#[derive(Clone, Debug)]
+struct PeriodSpec {
+    t0: usize,
+    t1: usize,
+}
+
+/// The window laid out as slots: slot 0 is the month before the window, slot `i` is
+/// `base + i`.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub(crate) base: Month,
+    pub(crate) slots: usize,
+    /// Per currency, per slot: rate units in force at the slot month's last day.
+    pub(crate) rates: Vec<Vec<Option<i128>>>,
+    periods: Vec<PeriodSpec>,
+    labels: Vec<(String, Granularity)>,
+    ttm_from: usize,
+}
+
+impl Plan {
+    pub(crate) fn new(ds: &Dataset, from: Month, to: Month) -> Plan {
+        let base = from.plus(-1);
+        let slots = (to.index() - base.index() + 1) as usize;
+        let month = |s: usize| base.plus(s as i32);
+        let rates = (0..ds.currencies.len())
+            .map(|c| {
+                (0..slots)
+                    .map(|s| {
+                        if c == usize::from(ds.reporting) {
+                            Some(ds.scale.rate_one())
+                        } else {
+                            ds.fx.rate_on(c as u16, month(s).last_day()).map(i128::from)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut periods = Vec::new();
+        let mut labels = Vec::new();
+        for s in 1..slots {
+            periods.push(PeriodSpec { t0: s - 1, t1: s });
+            labels.push((month(s).to_string(), Granularity::Month));
+        }
+        for s in 1..slots {
+            let m = month(s);
+            if matches!(m.number(), 1 | 4 | 7 | 10) && s + 2 < slots {
+                periods.push(PeriodSpec {
+                    t0: s - 1,
+                    t1: s + 2,
+                });
+                labels.push((
+                    format!("{}-Q{}", m.year(), m.quarter()),
+                    Granularity::Quarter,
+                ));
+            }
+        }
+        for s in 1..slots {
+            let m = month(s);
+            if m.number() == 1 && s + 11 < slots {
+                periods.push(PeriodSpec {
+                    t0: s - 1,
+                    t1: s + 11,
+                });
+                labels.push((m.year().to_string(), Granularity::Year));
+            }
+        }
+        let ttm_from = periods.len();
+        for s in 13..slots {
+            periods.push(PeriodSpec { t0: s - 12, t1: s });
+        }
+        Plan {
+            base,
+            slots,
+            rates,
+            periods,
+            labels,
+            ttm_from,
+        }
+    }
+
+    fn month(&self, slot: usize) -> Month {
+        self.base.plus(slot as i32)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct MonthAcc {
+    opening: i128,
+    new: i128,
+    reactivation: i128,
+    expansion: i128,
+    contraction: i128,
+    churn: i128,
+    fx: i128,
+    closing: i128,
+    customers: u64,
+    new_customers: u64,
+    reactivated_customers: u64,
+    churned_customers: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct PeriodAcc {
+    starting: i128,
+    expansion: i128,
+    contraction: i128,
+    churn: i128,
+    ending: i128,
+    ending_actual: i128,
+    cohort: u64,
+    churned: u64,
+}
+
+#[derive(Clone, Debug)]
+struct Acc {
+    months: Vec<MonthAcc>,
+    periods: Vec<PeriodAcc>,
+}
+
+impl Acc {
+    fn new(plan: &Plan) -> Acc {
+        Acc {
+            months: vec![MonthAcc::default(); plan.slots],
+            periods: vec![PeriodAcc::default(); plan.periods.len()],
+        }
+    }
+
+    fn merge(&mut self, o: &Acc) {
+        for (a, b) in self.months.iter_mut().zip(&o.months) {
+            a.opening += b.opening;
+            a.new += b.new;
+            a.reactivation += b.reactivation;
+            a.expansion += b.expansion;
+            a.contraction += b.contraction;
+            a.churn += b.churn;
+            a.fx += b.fx;
+            a.closing += b.closing;
+            a.customers += b.customers;
+            a.new_customers += b.new_customers;
+            a.reactivated_customers += b.reactivated_customers;
+            a.churned_customers += b.churned_customers;
+        }
+        for (a, b) in self.periods.iter_mut().zip(&o.periods) {
+            a.starting += b.starting;
+            a.expansion += b.expansion;
+            a.contraction += b.contraction;
+            a.churn += b.churn;
+            a.ending += b.ending;
+            a.ending_actual += b.ending_actual;
+            a.cohort += b.cohort;
+            a.churned += b.churned;
+        }
+    }
+}
+
+/// Per-thread buffers for one customer's month-end MRR.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    /// Per currency of the customer: (currency, native MRR per slot).
+    pub(crate) series: Vec<(u16, Vec<i128>)>,
+    used: usize,
+    /// value(i, i) per slot.
+    pub(crate) cur: Vec<i128>,
+    /// value(i, i - 1) per slot (slot 0 unused).
+    pub(crate) cc: Vec<i128>,
+}
+
+/// Lines grouped by customer: `order[offsets[c]..offsets[c + 1]]` are customer `c`'s lines.
+pub(crate) struct Groups {
+    pub(crate) offsets: Vec<u32>,
+    pub(crate) order: Vec<u32>,
+}
+
+pub(crate) fn group_by_customer(ds: &Dataset) -> Groups {
+    let n = ds.customers.len();
+    let mut offsets = vec![0u32; n + 1];
+    for &c in &ds.lines.customer {
+        offsets[c as usize + 1] += 1;
+    }
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut next = offsets.clone();
+    let mut order = vec![0u32; ds.lines.len()];
+    for (i, &c) in ds.lines.customer.iter().enumerate() {
+        order[next[c as usize] as usize] = i as u32;
+        next[c as usize] += 1;
+    }
+    Groups { offsets, order }
+}
+
+/// Fills `scratch` with the customer's month-end values; returns the customer's first month
+/// ever with MRR > 0, or `None` when it never has any.
+pub(crate) fn customer_values(
+    ds: &Dataset,
+    plan: &Plan,
+    lines: &[u32],
+    scratch: &mut Scratch,
+) -> Result<Option<Month>, CoreError> {
+    let l = &ds.lines;
+    let mut first: Option<Month> = None;
+    for &i in lines {
+        let i = i as usize;
+        if l.start[i] < l.end[i] {
+            first = Some(first.map_or(l.start[i], |f| f.min(l.start[i])));
+        }
+    }
+    let Some(first) = first else { return Ok(None) };
+    let n = plan.slots;
+    scratch.used = 0;
+    let base = plan.base.index();
+    for &i in lines {
+        let i = i as usize;
+        let a = (l.start[i].index() - base).max(0);
+        let b = (l.end[i].index() - base).min(n as i32);
+        if a >= b {
+            continue;
+        }
+        let ccy = l.currency[i];
+        let k = match scratch.series[..scratch.used]
+            .iter()
+            .position(|s| s.0 == ccy)
+        {
+            Some(k) => k,
+            None => {
+                if scratch.used == scratch.series.len() {
+                    scratch.series.push((ccy, Vec::new()));
+                }
+                let s = &mut scratch.series[scratch.used];
+                s.0 = ccy;
+                s.1.clear();
+                s.1.resize(n + 1, 0);
+                scratch.used += 1;
+                scratch.used - 1
+            }
+        };
+        let d = &mut scratch.series[k].1;
+        d[a as usize] += i128::from(l.mrr[i]);
+        d[b as usize] -= i128::from(l.mrr[i]);
+    }
+    for s in &mut scratch.series[..scratch.used] {
+        let mut run = 0;
+        for v in s.1.iter_mut() {
+            run += *v;
+            *v = run;
+        }
+    }
+    scratch.cur.clear();
+    scratch.cur.resize(n, 0);
+    scratch.cc.clear();
+    scratch.cc.resize(n, 0);
+    for (ccy, series) in &scratch.series[..scratch.used] {
+        let rates = &plan.rates[usize::from(*ccy)];
+        for s in 0..n {
+            let v = series[s];
+            if v == 0 {
+                continue;
+            }
+            scratch.cur[s] += v * rate(ds, plan, rates, *ccy, s)?;
+            if s > 0 {
+                scratch.cc[s] += v * rate(ds, plan, rates, *ccy, s - 1)?;
+            }
+        }
+    }
+    Ok(Some(first))
+}
+
+fn rate(
+    ds: &Dataset,
+    plan: &Plan,
+    rates: &[Option<i128>],
+    ccy: u16,
+    slot: usize,
+) -> Result<i128, CoreError> {
+    rates[slot].ok_or_else(|| CoreError::NoRate {
+        currency: ds.currencies[usize::from(ccy)].clone(),
+        date: Some(plan.month(slot).last_day()),
+    })
+}
+
+/// value(t1, t0): the customer's MRR at `t1` converted at `t0`'s rates.
+pub(crate) fn value_at(
+    ds: &Dataset,
+    plan: &Plan,
+    scratch: &Scratch,
+    t1: usize,
+    t0: usize,
+) -> Result<i128, CoreError> {
+    let mut v = 0;
+    for (ccy, series) in &scratch.series[..scratch.used] {
+        if series[t1] != 0 {
+            v += series[t1] * rate(ds, plan, &plan.rates[usize::from(*ccy)], *ccy, t0)?;
+        }
+    }
+    Ok(v)
+}
+
+fn add_customer(
+    ds: &Dataset,
+    plan: &Plan,
+    first: Month,
+    scratch: &Scratch,
+    acc: &mut Acc,
+) -> Result<(), CoreError> {
+    let (cur, cc) = (&scratch.cur, &scratch.cc);
+    for s in 1..plan.slots {
+        let (prev, now) = (cur[s - 1], cur[s]);
+        let m = &mut acc.months[s];
+        m.opening += prev;
+        m.closing += now;
+        if now > 0 {
+            m.customers += 1;
+        }
+        let (movement, fx) = classify(prev, now, cc[s], plan.month(s) == first);
+        m.fx += fx;
+        match movement {
+            Some((Movement::New, v)) => {
+                m.new += v;
+                m.new_customers += 1;
+            }
+            Some((Movement::Reactivation, v)) => {
+                m.reactivation += v;
+                m.reactivated_customers += 1;
+            }
+            Some((Movement::Expansion, v)) => m.expansion += v,
+            Some((Movement::Contraction, v)) => m.contraction += v,
+            Some((Movement::Churn, v)) => {
+                m.churn += v;
+                m.churned_customers += 1;
+            }
+            None => {}
+        }
+    }
+    for (p, spec) in acc.periods.iter_mut().zip(&plan.periods) {
+        let s = cur[spec.t0];
+        if s <= 0 {
+            continue;
+        }
+        let e = value_at(ds, plan, scratch, spec.t1, spec.t0)?;
+        p.cohort += 1;
+        p.starting += s;
+        p.ending += e;
+        p.ending_actual += cur[spec.t1];
+        if e == 0 {
+            p.churn += s;
+            p.churned += 1;
+        } else if e > s {
+            p.expansion += e - s;
+        } else {
+            p.contraction += s - e;
+        }
+    }
+    Ok(())
+}
+
+/// Computes the full report: monthly bridge, periods (months, complete quarters and years)
+/// and trailing-twelve-month retention, optionally cut by a segment.
+///
+/// ```
+/// use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
+/// use nrr_core::{date::Date, money::Decimal, engine::{compute, Options}};
+///
+/// let mut b = DatasetBuilder::new(SourceKind::Items);
+/// let f = b.add_file("items.csv");
+/// let mut line = |c: &str, amount: &str, start: &str, end: Option<&str>| b.push_line(LineInput {
+///     customer: c, currency: "USD", amount: Decimal::parse(amount, 6).unwrap(), interval: 1,
+///     start: Date::parse(start).unwrap(), end: end.map(|e| Date::parse(e).unwrap()),
+///     origin: Origin { file: f, line: 2 },
+/// });
+/// line("a", "100", "2024-01-01", Some("2024-02-01"));
+/// line("a", "130", "2024-02-01", None);
+/// line("b", "50", "2024-01-01", Some("2024-02-10"));
+/// let ds = b.finish(None).unwrap();
+/// let r = compute(&ds, &Options::default()).unwrap();
+/// let feb = r.periods.iter().find(|p| p.period == "2024-02").unwrap();
+/// assert_eq!(feb.retention.starting_mrr.to_string(), "150.00");
+/// assert_eq!(feb.retention.expansion.to_string(), "30.00");
+/// assert_eq!(feb.retention.churn.to_string(), "50.00");
+/// assert_eq!(feb.retention.nrr, Some(0.866667));
+/// ```
+pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
+    let (from, to) = window(ds, opts)?;
+    let plan = Plan::new(ds, from, to);
+    let groups = group_by_customer(ds);
+    let n_values = opts.segment.as_ref().map_or(1, |s| s.values.len().max(1));
+    let seg_of = |c: usize| {
+        opts.segment
+            .as_ref()
+            .map_or(0, |s| s.of_customer[c] as usize)
+    };
+
+    let accs = (0..ds.customers.len())
+        .into_par_iter()
+        .with_min_len(2048)
+        .try_fold(
+            || (vec![Acc::new(&plan); n_values], Scratch::default()),
+            |(mut accs, mut scratch), c| {
+                let lines =
+                    &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
+                if let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? {
+                    add_customer(ds, &plan, first, &scratch, &mut accs[seg_of(c)])?;
+                }
+                Ok::<_, CoreError>((accs, scratch))
+            },
+        )
+        .map(|r| r.map(|(accs, _)| accs))
+        .try_reduce(
+            || vec![Acc::new(&plan); n_values],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    x.merge(y);
+                }
+                Ok(a)
+            },
+        )?;
+
+    let mut total = Acc::new(&plan);
+    for a in &accs {
+        total.merge(a);
+    }
+    let figures = figures(&ds.scale, &plan, &total);
+    let segments = opts.segment.as_ref().map(|spec| Segments {
+        column: spec.column.clone(),
+        values: spec
+            .values
+            .iter()
+            .zip(&accs)
+            .map(|(v, a)| (v.clone(), figures_of(&ds.scale, &plan, a)))
+            .collect(),
+    });
+    Ok(Report {
+        tool: "nrr",
+        version: env!("CARGO_PKG_VERSION"),
+        definitions: "docs/metrics.md",
+        currency: ds.currency().to_string(),
+        policies: Policies::default(),
+        window: Window {
+            start_month: from,
+            end_month: to,
+        },
+        rows: ds.ledger.clone(),
+        skipped_invalid_rows: opts.skipped_invalid_rows,
+        months: figures.months,
+        periods: figures.periods,
+        ttm: figures.ttm,
+        segments,
+    })
+}
+
+/// The window from the options or the dataset's default.
+pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError> {
+    let default = ds.default_window;
+    let from = opts
+        .from
+        .or(default.map(|w| w.0))
+        .ok_or(CoreError::NoData)?;
+    let to = opts.to.or(default.map(|w| w.1)).unwrap_or(from);
+    if from > to {
+        return Err(CoreError::BadWindow { from, to });
+    }
+    Ok((from, to))
+}
+
+fn figures_of(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
+    figures(scale, plan, acc)
+}
+
+fn figures(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
+    let m = |u: i128| scale.money(u);
+    let months = (1..plan.slots)
+        .map(|s| {
+            let a = &acc.months[s];
+            MonthRow {
+                month: plan.month(s),
+                opening_mrr: m(a.opening),
+                new: m(a.new),
+                reactivation: m(a.reactivation),
+                expansion: m(a.expansion),
+                contraction: m(a.contraction),
+                churn: m(a.churn),
+                fx: m(a.fx),
+                closing_mrr: m(a.closing),
+                customers: a.customers,
+                new_customers: a.new_customers,
+                reactivated_customers: a.reactivated_customers,
+                churned_customers: a.churned_customers,
+            }
+        })
+        .collect();
+    let bridge = |spec: &PeriodSpec| {
+        let ms = &acc.months[spec.t0 + 1..=spec.t1];
+        let sum = |f: fn(&MonthAcc) -> i128| m(ms.iter().map(f).sum());
+        Bridge {
+            opening: m(ms[0].opening),
+            new: sum(|x| x.new),
+            reactivation: sum(|x| x.reactivation),
+            expansion: sum(|x| x.expansion),
+            contraction: sum(|x| x.contraction),
+            churn: sum(|x| x.churn),
+            fx: sum(|x| x.fx),
+            closing: m(ms[ms.len() - 1].closing),
+        }
+    };
+    let retention = |p: &PeriodAcc| Retention {
+        starting_mrr: m(p.starting),
+        expansion: m(p.expansion),
+        contraction: m(p.contraction),
+        churn: m(p.churn),
+        ending_cohort_mrr: m(p.ending),
+        nrr: ratio(p.ending, p.starting),
+        grr: ratio(p.starting - p.contraction - p.churn, p.starting),
+        cohort_customers: p.cohort,
+        churned_customers: p.churned,
+        logo_churn_rate: ratio(i128::from(p.churned), i128::from(p.cohort)),
+        fx_impact: m(p.ending_actual - p.ending),
+    };
+    let mut periods = Vec::new();
+    let mut ttm = Vec::new();
+    for (i, spec) in plan.periods.iter().enumerate() {
+        let p = &acc.periods[i];
+        if i < plan.ttm_from {
+            let (name, granularity) = plan.labels[i].clone();
+            periods.push(PeriodRow {
+                period: name,
+                granularity,
+                start_month: plan.month(spec.t0 + 1),
+                end_month: plan.month(spec.t1),
+                retention: retention(p),
+                bridge: bridge(spec),
+            });
+        } else {
+            ttm.push(TtmRow {
+                month: plan.month(spec.t1),
+                t0: plan.month(spec.t0),
+                retention: retention(p),
+                bridge: bridge(spec),
+            });
+        }
+    }
+    SegmentFigures {
+        months,
+        periods,
+        ttm,
+    }
+}

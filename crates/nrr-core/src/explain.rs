@@ -1,0 +1,147 @@
+//! One customer's figures traced to input rows.
+
+use crate::dataset::{Dataset, OPEN_END};
+use crate::date::{Date, Month};
+use crate::engine::{
+    classify, customer_values, group_by_customer, window, Movement, Options, Plan, Scratch,
+};
+use crate::money::Money;
+use crate::report::Window;
+use crate::CoreError;
+use serde::Serialize;
+
+/// A customer's lines, monthly MRR and movements.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The customer.
+    pub customer_id: String,
+    /// Reporting currency.
+    pub currency: String,
+    /// Reported months.
+    pub window: Window,
+    /// First month ever with MRR > 0 (decides new vs reactivation).
+    pub first_month: Option<Month>,
+    /// The customer's recurring lines, in input order.
+    pub lines: Vec<ExplainLine>,
+    /// One entry per month of the window.
+    pub months: Vec<ExplainMonth>,
+}
+
+/// One input line of the customer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExplainLine {
+    /// `file:line` of the input row.
+    pub source: String,
+    /// The line's currency.
+    pub currency: String,
+    /// Billing interval.
+    pub interval_months: u32,
+    /// amount / interval_months, in the line's currency.
+    pub mrr: Money,
+    /// First active day.
+    pub start_date: Date,
+    /// First inactive day.
+    pub end_date: Option<Date>,
+    /// First month whose month-end snapshot includes the line (`null` if none does).
+    pub first_month: Option<Month>,
+    /// Last such month (`null` while open or if none).
+    pub last_month: Option<Month>,
+}
+
+/// One month of the customer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExplainMonth {
+    /// The month.
+    pub month: Month,
+    /// MRR at the month's end, at its rates.
+    pub mrr: Money,
+    /// The month's category, if any.
+    pub movement: Option<Movement>,
+    /// The category's amount (positive).
+    pub amount: Money,
+    /// Change from exchange rates alone.
+    pub fx: Money,
+    /// Lines that entered the month-end snapshot this month.
+    pub lines_started: Vec<String>,
+    /// Lines that left it this month.
+    pub lines_ended: Vec<String>,
+}
+
+/// Explains one customer over the window of `opts` (or the dataset's default).
+pub fn explain(ds: &Dataset, opts: &Options, customer: &str) -> Result<Explanation, CoreError> {
+    let c = ds
+        .customer_index(customer)
+        .ok_or_else(|| CoreError::UnknownCustomer(customer.to_string()))?;
+    let (from, to) = window(ds, opts)?;
+    let plan = Plan::new(ds, from, to);
+    let groups = group_by_customer(ds);
+    let lines =
+        &groups.order[groups.offsets[c as usize] as usize..groups.offsets[c as usize + 1] as usize];
+    let mut scratch = Scratch::default();
+    let first = customer_values(ds, &plan, lines, &mut scratch)?;
+    let l = &ds.lines;
+    let native = ds.scale.native_denominator();
+    let visible = |i: usize| l.start[i] < l.end[i];
+    let out_lines = lines
+        .iter()
+        .map(|&i| {
+            let i = i as usize;
+            ExplainLine {
+                source: ds.describe(l.origin[i]),
+                currency: ds.currencies[usize::from(l.currency[i])].clone(),
+                interval_months: l.interval[i],
+                mrr: Money {
+                    units: i128::from(l.mrr[i]),
+                    denominator: native,
+                },
+                start_date: l.start_date[i],
+                end_date: l.end_date[i],
+                first_month: visible(i).then_some(l.start[i]),
+                last_month: (visible(i) && l.end[i] != OPEN_END).then(|| l.end[i].plus(-1)),
+            }
+        })
+        .collect();
+    let money = |u| ds.scale.money(u);
+    let months = (1..plan.slots)
+        .map(|s| {
+            let month = from.plus(s as i32 - 1);
+            let (movement, fx) = match first {
+                Some(f) => classify(
+                    scratch.cur[s - 1],
+                    scratch.cur[s],
+                    scratch.cc[s],
+                    month == f,
+                ),
+                None => (None, 0),
+            };
+            let changed = |pick: &dyn Fn(usize) -> bool| {
+                lines
+                    .iter()
+                    .map(|&i| i as usize)
+                    .filter(|&i| visible(i) && pick(i))
+                    .map(|i| ds.describe(l.origin[i]))
+                    .collect()
+            };
+            ExplainMonth {
+                month,
+                mrr: money(if first.is_some() { scratch.cur[s] } else { 0 }),
+                movement: movement.map(|m| m.0),
+                amount: money(movement.map_or(0, |m| m.1)),
+                fx: money(fx),
+                lines_started: changed(&|i| l.start[i] == month),
+                lines_ended: changed(&|i| l.end[i] == month),
+            }
+        })
+        .collect();
+    Ok(Explanation {
+        customer_id: customer.to_string(),
+        currency: ds.currency().to_string(),
+        window: Window {
+            start_month: from,
+            end_month: to,
+        },
+        first_month: first,
+        lines: out_lines,
+        months,
+    })
+}

@@ -1,0 +1,317 @@
+//! Exact money.
+//!
+//! Every MRR figure inside `nrr` is an integer count of one small unit, fixed per dataset by
+//! its [`Scale`]: `1 / (10^a * L * 10^r)` where `a` is the most decimal places of any amount,
+//! `L` the least common multiple of every `interval_months`, and `r` the most decimal places of
+//! any FX rate. So `amount / interval_months` and conversion at a rate are exact integers, sums
+//! are exact, and the bridge identities hold to the last unit. Rounding (half-even, 2 places)
+//! happens only when a figure is shown.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// Largest number of decimal places accepted in an amount.
+pub const MAX_AMOUNT_DECIMALS: u32 = 6;
+/// Largest number of decimal places accepted in an FX rate.
+pub const MAX_RATE_DECIMALS: u32 = 10;
+
+/// A non-negative-or-negative decimal as written in the input: `mantissa / 10^decimals`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Decimal {
+    /// The digits as an integer.
+    pub mantissa: i64,
+    /// Digits after the decimal point.
+    pub decimals: u32,
+}
+
+impl Decimal {
+    /// Parses a plain decimal (`12`, `12.5`, `-0.25`, `+3.10`); no exponents, no thousands
+    /// separators. `None` when it is not such a number, has more than `max_decimals` places or
+    /// does not fit in 18 digits.
+    ///
+    /// ```
+    /// use nrr_core::money::Decimal;
+    /// let d = Decimal::parse("1000.50", 6).unwrap();
+    /// assert_eq!((d.mantissa, d.decimals), (100050, 2));
+    /// assert!(Decimal::parse("1e3", 6).is_none());
+    /// assert!(Decimal::parse("1.1234567", 6).is_none());
+    /// ```
+    pub fn parse(s: &str, max_decimals: u32) -> Option<Decimal> {
+        let b = s.as_bytes();
+        let (neg, digits) = match b.first()? {
+            b'-' => (true, &b[1..]),
+            b'+' => (false, &b[1..]),
+            _ => (false, b),
+        };
+        if digits.is_empty() {
+            return None;
+        }
+        let mut mantissa: i64 = 0;
+        let mut decimals = 0u32;
+        let mut seen_point = false;
+        let mut seen_digit = false;
+        for &c in digits {
+            match c {
+                b'0'..=b'9' => {
+                    mantissa = mantissa.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+                    seen_digit = true;
+                    if seen_point {
+                        decimals += 1;
+                    }
+                }
+                b'.' if !seen_point => seen_point = true,
+                _ => return None,
+            }
+        }
+        if !seen_digit || decimals > max_decimals {
+            return None;
+        }
+        Some(Decimal {
+            mantissa: if neg { -mantissa } else { mantissa },
+            decimals,
+        })
+    }
+
+    /// True when the value is exactly zero.
+    pub fn is_zero(self) -> bool {
+        self.mantissa == 0
+    }
+
+    /// True when the value is below zero.
+    pub fn is_negative(self) -> bool {
+        self.mantissa < 0
+    }
+}
+
+/// The unit all figures of one dataset are counted in.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Scale {
+    /// Most decimal places of any amount (`a`).
+    pub amount_decimals: u32,
+    /// Least common multiple of all `interval_months` (`L`).
+    pub interval_lcm: u64,
+    /// Most decimal places of any FX rate (`r`).
+    pub rate_decimals: u32,
+}
+
+impl Default for Scale {
+    fn default() -> Self {
+        Scale {
+            amount_decimals: 0,
+            interval_lcm: 1,
+            rate_decimals: 0,
+        }
+    }
+}
+
+impl Scale {
+    /// Units per 1.00 of a line's own currency before conversion: `10^a * L`.
+    pub fn native_denominator(&self) -> i128 {
+        10i128.pow(self.amount_decimals) * i128::from(self.interval_lcm)
+    }
+
+    /// Units per 1.00 of the reporting currency: `10^a * L * 10^r`.
+    pub fn denominator(&self) -> i128 {
+        self.native_denominator() * self.rate_one()
+    }
+
+    /// The integer that stands for a rate of exactly 1.
+    pub fn rate_one(&self) -> i128 {
+        10i128.pow(self.rate_decimals)
+    }
+
+    /// An exact amount in reporting units.
+    pub fn money(&self, units: i128) -> Money {
+        Money {
+            units,
+            denominator: self.denominator(),
+        }
+    }
+}
+
+/// An exact amount: `units / denominator`. Serialises as a decimal string with 2 places,
+/// rounded half-even.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Money {
+    /// Count of units.
+    pub units: i128,
+    /// Units per 1.00.
+    pub denominator: i128,
+}
+
+impl Money {
+    /// Zero.
+    pub const ZERO: Money = Money {
+        units: 0,
+        denominator: 1,
+    };
+
+    /// The value in hundredths, rounded half-even.
+    pub fn cents(self) -> i128 {
+        div_round_half_even(self.units * 100, self.denominator)
+    }
+
+    /// The value rounded half-even to `places` decimals, as a string.
+    pub fn to_string_places(self, places: u32) -> String {
+        let scaled = div_round_half_even(self.units * 10i128.pow(places), self.denominator);
+        format_scaled(scaled, places)
+    }
+
+    /// `true` when exactly zero.
+    pub fn is_zero(self) -> bool {
+        self.units == 0
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_string_places(2))
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Formats an integer count of `10^-places` as a decimal string (`-1234`, 2 -> `-12.34`).
+pub fn format_scaled(v: i128, places: u32) -> String {
+    let neg = v < 0;
+    let a = v.unsigned_abs();
+    let p = 10u128.pow(places);
+    let (int, frac) = (a / p, a % p);
+    let sign = if neg { "-" } else { "" };
+    if places == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac:0width$}", width = places as usize)
+    }
+}
+
+/// `n / d` rounded to the nearest integer, ties to even. `d` must be positive.
+pub fn div_round_half_even(n: i128, d: i128) -> i128 {
+    debug_assert!(d > 0);
+    let q = n.div_euclid(d);
+    let r = n.rem_euclid(d);
+    match (2 * r).cmp(&d) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => q + (q & 1),
+    }
+}
+
+/// `num / den` rounded half-even to 6 decimals; `None` when `den` is 0.
+///
+/// ```
+/// assert_eq!(nrr_core::money::ratio(115, 100), Some(1.15));
+/// assert_eq!(nrr_core::money::ratio(2, 3), Some(0.666667));
+/// assert_eq!(nrr_core::money::ratio(1, 0), None);
+/// ```
+pub fn ratio(num: i128, den: i128) -> Option<f64> {
+    if den == 0 {
+        return None;
+    }
+    let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
+    let micro = match num.checked_mul(1_000_000) {
+        Some(n) => div_round_half_even(n, den),
+        // Too large to scale exactly: drop precision that cannot reach the 6th decimal.
+        None => div_round_half_even(num, den / 1_000_000 + 1),
+    };
+    // An i128 of at most ~1e38 micro-units printed with 6 decimals; f64 holds the rounded
+    // value's shortest decimal form, which serde prints back unchanged.
+    format_scaled(micro, 6).parse().ok()
+}
+
+/// Greatest common divisor.
+pub fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// Least common multiple, `None` on overflow.
+pub fn lcm(a: u64, b: u64) -> Option<u64> {
+    (a / gcd(a, b)).checked_mul(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_half_even_at_the_cent() {
+        let m = |units| Money {
+            units,
+            denominator: 1000,
+        };
+        assert_eq!(m(12_345).to_string(), "12.34");
+        assert_eq!(m(12_355).to_string(), "12.36");
+        assert_eq!(m(12_346).to_string(), "12.35");
+        assert_eq!(m(-12_345).to_string(), "-12.34");
+        assert_eq!(m(-12_346).to_string(), "-12.35");
+        assert_eq!(m(5).to_string(), "0.00");
+        assert_eq!(m(0).to_string(), "0.00");
+    }
+
+    #[test]
+    fn thirds_are_exact_until_shown() {
+        // 1000.00 / 12 three times is 250.00 exactly.
+        let scale = Scale {
+            amount_decimals: 2,
+            interval_lcm: 12,
+            rate_decimals: 0,
+        };
+        let line = 100_000 * 12 / 12; // 1000.00 at 10^2 * 12 per unit, divided by 12 months
+        assert_eq!(scale.money(3 * line).to_string(), "250.00");
+        assert_eq!(scale.money(line).to_string(), "83.33");
+    }
+
+    #[test]
+    fn parses_decimals_strictly() {
+        assert_eq!(
+            Decimal::parse("0", 6),
+            Some(Decimal {
+                mantissa: 0,
+                decimals: 0
+            })
+        );
+        assert_eq!(
+            Decimal::parse("-5.00", 6),
+            Some(Decimal {
+                mantissa: -500,
+                decimals: 2
+            })
+        );
+        assert_eq!(
+            Decimal::parse(".5", 6),
+            Some(Decimal {
+                mantissa: 5,
+                decimals: 1
+            })
+        );
+        for bad in [
+            "",
+            "-",
+            ".",
+            "1.2.3",
+            "1,000",
+            "12a",
+            " 1",
+            "99999999999999999999",
+        ] {
+            assert_eq!(Decimal::parse(bad, 6), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ratio_rounds_to_six_places() {
+        assert_eq!(ratio(1_070_000, 1_000_000), Some(1.07));
+        assert_eq!(ratio(1, 8_000_000), Some(0.0)); // 0.000000125 -> 0.000000
+        assert_eq!(ratio(3, 8_000_000), Some(0.0)); // 0.000000375 -> 0.000000
+        assert_eq!(ratio(5, 8_000_000), Some(0.000001)); // 0.000000625 -> 0.000001
+        assert_eq!(ratio(i128::MAX / 2, i128::MAX / 4), Some(2.0));
+    }
+}

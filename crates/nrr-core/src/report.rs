@@ -1,0 +1,256 @@
+//! Report types shared by every output (table, JSON, CSV) and any later API.
+//!
+//! Field names are the stable JSON keys documented in `docs/cli.md`; keys may be added, none
+//! renamed.
+
+use crate::date::Month;
+use crate::money::Money;
+use serde::Serialize;
+
+/// Where each input row went. Every row read is used, excluded with a reason, or rejected.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RowLedger {
+    /// Data rows read (header rows are not counted).
+    pub read: u64,
+    /// Rows that entered the computation.
+    pub used: u64,
+    /// Rows left out on purpose, by reason.
+    pub excluded: Excluded,
+    /// Rows that failed validation.
+    pub rejected: u64,
+}
+
+/// Counts of rows excluded from MRR, by reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Excluded {
+    /// `kind = one_time`: never recurring revenue.
+    pub one_time: u64,
+    /// `amount = 0`: a free line carries no MRR.
+    pub zero_amount: u64,
+    /// `end_date = start_date`: active for no instant at all.
+    pub zero_length: u64,
+}
+
+impl RowLedger {
+    /// Adds another ledger's counts to this one.
+    pub fn add(&mut self, o: &RowLedger) {
+        self.read += o.read;
+        self.used += o.used;
+        self.excluded.one_time += o.excluded.one_time;
+        self.excluded.zero_amount += o.excluded.zero_amount;
+        self.excluded.zero_length += o.excluded.zero_length;
+        self.rejected += o.rejected;
+    }
+
+    /// `true` when `read = used + excluded + rejected`.
+    pub fn balances(&self) -> bool {
+        let e = &self.excluded;
+        self.read == self.used + e.one_time + e.zero_amount + e.zero_length + self.rejected
+    }
+}
+
+/// The analysis window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// First reported month.
+    pub start_month: Month,
+    /// Last reported month.
+    pub end_month: Month,
+}
+
+/// The named rules a report was computed under.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Policies {
+    /// When revenue stops counting.
+    pub churn_recognition: &'static str,
+    /// When a returning customer counts as reactivation.
+    pub reactivation: &'static str,
+    /// How currency conversion enters the figures.
+    pub fx: &'static str,
+    /// Which instant defines a month's MRR.
+    pub snapshot: &'static str,
+}
+
+impl Default for Policies {
+    fn default() -> Self {
+        Policies {
+            churn_recognition: "at-period-end",
+            reactivation: "any-gap",
+            fx: "constant-currency",
+            snapshot: "month-end",
+        }
+    }
+}
+
+/// One month of the MRR bridge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MonthRow {
+    /// The month.
+    pub month: Month,
+    /// MRR at the end of the previous month, at that month's rates.
+    pub opening_mrr: Money,
+    /// First-ever paying month of a customer.
+    pub new: Money,
+    /// A returning customer's MRR after a month at zero.
+    pub reactivation: Money,
+    /// Increase of existing customers, constant currency.
+    pub expansion: Money,
+    /// Decrease of existing customers that stay above zero (positive magnitude).
+    pub contraction: Money,
+    /// MRR of customers that fell to zero (positive magnitude).
+    pub churn: Money,
+    /// Change from exchange rates alone.
+    pub fx: Money,
+    /// MRR at the end of the month, at its rates.
+    pub closing_mrr: Money,
+    /// Customers with MRR > 0 at the end of the month.
+    pub customers: u64,
+    /// Customers counted as new.
+    pub new_customers: u64,
+    /// Customers counted as reactivated.
+    pub reactivated_customers: u64,
+    /// Customers counted as churned.
+    pub churned_customers: u64,
+}
+
+/// The sum of a run of months' movements.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Bridge {
+    /// Opening MRR of the first month.
+    pub opening: Money,
+    /// Sum of new.
+    pub new: Money,
+    /// Sum of reactivation.
+    pub reactivation: Money,
+    /// Sum of expansion.
+    pub expansion: Money,
+    /// Sum of contraction (positive).
+    pub contraction: Money,
+    /// Sum of churn (positive).
+    pub churn: Money,
+    /// Sum of fx.
+    pub fx: Money,
+    /// Closing MRR of the last month.
+    pub closing: Money,
+}
+
+/// Frozen-cohort retention between t0 and t1.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Retention {
+    /// Cohort MRR at t0.
+    pub starting_mrr: Money,
+    /// Growth of cohort customers still paying at t1, at t0's rates.
+    pub expansion: Money,
+    /// Decline of cohort customers still paying at t1 (positive).
+    pub contraction: Money,
+    /// t0 MRR of cohort customers at zero at t1 (positive).
+    pub churn: Money,
+    /// Cohort MRR at t1, at t0's rates.
+    pub ending_cohort_mrr: Money,
+    /// ending / starting; `null` when starting is 0.
+    pub nrr: Option<f64>,
+    /// (starting - contraction - churn) / starting; `null` when starting is 0.
+    pub grr: Option<f64>,
+    /// Customers with MRR > 0 at t0.
+    pub cohort_customers: u64,
+    /// Cohort customers with MRR 0 at t1.
+    pub churned_customers: u64,
+    /// churned / cohort customers; `null` for an empty cohort.
+    pub logo_churn_rate: Option<f64>,
+    /// Cohort MRR at t1 at t1's rates minus at t0's rates.
+    pub fx_impact: Money,
+}
+
+/// Granularity of a reported period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    /// One calendar month.
+    Month,
+    /// A complete calendar quarter.
+    Quarter,
+    /// A complete calendar year.
+    Year,
+}
+
+/// A reported period: month, quarter or year.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PeriodRow {
+    /// `2024-03`, `2024-Q1` or `2024`.
+    pub period: String,
+    /// Month, quarter or year.
+    pub granularity: Granularity,
+    /// First month of the period.
+    pub start_month: Month,
+    /// Last month of the period (t1).
+    pub end_month: Month,
+    /// Frozen-cohort retention.
+    #[serde(flatten)]
+    pub retention: Retention,
+    /// The period's MRR bridge.
+    pub bridge: Bridge,
+}
+
+/// Trailing-twelve-month retention at one month.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TtmRow {
+    /// t1.
+    pub month: Month,
+    /// The month twelve months earlier.
+    pub t0: Month,
+    /// Frozen-cohort retention.
+    #[serde(flatten)]
+    pub retention: Retention,
+    /// The twelve months' MRR bridge.
+    pub bridge: Bridge,
+}
+
+/// Figures for one segment value (the same shape as the totals).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SegmentFigures {
+    /// Monthly bridge.
+    pub months: Vec<MonthRow>,
+    /// Periods.
+    pub periods: Vec<PeriodRow>,
+    /// TTM.
+    pub ttm: Vec<TtmRow>,
+}
+
+/// Figures cut by one customer attribute.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Segments {
+    /// The attribute column of customers.csv.
+    pub column: String,
+    /// Figures per value (a customer without a value has `""`).
+    pub values: std::collections::BTreeMap<String, SegmentFigures>,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// Always `nrr`.
+    pub tool: &'static str,
+    /// Version of the tool that computed it.
+    pub version: &'static str,
+    /// Where the definitions are written down.
+    pub definitions: &'static str,
+    /// Reporting currency.
+    pub currency: String,
+    /// Rules in force.
+    pub policies: Policies,
+    /// Reported months.
+    pub window: Window,
+    /// Where every input row went.
+    pub rows: RowLedger,
+    /// Rejected rows skipped under `--skip-invalid` (0 otherwise).
+    pub skipped_invalid_rows: u64,
+    /// Monthly bridge.
+    pub months: Vec<MonthRow>,
+    /// Months, complete quarters and complete years.
+    pub periods: Vec<PeriodRow>,
+    /// Trailing twelve months.
+    pub ttm: Vec<TtmRow>,
+    /// Segment cut, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<Segments>,
+}

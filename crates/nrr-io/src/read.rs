@@ -1,0 +1,716 @@
+//! Readers: data directory discovery, row validation, the row ledger.
+
+use crate::error::{IoError, Rejection};
+use nrr_core::dataset::{Dataset, DatasetBuilder, LineInput, Origin, SourceKind};
+use nrr_core::date::{Date, Month};
+use nrr_core::engine::SegmentSpec;
+use nrr_core::money::{Decimal, MAX_AMOUNT_DECIMALS, MAX_RATE_DECIMALS};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Options for [`load`].
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Reporting currency (`--currency`).
+    pub currency: Option<String>,
+}
+
+/// Customer attributes from `customers.csv`.
+#[derive(Clone, Debug, Default)]
+pub struct Attributes {
+    /// Attribute column names (customer_id excluded).
+    pub columns: Vec<String>,
+    /// Values per customer id, in `columns` order.
+    pub values: HashMap<String, Vec<String>>,
+}
+
+/// A loaded data directory.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The validated dataset (rejected rows left out).
+    pub dataset: Dataset,
+    /// Every rejected row of every file, in file order.
+    pub rejections: Vec<Rejection>,
+    /// customers.csv, if present.
+    pub attributes: Option<Attributes>,
+}
+
+/// Column positions of the recognised item or mrr columns.
+#[derive(Default)]
+pub(crate) struct Cols {
+    pub(crate) map: HashMap<String, usize>,
+}
+
+impl Cols {
+    pub(crate) fn new(header: &[&str]) -> Cols {
+        Cols {
+            map: header
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (h.trim().to_string(), i))
+                .collect(),
+        }
+    }
+    fn get(&self, name: &str) -> Option<usize> {
+        self.map.get(name).copied()
+    }
+    fn require(&self, path: &Path, name: &str) -> Result<usize, IoError> {
+        self.get(name).ok_or_else(|| {
+            let mut found: Vec<(&String, &usize)> = self.map.iter().collect();
+            found.sort_by_key(|f| *f.1);
+            IoError::MissingColumn {
+                path: path.to_path_buf(),
+                column: name.to_string(),
+                found: found
+                    .into_iter()
+                    .map(|f| f.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })
+    }
+}
+
+/// Which column each field of a kind of file is in.
+pub(crate) enum Layout {
+    Items {
+        customer: usize,
+        amount: usize,
+        start: usize,
+        quantity: Option<usize>,
+        currency: Option<usize>,
+        interval: Option<usize>,
+        end: Option<usize>,
+        kind: Option<usize>,
+    },
+    Mrr {
+        customer: usize,
+        month: usize,
+        mrr: usize,
+        currency: Option<usize>,
+    },
+}
+
+impl Layout {
+    pub(crate) fn new(kind: SourceKind, cols: &Cols, path: &Path) -> Result<Layout, IoError> {
+        Ok(match kind {
+            SourceKind::Items => Layout::Items {
+                customer: cols.require(path, "customer_id")?,
+                amount: cols.require(path, "amount")?,
+                start: cols.require(path, "start_date")?,
+                quantity: cols.get("quantity"),
+                currency: cols.get("currency"),
+                interval: cols.get("interval_months"),
+                end: cols.get("end_date"),
+                kind: cols.get("kind"),
+            },
+            SourceKind::Mrr => Layout::Mrr {
+                customer: cols.require(path, "customer_id")?,
+                month: cols.require(path, "month")?,
+                mrr: cols.require(path, "mrr")?,
+                currency: cols.get("currency"),
+            },
+        })
+    }
+}
+
+/// Receives the rows of one input file and routes each to used, excluded or rejected.
+pub(crate) struct Sink<'a> {
+    pub(crate) builder: &'a mut DatasetBuilder,
+    pub(crate) rejections: &'a mut Vec<Rejection>,
+    pub(crate) file: u16,
+    pub(crate) name: String,
+    pub(crate) layout: Layout,
+}
+
+fn is_currency_code(s: &str) -> bool {
+    s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+const EXPECT_AMOUNT: &str = "a decimal number >= 0 with at most 6 decimal places (like 1200.00)";
+const EXPECT_DATE: &str = "a date YYYY-MM-DD";
+const EXPECT_CCY: &str =
+    "a three-letter ISO 4217 code like USD, or empty for the reporting currency";
+
+impl Sink<'_> {
+    fn reject(&mut self, line: u64, column: &str, value: &str, expected: impl Into<String>) {
+        self.builder.ledger.rejected += 1;
+        self.rejections.push(Rejection {
+            file: self.name.clone(),
+            line,
+            column: column.to_string(),
+            value: value.to_string(),
+            expected: expected.into(),
+        });
+    }
+
+    /// Handles one data row; `rec` holds the fields in header order.
+    pub(crate) fn row(&mut self, line: u64, rec: &[&str]) {
+        self.builder.ledger.read += 1;
+        let field = |i: usize| rec.get(i).copied().unwrap_or("");
+        let opt = |i: Option<usize>| i.map_or("", field);
+        let origin = Origin {
+            file: self.file,
+            line,
+        };
+        match self.layout {
+            Layout::Items {
+                customer,
+                amount,
+                start,
+                quantity,
+                currency,
+                interval,
+                end,
+                kind,
+            } => {
+                let customer_v = field(customer);
+                if customer_v.is_empty() {
+                    return self.reject(line, "customer_id", customer_v, "a non-empty customer id");
+                }
+                let kind_v = opt(kind);
+                let one_time = match kind_v {
+                    "" | "recurring" => false,
+                    "one_time" => true,
+                    _ => {
+                        return self.reject(
+                            line,
+                            "kind",
+                            kind_v,
+                            "`recurring`, `one_time` or empty (recurring)",
+                        )
+                    }
+                };
+                let amount_v = field(amount);
+                let Some(amount_d) = Decimal::parse(amount_v, MAX_AMOUNT_DECIMALS) else {
+                    return self.reject(line, "amount", amount_v, EXPECT_AMOUNT);
+                };
+                if amount_d.is_negative() {
+                    return self.reject(
+                        line,
+                        "amount",
+                        amount_v,
+                        "an amount >= 0 (credits and refunds are not recurring revenue)",
+                    );
+                }
+                let quantity_v = opt(quantity);
+                if !quantity_v.is_empty() && quantity_v.parse::<u64>().is_err() {
+                    return self.reject(
+                        line,
+                        "quantity",
+                        quantity_v,
+                        "an integer >= 0, or empty (1)",
+                    );
+                }
+                let currency_v = opt(currency);
+                if !currency_v.is_empty() && !is_currency_code(currency_v) {
+                    return self.reject(line, "currency", currency_v, EXPECT_CCY);
+                }
+                let interval_v = opt(interval);
+                let interval_n =
+                    if interval_v.is_empty() {
+                        1
+                    } else {
+                        match interval_v.parse::<u32>() {
+                            Ok(n) if n >= 1 => n,
+                            _ => return self.reject(
+                                line,
+                                "interval_months",
+                                interval_v,
+                                "an integer >= 1 (1 monthly, 3 quarterly, 12 annual), or empty (1)",
+                            ),
+                        }
+                    };
+                let start_v = field(start);
+                let Some(start_d) = Date::parse(start_v) else {
+                    return self.reject(line, "start_date", start_v, EXPECT_DATE);
+                };
+                let end_v = opt(end);
+                let end_d = if end_v.is_empty() {
+                    None
+                } else {
+                    match Date::parse(end_v) {
+                        Some(d) if d < start_d => {
+                            return self.reject(
+                                line,
+                                "end_date",
+                                end_v,
+                                format!("a date on or after start_date {start_d}, or empty"),
+                            )
+                        }
+                        Some(d) => Some(d),
+                        None => {
+                            return self.reject(
+                                line,
+                                "end_date",
+                                end_v,
+                                "a date YYYY-MM-DD, or empty (still active)",
+                            )
+                        }
+                    }
+                };
+                let e = &mut self.builder.ledger.excluded;
+                if one_time {
+                    e.one_time += 1;
+                } else if amount_d.is_zero() {
+                    e.zero_amount += 1;
+                } else if end_d == Some(start_d) {
+                    e.zero_length += 1;
+                } else {
+                    self.builder.ledger.used += 1;
+                    self.builder.push_line(LineInput {
+                        customer: customer_v,
+                        currency: currency_v,
+                        amount: amount_d,
+                        interval: interval_n,
+                        start: start_d,
+                        end: end_d,
+                        origin,
+                    });
+                }
+            }
+            Layout::Mrr {
+                customer,
+                month,
+                mrr,
+                currency,
+            } => {
+                let customer_v = field(customer);
+                if customer_v.is_empty() {
+                    return self.reject(line, "customer_id", customer_v, "a non-empty customer id");
+                }
+                let month_v = field(month);
+                let Some(m) = Month::parse(month_v) else {
+                    return self.reject(line, "month", month_v, "a month YYYY-MM");
+                };
+                let mrr_v = field(mrr);
+                let Some(amount_d) = Decimal::parse(mrr_v, MAX_AMOUNT_DECIMALS) else {
+                    return self.reject(line, "mrr", mrr_v, EXPECT_AMOUNT);
+                };
+                if amount_d.is_negative() {
+                    return self.reject(line, "mrr", mrr_v, "an amount >= 0");
+                }
+                let currency_v = opt(currency);
+                if !currency_v.is_empty() && !is_currency_code(currency_v) {
+                    return self.reject(line, "currency", currency_v, EXPECT_CCY);
+                }
+                if amount_d.is_zero() {
+                    self.builder.ledger.excluded.zero_amount += 1;
+                    return;
+                }
+                self.builder.ledger.used += 1;
+                self.builder.push_line(LineInput {
+                    customer: customer_v,
+                    currency: currency_v,
+                    amount: amount_d,
+                    interval: 1,
+                    start: m.first_day(),
+                    end: Some(m.plus(1).first_day()),
+                    origin,
+                });
+            }
+        }
+    }
+}
+
+/// An open CSV file whose header has been read.
+struct CsvFile {
+    path: PathBuf,
+    rdr: csv::Reader<std::fs::File>,
+    header: Vec<String>,
+}
+
+fn open_csv(path: &Path) -> Result<CsvFile, IoError> {
+    let file = std::fs::File::open(path).map_err(|source| IoError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(file);
+    let header = rdr
+        .byte_headers()
+        .map_err(|source| IoError::Csv {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .iter()
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_string()
+        })
+        .collect();
+    Ok(CsvFile {
+        path: path.to_path_buf(),
+        rdr,
+        header,
+    })
+}
+
+impl CsvFile {
+    fn cols(&self) -> Cols {
+        let names: Vec<&str> = self.header.iter().map(String::as_str).collect();
+        Cols::new(&names)
+    }
+
+    /// Calls `each(line, fields)` for every data row. Rows that are not UTF-8 are rejected
+    /// here and returned (with an empty file name for the caller to fill).
+    fn rows(mut self, mut each: impl FnMut(u64, &[&str])) -> Result<Vec<Rejection>, IoError> {
+        let mut rejections = Vec::new();
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            match self.rdr.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(source) => {
+                    return Err(IoError::Csv {
+                        path: self.path.clone(),
+                        source,
+                    })
+                }
+            }
+            let line = rec.position().map_or(0, |p| p.line());
+            let mut fields: Vec<&str> = Vec::with_capacity(rec.len());
+            let mut bad_utf8 = None;
+            for (i, f) in rec.iter().enumerate() {
+                match std::str::from_utf8(f) {
+                    Ok(s) => fields.push(s),
+                    Err(_) => {
+                        bad_utf8.get_or_insert(i);
+                        fields.push("");
+                    }
+                }
+            }
+            match bad_utf8 {
+                Some(i) => rejections.push(Rejection {
+                    file: String::new(),
+                    line,
+                    column: self
+                        .header
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{}", i + 1)),
+                    value: String::from_utf8_lossy(&rec[i]).into_owned(),
+                    expected: "UTF-8 text".into(),
+                }),
+                None => each(line, &fields),
+            }
+        }
+        Ok(rejections)
+    }
+}
+
+/// Reads one items or mrr CSV file into the builder.
+pub(crate) fn read_lines_csv(
+    path: &Path,
+    kind: SourceKind,
+    builder: &mut DatasetBuilder,
+    rejections: &mut Vec<Rejection>,
+) -> Result<(), IoError> {
+    let name = display_name(path);
+    let csv = open_csv(path)?;
+    let layout = Layout::new(kind, &csv.cols(), path)?;
+    let file = builder.add_file(&name);
+    let mut pending = Vec::new();
+    let mut sink = Sink {
+        builder,
+        rejections: &mut pending,
+        file,
+        name: name.clone(),
+        layout,
+    };
+    let utf8 = csv.rows(|line, rec| sink.row(line, rec))?;
+    for mut r in utf8 {
+        r.file = name.clone();
+        sink.builder.ledger.read += 1;
+        sink.builder.ledger.rejected += 1;
+        sink.rejections.push(r);
+    }
+    pending.sort_by_key(|r| r.line);
+    rejections.extend(pending);
+    Ok(())
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Reads fx.csv into the builder, rejecting bad rows.
+fn read_fx(
+    path: &Path,
+    reporting: Option<&str>,
+    builder: &mut DatasetBuilder,
+    rejections: &mut Vec<Rejection>,
+) -> Result<(), IoError> {
+    let name = display_name(path);
+    let csv = open_csv(path)?;
+    let cols = csv.cols();
+    let idx = (
+        cols.require(path, "date")?,
+        cols.require(path, "currency")?,
+        cols.require(path, "rate")?,
+    );
+    let mut rej = Vec::new();
+    let mut bad = csv.rows(|line, rec| {
+        let f = |i: usize| rec.get(i).copied().unwrap_or("");
+        let mut r = |column: &str, value: &str, expected: &str| {
+            rej.push(Rejection { file: name.clone(), line, column: column.into(), value: value.into(), expected: expected.into() })
+        };
+        let Some(date) = Date::parse(f(idx.0)) else { return r("date", f(idx.0), EXPECT_DATE) };
+        let ccy = f(idx.1);
+        if !is_currency_code(ccy) {
+            return r("currency", ccy, "a three-letter ISO 4217 code like EUR");
+        }
+        let Some(rate) = Decimal::parse(f(idx.2), MAX_RATE_DECIMALS).filter(|d| d.mantissa > 0) else {
+            return r("rate", f(idx.2), "a decimal number > 0 with at most 10 decimal places (units of reporting currency per 1 unit)");
+        };
+        if Some(ccy) == reporting {
+            if rate.mantissa != 10i64.pow(rate.decimals) {
+                r("rate", f(idx.2), "1 for the reporting currency");
+            }
+            return;
+        }
+        builder.push_fx(ccy, date, rate);
+    })?;
+    for r in &mut bad {
+        r.file = name.clone();
+    }
+    rej.extend(bad);
+    rej.sort_by_key(|r| r.line);
+    rejections.extend(rej);
+    Ok(())
+}
+
+/// Reads customers.csv.
+fn read_customers(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Attributes, IoError> {
+    let name = display_name(path);
+    let csv = open_csv(path)?;
+    let id_col = csv.cols().require(path, "customer_id")?;
+    let mut attrs = Attributes {
+        columns: csv
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != id_col)
+            .map(|(_, s)| s.clone())
+            .collect(),
+        values: HashMap::new(),
+    };
+    let mut rej = Vec::new();
+    let mut bad = csv.rows(|line, rec| {
+        let id = rec.get(id_col).copied().unwrap_or("");
+        let mut r = |expected: &str| {
+            rej.push(Rejection {
+                file: name.clone(),
+                line,
+                column: "customer_id".into(),
+                value: id.into(),
+                expected: expected.into(),
+            })
+        };
+        if id.is_empty() {
+            return r("a non-empty customer id");
+        }
+        if attrs.values.contains_key(id) {
+            return r("each customer once");
+        }
+        let vals = (0..attrs.columns.len() + 1)
+            .filter(|i| *i != id_col)
+            .map(|i| rec.get(i).copied().unwrap_or("").to_string())
+            .collect();
+        attrs.values.insert(id.to_string(), vals);
+    })?;
+    for r in &mut bad {
+        r.file = name.clone();
+    }
+    rej.extend(bad);
+    rej.sort_by_key(|r| r.line);
+    rejections.extend(rej);
+    Ok(attrs)
+}
+
+/// Finds the line files of a data directory: `items*.csv` / `mrr*.csv` (and `.parquet`).
+fn discover(dir: &Path) -> Result<(SourceKind, Vec<PathBuf>), IoError> {
+    if dir.is_file() {
+        let name = display_name(dir);
+        let kind = if name.starts_with("mrr") {
+            SourceKind::Mrr
+        } else {
+            SourceKind::Items
+        };
+        return Ok((kind, vec![dir.to_path_buf()]));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| IoError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut all = Vec::new();
+    for e in entries {
+        let e = e.map_err(|source| IoError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        all.push(e.file_name().to_string_lossy().into_owned());
+    }
+    all.sort();
+    let is_data =
+        |n: &str| n.ends_with(".csv") || (cfg!(feature = "parquet") && n.ends_with(".parquet"));
+    let items: Vec<&String> = all
+        .iter()
+        .filter(|n| n.starts_with("items") && is_data(n))
+        .collect();
+    let mrr: Vec<&String> = all
+        .iter()
+        .filter(|n| n.starts_with("mrr") && is_data(n))
+        .collect();
+    let (kind, files) = match (items.is_empty(), mrr.is_empty()) {
+        (false, true) => (SourceKind::Items, items),
+        (true, false) => (SourceKind::Mrr, mrr),
+        (true, true) => {
+            return Err(IoError::NoInput {
+                dir: dir.to_path_buf(),
+                found: all,
+            })
+        }
+        (false, false) => {
+            return Err(IoError::AmbiguousInput {
+                dir: dir.to_path_buf(),
+                found: items.into_iter().chain(mrr).cloned().collect(),
+            })
+        }
+    };
+    // A CSV and its Parquet twin hold the same rows: prefer Parquet when both exist.
+    let stems: BTreeSet<&str> = files
+        .iter()
+        .filter_map(|f| f.strip_suffix(".parquet"))
+        .collect();
+    let files = files
+        .into_iter()
+        .filter(|f| !f.strip_suffix(".csv").is_some_and(|s| stems.contains(s)))
+        .map(|f| dir.join(f))
+        .collect();
+    Ok((kind, files))
+}
+
+/// Loads a data directory (or a single items/mrr file): every row used, excluded with a
+/// reason, or rejected with its position.
+pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
+    let (kind, files) = discover(dir)?;
+    let mut builder = DatasetBuilder::new(kind);
+    let mut rejections = Vec::new();
+    for f in &files {
+        if f.extension().is_some_and(|e| e == "parquet") {
+            return Err(IoError::Parquet {
+                path: f.clone(),
+                message: "Parquet support is not built yet".into(),
+            });
+        } else {
+            read_lines_csv(f, kind, &mut builder, &mut rejections)?;
+        }
+    }
+    let base = if dir.is_file() {
+        dir.parent().unwrap_or(Path::new("."))
+    } else {
+        dir
+    };
+    let reporting = match &opts.currency {
+        Some(c) => Some(c.clone()),
+        None => {
+            let used = builder.line_currencies();
+            (used.len() == 1).then(|| used[0].clone())
+        }
+    };
+    let fx_path = base.join("fx.csv");
+    if fx_path.exists() {
+        read_fx(
+            &fx_path,
+            reporting.as_deref(),
+            &mut builder,
+            &mut rejections,
+        )?;
+    }
+    if let Some(rep) = &reporting {
+        let with_rates: BTreeSet<String> = builder.fx_currencies().into_iter().collect();
+        for code in builder.line_currencies() {
+            if &code != rep && !with_rates.contains(&code) {
+                for o in builder.remove_lines_in(&code) {
+                    builder.ledger.used -= 1;
+                    builder.ledger.rejected += 1;
+                    rejections.push(Rejection {
+                        file: builder_file_name(&files, o),
+                        line: o.line,
+                        column: "currency".into(),
+                        value: code.clone(),
+                        expected: format!(
+                            "a currency with rates in fx.csv (the reporting currency is {rep})"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    let customers_path = base.join("customers.csv");
+    let attributes = if customers_path.exists() {
+        Some(read_customers(&customers_path, &mut rejections)?)
+    } else {
+        None
+    };
+    let dataset = builder.finish(opts.currency.as_deref())?;
+    Ok(Loaded {
+        dataset,
+        rejections,
+        attributes,
+    })
+}
+
+fn builder_file_name(files: &[PathBuf], o: Origin) -> String {
+    files
+        .get(usize::from(o.file))
+        .map_or_else(String::new, |p| display_name(p))
+}
+
+/// Builds a segment cut from a customers.csv column.
+pub fn segment_spec(
+    dataset: &Dataset,
+    attributes: Option<&Attributes>,
+    column: &str,
+) -> Result<SegmentSpec, IoError> {
+    let unknown = |a: Option<&Attributes>| IoError::UnknownSegment {
+        column: column.to_string(),
+        available: a.map(|a| a.columns.clone()).unwrap_or_default(),
+    };
+    let attrs = attributes.ok_or_else(|| unknown(None))?;
+    let col = attrs
+        .columns
+        .iter()
+        .position(|c| c == column)
+        .ok_or_else(|| unknown(Some(attrs)))?;
+    let mut values: Vec<String> = vec![String::new()];
+    let mut index: HashMap<String, u32> = HashMap::from([(String::new(), 0)]);
+    let of_customer = dataset
+        .customers
+        .iter()
+        .map(|c| {
+            let v = attrs
+                .values
+                .get(c)
+                .and_then(|vals| vals.get(col))
+                .map_or("", String::as_str);
+            *index.entry(v.to_string()).or_insert_with(|| {
+                values.push(v.to_string());
+                (values.len() - 1) as u32
+            })
+        })
+        .collect();
+    Ok(SegmentSpec {
+        column: column.to_string(),
+        values,
+        of_customer,
+    })
+}
