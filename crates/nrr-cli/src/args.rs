@@ -134,6 +134,9 @@ pub struct GenerateArgs {
     /// First month of the data (YYYY-MM).
     #[arg(long, value_parser = parse_month, default_value = "2023-01")]
     pub start: Month,
+    /// Also write items.parquet (typed columns) beside items.csv.
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 #[derive(Args, Debug)]

@@ -100,6 +100,11 @@ impl Date {
         Month(y * 12 + m as i32 - 1)
     }
 
+    /// The date `days` days after 1970-01-01 (Arrow's `Date32`).
+    pub fn from_days(days: i32) -> Date {
+        Date(days)
+    }
+
     /// Days since 1970-01-01.
     pub fn days(self) -> i32 {
         self.0

@@ -240,6 +240,8 @@ pub struct Report {
     pub policies: Policies,
     /// Reported months.
     pub window: Window,
+    /// Input files the lines were read from.
+    pub inputs: Vec<String>,
     /// Where every input row went.
     pub rows: RowLedger,
     /// Rejected rows skipped under `--skip-invalid` (0 otherwise).

@@ -33,7 +33,7 @@ impl fmt::Display for Rejection {
 #[non_exhaustive]
 pub enum IoError {
     /// A file could not be opened or read.
-    #[error("reading {}: {source}", path.display())]
+    #[error("reading {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -41,7 +41,7 @@ pub enum IoError {
         source: std::io::Error,
     },
     /// The CSV layer failed (not a row-level validation problem).
-    #[error("reading {}: {source}", path.display())]
+    #[error("reading {}", path.display())]
     Csv {
         /// The file.
         path: PathBuf,

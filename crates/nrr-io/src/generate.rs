@@ -135,9 +135,6 @@ pub fn generate(opts: &GenerateOptions, out_dir: &Path) -> io::Result<GenerateSu
                 item_rows += out.rows;
                 pool.push(out);
             }
-            while (pool.len() as u64) < threads {
-                pool.push(ChunkOut::default());
-            }
             next += round;
         }
     }

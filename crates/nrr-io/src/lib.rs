@@ -15,6 +15,8 @@
 
 mod error;
 pub mod generate;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 mod read;
 pub mod write;
 

@@ -606,9 +606,12 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     let mut rejections = Vec::new();
     for f in &files {
         if f.extension().is_some_and(|e| e == "parquet") {
+            #[cfg(feature = "parquet")]
+            crate::parquet::read_lines_parquet(f, kind, &mut builder, &mut rejections)?;
+            #[cfg(not(feature = "parquet"))]
             return Err(IoError::Parquet {
                 path: f.clone(),
-                message: "Parquet support is not built yet".into(),
+                message: "this nrr was built without the `parquet` feature".into(),
             });
         } else {
             read_lines_csv(f, kind, &mut builder, &mut rejections)?;

@@ -291,7 +291,7 @@ fn rows_parse_and_satisfy_invariants() {
 fn window_crossing_years_and_leap_day() {
     let dir = tempfile::tempdir().unwrap();
     let o = GenerateOptions {
-        customers: 3000,
+        customers: 20_000,
         months: 7,
         seed: 3,
         currencies: true,

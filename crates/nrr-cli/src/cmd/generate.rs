@@ -22,5 +22,20 @@ pub fn run(a: GenerateArgs) -> anyhow::Result<ExitCode> {
         summary.item_rows,
         a.out.display()
     );
+    if a.parquet {
+        write_parquet(&a.out)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "parquet")]
+fn write_parquet(dir: &std::path::Path) -> anyhow::Result<()> {
+    let rows = nrr_io::parquet::items_csv_to_parquet(&dir.join("items.csv"), &dir.join("items.parquet"))?;
+    eprintln!("wrote {rows} rows to {}", dir.join("items.parquet").display());
+    Ok(())
+}
+
+#[cfg(not(feature = "parquet"))]
+fn write_parquet(_: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::bail!("this nrr was built without the `parquet` feature")
 }

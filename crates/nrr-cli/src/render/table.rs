@@ -227,6 +227,7 @@ pub fn report(r: &Report, style: Style) -> String {
         "policies: churn {}, reactivation {}, fx {}, snapshot {}",
         r.policies.churn_recognition, r.policies.reactivation, r.policies.fx, r.policies.snapshot
     );
+    let _ = writeln!(out, "inputs: {}", r.inputs.join(", "));
     out.push_str(&ledger(&r.rows));
     if r.skipped_invalid_rows > 0 {
         let _ = writeln!(
