@@ -49,6 +49,25 @@ pub enum Format {
     Csv,
 }
 
+/// Formats of commands without a CSV form.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+fn parse_currency(s: &str) -> Result<String, String> {
+    if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a three-letter ISO 4217 code in capitals, like USD"
+        ))
+    }
+}
+
 fn parse_month(s: &str) -> Result<Month, String> {
     Month::parse(s).ok_or_else(|| format!("`{s}` is not a month YYYY-MM"))
 }
@@ -59,7 +78,7 @@ pub struct DataArgs {
     /// Data directory (items.csv or mrr.csv, optional fx.csv and customers.csv), or one file.
     pub data: PathBuf,
     /// Reporting currency (ISO 4217). Default: the only currency in the data.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_currency)]
     pub currency: Option<String>,
     /// Report even when rows are rejected; the report states how many were skipped.
     #[arg(long)]
@@ -100,18 +119,18 @@ pub struct ExplainArgs {
     /// The customer_id to explain.
     #[arg(long)]
     pub customer: String,
-    /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    pub format: TextFormat,
 }
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    pub format: TextFormat,
 }
 
 #[derive(Args, Debug)]

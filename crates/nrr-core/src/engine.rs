@@ -353,13 +353,18 @@ pub(crate) fn customer_values(
     scratch.cc.resize(n, 0);
     for (ccy, series) in &scratch.series[..scratch.used] {
         let rates = &plan.rates[usize::from(*ccy)];
-        for s in 0..n {
-            let v = series[s];
-            if v == 0 {
-                continue;
+        for (s, &v) in series.iter().enumerate().take(n) {
+            if v != 0 {
+                scratch.cur[s] += v * rate(ds, plan, rates, *ccy, s)?;
             }
-            scratch.cur[s] += v * rate(ds, plan, rates, *ccy, s)?;
-            if s > 0 {
+        }
+    }
+    // cc (this month's lines at last month's rates) is only defined where the customer paid
+    // last month: ask for no rate the definitions do not use.
+    for (ccy, series) in &scratch.series[..scratch.used] {
+        let rates = &plan.rates[usize::from(*ccy)];
+        for (s, &v) in series.iter().enumerate().take(n).skip(1) {
+            if v != 0 && scratch.cur[s - 1] != 0 {
                 scratch.cc[s] += v * rate(ds, plan, rates, *ccy, s - 1)?;
             }
         }

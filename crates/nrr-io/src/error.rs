@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// One input row that failed validation: where, what, and what was expected.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Rejection {
     /// File name as shown to the user (`items.csv`).
     pub file: String,

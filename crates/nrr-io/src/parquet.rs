@@ -9,8 +9,9 @@
 use crate::error::{IoError, Rejection};
 use crate::read::{Cols, Layout, Sink};
 use arrow_array::{
-    Array, Date32Array, Decimal128Array, Int16Array, Int32Array, Int64Array, Int8Array, LargeStringArray, RecordBatch,
-    StringArray, StringViewArray, UInt16Array, UInt32Array, UInt64Array, UInt8Array,
+    Array, Date32Array, Decimal128Array, Int16Array, Int32Array, Int64Array, Int8Array,
+    LargeStringArray, RecordBatch, StringArray, StringViewArray, UInt16Array, UInt32Array,
+    UInt64Array, UInt8Array,
 };
 use arrow_schema::{DataType, Field, Schema};
 use nrr_core::dataset::{DatasetBuilder, SourceKind};
@@ -25,7 +26,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 fn perr(path: &Path, e: impl std::fmt::Display) -> IoError {
-    IoError::Parquet { path: path.to_path_buf(), message: e.to_string() }
+    IoError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 /// One cell as text, as it would appear in CSV (`""` for null).
@@ -55,7 +59,16 @@ fn cell(a: &dyn Array, i: usize) -> Cow<'_, str> {
     if let Some(x) = a.as_any().downcast_ref::<Decimal128Array>() {
         return Cow::Owned(format_scaled(x.value(i), x.scale().max(0) as u32));
     }
-    ints!(Int8Array, Int16Array, Int32Array, Int64Array, UInt8Array, UInt16Array, UInt32Array, UInt64Array);
+    ints!(
+        Int8Array,
+        Int16Array,
+        Int32Array,
+        Int64Array,
+        UInt8Array,
+        UInt16Array,
+        UInt32Array,
+        UInt64Array
+    );
     Cow::Borrowed("")
 }
 
@@ -86,7 +99,10 @@ pub(crate) fn read_lines_parquet(
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
-    let file = std::fs::File::open(path).map_err(|source| IoError::Io { path: path.to_path_buf(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| IoError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| perr(path, e))?;
     let schema = reader.schema().clone();
     for f in schema.fields() {
@@ -103,11 +119,24 @@ pub(crate) fn read_lines_parquet(
     }
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     let layout = Layout::new(kind, &Cols::new(&names), path)?;
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let file_idx = builder.add_file(&name);
-    let mut sink = Sink { builder, rejections, file: file_idx, name, layout };
+    let mut sink = Sink {
+        builder,
+        rejections,
+        file: file_idx,
+        name,
+        layout,
+    };
     let mut row_base: u64 = 0;
-    for batch in reader.with_batch_size(64 * 1024).build().map_err(|e| perr(path, e))? {
+    for batch in reader
+        .with_batch_size(64 * 1024)
+        .build()
+        .map_err(|e| perr(path, e))?
+    {
         let batch = batch.map_err(|e| perr(path, e))?;
         let cols: Vec<&dyn Array> = batch.columns().iter().map(|c| c.as_ref()).collect();
         let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(cols.len());
@@ -126,22 +155,36 @@ pub(crate) fn read_lines_parquet(
 /// `Int64`, `amount` as `Decimal128(18, s)` with `s` the most decimals in the file, the rest
 /// as strings. Every row must be valid (it is meant for generated data).
 pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError> {
-    let mut rdr = csv::Reader::from_path(csv_path).map_err(|source| IoError::Csv { path: csv_path.to_path_buf(), source })?;
+    let mut rdr = csv::Reader::from_path(csv_path).map_err(|source| IoError::Csv {
+        path: csv_path.to_path_buf(),
+        source,
+    })?;
     let header: Vec<String> = rdr
         .headers()
-        .map_err(|source| IoError::Csv { path: csv_path.to_path_buf(), source })?
+        .map_err(|source| IoError::Csv {
+            path: csv_path.to_path_buf(),
+            source,
+        })?
         .iter()
         .map(str::to_string)
         .collect();
     let mut columns: Vec<Vec<String>> = vec![Vec::new(); header.len()];
     for rec in rdr.records() {
-        let rec = rec.map_err(|source| IoError::Csv { path: csv_path.to_path_buf(), source })?;
+        let rec = rec.map_err(|source| IoError::Csv {
+            path: csv_path.to_path_buf(),
+            source,
+        })?;
         for (i, col) in columns.iter_mut().enumerate() {
             col.push(rec.get(i).unwrap_or("").to_string());
         }
     }
     let rows = columns.first().map_or(0, Vec::len) as u64;
-    let bad = |col: &str, v: &str| perr(csv_path, format!("column `{col}`: `{v}` cannot be converted"));
+    let bad = |col: &str, v: &str| {
+        perr(
+            csv_path,
+            format!("column `{col}`: `{v}` cannot be converted"),
+        )
+    };
     let mut fields = Vec::new();
     let mut arrays: Vec<Arc<dyn Array>> = Vec::new();
     for (name, values) in header.iter().zip(&columns) {
@@ -149,7 +192,15 @@ pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError>
             "start_date" | "end_date" => {
                 let v: Result<Vec<Option<i32>>, IoError> = values
                     .iter()
-                    .map(|s| if s.is_empty() { Ok(None) } else { Date::parse(s).map(|d| Some(d.days())).ok_or_else(|| bad(name, s)) })
+                    .map(|s| {
+                        if s.is_empty() {
+                            Ok(None)
+                        } else {
+                            Date::parse(s)
+                                .map(|d| Some(d.days()))
+                                .ok_or_else(|| bad(name, s))
+                        }
+                    })
                     .collect();
                 fields.push(Field::new(name, DataType::Date32, true));
                 arrays.push(Arc::new(Date32Array::from(v?)));
@@ -157,19 +208,36 @@ pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError>
             "quantity" | "interval_months" => {
                 let v: Result<Vec<Option<i64>>, IoError> = values
                     .iter()
-                    .map(|s| if s.is_empty() { Ok(None) } else { s.parse().map(Some).map_err(|_| bad(name, s)) })
+                    .map(|s| {
+                        if s.is_empty() {
+                            Ok(None)
+                        } else {
+                            s.parse().map(Some).map_err(|_| bad(name, s))
+                        }
+                    })
                     .collect();
                 fields.push(Field::new(name, DataType::Int64, true));
                 arrays.push(Arc::new(Int64Array::from(v?)));
             }
             "amount" => {
-                let parsed: Result<Vec<Decimal>, IoError> =
-                    values.iter().map(|s| Decimal::parse(s, MAX_AMOUNT_DECIMALS).ok_or_else(|| bad(name, s))).collect();
+                let parsed: Result<Vec<Decimal>, IoError> = values
+                    .iter()
+                    .map(|s| Decimal::parse(s, MAX_AMOUNT_DECIMALS).ok_or_else(|| bad(name, s)))
+                    .collect();
                 let parsed = parsed?;
                 let scale = parsed.iter().map(|d| d.decimals).max().unwrap_or(0);
-                let v: Vec<i128> = parsed.iter().map(|d| i128::from(d.mantissa) * 10i128.pow(scale - d.decimals)).collect();
-                let arr = Decimal128Array::from(v).with_precision_and_scale(18, scale as i8).map_err(|e| perr(csv_path, e))?;
-                fields.push(Field::new(name, DataType::Decimal128(18, scale as i8), false));
+                let v: Vec<i128> = parsed
+                    .iter()
+                    .map(|d| i128::from(d.mantissa) * 10i128.pow(scale - d.decimals))
+                    .collect();
+                let arr = Decimal128Array::from(v)
+                    .with_precision_and_scale(18, scale as i8)
+                    .map_err(|e| perr(csv_path, e))?;
+                fields.push(Field::new(
+                    name,
+                    DataType::Decimal128(18, scale as i8),
+                    false,
+                ));
                 arrays.push(Arc::new(arr));
             }
             _ => {
@@ -180,8 +248,13 @@ pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError>
     }
     let schema = Arc::new(Schema::new(fields));
     let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| perr(out, e))?;
-    let file = std::fs::File::create(out).map_err(|source| IoError::Io { path: out.to_path_buf(), source })?;
-    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let file = std::fs::File::create(out).map_err(|source| IoError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
     let mut w = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| perr(out, e))?;
     const CHUNK: usize = 256 * 1024;
     let mut off = 0;

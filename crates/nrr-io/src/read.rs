@@ -128,7 +128,7 @@ fn is_currency_code(s: &str) -> bool {
 }
 
 const EXPECT_AMOUNT: &str = "a decimal number >= 0 with at most 6 decimal places (like 1200.00)";
-const EXPECT_DATE: &str = "a date YYYY-MM-DD";
+const EXPECT_DATE: &str = "a calendar date YYYY-MM-DD that exists";
 const EXPECT_CCY: &str =
     "a three-letter ISO 4217 code like USD, or empty for the reporting currency";
 
@@ -226,29 +226,28 @@ impl Sink<'_> {
                     return self.reject(line, "start_date", start_v, EXPECT_DATE);
                 };
                 let end_v = opt(end);
-                let end_d = if end_v.is_empty() {
-                    None
-                } else {
-                    match Date::parse(end_v) {
-                        Some(d) if d < start_d => {
-                            return self.reject(
+                let end_d =
+                    if end_v.is_empty() {
+                        None
+                    } else {
+                        match Date::parse(end_v) {
+                            Some(d) if d < start_d => {
+                                return self.reject(
+                                    line,
+                                    "end_date",
+                                    end_v,
+                                    format!("a date on or after start_date {start_d}, or empty"),
+                                )
+                            }
+                            Some(d) => Some(d),
+                            None => return self.reject(
                                 line,
                                 "end_date",
                                 end_v,
-                                format!("a date on or after start_date {start_d}, or empty"),
-                            )
+                                "a calendar date YYYY-MM-DD that exists, or empty (still active)",
+                            ),
                         }
-                        Some(d) => Some(d),
-                        None => {
-                            return self.reject(
-                                line,
-                                "end_date",
-                                end_v,
-                                "a date YYYY-MM-DD, or empty (still active)",
-                            )
-                        }
-                    }
-                };
+                    };
                 let e = &mut self.builder.ledger.excluded;
                 if one_time {
                     e.one_time += 1;
@@ -664,6 +663,18 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     } else {
         None
     };
+    // Rejections in reading order: revenue files in order, then fx.csv, then customers.csv.
+    let rank = |file: &str| {
+        files
+            .iter()
+            .position(|f| display_name(f) == file)
+            .unwrap_or(if file == "fx.csv" {
+                files.len()
+            } else {
+                files.len() + 1
+            })
+    };
+    rejections.sort_by_key(|r| (rank(&r.file), r.line));
     let dataset = builder.finish(opts.currency.as_deref())?;
     Ok(Loaded {
         dataset,

@@ -1,38 +1,47 @@
 //! `nrr check`: validation and the row ledger only.
 
-use crate::args::{CheckArgs, Format};
+use crate::args::{CheckArgs, TextFormat};
 use crate::render;
+use nrr_core::report::RowLedger;
+use nrr_io::Rejection;
+use serde::Serialize;
 use std::process::ExitCode;
 
+/// `nrr check --format json`.
+#[derive(Serialize)]
+struct CheckReport<'a> {
+    currency: &'a str,
+    inputs: &'a [String],
+    rows: &'a RowLedger,
+    rejections: &'a [Rejection],
+}
+
 pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
-    let loaded = nrr_io::load(
-        &a.data.data,
-        &nrr_io::LoadOptions {
-            currency: a.data.currency.clone(),
-        },
-    )?;
-    let rows = &loaded.dataset.ledger;
+    let opts = nrr_io::LoadOptions {
+        currency: a.data.currency.clone(),
+    };
+    let loaded = nrr_io::load(&a.data.data, &opts)?;
+    let ds = &loaded.dataset;
     let text = match a.format {
-        Format::Json => render::json(&serde_json::json!({
-            "currency": loaded.dataset.currency(),
-            "rows": rows,
-            "rejections": loaded.rejections.iter().map(|r| serde_json::json!({
-                "file": r.file, "line": r.line, "column": r.column, "value": r.value, "expected": r.expected,
-            })).collect::<Vec<_>>(),
-        }))?,
-        _ => {
-            let mut s = render::table::ledger(rows);
-            for r in loaded.rejections.iter() {
-                s.push_str(&format!("  {r}\n"));
-            }
-            s
-        }
+        TextFormat::Json => render::json(&CheckReport {
+            currency: ds.currency(),
+            inputs: &ds.files,
+            rows: &ds.ledger,
+            rejections: &loaded.rejections,
+        })?,
+        TextFormat::Table => format!(
+            "nrr check: currency {}; inputs: {}\n{}{}",
+            ds.currency(),
+            ds.files.join(", "),
+            render::table::ledger(&ds.ledger),
+            super::rejection_lines(&loaded.rejections)
+        ),
     };
     super::emit(&text)?;
     if loaded.rejections.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("error: {} row(s) rejected", loaded.rejections.len());
+        eprintln!("error: {} rejected", super::rows(loaded.rejections.len()));
         Ok(ExitCode::from(1))
     }
 }

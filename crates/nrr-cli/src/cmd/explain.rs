@@ -1,6 +1,6 @@
 //! `nrr explain`: one customer traced to its input rows.
 
-use crate::args::{ExplainArgs, Format};
+use crate::args::{ExplainArgs, TextFormat};
 use crate::render;
 use nrr_core::engine::Options;
 use std::process::ExitCode;
@@ -15,8 +15,8 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
     };
     let ex = nrr_core::explain::explain(&loaded.dataset, &opts, &a.customer)?;
     let text = match a.format {
-        Format::Json => render::json(&ex)?,
-        Format::Table | Format::Csv => render::table::explanation(&ex, render::style()),
+        TextFormat::Json => render::json(&ex)?,
+        TextFormat::Table => render::table::explanation(&ex, render::style()),
     };
     super::emit(&text)?;
     Ok(ExitCode::SUCCESS)

@@ -30,8 +30,12 @@ pub fn run(a: GenerateArgs) -> anyhow::Result<ExitCode> {
 
 #[cfg(feature = "parquet")]
 fn write_parquet(dir: &std::path::Path) -> anyhow::Result<()> {
-    let rows = nrr_io::parquet::items_csv_to_parquet(&dir.join("items.csv"), &dir.join("items.parquet"))?;
-    eprintln!("wrote {rows} rows to {}", dir.join("items.parquet").display());
+    let rows =
+        nrr_io::parquet::items_csv_to_parquet(&dir.join("items.csv"), &dir.join("items.parquet"))?;
+    eprintln!(
+        "wrote {rows} rows to {}",
+        dir.join("items.parquet").display()
+    );
     Ok(())
 }
 

@@ -7,7 +7,6 @@ mod generate;
 mod report;
 
 use crate::args::{Cli, Command, DataArgs};
-use anyhow::Context;
 use nrr_io::{IoError, LoadOptions, Loaded};
 use std::fmt;
 use std::io::Write;
@@ -59,7 +58,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Shows at most this many rejections.
-const SHOWN_REJECTIONS: usize = 20;
+pub const SHOWN_REJECTIONS: usize = 20;
+
+/// `1 row`, `2 rows`.
+pub fn rows(n: usize) -> String {
+    format!("{n} row{}", if n == 1 { "" } else { "s" })
+}
+
+/// The first rejections, one per line, then a count of the rest.
+pub fn rejection_lines(rejections: &[nrr_io::Rejection]) -> String {
+    let mut s = String::new();
+    for r in rejections.iter().take(SHOWN_REJECTIONS) {
+        s.push_str(&format!("  {r}\n"));
+    }
+    if rejections.len() > SHOWN_REJECTIONS {
+        s.push_str(&format!(
+            "  ... and {} more rejected rows\n",
+            rejections.len() - SHOWN_REJECTIONS
+        ));
+    }
+    s
+}
 
 /// Loads the data directory; unless `--skip-invalid`, any rejected row stops the run with
 /// exit code 1 before figures are computed. Returns the data and the count of skipped rows.
@@ -67,29 +86,31 @@ pub fn load(args: &DataArgs) -> anyhow::Result<(Loaded, u64)> {
     let opts = LoadOptions {
         currency: args.currency.clone(),
     };
-    let loaded = nrr_io::load(&args.data, &opts)
-        .with_context(|| format!("loading {}", args.data.display()))?;
+    let loaded = nrr_io::load(&args.data, &opts)?;
     let n = loaded.rejections.len();
     if n == 0 {
         return Ok((loaded, 0));
     }
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{} rejected row{}:", n, if n == 1 { "" } else { "s" });
-    for r in loaded.rejections.iter().take(SHOWN_REJECTIONS) {
-        let _ = writeln!(err, "  {r}");
-    }
-    if n > SHOWN_REJECTIONS {
-        let _ = writeln!(err, "  ... and {} more rejected rows", n - SHOWN_REJECTIONS);
-    }
+    let _ = write!(
+        err,
+        "{} rejected:\n{}",
+        rows(n),
+        rejection_lines(&loaded.rejections)
+    );
     if args.skip_invalid {
         let _ = writeln!(
             err,
-            "warning: --skip-invalid: reporting without the {n} rejected row{}",
-            if n == 1 { "" } else { "s" }
+            "warning: --skip-invalid: skipped {}; the figures exclude them",
+            rows(n)
         );
         Ok((loaded, n as u64))
     } else {
-        Err(InvalidData(format!("{n} row{} rejected; no figures computed (fix the data, or pass --skip-invalid to report without them)", if n == 1 { "" } else { "s" })).into())
+        Err(InvalidData(format!(
+            "{} rejected; no figures computed (fix the data, or pass --skip-invalid to report without them)",
+            rows(n)
+        ))
+        .into())
     }
 }
 

@@ -232,7 +232,7 @@ pub fn report(r: &Report, style: Style) -> String {
     if r.skipped_invalid_rows > 0 {
         let _ = writeln!(
             out,
-            "WARNING: {} rejected rows were skipped (--skip-invalid); figures exclude them",
+            "WARNING: --skip-invalid skipped {} rejected row(s); the figures exclude them",
             r.skipped_invalid_rows
         );
     }

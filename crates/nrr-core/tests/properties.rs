@@ -1,0 +1,789 @@
+//! Property tests on random datasets: bridge and cohort identities, period bridges, input-order
+//! and file-split invariance, single-currency FX, segment partition, and agreement with a
+//! naive reference model written straight from the definitions in docs/metrics.md.
+//!
+//! Every comparison is on exact values (`Money::units`, or cross-multiplied when two figures
+//! have different denominators), never on rounded strings.
+
+mod common;
+
+use common::*;
+use nrr_core::dataset::{Dataset, DatasetBuilder, LineInput, Origin, SourceKind};
+use nrr_core::date::{Date, Month};
+use nrr_core::engine::{compute, Options, SegmentSpec};
+use nrr_core::money::{Decimal, Money};
+use nrr_core::report::{Bridge, Granularity, MonthRow, Report, Retention};
+use proptest::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// Random data
+
+/// Days from 2023-01-01 to 2025-06-30.
+const DAYS: i32 = 365 + 366 + 181;
+/// Months 2023-01..=2025-06.
+const MONTHS: i32 = 30;
+
+fn day0() -> Date {
+    date("2023-01-01")
+}
+
+fn month0() -> Month {
+    month("2023-01")
+}
+
+#[derive(Clone, Debug)]
+struct GenLine {
+    customer: usize,
+    eur: bool,
+    mantissa: i64,
+    decimals: u32,
+    interval: u32,
+    start: Date,
+    end: Option<Date>,
+}
+
+#[derive(Clone, Debug)]
+struct GenFx {
+    date: Date,
+    mantissa: i64,
+    decimals: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Case {
+    customers: usize,
+    lines: Vec<GenLine>,
+    /// EUR rates; empty for single-currency cases.
+    fx: Vec<GenFx>,
+    /// Single-currency case: lines are "" or "USD" and there is no fx.
+    single: bool,
+    from: Month,
+    to: Month,
+    /// Drives shuffles, file splits and segment assignment.
+    seed: u64,
+}
+
+fn line_strategy(eur_allowed: bool) -> impl Strategy<Value = GenLine> {
+    (
+        prop::bool::weighted(if eur_allowed { 0.35 } else { 0.0 }),
+        0u32..=2,
+        1i64..=500_000,
+        prop::sample::select(vec![1u32, 3, 12, 24]),
+        0..DAYS,
+        prop::option::weighted(0.6, 1i32..=720),
+        any::<bool>(),
+    )
+        .prop_map(
+            move |(eur, decimals, mantissa, interval, start, end, empty_ccy)| GenLine {
+                customer: 0,
+                // In single-currency cases the flag picks "" or "USD" instead.
+                eur: if eur_allowed { eur } else { empty_ccy },
+                mantissa,
+                decimals,
+                interval,
+                start: day0().add_days(start),
+                end: end.map(|n| day0().add_days(start + n)),
+            },
+        )
+}
+
+/// One or two rows per month from 2022-12 to 2025-06, on days 1-28, rates 0.5-2.0 with 1-4
+/// decimals. Sometimes two rows share a date (the later one wins).
+fn fx_strategy() -> impl Strategy<Value = Vec<GenFx>> {
+    let rate = (1u32..=4).prop_flat_map(|d| {
+        let p = 10i64.pow(d);
+        (Just(d), p / 2..=2 * p)
+    });
+    let month_rows = prop::collection::vec((1u32..=28, rate, prop::bool::weighted(0.2)), 1..=2);
+    prop::collection::vec(month_rows, (MONTHS + 1) as usize).prop_map(|months| {
+        let mut out = Vec::new();
+        for (i, rows) in months.into_iter().enumerate() {
+            let m = month0().plus(i as i32 - 1);
+            let mut last_day = 0;
+            for (day, (decimals, mantissa), same_day) in rows {
+                let day = if same_day && last_day > 0 {
+                    last_day
+                } else {
+                    day
+                };
+                last_day = day;
+                out.push(GenFx {
+                    date: Date::from_ymd(m.year(), m.number(), day).unwrap(),
+                    mantissa,
+                    decimals,
+                });
+            }
+        }
+        out
+    })
+}
+
+fn case_strategy(single: bool) -> impl Strategy<Value = Case> {
+    let customers =
+        prop::collection::vec(prop::collection::vec(line_strategy(!single), 1..=5), 1..=12);
+    let fx = if single {
+        Just(Vec::new()).boxed()
+    } else {
+        fx_strategy().boxed()
+    };
+    (customers, fx, 0..MONTHS, 0..MONTHS, any::<u64>()).prop_map(
+        move |(customers, fx, a, b, seed)| {
+            let n = customers.len();
+            let lines = customers
+                .into_iter()
+                .enumerate()
+                .flat_map(|(c, ls)| {
+                    ls.into_iter().map(move |mut l| {
+                        l.customer = c;
+                        l
+                    })
+                })
+                .collect();
+            let (a, b) = (a.min(b), a.max(b));
+            Case {
+                customers: n,
+                lines,
+                fx,
+                single,
+                from: month0().plus(a),
+                to: month0().plus(b),
+                seed,
+            }
+        },
+    )
+}
+
+fn any_case() -> impl Strategy<Value = Case> {
+    prop_oneof![1 => case_strategy(true), 3 => case_strategy(false)]
+}
+
+fn customer_id(c: usize) -> String {
+    format!("cust-{c}")
+}
+
+fn currency(case: &Case, l: &GenLine) -> &'static str {
+    match (case.single, l.eur) {
+        (false, true) => "EUR",
+        (false, false) => "USD",
+        (true, true) => "",
+        (true, false) => "USD",
+    }
+}
+
+/// Builds the dataset from `lines` (in that order), each with its file index.
+fn dataset_from(case: &Case, lines: &[(u16, &GenLine)], files: usize) -> Dataset {
+    let mut b = DatasetBuilder::new(SourceKind::Items);
+    for i in 0..files {
+        b.add_file(&format!("items-{i}.csv"));
+    }
+    let ids: Vec<String> = (0..case.customers).map(customer_id).collect();
+    for (row, (file, l)) in lines.iter().enumerate() {
+        b.push_line(LineInput {
+            customer: &ids[l.customer],
+            currency: currency(case, l),
+            amount: Decimal {
+                mantissa: l.mantissa,
+                decimals: l.decimals,
+            },
+            interval: l.interval,
+            start: l.start,
+            end: l.end,
+            origin: Origin {
+                file: *file,
+                line: row as u64 + 2,
+            },
+        });
+    }
+    for r in &case.fx {
+        b.push_fx(
+            "EUR",
+            r.date,
+            Decimal {
+                mantissa: r.mantissa,
+                decimals: r.decimals,
+            },
+        );
+    }
+    let reporting = if case.single { None } else { Some("USD") };
+    b.finish(reporting).expect("generated data builds")
+}
+
+fn dataset(case: &Case) -> Dataset {
+    let lines: Vec<(u16, &GenLine)> = case.lines.iter().map(|l| (0, l)).collect();
+    dataset_from(case, &lines, 1)
+}
+
+fn options(case: &Case) -> Options {
+    Options {
+        from: Some(case.from),
+        to: Some(case.to),
+        ..Options::default()
+    }
+}
+
+fn report(case: &Case) -> Report {
+    compute(&dataset(case), &options(case)).expect("report computes")
+}
+
+/// A small deterministic generator for shuffles and assignments (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+    }
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 96,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared checks
+
+fn all_money(r: &Report) -> Vec<Money> {
+    let mut v = Vec::new();
+    for m in &r.months {
+        v.extend(month_money(m));
+    }
+    for p in &r.periods {
+        v.extend(retention_money(&p.retention));
+        v.extend(bridge_money(&p.bridge));
+    }
+    for t in &r.ttm {
+        v.extend(retention_money(&t.retention));
+        v.extend(bridge_money(&t.bridge));
+    }
+    v
+}
+
+fn check_retention(label: &str, r: &Retention) -> Result<(), TestCaseError> {
+    prop_assert_eq!(cohort_gap(r), 0, "cohort identity in {}", label);
+    prop_assert!(r.expansion.units >= 0 && r.contraction.units >= 0 && r.churn.units >= 0);
+    prop_assert!(r.churned_customers <= r.cohort_customers);
+    if r.starting_mrr.units > 0 {
+        prop_assert!(r.cohort_customers > 0);
+        prop_assert!(
+            r.contraction.units + r.churn.units <= r.starting_mrr.units,
+            "contraction + churn > starting in {}",
+            label
+        );
+        let (nrr, grr) = (r.nrr.unwrap(), r.grr.unwrap());
+        prop_assert!(grr <= 1.0, "grr {} > 1 in {}", grr, label);
+        prop_assert!(grr >= 0.0);
+        prop_assert!(nrr >= grr, "nrr {} < grr {} in {}", nrr, grr, label);
+        prop_assert!(r.logo_churn_rate.is_some());
+    } else {
+        prop_assert_eq!(r.starting_mrr.units, 0);
+        prop_assert_eq!(r.cohort_customers, 0);
+        prop_assert_eq!((r.nrr, r.grr, r.logo_churn_rate), (None, None, None));
+        prop_assert!(r.ending_cohort_mrr.is_zero() && r.fx_impact.is_zero());
+    }
+    Ok(())
+}
+
+/// The period's bridge: opening of its first month, closing of its last, sums in between.
+fn check_period_bridge(
+    label: &str,
+    r: &Report,
+    start: Month,
+    end: Month,
+    b: &Bridge,
+) -> Result<(), TestCaseError> {
+    let months: Vec<&MonthRow> = r
+        .months
+        .iter()
+        .filter(|m| m.month >= start && m.month <= end)
+        .collect();
+    prop_assert_eq!(
+        months.len() as i32,
+        end.index() - start.index() + 1,
+        "{} lies in the window",
+        label
+    );
+    let sum = |f: fn(&MonthRow) -> Money| months.iter().map(|m| f(m).units).sum::<i128>();
+    prop_assert_eq!(b.opening, months[0].opening_mrr, "{} opening", label);
+    prop_assert_eq!(
+        b.closing,
+        months[months.len() - 1].closing_mrr,
+        "{} closing",
+        label
+    );
+    prop_assert_eq!(b.new.units, sum(|m| m.new));
+    prop_assert_eq!(b.reactivation.units, sum(|m| m.reactivation));
+    prop_assert_eq!(b.expansion.units, sum(|m| m.expansion));
+    prop_assert_eq!(b.contraction.units, sum(|m| m.contraction));
+    prop_assert_eq!(b.churn.units, sum(|m| m.churn));
+    prop_assert_eq!(b.fx.units, sum(|m| m.fx));
+    prop_assert_eq!(bridge_gap(b), 0, "{} bridge identity", label);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a)-(c) identities
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// (a) opening + new + reactivation + expansion - contraction - churn + fx = closing,
+    /// every month, and each month closes where the next opens.
+    #[test]
+    fn bridge_identity_holds_every_month(case in any_case()) {
+        let r = report(&case);
+        let den = r.months[0].opening_mrr.denominator;
+        prop_assert!(all_money(&r).iter().all(|m| m.denominator == den));
+        prop_assert_eq!(r.months.len() as i32, case.to.index() - case.from.index() + 1);
+        for m in &r.months {
+            prop_assert_eq!(month_bridge_gap(m), 0, "bridge identity in {}", m.month);
+            for x in [m.opening_mrr, m.new, m.reactivation, m.expansion, m.contraction,
+                      m.churn, m.closing_mrr] {
+                prop_assert!(x.units >= 0, "negative figure in {}", m.month);
+            }
+        }
+        for w in r.months.windows(2) {
+            prop_assert_eq!(w[0].closing_mrr, w[1].opening_mrr);
+        }
+    }
+
+    /// (b) every period and TTM: ending = starting + expansion - contraction - churn; with a
+    /// cohort, GRR <= 1, NRR >= GRR, contraction + churn <= starting; otherwise null ratios.
+    #[test]
+    fn cohort_identity_and_bounds_hold_for_every_period(case in any_case()) {
+        let r = report(&case);
+        for p in &r.periods {
+            check_retention(&p.period, &p.retention)?;
+        }
+        for t in &r.ttm {
+            check_retention(&format!("ttm {}", t.month), &t.retention)?;
+            prop_assert_eq!(t.t0, t.month.plus(-12));
+            prop_assert!(t.t0 >= case.from);
+        }
+    }
+
+    /// (c) each period's bridge opens at its first month's opening, closes at its last month's
+    /// closing, and its movements are the sums of its months'.
+    #[test]
+    fn period_bridges_are_sums_of_their_months(case in any_case()) {
+        let r = report(&case);
+        for p in &r.periods {
+            check_period_bridge(&p.period, &r, p.start_month, p.end_month, &p.bridge)?;
+        }
+        for t in &r.ttm {
+            check_period_bridge(&format!("ttm {}", t.month), &r, t.t0.plus(1), t.month,
+                &t.bridge)?;
+        }
+    }
+
+    /// A one-month period's cohort is the customers with prev > 0, and its expansion,
+    /// contraction, churn and fx_impact are that month's movements.
+    #[test]
+    fn a_one_month_period_matches_its_month(case in any_case()) {
+        let r = report(&case);
+        for p in r.periods.iter().filter(|p| p.granularity == Granularity::Month) {
+            let m = r.months.iter().find(|m| m.month == p.start_month).unwrap();
+            let ret = &p.retention;
+            prop_assert_eq!(ret.starting_mrr, m.opening_mrr);
+            prop_assert_eq!(ret.expansion, m.expansion);
+            prop_assert_eq!(ret.contraction, m.contraction);
+            prop_assert_eq!(ret.churn, m.churn);
+            prop_assert_eq!(ret.fx_impact, m.fx);
+            prop_assert_eq!(ret.churned_customers, m.churned_customers);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (d) invariance, (e) single currency, (f) segments
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// (d) shuffling the input lines gives an identical report.
+    #[test]
+    fn shuffling_lines_gives_an_identical_report(case in any_case()) {
+        let base = serde_json::to_value(report(&case)).unwrap();
+        let mut rng = Rng::new(case.seed);
+        let mut shuffled = case.clone();
+        for i in (1..shuffled.lines.len()).rev() {
+            let j = rng.below(i + 1);
+            shuffled.lines.swap(i, j);
+        }
+        let again = serde_json::to_value(report(&shuffled)).unwrap();
+        prop_assert_eq!(base, again);
+    }
+
+    /// (d) splitting the lines across two source files gives the same figures.
+    #[test]
+    fn splitting_lines_across_two_files_gives_the_same_figures(case in any_case()) {
+        let base = report(&case);
+        let mut rng = Rng::new(case.seed);
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        for l in &case.lines {
+            if rng.below(2) == 0 {
+                first.push((0u16, l));
+            } else {
+                second.push((1u16, l));
+            }
+        }
+        first.extend(second);
+        let split = compute(&dataset_from(&case, &first, 2), &options(&case)).unwrap();
+        prop_assert_eq!(&base.months, &split.months);
+        prop_assert_eq!(&base.periods, &split.periods);
+        prop_assert_eq!(&base.ttm, &split.ttm);
+    }
+
+    /// (e) with a single currency, fx and fx_impact are 0 everywhere.
+    #[test]
+    fn single_currency_data_has_no_fx(case in case_strategy(true)) {
+        let r = report(&case);
+        prop_assert!(r.currency == "USD" || r.currency == "XXX");
+        for m in &r.months {
+            prop_assert!(m.fx.is_zero(), "fx in {}", m.month);
+        }
+        for p in &r.periods {
+            prop_assert!(p.bridge.fx.is_zero() && p.retention.fx_impact.is_zero());
+        }
+        for t in &r.ttm {
+            prop_assert!(t.bridge.fx.is_zero() && t.retention.fx_impact.is_zero());
+        }
+    }
+
+    /// (f) for a random assignment of customers to three segment values, the segments' exact
+    /// figures and counts add up to the totals, and each segment equals a report computed on
+    /// its customers alone.
+    #[test]
+    fn segments_partition_the_totals(case in any_case()) {
+        let ds = dataset(&case);
+        let values = ["", "mid", "top"];
+        let mut rng = Rng::new(case.seed);
+        let assign: Vec<usize> = (0..case.customers).map(|_| rng.below(3)).collect();
+        let of_id = |id: &str| assign[id.trim_start_matches("cust-").parse::<usize>().unwrap()];
+        let spec = SegmentSpec {
+            column: "tier".into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            of_customer: ds.customers.iter().map(|id| of_id(id) as u32).collect(),
+        };
+        let r = compute(&ds, &Options { segment: Some(spec), ..options(&case) }).unwrap();
+        let plain = report(&case);
+        prop_assert_eq!(&r.months, &plain.months);
+        prop_assert_eq!(&r.periods, &plain.periods);
+        prop_assert_eq!(&r.ttm, &plain.ttm);
+
+        let seg = r.segments.as_ref().unwrap();
+        prop_assert_eq!(seg.values.len(), 3);
+        let parts: Vec<_> = values.iter().map(|v| &seg.values[*v]).collect();
+        for (i, total) in r.months.iter().enumerate() {
+            for k in 0..8 {
+                let sum: i128 = parts.iter().map(|p| month_money(&p.months[i])[k].units).sum();
+                prop_assert_eq!(sum, month_money(total)[k].units);
+            }
+            for k in 0..4 {
+                let sum: u64 = parts.iter().map(|p| month_counts(&p.months[i])[k]).sum();
+                prop_assert_eq!(sum, month_counts(total)[k]);
+            }
+        }
+        let blocks = |f: &nrr_core::report::SegmentFigures| -> Vec<(Retention, Bridge)> {
+            f.periods.iter().map(|p| (p.retention.clone(), p.bridge.clone()))
+                .chain(f.ttm.iter().map(|t| (t.retention.clone(), t.bridge.clone())))
+                .collect()
+        };
+        let totals: Vec<_> = r.periods.iter().map(|p| (p.retention.clone(), p.bridge.clone()))
+            .chain(r.ttm.iter().map(|t| (t.retention.clone(), t.bridge.clone())))
+            .collect();
+        let part_blocks: Vec<_> = parts.iter().map(|p| blocks(p)).collect();
+        for (i, (ret, bridge)) in totals.iter().enumerate() {
+            for k in 0..6 {
+                let sum: i128 = part_blocks.iter().map(|p| retention_money(&p[i].0)[k].units).sum();
+                prop_assert_eq!(sum, retention_money(ret)[k].units);
+            }
+            for k in 0..2 {
+                let sum: u64 = part_blocks.iter().map(|p| retention_counts(&p[i].0)[k]).sum();
+                prop_assert_eq!(sum, retention_counts(ret)[k]);
+            }
+            for k in 0..8 {
+                let sum: i128 = part_blocks.iter().map(|p| bridge_money(&p[i].1)[k].units).sum();
+                prop_assert_eq!(sum, bridge_money(bridge)[k].units);
+            }
+        }
+
+        // Each segment is the report of its own customers (compared exactly across scales).
+        for (s, value) in values.iter().enumerate() {
+            let own: Vec<(u16, &GenLine)> = case.lines.iter()
+                .filter(|l| assign[l.customer] == s)
+                .map(|l| (0, l))
+                .collect();
+            let alone = compute(&dataset_from(&case, &own, 1), &options(&case)).unwrap();
+            let seg_report = Report {
+                months: seg.values[*value].months.clone(),
+                periods: seg.values[*value].periods.clone(),
+                ttm: seg.values[*value].ttm.clone(),
+                segments: None,
+                ..plain.clone()
+            };
+            let (a, b) = (all_money(&seg_report), all_money(&alone));
+            prop_assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                prop_assert_eq!(x.units * y.denominator, y.units * x.denominator,
+                    "segment {:?}", value);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A naive reference model, straight from the definitions
+
+/// Reference units: 1 / (10^2 amount decimals x 24 (lcm of intervals) x 10^4 rate decimals).
+const REF_DEN: i128 = 100 * 24 * 10_000;
+
+struct Model<'a> {
+    case: &'a Case,
+}
+
+impl Model<'_> {
+    /// Rate in force on `day`, x 10^4: the latest row on or before it, the last row wins ties.
+    fn rate(&self, eur: bool, day: Date) -> i128 {
+        if !eur || self.case.single {
+            return 10_000;
+        }
+        let mut best: Option<&GenFx> = None;
+        for r in &self.case.fx {
+            if r.date <= day && best.is_none_or(|b| r.date >= b.date) {
+                best = Some(r);
+            }
+        }
+        let r = best.unwrap_or_else(|| panic!("model: no EUR rate on {day}"));
+        i128::from(r.mantissa) * 10i128.pow(4 - r.decimals)
+    }
+
+    /// value(c, M, R) in reference units.
+    fn value(&self, c: usize, m: Month, r: Month) -> i128 {
+        let (day_m, day_r) = (m.last_day(), r.last_day());
+        self.case
+            .lines
+            .iter()
+            .filter(|l| l.customer == c)
+            .filter(|l| l.start <= day_m && l.end.is_none_or(|e| day_m < e))
+            .map(|l| {
+                let native = i128::from(l.mantissa)
+                    * 10i128.pow(2 - l.decimals)
+                    * i128::from(24 / l.interval);
+                native * self.rate(l.eur, day_r)
+            })
+            .sum()
+    }
+
+    fn first_month(&self, c: usize) -> Option<Month> {
+        (0..=MONTHS + 30)
+            .map(|i| month0().plus(i))
+            .find(|&m| self.value(c, m, m) > 0)
+    }
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct RefMonth {
+    money: [i128; 8],
+    counts: [u64; 4],
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct RefRetention {
+    starting: i128,
+    expansion: i128,
+    contraction: i128,
+    churn: i128,
+    ending: i128,
+    fx_impact: i128,
+    cohort: u64,
+    churned: u64,
+}
+
+fn ref_month(model: &Model<'_>, firsts: &[Option<Month>], m: Month) -> RefMonth {
+    let mut out = RefMonth::default();
+    let p = m.plus(-1);
+    for (c, first) in firsts.iter().enumerate() {
+        let prev = model.value(c, p, p);
+        let cur = model.value(c, m, m);
+        out.money[0] += prev;
+        out.money[7] += cur;
+        if cur > 0 {
+            out.counts[0] += 1;
+        }
+        if prev == 0 {
+            if cur > 0 {
+                if *first == Some(m) {
+                    out.money[1] += cur;
+                    out.counts[1] += 1;
+                } else {
+                    out.money[2] += cur;
+                    out.counts[2] += 1;
+                }
+            }
+            continue;
+        }
+        let cc = model.value(c, m, p);
+        if cc > prev {
+            out.money[3] += cc - prev;
+        } else if cc > 0 && cc < prev {
+            out.money[4] += prev - cc;
+        } else if cc == 0 {
+            out.money[5] += prev;
+            out.counts[3] += 1;
+        }
+        out.money[6] += cur - cc;
+    }
+    out
+}
+
+fn ref_retention(model: &Model<'_>, t0: Month, t1: Month) -> RefRetention {
+    let mut out = RefRetention::default();
+    for c in 0..model.case.customers {
+        let s = model.value(c, t0, t0);
+        if s == 0 {
+            continue;
+        }
+        let e = model.value(c, t1, t0);
+        out.cohort += 1;
+        out.starting += s;
+        out.ending += e;
+        out.fx_impact += model.value(c, t1, t1) - e;
+        if e == 0 {
+            out.churn += s;
+            out.churned += 1;
+        } else if e > s {
+            out.expansion += e - s;
+        } else {
+            out.contraction += s - e;
+        }
+    }
+    out
+}
+
+/// The engine's exact money equals `units` reference units.
+fn same(m: Money, units: i128) -> bool {
+    m.units * REF_DEN == units * m.denominator
+}
+
+/// The ratio rounded half-even to 6 places, in millionths.
+fn ref_micro(num: i128, den: i128) -> Option<i128> {
+    if den == 0 {
+        return None;
+    }
+    let n = num * 1_000_000;
+    let (q, r) = (n.div_euclid(den), n.rem_euclid(den));
+    Some(match (2 * r).cmp(&den) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => q + (q & 1),
+    })
+}
+
+fn micro(x: Option<f64>) -> Option<i128> {
+    x.map(|v| (v * 1e6).round() as i128)
+}
+
+fn check_against_model(
+    label: &str,
+    model: &Model<'_>,
+    t0: Month,
+    t1: Month,
+    got: &Retention,
+) -> Result<(), TestCaseError> {
+    let want = ref_retention(model, t0, t1);
+    let pairs = [
+        (got.starting_mrr, want.starting),
+        (got.expansion, want.expansion),
+        (got.contraction, want.contraction),
+        (got.churn, want.churn),
+        (got.ending_cohort_mrr, want.ending),
+        (got.fx_impact, want.fx_impact),
+    ];
+    for (k, (g, w)) in pairs.iter().enumerate() {
+        prop_assert!(
+            same(*g, *w),
+            "{} retention field {}: engine {} vs model units {}",
+            label,
+            k,
+            g,
+            w
+        );
+    }
+    prop_assert_eq!(
+        (got.cohort_customers, got.churned_customers),
+        (want.cohort, want.churned)
+    );
+    prop_assert_eq!(micro(got.nrr), ref_micro(want.ending, want.starting));
+    prop_assert_eq!(
+        micro(got.grr),
+        ref_micro(want.starting - want.contraction - want.churn, want.starting)
+    );
+    prop_assert_eq!(
+        micro(got.logo_churn_rate),
+        ref_micro(i128::from(want.churned), i128::from(want.cohort))
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Every figure of the report equals the naive model's, exactly, and the report lists
+    /// exactly the months, complete quarters and years, and TTMs the definitions call for.
+    #[test]
+    fn the_engine_agrees_with_a_naive_model_of_the_definitions(case in any_case()) {
+        let r = report(&case);
+        let model = Model { case: &case };
+        let firsts: Vec<Option<Month>> = (0..case.customers).map(|c| model.first_month(c)).collect();
+
+        let window: Vec<Month> = (case.from.index()..=case.to.index()).map(Month::from_index).collect();
+        prop_assert_eq!(r.months.iter().map(|m| m.month).collect::<Vec<_>>(), window.clone());
+        for row in &r.months {
+            let want = ref_month(&model, &firsts, row.month);
+            for (k, (g, w)) in month_money(row).iter().zip(want.money).enumerate() {
+                prop_assert!(same(*g, w), "{} field {}: engine {} vs model units {}",
+                    row.month, k, g, w);
+            }
+            prop_assert_eq!(month_counts(row), want.counts, "counts in {}", row.month);
+        }
+
+        // The periods the definitions call for, in the report's order.
+        let mut want_periods: Vec<(String, Month, Month)> = window.iter()
+            .map(|m| (m.to_string(), *m, *m)).collect();
+        for m in &window {
+            if matches!(m.number(), 1 | 4 | 7 | 10) && m.plus(2) <= case.to {
+                want_periods.push((format!("{}-Q{}", m.year(), m.quarter()), *m, m.plus(2)));
+            }
+        }
+        for m in &window {
+            if m.number() == 1 && m.plus(11) <= case.to {
+                want_periods.push((m.year().to_string(), *m, m.plus(11)));
+            }
+        }
+        let got_periods: Vec<(String, Month, Month)> = r.periods.iter()
+            .map(|p| (p.period.clone(), p.start_month, p.end_month)).collect();
+        prop_assert_eq!(got_periods, want_periods);
+        for p in &r.periods {
+            check_against_model(&p.period, &model, p.start_month.plus(-1), p.end_month,
+                &p.retention)?;
+        }
+
+        let want_ttm: Vec<Month> = window.iter().copied()
+            .filter(|m| m.plus(-12) >= case.from).collect();
+        prop_assert_eq!(r.ttm.iter().map(|t| t.month).collect::<Vec<_>>(), want_ttm);
+        for t in &r.ttm {
+            check_against_model(&format!("ttm {}", t.month), &model, t.t0, t.month,
+                &t.retention)?;
+        }
+    }
+}
