@@ -4,7 +4,7 @@ use crate::date::{Date, Month};
 use crate::money::{lcm, Decimal, Scale};
 use crate::report::RowLedger;
 use crate::CoreError;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Where an input row came from: index into [`Dataset::files`] and 1-based line.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -159,6 +159,9 @@ pub struct DatasetBuilder {
     kind: SourceKind,
     customer_ids: HashMap<String, u32>,
     customers: Vec<String>,
+    /// The previous line's customer: exports are usually grouped by customer, so most
+    /// lookups end here without hashing.
+    last_customer: Option<u32>,
     currency_ids: HashMap<String, u16>,
     currencies: Vec<String>,
     lines: Lines,
@@ -175,9 +178,10 @@ impl DatasetBuilder {
     pub fn new(kind: SourceKind) -> Self {
         DatasetBuilder {
             kind,
-            customer_ids: HashMap::new(),
+            customer_ids: HashMap::default(),
             customers: Vec::new(),
-            currency_ids: HashMap::new(),
+            last_customer: None,
+            currency_ids: HashMap::default(),
             currencies: Vec::new(),
             lines: Lines::default(),
             mantissa: Vec::new(),
@@ -206,15 +210,19 @@ impl DatasetBuilder {
 
     /// Adds one used recurring line.
     pub fn push_line(&mut self, l: LineInput<'_>) {
-        let c = match self.customer_ids.get(l.customer) {
-            Some(&c) => c,
-            None => {
-                let c = self.customers.len() as u32;
-                self.customers.push(l.customer.to_string());
-                self.customer_ids.insert(l.customer.to_string(), c);
-                c
-            }
+        let c = match self.last_customer {
+            Some(c) if self.customers[c as usize] == l.customer => c,
+            _ => match self.customer_ids.get(l.customer) {
+                Some(&c) => c,
+                None => {
+                    let c = self.customers.len() as u32;
+                    self.customers.push(l.customer.to_string());
+                    self.customer_ids.insert(l.customer.to_string(), c);
+                    c
+                }
+            },
         };
+        self.last_customer = Some(c);
         let ccy = self.currency_id(l.currency);
         let lines = &mut self.lines;
         lines.customer.push(c);

@@ -144,7 +144,7 @@ pub(crate) fn read_lines_parquet(
             cells.clear();
             cells.extend(cols.iter().map(|c| cell(*c, i)));
             let rec: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
-            sink.row(row_base + i as u64 + 2, &rec);
+            sink.row(row_base + i as u64 + 2, rec.as_slice());
         }
         row_base += batch.num_rows() as u64;
     }

@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 pub struct LoadOptions {
     /// Reporting currency (`--currency`).
     pub currency: Option<String>,
+    /// Read and validate customers.csv (needed for segments and by `check`; skipped
+    /// otherwise, as no figure depends on it).
+    pub customers: bool,
 }
 
 /// Customer attributes from `customers.csv`.
@@ -21,7 +24,7 @@ pub struct Attributes {
     /// Attribute column names (customer_id excluded).
     pub columns: Vec<String>,
     /// Values per customer id, in `columns` order.
-    pub values: HashMap<String, Vec<String>>,
+    pub values: rustc_hash::FxHashMap<String, Vec<String>>,
 }
 
 /// A loaded data directory.
@@ -114,6 +117,23 @@ impl Layout {
     }
 }
 
+/// A row's fields by column position; missing fields read as `""`.
+pub(crate) trait Fields {
+    fn field(&self, i: usize) -> &str;
+}
+
+impl Fields for csv::StringRecord {
+    fn field(&self, i: usize) -> &str {
+        self.get(i).unwrap_or("")
+    }
+}
+
+impl Fields for [&str] {
+    fn field(&self, i: usize) -> &str {
+        self.get(i).copied().unwrap_or("")
+    }
+}
+
 /// Receives the rows of one input file and routes each to used, excluded or rejected.
 pub(crate) struct Sink<'a> {
     pub(crate) builder: &'a mut DatasetBuilder,
@@ -145,9 +165,9 @@ impl Sink<'_> {
     }
 
     /// Handles one data row; `rec` holds the fields in header order.
-    pub(crate) fn row(&mut self, line: u64, rec: &[&str]) {
+    pub(crate) fn row<R: Fields + ?Sized>(&mut self, line: u64, rec: &R) {
         self.builder.ledger.read += 1;
-        let field = |i: usize| rec.get(i).copied().unwrap_or("");
+        let field = |i: usize| rec.field(i);
         let opt = |i: Option<usize>| i.map_or("", field);
         let origin = Origin {
             file: self.file,
@@ -357,8 +377,12 @@ impl CsvFile {
 
     /// Calls `each(line, fields)` for every data row. Rows that are not UTF-8 are rejected
     /// here and returned (with an empty file name for the caller to fill).
-    fn rows(mut self, mut each: impl FnMut(u64, &[&str])) -> Result<Vec<Rejection>, IoError> {
+    fn rows(
+        mut self,
+        mut each: impl FnMut(u64, &csv::StringRecord),
+    ) -> Result<Vec<Rejection>, IoError> {
         let mut rejections = Vec::new();
+        // One record buffer for the whole file: no allocation per row.
         let mut rec = csv::ByteRecord::new();
         loop {
             match self.rdr.read_byte_record(&mut rec) {
@@ -372,30 +396,30 @@ impl CsvFile {
                 }
             }
             let line = rec.position().map_or(0, |p| p.line());
-            let mut fields: Vec<&str> = Vec::with_capacity(rec.len());
-            let mut bad_utf8 = None;
-            for (i, f) in rec.iter().enumerate() {
-                match std::str::from_utf8(f) {
-                    Ok(s) => fields.push(s),
-                    Err(_) => {
-                        bad_utf8.get_or_insert(i);
-                        fields.push("");
-                    }
+            match csv::StringRecord::from_byte_record(rec) {
+                Ok(srec) => {
+                    each(line, &srec);
+                    rec = srec.into_byte_record();
                 }
-            }
-            match bad_utf8 {
-                Some(i) => rejections.push(Rejection {
-                    file: String::new(),
-                    line,
-                    column: self
-                        .header
-                        .get(i)
-                        .cloned()
-                        .unwrap_or_else(|| format!("#{}", i + 1)),
-                    value: String::from_utf8_lossy(&rec[i]).into_owned(),
-                    expected: "UTF-8 text".into(),
-                }),
-                None => each(line, &fields),
+                Err(e) => {
+                    let bad = e.into_byte_record();
+                    let i = bad
+                        .iter()
+                        .position(|f| std::str::from_utf8(f).is_err())
+                        .unwrap_or(0);
+                    rejections.push(Rejection {
+                        file: String::new(),
+                        line,
+                        column: self
+                            .header
+                            .get(i)
+                            .cloned()
+                            .unwrap_or_else(|| format!("#{}", i + 1)),
+                        value: String::from_utf8_lossy(&bad[i]).into_owned(),
+                        expected: "UTF-8 text".into(),
+                    });
+                    rec = bad;
+                }
             }
         }
         Ok(rejections)
@@ -457,7 +481,7 @@ fn read_fx(
     );
     let mut rej = Vec::new();
     let mut bad = csv.rows(|line, rec| {
-        let f = |i: usize| rec.get(i).copied().unwrap_or("");
+        let f = |i: usize| rec.get(i).unwrap_or("");
         let mut r = |column: &str, value: &str, expected: &str| {
             rej.push(Rejection { file: name.clone(), line, column: column.into(), value: value.into(), expected: expected.into() })
         };
@@ -499,11 +523,11 @@ fn read_customers(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Attrib
             .filter(|(i, _)| *i != id_col)
             .map(|(_, s)| s.clone())
             .collect(),
-        values: HashMap::new(),
+        values: Default::default(),
     };
     let mut rej = Vec::new();
     let mut bad = csv.rows(|line, rec| {
-        let id = rec.get(id_col).copied().unwrap_or("");
+        let id = rec.get(id_col).unwrap_or("");
         let mut r = |expected: &str| {
             rej.push(Rejection {
                 file: name.clone(),
@@ -521,7 +545,7 @@ fn read_customers(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Attrib
         }
         let vals = (0..attrs.columns.len() + 1)
             .filter(|i| *i != id_col)
-            .map(|i| rec.get(i).copied().unwrap_or("").to_string())
+            .map(|i| rec.get(i).unwrap_or("").to_string())
             .collect();
         attrs.values.insert(id.to_string(), vals);
     })?;
@@ -658,7 +682,7 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
         }
     }
     let customers_path = base.join("customers.csv");
-    let attributes = if customers_path.exists() {
+    let attributes = if opts.customers && customers_path.exists() {
         Some(read_customers(&customers_path, &mut rejections)?)
     } else {
         None

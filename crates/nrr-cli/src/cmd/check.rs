@@ -19,6 +19,7 @@ struct CheckReport<'a> {
 pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let opts = nrr_io::LoadOptions {
         currency: a.data.currency.clone(),
+        customers: true,
     };
     let loaded = nrr_io::load(&a.data.data, &opts)?;
     let ds = &loaded.dataset;

@@ -6,7 +6,7 @@ use nrr_core::engine::Options;
 use std::process::ExitCode;
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let (loaded, skipped) = super::load(&a.data)?;
+    let (loaded, skipped) = super::load(&a.data, false)?;
     let opts = Options {
         from: a.window.from,
         to: a.window.to,

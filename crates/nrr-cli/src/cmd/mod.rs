@@ -82,9 +82,11 @@ pub fn rejection_lines(rejections: &[nrr_io::Rejection]) -> String {
 
 /// Loads the data directory; unless `--skip-invalid`, any rejected row stops the run with
 /// exit code 1 before figures are computed. Returns the data and the count of skipped rows.
-pub fn load(args: &DataArgs) -> anyhow::Result<(Loaded, u64)> {
+/// `customers`: also read customers.csv (only segments need it).
+pub fn load(args: &DataArgs, customers: bool) -> anyhow::Result<(Loaded, u64)> {
     let opts = LoadOptions {
         currency: args.currency.clone(),
+        customers,
     };
     let loaded = nrr_io::load(&args.data, &opts)?;
     let n = loaded.rejections.len();

@@ -6,7 +6,7 @@ use nrr_core::engine::{compute, Options};
 use std::process::ExitCode;
 
 pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
-    let (loaded, skipped) = super::load(&a.data)?;
+    let (loaded, skipped) = super::load(&a.data, a.segment.is_some())?;
     let segment = match &a.segment {
         Some(col) => Some(nrr_io::segment_spec(
             &loaded.dataset,
