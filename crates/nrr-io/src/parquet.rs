@@ -152,102 +152,36 @@ pub(crate) fn read_lines_parquet(
 }
 
 /// Converts an items.csv into items.parquet with typed columns: dates as `Date32`, integers as
-/// `Int64`, `amount` as `Decimal128(18, s)` with `s` the most decimals in the file, the rest
-/// as strings. Every row must be valid (it is meant for generated data).
+/// `Int64`, `amount` as `Decimal128(18, 6)` (every amount nrr accepts fits exactly), the rest
+/// as strings. Streams in batches, so memory stays flat on large files. Every row must be
+/// valid (it is meant for generated data); the first invalid value stops it with an error.
 pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError> {
-    let mut rdr = csv::Reader::from_path(csv_path).map_err(|source| IoError::Csv {
+    const BATCH: usize = 128 * 1024;
+    let csv_err = |source| IoError::Csv {
         path: csv_path.to_path_buf(),
         source,
-    })?;
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .buffer_capacity(1 << 20)
+        .from_path(csv_path)
+        .map_err(csv_err)?;
     let header: Vec<String> = rdr
         .headers()
-        .map_err(|source| IoError::Csv {
-            path: csv_path.to_path_buf(),
-            source,
-        })?
+        .map_err(csv_err)?
         .iter()
         .map(str::to_string)
         .collect();
-    let mut columns: Vec<Vec<String>> = vec![Vec::new(); header.len()];
-    for rec in rdr.records() {
-        let rec = rec.map_err(|source| IoError::Csv {
-            path: csv_path.to_path_buf(),
-            source,
-        })?;
-        for (i, col) in columns.iter_mut().enumerate() {
-            col.push(rec.get(i).unwrap_or("").to_string());
-        }
-    }
-    let rows = columns.first().map_or(0, Vec::len) as u64;
-    let bad = |col: &str, v: &str| {
-        perr(
-            csv_path,
-            format!("column `{col}`: `{v}` cannot be converted"),
-        )
+    let kind_of = |name: &str| match name {
+        "start_date" | "end_date" => DataType::Date32,
+        "quantity" | "interval_months" => DataType::Int64,
+        "amount" => DataType::Decimal128(18, MAX_AMOUNT_DECIMALS as i8),
+        _ => DataType::Utf8,
     };
-    let mut fields = Vec::new();
-    let mut arrays: Vec<Arc<dyn Array>> = Vec::new();
-    for (name, values) in header.iter().zip(&columns) {
-        match name.as_str() {
-            "start_date" | "end_date" => {
-                let v: Result<Vec<Option<i32>>, IoError> = values
-                    .iter()
-                    .map(|s| {
-                        if s.is_empty() {
-                            Ok(None)
-                        } else {
-                            Date::parse(s)
-                                .map(|d| Some(d.days()))
-                                .ok_or_else(|| bad(name, s))
-                        }
-                    })
-                    .collect();
-                fields.push(Field::new(name, DataType::Date32, true));
-                arrays.push(Arc::new(Date32Array::from(v?)));
-            }
-            "quantity" | "interval_months" => {
-                let v: Result<Vec<Option<i64>>, IoError> = values
-                    .iter()
-                    .map(|s| {
-                        if s.is_empty() {
-                            Ok(None)
-                        } else {
-                            s.parse().map(Some).map_err(|_| bad(name, s))
-                        }
-                    })
-                    .collect();
-                fields.push(Field::new(name, DataType::Int64, true));
-                arrays.push(Arc::new(Int64Array::from(v?)));
-            }
-            "amount" => {
-                let parsed: Result<Vec<Decimal>, IoError> = values
-                    .iter()
-                    .map(|s| Decimal::parse(s, MAX_AMOUNT_DECIMALS).ok_or_else(|| bad(name, s)))
-                    .collect();
-                let parsed = parsed?;
-                let scale = parsed.iter().map(|d| d.decimals).max().unwrap_or(0);
-                let v: Vec<i128> = parsed
-                    .iter()
-                    .map(|d| i128::from(d.mantissa) * 10i128.pow(scale - d.decimals))
-                    .collect();
-                let arr = Decimal128Array::from(v)
-                    .with_precision_and_scale(18, scale as i8)
-                    .map_err(|e| perr(csv_path, e))?;
-                fields.push(Field::new(
-                    name,
-                    DataType::Decimal128(18, scale as i8),
-                    false,
-                ));
-                arrays.push(Arc::new(arr));
-            }
-            _ => {
-                fields.push(Field::new(name, DataType::Utf8, true));
-                arrays.push(Arc::new(StringArray::from_iter_values(values)));
-            }
-        }
-    }
+    let fields: Vec<Field> = header
+        .iter()
+        .map(|h| Field::new(h, kind_of(h), h != "amount"))
+        .collect();
     let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| perr(out, e))?;
     let file = std::fs::File::create(out).map_err(|source| IoError::Io {
         path: out.to_path_buf(),
         source,
@@ -255,13 +189,90 @@ pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError>
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .build();
-    let mut w = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| perr(out, e))?;
-    const CHUNK: usize = 256 * 1024;
-    let mut off = 0;
-    while off < batch.num_rows() {
-        let len = CHUNK.min(batch.num_rows() - off);
-        w.write(&batch.slice(off, len)).map_err(|e| perr(out, e))?;
-        off += len;
+    let mut w =
+        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| perr(out, e))?;
+    let bad = |col: &str, v: &str| {
+        perr(
+            csv_path,
+            format!("column `{col}`: `{v}` cannot be converted"),
+        )
+    };
+    let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(BATCH); header.len()];
+    let mut rows = 0u64;
+    let mut records = rdr.into_records();
+    loop {
+        let mut n = 0;
+        for rec in records.by_ref() {
+            let rec = rec.map_err(csv_err)?;
+            for (i, col) in columns.iter_mut().enumerate() {
+                col.push(rec.get(i).unwrap_or("").to_string());
+            }
+            n += 1;
+            if n == BATCH {
+                break;
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        rows += n as u64;
+        let mut arrays: Vec<Arc<dyn Array>> = Vec::with_capacity(header.len());
+        for (name, values) in header.iter().zip(&columns) {
+            arrays.push(match kind_of(name) {
+                DataType::Date32 => {
+                    let v: Result<Vec<Option<i32>>, IoError> = values
+                        .iter()
+                        .map(|s| {
+                            if s.is_empty() {
+                                Ok(None)
+                            } else {
+                                Date::parse(s)
+                                    .map(|d| Some(d.days()))
+                                    .ok_or_else(|| bad(name, s))
+                            }
+                        })
+                        .collect();
+                    Arc::new(Date32Array::from(v?))
+                }
+                DataType::Int64 => {
+                    let v: Result<Vec<Option<i64>>, IoError> = values
+                        .iter()
+                        .map(|s| {
+                            if s.is_empty() {
+                                Ok(None)
+                            } else {
+                                s.parse().map(Some).map_err(|_| bad(name, s))
+                            }
+                        })
+                        .collect();
+                    Arc::new(Int64Array::from(v?))
+                }
+                DataType::Decimal128(p, sc) => {
+                    let v: Result<Vec<i128>, IoError> = values
+                        .iter()
+                        .map(|s| {
+                            Decimal::parse(s, MAX_AMOUNT_DECIMALS)
+                                .map(|d| {
+                                    i128::from(d.mantissa)
+                                        * 10i128.pow(MAX_AMOUNT_DECIMALS - d.decimals)
+                                })
+                                .ok_or_else(|| bad(name, s))
+                        })
+                        .collect();
+                    Arc::new(
+                        Decimal128Array::from(v?)
+                            .with_precision_and_scale(p, sc)
+                            .map_err(|e| perr(csv_path, e))?,
+                    )
+                }
+                _ => Arc::new(StringArray::from_iter_values(values)),
+            });
+        }
+        let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| perr(out, e))?;
+        w.write(&batch).map_err(|e| perr(out, e))?;
+        for c in &mut columns {
+            c.clear();
+        }
     }
     w.close().map_err(|e| perr(out, e))?;
     Ok(rows)

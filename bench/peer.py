@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Run the DuckDB peer (peer.sql) and print its figures as JSON shaped like `nrr report`.
+
+usage: peer.py ITEMS_CSV FROM_MONTH TO_MONTH   (months as YYYY-MM)
+"""
+import json
+import pathlib
+import sys
+
+import duckdb
+
+
+def main() -> None:
+    items, from_m, to_m = sys.argv[1], sys.argv[2], sys.argv[3]
+    sql = (pathlib.Path(__file__).parent / "peer.sql").read_text()
+    for key, value in {"{items}": items, "{from_month}": from_m + "-01", "{to_month}": to_m + "-01"}.items():
+        sql = sql.replace(key, value)
+    con = duckdb.connect()
+    con.execute(sql)
+
+    def rows(query):
+        cur = con.execute(query)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+    months = rows("SELECT strftime(month, '%Y-%m') AS month, * EXCLUDE (month) FROM months ORDER BY month")
+    ret = rows("SELECT * FROM retention ORDER BY granularity, period")
+    out = {"months": months, "periods": [r for r in ret if r["granularity"] != "ttm"],
+           "ttm": [r for r in ret if r["granularity"] == "ttm"]}
+    json.dump(out, sys.stdout, default=float)
+
+
+if __name__ == "__main__":
+    main()

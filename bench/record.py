@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Summarise a bench/run.sh timing file (medians, peak RSS, ratios) into BENCHMARKS.md.
+
+usage: record.py N MONTHS TIMES_TSV DATA_DIR BENCHMARKS_MD
+The section for N customers is replaced between its markers; other sections are kept.
+"""
+import datetime
+import os
+import statistics
+import subprocess
+import sys
+
+n, months, times, data, md = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+runs = {}
+for line in open(times):
+    name, _, secs, kb = line.rstrip("\n").split("\t")
+    runs.setdefault(name, []).append(None if secs == "failed" else (float(secs), int(kb)))
+
+LABEL = {
+    "nrr_csv": "nrr report (items.csv)",
+    "nrr_parquet": "nrr report (items.parquet)",
+    "peer": "DuckDB peer (SQL on items.csv)",
+    "floor": "floor: parse items.csv into typed columns",
+}
+med = {}
+rows = []
+for name in ["nrr_csv", "nrr_parquet", "peer", "floor"]:
+    if name not in runs:
+        continue
+    ok = [r for r in runs[name] if r]
+    if not ok:
+        rows.append(f"| {LABEL[name]} | failed | | |")
+        continue
+    t = statistics.median(r[0] for r in ok)
+    rss = max(r[1] for r in ok) / 1024
+    med[name] = t
+    rows.append(f"| {LABEL[name]} | {t:.2f} s | {rss:,.0f} MB | {len(ok)} |")
+
+lines_in = sum(1 for _ in open(os.path.join(data, "items.csv"))) - 1
+size = os.path.getsize(os.path.join(data, "items.csv")) / 1e6
+ratios = []
+if "peer" in med and "nrr_csv" in med:
+    ratios.append(f"peer / nrr (CSV): **{med['peer'] / med['nrr_csv']:.1f}x**")
+if "nrr_csv" in med and "floor" in med:
+    ratios.append(f"nrr / floor: **{med['nrr_csv'] / med['floor']:.2f}x**")
+if "nrr_csv" in med and "nrr_parquet" in med:
+    ratios.append(f"Parquet / CSV time: {med['nrr_parquet'] / med['nrr_csv']:.2f}x")
+try:
+    duck = subprocess.run(["bench/.venv/bin/python", "-c", "import duckdb; print(duckdb.__version__)"],
+                          capture_output=True, text=True).stdout.strip()
+except OSError:
+    duck = ""
+commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+section = "\n".join([
+    f"<!-- bench:{n} start -->",
+    f"### {int(n):,} customers x {months} months ({lines_in:,} lines, items.csv {size:,.0f} MB)",
+    "",
+    f"Measured {datetime.date.today()} on {os.cpu_count()} cores, commit {commit}"
+    + (f", DuckDB {duck}" if duck else "") + f"; median of {max(len(v) for v in runs.values())} alternating runs.",
+    "",
+    "| contender | median wall time | peak RSS | runs |",
+    "|---|---|---|---|",
+    *rows,
+    "",
+    "; ".join(ratios) + ("." if ratios else ""),
+    f"<!-- bench:{n} end -->",
+])
+text = open(md).read() if os.path.exists(md) else "# Benchmarks\n\n<!-- results -->\n"
+start, end = f"<!-- bench:{n} start -->", f"<!-- bench:{n} end -->"
+if start in text:
+    text = text[:text.index(start)] + section + text[text.index(end) + len(end):]
+else:
+    text = text.replace("<!-- results -->", section + "\n\n<!-- results -->")
+open(md, "w").write(text)
+print(section)
