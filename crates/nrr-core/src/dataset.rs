@@ -24,6 +24,80 @@ pub enum SourceKind {
     Mrr,
 }
 
+/// Customer ids interned in one byte buffer, so a million customers cost no million
+/// allocations. A customer's index is its position in first-appearance order.
+#[derive(Clone, Debug, Default)]
+pub struct Ids {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    table: hashbrown::HashTable<u32>,
+}
+
+fn hash_id(id: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(id)
+}
+
+impl Ids {
+    /// Number of ids.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// `true` when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn bytes_of(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    /// The id with index `i`.
+    pub fn get(&self, i: usize) -> &str {
+        // Only whole `&str`s are ever appended, so every range is valid UTF-8.
+        std::str::from_utf8(self.bytes_of(i)).unwrap_or("")
+    }
+
+    /// All ids in index order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The index of `id`, if present.
+    pub fn index_of(&self, id: &str) -> Option<u32> {
+        let id = id.as_bytes();
+        self.table
+            .find(hash_id(id), |&i| self.bytes_of(i as usize) == id)
+            .copied()
+    }
+
+    /// `true` when index `i` holds `id`.
+    pub fn is(&self, i: u32, id: &str) -> bool {
+        self.bytes_of(i as usize) == id.as_bytes()
+    }
+
+    /// The index of `id`, adding it if new.
+    pub fn intern(&mut self, id: &str) -> u32 {
+        let id = id.as_bytes();
+        let h = hash_id(id);
+        if let Some(&i) = self.table.find(h, |&i| self.bytes_of(i as usize) == id) {
+            return i;
+        }
+        let i = self.ends.len() as u32;
+        self.bytes.extend_from_slice(id);
+        self.ends.push(self.bytes.len());
+        let (bytes, ends) = (&self.bytes, &self.ends);
+        self.table.insert_unique(h, i, |&j| {
+            let j = j as usize;
+            let start = if j == 0 { 0 } else { ends[j - 1] };
+            hash_id(&bytes[start..ends[j]])
+        });
+        i
+    }
+}
+
 /// Recurring lines, one entry per used input row, as parallel columns.
 #[derive(Clone, Debug, Default)]
 pub struct Lines {
@@ -91,7 +165,7 @@ impl FxRates {
 #[derive(Clone, Debug)]
 pub struct Dataset {
     /// Customer ids; a customer's index is its position.
-    pub customers: Vec<String>,
+    pub customers: Ids,
     /// Currency codes; `currencies[reporting]` is the reporting currency.
     pub currencies: Vec<String>,
     /// Index of the reporting currency.
@@ -157,8 +231,7 @@ pub struct LineInput<'a> {
 #[derive(Debug)]
 pub struct DatasetBuilder {
     kind: SourceKind,
-    customer_ids: HashMap<String, u32>,
-    customers: Vec<String>,
+    customers: Ids,
     /// The previous line's customer: exports are usually grouped by customer, so most
     /// lookups end here without hashing.
     last_customer: Option<u32>,
@@ -178,8 +251,7 @@ impl DatasetBuilder {
     pub fn new(kind: SourceKind) -> Self {
         DatasetBuilder {
             kind,
-            customer_ids: HashMap::default(),
-            customers: Vec::new(),
+            customers: Ids::default(),
             last_customer: None,
             currency_ids: HashMap::default(),
             currencies: Vec::new(),
@@ -211,16 +283,8 @@ impl DatasetBuilder {
     /// Adds one used recurring line.
     pub fn push_line(&mut self, l: LineInput<'_>) {
         let c = match self.last_customer {
-            Some(c) if self.customers[c as usize] == l.customer => c,
-            _ => match self.customer_ids.get(l.customer) {
-                Some(&c) => c,
-                None => {
-                    let c = self.customers.len() as u32;
-                    self.customers.push(l.customer.to_string());
-                    self.customer_ids.insert(l.customer.to_string(), c);
-                    c
-                }
-            },
+            Some(c) if self.customers.is(c, l.customer) => c,
+            _ => self.customers.intern(l.customer),
         };
         self.last_customer = Some(c);
         let ccy = self.currency_id(l.currency);
@@ -235,6 +299,46 @@ impl DatasetBuilder {
         lines.origin.push(l.origin);
         self.mantissa.push(l.amount.mantissa);
         self.decimals.push(l.amount.decimals as u8);
+    }
+
+    /// Moves every line, FX row and ledger count of `other` (a builder that read part of one
+    /// file) after this builder's, as if this builder had read them itself. `file` is this
+    /// builder's index of the file `other` read. Customers keep first-appearance order, so
+    /// reading a file in parts and appending the parts in order gives the same dataset as
+    /// reading it whole.
+    pub fn append(&mut self, other: DatasetBuilder, file: u16) {
+        let cmap: Vec<u32> = other
+            .customers
+            .iter()
+            .map(|id| self.customers.intern(id))
+            .collect();
+        let ymap: Vec<u16> = other
+            .currencies
+            .iter()
+            .map(|c| self.currency_id(c))
+            .collect();
+        let (a, b) = (&mut self.lines, other.lines);
+        a.customer
+            .extend(b.customer.iter().map(|&c| cmap[c as usize]));
+        a.currency
+            .extend(b.currency.iter().map(|&c| ymap[usize::from(c)]));
+        a.start.extend(b.start);
+        a.end.extend(b.end);
+        a.start_date.extend(b.start_date);
+        a.end_date.extend(b.end_date);
+        a.interval.extend(b.interval);
+        a.origin
+            .extend(b.origin.iter().map(|o| Origin { file, line: o.line }));
+        self.mantissa.extend(other.mantissa);
+        self.decimals.extend(other.decimals);
+        self.fx.extend(
+            other
+                .fx
+                .into_iter()
+                .map(|(c, d, r)| (ymap[usize::from(c)], d, r)),
+        );
+        self.ledger.add(&other.ledger);
+        self.last_customer = None;
     }
 
     /// Adds one FX row: `rate` units of reporting currency per 1 `currency`, from `date`.

@@ -185,17 +185,19 @@ impl Plan {
     }
 }
 
+/// Per-slot sums. Closing MRR and the customer count are kept as differences from the
+/// previous slot (a customer adds to them only in months where its MRR changes); opening is
+/// the previous slot's closing.
 #[derive(Clone, Debug, Default)]
 struct MonthAcc {
-    opening: i128,
+    d_closing: i128,
+    d_customers: i64,
     new: i128,
     reactivation: i128,
     expansion: i128,
     contraction: i128,
     churn: i128,
     fx: i128,
-    closing: i128,
-    customers: u64,
     new_customers: u64,
     reactivated_customers: u64,
     churned_customers: u64,
@@ -229,15 +231,14 @@ impl Acc {
 
     fn merge(&mut self, o: &Acc) {
         for (a, b) in self.months.iter_mut().zip(&o.months) {
-            a.opening += b.opening;
+            a.d_closing += b.d_closing;
+            a.d_customers += b.d_customers;
             a.new += b.new;
             a.reactivation += b.reactivation;
             a.expansion += b.expansion;
             a.contraction += b.contraction;
             a.churn += b.churn;
             a.fx += b.fx;
-            a.closing += b.closing;
-            a.customers += b.customers;
             a.new_customers += b.new_customers;
             a.reactivated_customers += b.reactivated_customers;
             a.churned_customers += b.churned_customers;
@@ -263,8 +264,22 @@ pub(crate) struct Scratch {
     used: usize,
     /// value(i, i) per slot.
     pub(crate) cur: Vec<i128>,
-    /// value(i, i - 1) per slot (slot 0 unused).
+    /// value(i, i - 1) per slot (slot 0 unused); left empty when `single_reporting`.
     pub(crate) cc: Vec<i128>,
+    /// All of the customer's MRR is in the reporting currency: every rate is 1, so
+    /// value(i, j) = cur[i] for any j.
+    pub(crate) single_reporting: bool,
+}
+
+impl Scratch {
+    /// value(i, i - 1) for slot `i`.
+    pub(crate) fn cc(&self, i: usize) -> i128 {
+        if self.single_reporting {
+            self.cur[i]
+        } else {
+            self.cc[i]
+        }
+    }
 }
 
 /// Lines grouped by customer: `order[offsets[c]..offsets[c + 1]]` are customer `c`'s lines.
@@ -350,6 +365,17 @@ pub(crate) fn customer_values(
     scratch.cur.clear();
     scratch.cur.resize(n, 0);
     scratch.cc.clear();
+    scratch.single_reporting = scratch.used == 1 && scratch.series[0].0 == ds.reporting;
+    if scratch.single_reporting || scratch.used == 0 {
+        let one = ds.scale.rate_one();
+        if let Some((_, series)) = scratch.series[..scratch.used].first() {
+            for (c, &v) in scratch.cur.iter_mut().zip(series) {
+                *c = v * one;
+            }
+        }
+        scratch.single_reporting = true;
+        return Ok(Some(first));
+    }
     scratch.cc.resize(n, 0);
     for (ccy, series) in &scratch.series[..scratch.used] {
         let rates = &plan.rates[usize::from(*ccy)];
@@ -393,6 +419,9 @@ pub(crate) fn value_at(
     t1: usize,
     t0: usize,
 ) -> Result<i128, CoreError> {
+    if scratch.single_reporting {
+        return Ok(scratch.cur[t1]);
+    }
     let mut v = 0;
     for (ccy, series) in &scratch.series[..scratch.used] {
         if series[t1] != 0 {
@@ -409,16 +438,19 @@ fn add_customer(
     scratch: &Scratch,
     acc: &mut Acc,
 ) -> Result<(), CoreError> {
-    let (cur, cc) = (&scratch.cur, &scratch.cc);
+    let cur = &scratch.cur;
+    let m0 = &mut acc.months[0];
+    m0.d_closing += cur[0];
+    m0.d_customers += i64::from(cur[0] > 0);
     for s in 1..plan.slots {
-        let (prev, now) = (cur[s - 1], cur[s]);
-        let m = &mut acc.months[s];
-        m.opening += prev;
-        m.closing += now;
-        if now > 0 {
-            m.customers += 1;
+        let (prev, now, cc) = (cur[s - 1], cur[s], scratch.cc(s));
+        if now == prev && cc == prev {
+            continue; // nothing moved, not even the exchange rate
         }
-        let (movement, fx) = classify(prev, now, cc[s], plan.month(s) == first);
+        let m = &mut acc.months[s];
+        m.d_closing += now - prev;
+        m.d_customers += i64::from(now > 0) - i64::from(prev > 0);
+        let (movement, fx) = classify(prev, now, cc, plan.month(s) == first);
         m.fx += fx;
         match movement {
             Some((Movement::New, v)) => {
@@ -575,20 +607,30 @@ fn figures_of(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
 
 fn figures(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
     let m = |u: i128| scale.money(u);
+    // closing[s] and customers[s] from the per-slot differences; opening[s] = closing[s - 1].
+    let mut closing = Vec::with_capacity(plan.slots);
+    let mut customers = Vec::with_capacity(plan.slots);
+    let (mut run, mut count) = (0i128, 0i64);
+    for a in &acc.months {
+        run += a.d_closing;
+        count += a.d_customers;
+        closing.push(run);
+        customers.push(count as u64);
+    }
     let months = (1..plan.slots)
         .map(|s| {
             let a = &acc.months[s];
             MonthRow {
                 month: plan.month(s),
-                opening_mrr: m(a.opening),
+                opening_mrr: m(closing[s - 1]),
                 new: m(a.new),
                 reactivation: m(a.reactivation),
                 expansion: m(a.expansion),
                 contraction: m(a.contraction),
                 churn: m(a.churn),
                 fx: m(a.fx),
-                closing_mrr: m(a.closing),
-                customers: a.customers,
+                closing_mrr: m(closing[s]),
+                customers: customers[s],
                 new_customers: a.new_customers,
                 reactivated_customers: a.reactivated_customers,
                 churned_customers: a.churned_customers,
@@ -599,14 +641,14 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
         let ms = &acc.months[spec.t0 + 1..=spec.t1];
         let sum = |f: fn(&MonthAcc) -> i128| m(ms.iter().map(f).sum());
         Bridge {
-            opening: m(ms[0].opening),
+            opening: m(closing[spec.t0]),
             new: sum(|x| x.new),
             reactivation: sum(|x| x.reactivation),
             expansion: sum(|x| x.expansion),
             contraction: sum(|x| x.contraction),
             churn: sum(|x| x.churn),
             fx: sum(|x| x.fx),
-            closing: m(ms[ms.len() - 1].closing),
+            closing: m(closing[spec.t1]),
         }
     };
     let retention = |p: &PeriodAcc| Retention {

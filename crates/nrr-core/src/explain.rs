@@ -109,7 +109,7 @@ pub fn explain(ds: &Dataset, opts: &Options, customer: &str) -> Result<Explanati
                 Some(f) => classify(
                     scratch.cur[s - 1],
                     scratch.cur[s],
-                    scratch.cc[s],
+                    scratch.cc(s),
                     month == f,
                 ),
                 None => (None, 0),

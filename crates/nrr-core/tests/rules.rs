@@ -845,7 +845,7 @@ fn segments_partition_every_money_figure_and_count_exactly() {
     let spec = SegmentSpec {
         column: "segment".into(),
         values: vec!["".into(), "ent".into(), "smb".into()],
-        of_customer: ds.customers.iter().map(|c| assign(c)).collect(),
+        of_customer: ds.customers.iter().map(assign).collect(),
     };
     let opts = Options {
         segment: Some(spec),

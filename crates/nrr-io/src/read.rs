@@ -75,6 +75,7 @@ impl Cols {
 }
 
 /// Which column each field of a kind of file is in.
+#[derive(Clone, Copy)]
 pub(crate) enum Layout {
     Items {
         customer: usize,
@@ -379,50 +380,221 @@ impl CsvFile {
     /// here and returned (with an empty file name for the caller to fill).
     fn rows(
         mut self,
-        mut each: impl FnMut(u64, &csv::StringRecord),
+        each: impl FnMut(u64, &csv::StringRecord),
     ) -> Result<Vec<Rejection>, IoError> {
-        let mut rejections = Vec::new();
-        // One record buffer for the whole file: no allocation per row.
-        let mut rec = csv::ByteRecord::new();
-        loop {
-            match self.rdr.read_byte_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(source) => {
-                    return Err(IoError::Csv {
-                        path: self.path.clone(),
-                        source,
-                    })
-                }
+        each_record(&mut self.rdr, &self.header, &self.path, 0, each)
+    }
+}
+
+/// Calls `each(line + line_offset, fields)` for every record of `rdr`, reusing one record
+/// buffer. Records that are not UTF-8 are returned as rejections (file name left empty).
+fn each_record<R: std::io::Read>(
+    rdr: &mut csv::Reader<R>,
+    header: &[String],
+    path: &Path,
+    line_offset: u64,
+    mut each: impl FnMut(u64, &csv::StringRecord),
+) -> Result<Vec<Rejection>, IoError> {
+    let mut rejections = Vec::new();
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(source) => {
+                return Err(IoError::Csv {
+                    path: path.to_path_buf(),
+                    source,
+                })
             }
-            let line = rec.position().map_or(0, |p| p.line());
-            match csv::StringRecord::from_byte_record(rec) {
-                Ok(srec) => {
-                    each(line, &srec);
-                    rec = srec.into_byte_record();
+        }
+        let line = rec.position().map_or(0, |p| p.line()) + line_offset;
+        match csv::StringRecord::from_byte_record(rec) {
+            Ok(srec) => {
+                each(line, &srec);
+                rec = srec.into_byte_record();
+            }
+            Err(e) => {
+                let bad = e.into_byte_record();
+                let i = bad
+                    .iter()
+                    .position(|f| std::str::from_utf8(f).is_err())
+                    .unwrap_or(0);
+                rejections.push(Rejection {
+                    file: String::new(),
+                    line,
+                    column: header
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{}", i + 1)),
+                    value: String::from_utf8_lossy(&bad[i]).into_owned(),
+                    expected: "UTF-8 text".into(),
+                });
+                rec = bad;
+            }
+        }
+    }
+    Ok(rejections)
+}
+
+/// Bytes read per block by the parallel CSV path; memory stays bounded by a few blocks.
+const BLOCK: usize = 32 << 20;
+
+/// Whether the file holds a quote character anywhere (then a newline may sit inside a field,
+/// and the file is parsed sequentially).
+fn has_quotes(path: &Path) -> Result<bool, IoError> {
+    use std::io::Read;
+    let io = |source| IoError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if memchr::memchr(b'"', &buf[..n]).is_some() {
+            return Ok(true);
+        }
+    }
+}
+
+/// What the parallel CSV path needs to know about the file it reads.
+struct CsvSpec<'a> {
+    path: &'a Path,
+    name: &'a str,
+    kind: SourceKind,
+    layout: Layout,
+    header: &'a [String],
+}
+
+/// Parses one newline-aligned slice of a CSV file (no header) into its own builder.
+fn parse_part(
+    bytes: &[u8],
+    first_line: u64,
+    f: &CsvSpec<'_>,
+) -> Result<(DatasetBuilder, Vec<Rejection>), IoError> {
+    let (name, path) = (f.name, f.path);
+    let mut part = DatasetBuilder::new(f.kind);
+    let file = part.add_file(name);
+    let mut pending = Vec::new();
+    let mut sink = Sink {
+        builder: &mut part,
+        rejections: &mut pending,
+        file,
+        name: name.to_string(),
+        layout: f.layout,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let utf8 = each_record(&mut rdr, f.header, path, first_line - 1, |line, rec| {
+        sink.row(line, rec)
+    })?;
+    for mut r in utf8 {
+        r.file = name.to_string();
+        sink.builder.ledger.read += 1;
+        sink.builder.ledger.rejected += 1;
+        sink.rejections.push(r);
+    }
+    pending.sort_by_key(|r| r.line);
+    Ok((part, pending))
+}
+
+/// The parallel CSV path: reads the file in blocks cut at newlines, splits each block into
+/// parts parsed on all threads, and appends the parts in order. Same result as the
+/// sequential path (customers in first-appearance order, rejections in line order).
+fn read_lines_csv_parallel(
+    f: &CsvSpec<'_>,
+    builder: &mut DatasetBuilder,
+    rejections: &mut Vec<Rejection>,
+    file: u16,
+) -> Result<(), IoError> {
+    use rayon::prelude::*;
+    use std::io::Read;
+    let io = |source| IoError::Io {
+        path: f.path.to_path_buf(),
+        source,
+    };
+    let mut input = std::fs::File::open(f.path).map_err(io)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 16));
+    let mut carry: Vec<u8> = Vec::new();
+    let mut next_line: u64 = 1;
+    let mut in_header = true;
+    let parts_per_block = rayon::current_num_threads() * 4;
+    loop {
+        buf.clear();
+        buf.append(&mut carry);
+        let n = (&mut input)
+            .take(BLOCK as u64)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        let eof = n == 0;
+        if in_header {
+            match memchr::memchr(b'\n', &buf) {
+                Some(i) => {
+                    buf.drain(..=i);
+                    next_line = 2;
+                    in_header = false;
                 }
-                Err(e) => {
-                    let bad = e.into_byte_record();
-                    let i = bad
-                        .iter()
-                        .position(|f| std::str::from_utf8(f).is_err())
-                        .unwrap_or(0);
-                    rejections.push(Rejection {
-                        file: String::new(),
-                        line,
-                        column: self
-                            .header
-                            .get(i)
-                            .cloned()
-                            .unwrap_or_else(|| format!("#{}", i + 1)),
-                        value: String::from_utf8_lossy(&bad[i]).into_owned(),
-                        expected: "UTF-8 text".into(),
-                    });
-                    rec = bad;
+                None if eof => return Ok(()),
+                None => {
+                    carry.append(&mut buf);
+                    continue;
                 }
             }
         }
-        Ok(rejections)
+        let cut = if eof {
+            buf.len()
+        } else {
+            match memchr::memrchr(b'\n', &buf) {
+                Some(i) => i + 1,
+                None => {
+                    carry.append(&mut buf);
+                    continue;
+                }
+            }
+        };
+        carry.extend_from_slice(&buf[cut..]);
+        buf.truncate(cut);
+        // Newline-aligned parts, with the line number each starts at.
+        let mut bounds = vec![(0usize, next_line)];
+        let step = buf.len() / parts_per_block + 1;
+        let mut start = 0;
+        while start + step < buf.len() {
+            let Some(i) = memchr::memchr(b'\n', &buf[start + step..]) else {
+                break;
+            };
+            let end = start + step + i + 1;
+            let lines = memchr::memchr_iter(b'\n', &buf[start..end]).count() as u64;
+            let first = bounds.last().map_or(next_line, |b| b.1) + lines;
+            bounds.push((end, first));
+            start = end;
+        }
+        next_line = bounds.last().map_or(next_line, |b| b.1)
+            + memchr::memchr_iter(b'\n', &buf[start..]).count() as u64;
+        let ends: Vec<usize> = bounds
+            .iter()
+            .skip(1)
+            .map(|b| b.0)
+            .chain(std::iter::once(buf.len()))
+            .collect();
+        let parsed: Vec<Result<(DatasetBuilder, Vec<Rejection>), IoError>> = bounds
+            .par_iter()
+            .zip(ends.par_iter())
+            .map(|(&(s, first), &e)| parse_part(&buf[s..e], first, f))
+            .collect();
+        for p in parsed {
+            let (part, rej) = p?;
+            builder.append(part, file);
+            rejections.extend(rej);
+        }
+        if eof {
+            return Ok(());
+        }
     }
 }
 
@@ -437,6 +609,17 @@ pub(crate) fn read_lines_csv(
     let csv = open_csv(path)?;
     let layout = Layout::new(kind, &csv.cols(), path)?;
     let file = builder.add_file(&name);
+    if rayon::current_num_threads() > 1 && !has_quotes(path)? {
+        let header = csv.header.clone();
+        let spec = CsvSpec {
+            path,
+            name: &name,
+            kind,
+            layout,
+            header: &header,
+        };
+        return read_lines_csv_parallel(&spec, builder, rejections, file);
+    }
     let mut pending = Vec::new();
     let mut sink = Sink {
         builder,
