@@ -438,7 +438,14 @@ fn each_record<R: std::io::Read>(
 }
 
 /// Bytes read per block by the parallel CSV path; memory stays bounded by a few blocks.
-const BLOCK: usize = 32 << 20;
+/// `NRR_CSV_BLOCK_BYTES` overrides it (tests use tiny blocks to cross many boundaries).
+fn block_size() -> usize {
+    std::env::var("NRR_CSV_BLOCK_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(32 << 20)
+}
 
 /// Whether the file holds a quote character anywhere (then a newline may sit inside a field,
 /// and the file is parsed sequentially).
@@ -520,7 +527,8 @@ fn read_lines_csv_parallel(
         source,
     };
     let mut input = std::fs::File::open(f.path).map_err(io)?;
-    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 16));
+    let block = block_size();
+    let mut buf: Vec<u8> = Vec::with_capacity(block + (1 << 16));
     let mut carry: Vec<u8> = Vec::new();
     let mut next_line: u64 = 1;
     let mut in_header = true;
@@ -529,7 +537,7 @@ fn read_lines_csv_parallel(
         buf.clear();
         buf.append(&mut carry);
         let n = (&mut input)
-            .take(BLOCK as u64)
+            .take(block as u64)
             .read_to_end(&mut buf)
             .map_err(io)?;
         let eof = n == 0;
