@@ -7,7 +7,7 @@
 //! a rejection names the row as `line` = row number + 1 (as if there were a header line).
 
 use crate::error::{IoError, Rejection};
-use crate::read::{Cols, Layout, Sink};
+use crate::read::{Cols, Fields, Layout, Sink};
 use arrow_array::{
     Array, Date32Array, Decimal128Array, Int16Array, Int32Array, Int64Array, Int8Array,
     LargeStringArray, RecordBatch, StringArray, StringViewArray, UInt16Array, UInt32Array,
@@ -32,44 +32,142 @@ fn perr(path: &Path, e: impl std::fmt::Display) -> IoError {
     }
 }
 
-/// One cell as text, as it would appear in CSV (`""` for null).
-fn cell(a: &dyn Array, i: usize) -> Cow<'_, str> {
-    if a.is_null(i) {
-        return Cow::Borrowed("");
+/// A column of one record batch, downcast once.
+enum Col<'a> {
+    Str(&'a StringArray),
+    LargeStr(&'a LargeStringArray),
+    View(&'a StringViewArray),
+    Date(&'a Date32Array),
+    Dec(&'a Decimal128Array, u32),
+    Int(Vec<Option<i64>>),
+    Null,
+}
+
+impl<'a> Col<'a> {
+    fn new(a: &'a dyn Array) -> Col<'a> {
+        let any = a.as_any();
+        macro_rules! ints {
+            ($($t:ty),*) => {$(
+                if let Some(x) = any.downcast_ref::<$t>() {
+                    return Col::Int(x.iter().map(|v| v.and_then(|v| i64::try_from(v).ok())).collect());
+                }
+            )*};
+        }
+        if let Some(x) = any.downcast_ref::<StringArray>() {
+            return Col::Str(x);
+        }
+        if let Some(x) = any.downcast_ref::<LargeStringArray>() {
+            return Col::LargeStr(x);
+        }
+        if let Some(x) = any.downcast_ref::<StringViewArray>() {
+            return Col::View(x);
+        }
+        if let Some(x) = any.downcast_ref::<Date32Array>() {
+            return Col::Date(x);
+        }
+        if let Some(x) = any.downcast_ref::<Decimal128Array>() {
+            return Col::Dec(x, x.scale().max(0) as u32);
+        }
+        ints!(
+            Int8Array,
+            Int16Array,
+            Int32Array,
+            Int64Array,
+            UInt8Array,
+            UInt16Array,
+            UInt32Array,
+            UInt64Array
+        );
+        Col::Null
     }
-    macro_rules! ints {
-        ($($t:ty),*) => {$(
-            if let Some(x) = a.as_any().downcast_ref::<$t>() {
-                return Cow::Owned(x.value(i).to_string());
+
+    fn is_null(&self, r: usize) -> bool {
+        match self {
+            Col::Str(a) => a.is_null(r),
+            Col::LargeStr(a) => a.is_null(r),
+            Col::View(a) => a.is_null(r),
+            Col::Date(a) => a.is_null(r),
+            Col::Dec(a, _) => a.is_null(r),
+            Col::Int(v) => v[r].is_none(),
+            Col::Null => true,
+        }
+    }
+
+    fn str(&self, r: usize) -> Option<&str> {
+        if self.is_null(r) {
+            return Some("");
+        }
+        match self {
+            Col::Str(a) => Some(a.value(r)),
+            Col::LargeStr(a) => Some(a.value(r)),
+            Col::View(a) => Some(a.value(r)),
+            _ => None,
+        }
+    }
+}
+
+/// One row of a record batch, read through typed accessors.
+struct Row<'a, 'b> {
+    cols: &'b [Col<'a>],
+    r: usize,
+}
+
+impl Fields for Row<'_, '_> {
+    fn text(&self, i: usize) -> Cow<'_, str> {
+        let Some(c) = self.cols.get(i) else {
+            return Cow::Borrowed("");
+        };
+        if let Some(s) = c.str(self.r) {
+            return Cow::Borrowed(s);
+        }
+        Cow::Owned(match c {
+            Col::Date(a) => Date::from_days(a.value(self.r)).to_string(),
+            Col::Dec(a, scale) => format_scaled(a.value(self.r), *scale),
+            Col::Int(v) => v[self.r].map_or_else(String::new, |n| n.to_string()),
+            _ => String::new(),
+        })
+    }
+
+    fn is_empty(&self, i: usize) -> bool {
+        self.cols
+            .get(i)
+            .is_none_or(|c| c.is_null(self.r) || c.str(self.r) == Some(""))
+    }
+
+    fn decimal(&self, i: usize, max: u32) -> Option<Decimal> {
+        match self.cols.get(i)? {
+            Col::Dec(a, scale) if !a.is_null(self.r) => {
+                let (mut v, mut scale) = (a.value(self.r), *scale);
+                while scale > max && v % 10 == 0 {
+                    v /= 10;
+                    scale -= 1;
+                }
+                (scale <= max).then_some(Decimal {
+                    mantissa: i64::try_from(v).ok()?,
+                    decimals: scale,
+                })
             }
-        )*};
+            Col::Int(v) => v[self.r].map(|n| Decimal {
+                mantissa: n,
+                decimals: 0,
+            }),
+            _ => Decimal::parse(&self.text(i), max),
+        }
     }
-    if let Some(x) = a.as_any().downcast_ref::<StringArray>() {
-        return Cow::Borrowed(x.value(i));
+
+    fn date(&self, i: usize) -> Option<Date> {
+        match self.cols.get(i)? {
+            Col::Date(a) if !a.is_null(self.r) => Some(Date::from_days(a.value(self.r))),
+            _ => Date::parse(&self.text(i)),
+        }
     }
-    if let Some(x) = a.as_any().downcast_ref::<LargeStringArray>() {
-        return Cow::Borrowed(x.value(i));
+
+    fn uint(&self, i: usize) -> Option<u64> {
+        match self.cols.get(i)? {
+            Col::Int(v) => v[self.r].and_then(|n| u64::try_from(n).ok()),
+            _ => self.text(i).parse().ok(),
+        }
     }
-    if let Some(x) = a.as_any().downcast_ref::<StringViewArray>() {
-        return Cow::Borrowed(x.value(i));
-    }
-    if let Some(x) = a.as_any().downcast_ref::<Date32Array>() {
-        return Cow::Owned(Date::from_days(x.value(i)).to_string());
-    }
-    if let Some(x) = a.as_any().downcast_ref::<Decimal128Array>() {
-        return Cow::Owned(format_scaled(x.value(i), x.scale().max(0) as u32));
-    }
-    ints!(
-        Int8Array,
-        Int16Array,
-        Int32Array,
-        Int64Array,
-        UInt8Array,
-        UInt16Array,
-        UInt32Array,
-        UInt64Array
-    );
-    Cow::Borrowed("")
 }
 
 fn supported(t: &DataType) -> bool {
@@ -92,13 +190,45 @@ fn supported(t: &DataType) -> bool {
     )
 }
 
-/// Reads items.parquet or mrr.parquet into the builder.
+/// Parses one record batch into its own builder; `first_line` is the batch's first row's
+/// line number (row number + 1, as if there were a header).
+fn parse_batch(
+    batch: &RecordBatch,
+    first_line: u64,
+    kind: SourceKind,
+    layout: Layout,
+    name: &str,
+) -> (DatasetBuilder, Vec<Rejection>) {
+    let mut part = DatasetBuilder::new(kind);
+    let file = part.add_file(name);
+    let mut rejections = Vec::new();
+    let cols: Vec<Col<'_>> = batch
+        .columns()
+        .iter()
+        .map(|c| Col::new(c.as_ref()))
+        .collect();
+    let mut sink = Sink {
+        builder: &mut part,
+        rejections: &mut rejections,
+        file,
+        name: name.to_string(),
+        layout,
+    };
+    for r in 0..batch.num_rows() {
+        sink.row(first_line + r as u64, &Row { cols: &cols, r });
+    }
+    (part, rejections)
+}
+
+/// Reads items.parquet or mrr.parquet into the builder: batches are decoded in order and
+/// parsed on all threads, then appended in order.
 pub(crate) fn read_lines_parquet(
     path: &Path,
     kind: SourceKind,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
+    use rayon::prelude::*;
     let file = std::fs::File::open(path).map_err(|source| IoError::Io {
         path: path.to_path_buf(),
         source,
@@ -124,31 +254,31 @@ pub(crate) fn read_lines_parquet(
         |n| n.to_string_lossy().into_owned(),
     );
     let file_idx = builder.add_file(&name);
-    let mut sink = Sink {
-        builder,
-        rejections,
-        file: file_idx,
-        name,
-        layout,
-    };
-    let mut row_base: u64 = 0;
-    for batch in reader
-        .with_batch_size(64 * 1024)
+    let mut next_line: u64 = 2;
+    let mut batches = reader
+        .with_batch_size(32 * 1024)
         .build()
-        .map_err(|e| perr(path, e))?
-    {
-        let batch = batch.map_err(|e| perr(path, e))?;
-        let cols: Vec<&dyn Array> = batch.columns().iter().map(|c| c.as_ref()).collect();
-        let mut cells: Vec<Cow<'_, str>> = Vec::with_capacity(cols.len());
-        for i in 0..batch.num_rows() {
-            cells.clear();
-            cells.extend(cols.iter().map(|c| cell(*c, i)));
-            let rec: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
-            sink.row(row_base + i as u64 + 2, rec.as_slice());
+        .map_err(|e| perr(path, e))?;
+    let group = rayon::current_num_threads() * 2;
+    loop {
+        let mut chunk = Vec::with_capacity(group);
+        for b in batches.by_ref().take(group) {
+            let b = b.map_err(|e| perr(path, e))?;
+            chunk.push((next_line, b));
+            next_line += chunk.last().map_or(0, |(_, b)| b.num_rows() as u64);
         }
-        row_base += batch.num_rows() as u64;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let parts: Vec<(DatasetBuilder, Vec<Rejection>)> = chunk
+            .par_iter()
+            .map(|(first, b)| parse_batch(b, *first, kind, layout, &name))
+            .collect();
+        for (part, rej) in parts {
+            builder.append(part, file_idx);
+            rejections.extend(rej);
+        }
     }
-    Ok(())
 }
 
 /// Converts an items.csv into items.parquet with typed columns: dates as `Date32`, integers as

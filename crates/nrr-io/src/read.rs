@@ -5,6 +5,7 @@ use nrr_core::dataset::{Dataset, DatasetBuilder, LineInput, Origin, SourceKind};
 use nrr_core::date::{Date, Month};
 use nrr_core::engine::SegmentSpec;
 use nrr_core::money::{Decimal, MAX_AMOUNT_DECIMALS, MAX_RATE_DECIMALS};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -118,20 +119,41 @@ impl Layout {
     }
 }
 
-/// A row's fields by column position; missing fields read as `""`.
+/// A row's fields by column position; missing fields read as `""` (null in Parquet).
+///
+/// Text formats implement [`Fields::text`] and get the typed accessors by parsing; typed
+/// formats (Parquet) override them to skip the text round trip. `text` is also what a
+/// rejection quotes as the offending value.
 pub(crate) trait Fields {
-    fn field(&self, i: usize) -> &str;
+    /// The field as text.
+    fn text(&self, i: usize) -> Cow<'_, str>;
+    /// `true` when the field is empty or null.
+    fn is_empty(&self, i: usize) -> bool {
+        self.text(i).is_empty()
+    }
+    /// The field as a decimal with at most `max` places.
+    fn decimal(&self, i: usize, max: u32) -> Option<Decimal> {
+        Decimal::parse(&self.text(i), max)
+    }
+    /// The field as a calendar date.
+    fn date(&self, i: usize) -> Option<Date> {
+        Date::parse(&self.text(i))
+    }
+    /// The field as a non-negative integer.
+    fn uint(&self, i: usize) -> Option<u64> {
+        self.text(i).parse().ok()
+    }
 }
 
 impl Fields for csv::StringRecord {
-    fn field(&self, i: usize) -> &str {
-        self.get(i).unwrap_or("")
+    fn text(&self, i: usize) -> Cow<'_, str> {
+        Cow::Borrowed(self.get(i).unwrap_or(""))
     }
 }
 
 impl Fields for [&str] {
-    fn field(&self, i: usize) -> &str {
-        self.get(i).copied().unwrap_or("")
+    fn text(&self, i: usize) -> Cow<'_, str> {
+        Cow::Borrowed(self.get(i).copied().unwrap_or(""))
     }
 }
 
@@ -168,12 +190,11 @@ impl Sink<'_> {
     /// Handles one data row; `rec` holds the fields in header order.
     pub(crate) fn row<R: Fields + ?Sized>(&mut self, line: u64, rec: &R) {
         self.builder.ledger.read += 1;
-        let field = |i: usize| rec.field(i);
-        let opt = |i: Option<usize>| i.map_or("", field);
         let origin = Origin {
             file: self.file,
             line,
         };
+        let empty = |i: Option<usize>| i.is_none_or(|i| rec.is_empty(i));
         match self.layout {
             Layout::Items {
                 customer,
@@ -185,90 +206,85 @@ impl Sink<'_> {
                 end,
                 kind,
             } => {
-                let customer_v = field(customer);
+                let customer_v = rec.text(customer);
                 if customer_v.is_empty() {
-                    return self.reject(line, "customer_id", customer_v, "a non-empty customer id");
+                    return self.reject(line, "customer_id", "", "a non-empty customer id");
                 }
-                let kind_v = opt(kind);
-                let one_time = match kind_v {
+                let kind_v = kind.map_or(Cow::Borrowed(""), |i| rec.text(i));
+                let one_time = match kind_v.as_ref() {
                     "" | "recurring" => false,
                     "one_time" => true,
-                    _ => {
+                    v => {
                         return self.reject(
                             line,
                             "kind",
-                            kind_v,
+                            v,
                             "`recurring`, `one_time` or empty (recurring)",
                         )
                     }
                 };
-                let amount_v = field(amount);
-                let Some(amount_d) = Decimal::parse(amount_v, MAX_AMOUNT_DECIMALS) else {
-                    return self.reject(line, "amount", amount_v, EXPECT_AMOUNT);
+                let Some(amount_d) = rec.decimal(amount, MAX_AMOUNT_DECIMALS) else {
+                    return self.reject(line, "amount", &rec.text(amount), EXPECT_AMOUNT);
                 };
                 if amount_d.is_negative() {
+                    let v = rec.text(amount);
                     return self.reject(
                         line,
                         "amount",
-                        amount_v,
+                        &v,
                         "an amount >= 0 (credits and refunds are not recurring revenue)",
                     );
                 }
-                let quantity_v = opt(quantity);
-                if !quantity_v.is_empty() && quantity_v.parse::<u64>().is_err() {
-                    return self.reject(
-                        line,
-                        "quantity",
-                        quantity_v,
-                        "an integer >= 0, or empty (1)",
-                    );
+                if let Some(q) = quantity.filter(|_| !empty(quantity)) {
+                    if rec.uint(q).is_none() {
+                        return self.reject(
+                            line,
+                            "quantity",
+                            &rec.text(q),
+                            "an integer >= 0, or empty (1)",
+                        );
+                    }
                 }
-                let currency_v = opt(currency);
-                if !currency_v.is_empty() && !is_currency_code(currency_v) {
-                    return self.reject(line, "currency", currency_v, EXPECT_CCY);
+                let currency_v = currency.map_or(Cow::Borrowed(""), |i| rec.text(i));
+                if !currency_v.is_empty() && !is_currency_code(&currency_v) {
+                    return self.reject(line, "currency", &currency_v, EXPECT_CCY);
                 }
-                let interval_v = opt(interval);
-                let interval_n =
-                    if interval_v.is_empty() {
-                        1
-                    } else {
-                        match interval_v.parse::<u32>() {
-                            Ok(n) if n >= 1 => n,
-                            _ => return self.reject(
-                                line,
-                                "interval_months",
-                                interval_v,
-                                "an integer >= 1 (1 monthly, 3 quarterly, 12 annual), or empty (1)",
-                            ),
+                let interval_n = match interval.filter(|_| !empty(interval)) {
+                    None => 1,
+                    Some(i) => {
+                        match rec.uint(i) {
+                            Some(n) if (1..=u64::from(u32::MAX)).contains(&n) => n as u32,
+                            _ => {
+                                let v = rec.text(i);
+                                return self.reject(line, "interval_months", &v, "an integer >= 1 (1 monthly, 3 quarterly, 12 annual), or empty (1)");
+                            }
                         }
-                    };
-                let start_v = field(start);
-                let Some(start_d) = Date::parse(start_v) else {
-                    return self.reject(line, "start_date", start_v, EXPECT_DATE);
+                    }
                 };
-                let end_v = opt(end);
-                let end_d =
-                    if end_v.is_empty() {
-                        None
-                    } else {
-                        match Date::parse(end_v) {
+                let Some(start_d) = rec.date(start) else {
+                    return self.reject(line, "start_date", &rec.text(start), EXPECT_DATE);
+                };
+                let end_d = match end.filter(|_| !empty(end)) {
+                    None => None,
+                    Some(i) => {
+                        match rec.date(i) {
                             Some(d) if d < start_d => {
+                                let v = rec.text(i);
                                 return self.reject(
                                     line,
                                     "end_date",
-                                    end_v,
+                                    &v,
                                     format!("a date on or after start_date {start_d}, or empty"),
-                                )
+                                );
                             }
                             Some(d) => Some(d),
-                            None => return self.reject(
-                                line,
-                                "end_date",
-                                end_v,
-                                "a calendar date YYYY-MM-DD that exists, or empty (still active)",
-                            ),
+                            None => {
+                                let v = rec.text(i);
+                                return self.reject(line, "end_date", &v, "a calendar date YYYY-MM-DD that exists, or empty (still active)");
+                            }
                         }
-                    };
+                    }
+                };
                 let e = &mut self.builder.ledger.excluded;
                 if one_time {
                     e.one_time += 1;
@@ -279,8 +295,8 @@ impl Sink<'_> {
                 } else {
                     self.builder.ledger.used += 1;
                     self.builder.push_line(LineInput {
-                        customer: customer_v,
-                        currency: currency_v,
+                        customer: &customer_v,
+                        currency: &currency_v,
                         amount: amount_d,
                         interval: interval_n,
                         start: start_d,
@@ -295,24 +311,23 @@ impl Sink<'_> {
                 mrr,
                 currency,
             } => {
-                let customer_v = field(customer);
+                let customer_v = rec.text(customer);
                 if customer_v.is_empty() {
-                    return self.reject(line, "customer_id", customer_v, "a non-empty customer id");
+                    return self.reject(line, "customer_id", "", "a non-empty customer id");
                 }
-                let month_v = field(month);
-                let Some(m) = Month::parse(month_v) else {
-                    return self.reject(line, "month", month_v, "a month YYYY-MM");
+                let month_v = rec.text(month);
+                let Some(m) = Month::parse(&month_v) else {
+                    return self.reject(line, "month", &month_v, "a month YYYY-MM");
                 };
-                let mrr_v = field(mrr);
-                let Some(amount_d) = Decimal::parse(mrr_v, MAX_AMOUNT_DECIMALS) else {
-                    return self.reject(line, "mrr", mrr_v, EXPECT_AMOUNT);
+                let Some(amount_d) = rec.decimal(mrr, MAX_AMOUNT_DECIMALS) else {
+                    return self.reject(line, "mrr", &rec.text(mrr), EXPECT_AMOUNT);
                 };
                 if amount_d.is_negative() {
-                    return self.reject(line, "mrr", mrr_v, "an amount >= 0");
+                    return self.reject(line, "mrr", &rec.text(mrr), "an amount >= 0");
                 }
-                let currency_v = opt(currency);
-                if !currency_v.is_empty() && !is_currency_code(currency_v) {
-                    return self.reject(line, "currency", currency_v, EXPECT_CCY);
+                let currency_v = currency.map_or(Cow::Borrowed(""), |i| rec.text(i));
+                if !currency_v.is_empty() && !is_currency_code(&currency_v) {
+                    return self.reject(line, "currency", &currency_v, EXPECT_CCY);
                 }
                 if amount_d.is_zero() {
                     self.builder.ledger.excluded.zero_amount += 1;
@@ -320,8 +335,8 @@ impl Sink<'_> {
                 }
                 self.builder.ledger.used += 1;
                 self.builder.push_line(LineInput {
-                    customer: customer_v,
-                    currency: currency_v,
+                    customer: &customer_v,
+                    currency: &currency_v,
                     amount: amount_d,
                     interval: 1,
                     start: m.first_day(),
