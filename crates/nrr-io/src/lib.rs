@@ -21,4 +21,4 @@ mod read;
 pub mod write;
 
 pub use error::{IoError, Rejection};
-pub use read::{load, segment_spec, Attributes, LoadOptions, Loaded};
+pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};

@@ -7,7 +7,7 @@
 //! a rejection names the row as `line` = row number + 1 (as if there were a header line).
 
 use crate::error::{IoError, Rejection};
-use crate::read::{Cols, Fields, Layout, Sink};
+use crate::read::{Cols, Fields, Layout, Progress, Sink};
 use arrow_array::{
     Array, Date32Array, Decimal128Array, Int16Array, Int32Array, Int64Array, Int8Array,
     LargeStringArray, RecordBatch, StringArray, StringViewArray, UInt16Array, UInt32Array,
@@ -227,14 +227,18 @@ pub(crate) fn read_lines_parquet(
     kind: SourceKind,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
+    progress: Option<&Progress>,
 ) -> Result<(), IoError> {
     use rayon::prelude::*;
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let mut reported = 0u64;
     let file = std::fs::File::open(path).map_err(|source| IoError::Io {
         path: path.to_path_buf(),
         source,
     })?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| perr(path, e))?;
     let schema = reader.schema().clone();
+    let total_rows = reader.metadata().file_metadata().num_rows().max(1) as u64;
     for f in schema.fields() {
         if !supported(f.data_type()) {
             return Err(perr(
@@ -268,8 +272,12 @@ pub(crate) fn read_lines_parquet(
             next_line += chunk.last().map_or(0, |(_, b)| b.num_rows() as u64);
         }
         if chunk.is_empty() {
+            Progress::advance(progress, size - reported);
             return Ok(());
         }
+        let done = (size as u128 * u128::from(next_line - 2) / u128::from(total_rows)) as u64;
+        Progress::advance(progress, done.min(size) - reported.min(done.min(size)));
+        reported = reported.max(done.min(size));
         let parts: Vec<(DatasetBuilder, Vec<Rejection>)> = chunk
             .par_iter()
             .map(|(first, b)| parse_batch(b, *first, kind, layout, &name))

@@ -17,6 +17,38 @@ pub struct LoadOptions {
     /// Read and validate customers.csv (needed for segments and by `check`; skipped
     /// otherwise, as no figure depends on it).
     pub customers: bool,
+    /// Told how many more bytes of the revenue files have been read (for a progress bar).
+    pub progress: Option<Progress>,
+}
+
+/// A callback told how many more bytes of input have been read. The sum of all calls for
+/// one [`load`] is the total size of the revenue files ([`revenue_bytes`]).
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(u64) + Send + Sync>);
+
+impl Progress {
+    pub(crate) fn advance(p: Option<&Progress>, bytes: u64) {
+        if let Some(p) = p {
+            (p.0)(bytes);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+/// Total size in bytes of the revenue files [`load`] would read from `dir`.
+pub fn revenue_bytes(dir: &Path) -> u64 {
+    discover(dir).map_or(0, |(_, files)| {
+        files
+            .iter()
+            .filter_map(|f| std::fs::metadata(f).ok())
+            .map(|m| m.len())
+            .sum()
+    })
 }
 
 /// Customer attributes from `customers.csv`.
@@ -485,6 +517,7 @@ fn has_quotes(path: &Path) -> Result<bool, IoError> {
 
 /// What the parallel CSV path needs to know about the file it reads.
 struct CsvSpec<'a> {
+    progress: Option<&'a Progress>,
     path: &'a Path,
     name: &'a str,
     kind: SourceKind,
@@ -555,6 +588,7 @@ fn read_lines_csv_parallel(
             .take(block as u64)
             .read_to_end(&mut buf)
             .map_err(io)?;
+        Progress::advance(f.progress, n as u64);
         let eof = n == 0;
         if in_header {
             match memchr::memchr(b'\n', &buf) {
@@ -627,6 +661,7 @@ pub(crate) fn read_lines_csv(
     kind: SourceKind,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
+    progress: Option<&Progress>,
 ) -> Result<(), IoError> {
     let name = display_name(path);
     let csv = open_csv(path)?;
@@ -635,6 +670,7 @@ pub(crate) fn read_lines_csv(
     if rayon::current_num_threads() > 1 && !has_quotes(path)? {
         let header = csv.header.clone();
         let spec = CsvSpec {
+            progress,
             path,
             name: &name,
             kind,
@@ -652,6 +688,7 @@ pub(crate) fn read_lines_csv(
         layout,
     };
     let utf8 = csv.rows(|line, rec| sink.row(line, rec))?;
+    Progress::advance(progress, std::fs::metadata(path).map_or(0, |m| m.len()));
     for mut r in utf8 {
         r.file = name.clone();
         sink.builder.ledger.read += 1;
@@ -836,14 +873,26 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     for f in &files {
         if f.extension().is_some_and(|e| e == "parquet") {
             #[cfg(feature = "parquet")]
-            crate::parquet::read_lines_parquet(f, kind, &mut builder, &mut rejections)?;
+            crate::parquet::read_lines_parquet(
+                f,
+                kind,
+                &mut builder,
+                &mut rejections,
+                opts.progress.as_ref(),
+            )?;
             #[cfg(not(feature = "parquet"))]
             return Err(IoError::Parquet {
                 path: f.clone(),
                 message: "this nrr was built without the `parquet` feature".into(),
             });
         } else {
-            read_lines_csv(f, kind, &mut builder, &mut rejections)?;
+            read_lines_csv(
+                f,
+                kind,
+                &mut builder,
+                &mut rejections,
+                opts.progress.as_ref(),
+            )?;
         }
     }
     let base = if dir.is_file() {

@@ -20,6 +20,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let opts = nrr_io::LoadOptions {
         currency: a.data.currency.clone(),
         customers: true,
+        progress: None,
     };
     let loaded = nrr_io::load(&a.data.data, &opts)?;
     let ds = &loaded.dataset;

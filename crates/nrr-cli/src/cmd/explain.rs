@@ -6,7 +6,9 @@ use nrr_core::engine::Options;
 use std::process::ExitCode;
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let (loaded, skipped) = super::load(&a.data, false)?;
+    let bar = crate::progress::Bar::for_load(&a.data.data);
+    let (loaded, skipped) = super::load(&a.data, false, &bar)?;
+    bar.step("computing");
     let opts = Options {
         from: a.window.from,
         to: a.window.to,
@@ -18,6 +20,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
         TextFormat::Json => render::json(&ex)?,
         TextFormat::Table => render::table::explanation(&ex, render::style()),
     };
+    drop(bar);
     super::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }

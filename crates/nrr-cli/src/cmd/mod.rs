@@ -83,10 +83,15 @@ pub fn rejection_lines(rejections: &[nrr_io::Rejection]) -> String {
 /// Loads the data directory; unless `--skip-invalid`, any rejected row stops the run with
 /// exit code 1 before figures are computed. Returns the data and the count of skipped rows.
 /// `customers`: also read customers.csv (only segments need it).
-pub fn load(args: &DataArgs, customers: bool) -> anyhow::Result<(Loaded, u64)> {
+pub fn load(
+    args: &DataArgs,
+    customers: bool,
+    bar: &crate::progress::Bar,
+) -> anyhow::Result<(Loaded, u64)> {
     let opts = LoadOptions {
         currency: args.currency.clone(),
         customers,
+        progress: bar.callback(),
     };
     let loaded = nrr_io::load(&args.data, &opts)?;
     let n = loaded.rejections.len();

@@ -6,7 +6,9 @@ use nrr_core::engine::{compute, Options};
 use std::process::ExitCode;
 
 pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
-    let (loaded, skipped) = super::load(&a.data, a.segment.is_some())?;
+    let bar = crate::progress::Bar::for_load(&a.data.data);
+    let (loaded, skipped) = super::load(&a.data, a.segment.is_some(), &bar)?;
+    bar.step("computing");
     let segment = match &a.segment {
         Some(col) => Some(nrr_io::segment_spec(
             &loaded.dataset,
@@ -27,6 +29,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         Format::Json => render::json(&report)?,
         Format::Csv => nrr_io::write::report_csv(&report)?,
     };
+    drop(bar);
     super::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
