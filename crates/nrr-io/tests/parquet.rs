@@ -43,7 +43,7 @@ fn every_fixture_gives_the_same_report_from_parquet() {
         };
         let opts = LoadOptions {
             currency: arg("--currency"),
-            customers: false,
+            ..LoadOptions::default()
         };
         let (from, to) = (arg("--from").unwrap(), arg("--to").unwrap());
         let tmp = tempfile::tempdir().unwrap();
