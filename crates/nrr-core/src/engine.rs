@@ -438,8 +438,14 @@ fn add_customer(
     scratch: &Scratch,
     acc: &mut Acc,
 ) -> Result<(), CoreError> {
+    add_months(plan, first, scratch, &mut acc.months);
+    add_periods(ds, plan, scratch, &mut acc.periods)
+}
+
+/// Adds one customer's monthly movements (the bridge) to the per-slot sums.
+fn add_months(plan: &Plan, first: Month, scratch: &Scratch, months: &mut [MonthAcc]) {
     let cur = &scratch.cur;
-    let m0 = &mut acc.months[0];
+    let m0 = &mut months[0];
     m0.d_closing += cur[0];
     m0.d_customers += i64::from(cur[0] > 0);
     for s in 1..plan.slots {
@@ -447,7 +453,7 @@ fn add_customer(
         if now == prev && cc == prev {
             continue; // nothing moved, not even the exchange rate
         }
-        let m = &mut acc.months[s];
+        let m = &mut months[s];
         m.d_closing += now - prev;
         m.d_customers += i64::from(now > 0) - i64::from(prev > 0);
         let (movement, fx) = classify(prev, now, cc, plan.month(s) == first);
@@ -470,7 +476,17 @@ fn add_customer(
             None => {}
         }
     }
-    for (p, spec) in acc.periods.iter_mut().zip(&plan.periods) {
+}
+
+/// Adds one customer's frozen-cohort contribution to every period it is in the cohort of.
+fn add_periods(
+    ds: &Dataset,
+    plan: &Plan,
+    scratch: &Scratch,
+    periods: &mut [PeriodAcc],
+) -> Result<(), CoreError> {
+    let cur = &scratch.cur;
+    for (p, spec) in periods.iter_mut().zip(&plan.periods) {
         let s = cur[spec.t0];
         if s <= 0 {
             continue;
@@ -691,5 +707,60 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
         months,
         periods,
         ttm,
+    }
+}
+
+/// The engine's kernels one at a time, for micro-benchmarks (`benches/kernels.rs`); not a
+/// stable API.
+#[doc(hidden)]
+pub mod kernels {
+    use super::*;
+
+    /// A window laid out and lines grouped by customer.
+    pub struct Prepared {
+        plan: Plan,
+        groups: Groups,
+    }
+
+    /// Lays out the window `from..=to` and groups lines by customer.
+    pub fn prepare(ds: &Dataset, from: Month, to: Month) -> Prepared {
+        Prepared {
+            plan: Plan::new(ds, from, to),
+            groups: group_by_customer(ds),
+        }
+    }
+
+    fn each(ds: &Dataset, p: &Prepared, mut f: impl FnMut(Month, &Scratch)) {
+        let mut scratch = Scratch::default();
+        for c in 0..ds.customers.len() {
+            let lines =
+                &p.groups.order[p.groups.offsets[c] as usize..p.groups.offsets[c + 1] as usize];
+            if let Ok(Some(first)) = customer_values(ds, &p.plan, lines, &mut scratch) {
+                f(first, &scratch);
+            }
+        }
+    }
+
+    /// Snapshot sweep only: every customer's month-end MRR; returns the sum of all values.
+    pub fn sweep(ds: &Dataset, p: &Prepared) -> i128 {
+        let mut total = 0;
+        each(ds, p, |_, s| total += s.cur.iter().sum::<i128>());
+        total
+    }
+
+    /// Sweep plus movement classification; returns total churn.
+    pub fn movements(ds: &Dataset, p: &Prepared) -> i128 {
+        let mut months = vec![MonthAcc::default(); p.plan.slots];
+        each(ds, p, |first, s| add_months(&p.plan, first, s, &mut months));
+        months.iter().map(|m| m.churn).sum()
+    }
+
+    /// Sweep plus frozen-cohort retention for every period; returns total starting MRR.
+    pub fn retention(ds: &Dataset, p: &Prepared) -> i128 {
+        let mut periods = vec![PeriodAcc::default(); p.plan.periods.len()];
+        each(ds, p, |_, s| {
+            let _ = add_periods(ds, &p.plan, s, &mut periods);
+        });
+        periods.iter().map(|x| x.starting).sum()
     }
 }
