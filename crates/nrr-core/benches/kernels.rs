@@ -2,7 +2,7 @@
 //! `cargo bench -p nrr-core`. Whole-tool timings against DuckDB live in `bench/run.sh`.
 
 use nrr_core::dataset::{Dataset, DatasetBuilder, LineInput, Origin, SourceKind};
-use nrr_core::date::{Date, Month};
+use nrr_core::date::Month;
 use nrr_core::engine::{classify, compute, kernels, Options};
 use nrr_core::money::Decimal;
 use std::sync::OnceLock;
