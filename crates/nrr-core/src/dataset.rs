@@ -30,6 +30,8 @@ pub enum SourceKind {
 pub struct Ids {
     bytes: Vec<u8>,
     ends: Vec<usize>,
+    /// Each id's hash, so growing the table and merging builders never hash an id twice.
+    hashes: Vec<u64>,
     table: hashbrown::HashTable<u32>,
 }
 
@@ -81,20 +83,29 @@ impl Ids {
     /// The index of `id`, adding it if new.
     pub fn intern(&mut self, id: &str) -> u32 {
         let id = id.as_bytes();
-        let h = hash_id(id);
+        self.intern_hashed(id, hash_id(id))
+    }
+
+    fn intern_hashed(&mut self, id: &[u8], h: u64) -> u32 {
         if let Some(&i) = self.table.find(h, |&i| self.bytes_of(i as usize) == id) {
             return i;
         }
         let i = self.ends.len() as u32;
         self.bytes.extend_from_slice(id);
         self.ends.push(self.bytes.len());
-        let (bytes, ends) = (&self.bytes, &self.ends);
-        self.table.insert_unique(h, i, |&j| {
-            let j = j as usize;
-            let start = if j == 0 { 0 } else { ends[j - 1] };
-            hash_id(&bytes[start..ends[j]])
-        });
+        self.hashes.push(h);
+        let hashes = &self.hashes;
+        self.table.insert_unique(h, i, |&j| hashes[j as usize]);
         i
+    }
+
+    /// Interns every id of `other` (with the hashes it already has); returns their new indices.
+    fn merge(&mut self, other: &Ids) -> Vec<u32> {
+        self.table
+            .reserve(other.len(), |&j| self.hashes[j as usize]);
+        (0..other.len())
+            .map(|i| self.intern_hashed(other.bytes_of(i), other.hashes[i]))
+            .collect()
     }
 }
 
@@ -301,17 +312,34 @@ impl DatasetBuilder {
         self.decimals.push(l.amount.decimals as u8);
     }
 
+    /// Makes room for `additional` more lines (readers that can estimate their row count
+    /// call this once to avoid repeated growth).
+    pub fn reserve(&mut self, additional: usize) {
+        let l = &mut self.lines;
+        l.customer.reserve(additional);
+        l.currency.reserve(additional);
+        l.start.reserve(additional);
+        l.end.reserve(additional);
+        l.start_date.reserve(additional);
+        l.end_date.reserve(additional);
+        l.interval.reserve(additional);
+        l.origin.reserve(additional);
+        self.mantissa.reserve(additional);
+        self.decimals.reserve(additional);
+    }
+
+    /// Lines pushed so far.
+    pub fn line_count(&self) -> usize {
+        self.lines.len()
+    }
+
     /// Moves every line, FX row and ledger count of `other` (a builder that read part of one
     /// file) after this builder's, as if this builder had read them itself. `file` is this
     /// builder's index of the file `other` read. Customers keep first-appearance order, so
     /// reading a file in parts and appending the parts in order gives the same dataset as
     /// reading it whole.
     pub fn append(&mut self, other: DatasetBuilder, file: u16) {
-        let cmap: Vec<u32> = other
-            .customers
-            .iter()
-            .map(|id| self.customers.intern(id))
-            .collect();
+        let cmap = self.customers.merge(&other.customers);
         let ymap: Vec<u16> = other
             .currencies
             .iter()

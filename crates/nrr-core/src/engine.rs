@@ -115,6 +115,9 @@ pub(crate) struct Plan {
     /// Per currency, per slot: rate units in force at the slot month's last day.
     pub(crate) rates: Vec<Vec<Option<i128>>>,
     periods: Vec<PeriodSpec>,
+    /// `(t0, index into periods)`, sorted by t0: a customer only visits the periods whose
+    /// cohort month it paid in.
+    by_t0: Vec<(usize, usize)>,
     labels: Vec<(String, Granularity)>,
     ttm_from: usize,
 }
@@ -170,11 +173,15 @@ impl Plan {
         for s in 13..slots {
             periods.push(PeriodSpec { t0: s - 12, t1: s });
         }
+        let mut by_t0: Vec<(usize, usize)> =
+            periods.iter().enumerate().map(|(i, p)| (p.t0, i)).collect();
+        by_t0.sort_unstable();
         Plan {
             base,
             slots,
             rates,
             periods,
+            by_t0,
             labels,
             ttm_from,
         }
@@ -486,16 +493,26 @@ fn add_periods(
     periods: &mut [PeriodAcc],
 ) -> Result<(), CoreError> {
     let cur = &scratch.cur;
-    for (p, spec) in periods.iter_mut().zip(&plan.periods) {
-        let s = cur[spec.t0];
+    let Some(lo) = cur.iter().position(|&v| v > 0) else {
+        return Ok(());
+    };
+    let hi = cur.iter().rposition(|&v| v > 0).unwrap_or(lo);
+    let from = plan.by_t0.partition_point(|&(t0, _)| t0 < lo);
+    for &(t0, i) in &plan.by_t0[from..] {
+        if t0 > hi {
+            break;
+        }
+        let s = cur[t0];
         if s <= 0 {
             continue;
         }
-        let e = value_at(ds, plan, scratch, spec.t1, spec.t0)?;
+        let t1 = plan.periods[i].t1;
+        let e = value_at(ds, plan, scratch, t1, t0)?;
+        let p = &mut periods[i];
         p.cohort += 1;
         p.starting += s;
         p.ending += e;
-        p.ending_actual += cur[spec.t1];
+        p.ending_actual += cur[t1];
         if e == 0 {
             p.churn += s;
             p.churned += 1;

@@ -581,6 +581,8 @@ fn read_lines_csv_parallel(
     let mut next_line: u64 = 1;
     let mut in_header = true;
     let parts_per_block = rayon::current_num_threads() * 4;
+    let size = input.metadata().map_or(0, |m| m.len());
+    let mut reserved = false;
     loop {
         buf.clear();
         buf.append(&mut carry);
@@ -644,8 +646,15 @@ fn read_lines_csv_parallel(
             .zip(ends.par_iter())
             .map(|(&(s, first), &e)| parse_part(&buf[s..e], first, f))
             .collect();
-        for p in parsed {
+        for (i, p) in parsed.into_iter().enumerate() {
             let (part, rej) = p?;
+            if i == 0 && !reserved && !eof {
+                // Size the columns once from the first part's rows per byte.
+                let rows = part.line_count() as u64;
+                let part_bytes = (ends[0] - bounds[0].0).max(1) as u64;
+                builder.reserve((size * rows / part_bytes) as usize + (1 << 10));
+                reserved = true;
+            }
             builder.append(part, file);
             rejections.extend(rej);
         }

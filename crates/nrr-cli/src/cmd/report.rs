@@ -6,9 +6,12 @@ use nrr_core::engine::{compute, Options};
 use std::process::ExitCode;
 
 pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
+    let timings = std::env::var_os("NRR_TIMINGS").is_some();
+    let t = std::time::Instant::now();
     let bar = crate::progress::Bar::for_load(&a.data.data);
     let (loaded, skipped) = super::load(&a.data, a.segment.is_some(), &bar)?;
     bar.step("computing");
+    let loaded_at = t.elapsed();
     let segment = match &a.segment {
         Some(col) => Some(nrr_io::segment_spec(
             &loaded.dataset,
@@ -24,6 +27,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         skipped_invalid_rows: skipped,
     };
     let report = compute(&loaded.dataset, &opts)?;
+    let computed_at = t.elapsed();
     let text = match a.format {
         Format::Table => render::table::report(&report, render::style()),
         Format::Json => render::json(&report)?,
@@ -31,5 +35,13 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     drop(bar);
     super::emit(&text)?;
+    if timings {
+        eprintln!(
+            "timings: load {:.3} s, compute {:.3} s, render {:.3} s",
+            loaded_at.as_secs_f64(),
+            (computed_at - loaded_at).as_secs_f64(),
+            (t.elapsed() - computed_at).as_secs_f64()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
