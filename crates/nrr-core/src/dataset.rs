@@ -99,13 +99,95 @@ impl Ids {
         i
     }
 
-    /// Interns every id of `other` (with the hashes it already has); returns their new indices.
-    fn merge(&mut self, other: &Ids) -> Vec<u32> {
-        self.table
-            .reserve(other.len(), |&j| self.hashes[j as usize]);
-        (0..other.len())
-            .map(|i| self.intern_hashed(other.bytes_of(i), other.hashes[i]))
-            .collect()
+    /// Merges segments of ids (read in this order) into one set without duplicates, in
+    /// first-appearance order. Returns it (without a lookup table) and, for every id of every
+    /// segment in order, its index in it. Duplicates are found shard by shard (by hash) in
+    /// parallel, each shard's table small enough to stay in cache.
+    fn unify(segments: Vec<Ids>) -> (Ids, Vec<u32>) {
+        use rayon::prelude::*;
+        const SHARD_BITS: u32 = 6;
+        const SHARDS: usize = 1 << SHARD_BITS;
+        // Middle bits: hashbrown takes the bucket from the low bits and the tag from the top
+        // seven, so sharding on either would make every id of a shard collide.
+        let shard = |h: u64| ((h >> 32) as usize) & (SHARDS - 1);
+        let mut bases = Vec::with_capacity(segments.len() + 1);
+        let mut total = 0usize;
+        for seg in &segments {
+            bases.push(total);
+            total += seg.len();
+        }
+        bases.push(total);
+        // Every segment's ids bucketed by shard (a counting sort per segment).
+        let buckets: Vec<(Vec<u32>, Vec<usize>)> = segments
+            .par_iter()
+            .map(|seg| {
+                let mut offsets = vec![0usize; SHARDS + 1];
+                for &h in &seg.hashes {
+                    offsets[shard(h) + 1] += 1;
+                }
+                for k in 0..SHARDS {
+                    offsets[k + 1] += offsets[k];
+                }
+                let mut next = offsets.clone();
+                let mut order = vec![0u32; seg.len()];
+                for (i, &h) in seg.hashes.iter().enumerate() {
+                    order[next[shard(h)]] = i as u32;
+                    next[shard(h)] += 1;
+                }
+                (order, offsets)
+            })
+            .collect();
+        // Per shard: which ids repeat an earlier one, as (provisional index, first one's).
+        let dups: Vec<Vec<(u32, u32)>> = (0..SHARDS)
+            .into_par_iter()
+            .map(|k| {
+                let mut table: hashbrown::HashTable<(u32, u32)> = hashbrown::HashTable::new();
+                let mut dups = Vec::new();
+                for (si, seg) in segments.iter().enumerate() {
+                    let (order, offsets) = &buckets[si];
+                    for &i in &order[offsets[k]..offsets[k + 1]] {
+                        let (i, h) = (i as usize, seg.hashes[i as usize]);
+                        let id = seg.bytes_of(i);
+                        let prov = (bases[si] + i) as u32;
+                        match table.find(h, |&(s2, i2)| {
+                            segments[s2 as usize].bytes_of(i2 as usize) == id
+                        }) {
+                            Some(&(s2, i2)) => {
+                                dups.push((prov, (bases[s2 as usize] + i2 as usize) as u32))
+                            }
+                            None => {
+                                table.insert_unique(h, (si as u32, i as u32), |&(s2, i2)| {
+                                    segments[s2 as usize].hashes[i2 as usize]
+                                });
+                            }
+                        }
+                    }
+                }
+                dups
+            })
+            .collect();
+        let mut first: Vec<u32> = (0..total as u32).collect();
+        for (prov, to) in dups.into_iter().flatten() {
+            first[prov as usize] = to;
+        }
+        // Dense indices in first-appearance order; a repeat takes its first one's index.
+        let mut dense = vec![0u32; total];
+        let mut out = Ids::default();
+        for (si, seg) in segments.iter().enumerate() {
+            for i in 0..seg.len() {
+                let prov = bases[si] + i;
+                let f = first[prov] as usize;
+                if f == prov {
+                    dense[prov] = out.ends.len() as u32;
+                    out.bytes.extend_from_slice(seg.bytes_of(i));
+                    out.ends.push(out.bytes.len());
+                    out.hashes.push(seg.hashes[i]);
+                } else {
+                    dense[prov] = dense[f];
+                }
+            }
+        }
+        (out, dense)
     }
 }
 
@@ -243,6 +325,12 @@ pub struct LineInput<'a> {
 pub struct DatasetBuilder {
     kind: SourceKind,
     customers: Ids,
+    /// Ids of parts absorbed from parallel readers, in order; `customers` (the ids pushed
+    /// directly since the last absorb) follows them. Lines name customers by provisional
+    /// index (segment base + index inside it) until `finish` merges the segments.
+    segments: Vec<Ids>,
+    /// Provisional index of `customers`' first id.
+    base: u32,
     /// The previous line's customer: exports are usually grouped by customer, so most
     /// lookups end here without hashing.
     last_customer: Option<u32>,
@@ -263,6 +351,8 @@ impl DatasetBuilder {
         DatasetBuilder {
             kind,
             customers: Ids::default(),
+            segments: Vec::new(),
+            base: 0,
             last_customer: None,
             currency_ids: HashMap::default(),
             currencies: Vec::new(),
@@ -294,8 +384,8 @@ impl DatasetBuilder {
     /// Adds one used recurring line.
     pub fn push_line(&mut self, l: LineInput<'_>) {
         let c = match self.last_customer {
-            Some(c) if self.customers.is(c, l.customer) => c,
-            _ => self.customers.intern(l.customer),
+            Some(c) if self.customers.is(c - self.base, l.customer) => c,
+            _ => self.base + self.customers.intern(l.customer),
         };
         self.last_customer = Some(c);
         let ccy = self.currency_id(l.currency);
@@ -335,19 +425,32 @@ impl DatasetBuilder {
 
     /// Moves every line, FX row and ledger count of `other` (a builder that read part of one
     /// file) after this builder's, as if this builder had read them itself. `file` is this
-    /// builder's index of the file `other` read. Customers keep first-appearance order, so
-    /// reading a file in parts and appending the parts in order gives the same dataset as
-    /// reading it whole.
+    /// builder's index of the file `other` read. Reading a file in parts and appending the
+    /// parts in order gives the same dataset as reading it whole. Cheap: customer ids are
+    /// merged once, in parallel, by `finish`.
     pub fn append(&mut self, other: DatasetBuilder, file: u16) {
-        let cmap = self.customers.merge(&other.customers);
+        // Close the directly pushed ids as a segment, then add the part's as the next ones.
+        let own = std::mem::take(&mut self.customers);
+        self.base += own.len() as u32;
+        self.segments.push(own);
+        let mut other = other;
+        let shift = self.base;
+        let theirs = std::mem::take(&mut other.segments);
+        for seg in theirs
+            .into_iter()
+            .chain(std::iter::once(std::mem::take(&mut other.customers)))
+        {
+            self.base += seg.len() as u32;
+            self.segments.push(seg);
+        }
+        // `other`'s provisional indices start at 0; ours for it start at `shift`.
         let ymap: Vec<u16> = other
             .currencies
             .iter()
             .map(|c| self.currency_id(c))
             .collect();
         let (a, b) = (&mut self.lines, other.lines);
-        a.customer
-            .extend(b.customer.iter().map(|&c| cmap[c as usize]));
+        a.customer.extend(b.customer.iter().map(|&c| c + shift));
         a.currency
             .extend(b.currency.iter().map(|&c| ymap[usize::from(c)]));
         a.start.extend(b.start);
@@ -535,8 +638,21 @@ impl DatasetBuilder {
             .ok_or(CoreError::PrecisionOverflow)?;
 
         let default_window = self.default_window();
+        let customers = if self.segments.is_empty() {
+            self.customers
+        } else {
+            let mut segments = std::mem::take(&mut self.segments);
+            segments.push(self.customers);
+            let (ids, dense) = Ids::unify(segments);
+            use rayon::prelude::*;
+            self.lines
+                .customer
+                .par_iter_mut()
+                .for_each(|c| *c = dense[*c as usize]);
+            ids
+        };
         Ok(Dataset {
-            customers: self.customers,
+            customers,
             currencies: self.currencies,
             reporting,
             lines: self.lines,
