@@ -5,7 +5,10 @@
 -- Same definitions as docs/metrics.md for single-currency data: month-end snapshots
 -- (start_date <= last_day(month) < end_date), movements from LAG over a dense customer-month
 -- series (dbt mrr-playbook style), and frozen-cohort retention by joining the t0 and t1
--- snapshots. Money is DOUBLE after amount / interval_months, as DuckDB divides decimals.
+-- snapshots. Money stays exact: MRR is kept as DECIMAL in units of 1/720720 (the least common
+-- multiple of every billing interval from 1 to 16 months, and of 18, 20, 24, 36, ...), so no
+-- division happens in SQL; peer.py divides the final sums. (A first version divided
+-- amount / interval_months into DOUBLE and drifted by more than a cent at 10M customers.)
 
 CREATE OR REPLACE TEMP TABLE items AS
 SELECT * FROM read_csv('{items}', header = true, columns = {
@@ -14,7 +17,9 @@ SELECT * FROM read_csv('{items}', header = true, columns = {
     'interval_months': 'INTEGER', 'start_date': 'DATE', 'end_date': 'DATE', 'kind': 'VARCHAR'});
 
 CREATE OR REPLACE TEMP TABLE lines AS
-SELECT customer_id, amount / coalesce(interval_months, 1) AS mrr, start_date, end_date
+SELECT customer_id,
+       CAST(amount AS DECIMAL(38, 6)) * (720720 // coalesce(interval_months, 1)) AS mrr,
+       start_date, end_date
 FROM items
 WHERE coalesce(kind, 'recurring') = 'recurring'
   AND amount > 0
@@ -109,8 +114,8 @@ SELECT p.period, p.granularity, strftime(p.t1, '%Y-%m') AS end_month,
     coalesce(a.starting_mrr, 0) AS starting_mrr, coalesce(a.expansion, 0) AS expansion,
     coalesce(a.contraction, 0) AS contraction, coalesce(a.churn, 0) AS churn,
     coalesce(a.ending_cohort_mrr, 0) AS ending_cohort_mrr,
-    a.ending_cohort_mrr / nullif(a.starting_mrr, 0) AS nrr,
-    (a.starting_mrr - a.contraction - a.churn) / nullif(a.starting_mrr, 0) AS grr,
+    CAST(a.ending_cohort_mrr AS DOUBLE) / nullif(CAST(a.starting_mrr AS DOUBLE), 0) AS nrr,
+    CAST(a.starting_mrr - a.contraction - a.churn AS DOUBLE) / nullif(CAST(a.starting_mrr AS DOUBLE), 0) AS grr,
     coalesce(a.cohort_customers, 0) AS cohort_customers,
     coalesce(a.churned_customers, 0) AS churned_customers,
     b.b_opening, b.b_new, b.b_reactivation, b.b_expansion, b.b_contraction, b.b_churn, b.b_closing

@@ -71,5 +71,39 @@ if start in text:
     text = text[:text.index(start)] + section + text[text.index(end) + len(end):]
 else:
     text = text.replace("<!-- results -->", section + "\n\n<!-- results -->")
+
+# The scaling table: every size measured so far (from bench/results/times-*.tsv).
+results_dir = os.path.dirname(times)
+scale_rows = []
+for fname in sorted(os.listdir(results_dir)):
+    if not (fname.startswith("times-") and fname.endswith(".tsv")):
+        continue
+    size = int(fname[len("times-"):-len(".tsv")])
+    med_n = {}
+    for line in open(os.path.join(results_dir, fname)):
+        name, _, secs, kb = line.rstrip("\n").split("\t")
+        if secs != "failed":
+            med_n.setdefault(name, []).append((float(secs), int(kb)))
+    def cell(name):
+        if name not in med_n:
+            return "not run"
+        t = statistics.median(v[0] for v in med_n[name])
+        rss = max(v[1] for v in med_n[name]) / 1024
+        return f"{t:.2f} s / {rss:,.0f} MB"
+    per_m = ""
+    if "nrr_csv" in med_n:
+        per_m = f"{statistics.median(v[0] for v in med_n['nrr_csv']) / size * 1e6:.2f} s"
+    scale_rows.append(f"| {size:,} | {cell('nrr_csv')} | {cell('nrr_parquet')} | {cell('peer')} | {cell('floor')} | {per_m} |")
+scaling = "\n".join([
+    "<!-- scaling start -->",
+    "| customers | nrr (CSV) | nrr (Parquet) | DuckDB peer | floor | nrr per million customers |",
+    "|---|---|---|---|---|---|",
+    *sorted(scale_rows, key=lambda r: int(r.split("|")[1].replace(",", ""))),
+    "<!-- scaling end -->",
+])
+if "<!-- scaling start -->" in text:
+    text = text[:text.index("<!-- scaling start -->")] + scaling + text[text.index("<!-- scaling end -->") + len("<!-- scaling end -->"):]
+elif "<!-- scaling -->" in text:
+    text = text.replace("<!-- scaling -->", scaling)
 open(md, "w").write(text)
 print(section)

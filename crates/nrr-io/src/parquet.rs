@@ -258,35 +258,62 @@ pub(crate) fn read_lines_parquet(
         |n| n.to_string_lossy().into_owned(),
     );
     let file_idx = builder.add_file(&name);
-    let mut next_line: u64 = 2;
-    let mut batches = reader
-        .with_batch_size(32 * 1024)
-        .build()
-        .map_err(|e| perr(path, e))?;
-    let group = rayon::current_num_threads() * 2;
-    loop {
-        let mut chunk = Vec::with_capacity(group);
-        for b in batches.by_ref().take(group) {
-            let b = b.map_err(|e| perr(path, e))?;
-            chunk.push((next_line, b));
-            next_line += chunk.last().map_or(0, |(_, b)| b.num_rows() as u64);
-        }
-        if chunk.is_empty() {
-            Progress::advance(progress, size - reported);
-            return Ok(());
-        }
-        let done = (size as u128 * u128::from(next_line - 2) / u128::from(total_rows)) as u64;
-        Progress::advance(progress, done.min(size) - reported.min(done.min(size)));
-        reported = reported.max(done.min(size));
-        let parts: Vec<(DatasetBuilder, Vec<Rejection>)> = chunk
-            .par_iter()
-            .map(|(first, b)| parse_batch(b, *first, kind, layout, &name))
-            .collect();
-        for (part, rej) in parts {
-            builder.append(part, file_idx);
-            rejections.extend(rej);
-        }
+    // Row groups are decoded and parsed on all threads, a wave of them at a time, and
+    // appended in file order.
+    let meta = reader.metadata().clone();
+    let arrow_meta = parquet::arrow::arrow_reader::ArrowReaderMetadata::try_new(
+        meta.clone(),
+        Default::default(),
+    )
+    .map_err(|e| perr(path, e))?;
+    let groups = meta.num_row_groups();
+    let mut first_rows = Vec::with_capacity(groups);
+    let mut rows_before = 0u64;
+    for g in 0..groups {
+        first_rows.push(rows_before);
+        rows_before += meta.row_group(g).num_rows().max(0) as u64;
     }
+    let read_group = |g: usize| -> Result<Vec<(DatasetBuilder, Vec<Rejection>)>, IoError> {
+        let file = std::fs::File::open(path).map_err(|source| IoError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let batches = ParquetRecordBatchReaderBuilder::new_with_metadata(file, arrow_meta.clone())
+            .with_row_groups(vec![g])
+            .with_batch_size(32 * 1024)
+            .build()
+            .map_err(|e| perr(path, e))?;
+        let mut line = first_rows[g] + 2;
+        let mut parts = Vec::new();
+        for b in batches {
+            let b = b.map_err(|e| perr(path, e))?;
+            parts.push(parse_batch(&b, line, kind, layout, &name));
+            line += b.num_rows() as u64;
+        }
+        Ok(parts)
+    };
+    let wave = rayon::current_num_threads().max(1);
+    let mut g = 0;
+    while g < groups {
+        let upto = (g + wave).min(groups);
+        let waves: Vec<Result<Vec<(DatasetBuilder, Vec<Rejection>)>, IoError>> =
+            (g..upto).into_par_iter().map(read_group).collect();
+        for parts in waves {
+            for (part, rej) in parts? {
+                builder.append(part, file_idx);
+                rejections.extend(rej);
+            }
+        }
+        let done = if upto == groups {
+            size
+        } else {
+            (size as u128 * u128::from(first_rows[upto]) / u128::from(total_rows)) as u64
+        };
+        Progress::advance(progress, done.saturating_sub(reported));
+        reported = reported.max(done);
+        g = upto;
+    }
+    Ok(())
 }
 
 /// Converts an items.csv into items.parquet with typed columns: dates as `Date32`, integers as
@@ -324,8 +351,10 @@ pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError>
         path: out.to_path_buf(),
         source,
     })?;
+    // Row groups of 256k rows: readers (nrr among them) decode row groups in parallel.
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(256 * 1024))
         .build();
     let mut w =
         ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| perr(out, e))?;
