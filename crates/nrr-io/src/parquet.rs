@@ -220,6 +220,9 @@ fn parse_batch(
     (part, rejections)
 }
 
+/// Parsed batches of one row group, each with its rejections.
+type GroupParts = Vec<(DatasetBuilder, Vec<Rejection>)>;
+
 /// Reads items.parquet or mrr.parquet into the builder: batches are decoded in order and
 /// parsed on all threads, then appended in order.
 pub(crate) fn read_lines_parquet(
@@ -273,7 +276,7 @@ pub(crate) fn read_lines_parquet(
         first_rows.push(rows_before);
         rows_before += meta.row_group(g).num_rows().max(0) as u64;
     }
-    let read_group = |g: usize| -> Result<Vec<(DatasetBuilder, Vec<Rejection>)>, IoError> {
+    let read_group = |g: usize| -> Result<GroupParts, IoError> {
         let file = std::fs::File::open(path).map_err(|source| IoError::Io {
             path: path.to_path_buf(),
             source,
@@ -296,7 +299,7 @@ pub(crate) fn read_lines_parquet(
     let mut g = 0;
     while g < groups {
         let upto = (g + wave).min(groups);
-        let waves: Vec<Result<Vec<(DatasetBuilder, Vec<Rejection>)>, IoError>> =
+        let waves: Vec<Result<GroupParts, IoError>> =
             (g..upto).into_par_iter().map(read_group).collect();
         for parts in waves {
             for (part, rej) in parts? {
