@@ -324,7 +324,16 @@ pub(crate) fn read_lines_parquet(
 /// as strings. Streams in batches, so memory stays flat on large files. Every row must be
 /// valid (it is meant for generated data); the first invalid value stops it with an error.
 pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError> {
-    const BATCH: usize = 128 * 1024;
+    items_csv_to_parquet_with(csv_path, out, 256 * 1024)
+}
+
+/// [`items_csv_to_parquet`] with a chosen number of rows per row group.
+pub fn items_csv_to_parquet_with(
+    csv_path: &Path,
+    out: &Path,
+    row_group_rows: usize,
+) -> Result<u64, IoError> {
+    let batch_rows = (128 * 1024).min(row_group_rows.max(1));
     let csv_err = |source| IoError::Csv {
         path: csv_path.to_path_buf(),
         source,
@@ -354,10 +363,10 @@ pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError>
         path: out.to_path_buf(),
         source,
     })?;
-    // Row groups of 256k rows: readers (nrr among them) decode row groups in parallel.
+    // Several row groups: readers (nrr among them) decode row groups in parallel.
     let props = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(256 * 1024))
+        .set_max_row_group_row_count(Some(row_group_rows.max(1)))
         .build();
     let mut w =
         ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| perr(out, e))?;
@@ -367,7 +376,7 @@ pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError>
             format!("column `{col}`: `{v}` cannot be converted"),
         )
     };
-    let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(BATCH); header.len()];
+    let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(batch_rows); header.len()];
     let mut rows = 0u64;
     let mut records = rdr.into_records();
     loop {
@@ -378,7 +387,7 @@ pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError>
                 col.push(rec.get(i).unwrap_or("").to_string());
             }
             n += 1;
-            if n == BATCH {
+            if n == batch_rows {
                 break;
             }
         }

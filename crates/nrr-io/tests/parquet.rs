@@ -178,3 +178,54 @@ fn text_columns_work_too_and_floats_are_refused() {
         .to_string();
     assert!(err.contains("column `amount` has type Float64"), "{err}");
 }
+
+#[test]
+fn many_row_groups_read_in_parallel_match_csv_with_rejections() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    nrr_io::generate::generate(
+        &nrr_io::generate::GenerateOptions {
+            customers: 400,
+            months: 24,
+            ..Default::default()
+        },
+        &src,
+    )
+    .unwrap();
+    // Splice in rejected rows (negative amounts convert to Parquet; nrr rejects them).
+    let text = std::fs::read_to_string(src.join("items.csv")).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        if i > 0 && i % 37 == 0 {
+            out.push_str("bad,s,p,q,1,-5.00,USD,1,2024-01-01,,recurring\n");
+        }
+    }
+    let (csv_dir, pq_dir) = (tmp.path().join("csv"), tmp.path().join("pq"));
+    std::fs::create_dir_all(&csv_dir).unwrap();
+    std::fs::create_dir_all(&pq_dir).unwrap();
+    std::fs::write(csv_dir.join("items.csv"), &out).unwrap();
+    // 50-row groups: dozens of them, decoded on all threads.
+    nrr_io::parquet::items_csv_to_parquet_with(
+        &csv_dir.join("items.csv"),
+        &pq_dir.join("items.parquet"),
+        50,
+    )
+    .unwrap();
+    let a = load(&csv_dir, &LoadOptions::default()).unwrap();
+    let b = load(&pq_dir, &LoadOptions::default()).unwrap();
+    assert!(a.rejections.len() > 10);
+    let lines = |l: &nrr_io::Loaded| {
+        l.rejections
+            .iter()
+            .map(|r| (r.line, r.column.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&a), lines(&b));
+    assert_eq!(a.dataset.ledger, b.dataset.ledger);
+    let ra = serde_json::to_value(compute(&a.dataset, &Options::default()).unwrap()).unwrap();
+    let mut rb = serde_json::to_value(compute(&b.dataset, &Options::default()).unwrap()).unwrap();
+    rb["inputs"] = ra["inputs"].clone();
+    assert_eq!(ra, rb);
+}
