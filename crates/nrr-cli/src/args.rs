@@ -21,6 +21,11 @@ pub enum Command {
         after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
     )]
     Report(ReportArgs),
+    /// Signup-cohort retention matrix: revenue (NRR) or logos, by month or quarter.
+    #[command(
+        after_help = "Examples:\n  nrr cohorts data\n  nrr cohorts data --by quarter --metric logos\n  nrr cohorts data --format csv > cohorts.csv\n\nA customer's cohort is the month (or quarter) of its first month with MRR > 0. Age k is\nmonth cohort+k (with --by quarter: the last month of quarter cohort+k). Revenue cells are\nthe cohort's MRR at age k over its MRR at age 0, at the age-0 month's exchange rates\n(expansion and reactivation included); logo cells are paying customers over cohort size."
+    )]
+    Cohorts(CohortsArgs),
     /// Trace one customer: its lines, monthly MRR, and each month's movement.
     #[command(
         after_help = "Examples:\n  nrr explain data --customer c000042\n  nrr explain data --customer acme --format json"
@@ -68,6 +73,14 @@ fn parse_currency(s: &str) -> Result<String, String> {
     }
 }
 
+fn parse_margin(s: &str) -> Result<nrr_core::money::Decimal, String> {
+    nrr_core::money::Decimal::parse(s, 6)
+        .filter(|d| !d.is_negative() && d.mantissa <= 10i64.pow(d.decimals))
+        .ok_or_else(|| {
+            format!("`{s}` is not a fraction between 0 and 1 (like 0.8) with at most 6 decimals")
+        })
+}
+
 fn parse_month(s: &str) -> Result<Month, String> {
     Month::parse(s).ok_or_else(|| format!("`{s}` is not a month YYYY-MM"))
 }
@@ -108,6 +121,62 @@ pub struct ReportArgs {
     /// Cut every figure by this customers.csv column (segments sum to the totals).
     #[arg(long)]
     pub segment: Option<String>,
+    /// Gross margin used for LTV, as a fraction (0.8 for 80%).
+    #[arg(long, value_parser = parse_margin)]
+    pub gross_margin: Option<nrr_core::money::Decimal>,
+}
+
+/// Cohort granularity.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum By {
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+}
+
+impl From<By> for nrr_core::cohort::CohortBy {
+    fn from(b: By) -> Self {
+        match b {
+            By::Month => nrr_core::cohort::CohortBy::Month,
+            By::Quarter => nrr_core::cohort::CohortBy::Quarter,
+        }
+    }
+}
+
+/// What a cohort cell measures.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Metric {
+    /// MRR at age k / MRR at age 0.
+    Revenue,
+    /// Paying customers at age k / cohort size.
+    Logos,
+}
+
+impl From<Metric> for nrr_core::cohort::CohortMetric {
+    fn from(m: Metric) -> Self {
+        match m {
+            Metric::Revenue => nrr_core::cohort::CohortMetric::Revenue,
+            Metric::Logos => nrr_core::cohort::CohortMetric::Logos,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CohortsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Cohorts by month or by quarter.
+    #[arg(long, value_enum, default_value_t = By::Month)]
+    pub by: By,
+    /// Revenue retention or logo retention.
+    #[arg(long, value_enum, default_value_t = Metric::Revenue)]
+    pub metric: Metric,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Args, Debug)]

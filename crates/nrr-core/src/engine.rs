@@ -9,10 +9,10 @@
 
 use crate::dataset::Dataset;
 use crate::date::Month;
-use crate::money::{ratio, Scale};
+use crate::money::{div_round_half_even, ratio, Decimal, Money, Scale};
 use crate::report::{
-    Bridge, Granularity, MonthRow, PeriodRow, Policies, Report, Retention, SegmentFigures,
-    Segments, TtmRow, Window,
+    Bridge, Granularity, MonthRow, PeriodMetrics, PeriodRow, Policies, Report, Retention,
+    SegmentFigures, Segments, TtmRow, Window,
 };
 use crate::CoreError;
 use rayon::prelude::*;
@@ -40,6 +40,8 @@ pub struct Options {
     pub segment: Option<SegmentSpec>,
     /// Rejected rows that were skipped (`--skip-invalid`), echoed in the report.
     pub skipped_invalid_rows: u64,
+    /// Gross margin for LTV (`--gross-margin`); 1 when not given.
+    pub gross_margin: Option<crate::money::Decimal>,
 }
 
 /// A monthly movement category.
@@ -590,14 +592,18 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     for a in &accs {
         total.merge(a);
     }
-    let figures = figures(&ds.scale, &plan, &total);
+    let gm = opts.gross_margin.unwrap_or(Decimal {
+        mantissa: 1,
+        decimals: 0,
+    });
+    let totals = figures(&ds.scale, &plan, &total, gm);
     let segments = opts.segment.as_ref().map(|spec| Segments {
         column: spec.column.clone(),
         values: spec
             .values
             .iter()
             .zip(&accs)
-            .map(|(v, a)| (v.clone(), figures_of(&ds.scale, &plan, a)))
+            .map(|(v, a)| (v.clone(), figures(&ds.scale, &plan, a, gm)))
             .collect(),
     });
     Ok(Report {
@@ -606,6 +612,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         definitions: "docs/metrics.md",
         currency: ds.currency().to_string(),
         policies: Policies::default(),
+        gross_margin: crate::money::format_scaled(i128::from(gm.mantissa), gm.decimals),
         window: Window {
             start_month: from,
             end_month: to,
@@ -613,9 +620,9 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         inputs: ds.files.clone(),
         rows: ds.ledger.clone(),
         skipped_invalid_rows: opts.skipped_invalid_rows,
-        months: figures.months,
-        periods: figures.periods,
-        ttm: figures.ttm,
+        months: totals.months,
+        periods: totals.periods,
+        ttm: totals.ttm,
         segments,
     })
 }
@@ -634,11 +641,7 @@ pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError>
     Ok((from, to))
 }
 
-fn figures_of(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
-    figures(scale, plan, acc)
-}
-
-fn figures(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
+fn figures(scale: &Scale, plan: &Plan, acc: &Acc, gm: Decimal) -> SegmentFigures {
     let m = |u: i128| scale.money(u);
     // closing[s] and customers[s] from the per-slot differences; opening[s] = closing[s - 1].
     let mut closing = Vec::with_capacity(plan.slots);
@@ -697,6 +700,54 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
         logo_churn_rate: ratio(i128::from(p.churned), i128::from(p.cohort)),
         fx_impact: m(p.ending_actual - p.ending),
     };
+    let metrics = |spec: &PeriodSpec| {
+        let ms = &acc.months[spec.t0 + 1..=spec.t1];
+        let sum = |f: fn(&MonthAcc) -> i128| ms.iter().map(f).sum::<i128>();
+        let count = |f: fn(&MonthAcc) -> u64| ms.iter().map(f).sum::<u64>();
+        let (opening, end) = (closing[spec.t0], closing[spec.t1]);
+        let (churn, contraction) = (sum(|x| x.churn), sum(|x| x.contraction));
+        let (expansion, reactivation, new) = (
+            sum(|x| x.expansion),
+            sum(|x| x.reactivation),
+            sum(|x| x.new),
+        );
+        let customers_end = customers[spec.t1];
+        let openings: i128 = closing[spec.t0..spec.t1].iter().sum();
+        let denom = scale.denominator();
+        let ltv = (customers_end > 0 && churn > 0)
+            .then(|| {
+                // LTV = (end / customers) * gm / (churn / openings), in cents, exactly rounded.
+                let num = end
+                    .checked_mul(i128::from(gm.mantissa))?
+                    .checked_mul(openings)?
+                    .checked_mul(100)?;
+                let den = denom
+                    .checked_mul(10i128.pow(gm.decimals))?
+                    .checked_mul(i128::from(customers_end))?
+                    .checked_mul(churn)?;
+                Some(Money {
+                    units: div_round_half_even(num, den),
+                    denominator: 100,
+                })
+            })
+            .flatten();
+        PeriodMetrics {
+            arr: m(12 * end),
+            arpa: (customers_end > 0).then(|| Money {
+                units: end,
+                denominator: denom * i128::from(customers_end),
+            }),
+            customers_start: customers[spec.t0],
+            customers_new: count(|x| x.new_customers),
+            customers_reactivated: count(|x| x.reactivated_customers),
+            customers_churned: count(|x| x.churned_customers),
+            customers_end,
+            revenue_churn_rate: ratio(churn, opening),
+            net_mrr_churn_rate: ratio(churn + contraction - expansion - reactivation, opening),
+            quick_ratio: ratio(new + reactivation + expansion, contraction + churn),
+            ltv,
+        }
+    };
     let mut periods = Vec::new();
     let mut ttm = Vec::new();
     for (i, spec) in plan.periods.iter().enumerate() {
@@ -710,6 +761,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
                 end_month: plan.month(spec.t1),
                 retention: retention(p),
                 bridge: bridge(spec),
+                metrics: metrics(spec),
             });
         } else {
             ttm.push(TtmRow {
@@ -717,6 +769,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc) -> SegmentFigures {
                 t0: plan.month(spec.t0),
                 retention: retention(p),
                 bridge: bridge(spec),
+                metrics: metrics(spec),
             });
         }
     }

@@ -11,8 +11,10 @@
 //! - [`engine`]: monthly movements, frozen-cohort retention, segments.
 //! - [`report`]: the serialisable report types (the JSON output's schema).
 //! - [`explain`]: one customer's months and the input rows behind them.
+//! - [`cohort`]: signup-cohort retention matrices (revenue and logos).
 #![warn(missing_docs)]
 
+pub mod cohort;
 pub mod dataset;
 pub mod date;
 pub mod engine;

@@ -161,6 +161,34 @@ pub struct Retention {
     pub fx_impact: Money,
 }
 
+/// Operating metrics of a period, from its bridge and customer counts (docs/metrics.md).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PeriodMetrics {
+    /// 12 x closing MRR.
+    pub arr: Money,
+    /// Closing MRR / customers at the end; `null` without customers.
+    pub arpa: Option<Money>,
+    /// Customers with MRR > 0 at the end of the month before the period.
+    pub customers_start: u64,
+    /// New customers in the period's months.
+    pub customers_new: u64,
+    /// Reactivations in the period's months.
+    pub customers_reactivated: u64,
+    /// Churn events in the period's months (a customer churning twice counts twice).
+    pub customers_churned: u64,
+    /// Customers with MRR > 0 at the end of the period.
+    pub customers_end: u64,
+    /// Bridge churn / opening MRR.
+    pub revenue_churn_rate: Option<f64>,
+    /// (churn + contraction - expansion - reactivation) / opening MRR.
+    pub net_mrr_churn_rate: Option<f64>,
+    /// (new + reactivation + expansion) / (contraction + churn).
+    pub quick_ratio: Option<f64>,
+    /// ARPA x gross margin / monthly revenue churn rate (sum of churn / sum of opening MRR
+    /// over the period's months); `null` without churn or customers.
+    pub ltv: Option<Money>,
+}
+
 /// Granularity of a reported period.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -189,6 +217,8 @@ pub struct PeriodRow {
     pub retention: Retention,
     /// The period's MRR bridge.
     pub bridge: Bridge,
+    /// ARR, ARPA, customer counts, churn rates, quick ratio, LTV.
+    pub metrics: PeriodMetrics,
 }
 
 /// Trailing-twelve-month retention at one month.
@@ -203,6 +233,8 @@ pub struct TtmRow {
     pub retention: Retention,
     /// The twelve months' MRR bridge.
     pub bridge: Bridge,
+    /// ARR, ARPA, customer counts, churn rates, quick ratio, LTV over the twelve months.
+    pub metrics: PeriodMetrics,
 }
 
 /// Figures for one segment value (the same shape as the totals).
@@ -238,6 +270,8 @@ pub struct Report {
     pub currency: String,
     /// Rules in force.
     pub policies: Policies,
+    /// Gross margin used for LTV (`--gross-margin`, default 1).
+    pub gross_margin: String,
     /// Reported months.
     pub window: Window,
     /// Input files the lines were read from.

@@ -1,9 +1,11 @@
 //! Writers for machine formats: the report's period table as CSV.
 
-use nrr_core::report::{Bridge, Granularity, PeriodRow, Report, Retention, SegmentFigures};
+use nrr_core::report::{
+    Bridge, Granularity, PeriodMetrics, PeriodRow, Report, Retention, SegmentFigures,
+};
 
 /// CSV header of [`report_csv`]; stable, documented in docs/cli.md.
-pub const PERIOD_COLUMNS: [&str; 23] = [
+pub const PERIOD_COLUMNS: [&str; 34] = [
     "period",
     "granularity",
     "start_month",
@@ -27,6 +29,17 @@ pub const PERIOD_COLUMNS: [&str; 23] = [
     "bridge_churn",
     "bridge_fx",
     "bridge_closing",
+    "arr",
+    "arpa",
+    "customers_start",
+    "customers_new",
+    "customers_reactivated",
+    "customers_churned",
+    "customers_end",
+    "revenue_churn_rate",
+    "net_mrr_churn_rate",
+    "quick_ratio",
+    "ltv",
 ];
 
 fn ratio(r: Option<f64>) -> String {
@@ -40,7 +53,9 @@ fn record(
     end: String,
     r: &Retention,
     b: &Bridge,
+    m: &PeriodMetrics,
 ) -> Vec<String> {
+    let money = |v: Option<nrr_core::money::Money>| v.map_or_else(String::new, |v| v.to_string());
     vec![
         period.to_string(),
         granularity.to_string(),
@@ -65,6 +80,17 @@ fn record(
         b.churn.to_string(),
         b.fx.to_string(),
         b.closing.to_string(),
+        m.arr.to_string(),
+        money(m.arpa),
+        m.customers_start.to_string(),
+        m.customers_new.to_string(),
+        m.customers_reactivated.to_string(),
+        m.customers_churned.to_string(),
+        m.customers_end.to_string(),
+        ratio(m.revenue_churn_rate),
+        ratio(m.net_mrr_churn_rate),
+        ratio(m.quick_ratio),
+        money(m.ltv),
     ]
 }
 
@@ -85,6 +111,7 @@ fn records(f: &SegmentFigures) -> Vec<Vec<String>> {
                 p.end_month.to_string(),
                 &p.retention,
                 &p.bridge,
+                &p.metrics,
             )
         })
         .collect();
@@ -96,6 +123,7 @@ fn records(f: &SegmentFigures) -> Vec<Vec<String>> {
             t.month.to_string(),
             &t.retention,
             &t.bridge,
+            &t.metrics,
         ));
     }
     out
@@ -130,6 +158,37 @@ pub fn report_csv(r: &Report) -> Result<String, csv::Error> {
                 w.write_record(std::iter::once(value.clone()).chain(rec))?;
             }
         }
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The cohort matrix as CSV: `cohort,customers,starting_mrr,age_0,age_1,...`; a cell is a
+/// fraction with 6 decimals, empty when undefined or beyond the cohort's last age.
+pub fn cohorts_csv(t: &nrr_core::cohort::CohortTable) -> Result<String, csv::Error> {
+    let ages = t.cohorts.iter().map(|c| c.cells.len()).max().unwrap_or(0);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "cohort".to_string(),
+        "customers".into(),
+        "starting_mrr".into(),
+    ];
+    header.extend((0..ages).map(|k| format!("age_{k}")));
+    w.write_record(&header)?;
+    for c in &t.cohorts {
+        let mut rec = vec![
+            c.cohort.clone(),
+            c.customers.to_string(),
+            c.starting_mrr.to_string(),
+        ];
+        rec.extend((0..ages).map(|k| {
+            c.cells
+                .get(k)
+                .copied()
+                .flatten()
+                .map_or_else(String::new, |v| format!("{v:.6}"))
+        }));
+        w.write_record(&rec)?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

@@ -40,5 +40,6 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         },
         format: a.format,
         segment: None,
+        gross_margin: None,
     })
 }

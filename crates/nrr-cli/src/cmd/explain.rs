@@ -12,8 +12,8 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
     let opts = Options {
         from: a.window.from,
         to: a.window.to,
-        segment: None,
         skipped_invalid_rows: skipped,
+        ..Options::default()
     };
     let ex = nrr_core::explain::explain(&loaded.dataset, &opts, &a.customer)?;
     let text = match a.format {

@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` dispatches.
 
 mod check;
+mod cohorts;
 mod demo;
 mod explain;
 mod generate;
@@ -50,6 +51,7 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Report(a) => report::run(a),
+        Command::Cohorts(a) => cohorts::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Check(a) => check::run(a),
         Command::Generate(a) => generate::run(a),

@@ -25,6 +25,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         to: a.window.to,
         segment,
         skipped_invalid_rows: skipped,
+        gross_margin: a.gross_margin,
     };
     let report = compute(&loaded.dataset, &opts)?;
     let computed_at = t.elapsed();

@@ -175,6 +175,57 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
             ),
         ));
     }
+    for (g, title) in [
+        (Granularity::Quarter, "Metrics by quarter"),
+        (Granularity::Year, "Metrics by year"),
+    ] {
+        let ps: Vec<&PeriodRow> = f.periods.iter().filter(|p| p.granularity == g).collect();
+        if ps.is_empty() {
+            continue;
+        }
+        heading(
+            out,
+            style,
+            &format!("{title}{title_suffix} (docs/metrics.md)"),
+        );
+        let rows: Vec<Vec<String>> = ps
+            .iter()
+            .map(|p| {
+                let m = &p.metrics;
+                vec![
+                    p.period.clone(),
+                    money(m.arr),
+                    m.arpa.map_or_else(|| "-".into(), money),
+                    format!(
+                        "{} +{} +{} -{} = {}",
+                        m.customers_start,
+                        m.customers_new,
+                        m.customers_reactivated,
+                        m.customers_churned,
+                        m.customers_end
+                    ),
+                    percent(m.revenue_churn_rate),
+                    percent(m.net_mrr_churn_rate),
+                    m.quick_ratio
+                        .map_or_else(|| "-".into(), |q| format!("{q:.2}")),
+                    m.ltv.map_or_else(|| "-".into(), money),
+                ]
+            })
+            .collect();
+        out.push_str(&grid(
+            &[
+                "period",
+                "ARR",
+                "ARPA",
+                "customers (start +new +react -churn = end)",
+                "rev churn",
+                "net MRR churn",
+                "quick ratio",
+                "LTV",
+            ],
+            &rows,
+        ));
+    }
     heading(out, style, &format!("MRR bridge by month{title_suffix}"));
     let with_fx = f.months.iter().any(|m| !m.fx.is_zero());
     let mut headers = vec![
@@ -227,6 +278,9 @@ pub fn report(r: &Report, style: Style) -> String {
         "policies: churn {}, reactivation {}, fx {}, snapshot {}",
         r.policies.churn_recognition, r.policies.reactivation, r.policies.fx, r.policies.snapshot
     );
+    if r.gross_margin != "1" {
+        let _ = writeln!(out, "gross margin for LTV: {}", r.gross_margin);
+    }
     let _ = writeln!(out, "inputs: {}", r.inputs.join(", "));
     out.push_str(&ledger(&r.rows));
     if r.skipped_invalid_rows > 0 {
@@ -260,6 +314,87 @@ pub fn report(r: &Report, style: Style) -> String {
                 &format!(" [{} = {}]", seg.column, label),
             );
         }
+    }
+    out
+}
+
+/// The cohort matrix: one row per cohort, one column per age, cells as percentages. On a
+/// colour terminal each cell is shaded by its value (green at or above 100%, yellow from 80%,
+/// red below).
+pub fn cohorts(t: &nrr_core::cohort::CohortTable, style: Style) -> String {
+    use nrr_core::cohort::{CohortBy, CohortMetric};
+    let mut out = String::new();
+    let what = match t.metric {
+        CohortMetric::Revenue => {
+            "net revenue retention (MRR at age k / MRR at age 0, at age-0 exchange rates)"
+        }
+        CohortMetric::Logos => "logo retention (paying customers at age k / cohort size)",
+    };
+    let unit = if t.by == CohortBy::Month {
+        "months"
+    } else {
+        "quarters"
+    };
+    let _ = writeln!(
+        out,
+        "nrr cohorts: {what}; currency {}; age in {unit}",
+        t.currency
+    );
+    let ages = t.cohorts.iter().map(|c| c.cells.len()).max().unwrap_or(0);
+    let mut headers: Vec<String> = vec!["cohort".into(), "customers".into(), "starting MRR".into()];
+    headers.extend((0..ages).map(|k| k.to_string()));
+    let rows: Vec<Vec<String>> = t
+        .cohorts
+        .iter()
+        .map(|c| {
+            let mut r = vec![
+                c.cohort.clone(),
+                c.customers.to_string(),
+                money(c.starting_mrr),
+            ];
+            r.extend((0..ages).map(|k| c.cells.get(k).map_or_else(String::new, |v| percent(*v))));
+            r
+        })
+        .collect();
+    let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let plain = grid(&h, &rows);
+    if !style.color {
+        out.push_str(&plain);
+        return out;
+    }
+    // Colour the cells after alignment, so escape codes do not disturb the widths.
+    for (li, line) in plain.lines().enumerate() {
+        if li == 0 {
+            let _ = writeln!(out, "{line}");
+            continue;
+        }
+        let cohort = &t.cohorts[li - 1];
+        let mut colored = String::new();
+        let mut rest = line;
+        // Skip the three leading columns.
+        for _ in 0..3 {
+            let trimmed = rest.trim_start();
+            let lead = rest.len() - trimmed.len();
+            let end = trimmed.find(' ').unwrap_or(trimmed.len());
+            colored.push_str(&rest[..lead + end]);
+            rest = &rest[lead + end..];
+        }
+        for cell in &cohort.cells {
+            let trimmed = rest.trim_start();
+            let lead = rest.len() - trimmed.len();
+            let end = trimmed.find(' ').unwrap_or(trimmed.len());
+            colored.push_str(&rest[..lead]);
+            let code = match cell {
+                Some(v) if *v >= 1.0 => "32",
+                Some(v) if *v >= 0.8 => "33",
+                Some(_) => "31",
+                None => "0",
+            };
+            let _ = write!(colored, "\x1b[{code}m{}\x1b[0m", &trimmed[..end]);
+            rest = &trimmed[end..];
+        }
+        colored.push_str(rest);
+        let _ = writeln!(out, "{colored}");
     }
     out
 }

@@ -1,0 +1,27 @@
+//! `nrr cohorts`: the signup-cohort retention matrix.
+
+use crate::args::{CohortsArgs, Format};
+use crate::render;
+use nrr_core::engine::Options;
+use std::process::ExitCode;
+
+pub fn run(a: CohortsArgs) -> anyhow::Result<ExitCode> {
+    let bar = crate::progress::Bar::for_load(&a.data.data);
+    let (loaded, skipped) = super::load(&a.data, false, &bar)?;
+    bar.step("computing");
+    let opts = Options {
+        from: a.window.from,
+        to: a.window.to,
+        skipped_invalid_rows: skipped,
+        ..Options::default()
+    };
+    let table = nrr_core::cohort::cohorts(&loaded.dataset, &opts, a.by.into(), a.metric.into())?;
+    let text = match a.format {
+        Format::Table => render::table::cohorts(&table, render::style()),
+        Format::Json => render::json(&table)?,
+        Format::Csv => nrr_io::write::cohorts_csv(&table)?,
+    };
+    drop(bar);
+    super::emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}

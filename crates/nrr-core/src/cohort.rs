@@ -1,0 +1,199 @@
+//! Signup-cohort retention matrices.
+//!
+//! A customer's cohort is the month (or quarter) holding its first month with MRR > 0. With
+//! [`CohortBy::Month`], age `k` is the month `cohort + k`; with [`CohortBy::Quarter`], age `k`
+//! is the last month of quarter `cohort + k` (age 0 is the end of the cohort quarter). A
+//! revenue cell is the cohort's MRR at that age divided by its MRR at age 0, both at the rates
+//! of the age-0 month (constant currency), expansion and reactivation included; a logo cell is
+//! the share of the cohort's customers with MRR > 0 at that age.
+
+use crate::dataset::Dataset;
+use crate::date::Month;
+use crate::engine::{customer_values, group_by_customer, value_at, window, Options, Plan, Scratch};
+use crate::money::{ratio, Money};
+use crate::CoreError;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Cohort granularity.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CohortBy {
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+}
+
+/// What a cell measures.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CohortMetric {
+    /// Net revenue retention: MRR at age k / MRR at age 0.
+    Revenue,
+    /// Logo retention: customers paying at age k / cohort size.
+    Logos,
+}
+
+/// One cohort's row.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CohortRow {
+    /// `2024-01` or `2024-Q1`.
+    pub cohort: String,
+    /// Customers whose first paying month falls in the cohort.
+    pub customers: u64,
+    /// The cohort's MRR at age 0.
+    pub starting_mrr: Money,
+    /// Ratios at age 0, 1, 2, ... up to the last month of the window (6 decimals; `null` for
+    /// revenue when the age-0 MRR is 0).
+    pub cells: Vec<Option<f64>>,
+}
+
+/// The matrix.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CohortTable {
+    /// Month or quarter cohorts.
+    pub by: CohortBy,
+    /// Revenue or logos.
+    pub metric: CohortMetric,
+    /// Reporting currency.
+    pub currency: String,
+    /// One row per cohort, oldest first.
+    pub cohorts: Vec<CohortRow>,
+}
+
+/// Sums for one cohort.
+#[derive(Clone, Debug, Default)]
+struct Acc {
+    customers: u64,
+    starting: i128,
+    /// Per age: MRR at the age-0 month's rates.
+    revenue: Vec<i128>,
+    /// Per age: customers with MRR > 0.
+    alive: Vec<u64>,
+}
+
+/// The age-0 month and the cohort label of a first paying month.
+fn cohort_of(first: Month, by: CohortBy) -> (Month, String) {
+    match by {
+        CohortBy::Month => (first, first.to_string()),
+        CohortBy::Quarter => {
+            let q_start = first.plus(-(((first.number() - 1) % 3) as i32));
+            (q_start, format!("{}-Q{}", first.year(), first.quarter()))
+        }
+    }
+}
+
+/// The month of age `k` for a cohort starting at `start`.
+fn age_month(start: Month, k: i32, by: CohortBy) -> Month {
+    match by {
+        CohortBy::Month => start.plus(k),
+        CohortBy::Quarter => start.plus(3 * k + 2),
+    }
+}
+
+/// Builds the cohort matrix over the window of `opts` (cohorts whose first month lies in it).
+pub fn cohorts(
+    ds: &Dataset,
+    opts: &Options,
+    by: CohortBy,
+    metric: CohortMetric,
+) -> Result<CohortTable, CoreError> {
+    let (from, to) = window(ds, opts)?;
+    let plan = Plan::new(ds, from, to);
+    let groups = group_by_customer(ds);
+    let slot = |m: Month| (m.index() - plan.base.index()) as usize;
+    // Cohort starts in the window, oldest first.
+    let first_start = cohort_of(from, by).0;
+    let step = if by == CohortBy::Month { 1 } else { 3 };
+    let n_cohorts = ((to.index() - first_start.index()) / step + 1).max(0) as usize;
+    let starts: Vec<Month> = (0..n_cohorts)
+        .map(|i| first_start.plus(i as i32 * step))
+        .collect();
+    let ages =
+        |start: Month| -> usize { (0..).take_while(|&k| age_month(start, k, by) <= to).count() };
+    let empty: Vec<Acc> = starts
+        .iter()
+        .map(|&s| Acc {
+            revenue: vec![0; ages(s)],
+            alive: vec![0; ages(s)],
+            ..Acc::default()
+        })
+        .collect();
+
+    let accs = (0..ds.customers.len())
+        .into_par_iter()
+        .with_min_len(2048)
+        .try_fold(
+            || (empty.clone(), Scratch::default()),
+            |(mut accs, mut scratch), c| {
+                let lines =
+                    &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
+                let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
+                    return Ok((accs, scratch));
+                };
+                if first < from || first > to {
+                    return Ok((accs, scratch));
+                }
+                let (start, _) = cohort_of(first, by);
+                let i = ((start.index() - first_start.index()) / step) as usize;
+                let a = &mut accs[i];
+                a.customers += 1;
+                let age0 = age_month(start, 0, by);
+                for k in 0..a.revenue.len() {
+                    let m = age_month(start, k as i32, by);
+                    if m < from {
+                        continue;
+                    }
+                    let v = value_at(ds, &plan, &scratch, slot(m), slot(age0.max(from)))?;
+                    if k == 0 {
+                        a.starting += v;
+                    }
+                    a.revenue[k] += v;
+                    a.alive[k] += u64::from(scratch.cur[slot(m)] > 0);
+                }
+                Ok::<_, CoreError>((accs, scratch))
+            },
+        )
+        .map(|r| r.map(|(accs, _)| accs))
+        .try_reduce(
+            || empty.clone(),
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    x.customers += y.customers;
+                    x.starting += y.starting;
+                    for (r, s) in x.revenue.iter_mut().zip(&y.revenue) {
+                        *r += s;
+                    }
+                    for (r, s) in x.alive.iter_mut().zip(&y.alive) {
+                        *r += s;
+                    }
+                }
+                Ok(a)
+            },
+        )?;
+
+    let cohorts = starts
+        .iter()
+        .zip(accs)
+        .map(|(&start, a)| CohortRow {
+            cohort: cohort_of(start, by).1,
+            customers: a.customers,
+            starting_mrr: ds.scale.money(a.starting),
+            cells: match metric {
+                CohortMetric::Revenue => a.revenue.iter().map(|&v| ratio(v, a.starting)).collect(),
+                CohortMetric::Logos => a
+                    .alive
+                    .iter()
+                    .map(|&v| ratio(i128::from(v), i128::from(a.customers)))
+                    .collect(),
+            },
+        })
+        .collect();
+    Ok(CohortTable {
+        by,
+        metric,
+        currency: ds.currency().to_string(),
+        cohorts,
+    })
+}
