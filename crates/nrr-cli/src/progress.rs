@@ -46,6 +46,15 @@ impl Bar {
     }
 }
 
+impl Bar {
+    /// Removes the bar from the screen (before printing messages to stderr).
+    pub fn clear(&self) {
+        if let Some(pb) = &self.0 {
+            pb.finish_and_clear();
+        }
+    }
+}
+
 impl Drop for Bar {
     fn drop(&mut self) {
         if let Some(pb) = &self.0 {

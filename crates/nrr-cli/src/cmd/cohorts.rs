@@ -6,9 +6,7 @@ use nrr_core::engine::Options;
 use std::process::ExitCode;
 
 pub fn run(a: CohortsArgs) -> anyhow::Result<ExitCode> {
-    let bar = crate::progress::Bar::for_load(&a.data.data);
-    let (loaded, skipped) = super::load(&a.data, false, &bar)?;
-    bar.step("computing");
+    let (loaded, skipped, bar) = super::load(&a.data, false)?;
     let opts = Options {
         from: a.window.from,
         to: a.window.to,

@@ -84,12 +84,13 @@ pub fn rejection_lines(rejections: &[nrr_io::Rejection]) -> String {
 
 /// Loads the data directory; unless `--skip-invalid`, any rejected row stops the run with
 /// exit code 1 before figures are computed. Returns the data and the count of skipped rows.
-/// `customers`: also read customers.csv (only segments need it).
+/// `customers`: also read customers.csv (only segments need it). The returned bar shows a
+/// spinner until dropped.
 pub fn load(
     args: &DataArgs,
     customers: bool,
-    bar: &crate::progress::Bar,
-) -> anyhow::Result<(Loaded, u64)> {
+) -> anyhow::Result<(Loaded, u64, crate::progress::Bar)> {
+    let bar = crate::progress::Bar::for_load(&args.data);
     let opts = LoadOptions {
         currency: args.currency.clone(),
         customers,
@@ -98,8 +99,10 @@ pub fn load(
     let loaded = nrr_io::load(&args.data, &opts)?;
     let n = loaded.rejections.len();
     if n == 0 {
-        return Ok((loaded, 0));
+        bar.step("computing");
+        return Ok((loaded, 0, bar));
     }
+    bar.clear();
     let mut err = std::io::stderr().lock();
     let _ = write!(
         err,
@@ -113,7 +116,7 @@ pub fn load(
             "warning: --skip-invalid: skipped {}; the figures exclude them",
             rows(n)
         );
-        Ok((loaded, n as u64))
+        Ok((loaded, n as u64, bar))
     } else {
         Err(InvalidData(format!(
             "{} rejected; no figures computed (fix the data, or pass --skip-invalid to report without them)",

@@ -8,9 +8,7 @@ use std::process::ExitCode;
 pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let timings = std::env::var_os("NRR_TIMINGS").is_some();
     let t = std::time::Instant::now();
-    let bar = crate::progress::Bar::for_load(&a.data.data);
-    let (loaded, skipped) = super::load(&a.data, a.segment.is_some(), &bar)?;
-    bar.step("computing");
+    let (loaded, skipped, bar) = super::load(&a.data, a.segment.is_some())?;
     let loaded_at = t.elapsed();
     let segment = match &a.segment {
         Some(col) => Some(nrr_io::segment_spec(
