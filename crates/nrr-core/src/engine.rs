@@ -670,6 +670,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, gm: Decimal) -> SegmentFigures
                 new_customers: a.new_customers,
                 reactivated_customers: a.reactivated_customers,
                 churned_customers: a.churned_customers,
+                notes: Vec::new(),
             }
         })
         .collect();
@@ -762,6 +763,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, gm: Decimal) -> SegmentFigures
                 retention: retention(p),
                 bridge: bridge(spec),
                 metrics: metrics(spec),
+                notes: Vec::new(),
             });
         } else {
             ttm.push(TtmRow {
@@ -832,5 +834,37 @@ pub mod kernels {
             let _ = add_periods(ds, &p.plan, s, &mut periods);
         });
         periods.iter().map(|x| x.starting).sum()
+    }
+}
+
+/// Attaches notes to the report's month and period rows (segments included) whose label
+/// equals the note's period (`2024-03`, `2024-Q1`, `2024`).
+pub fn attach_notes(report: &mut Report, notes: &[crate::report::Note]) {
+    fn attach(
+        f_months: &mut [MonthRow],
+        f_periods: &mut [PeriodRow],
+        notes: &[crate::report::Note],
+    ) {
+        for m in f_months.iter_mut() {
+            let label = m.month.to_string();
+            m.notes = notes
+                .iter()
+                .filter(|n| n.period == label)
+                .cloned()
+                .collect();
+        }
+        for p in f_periods.iter_mut() {
+            p.notes = notes
+                .iter()
+                .filter(|n| n.period == p.period)
+                .cloned()
+                .collect();
+        }
+    }
+    attach(&mut report.months, &mut report.periods, notes);
+    if let Some(seg) = &mut report.segments {
+        for f in seg.values.values_mut() {
+            attach(&mut f.months, &mut f.periods, notes);
+        }
     }
 }

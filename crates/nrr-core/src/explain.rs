@@ -65,6 +65,25 @@ pub struct ExplainMonth {
     pub lines_started: Vec<String>,
     /// Lines that left it this month.
     pub lines_ended: Vec<String>,
+    /// Notes from annotations.csv for this month: about this customer, or about no customer
+    /// in particular (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<crate::report::Note>,
+}
+
+/// Attaches to each month of an explanation the notes for that month that name this
+/// customer or no customer.
+pub fn attach_notes(ex: &mut Explanation, notes: &[crate::report::Note]) {
+    for m in &mut ex.months {
+        let label = m.month.to_string();
+        m.notes = notes
+            .iter()
+            .filter(|n| {
+                n.period == label && n.customer_id.as_deref().is_none_or(|c| c == ex.customer_id)
+            })
+            .cloned()
+            .collect();
+    }
 }
 
 /// Explains one customer over the window of `opts` (or the dataset's default).
@@ -130,6 +149,7 @@ pub fn explain(ds: &Dataset, opts: &Options, customer: &str) -> Result<Explanati
                 fx: money(fx),
                 lines_started: changed(&|i| l.start[i] == month),
                 lines_ended: changed(&|i| l.end[i] == month),
+                notes: Vec::new(),
             }
         })
         .collect();

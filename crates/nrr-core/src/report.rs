@@ -82,6 +82,18 @@ impl Default for Policies {
     }
 }
 
+/// A note from annotations.csv: the "why did Q3 drop" that travels with the number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// `2024-03`, `2024-Q3` or `2024`.
+    pub period: String,
+    /// The customer it is about, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// The note.
+    pub note: String,
+}
+
 /// One month of the MRR bridge.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MonthRow {
@@ -111,6 +123,9 @@ pub struct MonthRow {
     pub reactivated_customers: u64,
     /// Customers counted as churned.
     pub churned_customers: u64,
+    /// Notes from annotations.csv for this month (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
 }
 
 /// The sum of a run of months' movements.
@@ -219,6 +234,9 @@ pub struct PeriodRow {
     pub bridge: Bridge,
     /// ARR, ARPA, customer counts, churn rates, quick ratio, LTV.
     pub metrics: PeriodMetrics,
+    /// Notes from annotations.csv for this period (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
 }
 
 /// Trailing-twelve-month retention at one month.

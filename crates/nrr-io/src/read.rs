@@ -69,6 +69,8 @@ pub struct Loaded {
     pub rejections: Vec<Rejection>,
     /// customers.csv, if present.
     pub attributes: Option<Attributes>,
+    /// annotations.csv, if present: notes shown beside periods and customer explanations.
+    pub notes: Vec<nrr_core::report::Note>,
 }
 
 /// Column positions of the recognised item or mrr columns.
@@ -810,6 +812,71 @@ fn read_customers(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Attrib
     Ok(attrs)
 }
 
+/// `true` for `2024-03`, `2024-Q1` or `2024`.
+fn is_period_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    let year = |y: &[u8]| y.len() == 4 && y.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        4 => year(b),
+        7 if b[4] == b'-' && b[5] == b'Q' => year(&b[..4]) && (b'1'..=b'4').contains(&b[6]),
+        7 => Month::parse(s).is_some(),
+        _ => false,
+    }
+}
+
+/// Reads annotations.csv: `period` (or `month`), optional `customer_id`, `note`.
+fn read_notes(
+    path: &Path,
+    rejections: &mut Vec<Rejection>,
+) -> Result<Vec<nrr_core::report::Note>, IoError> {
+    let name = display_name(path);
+    let csv = open_csv(path)?;
+    let cols = csv.cols();
+    let period = match cols.get("period") {
+        Some(i) => i,
+        None => cols.require(path, "month")?,
+    };
+    let (customer, note) = (cols.get("customer_id"), cols.require(path, "note")?);
+    let mut notes = Vec::new();
+    let mut rej = Vec::new();
+    let mut bad = csv.rows(|line, rec| {
+        let f = |i: usize| rec.get(i).unwrap_or("").trim();
+        let mut r = |column: &str, value: &str, expected: &str| {
+            rej.push(Rejection {
+                file: name.clone(),
+                line,
+                column: column.into(),
+                value: value.into(),
+                expected: expected.into(),
+            })
+        };
+        if !is_period_label(f(period)) {
+            return r(
+                "period",
+                f(period),
+                "a month YYYY-MM, a quarter YYYY-Qn or a year YYYY",
+            );
+        }
+        if f(note).is_empty() {
+            return r("note", "", "a non-empty note");
+        }
+        notes.push(nrr_core::report::Note {
+            period: f(period).to_string(),
+            customer_id: customer
+                .map(f)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string),
+            note: f(note).to_string(),
+        });
+    })?;
+    for r in &mut bad {
+        r.file = name.clone();
+    }
+    rej.extend(bad);
+    rejections.extend(rej);
+    Ok(notes)
+}
+
 /// Finds the line files of a data directory: `items*.csv` / `mrr*.csv` (and `.parquet`).
 fn discover(dir: &Path) -> Result<(SourceKind, Vec<PathBuf>), IoError> {
     if dir.is_file() {
@@ -951,15 +1018,22 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     } else {
         None
     };
-    // Rejections in reading order: revenue files in order, then fx.csv, then customers.csv.
+    let notes_path = base.join("annotations.csv");
+    let notes = if notes_path.exists() {
+        read_notes(&notes_path, &mut rejections)?
+    } else {
+        Vec::new()
+    };
+    // Rejections in reading order: revenue files in order, then fx.csv, customers.csv and
+    // annotations.csv.
     let rank = |file: &str| {
         files
             .iter()
             .position(|f| display_name(f) == file)
-            .unwrap_or(if file == "fx.csv" {
-                files.len()
-            } else {
-                files.len() + 1
+            .unwrap_or(match file {
+                "fx.csv" => files.len(),
+                "customers.csv" => files.len() + 1,
+                _ => files.len() + 2,
             })
     };
     rejections.sort_by_key(|r| (rank(&r.file), r.line));
@@ -968,6 +1042,7 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
         dataset,
         rejections,
         attributes,
+        notes,
     })
 }
 

@@ -1,11 +1,11 @@
 //! Writers for machine formats: the report's period table as CSV.
 
 use nrr_core::report::{
-    Bridge, Granularity, PeriodMetrics, PeriodRow, Report, Retention, SegmentFigures,
+    Bridge, Granularity, Note, PeriodMetrics, PeriodRow, Report, Retention, SegmentFigures,
 };
 
 /// CSV header of [`report_csv`]; stable, documented in docs/cli.md.
-pub const PERIOD_COLUMNS: [&str; 34] = [
+pub const PERIOD_COLUMNS: [&str; 35] = [
     "period",
     "granularity",
     "start_month",
@@ -40,6 +40,7 @@ pub const PERIOD_COLUMNS: [&str; 34] = [
     "net_mrr_churn_rate",
     "quick_ratio",
     "ltv",
+    "notes",
 ];
 
 fn ratio(r: Option<f64>) -> String {
@@ -54,6 +55,7 @@ fn record(
     r: &Retention,
     b: &Bridge,
     m: &PeriodMetrics,
+    notes: &[Note],
 ) -> Vec<String> {
     let money = |v: Option<nrr_core::money::Money>| v.map_or_else(String::new, |v| v.to_string());
     vec![
@@ -91,7 +93,20 @@ fn record(
         ratio(m.net_mrr_churn_rate),
         ratio(m.quick_ratio),
         money(m.ltv),
+        note_text(notes),
     ]
+}
+
+/// Notes joined for one cell: `note` or `customer: note`, separated by ` | `.
+pub fn note_text(notes: &[Note]) -> String {
+    notes
+        .iter()
+        .map(|n| match &n.customer_id {
+            Some(c) => format!("{c}: {}", n.note),
+            None => n.note.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 fn records(f: &SegmentFigures) -> Vec<Vec<String>> {
@@ -112,6 +127,7 @@ fn records(f: &SegmentFigures) -> Vec<Vec<String>> {
                 &p.retention,
                 &p.bridge,
                 &p.metrics,
+                &p.notes,
             )
         })
         .collect();
@@ -124,6 +140,7 @@ fn records(f: &SegmentFigures) -> Vec<Vec<String>> {
             &t.retention,
             &t.bridge,
             &t.metrics,
+            &[],
         ));
     }
     out

@@ -13,7 +13,8 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
         skipped_invalid_rows: skipped,
         ..Options::default()
     };
-    let ex = nrr_core::explain::explain(&loaded.dataset, &opts, &a.customer)?;
+    let mut ex = nrr_core::explain::explain(&loaded.dataset, &opts, &a.customer)?;
+    nrr_core::explain::attach_notes(&mut ex, &loaded.notes);
     let text = match a.format {
         TextFormat::Json => render::json(&ex)?,
         TextFormat::Table => render::table::explanation(&ex, render::style()),

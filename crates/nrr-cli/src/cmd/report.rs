@@ -25,7 +25,8 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         skipped_invalid_rows: skipped,
         gross_margin: a.gross_margin,
     };
-    let report = compute(&loaded.dataset, &opts)?;
+    let mut report = compute(&loaded.dataset, &opts)?;
+    nrr_core::engine::attach_notes(&mut report, &loaded.notes);
     let computed_at = t.elapsed();
     let text = match a.format {
         Format::Table => render::table::report(&report, render::style()),

@@ -65,6 +65,28 @@ pub fn grid(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Appends each row's notes (from annotations.csv) after its line of a grid, so the "why"
+/// travels beside the number without disturbing the alignment.
+fn with_notes(grid_text: String, notes: &[String]) -> String {
+    if notes.iter().all(String::is_empty) {
+        return grid_text;
+    }
+    let mut out = String::with_capacity(grid_text.len());
+    for (i, line) in grid_text.lines().enumerate() {
+        out.push_str(line);
+        if let Some(n) = i
+            .checked_sub(1)
+            .and_then(|r| notes.get(r))
+            .filter(|n| !n.is_empty())
+        {
+            out.push_str("  # ");
+            out.push_str(n);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn heading(out: &mut String, style: Style, text: &str) {
     if style.color {
         let _ = writeln!(out, "\n\x1b[1m{text}\x1b[0m");
@@ -152,9 +174,16 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
             style,
             &format!("{title}{title_suffix} (frozen cohort at the month before the period)"),
         );
-        out.push_str(&grid(
-            headers,
-            &retention_rows(ps.iter().map(|p| (p.period.clone(), &p.retention)), with_fx),
+        let notes: Vec<String> = ps
+            .iter()
+            .map(|p| nrr_io::write::note_text(&p.notes))
+            .collect();
+        out.push_str(&with_notes(
+            grid(
+                headers,
+                &retention_rows(ps.iter().map(|p| (p.period.clone(), &p.retention)), with_fx),
+            ),
+            &notes,
         ));
     }
     if !f.ttm.is_empty() {
@@ -262,7 +291,12 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
             r
         })
         .collect();
-    out.push_str(&grid(&headers, &rows));
+    let notes: Vec<String> = f
+        .months
+        .iter()
+        .map(|m| nrr_io::write::note_text(&m.notes))
+        .collect();
+    out.push_str(&with_notes(grid(&headers, &rows), &notes));
 }
 
 /// The full report as text.
@@ -481,7 +515,12 @@ pub fn explanation(e: &Explanation, style: Style) -> String {
         &["month", "MRR", "movement", "amount", "fx", "lines changed"],
         &rows,
     );
-    out.push_str(&table);
+    let notes: Vec<String> = e
+        .months
+        .iter()
+        .map(|m| nrr_io::write::note_text(&m.notes))
+        .collect();
+    out.push_str(&with_notes(table, &notes));
     out
 }
 
