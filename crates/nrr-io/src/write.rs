@@ -48,19 +48,17 @@ fn ratio(r: Option<f64>) -> String {
 }
 
 fn record(
-    period: &str,
-    granularity: &str,
-    start: String,
-    end: String,
+    head: [String; 4],
     r: &Retention,
     b: &Bridge,
     m: &PeriodMetrics,
     notes: &[Note],
 ) -> Vec<String> {
     let money = |v: Option<nrr_core::money::Money>| v.map_or_else(String::new, |v| v.to_string());
+    let [period, granularity, start, end] = head;
     vec![
-        period.to_string(),
-        granularity.to_string(),
+        period,
+        granularity,
         start,
         end,
         r.starting_mrr.to_string(),
@@ -120,10 +118,12 @@ fn records(f: &SegmentFigures) -> Vec<Vec<String>> {
         .iter()
         .map(|p| {
             record(
-                &p.period,
-                g(p),
-                p.start_month.to_string(),
-                p.end_month.to_string(),
+                [
+                    p.period.clone(),
+                    g(p).to_string(),
+                    p.start_month.to_string(),
+                    p.end_month.to_string(),
+                ],
                 &p.retention,
                 &p.bridge,
                 &p.metrics,
@@ -133,10 +133,12 @@ fn records(f: &SegmentFigures) -> Vec<Vec<String>> {
         .collect();
     for t in &f.ttm {
         out.push(record(
-            &format!("TTM {}", t.month),
-            "ttm",
-            t.t0.plus(1).to_string(),
-            t.month.to_string(),
+            [
+                format!("TTM {}", t.month),
+                "ttm".into(),
+                t.t0.plus(1).to_string(),
+                t.month.to_string(),
+            ],
             &t.retention,
             &t.bridge,
             &t.metrics,
