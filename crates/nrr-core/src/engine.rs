@@ -623,6 +623,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         months: totals.months,
         periods: totals.periods,
         ttm: totals.ttm,
+        segment_cuts: segments.iter().cloned().collect(),
         segments,
     })
 }
@@ -862,7 +863,11 @@ pub fn attach_notes(report: &mut Report, notes: &[crate::report::Note]) {
         }
     }
     attach(&mut report.months, &mut report.periods, notes);
-    if let Some(seg) = &mut report.segments {
+    for seg in report
+        .segments
+        .iter_mut()
+        .chain(report.segment_cuts.iter_mut())
+    {
         for f in seg.values.values_mut() {
             attach(&mut f.months, &mut f.periods, notes);
         }

@@ -304,7 +304,11 @@ pub struct Report {
     pub periods: Vec<PeriodRow>,
     /// Trailing twelve months.
     pub ttm: Vec<TtmRow>,
-    /// Segment cut, when asked for.
+    /// Segment cut by the first `--segment` column, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Segments>,
+    /// Every segment cut asked for, in the order of the `--segment` flags (the first is
+    /// `segments` again).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub segment_cuts: Vec<Segments>,
 }

@@ -150,7 +150,8 @@ fn records(f: &SegmentFigures) -> Vec<Vec<String>> {
 
 /// The period table (months, quarters, years, then TTM rows) as CSV. Ratios are fractions
 /// with 6 decimals, empty when undefined. With segments, a leading `segment` column holds
-/// `(all)` for the totals and each value for its rows.
+/// `(all)` for the totals and each value for its rows (`column=value` when several
+/// `--segment` cuts were asked for).
 pub fn report_csv(r: &Report) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let seg = r.segments.as_ref();
@@ -171,10 +172,17 @@ pub fn report_csv(r: &Report) -> Result<String, csv::Error> {
             w.write_record(rec)?;
         }
     }
-    if let Some(seg) = seg {
-        for (value, f) in &seg.values {
+    // One cut: the segment column holds the value; several: `column=value`.
+    let several = r.segment_cuts.len() > 1;
+    for cut in &r.segment_cuts {
+        for (value, f) in &cut.values {
+            let label = if several {
+                format!("{}={value}", cut.column)
+            } else {
+                value.clone()
+            };
             for rec in records(f) {
-                w.write_record(std::iter::once(value.clone()).chain(rec))?;
+                w.write_record(std::iter::once(label.clone()).chain(rec))?;
             }
         }
     }

@@ -39,7 +39,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
             to: None,
         },
         format: a.format,
-        segment: None,
+        segment: Vec::new(),
         gross_margin: None,
     })
 }

@@ -8,24 +8,29 @@ use std::process::ExitCode;
 pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let timings = std::env::var_os("NRR_TIMINGS").is_some();
     let t = std::time::Instant::now();
-    let (loaded, skipped, bar) = super::load(&a.data, a.segment.is_some())?;
+    let (loaded, skipped, bar) = super::load(&a.data, !a.segment.is_empty())?;
     let loaded_at = t.elapsed();
-    let segment = match &a.segment {
-        Some(col) => Some(nrr_io::segment_spec(
-            &loaded.dataset,
-            loaded.attributes.as_ref(),
-            col,
-        )?),
-        None => None,
-    };
+    let spec =
+        |col: &String| nrr_io::segment_spec(&loaded.dataset, loaded.attributes.as_ref(), col);
     let opts = Options {
         from: a.window.from,
         to: a.window.to,
-        segment,
+        segment: a.segment.first().map(spec).transpose()?,
         skipped_invalid_rows: skipped,
         gross_margin: a.gross_margin,
     };
     let mut report = compute(&loaded.dataset, &opts)?;
+    // Further cuts: one pass each (the totals they recompute are identical).
+    for col in a.segment.iter().skip(1) {
+        let more = compute(
+            &loaded.dataset,
+            &Options {
+                segment: Some(spec(col)?),
+                ..opts.clone()
+            },
+        )?;
+        report.segment_cuts.extend(more.segments);
+    }
     nrr_core::engine::attach_notes(&mut report, &loaded.notes);
     let computed_at = t.elapsed();
     let text = match a.format {

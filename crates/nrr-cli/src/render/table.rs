@@ -334,22 +334,88 @@ pub fn report(r: &Report, style: Style) -> String {
         },
         "",
     );
-    if let Some(seg) = &r.segments {
-        for (value, f) in &seg.values {
-            let label = if value.is_empty() {
-                "(none)"
-            } else {
-                value.as_str()
-            };
-            figures(
-                &mut out,
-                style,
-                f,
-                &format!(" [{} = {}]", seg.column, label),
-            );
-        }
+    for cut in &r.segment_cuts {
+        segment_view(&mut out, style, r, cut);
     }
     out
+}
+
+/// The compact segment view: for every quarter, year and the latest TTM, each segment value's
+/// starting MRR, NRR, GRR and logo churn, largest first, then the total.
+fn segment_view(out: &mut String, style: Style, r: &Report, cut: &nrr_core::report::Segments) {
+    heading(
+        out,
+        style,
+        &format!(
+            "Retention by {} (frozen cohort; segments sum to the total)",
+            cut.column
+        ),
+    );
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let line = |period: &str, value: &str, x: &Retention| {
+        vec![
+            period.to_string(),
+            value.to_string(),
+            money(x.starting_mrr),
+            percent(x.nrr),
+            percent(x.grr),
+            format!("{}/{}", x.churned_customers, x.cohort_customers),
+        ]
+    };
+    let mut labels: Vec<(String, Option<&Retention>)> = r
+        .periods
+        .iter()
+        .filter(|p| p.granularity != Granularity::Month)
+        .map(|p| (p.period.clone(), Some(&p.retention)))
+        .collect();
+    if let Some(t) = r.ttm.last() {
+        labels.push((format!("TTM {}", t.month), Some(&t.retention)));
+    }
+    for (label, total) in labels {
+        let mut per_value: Vec<(&str, &Retention)> = cut
+            .values
+            .iter()
+            .filter_map(|(v, f)| {
+                let found = match label.strip_prefix("TTM ") {
+                    Some(m) => f
+                        .ttm
+                        .iter()
+                        .find(|t| t.month.to_string() == m)
+                        .map(|t| &t.retention),
+                    None => f
+                        .periods
+                        .iter()
+                        .find(|p| p.period == label)
+                        .map(|p| &p.retention),
+                };
+                found.map(|x| (if v.is_empty() { "(none)" } else { v.as_str() }, x))
+            })
+            .filter(|(_, x)| x.cohort_customers > 0)
+            .collect();
+        per_value.sort_by(|a, b| {
+            b.1.starting_mrr
+                .units
+                .cmp(&a.1.starting_mrr.units)
+                .then(a.0.cmp(b.0))
+        });
+        for (v, x) in per_value {
+            rows.push(line(&label, v, x));
+        }
+        if let Some(t) = total {
+            rows.push(line(&label, "(total)", t));
+        }
+    }
+    out.push_str(&grid(
+        &[
+            "period",
+            &cut.column,
+            "starting MRR",
+            "NRR",
+            "GRR",
+            "churned/cohort",
+        ],
+        &rows,
+    ));
 }
 
 /// The cohort matrix: one row per cohort, one column per age, cells as percentages. On a
