@@ -603,18 +603,20 @@ impl DatasetBuilder {
             .and_then(|p| p.checked_mul(i128::from(interval_lcm)))
             .ok_or(CoreError::PrecisionOverflow)?;
 
-        let mut mrr = Vec::with_capacity(self.mantissa.len());
-        let mut total: i128 = 0;
-        for i in 0..self.mantissa.len() {
-            let up = 10i64.pow(amount_decimals - u32::from(self.decimals[i]));
-            let per = (interval_lcm / u64::from(self.lines.interval[i])) as i64;
-            let v = self.mantissa[i]
-                .checked_mul(up)
-                .and_then(|v| v.checked_mul(per))
-                .ok_or(CoreError::PrecisionOverflow)?;
-            total += i128::from(v);
-            mrr.push(v);
-        }
+        use rayon::prelude::*;
+        let mrr: Vec<i64> = (0..self.mantissa.len())
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .map(|i| {
+                let up = 10i64.pow(amount_decimals - u32::from(self.decimals[i]));
+                let per = (interval_lcm / u64::from(self.lines.interval[i])) as i64;
+                self.mantissa[i]
+                    .checked_mul(up)
+                    .and_then(|v| v.checked_mul(per))
+                    .ok_or(CoreError::PrecisionOverflow)
+            })
+            .collect::<Result<_, _>>()?;
+        let total: i128 = mrr.par_iter().map(|&v| i128::from(v)).sum();
         self.lines.mrr = mrr;
 
         let mut by_currency: Vec<Vec<(Date, i64)>> = vec![Vec::new(); self.currencies.len()];

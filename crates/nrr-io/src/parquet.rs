@@ -324,7 +324,7 @@ pub(crate) fn read_lines_parquet(
 /// as strings. Streams in batches, so memory stays flat on large files. Every row must be
 /// valid (it is meant for generated data); the first invalid value stops it with an error.
 pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError> {
-    items_csv_to_parquet_with(csv_path, out, 256 * 1024)
+    items_csv_to_parquet_with(csv_path, out, 64 * 1024)
 }
 
 /// [`items_csv_to_parquet`] with a chosen number of rows per row group.
