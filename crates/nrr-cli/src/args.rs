@@ -125,6 +125,10 @@ pub struct ReportArgs {
     /// Gross margin used for LTV, as a fraction (0.8 for 80%).
     #[arg(long, value_parser = parse_margin)]
     pub gross_margin: Option<nrr_core::money::Decimal>,
+    /// Name a customer that carries more than this share of a period's expansion or churn
+    /// (a fraction; default 0.25).
+    #[arg(long, value_parser = parse_margin)]
+    pub concentration: Option<nrr_core::money::Decimal>,
 }
 
 /// Cohort granularity.

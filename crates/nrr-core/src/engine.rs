@@ -42,6 +42,9 @@ pub struct Options {
     pub skipped_invalid_rows: u64,
     /// Gross margin for LTV (`--gross-margin`); 1 when not given.
     pub gross_margin: Option<crate::money::Decimal>,
+    /// Share of a period's expansion or churn above which one customer is named
+    /// (`--concentration`); 0.25 when not given.
+    pub concentration: Option<crate::money::Decimal>,
 }
 
 /// A monthly movement category.
@@ -222,6 +225,28 @@ struct PeriodAcc {
     ending_actual: i128,
     cohort: u64,
     churned: u64,
+    top_expansion: Top,
+    top_churn: Top,
+}
+
+/// The customer with the largest contribution to a sum (0 = none yet); ties go to the
+/// smaller customer id, so the result does not depend on input order or thread count.
+#[derive(Clone, Copy, Debug, Default)]
+struct Top {
+    amount: i128,
+    customer: u32,
+}
+
+impl Top {
+    fn offer(&mut self, amount: i128, customer: u32, ids: &crate::dataset::Ids) {
+        if amount > self.amount
+            || (amount == self.amount
+                && amount > 0
+                && ids.get(customer as usize) < ids.get(self.customer as usize))
+        {
+            *self = Top { amount, customer };
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -238,7 +263,7 @@ impl Acc {
         }
     }
 
-    fn merge(&mut self, o: &Acc) {
+    fn merge(&mut self, o: &Acc, ids: &crate::dataset::Ids) {
         for (a, b) in self.months.iter_mut().zip(&o.months) {
             a.d_closing += b.d_closing;
             a.d_customers += b.d_customers;
@@ -261,6 +286,10 @@ impl Acc {
             a.ending_actual += b.ending_actual;
             a.cohort += b.cohort;
             a.churned += b.churned;
+            a.top_expansion
+                .offer(b.top_expansion.amount, b.top_expansion.customer, ids);
+            a.top_churn
+                .offer(b.top_churn.amount, b.top_churn.customer, ids);
         }
     }
 }
@@ -443,12 +472,12 @@ pub(crate) fn value_at(
 fn add_customer(
     ds: &Dataset,
     plan: &Plan,
-    first: Month,
+    (customer, first): (u32, Month),
     scratch: &Scratch,
     acc: &mut Acc,
 ) -> Result<(), CoreError> {
     add_months(plan, first, scratch, &mut acc.months);
-    add_periods(ds, plan, scratch, &mut acc.periods)
+    add_periods(ds, plan, scratch, &mut acc.periods, customer)
 }
 
 /// Adds one customer's monthly movements (the bridge) to the per-slot sums.
@@ -493,6 +522,7 @@ fn add_periods(
     plan: &Plan,
     scratch: &Scratch,
     periods: &mut [PeriodAcc],
+    customer: u32,
 ) -> Result<(), CoreError> {
     let cur = &scratch.cur;
     let Some(lo) = cur.iter().position(|&v| v > 0) else {
@@ -518,8 +548,10 @@ fn add_periods(
         if e == 0 {
             p.churn += s;
             p.churned += 1;
+            p.top_churn.offer(s, customer, &ds.customers);
         } else if e > s {
             p.expansion += e - s;
+            p.top_expansion.offer(e - s, customer, &ds.customers);
         } else {
             p.contraction += s - e;
         }
@@ -572,7 +604,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
                 let lines =
                     &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
                 if let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? {
-                    add_customer(ds, &plan, first, &scratch, &mut accs[seg_of(c)])?;
+                    add_customer(ds, &plan, (c as u32, first), &scratch, &mut accs[seg_of(c)])?;
                 }
                 Ok::<_, CoreError>((accs, scratch))
             },
@@ -582,7 +614,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             || vec![Acc::new(&plan); n_values],
             |mut a, b| {
                 for (x, y) in a.iter_mut().zip(&b) {
-                    x.merge(y);
+                    x.merge(y, &ds.customers);
                 }
                 Ok(a)
             },
@@ -590,20 +622,29 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
 
     let mut total = Acc::new(&plan);
     for a in &accs {
-        total.merge(a);
+        total.merge(a, &ds.customers);
     }
     let gm = opts.gross_margin.unwrap_or(Decimal {
         mantissa: 1,
         decimals: 0,
     });
-    let totals = figures(&ds.scale, &plan, &total, gm);
+    let share = opts.concentration.unwrap_or(Decimal {
+        mantissa: 25,
+        decimals: 2,
+    });
+    let ctx = FigureCtx {
+        gm,
+        share,
+        ids: &ds.customers,
+    };
+    let totals = figures(&ds.scale, &plan, &total, &ctx);
     let segments = opts.segment.as_ref().map(|spec| Segments {
         column: spec.column.clone(),
         values: spec
             .values
             .iter()
             .zip(&accs)
-            .map(|(v, a)| (v.clone(), figures(&ds.scale, &plan, a, gm)))
+            .map(|(v, a)| (v.clone(), figures(&ds.scale, &plan, a, &ctx)))
             .collect(),
     });
     Ok(Report {
@@ -613,6 +654,10 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         currency: ds.currency().to_string(),
         policies: Policies::default(),
         gross_margin: crate::money::format_scaled(i128::from(gm.mantissa), gm.decimals),
+        concentration_threshold: crate::money::format_scaled(
+            i128::from(share.mantissa),
+            share.decimals,
+        ),
         window: Window {
             start_month: from,
             end_month: to,
@@ -642,7 +687,15 @@ pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError>
     Ok((from, to))
 }
 
-fn figures(scale: &Scale, plan: &Plan, acc: &Acc, gm: Decimal) -> SegmentFigures {
+/// What `figures` needs besides the sums.
+struct FigureCtx<'a> {
+    gm: Decimal,
+    share: Decimal,
+    ids: &'a crate::dataset::Ids,
+}
+
+fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> SegmentFigures {
+    let gm = ctx.gm;
     let m = |u: i128| scale.money(u);
     // closing[s] and customers[s] from the per-slot differences; opening[s] = closing[s - 1].
     let mut closing = Vec::with_capacity(plan.slots);
@@ -750,6 +803,27 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, gm: Decimal) -> SegmentFigures
             ltv,
         }
     };
+    let concentration = |p: &PeriodAcc| {
+        let mut out = Vec::new();
+        for (movement, top, total) in [
+            ("expansion", p.top_expansion, p.expansion),
+            ("churn", p.top_churn, p.churn),
+        ] {
+            // top / total > share, compared exactly: top * 10^d > share_mantissa * total.
+            let over = top.amount > 0
+                && top.amount * 10i128.pow(ctx.share.decimals)
+                    > i128::from(ctx.share.mantissa) * total;
+            if over {
+                out.push(crate::report::Concentration {
+                    movement,
+                    customer_id: ctx.ids.get(top.customer as usize).to_string(),
+                    amount: m(top.amount),
+                    share: ratio(top.amount, total),
+                });
+            }
+        }
+        out
+    };
     let mut periods = Vec::new();
     let mut ttm = Vec::new();
     for (i, spec) in plan.periods.iter().enumerate() {
@@ -765,6 +839,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, gm: Decimal) -> SegmentFigures
                 bridge: bridge(spec),
                 metrics: metrics(spec),
                 notes: Vec::new(),
+                concentration: concentration(p),
             });
         } else {
             ttm.push(TtmRow {
@@ -773,6 +848,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, gm: Decimal) -> SegmentFigures
                 retention: retention(p),
                 bridge: bridge(spec),
                 metrics: metrics(spec),
+                concentration: concentration(p),
             });
         }
     }
@@ -832,7 +908,7 @@ pub mod kernels {
     pub fn retention(ds: &Dataset, p: &Prepared) -> i128 {
         let mut periods = vec![PeriodAcc::default(); p.plan.periods.len()];
         each(ds, p, |_, s| {
-            let _ = add_periods(ds, &p.plan, s, &mut periods);
+            let _ = add_periods(ds, &p.plan, s, &mut periods, 0);
         });
         periods.iter().map(|x| x.starting).sum()
     }

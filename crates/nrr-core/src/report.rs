@@ -204,6 +204,20 @@ pub struct PeriodMetrics {
     pub ltv: Option<Money>,
 }
 
+/// One customer carrying more than the configured share of a period's cohort expansion or
+/// churn: worth a look before the figure is read as a trend.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Concentration {
+    /// `expansion` or `churn`.
+    pub movement: &'static str,
+    /// The customer.
+    pub customer_id: String,
+    /// Its contribution.
+    pub amount: Money,
+    /// Its share of the period's total for that movement (6 decimals).
+    pub share: Option<f64>,
+}
+
 /// Granularity of a reported period.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -237,6 +251,9 @@ pub struct PeriodRow {
     /// Notes from annotations.csv for this period (omitted when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// Customers above the concentration threshold (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub concentration: Vec<Concentration>,
 }
 
 /// Trailing-twelve-month retention at one month.
@@ -253,6 +270,9 @@ pub struct TtmRow {
     pub bridge: Bridge,
     /// ARR, ARPA, customer counts, churn rates, quick ratio, LTV over the twelve months.
     pub metrics: PeriodMetrics,
+    /// Customers above the concentration threshold (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub concentration: Vec<Concentration>,
 }
 
 /// Figures for one segment value (the same shape as the totals).
@@ -290,6 +310,9 @@ pub struct Report {
     pub policies: Policies,
     /// Gross margin used for LTV (`--gross-margin`, default 1).
     pub gross_margin: String,
+    /// Share of a period's cohort expansion or churn above which one customer is named
+    /// (`--concentration`, default 0.25).
+    pub concentration_threshold: String,
     /// Reported months.
     pub window: Window,
     /// Input files the lines were read from.

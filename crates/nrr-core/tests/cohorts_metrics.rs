@@ -143,3 +143,62 @@ fn period_metrics_follow_their_formulas() {
     assert_eq!(feb.quick_ratio, None);
     assert_eq!(feb.revenue_churn_rate, Some(0.0));
 }
+
+#[test]
+fn a_customer_carrying_most_of_the_expansion_is_named() {
+    let lines = [
+        ("big", "USD", "100", 1, "2024-01-01", Some("2024-02-01")),
+        ("big", "USD", "170", 1, "2024-02-01", None),
+        ("small", "USD", "100", 1, "2024-01-01", Some("2024-02-01")),
+        ("small", "USD", "130", 1, "2024-02-01", None),
+        ("gone", "USD", "40", 1, "2024-01-01", Some("2024-02-01")),
+    ];
+    let ds = build(&lines, &[], None);
+    let r = compute(&ds, &window("2024-01", "2024-02")).unwrap();
+    let feb = period(&r, "2024-02");
+    assert_eq!(r.concentration_threshold, "0.25");
+    let c: Vec<(&str, &str, String, Option<f64>)> = feb
+        .concentration
+        .iter()
+        .map(|c| {
+            (
+                c.movement,
+                c.customer_id.as_str(),
+                c.amount.to_string(),
+                c.share,
+            )
+        })
+        .collect();
+    // Expansion 70 + 30: big carries 70%. Churn 40, all from one customer.
+    assert_eq!(
+        c,
+        [
+            ("expansion", "big", "70.00".to_string(), Some(0.7)),
+            ("churn", "gone", "40.00".to_string(), Some(1.0))
+        ]
+    );
+    let opts = Options {
+        concentration: Some(dec("0.75")),
+        ..window("2024-01", "2024-02")
+    };
+    let r = compute(&ds, &opts).unwrap();
+    let names: Vec<&str> = period(&r, "2024-02")
+        .concentration
+        .iter()
+        .map(|c| c.customer_id.as_str())
+        .collect();
+    assert_eq!(names, ["gone"], "70% is not above 75%");
+}
+
+#[test]
+fn equal_contributions_name_the_smaller_id_whatever_the_order() {
+    let a = ("zeta", "USD", "100", 1, "2024-01-01", Some("2024-02-01"));
+    let b = ("alpha", "USD", "100", 1, "2024-01-01", Some("2024-02-01"));
+    for lines in [[a, b], [b, a]] {
+        let r = compute(&build(&lines, &[], None), &window("2024-01", "2024-02")).unwrap();
+        let feb = period(&r, "2024-02");
+        // Each is exactly half: 50% > 25%, and the tie goes to "alpha".
+        assert_eq!(feb.concentration[0].customer_id, "alpha");
+        assert_eq!(feb.concentration[0].share, Some(0.5));
+    }
+}

@@ -223,8 +223,8 @@ fn parse_batch(
 /// Parsed batches of one row group, each with its rejections.
 type GroupParts = Vec<(DatasetBuilder, Vec<Rejection>)>;
 
-/// Reads items.parquet or mrr.parquet into the builder: batches are decoded in order and
-/// parsed on all threads, then appended in order.
+/// Reads items.parquet or mrr.parquet into the builder: row groups are decoded and parsed on
+/// all threads, one wave of them at a time, and appended in file order.
 pub(crate) fn read_lines_parquet(
     path: &Path,
     kind: SourceKind,

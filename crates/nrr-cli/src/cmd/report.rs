@@ -18,6 +18,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         segment: a.segment.first().map(spec).transpose()?,
         skipped_invalid_rows: skipped,
         gross_margin: a.gross_margin,
+        concentration: a.concentration,
     };
     let mut report = compute(&loaded.dataset, &opts)?;
     // Further cuts: one pass each (the totals they recompute are identical).

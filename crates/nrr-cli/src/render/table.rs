@@ -255,6 +255,33 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
             &rows,
         ));
     }
+    let flagged: Vec<String> = f
+        .periods
+        .iter()
+        .filter(|p| p.granularity != Granularity::Month)
+        .flat_map(|p| p.concentration.iter().map(move |c| (p.period.clone(), c)))
+        .chain(f.ttm.iter().rev().take(1).flat_map(|t| {
+            t.concentration
+                .iter()
+                .map(move |c| (format!("TTM {}", t.month), c))
+        }))
+        .map(|(label, c)| {
+            format!(
+                "  {label}: {} carries {} of {} ({})",
+                c.customer_id,
+                percent(c.share),
+                c.movement,
+                money(c.amount)
+            )
+        })
+        .collect();
+    if !flagged.is_empty() {
+        heading(out, style, &format!("Concentration{title_suffix} (one customer above the --concentration share of a quarter's, year's or the latest TTM's cohort expansion or churn)"));
+        for l in flagged {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
     heading(out, style, &format!("MRR bridge by month{title_suffix}"));
     let with_fx = f.months.iter().any(|m| !m.fx.is_zero());
     let mut headers = vec![
