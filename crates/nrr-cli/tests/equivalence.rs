@@ -137,6 +137,23 @@ fn shuffled<T: Clone>(v: &[T], mut seed: u64) -> Vec<T> {
     v
 }
 
+/// The report without `expansion_by_reason` / `contraction_by_reason` anywhere.
+fn without_reasons(mut v: Value) -> Value {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.remove("expansion_by_reason");
+                m.remove("contraction_by_reason");
+                m.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
+
 #[test]
 fn mrr_csv_and_items_csv_give_the_same_report() {
     let tmp = tempfile::tempdir().unwrap();
@@ -148,8 +165,10 @@ fn mrr_csv_and_items_csv_give_the_same_report() {
     write(&mrr_dir, "mrr.csv", "customer_id,month,mrr,currency", &rows);
 
     for &w in WINDOWS {
-        let from_items = report(&items_dir, w);
-        let from_mrr = report(&mrr_dir, w);
+        // mrr.csv carries no product, plan, quantity or interval, so only the split of
+        // expansion and contraction by reason can differ; every figure must agree.
+        let from_items = without_reasons(report(&items_dir, w));
+        let from_mrr = without_reasons(report(&mrr_dir, w));
         assert_same(
             &from_items,
             &from_mrr,

@@ -212,6 +212,12 @@ pub struct Lines {
     pub interval: Vec<u32>,
     /// Input position.
     pub origin: Vec<Origin>,
+    /// Product line, index into [`Dataset::labels`] (`""` when not given).
+    pub product: Vec<u32>,
+    /// Plan or tier, index into [`Dataset::labels`].
+    pub plan: Vec<u32>,
+    /// Seats or units (1 when not given).
+    pub quantity: Vec<u64>,
 }
 
 impl Lines {
@@ -261,6 +267,8 @@ pub struct Dataset {
     pub customers: Ids,
     /// Currency codes; `currencies[reporting]` is the reporting currency.
     pub currencies: Vec<String>,
+    /// Product and plan names, for [`Lines::product`] and [`Lines::plan`].
+    pub labels: Vec<String>,
     /// Index of the reporting currency.
     pub reporting: u16,
     /// The recurring lines.
@@ -320,6 +328,27 @@ pub struct LineInput<'a> {
     pub origin: Origin,
 }
 
+/// What a line sells: product line, plan and quantity (all optional in the input).
+#[derive(Clone, Copy, Debug)]
+pub struct LineDetail<'a> {
+    /// Product line (`""` when not given).
+    pub product: &'a str,
+    /// Plan or tier (`""` when not given).
+    pub plan: &'a str,
+    /// Seats or units (1 when not given).
+    pub quantity: u64,
+}
+
+impl Default for LineDetail<'_> {
+    fn default() -> Self {
+        LineDetail {
+            product: "",
+            plan: "",
+            quantity: 1,
+        }
+    }
+}
+
 /// Collects validated lines and FX rows, then fixes the exact [`Scale`].
 #[derive(Debug)]
 pub struct DatasetBuilder {
@@ -336,6 +365,8 @@ pub struct DatasetBuilder {
     last_customer: Option<u32>,
     currency_ids: HashMap<String, u16>,
     currencies: Vec<String>,
+    label_ids: HashMap<String, u32>,
+    labels: Vec<String>,
     lines: Lines,
     mantissa: Vec<i64>,
     decimals: Vec<u8>,
@@ -355,6 +386,8 @@ impl DatasetBuilder {
             base: 0,
             last_customer: None,
             currency_ids: HashMap::default(),
+            label_ids: HashMap::default(),
+            labels: Vec::new(),
             currencies: Vec::new(),
             lines: Lines::default(),
             mantissa: Vec::new(),
@@ -381,8 +414,29 @@ impl DatasetBuilder {
         i
     }
 
-    /// Adds one used recurring line.
+    fn label_id(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.label_ids.get(name) {
+            return i;
+        }
+        let i = self.labels.len() as u32;
+        self.labels.push(name.to_string());
+        self.label_ids.insert(name.to_string(), i);
+        i
+    }
+
+    /// Adds one used recurring line (no product, plan or quantity: see
+    /// [`DatasetBuilder::push_line_detail`]).
     pub fn push_line(&mut self, l: LineInput<'_>) {
+        self.push_line_detail(l, LineDetail::default());
+    }
+
+    /// Adds one used recurring line with its product, plan and quantity (used to attribute
+    /// expansion and contraction to seats, price, plan, cross-sell or interval).
+    pub fn push_line_detail(&mut self, l: LineInput<'_>, d: LineDetail<'_>) {
+        let (product, plan) = (self.label_id(d.product), self.label_id(d.plan));
+        self.lines.product.push(product);
+        self.lines.plan.push(plan);
+        self.lines.quantity.push(d.quantity);
         let c = match self.last_customer {
             Some(c) if self.customers.is(c - self.base, l.customer) => c,
             _ => self.base + self.customers.intern(l.customer),
@@ -413,6 +467,9 @@ impl DatasetBuilder {
         l.start_date.reserve(additional);
         l.end_date.reserve(additional);
         l.interval.reserve(additional);
+        l.product.reserve(additional);
+        l.plan.reserve(additional);
+        l.quantity.reserve(additional);
         l.origin.reserve(additional);
         self.mantissa.reserve(additional);
         self.decimals.reserve(additional);
@@ -458,6 +515,12 @@ impl DatasetBuilder {
         a.start_date.extend(b.start_date);
         a.end_date.extend(b.end_date);
         a.interval.extend(b.interval);
+        let lmap: Vec<u32> = other.labels.iter().map(|n| self.label_id(n)).collect();
+        let a = &mut self.lines;
+        a.product
+            .extend(b.product.iter().map(|&i| lmap[i as usize]));
+        a.plan.extend(b.plan.iter().map(|&i| lmap[i as usize]));
+        a.quantity.extend(b.quantity);
         a.origin
             .extend(b.origin.iter().map(|o| Origin { file, line: o.line }));
         self.mantissa.extend(other.mantissa);
@@ -540,6 +603,9 @@ impl DatasetBuilder {
         retain(&mut l.end_date, &keep);
         retain(&mut l.interval, &keep);
         retain(&mut l.origin, &keep);
+        retain(&mut l.product, &keep);
+        retain(&mut l.plan, &keep);
+        retain(&mut l.quantity, &keep);
         retain(&mut self.mantissa, &keep);
         retain(&mut self.decimals, &keep);
         removed
@@ -656,6 +722,7 @@ impl DatasetBuilder {
         Ok(Dataset {
             customers,
             currencies: self.currencies,
+            labels: self.labels,
             reporting,
             lines: self.lines,
             scale,

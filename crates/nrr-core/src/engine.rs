@@ -7,6 +7,7 @@
 //! per-thread accumulators, which are merged at the end. Work is split across threads by
 //! customer ranges with rayon, so the result does not depend on input order or thread count.
 
+use crate::attribution::{reason, REASONS};
 use crate::dataset::Dataset;
 use crate::date::Month;
 use crate::money::{div_round_half_even, ratio, Decimal, Money, Scale};
@@ -202,6 +203,8 @@ impl Plan {
 /// the previous slot's closing.
 #[derive(Clone, Debug, Default)]
 struct MonthAcc {
+    exp_reason: [i128; REASONS],
+    con_reason: [i128; REASONS],
     d_closing: i128,
     d_customers: i64,
     new: i128,
@@ -227,6 +230,8 @@ struct PeriodAcc {
     churned: u64,
     top_expansion: Top,
     top_churn: Top,
+    exp_reason: [i128; REASONS],
+    con_reason: [i128; REASONS],
 }
 
 /// The customer with the largest contribution to a sum (0 = none yet); ties go to the
@@ -265,6 +270,8 @@ impl Acc {
 
     fn merge(&mut self, o: &Acc, ids: &crate::dataset::Ids) {
         for (a, b) in self.months.iter_mut().zip(&o.months) {
+            add_reasons(&mut a.exp_reason, &b.exp_reason);
+            add_reasons(&mut a.con_reason, &b.con_reason);
             a.d_closing += b.d_closing;
             a.d_customers += b.d_customers;
             a.new += b.new;
@@ -286,11 +293,19 @@ impl Acc {
             a.ending_actual += b.ending_actual;
             a.cohort += b.cohort;
             a.churned += b.churned;
+            add_reasons(&mut a.exp_reason, &b.exp_reason);
+            add_reasons(&mut a.con_reason, &b.con_reason);
             a.top_expansion
                 .offer(b.top_expansion.amount, b.top_expansion.customer, ids);
             a.top_churn
                 .offer(b.top_churn.amount, b.top_churn.customer, ids);
         }
+    }
+}
+
+fn add_reasons(a: &mut [i128; REASONS], b: &[i128; REASONS]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
     }
 }
 
@@ -307,9 +322,41 @@ pub(crate) struct Scratch {
     /// All of the customer's MRR is in the reporting currency: every rate is 1, so
     /// value(i, j) = cur[i] for any j.
     pub(crate) single_reporting: bool,
+    /// The customer's lines.
+    pub(crate) lines: Vec<u32>,
+    /// Per slot: index into `mask_set` of the set of the customer's lines active then.
+    mask_id: Vec<u8>,
+    /// The distinct sets of active lines (bit k = the customer's k-th line).
+    mask_set: Vec<u64>,
+    /// Reason between two sets, `mask_set.len()` squared entries; `u8::MAX` = not yet known.
+    reason_cache: std::cell::RefCell<Vec<u8>>,
+    /// Per slot: bit k set when the customer's k-th line is active (reused buffer).
+    masks: Vec<u64>,
 }
 
 impl Scratch {
+    /// The cached reason between slots `a` and `b`, if the customer's line sets are cached.
+    pub(crate) fn cached_reason(&self, a: usize, b: usize) -> Option<usize> {
+        let k = self.mask_set.len();
+        let idx = usize::from(*self.mask_id.get(a)?) * k + usize::from(*self.mask_id.get(b)?);
+        let v = *self.reason_cache.borrow().get(idx)?;
+        (v != u8::MAX).then_some(usize::from(v))
+    }
+
+    /// Remembers the reason between slots `a` and `b`.
+    pub(crate) fn cache_reason(&self, a: usize, b: usize, why: usize) {
+        let k = self.mask_set.len();
+        if let (Some(&x), Some(&y)) = (self.mask_id.get(a), self.mask_id.get(b)) {
+            if let Some(v) = self
+                .reason_cache
+                .borrow_mut()
+                .get_mut(usize::from(x) * k + usize::from(y))
+            {
+                *v = why as u8;
+            }
+        }
+    }
+
     /// value(i, i - 1) for slot `i`.
     pub(crate) fn cc(&self, i: usize) -> i128 {
         if self.single_reporting {
@@ -361,15 +408,27 @@ pub(crate) fn customer_values(
         }
     }
     let Some(first) = first else { return Ok(None) };
+    scratch.lines.clear();
+    scratch.lines.extend_from_slice(lines);
     let n = plan.slots;
     scratch.used = 0;
     let base = plan.base.index();
-    for &i in lines {
+    // Which of the customer's lines are active at each slot (one bit per line, for the
+    // first 64 lines): the key of the expansion-reason cache.
+    let mut masks = std::mem::take(&mut scratch.masks);
+    masks.clear();
+    masks.resize(n, 0);
+    for (k, &i) in lines.iter().enumerate() {
         let i = i as usize;
         let a = (l.start[i].index() - base).max(0);
         let b = (l.end[i].index() - base).min(n as i32);
         if a >= b {
             continue;
+        }
+        if k < 64 {
+            for m in &mut masks[a as usize..b as usize] {
+                *m |= 1 << k;
+            }
         }
         let ccy = l.currency[i];
         let k = match scratch.series[..scratch.used]
@@ -393,6 +452,34 @@ pub(crate) fn customer_values(
         d[a as usize] += i128::from(l.mrr[i]);
         d[b as usize] -= i128::from(l.mrr[i]);
     }
+    // Distinct line sets and the reason cache (only for customers of at most 64 lines; larger
+    // ones are worked out every time).
+    scratch.mask_set.clear();
+    scratch.mask_id.clear();
+    // A customer whose lines never change between slots never needs a reason.
+    let changes = masks.windows(2).any(|w| w[0] != w[1]);
+    if changes && lines.len() <= 64 {
+        for &m in &masks {
+            let id = match scratch.mask_set.iter().position(|&x| x == m) {
+                Some(id) => id,
+                None => {
+                    scratch.mask_set.push(m);
+                    scratch.mask_set.len() - 1
+                }
+            };
+            scratch.mask_id.push(id.min(254) as u8);
+        }
+        if scratch.mask_set.len() > 254 {
+            scratch.mask_set.clear();
+            scratch.mask_id.clear();
+        }
+    }
+    {
+        let mut cache = scratch.reason_cache.borrow_mut();
+        cache.clear();
+        cache.resize(scratch.mask_set.len() * scratch.mask_set.len(), u8::MAX);
+    }
+    scratch.masks = masks;
     for s in &mut scratch.series[..scratch.used] {
         let mut run = 0;
         for v in s.1.iter_mut() {
@@ -476,12 +563,14 @@ fn add_customer(
     scratch: &Scratch,
     acc: &mut Acc,
 ) -> Result<(), CoreError> {
-    add_months(plan, first, scratch, &mut acc.months);
+    add_months(ds, plan, first, scratch, &mut acc.months);
     add_periods(ds, plan, scratch, &mut acc.periods, customer)
 }
 
 /// Adds one customer's monthly movements (the bridge) to the per-slot sums.
-fn add_months(plan: &Plan, first: Month, scratch: &Scratch, months: &mut [MonthAcc]) {
+fn add_months(ds: &Dataset, plan: &Plan, first: Month, scratch: &Scratch, months: &mut [MonthAcc]) {
+    let one = scratch.used <= 1;
+    let why = |s: usize| reason(ds, plan, scratch, s - 1, s, s - 1, one);
     let cur = &scratch.cur;
     let m0 = &mut months[0];
     m0.d_closing += cur[0];
@@ -505,8 +594,14 @@ fn add_months(plan: &Plan, first: Month, scratch: &Scratch, months: &mut [MonthA
                 m.reactivation += v;
                 m.reactivated_customers += 1;
             }
-            Some((Movement::Expansion, v)) => m.expansion += v,
-            Some((Movement::Contraction, v)) => m.contraction += v,
+            Some((Movement::Expansion, v)) => {
+                m.expansion += v;
+                m.exp_reason[why(s)] += v;
+            }
+            Some((Movement::Contraction, v)) => {
+                m.contraction += v;
+                m.con_reason[why(s)] += v;
+            }
             Some((Movement::Churn, v)) => {
                 m.churn += v;
                 m.churned_customers += 1;
@@ -525,6 +620,7 @@ fn add_periods(
     customer: u32,
 ) -> Result<(), CoreError> {
     let cur = &scratch.cur;
+    let one = scratch.used <= 1;
     let Some(lo) = cur.iter().position(|&v| v > 0) else {
         return Ok(());
     };
@@ -552,8 +648,10 @@ fn add_periods(
         } else if e > s {
             p.expansion += e - s;
             p.top_expansion.offer(e - s, customer, &ds.customers);
-        } else {
+            p.exp_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += e - s;
+        } else if e < s {
             p.contraction += s - e;
+            p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
         }
     }
     Ok(())
@@ -697,6 +795,22 @@ struct FigureCtx<'a> {
 fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> SegmentFigures {
     let gm = ctx.gm;
     let m = |u: i128| scale.money(u);
+    let exp = |r: &[i128; REASONS]| crate::report::ExpansionByReason {
+        seats: m(r[0]),
+        price: m(r[1]),
+        plan: m(r[2]),
+        cross_sell: m(r[3]),
+        interval: m(r[4]),
+        mixed: m(r[5]),
+    };
+    let con = |r: &[i128; REASONS]| crate::report::ContractionByReason {
+        seats: m(r[0]),
+        price: m(r[1]),
+        plan: m(r[2]),
+        product_removed: m(r[3]),
+        interval: m(r[4]),
+        mixed: m(r[5]),
+    };
     // closing[s] and customers[s] from the per-slot differences; opening[s] = closing[s - 1].
     let mut closing = Vec::with_capacity(plan.slots);
     let mut customers = Vec::with_capacity(plan.slots);
@@ -724,6 +838,8 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 new_customers: a.new_customers,
                 reactivated_customers: a.reactivated_customers,
                 churned_customers: a.churned_customers,
+                expansion_by_reason: exp(&a.exp_reason),
+                contraction_by_reason: con(&a.con_reason),
                 notes: Vec::new(),
             }
         })
@@ -754,6 +870,8 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
         churned_customers: p.churned,
         logo_churn_rate: ratio(i128::from(p.churned), i128::from(p.cohort)),
         fx_impact: m(p.ending_actual - p.ending),
+        expansion_by_reason: exp(&p.exp_reason),
+        contraction_by_reason: con(&p.con_reason),
     };
     let metrics = |spec: &PeriodSpec| {
         let ms = &acc.months[spec.t0 + 1..=spec.t1];
@@ -900,7 +1018,9 @@ pub mod kernels {
     /// Sweep plus movement classification; returns total churn.
     pub fn movements(ds: &Dataset, p: &Prepared) -> i128 {
         let mut months = vec![MonthAcc::default(); p.plan.slots];
-        each(ds, p, |first, s| add_months(&p.plan, first, s, &mut months));
+        each(ds, p, |first, s| {
+            add_months(ds, &p.plan, first, s, &mut months)
+        });
         months.iter().map(|m| m.churn).sum()
     }
 

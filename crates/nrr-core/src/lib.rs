@@ -14,6 +14,7 @@
 //! - [`cohort`]: signup-cohort retention matrices (revenue and logos).
 #![warn(missing_docs)]
 
+mod attribution;
 pub mod cohort;
 pub mod dataset;
 pub mod date;

@@ -123,6 +123,10 @@ pub struct MonthRow {
     pub reactivated_customers: u64,
     /// Customers counted as churned.
     pub churned_customers: u64,
+    /// Expansion by reason.
+    pub expansion_by_reason: ExpansionByReason,
+    /// Contraction by reason.
+    pub contraction_by_reason: ContractionByReason,
     /// Notes from annotations.csv for this month (omitted when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
@@ -174,6 +178,10 @@ pub struct Retention {
     pub logo_churn_rate: Option<f64>,
     /// Cohort MRR at t1 at t1's rates minus at t0's rates.
     pub fx_impact: Money,
+    /// Cohort expansion by reason.
+    pub expansion_by_reason: ExpansionByReason,
+    /// Cohort contraction by reason.
+    pub contraction_by_reason: ContractionByReason,
 }
 
 /// Operating metrics of a period, from its bridge and customer counts (docs/metrics.md).
@@ -216,6 +224,40 @@ pub struct Concentration {
     pub amount: Money,
     /// Its share of the period's total for that movement (6 decimals).
     pub share: Option<f64>,
+}
+
+/// Expansion split by why it happened (docs/metrics.md): the parts sum to the expansion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExpansionByReason {
+    /// More seats or units on the same product and plan.
+    pub seats: Money,
+    /// Same product, plan, quantity and interval; only the amount rose.
+    pub price: Money,
+    /// A move to another plan of the same product.
+    pub plan: Money,
+    /// A product line the customer did not have before.
+    pub cross_sell: Money,
+    /// A change of billing interval.
+    pub interval: Money,
+    /// Several of these at once.
+    pub mixed: Money,
+}
+
+/// Contraction split by why it happened: the parts sum to the contraction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ContractionByReason {
+    /// Fewer seats or units on the same product and plan.
+    pub seats: Money,
+    /// Only the amount fell.
+    pub price: Money,
+    /// A move to another plan of the same product.
+    pub plan: Money,
+    /// A product line the customer dropped.
+    pub product_removed: Money,
+    /// A change of billing interval.
+    pub interval: Money,
+    /// Several of these at once.
+    pub mixed: Money,
 }
 
 /// Granularity of a reported period.

@@ -1,7 +1,7 @@
 //! Readers: data directory discovery, row validation, the row ledger.
 
 use crate::error::{IoError, Rejection};
-use nrr_core::dataset::{Dataset, DatasetBuilder, LineInput, Origin, SourceKind};
+use nrr_core::dataset::{Dataset, DatasetBuilder, LineDetail, LineInput, Origin, SourceKind};
 use nrr_core::date::{Date, Month};
 use nrr_core::engine::SegmentSpec;
 use nrr_core::money::{Decimal, MAX_AMOUNT_DECIMALS, MAX_RATE_DECIMALS};
@@ -121,6 +121,8 @@ pub(crate) enum Layout {
         interval: Option<usize>,
         end: Option<usize>,
         kind: Option<usize>,
+        product: Option<usize>,
+        plan: Option<usize>,
     },
     Mrr {
         customer: usize,
@@ -142,6 +144,8 @@ impl Layout {
                 interval: cols.get("interval_months"),
                 end: cols.get("end_date"),
                 kind: cols.get("kind"),
+                product: cols.get("product"),
+                plan: cols.get("plan"),
             },
             SourceKind::Mrr => Layout::Mrr {
                 customer: cols.require(path, "customer_id")?,
@@ -239,6 +243,8 @@ impl Sink<'_> {
                 interval,
                 end,
                 kind,
+                product,
+                plan,
             } => {
                 let customer_v = rec.text(customer);
                 if customer_v.is_empty() {
@@ -269,7 +275,9 @@ impl Sink<'_> {
                         "an amount >= 0 (credits and refunds are not recurring revenue)",
                     );
                 }
+                let mut quantity_n = 1;
                 if let Some(q) = quantity.filter(|_| !empty(quantity)) {
+                    quantity_n = rec.uint(q).unwrap_or(1);
                     if rec.uint(q).is_none() {
                         return self.reject(
                             line,
@@ -328,15 +336,24 @@ impl Sink<'_> {
                     e.zero_length += 1;
                 } else {
                     self.builder.ledger.used += 1;
-                    self.builder.push_line(LineInput {
-                        customer: &customer_v,
-                        currency: &currency_v,
-                        amount: amount_d,
-                        interval: interval_n,
-                        start: start_d,
-                        end: end_d,
-                        origin,
-                    });
+                    let product_v = product.map_or(Cow::Borrowed(""), |i| rec.text(i));
+                    let plan_v = plan.map_or(Cow::Borrowed(""), |i| rec.text(i));
+                    self.builder.push_line_detail(
+                        LineInput {
+                            customer: &customer_v,
+                            currency: &currency_v,
+                            amount: amount_d,
+                            interval: interval_n,
+                            start: start_d,
+                            end: end_d,
+                            origin,
+                        },
+                        LineDetail {
+                            product: &product_v,
+                            plan: &plan_v,
+                            quantity: quantity_n,
+                        },
+                    );
                 }
             }
             Layout::Mrr {

@@ -255,6 +255,61 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
             &rows,
         ));
     }
+    let cohort_periods: Vec<&PeriodRow> = f
+        .periods
+        .iter()
+        .filter(|p| p.granularity != Granularity::Month)
+        .collect();
+    if cohort_periods
+        .iter()
+        .any(|p| !p.retention.expansion.is_zero() || !p.retention.contraction.is_zero())
+    {
+        heading(out, style, &format!("Expansion and contraction by reason{title_suffix} (cohort, t0 to t1; docs/metrics.md)"));
+        let rows: Vec<Vec<String>> = cohort_periods
+            .iter()
+            .flat_map(|p| {
+                let (e, c) = (
+                    &p.retention.expansion_by_reason,
+                    &p.retention.contraction_by_reason,
+                );
+                [
+                    vec![
+                        p.period.clone(),
+                        "expansion".into(),
+                        money(e.seats),
+                        money(e.price),
+                        money(e.plan),
+                        money(e.cross_sell),
+                        money(e.interval),
+                        money(e.mixed),
+                    ],
+                    vec![
+                        String::new(),
+                        "contraction".into(),
+                        money(c.seats),
+                        money(c.price),
+                        money(c.plan),
+                        money(c.product_removed),
+                        money(c.interval),
+                        money(c.mixed),
+                    ],
+                ]
+            })
+            .collect();
+        out.push_str(&grid(
+            &[
+                "period",
+                "movement",
+                "seats",
+                "price",
+                "plan",
+                "cross-sell / removed",
+                "interval",
+                "mixed",
+            ],
+            &rows,
+        ));
+    }
     let flagged: Vec<String> = f
         .periods
         .iter()

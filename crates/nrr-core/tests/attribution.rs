@@ -1,0 +1,210 @@
+//! Expansion and contraction attributed to seats, price, plan, cross-sell / product removed,
+//! interval or mixed (docs/metrics.md, "Expansion quality"), on hand-checked one-change cases.
+
+mod common;
+
+use common::*;
+use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin, SourceKind};
+use nrr_core::engine::compute;
+use nrr_core::report::Report;
+
+/// `(customer, product, plan, quantity, amount, interval, start, end)`.
+type Item<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    u64,
+    &'a str,
+    u32,
+    &'a str,
+    Option<&'a str>,
+);
+
+fn report(items: &[Item<'_>], from: &str, to: &str) -> Report {
+    let mut b = DatasetBuilder::new(SourceKind::Items);
+    let f = b.add_file("items.csv");
+    for (i, &(customer, product, plan, quantity, amount, interval, start, end)) in
+        items.iter().enumerate()
+    {
+        b.push_line_detail(
+            LineInput {
+                customer,
+                currency: "USD",
+                amount: dec(amount),
+                interval,
+                start: date(start),
+                end: end.map(date),
+                origin: Origin {
+                    file: f,
+                    line: i as u64 + 2,
+                },
+            },
+            LineDetail {
+                product,
+                plan,
+                quantity,
+            },
+        );
+    }
+    compute(&b.finish(None).unwrap(), &window(from, to)).unwrap()
+}
+
+/// The February movement of a customer whose lines change on 2024-02-01.
+fn feb(items: &[Item<'_>]) -> (String, [String; 6], [String; 6]) {
+    let r = report(items, "2024-01", "2024-02");
+    let m = month_row(&r, "2024-02");
+    let e = &m.expansion_by_reason;
+    let c = &m.contraction_by_reason;
+    (
+        format!("+{} -{}", m.expansion, m.contraction),
+        [e.seats, e.price, e.plan, e.cross_sell, e.interval, e.mixed].map(|x| x.to_string()),
+        [
+            c.seats,
+            c.price,
+            c.plan,
+            c.product_removed,
+            c.interval,
+            c.mixed,
+        ]
+        .map(|x| x.to_string()),
+    )
+}
+
+const Z: &str = "0.00";
+
+fn only(i: usize, v: &str) -> [String; 6] {
+    let mut a = [Z; 6].map(String::from);
+    a[i] = v.to_string();
+    a
+}
+
+const JAN: &str = "2024-01-01";
+const FEB: &str = "2024-02-01";
+
+#[test]
+fn more_seats_on_the_same_plan_is_seats() {
+    let r = feb(&[
+        ("a", "core", "pro", 5, "500", 1, JAN, Some(FEB)),
+        ("a", "core", "pro", 7, "700", 1, FEB, None),
+    ]);
+    assert_eq!(r, ("+200.00 -0.00".into(), only(0, "200.00"), only(0, Z)));
+}
+
+#[test]
+fn fewer_seats_is_seats_contraction() {
+    let r = feb(&[
+        ("a", "core", "pro", 5, "500", 1, JAN, Some(FEB)),
+        ("a", "core", "pro", 4, "400", 1, FEB, None),
+    ]);
+    assert_eq!(r, ("+0.00 -100.00".into(), only(0, Z), only(0, "100.00")));
+}
+
+#[test]
+fn only_the_amount_changing_is_price() {
+    let r = feb(&[
+        ("a", "core", "pro", 5, "500", 1, JAN, Some(FEB)),
+        ("a", "core", "pro", 5, "550", 1, FEB, None),
+    ]);
+    assert_eq!(r, ("+50.00 -0.00".into(), only(1, "50.00"), only(0, Z)));
+}
+
+#[test]
+fn another_plan_of_the_same_product_is_plan() {
+    let r = feb(&[
+        ("a", "core", "pro", 5, "500", 1, JAN, Some(FEB)),
+        ("a", "core", "enterprise", 5, "800", 1, FEB, None),
+    ]);
+    assert_eq!(r, ("+300.00 -0.00".into(), only(2, "300.00"), only(0, Z)));
+}
+
+#[test]
+fn a_new_product_line_is_cross_sell_and_a_dropped_one_product_removed() {
+    let r = feb(&[
+        ("a", "core", "pro", 5, "500", 1, JAN, None),
+        ("a", "analytics", "basic", 1, "100", 1, FEB, None),
+    ]);
+    assert_eq!(r, ("+100.00 -0.00".into(), only(3, "100.00"), only(0, Z)));
+    let r = feb(&[
+        ("a", "core", "pro", 5, "500", 1, JAN, None),
+        ("a", "analytics", "basic", 1, "100", 1, JAN, Some(FEB)),
+    ]);
+    assert_eq!(r, ("+0.00 -100.00".into(), only(0, Z), only(3, "100.00")));
+}
+
+#[test]
+fn a_new_billing_interval_is_interval() {
+    // 100 a month becomes 1080 a year (90 a month).
+    let r = feb(&[
+        ("a", "core", "pro", 5, "100", 1, JAN, Some(FEB)),
+        ("a", "core", "pro", 5, "1080", 12, FEB, None),
+    ]);
+    assert_eq!(r, ("+0.00 -10.00".into(), only(0, Z), only(4, "10.00")));
+}
+
+#[test]
+fn several_reasons_at_once_are_mixed() {
+    // Seats on core and a cross-sell in the same month.
+    let r = feb(&[
+        ("a", "core", "pro", 5, "500", 1, JAN, Some(FEB)),
+        ("a", "core", "pro", 7, "700", 1, FEB, None),
+        ("a", "analytics", "basic", 1, "100", 1, FEB, None),
+    ]);
+    assert_eq!(r, ("+300.00 -0.00".into(), only(5, "300.00"), only(0, Z)));
+    // Plan and seats on one product.
+    let r = feb(&[
+        ("a", "core", "pro", 5, "500", 1, JAN, Some(FEB)),
+        ("a", "core", "enterprise", 8, "900", 1, FEB, None),
+    ]);
+    assert_eq!(r, ("+400.00 -0.00".into(), only(5, "400.00"), only(0, Z)));
+}
+
+#[test]
+fn period_retention_is_attributed_between_t0_and_t1_and_parts_sum_to_totals() {
+    let items = [
+        ("a", "core", "pro", 5, "500", 1, "2023-12-01", Some(FEB)),
+        ("a", "core", "pro", 7, "700", 1, FEB, None),
+        ("b", "core", "pro", 2, "200", 1, "2023-12-01", None),
+        ("b", "analytics", "basic", 1, "50", 1, "2024-03-01", None),
+        (
+            "c",
+            "core",
+            "team",
+            3,
+            "300",
+            1,
+            "2023-12-01",
+            Some("2024-03-01"),
+        ),
+        ("c", "core", "starter", 3, "150", 1, "2024-03-01", None),
+    ];
+    let r = report(&items, "2023-12", "2024-03");
+    let q1 = &period(&r, "2024-Q1").retention;
+    let e = &q1.expansion_by_reason;
+    let c = &q1.contraction_by_reason;
+    assert_exact(e.seats, "200");
+    assert_exact(e.cross_sell, "50");
+    assert_exact(c.plan, "150");
+    assert_exact(q1.expansion, "250");
+    assert_exact(q1.contraction, "150");
+    for m in &r.months {
+        let e = &m.expansion_by_reason;
+        let sum = [e.seats, e.price, e.plan, e.cross_sell, e.interval, e.mixed]
+            .iter()
+            .map(|x| x.units)
+            .sum::<i128>();
+        assert_eq!(sum, m.expansion.units, "{}", m.month);
+        let c = &m.contraction_by_reason;
+        let sum = [
+            c.seats,
+            c.price,
+            c.plan,
+            c.product_removed,
+            c.interval,
+            c.mixed,
+        ]
+        .iter()
+        .map(|x| x.units)
+        .sum::<i128>();
+        assert_eq!(sum, m.contraction.units, "{}", m.month);
+    }
+}
