@@ -62,7 +62,8 @@ pub(crate) fn reason(
 }
 
 /// Lines of one product active at one snapshot: their value and sorted plans, intervals and
-/// quantities (on the stack: customers rarely have more than a few lines per product).
+/// quantities, on the stack. A product with more than `CAP` lines active at once (rare) makes
+/// the customer's change `mixed`.
 struct Side {
     value: i128,
     n: usize,
@@ -71,7 +72,7 @@ struct Side {
     quantities: [u64; CAP],
 }
 
-const CAP: usize = 16;
+const CAP: usize = 4;
 
 impl Side {
     fn of(
@@ -114,7 +115,7 @@ impl Side {
 
 fn compute(ds: &Dataset, plan: &Plan, lines: &[u32], a: usize, b: usize, r: usize) -> usize {
     let l = &ds.lines;
-    let mut seen = [u32::MAX; CAP];
+    let mut seen = [u32::MAX; 16];
     let mut n_seen = 0;
     let mut found: Option<usize> = None;
     for &i in lines {
@@ -122,7 +123,7 @@ fn compute(ds: &Dataset, plan: &Plan, lines: &[u32], a: usize, b: usize, r: usiz
         if seen[..n_seen].contains(&p) {
             continue;
         }
-        if n_seen == CAP {
+        if n_seen == seen.len() {
             return MIXED; // more than 16 product lines on one customer: not worth splitting
         }
         seen[n_seen] = p;

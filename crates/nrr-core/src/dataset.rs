@@ -415,7 +415,12 @@ impl DatasetBuilder {
     }
 
     fn label_id(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.label_ids.get(name) {
+        // Products and plans are few: a scan beats hashing until there are many.
+        if self.labels.len() <= 16 {
+            if let Some(i) = self.labels.iter().position(|l| l == name) {
+                return i as u32;
+            }
+        } else if let Some(&i) = self.label_ids.get(name) {
             return i;
         }
         let i = self.labels.len() as u32;

@@ -415,9 +415,14 @@ pub(crate) fn customer_values(
     let base = plan.base.index();
     // Which of the customer's lines are active at each slot (one bit per line, for the
     // first 64 lines): the key of the expansion-reason cache.
+    // A customer with one line never expands or contracts (the line is there or not): only
+    // customers with several lines need the line sets behind expansion reasons.
+    let track = lines.len() > 1;
     let mut masks = std::mem::take(&mut scratch.masks);
     masks.clear();
-    masks.resize(n, 0);
+    if track {
+        masks.resize(n, 0);
+    }
     for (k, &i) in lines.iter().enumerate() {
         let i = i as usize;
         let a = (l.start[i].index() - base).max(0);
@@ -425,7 +430,7 @@ pub(crate) fn customer_values(
         if a >= b {
             continue;
         }
-        if k < 64 {
+        if track && k < 64 {
             for m in &mut masks[a as usize..b as usize] {
                 *m |= 1 << k;
             }
@@ -537,6 +542,7 @@ fn rate(
 }
 
 /// value(t1, t0): the customer's MRR at `t1` converted at `t0`'s rates.
+#[inline]
 pub(crate) fn value_at(
     ds: &Dataset,
     plan: &Plan,
@@ -648,10 +654,16 @@ fn add_periods(
         } else if e > s {
             p.expansion += e - s;
             p.top_expansion.offer(e - s, customer, &ds.customers);
-            p.exp_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += e - s;
+            // A one-month period's reasons are its month's (same snapshots, same rates):
+            // `figures` takes them from the monthly sums.
+            if t1 > t0 + 1 {
+                p.exp_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += e - s;
+            }
         } else if e < s {
             p.contraction += s - e;
-            p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
+            if t1 > t0 + 1 {
+                p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
+            }
         }
     }
     Ok(())
@@ -858,7 +870,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             closing: m(closing[spec.t1]),
         }
     };
-    let retention = |p: &PeriodAcc| Retention {
+    let retention_of = |p: &PeriodAcc, er: &[i128; REASONS], cr: &[i128; REASONS]| Retention {
         starting_mrr: m(p.starting),
         expansion: m(p.expansion),
         contraction: m(p.contraction),
@@ -870,9 +882,21 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
         churned_customers: p.churned,
         logo_churn_rate: ratio(i128::from(p.churned), i128::from(p.cohort)),
         fx_impact: m(p.ending_actual - p.ending),
-        expansion_by_reason: exp(&p.exp_reason),
-        contraction_by_reason: con(&p.con_reason),
+        expansion_by_reason: exp(er),
+        contraction_by_reason: con(cr),
     };
+    let retention = |p: &PeriodAcc, spec: &PeriodSpec| {
+        let (er, cr) = if spec.t1 == spec.t0 + 1 {
+            (
+                &acc.months[spec.t1].exp_reason,
+                &acc.months[spec.t1].con_reason,
+            )
+        } else {
+            (&p.exp_reason, &p.con_reason)
+        };
+        retention_of(p, er, cr)
+    };
+
     let metrics = |spec: &PeriodSpec| {
         let ms = &acc.months[spec.t0 + 1..=spec.t1];
         let sum = |f: fn(&MonthAcc) -> i128| ms.iter().map(f).sum::<i128>();
@@ -953,7 +977,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 granularity,
                 start_month: plan.month(spec.t0 + 1),
                 end_month: plan.month(spec.t1),
-                retention: retention(p),
+                retention: retention(p, spec),
                 bridge: bridge(spec),
                 metrics: metrics(spec),
                 notes: Vec::new(),
@@ -963,7 +987,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             ttm.push(TtmRow {
                 month: plan.month(spec.t1),
                 t0: plan.month(spec.t0),
-                retention: retention(p),
+                retention: retention(p, spec),
                 bridge: bridge(spec),
                 metrics: metrics(spec),
                 concentration: concentration(p),
