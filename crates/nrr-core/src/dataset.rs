@@ -75,6 +75,11 @@ impl Ids {
             .copied()
     }
 
+    /// Orders two ids by their text (bytes), without decoding them.
+    pub fn cmp_ids(&self, a: u32, b: u32) -> std::cmp::Ordering {
+        self.bytes_of(a as usize).cmp(self.bytes_of(b as usize))
+    }
+
     /// `true` when index `i` holds `id`.
     pub fn is(&self, i: u32, id: &str) -> bool {
         self.bytes_of(i as usize) == id.as_bytes()

@@ -247,7 +247,8 @@ impl Top {
         if amount > self.amount
             || (amount == self.amount
                 && amount > 0
-                && ids.get(customer as usize) < ids.get(self.customer as usize))
+                && customer != self.customer
+                && ids.cmp_ids(customer, self.customer).is_lt())
         {
             *self = Top { amount, customer };
         }
