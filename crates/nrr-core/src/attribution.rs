@@ -54,7 +54,15 @@ pub(crate) fn reason(
             return why;
         }
     }
-    let why = compute(ds, plan, &scratch.lines, a, b, r);
+    let summarised = if one_currency {
+        scratch.set_ids(a, b)
+    } else {
+        None
+    };
+    let why = match summarised.and_then(|(x, y)| scratch.summaries.compare(x, y)) {
+        Some(why) => why,
+        None => compute(ds, plan, &scratch.lines, a, b, r),
+    };
     if one_currency {
         scratch.cache_reason(a, b, why);
     }
@@ -159,4 +167,138 @@ fn compute(ds: &Dataset, plan: &Plan, lines: &[u32], a: usize, b: usize, r: usiz
         }
     }
     found.unwrap_or(MIXED)
+}
+
+/// One product's lines in one line set: their native value (all in one currency) and sorted
+/// plans, intervals and quantities.
+#[derive(Clone, Copy, Debug, Default)]
+struct Entry {
+    product: u32,
+    value: i128,
+    n: usize,
+    overflow: bool,
+    plans: [u32; CAP],
+    intervals: [u32; CAP],
+    quantities: [u64; CAP],
+}
+
+/// Each distinct line set of one customer summarised by product, so the reason between two
+/// sets is a walk over two short sorted lists.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Summaries {
+    entries: Vec<Entry>,
+    /// `start[j]..start[j + 1]` are line set `j`'s entries, sorted by product.
+    start: Vec<usize>,
+}
+
+/// Summarises each of `sets` (bit k = the customer's k-th line); empty `sets` leaves nothing.
+pub(crate) fn summarise(ds: &Dataset, lines: &[u32], sets: &[u64], out: &mut Summaries) {
+    let l = &ds.lines;
+    out.entries.clear();
+    out.start.clear();
+    if sets.is_empty() {
+        return;
+    }
+    for &set in sets {
+        let from = out.entries.len();
+        out.start.push(from);
+        for (k, &i) in lines.iter().enumerate().take(64) {
+            if set & (1 << k) == 0 {
+                continue;
+            }
+            let i = i as usize;
+            let p = l.product[i];
+            let at = match out.entries[from..].iter().position(|e| e.product == p) {
+                Some(x) => from + x,
+                None => {
+                    out.entries.push(Entry {
+                        product: p,
+                        ..Entry::default()
+                    });
+                    out.entries.len() - 1
+                }
+            };
+            let e = &mut out.entries[at];
+            e.value += i128::from(l.mrr[i]);
+            if e.n == CAP {
+                e.overflow = true;
+            } else {
+                e.plans[e.n] = l.plan[i];
+                e.intervals[e.n] = l.interval[i];
+                e.quantities[e.n] = l.quantity[i];
+                e.n += 1;
+            }
+        }
+        for e in &mut out.entries[from..] {
+            e.plans[..e.n].sort_unstable();
+            e.intervals[..e.n].sort_unstable();
+            e.quantities[..e.n].sort_unstable();
+        }
+        out.entries[from..].sort_unstable_by_key(|e| e.product);
+    }
+    out.start.push(out.entries.len());
+}
+
+impl Summaries {
+    /// The reason between line sets `a` and `b`; `None` when not summarised.
+    pub(crate) fn compare(&self, a: usize, b: usize) -> Option<usize> {
+        if a + 1 >= self.start.len() || b + 1 >= self.start.len() {
+            return None;
+        }
+        let (xs, ys) = (
+            &self.entries[self.start[a]..self.start[a + 1]],
+            &self.entries[self.start[b]..self.start[b + 1]],
+        );
+        let (mut i, mut j) = (0, 0);
+        let mut found: Option<usize> = None;
+        let mut note = |why: usize| match found {
+            None => {
+                found = Some(why);
+                true
+            }
+            Some(f) => f == why,
+        };
+        while i < xs.len() || j < ys.len() {
+            let why = match (xs.get(i), ys.get(j)) {
+                (Some(x), Some(y)) if x.product == y.product => {
+                    i += 1;
+                    j += 1;
+                    if x.value == y.value {
+                        continue;
+                    }
+                    if x.overflow || y.overflow {
+                        MIXED
+                    } else {
+                        let changed = [
+                            (x.plans[..x.n] != y.plans[..y.n], PLAN),
+                            (x.intervals[..x.n] != y.intervals[..y.n], INTERVAL),
+                            (x.quantities[..x.n] != y.quantities[..y.n], SEATS),
+                        ];
+                        let mut which = changed.iter().filter(|c| c.0).map(|c| c.1);
+                        match (which.next(), which.next()) {
+                            (None, _) => PRICE,
+                            (Some(one), None) => one,
+                            _ => MIXED,
+                        }
+                    }
+                }
+                (Some(x), Some(y)) if x.product < y.product => {
+                    i += 1;
+                    PRODUCT
+                }
+                (Some(_), None) => {
+                    i += 1;
+                    PRODUCT
+                }
+                _ => {
+                    j += 1;
+                    PRODUCT
+                }
+            };
+            if !note(why) {
+                return Some(MIXED);
+            }
+        }
+        Some(found.unwrap_or(MIXED))
+    }
 }

@@ -333,9 +333,19 @@ pub(crate) struct Scratch {
     reason_cache: std::cell::RefCell<Vec<u8>>,
     /// Per slot: bit k set when the customer's k-th line is active (reused buffer).
     masks: Vec<u64>,
+    /// Per distinct line set, its lines summarised by product (for expansion reasons).
+    pub(crate) summaries: crate::attribution::Summaries,
 }
 
 impl Scratch {
+    /// The distinct-line-set ids of slots `a` and `b`, when tracked.
+    pub(crate) fn set_ids(&self, a: usize, b: usize) -> Option<(usize, usize)> {
+        Some((
+            usize::from(*self.mask_id.get(a)?),
+            usize::from(*self.mask_id.get(b)?),
+        ))
+    }
+
     /// The cached reason between slots `a` and `b`, if the customer's line sets are cached.
     pub(crate) fn cached_reason(&self, a: usize, b: usize) -> Option<usize> {
         let k = self.mask_set.len();
@@ -485,6 +495,7 @@ pub(crate) fn customer_values(
         cache.clear();
         cache.resize(scratch.mask_set.len() * scratch.mask_set.len(), u8::MAX);
     }
+    crate::attribution::summarise(ds, lines, &scratch.mask_set, &mut scratch.summaries);
     scratch.masks = masks;
     for s in &mut scratch.series[..scratch.used] {
         let mut run = 0;
