@@ -225,6 +225,37 @@ impl Sink<'_> {
         });
     }
 
+    /// The row's customer id, or `None` after rejecting an empty one.
+    fn customer_of<'r, R: Fields + ?Sized>(
+        &mut self,
+        line: u64,
+        rec: &'r R,
+        col: usize,
+    ) -> Option<Cow<'r, str>> {
+        let v = rec.text(col);
+        if v.is_empty() {
+            self.reject(line, "customer_id", "", "a non-empty customer id");
+            return None;
+        }
+        Some(v)
+    }
+
+    /// The row's currency (empty: the reporting currency), or `None` after rejecting a
+    /// malformed code.
+    fn currency_of<'r, R: Fields + ?Sized>(
+        &mut self,
+        line: u64,
+        rec: &'r R,
+        col: Option<usize>,
+    ) -> Option<Cow<'r, str>> {
+        let v = col.map_or(Cow::Borrowed(""), |i| rec.text(i));
+        if !v.is_empty() && !is_currency_code(&v) {
+            self.reject(line, "currency", &v, EXPECT_CCY);
+            return None;
+        }
+        Some(v)
+    }
+
     /// Handles one data row; `rec` holds the fields in header order.
     pub(crate) fn row<R: Fields + ?Sized>(&mut self, line: u64, rec: &R) {
         self.builder.ledger.read += 1;
@@ -246,10 +277,9 @@ impl Sink<'_> {
                 product,
                 plan,
             } => {
-                let customer_v = rec.text(customer);
-                if customer_v.is_empty() {
-                    return self.reject(line, "customer_id", "", "a non-empty customer id");
-                }
+                let Some(customer_v) = self.customer_of(line, rec, customer) else {
+                    return;
+                };
                 let kind_v = kind.map_or(Cow::Borrowed(""), |i| rec.text(i));
                 let one_time = match kind_v.as_ref() {
                     "" | "recurring" => false,
@@ -287,10 +317,9 @@ impl Sink<'_> {
                         );
                     }
                 }
-                let currency_v = currency.map_or(Cow::Borrowed(""), |i| rec.text(i));
-                if !currency_v.is_empty() && !is_currency_code(&currency_v) {
-                    return self.reject(line, "currency", &currency_v, EXPECT_CCY);
-                }
+                let Some(currency_v) = self.currency_of(line, rec, currency) else {
+                    return;
+                };
                 let interval_n = match interval.filter(|_| !empty(interval)) {
                     None => 1,
                     Some(i) => {
@@ -362,10 +391,9 @@ impl Sink<'_> {
                 mrr,
                 currency,
             } => {
-                let customer_v = rec.text(customer);
-                if customer_v.is_empty() {
-                    return self.reject(line, "customer_id", "", "a non-empty customer id");
-                }
+                let Some(customer_v) = self.customer_of(line, rec, customer) else {
+                    return;
+                };
                 let month_v = rec.text(month);
                 let Some(m) = Month::parse(&month_v) else {
                     return self.reject(line, "month", &month_v, "a month YYYY-MM");
@@ -376,10 +404,9 @@ impl Sink<'_> {
                 if amount_d.is_negative() {
                     return self.reject(line, "mrr", &rec.text(mrr), "an amount >= 0");
                 }
-                let currency_v = currency.map_or(Cow::Borrowed(""), |i| rec.text(i));
-                if !currency_v.is_empty() && !is_currency_code(&currency_v) {
-                    return self.reject(line, "currency", &currency_v, EXPECT_CCY);
-                }
+                let Some(currency_v) = self.currency_of(line, rec, currency) else {
+                    return;
+                };
                 if amount_d.is_zero() {
                     self.builder.ledger.excluded.zero_amount += 1;
                     return;
