@@ -121,9 +121,9 @@ pub(crate) struct Plan {
     /// Per currency, per slot: rate units in force at the slot month's last day.
     pub(crate) rates: Vec<Vec<Option<i128>>>,
     periods: Vec<PeriodSpec>,
-    /// `(t0, index into periods)`, sorted by t0: a customer only visits the periods whose
+    /// `(t0, t1, index into periods)`, sorted by t0: a customer only visits the periods whose
     /// cohort month it paid in.
-    by_t0: Vec<(usize, usize)>,
+    by_t0: Vec<(u32, u32, u32)>,
     labels: Vec<(String, Granularity)>,
     ttm_from: usize,
 }
@@ -179,8 +179,11 @@ impl Plan {
         for s in 13..slots {
             periods.push(PeriodSpec { t0: s - 12, t1: s });
         }
-        let mut by_t0: Vec<(usize, usize)> =
-            periods.iter().enumerate().map(|(i, p)| (p.t0, i)).collect();
+        let mut by_t0: Vec<(u32, u32, u32)> = periods
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.t0 as u32, p.t1 as u32, i as u32))
+            .collect();
         by_t0.sort_unstable();
         Plan {
             base,
@@ -218,15 +221,17 @@ struct MonthAcc {
     churned_customers: u64,
 }
 
+/// Per-period sums over the period's cohort. Only customers whose value moved between t0 and
+/// t1 add to them: the cohort's size and starting MRR are the month sums at t0 (every
+/// customer paying at t0 is in the cohort), and its ending MRR is starting + expansion -
+/// contraction - churn, so a customer whose MRR is the same at both ends costs nothing here.
 #[derive(Clone, Debug, Default)]
 struct PeriodAcc {
-    starting: i128,
     expansion: i128,
     contraction: i128,
     churn: i128,
-    ending: i128,
-    ending_actual: i128,
-    cohort: u64,
+    /// Sum of value(t1, t1) - value(t1, t0) over the cohort (0 for one-currency customers).
+    fx_impact: i128,
     churned: u64,
     top_expansion: Top,
     top_churn: Top,
@@ -286,13 +291,10 @@ impl Acc {
             a.churned_customers += b.churned_customers;
         }
         for (a, b) in self.periods.iter_mut().zip(&o.periods) {
-            a.starting += b.starting;
             a.expansion += b.expansion;
             a.contraction += b.contraction;
             a.churn += b.churn;
-            a.ending += b.ending;
-            a.ending_actual += b.ending_actual;
-            a.cohort += b.cohort;
+            a.fx_impact += b.fx_impact;
             a.churned += b.churned;
             add_reasons(&mut a.exp_reason, &b.exp_reason);
             add_reasons(&mut a.con_reason, &b.con_reason);
@@ -629,7 +631,8 @@ fn add_months(ds: &Dataset, plan: &Plan, first: Month, scratch: &Scratch, months
     }
 }
 
-/// Adds one customer's frozen-cohort contribution to every period it is in the cohort of.
+/// Adds one customer's frozen-cohort contribution to every period it is in the cohort of and
+/// whose end value differs from its start value (see [`PeriodAcc`]).
 fn add_periods(
     ds: &Dataset,
     plan: &Plan,
@@ -643,8 +646,9 @@ fn add_periods(
         return Ok(());
     };
     let hi = cur.iter().rposition(|&v| v > 0).unwrap_or(lo);
-    let from = plan.by_t0.partition_point(|&(t0, _)| t0 < lo);
-    for &(t0, i) in &plan.by_t0[from..] {
+    let from = plan.by_t0.partition_point(|&(t0, _, _)| (t0 as usize) < lo);
+    for &(t0, t1, i) in &plan.by_t0[from..] {
+        let (t0, t1) = (t0 as usize, t1 as usize);
         if t0 > hi {
             break;
         }
@@ -652,13 +656,17 @@ fn add_periods(
         if s <= 0 {
             continue;
         }
-        let t1 = plan.periods[i].t1;
-        let e = value_at(ds, plan, scratch, t1, t0)?;
-        let p = &mut periods[i];
-        p.cohort += 1;
-        p.starting += s;
-        p.ending += e;
-        p.ending_actual += cur[t1];
+        let e = if scratch.single_reporting {
+            if cur[t1] == s {
+                continue; // the common case: nothing moved between t0 and t1
+            }
+            cur[t1]
+        } else {
+            let e = value_at(ds, plan, scratch, t1, t0)?;
+            periods[i as usize].fx_impact += cur[t1] - e;
+            e
+        };
+        let p = &mut periods[i as usize];
         if e == 0 {
             p.churn += s;
             p.churned += 1;
@@ -882,20 +890,29 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             closing: m(closing[spec.t1]),
         }
     };
-    let retention_of = |p: &PeriodAcc, er: &[i128; REASONS], cr: &[i128; REASONS]| Retention {
-        starting_mrr: m(p.starting),
-        expansion: m(p.expansion),
-        contraction: m(p.contraction),
-        churn: m(p.churn),
-        ending_cohort_mrr: m(p.ending),
-        nrr: ratio(p.ending, p.starting),
-        grr: ratio(p.starting - p.contraction - p.churn, p.starting),
-        cohort_customers: p.cohort,
-        churned_customers: p.churned,
-        logo_churn_rate: ratio(i128::from(p.churned), i128::from(p.cohort)),
-        fx_impact: m(p.ending_actual - p.ending),
-        expansion_by_reason: exp(er),
-        contraction_by_reason: con(cr),
+    // The cohort of a period is every customer paying at t0: its size and starting MRR are
+    // the month sums at t0 (see `PeriodAcc`).
+    let retention_of = |p: &PeriodAcc,
+                        spec: &PeriodSpec,
+                        er: &[i128; REASONS],
+                        cr: &[i128; REASONS]| {
+        let (starting, cohort) = (closing[spec.t0], customers[spec.t0]);
+        let ending = starting + p.expansion - p.contraction - p.churn;
+        Retention {
+            starting_mrr: m(starting),
+            expansion: m(p.expansion),
+            contraction: m(p.contraction),
+            churn: m(p.churn),
+            ending_cohort_mrr: m(ending),
+            nrr: ratio(ending, starting),
+            grr: ratio(starting - p.contraction - p.churn, starting),
+            cohort_customers: cohort,
+            churned_customers: p.churned,
+            logo_churn_rate: ratio(i128::from(p.churned), i128::from(cohort)),
+            fx_impact: m(p.fx_impact),
+            expansion_by_reason: exp(er),
+            contraction_by_reason: con(cr),
+        }
     };
     let retention = |p: &PeriodAcc, spec: &PeriodSpec| {
         let (er, cr) = if spec.t1 == spec.t0 + 1 {
@@ -906,7 +923,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
         } else {
             (&p.exp_reason, &p.con_reason)
         };
-        retention_of(p, er, cr)
+        retention_of(p, spec, er, cr)
     };
 
     let metrics = |spec: &PeriodSpec| {
@@ -1060,13 +1077,17 @@ pub mod kernels {
         months.iter().map(|m| m.churn).sum()
     }
 
-    /// Sweep plus frozen-cohort retention for every period; returns total starting MRR.
+    /// Sweep plus frozen-cohort retention for every period; returns the total of expansion,
+    /// contraction and churn over all periods.
     pub fn retention(ds: &Dataset, p: &Prepared) -> i128 {
         let mut periods = vec![PeriodAcc::default(); p.plan.periods.len()];
         each(ds, p, |_, s| {
             let _ = add_periods(ds, &p.plan, s, &mut periods, 0);
         });
-        periods.iter().map(|x| x.starting).sum()
+        periods
+            .iter()
+            .map(|x| x.expansion + x.contraction + x.churn)
+            .sum()
     }
 }
 
