@@ -85,6 +85,15 @@ impl Ids {
         self.bytes_of(i as usize) == id.as_bytes()
     }
 
+    /// Makes room for `additional` more ids (of about 16 bytes).
+    pub fn reserve(&mut self, additional: usize) {
+        self.ends.reserve(additional);
+        self.hashes.reserve(additional);
+        self.bytes.reserve(additional * 16);
+        let hashes = &self.hashes;
+        self.table.reserve(additional, |&j| hashes[j as usize]);
+    }
+
     /// The index of `id`, adding it if new.
     pub fn intern(&mut self, id: &str) -> u32 {
         let id = id.as_bytes();
@@ -146,7 +155,9 @@ impl Ids {
         let dups: Vec<Vec<(u32, u32)>> = (0..SHARDS)
             .into_par_iter()
             .map(|k| {
-                let mut table: hashbrown::HashTable<(u32, u32)> = hashbrown::HashTable::new();
+                let size: usize = buckets.iter().map(|(_, o)| o[k + 1] - o[k]).sum();
+                let mut table: hashbrown::HashTable<(u32, u32)> =
+                    hashbrown::HashTable::with_capacity(size);
                 let mut dups = Vec::new();
                 for (si, seg) in segments.iter().enumerate() {
                     let (order, offsets) = &buckets[si];
@@ -370,6 +381,8 @@ pub struct DatasetBuilder {
     last_customer: Option<u32>,
     currency_ids: HashMap<String, u16>,
     currencies: Vec<String>,
+    /// The previous line's currency, product and plan (most rows repeat them).
+    last_labels: (u16, u32, u32),
     label_ids: HashMap<String, u32>,
     labels: Vec<String>,
     lines: Lines,
@@ -390,6 +403,7 @@ impl DatasetBuilder {
             segments: Vec::new(),
             base: 0,
             last_customer: None,
+            last_labels: (u16::MAX, u32::MAX, u32::MAX),
             currency_ids: HashMap::default(),
             label_ids: HashMap::default(),
             labels: Vec::new(),
@@ -443,7 +457,25 @@ impl DatasetBuilder {
     /// Adds one used recurring line with its product, plan and quantity (used to attribute
     /// expansion and contraction to seats, price, plan, cross-sell or interval).
     pub fn push_line_detail(&mut self, l: LineInput<'_>, d: LineDetail<'_>) {
-        let (product, plan) = (self.label_id(d.product), self.label_id(d.plan));
+        let (last_ccy, last_product, last_plan) = self.last_labels;
+        let same =
+            |names: &[String], i: u32, name: &str| names.get(i as usize).is_some_and(|n| n == name);
+        let product = if same(&self.labels, last_product, d.product) {
+            last_product
+        } else {
+            self.label_id(d.product)
+        };
+        let plan = if same(&self.labels, last_plan, d.plan) {
+            last_plan
+        } else {
+            self.label_id(d.plan)
+        };
+        let ccy = if same(&self.currencies, u32::from(last_ccy), l.currency) {
+            last_ccy
+        } else {
+            self.currency_id(l.currency)
+        };
+        self.last_labels = (ccy, product, plan);
         self.lines.product.push(product);
         self.lines.plan.push(plan);
         self.lines.quantity.push(d.quantity);
@@ -452,7 +484,6 @@ impl DatasetBuilder {
             _ => self.base + self.customers.intern(l.customer),
         };
         self.last_customer = Some(c);
-        let ccy = self.currency_id(l.currency);
         let lines = &mut self.lines;
         lines.customer.push(c);
         lines.currency.push(ccy);
@@ -469,6 +500,7 @@ impl DatasetBuilder {
     /// Makes room for `additional` more lines (readers that can estimate their row count
     /// call this once to avoid repeated growth).
     pub fn reserve(&mut self, additional: usize) {
+        self.customers.reserve(additional / 2);
         let l = &mut self.lines;
         l.customer.reserve(additional);
         l.currency.reserve(additional);
@@ -495,12 +527,18 @@ impl DatasetBuilder {
     /// builder's index of the file `other` read. Reading a file in parts and appending the
     /// parts in order gives the same dataset as reading it whole. Cheap: customer ids are
     /// merged once, in parallel, by `finish`.
-    pub fn append(&mut self, other: DatasetBuilder, file: u16) {
+    pub fn append(&mut self, mut other: DatasetBuilder, file: u16) {
+        self.append_from(&mut other, file);
+    }
+
+    /// Like [`DatasetBuilder::append`], but leaves `other` empty with its column buffers
+    /// kept, so a reader can reuse it for its next part without allocating (and
+    /// page-faulting) fresh memory.
+    pub fn append_from(&mut self, other: &mut DatasetBuilder, file: u16) {
         // Close the directly pushed ids as a segment, then add the part's as the next ones.
         let own = std::mem::take(&mut self.customers);
         self.base += own.len() as u32;
         self.segments.push(own);
-        let mut other = other;
         let shift = self.base;
         let theirs = std::mem::take(&mut other.segments);
         for seg in theirs
@@ -516,33 +554,62 @@ impl DatasetBuilder {
             .iter()
             .map(|c| self.currency_id(c))
             .collect();
-        let (a, b) = (&mut self.lines, other.lines);
+        let lmap: Vec<u32> = other.labels.iter().map(|n| self.label_id(n)).collect();
+        let (a, b) = (&mut self.lines, &mut other.lines);
         a.customer.extend(b.customer.iter().map(|&c| c + shift));
         a.currency
             .extend(b.currency.iter().map(|&c| ymap[usize::from(c)]));
-        a.start.extend(b.start);
-        a.end.extend(b.end);
-        a.start_date.extend(b.start_date);
-        a.end_date.extend(b.end_date);
-        a.interval.extend(b.interval);
-        let lmap: Vec<u32> = other.labels.iter().map(|n| self.label_id(n)).collect();
-        let a = &mut self.lines;
+        a.start.extend_from_slice(&b.start);
+        a.end.extend_from_slice(&b.end);
+        a.start_date.extend_from_slice(&b.start_date);
+        a.end_date.extend_from_slice(&b.end_date);
+        a.interval.extend_from_slice(&b.interval);
         a.product
             .extend(b.product.iter().map(|&i| lmap[i as usize]));
         a.plan.extend(b.plan.iter().map(|&i| lmap[i as usize]));
-        a.quantity.extend(b.quantity);
+        a.quantity.extend_from_slice(&b.quantity);
         a.origin
             .extend(b.origin.iter().map(|o| Origin { file, line: o.line }));
-        self.mantissa.extend(other.mantissa);
-        self.decimals.extend(other.decimals);
+        self.mantissa.extend_from_slice(&other.mantissa);
+        self.decimals.extend_from_slice(&other.decimals);
         self.fx.extend(
             other
                 .fx
-                .into_iter()
+                .drain(..)
                 .map(|(c, d, r)| (ymap[usize::from(c)], d, r)),
         );
         self.ledger.add(&other.ledger);
         self.last_customer = None;
+        other.clear();
+    }
+
+    /// Empties the builder for reuse, keeping the capacity of its line columns.
+    fn clear(&mut self) {
+        let kind = self.kind;
+        let mut lines = std::mem::take(&mut self.lines);
+        let (mut mantissa, mut decimals) = (
+            std::mem::take(&mut self.mantissa),
+            std::mem::take(&mut self.decimals),
+        );
+        let l = &mut lines;
+        l.customer.clear();
+        l.currency.clear();
+        l.mrr.clear();
+        l.start.clear();
+        l.end.clear();
+        l.start_date.clear();
+        l.end_date.clear();
+        l.interval.clear();
+        l.origin.clear();
+        l.product.clear();
+        l.plan.clear();
+        l.quantity.clear();
+        mantissa.clear();
+        decimals.clear();
+        *self = DatasetBuilder::new(kind);
+        self.lines = lines;
+        self.mantissa = mantissa;
+        self.decimals = decimals;
     }
 
     /// Adds one FX row: `rate` units of reporting currency per 1 `currency`, from `date`.
@@ -655,9 +722,11 @@ impl DatasetBuilder {
 
         let amount_decimals = self.decimals.iter().copied().max().unwrap_or(0) as u32;
         let mut interval_lcm = 1u64;
-        let mut seen = std::collections::BTreeSet::new();
+        // Intervals are few (1, 3, 12, ...): a short list of those seen, checked cheaply.
+        let mut seen: Vec<u32> = Vec::new();
         for &i in &self.lines.interval {
-            if seen.insert(i) {
+            if !seen.contains(&i) {
+                seen.push(i);
                 interval_lcm =
                     lcm(interval_lcm, u64::from(i)).ok_or(CoreError::PrecisionOverflow)?;
             }

@@ -126,6 +126,20 @@ pub(crate) struct Plan {
     by_t0: Vec<(u32, u32, u32)>,
     labels: Vec<(String, Granularity)>,
     ttm_from: usize,
+    /// The periods grouped by length, when the window has at most 128 slots (see
+    /// [`PeriodKind`]); empty otherwise.
+    kinds: Vec<PeriodKind>,
+}
+
+/// The periods of one length `len` (t1 = t0 + len): a bit mask of their t0 slots and the
+/// period index per t0. A one-currency customer's value at t1 differs from its value at t0
+/// only if it changed in some slot of (t0, t1], so the periods it must visit are found with
+/// a few shifts of its change mask instead of a walk over every period.
+#[derive(Clone, Debug)]
+struct PeriodKind {
+    len: usize,
+    t0s: u128,
+    index: Vec<u32>,
 }
 
 impl Plan {
@@ -185,6 +199,28 @@ impl Plan {
             .map(|(i, p)| (p.t0 as u32, p.t1 as u32, i as u32))
             .collect();
         by_t0.sort_unstable();
+        let mut kinds: Vec<PeriodKind> = Vec::new();
+        if slots <= 128 {
+            for (i, p) in periods.iter().enumerate() {
+                let len = p.t1 - p.t0;
+                // Two periods of one length may share a t0 (a year and a TTM): each kind
+                // holds at most one period per t0.
+                let free = |k: &PeriodKind| k.len == len && k.t0s & (1u128 << p.t0) == 0;
+                let k = match kinds.iter().position(free) {
+                    Some(k) => k,
+                    None => {
+                        kinds.push(PeriodKind {
+                            len,
+                            t0s: 0,
+                            index: vec![u32::MAX; slots],
+                        });
+                        kinds.len() - 1
+                    }
+                };
+                kinds[k].t0s |= 1u128 << p.t0;
+                kinds[k].index[p.t0] = i as u32;
+            }
+        }
         Plan {
             base,
             slots,
@@ -193,6 +229,7 @@ impl Plan {
             by_t0,
             labels,
             ttm_from,
+            kinds,
         }
     }
 
@@ -325,6 +362,13 @@ pub(crate) struct Scratch {
     /// All of the customer's MRR is in the reporting currency: every rate is 1, so
     /// value(i, j) = cur[i] for any j.
     pub(crate) single_reporting: bool,
+    /// When `single_reporting` and the window has at most 128 slots: bit s set when
+    /// cur[s] != cur[s - 1] (s >= 1) ...
+    changed: u128,
+    /// ... and bit s set when cur[s] > 0. Both are `None`-like (unused) otherwise.
+    paying: u128,
+    /// `changed` and `paying` are valid.
+    bits: bool,
     /// The customer's lines.
     pub(crate) lines: Vec<u32>,
     /// Per slot: index into `mask_set` of the set of the customer's lines active then.
@@ -436,6 +480,73 @@ pub(crate) fn customer_values(
     if track {
         masks.resize(n, 0);
     }
+    let one_currency = lines
+        .iter()
+        .all(|&i| l.currency[i as usize] == ds.reporting);
+    scratch.bits = one_currency && n <= 128;
+    if one_currency {
+        // Fast path: values straight into `cur` from a difference array; the slots where
+        // the value can change are the lines' first and end slots.
+        let one = ds.scale.rate_one();
+        let cur = &mut scratch.cur;
+        cur.clear();
+        cur.resize(n + 1, 0);
+        let (mut edges, mut paying) = (0u128, 0u128);
+        for (k, &i) in lines.iter().enumerate() {
+            let i = i as usize;
+            let a = (l.start[i].index() - base).max(0);
+            let b = (l.end[i].index() - base).min(n as i32);
+            if a >= b {
+                continue;
+            }
+            let (a, b) = (a as usize, b as usize);
+            if track && k < 64 {
+                for m in &mut masks[a..b] {
+                    *m |= 1 << k;
+                }
+            }
+            let v = i128::from(l.mrr[i]) * one;
+            cur[a] += v;
+            cur[b] -= v;
+            if scratch.bits {
+                edges |= 1u128 << a | 1u128 << b;
+                if v > 0 {
+                    // Bits a..b (b <= 128).
+                    let upto = if b == 128 {
+                        u128::MAX
+                    } else {
+                        (1u128 << b) - 1
+                    };
+                    paying |= upto & !((1u128 << a) - 1);
+                }
+            }
+        }
+        let mut run = 0;
+        for v in cur.iter_mut() {
+            run += *v;
+            *v = run;
+        }
+        cur.truncate(n);
+        let mut changed = 0u128;
+        if scratch.bits {
+            let mut e = edges & !1; // slot 0 has no previous month
+            while e != 0 {
+                let s = e.trailing_zeros() as usize;
+                e &= e - 1;
+                if s < n && cur[s] != cur[s - 1] {
+                    changed |= 1u128 << s;
+                }
+            }
+        }
+        scratch.changed = changed;
+        scratch.paying = paying;
+        scratch.cc.clear();
+        scratch.single_reporting = true;
+        scratch.used = 1;
+        scratch.masks = masks;
+        line_sets(ds, lines, scratch);
+        return Ok(Some(first));
+    }
     for (k, &i) in lines.iter().enumerate() {
         let i = i as usize;
         let a = (l.start[i].index() - base).max(0);
@@ -470,35 +581,8 @@ pub(crate) fn customer_values(
         d[a as usize] += i128::from(l.mrr[i]);
         d[b as usize] -= i128::from(l.mrr[i]);
     }
-    // Distinct line sets and the reason cache (only for customers of at most 64 lines; larger
-    // ones are worked out every time).
-    scratch.mask_set.clear();
-    scratch.mask_id.clear();
-    // A customer whose lines never change between slots never needs a reason.
-    let changes = masks.windows(2).any(|w| w[0] != w[1]);
-    if changes && lines.len() <= 64 {
-        for &m in &masks {
-            let id = match scratch.mask_set.iter().position(|&x| x == m) {
-                Some(id) => id,
-                None => {
-                    scratch.mask_set.push(m);
-                    scratch.mask_set.len() - 1
-                }
-            };
-            scratch.mask_id.push(id.min(254) as u8);
-        }
-        if scratch.mask_set.len() > 254 {
-            scratch.mask_set.clear();
-            scratch.mask_id.clear();
-        }
-    }
-    {
-        let mut cache = scratch.reason_cache.borrow_mut();
-        cache.clear();
-        cache.resize(scratch.mask_set.len() * scratch.mask_set.len(), u8::MAX);
-    }
-    crate::attribution::summarise(ds, lines, &scratch.mask_set, &mut scratch.summaries);
     scratch.masks = masks;
+    line_sets(ds, lines, scratch);
     for s in &mut scratch.series[..scratch.used] {
         let mut run = 0;
         for v in s.1.iter_mut() {
@@ -540,6 +624,47 @@ pub(crate) fn customer_values(
         }
     }
     Ok(Some(first))
+}
+
+/// The customer's distinct sets of active lines (from `scratch.masks`), their per-product
+/// summaries and an empty reason cache (only for customers of at most 64 lines; larger ones
+/// are worked out every time).
+fn line_sets(ds: &Dataset, lines: &[u32], scratch: &mut Scratch) {
+    scratch.mask_set.clear();
+    scratch.mask_id.clear();
+    let masks = &scratch.masks;
+    // A customer whose lines never change between slots never needs a reason.
+    let changes = masks.windows(2).any(|w| w[0] != w[1]);
+    if changes && lines.len() <= 64 {
+        let mut prev: Option<(u64, usize)> = None;
+        for &m in masks {
+            if let Some((pm, pid)) = prev {
+                if pm == m {
+                    scratch.mask_id.push(pid.min(254) as u8);
+                    continue;
+                }
+            }
+            let id = match scratch.mask_set.iter().position(|&x| x == m) {
+                Some(id) => id,
+                None => {
+                    scratch.mask_set.push(m);
+                    scratch.mask_set.len() - 1
+                }
+            };
+            scratch.mask_id.push(id.min(254) as u8);
+            prev = Some((m, id));
+        }
+        if scratch.mask_set.len() > 254 {
+            scratch.mask_set.clear();
+            scratch.mask_id.clear();
+        }
+    }
+    {
+        let mut cache = scratch.reason_cache.borrow_mut();
+        cache.clear();
+        cache.resize(scratch.mask_set.len() * scratch.mask_set.len(), u8::MAX);
+    }
+    crate::attribution::summarise(ds, lines, &scratch.mask_set, &mut scratch.summaries);
 }
 
 fn rate(
@@ -595,7 +720,28 @@ fn add_months(ds: &Dataset, plan: &Plan, first: Month, scratch: &Scratch, months
     let m0 = &mut months[0];
     m0.d_closing += cur[0];
     m0.d_customers += i64::from(cur[0] > 0);
-    for s in 1..plan.slots {
+    // The slots to visit: where the value changed, when known; otherwise all.
+    let mut todo = if scratch.bits {
+        scratch.changed
+    } else {
+        u128::MAX
+    };
+    let mut next = 0usize;
+    loop {
+        let s = if scratch.bits {
+            if todo == 0 {
+                break;
+            }
+            let s = todo.trailing_zeros() as usize;
+            todo &= todo - 1;
+            s
+        } else {
+            next += 1;
+            if next >= plan.slots {
+                break;
+            }
+            next
+        };
         let (prev, now, cc) = (cur[s - 1], cur[s], scratch.cc(s));
         if now == prev && cc == prev {
             continue; // nothing moved, not even the exchange rate
@@ -641,7 +787,36 @@ fn add_periods(
     customer: u32,
 ) -> Result<(), CoreError> {
     let cur = &scratch.cur;
-    let one = scratch.used <= 1;
+    if scratch.bits && !plan.kinds.is_empty() {
+        let (changed, paying) = (scratch.changed, scratch.paying);
+        let (mut len, mut near) = (0, 0u128);
+        for kind in &plan.kinds {
+            if kind.len != len {
+                len = kind.len;
+                near = within(changed, len);
+            }
+            let mut todo = near & paying & kind.t0s;
+            while todo != 0 {
+                let t0 = todo.trailing_zeros() as usize;
+                todo &= todo - 1;
+                let t1 = t0 + kind.len;
+                let (s, e) = (cur[t0], cur[t1]);
+                if e != s {
+                    let i = kind.index[t0] as usize;
+                    add_period(
+                        ds,
+                        plan,
+                        scratch,
+                        &mut periods[i],
+                        (t0, t1),
+                        (s, e),
+                        customer,
+                    );
+                }
+            }
+        }
+        return Ok(());
+    }
     let Some(lo) = cur.iter().position(|&v| v > 0) else {
         return Ok(());
     };
@@ -657,36 +832,70 @@ fn add_periods(
             continue;
         }
         let e = if scratch.single_reporting {
-            if cur[t1] == s {
-                continue; // the common case: nothing moved between t0 and t1
-            }
             cur[t1]
         } else {
             let e = value_at(ds, plan, scratch, t1, t0)?;
             periods[i as usize].fx_impact += cur[t1] - e;
             e
         };
-        let p = &mut periods[i as usize];
-        if e == 0 {
-            p.churn += s;
-            p.churned += 1;
-            p.top_churn.offer(s, customer, &ds.customers);
-        } else if e > s {
-            p.expansion += e - s;
-            p.top_expansion.offer(e - s, customer, &ds.customers);
-            // A one-month period's reasons are its month's (same snapshots, same rates):
-            // `figures` takes them from the monthly sums.
-            if t1 > t0 + 1 {
-                p.exp_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += e - s;
-            }
-        } else if e < s {
-            p.contraction += s - e;
-            if t1 > t0 + 1 {
-                p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
-            }
+        if e != s {
+            add_period(
+                ds,
+                plan,
+                scratch,
+                &mut periods[i as usize],
+                (t0, t1),
+                (s, e),
+                customer,
+            );
         }
     }
     Ok(())
+}
+
+/// Bit t set when some bit of `changed` lies in t + 1 ..= t + len: the t0 whose period of
+/// length `len` holds a change (`changed` shifted right by 1 ..= len, by doubling).
+fn within(changed: u128, len: usize) -> u128 {
+    let mut near = changed >> 1; // shifts 1 ..= 1
+    let mut covered = 1;
+    while covered < len {
+        let step = covered.min(len - covered);
+        near |= near >> step; // shifts 1 ..= covered + step
+        covered += step;
+    }
+    near
+}
+
+/// Adds one cohort customer whose value moved from `s` at t0 to `e` at t1 (in t0's rates).
+#[inline]
+fn add_period(
+    ds: &Dataset,
+    plan: &Plan,
+    scratch: &Scratch,
+    p: &mut PeriodAcc,
+    (t0, t1): (usize, usize),
+    (s, e): (i128, i128),
+    customer: u32,
+) {
+    let one = scratch.used <= 1;
+    if e == 0 {
+        p.churn += s;
+        p.churned += 1;
+        p.top_churn.offer(s, customer, &ds.customers);
+    } else if e > s {
+        p.expansion += e - s;
+        p.top_expansion.offer(e - s, customer, &ds.customers);
+        // A one-month period's reasons are its month's (same snapshots, same rates):
+        // `figures` takes them from the monthly sums.
+        if t1 > t0 + 1 {
+            p.exp_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += e - s;
+        }
+    } else if e < s {
+        p.contraction += s - e;
+        if t1 > t0 + 1 {
+            p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
+        }
+    }
 }
 
 /// Computes the full report: monthly bridge, periods (months, complete quarters and years)
@@ -725,21 +934,24 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             .map_or(0, |s| s.of_customer[c] as usize)
     };
 
-    let accs = (0..ds.customers.len())
+    // Customers in chunks, each chunk with its own sums and scratch buffers (moving the
+    // scratch through a per-customer fold costs more than the work on most customers).
+    const CHUNK: usize = 2048;
+    let n_customers = ds.customers.len();
+    let accs = (0..n_customers.div_ceil(CHUNK))
         .into_par_iter()
-        .with_min_len(2048)
-        .try_fold(
-            || (vec![Acc::new(&plan); n_values], Scratch::default()),
-            |(mut accs, mut scratch), c| {
+        .map(|k| {
+            let mut accs = vec![Acc::new(&plan); n_values];
+            let mut scratch = Scratch::default();
+            for c in k * CHUNK..((k + 1) * CHUNK).min(n_customers) {
                 let lines =
                     &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
                 if let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? {
                     add_customer(ds, &plan, (c as u32, first), &scratch, &mut accs[seg_of(c)])?;
                 }
-                Ok::<_, CoreError>((accs, scratch))
-            },
-        )
-        .map(|r| r.map(|(accs, _)| accs))
+            }
+            Ok::<_, CoreError>(accs)
+        })
         .try_reduce(
             || vec![Acc::new(&plan); n_values],
             |mut a, b| {
@@ -892,28 +1104,26 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
     };
     // The cohort of a period is every customer paying at t0: its size and starting MRR are
     // the month sums at t0 (see `PeriodAcc`).
-    let retention_of = |p: &PeriodAcc,
-                        spec: &PeriodSpec,
-                        er: &[i128; REASONS],
-                        cr: &[i128; REASONS]| {
-        let (starting, cohort) = (closing[spec.t0], customers[spec.t0]);
-        let ending = starting + p.expansion - p.contraction - p.churn;
-        Retention {
-            starting_mrr: m(starting),
-            expansion: m(p.expansion),
-            contraction: m(p.contraction),
-            churn: m(p.churn),
-            ending_cohort_mrr: m(ending),
-            nrr: ratio(ending, starting),
-            grr: ratio(starting - p.contraction - p.churn, starting),
-            cohort_customers: cohort,
-            churned_customers: p.churned,
-            logo_churn_rate: ratio(i128::from(p.churned), i128::from(cohort)),
-            fx_impact: m(p.fx_impact),
-            expansion_by_reason: exp(er),
-            contraction_by_reason: con(cr),
-        }
-    };
+    let retention_of =
+        |p: &PeriodAcc, spec: &PeriodSpec, er: &[i128; REASONS], cr: &[i128; REASONS]| {
+            let (starting, cohort) = (closing[spec.t0], customers[spec.t0]);
+            let ending = starting + p.expansion - p.contraction - p.churn;
+            Retention {
+                starting_mrr: m(starting),
+                expansion: m(p.expansion),
+                contraction: m(p.contraction),
+                churn: m(p.churn),
+                ending_cohort_mrr: m(ending),
+                nrr: ratio(ending, starting),
+                grr: ratio(starting - p.contraction - p.churn, starting),
+                cohort_customers: cohort,
+                churned_customers: p.churned,
+                logo_churn_rate: ratio(i128::from(p.churned), i128::from(cohort)),
+                fx_impact: m(p.fx_impact),
+                expansion_by_reason: exp(er),
+                contraction_by_reason: con(cr),
+            }
+        };
     let retention = |p: &PeriodAcc, spec: &PeriodSpec| {
         let (er, cr) = if spec.t1 == spec.t0 + 1 {
             (
@@ -1123,6 +1333,32 @@ pub fn attach_notes(report: &mut Report, notes: &[crate::report::Note]) {
     {
         for f in seg.values.values_mut() {
             attach(&mut f.months, &mut f.periods, notes);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::within;
+
+    /// `within` against its definition: bit t set when a bit of `changed` is in t+1..=t+len.
+    #[test]
+    fn within_marks_the_t0_whose_period_holds_a_change() {
+        let samples: [u128; 6] = [0, 1, 1 << 5, (1 << 5) | (1 << 40), u128::MAX, 1 << 127];
+        for changed in samples {
+            for len in [1usize, 2, 3, 5, 12, 13, 24, 127] {
+                let mut want = 0u128;
+                for t in 0..128usize {
+                    if (t + 1..=(t + len).min(127)).any(|c| changed >> c & 1 == 1) {
+                        want |= 1 << t;
+                    }
+                }
+                assert_eq!(
+                    within(changed, len),
+                    want,
+                    "changed {changed:#x}, len {len}"
+                );
+            }
         }
     }
 }

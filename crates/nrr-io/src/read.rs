@@ -307,8 +307,9 @@ impl Sink<'_> {
                 }
                 let mut quantity_n = 1;
                 if let Some(q) = quantity.filter(|_| !empty(quantity)) {
-                    quantity_n = rec.uint(q).unwrap_or(1);
-                    if rec.uint(q).is_none() {
+                    let parsed = rec.uint(q);
+                    quantity_n = parsed.unwrap_or(1);
+                    if parsed.is_none() {
                         return self.reject(
                             line,
                             "quantity",
@@ -576,9 +577,9 @@ fn parse_part(
     bytes: &[u8],
     first_line: u64,
     f: &CsvSpec<'_>,
+    mut part: DatasetBuilder,
 ) -> Result<(DatasetBuilder, Vec<Rejection>), IoError> {
     let (name, path) = (f.name, f.path);
-    let mut part = DatasetBuilder::new(f.kind);
     // Lines are rarely shorter than 40 bytes: size the part's columns once.
     part.reserve(bytes.len() / 40);
     let file = part.add_file(name);
@@ -607,47 +608,52 @@ fn parse_part(
     Ok((part, pending))
 }
 
-/// The parallel CSV path: reads the file in blocks cut at newlines, splits each block into
-/// parts parsed on all threads, and appends the parts in order. Same result as the
-/// sequential path (customers in first-appearance order, rejections in line order).
-fn read_lines_csv_parallel(
-    f: &CsvSpec<'_>,
-    builder: &mut DatasetBuilder,
-    rejections: &mut Vec<Rejection>,
-    file: u16,
-) -> Result<(), IoError> {
-    use rayon::prelude::*;
+/// Reads `path` in blocks of about `block` bytes cut after the last newline (the header line
+/// left out) and sends them in order; runs on its own thread so that reading the next block
+/// overlaps parsing this one. Buffers come back through `free` to be reused.
+fn read_blocks(
+    path: &Path,
+    block: usize,
+    progress: Option<&Progress>,
+    tx: &std::sync::mpsc::SyncSender<Result<Vec<u8>, IoError>>,
+    free: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
     use std::io::Read;
     let io = |source| IoError::Io {
-        path: f.path.to_path_buf(),
+        path: path.to_path_buf(),
         source,
     };
-    let mut input = std::fs::File::open(f.path).map_err(io)?;
-    let block = block_size();
-    let mut buf: Vec<u8> = Vec::with_capacity(block + (1 << 16));
+    let mut input = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = tx.send(Err(io(e)));
+            return;
+        }
+    };
     let mut carry: Vec<u8> = Vec::new();
-    let mut next_line: u64 = 1;
     let mut in_header = true;
-    let parts_per_block = rayon::current_num_threads() * 4;
-    let size = input.metadata().map_or(0, |m| m.len());
-    let mut reserved = false;
     loop {
+        let mut buf = free
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(block + (1 << 16)));
         buf.clear();
         buf.append(&mut carry);
-        let n = (&mut input)
-            .take(block as u64)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
-        Progress::advance(f.progress, n as u64);
+        let n = match (&mut input).take(block as u64).read_to_end(&mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = tx.send(Err(io(e)));
+                return;
+            }
+        };
+        Progress::advance(progress, n as u64);
         let eof = n == 0;
         if in_header {
             match memchr::memchr(b'\n', &buf) {
                 Some(i) => {
                     buf.drain(..=i);
-                    next_line = 2;
                     in_header = false;
                 }
-                None if eof => return Ok(()),
+                None if eof => return,
                 None => {
                     carry.append(&mut buf);
                     continue;
@@ -667,49 +673,117 @@ fn read_lines_csv_parallel(
         };
         carry.extend_from_slice(&buf[cut..]);
         buf.truncate(cut);
-        // Newline-aligned parts, with the line number each starts at.
-        let mut bounds = vec![(0usize, next_line)];
-        let step = buf.len() / parts_per_block + 1;
-        let mut start = 0;
-        while start + step < buf.len() {
-            let Some(i) = memchr::memchr(b'\n', &buf[start + step..]) else {
-                break;
-            };
-            let end = start + step + i + 1;
-            let lines = memchr::memchr_iter(b'\n', &buf[start..end]).count() as u64;
-            let first = bounds.last().map_or(next_line, |b| b.1) + lines;
-            bounds.push((end, first));
-            start = end;
-        }
-        next_line = bounds.last().map_or(next_line, |b| b.1)
-            + memchr::memchr_iter(b'\n', &buf[start..]).count() as u64;
-        let ends: Vec<usize> = bounds
-            .iter()
-            .skip(1)
-            .map(|b| b.0)
-            .chain(std::iter::once(buf.len()))
-            .collect();
-        let parsed: Vec<Result<(DatasetBuilder, Vec<Rejection>), IoError>> = bounds
-            .par_iter()
-            .zip(ends.par_iter())
-            .map(|(&(s, first), &e)| parse_part(&buf[s..e], first, f))
-            .collect();
-        for (i, p) in parsed.into_iter().enumerate() {
-            let (part, rej) = p?;
-            if i == 0 && !reserved && !eof {
-                // Size the columns once from the first part's rows per byte.
-                let rows = part.line_count() as u64;
-                let part_bytes = (ends[0] - bounds[0].0).max(1) as u64;
-                builder.reserve((size * rows / part_bytes) as usize + (1 << 10));
-                reserved = true;
-            }
-            builder.append(part, file);
-            rejections.extend(rej);
+        if !buf.is_empty() && tx.send(Ok(buf)).is_err() {
+            return; // the parser stopped (an error): stop reading
         }
         if eof {
-            return Ok(());
+            return;
         }
     }
+}
+
+/// The parsed parts of one block, in order, and the byte length of the first.
+type Parsed = (
+    Vec<Result<(DatasetBuilder, Vec<Rejection>), IoError>>,
+    usize,
+);
+
+/// The parallel CSV path: a reader thread cuts the file into newline-aligned blocks; each
+/// block is split into parts parsed on all threads while the previous block's parts are
+/// appended in order. Same result as the sequential path (customers in first-appearance
+/// order, rejections in line order).
+fn read_lines_csv_parallel(
+    f: &CsvSpec<'_>,
+    builder: &mut DatasetBuilder,
+    rejections: &mut Vec<Rejection>,
+    file: u16,
+) -> Result<(), IoError> {
+    use rayon::prelude::*;
+    let block = block_size();
+    let parts_per_block = rayon::current_num_threads() * 4;
+    let size = std::fs::metadata(f.path).map_or(0, |m| m.len());
+    let mut reserved = false;
+    // Part builders are reused from block to block (their column buffers stay allocated).
+    let mut pool: Vec<DatasetBuilder> = Vec::new();
+    // Appends one block's parts in order and returns their builders to the pool.
+    let mut append = |(parsed, first_bytes): Parsed,
+                      builder: &mut DatasetBuilder,
+                      rejections: &mut Vec<Rejection>,
+                      pool: &mut Vec<DatasetBuilder>|
+     -> Result<(), IoError> {
+        for p in parsed {
+            let (mut part, rej) = p?;
+            if !reserved {
+                // Size the columns once from the first part's rows per byte.
+                let rows = part.line_count() as u64;
+                builder.reserve((size * rows / first_bytes.max(1) as u64) as usize + (1 << 10));
+                reserved = true;
+            }
+            builder.append_from(&mut part, file);
+            pool.push(part);
+            rejections.extend(rej);
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(0);
+        let (free_tx, free_rx) = std::sync::mpsc::channel();
+        let progress = f.progress;
+        let path = f.path;
+        scope.spawn(move || read_blocks(path, block, progress, &tx, &free_rx));
+        let mut next_line: u64 = 2;
+        let mut pending: Option<Parsed> = None;
+        for buf in rx {
+            let buf = buf?;
+            // Newline-aligned parts, with the line number each starts at.
+            let mut bounds = vec![(0usize, next_line)];
+            let step = buf.len() / parts_per_block + 1;
+            let mut start = 0;
+            while start + step < buf.len() {
+                let Some(i) = memchr::memchr(b'\n', &buf[start + step..]) else {
+                    break;
+                };
+                let end = start + step + i + 1;
+                let lines = memchr::memchr_iter(b'\n', &buf[start..end]).count() as u64;
+                let first = bounds.last().map_or(next_line, |b| b.1) + lines;
+                bounds.push((end, first));
+                start = end;
+            }
+            next_line = bounds.last().map_or(next_line, |b| b.1)
+                + memchr::memchr_iter(b'\n', &buf[start..]).count() as u64;
+            let ends: Vec<usize> = bounds
+                .iter()
+                .skip(1)
+                .map(|b| b.0)
+                .chain(std::iter::once(buf.len()))
+                .collect();
+            pool.resize_with(bounds.len().max(pool.len()), || DatasetBuilder::new(f.kind));
+            let parts: Vec<DatasetBuilder> = pool.drain(..bounds.len()).collect();
+            let previous = pending.take();
+            // This block's parts are parsed while the previous block's are appended.
+            let (parsed, appended) = rayon::join(
+                || {
+                    bounds
+                        .par_iter()
+                        .zip(ends.par_iter())
+                        .zip(parts)
+                        .map(|((&(s, first), &e), part)| parse_part(&buf[s..e], first, f, part))
+                        .collect::<Vec<_>>()
+                },
+                || match previous {
+                    Some(p) => append(p, builder, rejections, &mut pool),
+                    None => Ok(()),
+                },
+            );
+            appended?;
+            pending = Some((parsed, ends[0]));
+            let _ = free_tx.send(buf);
+        }
+        if let Some(p) = pending.take() {
+            append(p, builder, rejections, &mut pool)?;
+        }
+        Ok(())
+    })
 }
 
 /// Reads one items or mrr CSV file into the builder.
