@@ -295,18 +295,38 @@ pub(crate) fn read_lines_parquet(
         }
         Ok(parts)
     };
+    // Every row becomes at most one line: size the columns once.
+    builder.reserve(usize::try_from(total_rows).unwrap_or(0));
     let wave = rayon::current_num_threads().max(1);
-    let mut g = 0;
-    while g < groups {
-        let upto = (g + wave).min(groups);
-        let waves: Vec<Result<GroupParts, IoError>> =
-            (g..upto).into_par_iter().map(read_group).collect();
+    let append = |waves: Vec<Result<GroupParts, IoError>>,
+                  builder: &mut DatasetBuilder,
+                  rejections: &mut Vec<Rejection>|
+     -> Result<(), IoError> {
         for parts in waves {
-            for (part, rej) in parts? {
-                builder.append(part, file_idx);
+            for (mut part, rej) in parts? {
+                builder.append_from(&mut part, file_idx);
                 rejections.extend(rej);
             }
         }
+        Ok(())
+    };
+    let mut pending: Vec<Result<GroupParts, IoError>> = Vec::new();
+    let mut g = 0;
+    while g < groups {
+        let upto = (g + wave).min(groups);
+        // This wave of row groups is decoded while the previous one is appended.
+        let previous = std::mem::take(&mut pending);
+        let (waves, appended) = rayon::join(
+            || {
+                (g..upto)
+                    .into_par_iter()
+                    .map(read_group)
+                    .collect::<Vec<_>>()
+            },
+            || append(previous, builder, rejections),
+        );
+        appended?;
+        pending = waves;
         let done = if upto == groups {
             size
         } else {
@@ -316,7 +336,7 @@ pub(crate) fn read_lines_parquet(
         reported = reported.max(done);
         g = upto;
     }
-    Ok(())
+    append(pending, builder, rejections)
 }
 
 /// Converts an items.csv into items.parquet with typed columns: dates as `Date32`, integers as
