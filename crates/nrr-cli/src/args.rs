@@ -88,7 +88,8 @@ fn parse_month(s: &str) -> Result<Month, String> {
 /// Options shared by commands that read a data directory.
 #[derive(Args, Debug, Clone)]
 pub struct DataArgs {
-    /// Data directory (items.csv or mrr.csv, optional fx.csv and customers.csv), or one file.
+    /// Data directory (items.csv, mrr.csv or invoices.csv, optional fx.csv and customers.csv),
+    /// or one file.
     pub data: PathBuf,
     /// Reporting currency (ISO 4217). Default: the only currency in the data.
     #[arg(long, value_parser = parse_currency)]
@@ -96,6 +97,115 @@ pub struct DataArgs {
     /// Report even when rows are rejected; the report states how many were skipped.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// The revenue input to read: items, mrr or invoices. Default: detected from the file
+    /// names in DATA (items*.csv, mrr*.csv, invoices.csv; Parquet twins of items and mrr);
+    /// needed only when DATA holds more than one kind.
+    #[arg(long, value_enum)]
+    pub source: Option<SourceArg>,
+    /// When a cancelled subscription stops counting (invoices.csv with
+    /// subscription_events.csv; docs/policies.md). Default: at-period-end.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ChurnArg::AtPeriodEnd, help_heading = INVOICE_POLICIES)]
+    pub churn_recognition: ChurnArg,
+    /// Whether discounts are taken off MRR (invoices.csv). Default: all.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = DiscountsArg::All, help_heading = INVOICE_POLICIES)]
+    pub discounts: DiscountsArg,
+    /// Past-due and unpaid subscriptions (invoices.csv with subscription_events.csv):
+    /// keep:N (default keep:30) counts them for N days after they fall past due, then churns
+    /// them unless they recovered (a `resumed` event); keep counts them while invoiced; churn
+    /// churns them the day they fall past due.
+    #[arg(long, value_name = "keep:N|keep|churn", default_value = "keep:30", value_parser = parse_past_due, help_heading = INVOICE_POLICIES)]
+    pub past_due: nrr_io::PastDue,
+    /// Paused subscriptions (invoices.csv with subscription_events.csv). Default: keep.
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = PausesArg::Keep, help_heading = INVOICE_POLICIES)]
+    pub pauses: PausesArg,
+}
+
+const INVOICE_POLICIES: &str = "Invoice policies (invoices.csv only; see docs/policies.md)";
+
+impl DataArgs {
+    /// The invoice policies the flags ask for.
+    pub fn invoice_policies(&self) -> nrr_io::InvoicePolicies {
+        nrr_io::InvoicePolicies {
+            churn_recognition: match self.churn_recognition {
+                ChurnArg::AtPeriodEnd => nrr_io::ChurnRecognition::AtPeriodEnd,
+                ChurnArg::AtCancellation => nrr_io::ChurnRecognition::AtCancellation,
+                ChurnArg::AtRequest => nrr_io::ChurnRecognition::AtRequest,
+            },
+            discounts: match self.discounts {
+                DiscountsArg::All => nrr_io::Discounts::All,
+                DiscountsArg::ForeverOnly => nrr_io::Discounts::ForeverOnly,
+                DiscountsArg::None => nrr_io::Discounts::None,
+            },
+            past_due: self.past_due,
+            pauses: match self.pauses {
+                PausesArg::Keep => nrr_io::Pauses::Keep,
+                PausesArg::Churn => nrr_io::Pauses::Churn,
+                PausesArg::Zero => nrr_io::Pauses::Zero,
+            },
+        }
+    }
+
+    /// The `--source` choice.
+    pub fn source(&self) -> Option<nrr_io::Source> {
+        self.source.map(|s| match s {
+            SourceArg::Items => nrr_io::Source::Items,
+            SourceArg::Mrr => nrr_io::Source::Mrr,
+            SourceArg::Invoices => nrr_io::Source::Invoices,
+        })
+    }
+}
+
+fn parse_past_due(s: &str) -> Result<nrr_io::PastDue, String> {
+    nrr_io::PastDue::parse(s).ok_or_else(|| {
+        format!("`{s}` is not keep:N (N days from 0 to 3650, like keep:30), keep or churn")
+    })
+}
+
+/// A revenue input (`--source`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    /// items*.csv or items*.parquet: recurring lines.
+    Items,
+    /// mrr*.csv or mrr*.parquet: MRR per customer and month.
+    Mrr,
+    /// invoices.csv (and subscription_events.csv): invoice line items.
+    Invoices,
+}
+
+/// `--churn-recognition`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+#[allow(clippy::enum_variant_names)] // the names are the values: at-period-end, ...
+pub enum ChurnArg {
+    /// Revenue counts until the paid service period in which the cancellation takes effect
+    /// ends (default).
+    AtPeriodEnd,
+    /// Revenue stops on the date of the `canceled` event.
+    AtCancellation,
+    /// Revenue stops on the date of the `cancel_requested` event (else `canceled`).
+    AtRequest,
+}
+
+/// `--discounts`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiscountsArg {
+    /// MRR is net of every discount (default).
+    All,
+    /// Only discounts that last forever; invoices do not say how long a discount lasts, so
+    /// invoices.csv rejects it.
+    ForeverOnly,
+    /// MRR is gross of discounts.
+    None,
+}
+
+/// `--pauses`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PausesArg {
+    /// A paused subscription keeps its MRR until it resumes (default).
+    Keep,
+    /// A pause is churn; resuming is reactivation.
+    Churn,
+    /// Paused revenue is 0 without churn (not supported yet).
+    Zero,
 }
 
 /// The reported window.

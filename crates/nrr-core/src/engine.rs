@@ -1007,6 +1007,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         inputs: ds.files.clone(),
         rows: ds.ledger.clone(),
         skipped_invalid_rows: opts.skipped_invalid_rows,
+        benchmark_context: crate::benchmarks::context_for(ds.currency(), &totals),
         months: totals.months,
         periods: totals.periods,
         ttm: totals.ttm,

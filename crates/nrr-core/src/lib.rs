@@ -12,9 +12,12 @@
 //! - [`report`]: the serialisable report types (the JSON output's schema).
 //! - [`explain`]: one customer's months and the input rows behind them.
 //! - [`cohort`]: signup-cohort retention matrices (revenue and logos).
+//! - [`benchmarks`]: published NRR figures by ARR band, read against a report (context, not a
+//!   grade; `docs/benchmarks.md`).
 #![warn(missing_docs)]
 
 mod attribution;
+pub mod benchmarks;
 pub mod cohort;
 pub mod dataset;
 pub mod date;

@@ -29,6 +29,40 @@ pub struct Excluded {
     pub zero_amount: u64,
     /// `end_date = start_date`: active for no instant at all.
     pub zero_length: u64,
+    /// invoices.csv `tax` lines: tax is never revenue (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tax: u64,
+    /// invoices.csv `credit` lines (credit notes): never a movement (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub credit: u64,
+    /// invoices.csv `refund` lines: never a movement (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub refund: u64,
+    /// invoices.csv `usage` lines: metered charges are not recurring (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub usage: u64,
+    /// subscription_events.csv rows about a subscription with no line in invoices.csv
+    /// (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unknown_subscription: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Excluded {
+    /// All excluded rows.
+    pub fn total(&self) -> u64 {
+        self.one_time
+            + self.zero_amount
+            + self.zero_length
+            + self.tax
+            + self.credit
+            + self.refund
+            + self.usage
+            + self.unknown_subscription
+    }
 }
 
 impl RowLedger {
@@ -39,13 +73,17 @@ impl RowLedger {
         self.excluded.one_time += o.excluded.one_time;
         self.excluded.zero_amount += o.excluded.zero_amount;
         self.excluded.zero_length += o.excluded.zero_length;
+        self.excluded.tax += o.excluded.tax;
+        self.excluded.credit += o.excluded.credit;
+        self.excluded.refund += o.excluded.refund;
+        self.excluded.usage += o.excluded.usage;
+        self.excluded.unknown_subscription += o.excluded.unknown_subscription;
         self.rejected += o.rejected;
     }
 
     /// `true` when `read = used + excluded + rejected`.
     pub fn balances(&self) -> bool {
-        let e = &self.excluded;
-        self.read == self.used + e.one_time + e.zero_amount + e.zero_length + self.rejected
+        self.read == self.used + self.excluded.total() + self.rejected
     }
 }
 
@@ -69,6 +107,15 @@ pub struct Policies {
     pub fx: &'static str,
     /// Which instant defines a month's MRR.
     pub snapshot: &'static str,
+    /// invoices.csv only: `all` (MRR net of discounts) or `none` (gross); omitted otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discounts: Option<String>,
+    /// invoices.csv only: past-due subscriptions, `keep:N` (days of grace), `keep` or `churn`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub past_due: Option<String>,
+    /// invoices.csv only: paused subscriptions, `keep` or `churn`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pauses: Option<String>,
 }
 
 impl Default for Policies {
@@ -78,6 +125,9 @@ impl Default for Policies {
             reactivation: "any-gap",
             fx: "constant-currency",
             snapshot: "month-end",
+            discounts: None,
+            past_due: None,
+            pauses: None,
         }
     }
 }
@@ -376,4 +426,58 @@ pub struct Report {
     /// `segments` again).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub segment_cuts: Vec<Segments>,
+    /// Where the latest TTM NRR sits against published figures for the business's ARR band
+    /// (docs/benchmarks.md): context, not a grade. Omitted when the report has no months.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub benchmark_context: Option<BenchmarkContext>,
+}
+
+/// The latest TTM NRR read against the published figures of `crates/nrr-core/data/
+/// nrr_benchmarks.csv` (docs/benchmarks.md).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BenchmarkContext {
+    /// 12 x closing MRR of `arr_month`, in the reporting currency.
+    pub arr: Money,
+    /// The last month of the window.
+    pub arr_month: Month,
+    /// The ARR band the figures are read for (`"$1M-$3M"`); `null` when the report is not in
+    /// USD (the bands are in USD) or no published figure covers this ARR.
+    pub arr_band: Option<String>,
+    /// Reporting currency.
+    pub currency: String,
+    /// The last TTM month with an NRR; `null` when there is none.
+    pub ttm_month: Option<Month>,
+    /// That TTM NRR (a fraction, 6 decimals); `null` when there is none.
+    pub ttm_nrr: Option<f64>,
+    /// One entry per published figure that applies, band figures first; empty without a TTM
+    /// NRR.
+    pub comparisons: Vec<BenchmarkComparison>,
+    /// One plain line saying all of the above.
+    pub summary: String,
+}
+
+/// The TTM NRR against one published figure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BenchmarkComparison {
+    /// The figure's `id` in the data file.
+    pub id: &'static str,
+    /// `top_quartile`, `median`, `range` or `threshold`.
+    pub statistic: &'static str,
+    /// The figure in percent as published (`"94"`), or the low end of a range.
+    pub value_low: &'static str,
+    /// The high end of a range; `null` for a single figure.
+    pub value_high: Option<&'static str>,
+    /// Who the figure describes.
+    pub population: &'static str,
+    /// Who published it.
+    pub publisher: &'static str,
+    /// The page that states it.
+    pub source_title: &'static str,
+    /// Its address.
+    pub source_url: &'static str,
+    /// `false` when the stating page was not located (docs/benchmarks.md).
+    pub verified: bool,
+    /// Where the TTM NRR sits: `above`, `below`, `equal` (single figures) or `within` (a range,
+    /// ends included).
+    pub relation: &'static str,
 }

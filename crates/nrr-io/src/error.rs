@@ -67,20 +67,40 @@ pub enum IoError {
         found: String,
     },
     /// The data directory holds no recognised input.
-    #[error("{}: no input found: expected items.csv, items.parquet, mrr.csv or mrr.parquet{}", dir.display(), if found.is_empty() { String::new() } else { format!(" (found: {})", found.join(", ")) })]
+    #[error("{}: no input found: expected items.csv, items.parquet, mrr.csv, mrr.parquet or invoices.csv{}", dir.display(), if found.is_empty() { String::new() } else { format!(" (found: {})", found.join(", ")) })]
     NoInput {
         /// The directory.
         dir: PathBuf,
         /// Files that were there.
         found: Vec<String>,
     },
-    /// Both items and mrr inputs are present.
-    #[error("{}: both items and mrr inputs found ({}); keep one kind in a data directory", dir.display(), found.join(", "))]
+    /// More than one kind of revenue input is present (items, mrr, invoices).
+    #[error("{}: more than one kind of revenue input found ({}); keep one kind in a data directory, or choose one with --source items|mrr|invoices", dir.display(), found.join(", "))]
     AmbiguousInput {
         /// The directory.
         dir: PathBuf,
         /// The candidate files.
         found: Vec<String>,
+    },
+    /// `--source` names an input the directory does not hold.
+    #[error("{}: --source {source_name}: no {expected} found{}", dir.display(), if found.is_empty() { " (the directory is empty)".to_string() } else { format!(" (found: {})", found.join(", ")) })]
+    SourceNotFound {
+        /// The directory.
+        dir: PathBuf,
+        /// The `--source` value.
+        source_name: &'static str,
+        /// The file names that source reads.
+        expected: &'static str,
+        /// Files that were there.
+        found: Vec<String>,
+    },
+    /// A command-line option that cannot apply to this input (a usage error).
+    #[error("{option}: {reason}")]
+    BadOption {
+        /// The option and its value, as given.
+        option: String,
+        /// Why it cannot apply.
+        reason: String,
     },
     /// `--segment` names a column customers.csv does not have.
     #[error("--segment `{column}`: {}", if available.is_empty() { "there is no customers.csv with attribute columns in the data directory".to_string() } else { format!("customers.csv has no such column (it has: {})", available.join(", ")) })]

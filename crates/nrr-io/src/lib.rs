@@ -1,7 +1,8 @@
 //! `nrr-io`: reading billing data into [`nrr_core`] and writing results.
 //!
-//! [`load`] reads a data directory (`items.csv` or `mrr.csv`, optional `fx.csv` and
-//! `customers.csv`; Parquet twins with the `parquet` feature), validates every row, and returns
+//! [`load`] reads a data directory (`items.csv`, `mrr.csv` or `invoices.csv` with an optional
+//! `subscription_events.csv`, see [`invoices`]; optional `fx.csv` and `customers.csv`; Parquet
+//! twins of items and mrr with the `parquet` feature), validates every row, and returns
 //! the dataset plus every [`Rejection`] with its file, line, column, value and expectation.
 //! Nothing is dropped silently: each row is used, excluded with a counted reason, or rejected.
 //!
@@ -15,10 +16,14 @@
 
 mod error;
 pub mod generate;
+pub mod invoices;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 mod read;
+mod source;
 pub mod write;
 
 pub use error::{IoError, Rejection};
+pub use invoices::{ChurnRecognition, Discounts, InvoicePolicies, PastDue, Pauses};
 pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
+pub use source::Source;

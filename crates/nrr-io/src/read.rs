@@ -19,6 +19,10 @@ pub struct LoadOptions {
     pub customers: bool,
     /// Told how many more bytes of the revenue files have been read (for a progress bar).
     pub progress: Option<Progress>,
+    /// The revenue input to read (`--source`); detected from the file names when `None`.
+    pub source: Option<crate::source::Source>,
+    /// The rules for invoices.csv (docs/policies.md); other inputs accept only the defaults.
+    pub invoice_policies: crate::invoices::InvoicePolicies,
 }
 
 /// A callback told how many more bytes of input have been read. The sum of all calls for
@@ -42,7 +46,7 @@ impl std::fmt::Debug for Progress {
 
 /// Total size in bytes of the revenue files [`load`] would read from `dir`.
 pub fn revenue_bytes(dir: &Path) -> u64 {
-    discover(dir).map_or(0, |(_, files)| {
+    discover(dir, None).map_or(0, |(_, files)| {
         files
             .iter()
             .filter_map(|f| std::fs::metadata(f).ok())
@@ -71,6 +75,8 @@ pub struct Loaded {
     pub attributes: Option<Attributes>,
     /// annotations.csv, if present: notes shown beside periods and customer explanations.
     pub notes: Vec<nrr_core::report::Note>,
+    /// The policies applied, when the input was invoices.csv (for the report's `policies`).
+    pub invoice_policies: Option<crate::invoices::InvoicePolicies>,
 }
 
 /// Column positions of the recognised item or mrr columns.
@@ -89,10 +95,10 @@ impl Cols {
                 .collect(),
         }
     }
-    fn get(&self, name: &str) -> Option<usize> {
+    pub(crate) fn get(&self, name: &str) -> Option<usize> {
         self.map.get(name).copied()
     }
-    fn require(&self, path: &Path, name: &str) -> Result<usize, IoError> {
+    pub(crate) fn require(&self, path: &Path, name: &str) -> Result<usize, IoError> {
         self.get(name).ok_or_else(|| {
             let mut found: Vec<(&String, &usize)> = self.map.iter().collect();
             found.sort_by_key(|f| *f.1);
@@ -428,13 +434,13 @@ impl Sink<'_> {
 }
 
 /// An open CSV file whose header has been read.
-struct CsvFile {
+pub(crate) struct CsvFile {
     path: PathBuf,
     rdr: csv::Reader<std::fs::File>,
     header: Vec<String>,
 }
 
-fn open_csv(path: &Path) -> Result<CsvFile, IoError> {
+pub(crate) fn open_csv(path: &Path) -> Result<CsvFile, IoError> {
     let file = std::fs::File::open(path).map_err(|source| IoError::Io {
         path: path.to_path_buf(),
         source,
@@ -465,14 +471,14 @@ fn open_csv(path: &Path) -> Result<CsvFile, IoError> {
 }
 
 impl CsvFile {
-    fn cols(&self) -> Cols {
+    pub(crate) fn cols(&self) -> Cols {
         let names: Vec<&str> = self.header.iter().map(String::as_str).collect();
         Cols::new(&names)
     }
 
     /// Calls `each(line, fields)` for every data row. Rows that are not UTF-8 are rejected
     /// here and returned (with an empty file name for the caller to fill).
-    fn rows(
+    pub(crate) fn rows(
         mut self,
         each: impl FnMut(u64, &csv::StringRecord),
     ) -> Result<Vec<Rejection>, IoError> {
@@ -831,7 +837,7 @@ pub(crate) fn read_lines_csv(
     Ok(())
 }
 
-fn display_name(path: &Path) -> String {
+pub(crate) fn display_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -839,7 +845,7 @@ fn display_name(path: &Path) -> String {
 }
 
 /// Reads fx.csv into the builder, rejecting bad rows.
-fn read_fx(
+pub(crate) fn read_fx(
     path: &Path,
     reporting: Option<&str>,
     builder: &mut DatasetBuilder,
@@ -998,10 +1004,12 @@ fn read_notes(
 }
 
 /// Finds the line files of a data directory: `items*.csv` / `mrr*.csv` (and `.parquet`).
-fn discover(dir: &Path) -> Result<(SourceKind, Vec<PathBuf>), IoError> {
+fn discover(dir: &Path, forced: Option<SourceKind>) -> Result<(SourceKind, Vec<PathBuf>), IoError> {
     if dir.is_file() {
         let name = display_name(dir);
-        let kind = if name.starts_with("mrr") {
+        let kind = if let Some(k) = forced {
+            k
+        } else if name.starts_with("mrr") {
             SourceKind::Mrr
         } else {
             SourceKind::Items
@@ -1032,6 +1040,9 @@ fn discover(dir: &Path) -> Result<(SourceKind, Vec<PathBuf>), IoError> {
         .filter(|n| n.starts_with("mrr") && is_data(n))
         .collect();
     let (kind, files) = match (items.is_empty(), mrr.is_empty()) {
+        // `--source` (checked by `source::choose`) picks one kind.
+        _ if forced == Some(SourceKind::Items) => (SourceKind::Items, items),
+        _ if forced == Some(SourceKind::Mrr) => (SourceKind::Mrr, mrr),
         (false, true) => (SourceKind::Items, items),
         (true, false) => (SourceKind::Mrr, mrr),
         (true, true) => {
@@ -1063,10 +1074,28 @@ fn discover(dir: &Path) -> Result<(SourceKind, Vec<PathBuf>), IoError> {
 /// Loads a data directory (or a single items/mrr file): every row used, excluded with a
 /// reason, or rejected with its position.
 pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
-    let (kind, files) = discover(dir)?;
+    let base = if dir.is_file() {
+        dir.parent().unwrap_or(Path::new("."))
+    } else {
+        dir
+    };
+    // invoices.csv has its own reader; items and mrr files are read below.
+    let (kind, files, invoices) = match crate::source::choose(dir, opts)? {
+        crate::source::Chosen::Invoices(inv) => (SourceKind::Items, inv.paths(), Some(inv)),
+        crate::source::Chosen::Lines(forced) => {
+            let (kind, files) = discover(dir, forced)?;
+            (kind, files, None)
+        }
+    };
     let mut builder = DatasetBuilder::new(kind);
     let mut rejections = Vec::new();
-    for f in &files {
+    if let Some(inv) = &invoices {
+        let fx = base.join("fx.csv");
+        let fx = fx.exists().then_some(fx.as_path());
+        crate::invoices::read(inv, fx, opts, &mut builder, &mut rejections)?;
+    }
+    let line_files: &[PathBuf] = if invoices.is_some() { &[] } else { &files };
+    for f in line_files {
         if f.extension().is_some_and(|e| e == "parquet") {
             #[cfg(feature = "parquet")]
             crate::parquet::read_lines_parquet(
@@ -1091,11 +1120,6 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
             )?;
         }
     }
-    let base = if dir.is_file() {
-        dir.parent().unwrap_or(Path::new("."))
-    } else {
-        dir
-    };
     let reporting = match &opts.currency {
         Some(c) => Some(c.clone()),
         None => {
@@ -1163,6 +1187,7 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
         rejections,
         attributes,
         notes,
+        invoice_policies: invoices.map(|_| opts.invoice_policies),
     })
 }
 

@@ -33,6 +33,9 @@ fn report_json(dir: &Path, opts: &LoadOptions, from: &str, to: &str) -> serde_js
 fn every_fixture_gives_the_same_report_from_parquet() {
     for entry in std::fs::read_dir(fixtures()).unwrap() {
         let dir = entry.unwrap().path();
+        if !dir.join("items.csv").exists() {
+            continue; // invoices_* fixtures: no Parquet twin for invoices.csv
+        }
         let args = std::fs::read_to_string(dir.join("args.txt")).unwrap();
         let words: Vec<&str> = args.split_whitespace().collect();
         let arg = |flag: &str| {

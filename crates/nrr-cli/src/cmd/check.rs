@@ -21,6 +21,8 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
         currency: a.data.currency.clone(),
         customers: true,
         progress: None,
+        source: a.data.source(),
+        invoice_policies: a.data.invoice_policies(),
     };
     let loaded = nrr_io::load(&a.data.data, &opts)?;
     let ds = &loaded.dataset;

@@ -33,6 +33,11 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
             data: dir,
             currency: Some("USD".into()),
             skip_invalid: false,
+            source: None,
+            churn_recognition: crate::args::ChurnArg::AtPeriodEnd,
+            discounts: crate::args::DiscountsArg::All,
+            past_due: nrr_io::PastDue::default(),
+            pauses: crate::args::PausesArg::Keep,
         },
         window: WindowArgs {
             from: None,

@@ -95,6 +95,8 @@ pub fn load(
         currency: args.currency.clone(),
         customers,
         progress: bar.callback(),
+        source: args.source(),
+        invoice_policies: args.invoice_policies(),
     };
     let loaded = nrr_io::load(&args.data, &opts)?;
     let n = loaded.rejections.len();

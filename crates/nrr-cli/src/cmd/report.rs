@@ -33,6 +33,9 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         report.segment_cuts.extend(more.segments);
     }
     nrr_core::engine::attach_notes(&mut report, &loaded.notes);
+    if let Some(p) = &loaded.invoice_policies {
+        p.echo(&mut report.policies);
+    }
     let computed_at = t.elapsed();
     let text = match a.format {
         Format::Table => render::table::report(&report, render::style()),

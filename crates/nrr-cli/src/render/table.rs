@@ -136,11 +136,23 @@ const RETENTION_HEADERS: [&str; 10] = [
 /// The ledger as one line.
 pub fn ledger(rows: &RowLedger) -> String {
     let e = &rows.excluded;
+    // Reasons only invoices.csv has are shown when they occur.
+    let more: String = [
+        ("tax", e.tax),
+        ("credit", e.credit),
+        ("refund", e.refund),
+        ("usage", e.usage),
+        ("unknown_subscription", e.unknown_subscription),
+    ]
+    .iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(k, n)| format!(", {k} {n}"))
+    .collect();
     format!(
-        "rows: {} read, {} used, {} excluded (one_time {}, zero_amount {}, zero_length {}), {} rejected\n",
+        "rows: {} read, {} used, {} excluded (one_time {}, zero_amount {}, zero_length {}{more}), {} rejected\n",
         rows.read,
         rows.used,
-        e.one_time + e.zero_amount + e.zero_length,
+        e.total(),
         e.one_time,
         e.zero_amount,
         e.zero_length,
@@ -394,6 +406,16 @@ pub fn report(r: &Report, style: Style) -> String {
         "policies: churn {}, reactivation {}, fx {}, snapshot {}",
         r.policies.churn_recognition, r.policies.reactivation, r.policies.fx, r.policies.snapshot
     );
+    if let (Some(d), Some(p), Some(z)) = (
+        &r.policies.discounts,
+        &r.policies.past_due,
+        &r.policies.pauses,
+    ) {
+        let _ = writeln!(
+            out,
+            "invoice policies: discounts {d}, past-due {p}, pauses {z}"
+        );
+    }
     if r.gross_margin != "1" {
         let _ = writeln!(out, "gross margin for LTV: {}", r.gross_margin);
     }
@@ -418,6 +440,70 @@ pub fn report(r: &Report, style: Style) -> String {
     );
     for cut in &r.segment_cuts {
         segment_view(&mut out, style, r, cut);
+    }
+    if let Some(c) = &r.benchmark_context {
+        context(&mut out, style, c);
+    }
+    out
+}
+
+/// The "Context" section: where the latest TTM NRR sits against published figures, then one
+/// line per figure with its source (docs/benchmarks.md).
+fn context(out: &mut String, style: Style, c: &nrr_core::report::BenchmarkContext) {
+    heading(
+        out,
+        style,
+        "Context (published NRR figures, not a grade; docs/benchmarks.md)",
+    );
+    let _ = writeln!(out, "{}", c.summary);
+    if c.comparisons.is_empty() {
+        return;
+    }
+    let rows: Vec<Vec<String>> = c
+        .comparisons
+        .iter()
+        .map(|x| {
+            let value = match x.value_high {
+                Some(h) => format!("{}-{h}%", x.value_low),
+                None => format!("{}%", x.value_low),
+            };
+            vec![
+                if x.verified {
+                    x.publisher.to_string()
+                } else {
+                    format!("{} (unverified)", x.publisher)
+                },
+                format!("{} {value}", x.statistic.replace('_', " ")),
+                x.relation.to_string(),
+                x.source_url.to_string(),
+            ]
+        })
+        .collect();
+    out.push_str(&left_grid(&["source", "figure", "this NRR", "page"], &rows));
+}
+
+/// Like [`grid`], with every column left-aligned (for text such as addresses).
+fn left_grid(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let all = std::iter::once(headers.iter().map(|h| (*h).to_string()).collect::<Vec<_>>())
+        .chain(rows.iter().cloned());
+    for cells in all {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                l.push_str("  ");
+            }
+            l.push_str(c);
+            l.push_str(&" ".repeat(widths[i].saturating_sub(c.chars().count())));
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
     }
     out
 }

@@ -1,0 +1,885 @@
+//! Published NRR figures read by stage, and where a report's latest TTM NRR sits against them.
+//!
+//! The figures live in `crates/nrr-core/data/nrr_benchmarks.csv`, embedded at compile time (the
+//! core reads no file at run time) and rendered as a table in `docs/benchmarks.md`. Every row
+//! names the page that states it. [`context`] reads a report's own figures:
+//!
+//! - ARR = 12 x closing MRR of the last month of the window;
+//! - the ARR band: the `[arr_min_usd, arr_max_usd)` range of the band figures that holds the ARR
+//!   (lower bound inclusive, upper exclusive), picked only when the report is in USD, since the
+//!   bands are in USD;
+//! - the latest TTM NRR: the last `ttm` entry with an NRR;
+//! - one comparison per applicable figure (the band's, then those for every size): `above`,
+//!   `below`, `equal` or `within`, at the 6 decimals the NRR is reported with.
+//!
+//! The wording is context, not a grade: it says where the figure sits and what the published
+//! figure is, never whether that is good or bad.
+
+use crate::money::{div_round_half_even, format_scaled, Decimal, Money};
+use crate::report::{
+    BenchmarkComparison, BenchmarkContext, MonthRow, Report, SegmentFigures, TtmRow,
+};
+use std::sync::OnceLock;
+
+/// The data file, as embedded.
+pub const DATA: &str = include_str!("../data/nrr_benchmarks.csv");
+
+/// The data file's columns, in order.
+pub const COLUMNS: [&str; 15] = [
+    "id",
+    "metric",
+    "arr_min_usd",
+    "arr_max_usd",
+    "statistic",
+    "value_low",
+    "value_high",
+    "population",
+    "publisher",
+    "source_title",
+    "source_url",
+    "verified",
+    "phrase",
+    "quote",
+    "note",
+];
+
+/// The statistics a row may give.
+pub const STATISTICS: [&str; 4] = ["top_quartile", "median", "range", "threshold"];
+
+/// The note an unverified row must carry.
+pub const UNVERIFIED_NOTE: &str =
+    "as cited in the project's domain primer; original page not located";
+
+/// One published figure (a row of the data file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Figure {
+    /// Stable identifier.
+    pub id: String,
+    /// Always `nrr` for now.
+    pub metric: String,
+    /// Lower ARR bound in USD, inclusive; `None` with `arr_max_usd` `None` means every size.
+    pub arr_min_usd: Option<u64>,
+    /// Upper ARR bound in USD, exclusive; `None` = unbounded.
+    pub arr_max_usd: Option<u64>,
+    /// One of [`STATISTICS`].
+    pub statistic: String,
+    /// Percent as published (`94`), or a range's low end.
+    pub value_low: String,
+    /// A range's high end.
+    pub value_high: Option<String>,
+    /// Who the figure describes.
+    pub population: String,
+    /// Who published it.
+    pub publisher: String,
+    /// Title of the page that states it.
+    pub source_title: String,
+    /// Address of that page.
+    pub source_url: String,
+    /// `false` when that page was not located and the row rests on the domain primer.
+    pub verified: bool,
+    /// The figure in words, with `{value}` where the value goes.
+    pub phrase: String,
+    /// The source's own words.
+    pub quote: String,
+    /// Anything a reader should know about the source.
+    pub note: String,
+    /// `value_low` as a fraction in millionths (94% -> 940000).
+    low_micro: i64,
+    /// `value_high` likewise.
+    high_micro: Option<i64>,
+}
+
+impl Figure {
+    /// `true` when the figure is for an ARR band rather than every size.
+    pub fn is_band(&self) -> bool {
+        self.arr_min_usd.is_some() || self.arr_max_usd.is_some()
+    }
+
+    /// `true` when `arr` (exact, in USD) lies in `[arr_min_usd, arr_max_usd)`.
+    pub fn band_holds(&self, arr: Money) -> bool {
+        let at_least = |usd: u64| {
+            i128::from(usd)
+                .checked_mul(arr.denominator)
+                .is_some_and(|v| arr.units >= v)
+        };
+        let below = |usd: u64| {
+            i128::from(usd)
+                .checked_mul(arr.denominator)
+                .is_none_or(|v| arr.units < v)
+        };
+        self.is_band()
+            && at_least(self.arr_min_usd.unwrap_or(0))
+            && self.arr_max_usd.is_none_or(below)
+    }
+
+    /// The band as text: `$1M-$3M`, `$0-$300k`, `$30M+`; `all sizes` for the rest.
+    pub fn band_label(&self) -> String {
+        match (self.arr_min_usd, self.arr_max_usd) {
+            (None, None) => "all sizes".to_string(),
+            (min, None) => format!("{}+", usd_short(min.unwrap_or(0))),
+            (min, Some(max)) => format!("{}-{}", usd_short(min.unwrap_or(0)), usd_short(max)),
+        }
+    }
+
+    /// The value as text: `94%`, `120-150%`.
+    pub fn value_text(&self) -> String {
+        match &self.value_high {
+            Some(h) => format!("{}-{h}%", self.value_low),
+            None => format!("{}%", self.value_low),
+        }
+    }
+
+    /// Where an NRR (a fraction in millionths) sits against the figure.
+    pub fn relation(&self, nrr_micro: i64) -> &'static str {
+        match self.high_micro {
+            Some(high) if nrr_micro > high => "above",
+            Some(_) if nrr_micro < self.low_micro => "below",
+            Some(_) => "within",
+            None => match nrr_micro.cmp(&self.low_micro) {
+                std::cmp::Ordering::Greater => "above",
+                std::cmp::Ordering::Less => "below",
+                std::cmp::Ordering::Equal => "equal",
+            },
+        }
+    }
+}
+
+/// The embedded figures, parsed once.
+pub fn figures() -> &'static [Figure] {
+    static FIGURES: OnceLock<Vec<Figure>> = OnceLock::new();
+    FIGURES.get_or_init(|| {
+        parse(DATA).unwrap_or_else(|e| panic!("nrr_benchmarks.csv (a unit test checks it): {e}"))
+    })
+}
+
+/// Parses and checks a benchmarks file: the exact [`COLUMNS`] header, unique ids, a source
+/// title and address on every row, exact percent values, ranges with both ends and a note on
+/// every unverified row.
+pub fn parse(text: &str) -> Result<Vec<Figure>, String> {
+    let records = split_csv(text)?;
+    let (header, rows) = records.split_first().ok_or("the file is empty")?;
+    if header.iter().map(String::as_str).ne(COLUMNS) {
+        return Err(format!("header must be `{}`", COLUMNS.join(",")));
+    }
+    let mut out: Vec<Figure> = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let line = i + 2;
+        let err = |m: String| format!("line {line}: {m}");
+        if r.len() != COLUMNS.len() {
+            return Err(err(format!(
+                "{} fields, expected {}",
+                r.len(),
+                COLUMNS.len()
+            )));
+        }
+        let f = |name: &str| {
+            let k = COLUMNS.iter().position(|c| *c == name).expect("a column");
+            r[k].trim().to_string()
+        };
+        let required = |name: &str| {
+            let v = f(name);
+            if v.is_empty() {
+                Err(err(format!("`{name}` is empty")))
+            } else {
+                Ok(v)
+            }
+        };
+        let usd = |name: &str| -> Result<Option<u64>, String> {
+            let v = f(name);
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse::<u64>()
+                .map(Some)
+                .map_err(|_| err(format!("`{name}` = `{v}` is not a whole number of dollars")))
+        };
+        let percent = |name: &str, v: &str| {
+            percent_micro(v).ok_or_else(|| {
+                err(format!(
+                    "`{name}` = `{v}` is not a percent (up to 4 decimals)"
+                ))
+            })
+        };
+        let id = required("id")?;
+        if out.iter().any(|o| o.id == id) {
+            return Err(err(format!("id `{id}` appears twice")));
+        }
+        let metric = required("metric")?;
+        if metric != "nrr" {
+            return Err(err(format!("metric `{metric}`: only `nrr` is known")));
+        }
+        let (arr_min_usd, arr_max_usd) = (usd("arr_min_usd")?, usd("arr_max_usd")?);
+        if let (Some(lo), Some(hi)) = (arr_min_usd, arr_max_usd) {
+            if lo >= hi {
+                return Err(err(format!("ARR band {lo}..{hi} is empty")));
+            }
+        }
+        let statistic = required("statistic")?;
+        if !STATISTICS.contains(&statistic.as_str()) {
+            return Err(err(format!(
+                "statistic `{statistic}`: expected one of {}",
+                STATISTICS.join(", ")
+            )));
+        }
+        let value_low = required("value_low")?;
+        let low_micro = percent("value_low", &value_low)?;
+        let value_high = Some(f("value_high")).filter(|v| !v.is_empty());
+        let high_micro = match &value_high {
+            Some(v) => Some(percent("value_high", v)?),
+            None => None,
+        };
+        match (statistic == "range", high_micro) {
+            (true, Some(h)) if h > low_micro => {}
+            (true, _) => return Err(err("a range needs value_high above value_low".into())),
+            (false, Some(_)) => return Err(err(format!("a {statistic} takes no value_high"))),
+            (false, None) => {}
+        }
+        let source_url = required("source_url")?;
+        if !source_url.starts_with("https://") && !source_url.starts_with("http://") {
+            return Err(err(format!(
+                "source_url `{source_url}` is not a web address"
+            )));
+        }
+        let verified = match f("verified").as_str() {
+            "true" => true,
+            "false" => false,
+            v => return Err(err(format!("verified `{v}`: expected true or false"))),
+        };
+        let note = f("note");
+        if !verified && !note.contains(UNVERIFIED_NOTE) {
+            return Err(err(format!(
+                "an unverified row's note must say `{UNVERIFIED_NOTE}`"
+            )));
+        }
+        let phrase = required("phrase")?;
+        if !phrase.contains("{value}") {
+            return Err(err("phrase has no `{value}`".into()));
+        }
+        out.push(Figure {
+            id,
+            metric,
+            arr_min_usd,
+            arr_max_usd,
+            statistic,
+            value_low,
+            value_high,
+            population: required("population")?,
+            publisher: required("publisher")?,
+            source_title: required("source_title")?,
+            source_url,
+            verified,
+            phrase,
+            quote: f("quote"),
+            note,
+            low_micro,
+            high_micro,
+        });
+    }
+    Ok(out)
+}
+
+/// The benchmark context of a whole report (see the module documentation).
+pub fn context(report: &Report) -> Option<BenchmarkContext> {
+    build(figures(), &report.currency, &report.months, &report.ttm)
+}
+
+/// The same from a currency and the total figures, before the report is assembled.
+pub fn context_for(currency: &str, totals: &SegmentFigures) -> Option<BenchmarkContext> {
+    build(figures(), currency, &totals.months, &totals.ttm)
+}
+
+/// The context against a given set of figures; `None` without months.
+fn build(
+    figures: &'static [Figure],
+    currency: &str,
+    months: &[MonthRow],
+    ttm: &[TtmRow],
+) -> Option<BenchmarkContext> {
+    let last = months.last()?;
+    let arr = Money {
+        units: last.closing_mrr.units.checked_mul(12)?,
+        denominator: last.closing_mrr.denominator,
+    };
+    let usd = currency == "USD";
+    let band: Vec<&'static Figure> = figures
+        .iter()
+        .filter(|f| usd && f.band_holds(arr))
+        .collect();
+    let arr_band = band.first().map(|f| f.band_label());
+    let all_sizes = figures.iter().filter(|f| !f.is_band());
+    let latest = ttm
+        .iter()
+        .rev()
+        .find_map(|t| t.retention.nrr.map(|n| (t.month, n)));
+
+    let mut summary = format!(
+        "ARR is {} {currency} (12 x {} closing MRR)",
+        grouped(&arr.to_string()),
+        last.month
+    );
+    match (&arr_band, usd) {
+        (Some(b), _) => summary.push_str(&format!(", in the {b} band.")),
+        (None, true) => {
+            summary.push_str("; no published figure in docs/benchmarks.md covers that ARR.")
+        }
+        (None, false) => summary.push_str(&format!(
+            "; the ARR bands are in USD and this report is in {currency}, so no band is picked."
+        )),
+    }
+    let mut comparisons = Vec::new();
+    match latest {
+        None => summary.push_str(
+            " There is no TTM NRR (that needs 13 months in the window and MRR twelve months \
+             before the last one), so no comparison is made.",
+        ),
+        Some((month, nrr)) => {
+            let micro = micro_of(nrr);
+            summary.push_str(&format!(" TTM NRR to {month} is {}.", percent_text(micro)));
+            let mut said = |fs: &[&'static Figure], lead: &str, summary: &mut String| {
+                if fs.is_empty() {
+                    return;
+                }
+                let parts: Vec<String> = fs
+                    .iter()
+                    .map(|f| {
+                        let rel = f.relation(micro);
+                        comparisons.push(comparison(f, rel));
+                        format!(
+                            "{} ({})",
+                            f.phrase.replace("{value}", &f.value_text()),
+                            relation_words(rel)
+                        )
+                    })
+                    .collect();
+                summary.push_str(&format!(" {lead}{}.", parts.join("; ")));
+            };
+            if let Some(b) = &arr_band {
+                said(
+                    &band,
+                    &format!("For companies with {b} ARR, "),
+                    &mut summary,
+                );
+            }
+            let rest: Vec<&'static Figure> = all_sizes.collect();
+            said(&rest, "For all sizes: ", &mut summary);
+        }
+    }
+    Some(BenchmarkContext {
+        arr,
+        arr_month: last.month,
+        arr_band,
+        currency: currency.to_string(),
+        ttm_month: latest.map(|(m, _)| m),
+        ttm_nrr: latest.map(|(_, n)| n),
+        comparisons,
+        summary,
+    })
+}
+
+fn comparison(f: &'static Figure, relation: &'static str) -> BenchmarkComparison {
+    BenchmarkComparison {
+        id: &f.id,
+        statistic: &f.statistic,
+        value_low: &f.value_low,
+        value_high: f.value_high.as_deref(),
+        population: &f.population,
+        publisher: &f.publisher,
+        source_title: &f.source_title,
+        source_url: &f.source_url,
+        verified: f.verified,
+        relation,
+    }
+}
+
+fn relation_words(rel: &str) -> &'static str {
+    match rel {
+        "above" => "this NRR is above it",
+        "below" => "this NRR is below it",
+        "within" => "this NRR is within it",
+        _ => "this NRR equals it",
+    }
+}
+
+/// A reported ratio (6 decimals) as an integer count of millionths.
+fn micro_of(ratio: f64) -> i64 {
+    // The ratio is the shortest decimal form of a 6-decimal value, so this is exact.
+    (ratio * 1_000_000.0).round() as i64
+}
+
+/// Millionths of a fraction as a percentage with one decimal, half-even: `657895` -> `65.8%`.
+fn percent_text(micro: i64) -> String {
+    format!(
+        "{}%",
+        format_scaled(div_round_half_even(i128::from(micro), 1000), 1)
+    )
+}
+
+/// A percent with up to 4 decimals as a fraction in millionths (`94` -> `940000`).
+fn percent_micro(s: &str) -> Option<i64> {
+    let d = Decimal::parse(s, 4)?;
+    if d.is_negative() {
+        return None;
+    }
+    d.mantissa.checked_mul(10i64.pow(4 - d.decimals))
+}
+
+/// `3000000` -> `$3M`, `300000` -> `$300k`, `1500` -> `$1,500`.
+fn usd_short(v: u64) -> String {
+    if v >= 1_000_000 && v % 1_000_000 == 0 {
+        format!("${}M", v / 1_000_000)
+    } else if v >= 1_000 && v % 1_000 == 0 {
+        format!("${}k", v / 1_000)
+    } else {
+        format!("${}", grouped(&v.to_string()))
+    }
+}
+
+/// Thousands separators on a plain decimal string: `39600.00` -> `39,600.00`.
+fn grouped(s: &str) -> String {
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s), |d| ("-", d));
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// Splits RFC 4180 CSV into records: fields may be quoted, with `""` for a quote inside; a
+/// trailing newline is optional. The core has no CSV dependency and the file is small.
+fn split_csv(text: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    let mut line = 1;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => {
+                if c == '\n' {
+                    line += 1;
+                }
+                field.push(c);
+            }
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, '"') => return Err(format!("line {line}: a quote inside an unquoted field")),
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+                line += 1;
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if quoted {
+        return Err(format!("line {line}: a quoted field is not closed"));
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::date::Month;
+    use crate::report::{Bridge, ContractionByReason, ExpansionByReason, PeriodMetrics, Retention};
+
+    fn m(s: &str) -> Month {
+        Month::parse(s).unwrap()
+    }
+
+    fn month_row(month: &str, closing_cents: i128) -> MonthRow {
+        let z = Money::ZERO;
+        MonthRow {
+            month: m(month),
+            opening_mrr: z,
+            new: z,
+            reactivation: z,
+            expansion: z,
+            contraction: z,
+            churn: z,
+            fx: z,
+            closing_mrr: Money {
+                units: closing_cents,
+                denominator: 100,
+            },
+            customers: 1,
+            new_customers: 0,
+            reactivated_customers: 0,
+            churned_customers: 0,
+            expansion_by_reason: ExpansionByReason {
+                seats: z,
+                price: z,
+                plan: z,
+                cross_sell: z,
+                interval: z,
+                mixed: z,
+            },
+            contraction_by_reason: ContractionByReason {
+                seats: z,
+                price: z,
+                plan: z,
+                product_removed: z,
+                interval: z,
+                mixed: z,
+            },
+            notes: Vec::new(),
+        }
+    }
+
+    fn ttm_row(month: &str, nrr: Option<f64>) -> TtmRow {
+        let z = Money::ZERO;
+        let row = month_row(month, 0);
+        TtmRow {
+            month: m(month),
+            t0: m(month),
+            retention: Retention {
+                starting_mrr: z,
+                expansion: z,
+                contraction: z,
+                churn: z,
+                ending_cohort_mrr: z,
+                nrr,
+                grr: None,
+                cohort_customers: 0,
+                churned_customers: 0,
+                logo_churn_rate: None,
+                fx_impact: z,
+                expansion_by_reason: row.expansion_by_reason.clone(),
+                contraction_by_reason: row.contraction_by_reason.clone(),
+            },
+            bridge: Bridge {
+                opening: z,
+                new: z,
+                reactivation: z,
+                expansion: z,
+                contraction: z,
+                churn: z,
+                fx: z,
+                closing: z,
+            },
+            metrics: PeriodMetrics {
+                arr: z,
+                arpa: None,
+                customers_start: 0,
+                customers_new: 0,
+                customers_reactivated: 0,
+                customers_churned: 0,
+                customers_end: 0,
+                revenue_churn_rate: None,
+                net_mrr_churn_rate: None,
+                quick_ratio: None,
+                ltv: None,
+            },
+            concentration: Vec::new(),
+        }
+    }
+
+    /// A context for a business whose last month closes at `mrr_cents` with TTM NRR `nrr`.
+    fn ctx(currency: &str, mrr_cents: i128, nrr: Option<f64>) -> BenchmarkContext {
+        build(
+            figures(),
+            currency,
+            &[month_row("2026-05", 1), month_row("2026-06", mrr_cents)],
+            &[ttm_row("2026-05", Some(0.5)), ttm_row("2026-06", nrr)],
+        )
+        .expect("a context")
+    }
+
+    fn ids(c: &BenchmarkContext) -> Vec<&str> {
+        c.comparisons.iter().map(|x| x.id).collect()
+    }
+
+    #[test]
+    fn the_embedded_file_parses_and_every_row_has_a_source() {
+        let fs = parse(DATA).expect("nrr_benchmarks.csv parses");
+        assert!(fs.len() >= 4);
+        for f in &fs {
+            assert!(!f.publisher.is_empty(), "{}: publisher", f.id);
+            assert!(!f.source_title.is_empty(), "{}: source_title", f.id);
+            assert!(f.source_url.starts_with("https://"), "{}: source_url", f.id);
+            assert!(!f.population.is_empty(), "{}: population", f.id);
+            if !f.verified {
+                assert!(f.note.contains(UNVERIFIED_NOTE), "{}: note", f.id);
+            }
+        }
+        for want in [
+            "chartmogul_top_quartile_arr_1m_3m",
+            "public_saas_median_at_ipo",
+            "ai_saas_top_range",
+            "above_100_rule_of_thumb",
+        ] {
+            assert!(fs.iter().any(|f| f.id == want), "{want} is in the file");
+        }
+    }
+
+    #[test]
+    fn band_figures_do_not_partly_overlap() {
+        let bands: Vec<&Figure> = figures().iter().filter(|f| f.is_band()).collect();
+        for a in &bands {
+            for b in &bands {
+                let same = (a.arr_min_usd, a.arr_max_usd) == (b.arr_min_usd, b.arr_max_usd);
+                let (a0, a1) = (
+                    a.arr_min_usd.unwrap_or(0),
+                    a.arr_max_usd.unwrap_or(u64::MAX),
+                );
+                let (b0, b1) = (
+                    b.arr_min_usd.unwrap_or(0),
+                    b.arr_max_usd.unwrap_or(u64::MAX),
+                );
+                assert!(
+                    same || a1 <= b0 || b1 <= a0,
+                    "{} and {} overlap",
+                    a.id,
+                    b.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn docs_table_lists_every_figure() {
+        let docs = include_str!("../../../docs/benchmarks.md");
+        for f in figures() {
+            let cell = format!("`{}`", f.id);
+            assert!(
+                docs.lines()
+                    .any(|l| l.starts_with('|') && l.contains(&cell) && l.contains(&f.source_url)),
+                "docs/benchmarks.md has no table row with {cell} and its source {}",
+                f.source_url
+            );
+        }
+    }
+
+    /// A context whose ARR is exactly `arr_dollars` (closing MRR = arr / 12, exact in
+    /// twelfths) and whose TTM NRR is 103.4%.
+    fn ctx_arr(arr_dollars: i128) -> BenchmarkContext {
+        let mut last = month_row("2026-06", 0);
+        last.closing_mrr = Money {
+            units: arr_dollars,
+            denominator: 12,
+        };
+        let c = build(
+            figures(),
+            "USD",
+            &[last],
+            &[ttm_row("2026-06", Some(1.034))],
+        )
+        .unwrap();
+        assert_eq!(c.arr.units, arr_dollars * 12);
+        c
+    }
+
+    #[test]
+    fn bands_include_the_lower_bound_and_exclude_the_upper() {
+        assert_eq!(ctx_arr(1_000_000).arr_band.as_deref(), Some("$1M-$3M"));
+        assert_eq!(
+            ctx_arr(999_999).arr_band,
+            None,
+            "$300k-$1M has no published figure"
+        );
+        assert_eq!(ctx_arr(2_999_999).arr_band.as_deref(), Some("$1M-$3M"));
+        assert_eq!(ctx_arr(3_000_000).arr_band.as_deref(), Some("$3M-$15M"));
+        assert_eq!(ctx_arr(0).arr_band.as_deref(), Some("$0-$300k"));
+        assert_eq!(ctx_arr(299_999).arr_band.as_deref(), Some("$0-$300k"));
+        assert_eq!(ctx_arr(300_000).arr_band, None);
+        assert_eq!(ctx_arr(14_999_999).arr_band.as_deref(), Some("$3M-$15M"));
+        assert_eq!(ctx_arr(15_000_000).arr_band, None);
+        let c = ctx_arr(1_000_000);
+        assert_eq!(ids(&c)[0], "chartmogul_top_quartile_arr_1m_3m");
+        assert!(c.summary.contains("in the $1M-$3M band"), "{}", c.summary);
+        assert!(
+            c.summary.contains(
+                "For companies with $1M-$3M ARR, ChartMogul's data puts the top quartile at 94%"
+            ),
+            "{}",
+            c.summary
+        );
+        let none = ctx_arr(20_000_000);
+        assert!(none
+            .summary
+            .contains("no published figure in docs/benchmarks.md covers that ARR"));
+        assert!(ids(&none).iter().all(|id| !id.starts_with("chartmogul")));
+        assert!(ids(&none).contains(&"public_saas_median_at_ipo"));
+    }
+
+    #[test]
+    fn the_band_edges_are_exact_to_the_unit() {
+        // One cent under $1M ARR is not in the $1M-$3M band.
+        let just_under = ctx("USD", 8_333_333, Some(1.0)); // ARR 999,999.96
+        assert_eq!(just_under.arr.to_string(), "999999.96");
+        assert_eq!(just_under.arr_band, None);
+        let c = ctx("USD", 25_000_000, Some(1.0)); // ARR 3,000,000.00
+        assert_eq!(c.arr.to_string(), "3000000.00");
+        assert_eq!(c.arr_band.as_deref(), Some("$3M-$15M"));
+    }
+
+    #[test]
+    fn a_report_not_in_usd_picks_no_band_but_compares_figures_for_every_size() {
+        let c = ctx("EUR", 10_000_000, Some(1.034)); // 1.2M EUR ARR
+        assert_eq!(c.arr_band, None);
+        assert_eq!(c.currency, "EUR");
+        assert!(
+            c.summary.contains(
+                "the ARR bands are in USD and this report is in EUR, so no band is picked"
+            ),
+            "{}",
+            c.summary
+        );
+        assert!(!ids(&c).is_empty());
+        for x in &c.comparisons {
+            let f = figures().iter().find(|f| f.id == x.id).unwrap();
+            assert!(!f.is_band(), "{} is a band figure", x.id);
+        }
+    }
+
+    #[test]
+    fn without_a_ttm_nrr_nothing_is_compared() {
+        let c = build(figures(), "USD", &[month_row("2026-06", 10_000_000)], &[]).unwrap();
+        assert_eq!((c.ttm_month, c.ttm_nrr), (None, None));
+        assert!(c.comparisons.is_empty());
+        assert!(c.summary.contains("There is no TTM NRR"), "{}", c.summary);
+        assert!(c.summary.contains("no comparison is made"));
+        // A TTM whose cohort was empty has no NRR either.
+        let c = ctx("USD", 10_000_000, None);
+        assert_eq!(
+            c.ttm_month.map(|m| m.to_string()).as_deref(),
+            Some("2026-05")
+        );
+        let c = build(
+            figures(),
+            "USD",
+            &[month_row("2026-06", 1)],
+            &[ttm_row("2026-06", None)],
+        )
+        .unwrap();
+        assert!(c.comparisons.is_empty());
+    }
+
+    #[test]
+    fn relations_are_exact_and_worded_as_context() {
+        let f = |id: &str| figures().iter().find(|f| f.id == id).unwrap();
+        let median = f("public_saas_median_at_ipo");
+        assert_eq!(median.relation(1_140_000), "equal");
+        assert_eq!(median.relation(1_140_001), "above");
+        assert_eq!(median.relation(1_139_999), "below");
+        let range = f("ai_saas_top_range");
+        assert_eq!(range.relation(1_199_999), "below");
+        assert_eq!(range.relation(1_200_000), "within");
+        assert_eq!(range.relation(1_500_000), "within");
+        assert_eq!(range.relation(1_500_001), "above");
+        assert_eq!(range.value_text(), "120-150%");
+
+        let c = ctx("USD", 15_000_000, Some(1.034)); // ARR 1.8M
+        assert_eq!(c.ttm_nrr, Some(1.034));
+        let rel: Vec<(&str, &str)> = c.comparisons.iter().map(|x| (x.id, x.relation)).collect();
+        assert_eq!(
+            rel,
+            [
+                ("chartmogul_top_quartile_arr_1m_3m", "above"),
+                ("public_saas_median_at_ipo", "below"),
+                ("ai_saas_top_range", "below"),
+                ("above_100_rule_of_thumb", "above"),
+            ]
+        );
+        assert!(
+            c.summary.contains("TTM NRR to 2026-06 is 103.4%."),
+            "{}",
+            c.summary
+        );
+        assert!(c
+            .summary
+            .contains("top quartile at 94% (this NRR is above it)"));
+        assert!(c
+            .summary
+            .contains("NRR above 100% means revenue from existing customers grew"));
+        let lower = c.summary.to_lowercase();
+        for word in ["good", "bad", "healthy", "poor", "grade", "strong", "weak"] {
+            assert!(
+                !lower.contains(word),
+                "summary says `{word}`: {}",
+                c.summary
+            );
+        }
+        assert!(!c.summary.contains('\n'));
+        assert!(
+            include_str!("../../../docs/benchmarks.md").contains(&c.summary),
+            "docs/benchmarks.md shows this summary word for word:\n{}",
+            c.summary
+        );
+        let eq = ctx("USD", 15_000_000, Some(1.0));
+        assert!(
+            eq.summary.contains("(this NRR equals it)"),
+            "{}",
+            eq.summary
+        );
+        let within = ctx("USD", 15_000_000, Some(1.25));
+        assert!(within.summary.contains("120-150% (this NRR is within it)"));
+    }
+
+    #[test]
+    fn percents_round_half_even_to_one_decimal() {
+        assert_eq!(percent_text(657_895), "65.8%");
+        assert_eq!(percent_text(1_034_000), "103.4%");
+        assert_eq!(percent_text(1_018_500), "101.8%");
+        assert_eq!(percent_text(1_017_500), "101.8%");
+        assert_eq!(micro_of(0.657895), 657_895);
+        assert_eq!(percent_micro("94"), Some(940_000));
+        assert_eq!(percent_micro("94.25"), Some(942_500));
+        assert_eq!(percent_micro("-1"), None);
+        assert_eq!(usd_short(300_000), "$300k");
+        assert_eq!(usd_short(15_000_000), "$15M");
+        assert_eq!(grouped("39600.00"), "39,600.00");
+    }
+
+    #[test]
+    fn the_parser_reads_quotes_and_rejects_what_it_cannot_check() {
+        let rows = split_csv("a,b\n\"x, \"\"y\"\"\",2\r\n").unwrap();
+        assert_eq!(rows, [vec!["a", "b"], vec!["x, \"y\"", "2"]]);
+        assert!(split_csv("a\n\"open").is_err());
+        let header = COLUMNS.join(",");
+        let ok = "id1,nrr,,,median,114,,p,P,T,https://x.example/,true,at {value},q,n";
+        assert_eq!(parse(&format!("{header}\n{ok}\n")).unwrap().len(), 1);
+        let bad = [
+            ok.replace("https://x.example/", ""),
+            ok.replace(",P,", ",,"),
+            ok.replace(",T,", ",,"),
+            ok.replace("114", "114%"),
+            ok.replace("median", "range"),
+            ok.replace("at {value}", "at 114%"),
+            ok.replace(",true,", ",false,"),
+            ok.replace(",,,median", ",3000000,1000000,median"),
+        ];
+        for b in bad {
+            assert!(parse(&format!("{header}\n{b}\n")).is_err(), "accepted: {b}");
+        }
+        let unverified = ok
+            .replace(",true,", ",false,")
+            .replace(",q,n", &format!(",q,{UNVERIFIED_NOTE}"));
+        assert!(parse(&format!("{header}\n{unverified}\n")).is_ok());
+        assert!(
+            parse(&format!("{header}\n{ok}\n{ok}\n")).is_err(),
+            "duplicate id"
+        );
+    }
+}

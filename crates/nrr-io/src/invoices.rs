@@ -1,0 +1,1601 @@
+//! `invoices.csv` (invoice line items, the shape revenue tools import) and the optional
+//! `subscription_events.csv`, turned into the core's recurring lines under named policies.
+//!
+//! The rules are written down in `docs/input.md` (columns, validation) and `docs/policies.md`
+//! (what each policy does, with examples). In short:
+//!
+//! - A `subscription` line's MRR is `(amount - discount - tax)` over its service period in
+//!   months: whole calendar months (same day of month, clamped at month end) give `n` months;
+//!   whole weeks give `w x 12 / 52` months (the line is handed to the core as `amount x 13`
+//!   over `3w` months); any other length of `d` days gives `d x 12 / 365` months (`amount x
+//!   365 / g` over `12d / g` months, `g` their greatest common divisor). Exact in every case.
+//! - A `proration` line is never a movement of its own: it moves the date at which a price
+//!   applies. A positive proration for `[s, e)` whose subscription, product, plan, quantity and
+//!   currency match the next regular line starting at `e` makes that line start at `s`. An
+//!   unmatched one is scaled to its full period (the regular period of the same product, else
+//!   of the subscription, holding `s`): `net x full days / proration days`, rounded half-even
+//!   to the proration's own decimal places (at least 2), over that period's months. A negative
+//!   proration (credit for unused time) ends, at `s`, the line of its product invoiced before
+//!   `s` and running past it.
+//! - Within one subscription and product, the line that started last is in force
+//!   (an upgrade replaces the old price from its start); consecutive periods at the same price
+//!   become one line; a gap between service periods is a time without revenue.
+//! - `one_time`, `tax`, `credit`, `refund` and `usage` lines never move MRR: each is excluded
+//!   with its reason. A line whose net amount is 0 (a trial, a free plan, a 100% discount) is
+//!   excluded as `zero_amount`.
+//! - A subscription stays active until its last service period ends; when that end is after
+//!   the data's as-of date (the latest `invoice_date`), the subscription is still running and
+//!   stays open, unless an event ends it.
+//! - Events (cancellations, pauses, delinquency) then cut or bridge revenue as the policies
+//!   say ([`InvoicePolicies`]).
+
+use crate::error::{IoError, Rejection};
+use crate::read::{display_name, open_csv, LoadOptions, Progress};
+use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
+use nrr_core::date::{days_in_month, Date};
+use nrr_core::money::{div_round_half_even, gcd, Decimal, MAX_AMOUNT_DECIMALS};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+
+/// When a cancelled subscription's revenue stops counting (`--churn-recognition`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ChurnRecognition {
+    /// Revenue counts until the paid service period in which the cancellation takes effect
+    /// ends (the default).
+    #[default]
+    AtPeriodEnd,
+    /// Revenue stops on the `canceled` event's date.
+    AtCancellation,
+    /// Revenue stops on the `cancel_requested` event's date (else the `canceled` one's).
+    AtRequest,
+}
+
+impl ChurnRecognition {
+    /// The policy's name as written on the command line and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChurnRecognition::AtPeriodEnd => "at-period-end",
+            ChurnRecognition::AtCancellation => "at-cancellation",
+            ChurnRecognition::AtRequest => "at-request",
+        }
+    }
+}
+
+/// Whether discounts are taken off MRR (`--discounts`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Discounts {
+    /// MRR is net of every discount (the default).
+    #[default]
+    All,
+    /// Only discounts that last forever are taken off. Invoices do not say how long a
+    /// discount lasts, so this cannot be decided from invoices.csv (a usage error there).
+    ForeverOnly,
+    /// MRR is gross of discounts.
+    None,
+}
+
+impl Discounts {
+    /// The policy's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Discounts::All => "all",
+            Discounts::ForeverOnly => "forever-only",
+            Discounts::None => "none",
+        }
+    }
+}
+
+/// What a past-due or unpaid subscription counts as (`--past-due`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PastDue {
+    /// Delinquency changes nothing: revenue counts while service periods run.
+    Keep,
+    /// Revenue counts for this many days after the subscription fell past due; if it has not
+    /// recovered (a `resumed` event) by then, it stops (churn) until it recovers.
+    KeepDays(u32),
+    /// Revenue stops the day the subscription falls past due, until it recovers.
+    Churn,
+}
+
+impl Default for PastDue {
+    fn default() -> Self {
+        PastDue::KeepDays(30)
+    }
+}
+
+impl PastDue {
+    /// The policy's name: `keep`, `keep:30`, `churn`.
+    pub fn name(self) -> String {
+        match self {
+            PastDue::Keep => "keep".into(),
+            PastDue::KeepDays(n) => format!("keep:{n}"),
+            PastDue::Churn => "churn".into(),
+        }
+    }
+
+    /// Parses `keep`, `keep:N` (N days, 0 to 3650) or `churn`.
+    pub fn parse(s: &str) -> Option<PastDue> {
+        match s {
+            "keep" => Some(PastDue::Keep),
+            "churn" => Some(PastDue::Churn),
+            _ => {
+                let n: u32 = s.strip_prefix("keep:")?.parse().ok()?;
+                (n <= 3650).then_some(PastDue::KeepDays(n))
+            }
+        }
+    }
+}
+
+/// What a paused subscription counts as (`--pauses`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pauses {
+    /// A paused subscription keeps its MRR until it resumes (the default).
+    #[default]
+    Keep,
+    /// A pause is churn; resuming is reactivation.
+    Churn,
+    /// Paused revenue is 0 but the customer is not churned. Not supported yet: it needs a
+    /// separate `resumed` figure in the engine.
+    Zero,
+}
+
+impl Pauses {
+    /// The policy's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pauses::Keep => "keep",
+            Pauses::Churn => "churn",
+            Pauses::Zero => "zero",
+        }
+    }
+}
+
+/// The rules that turn invoices and events into MRR (docs/policies.md). They apply to
+/// `invoices.csv` only; other inputs accept them only at their defaults.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InvoicePolicies {
+    /// When a cancelled subscription stops counting.
+    pub churn_recognition: ChurnRecognition,
+    /// Whether discounts are taken off MRR.
+    pub discounts: Discounts,
+    /// Past-due and unpaid subscriptions.
+    pub past_due: PastDue,
+    /// Paused subscriptions.
+    pub pauses: Pauses,
+}
+
+impl InvoicePolicies {
+    /// Writes the policies into a report's `policies` object.
+    pub fn echo(&self, p: &mut nrr_core::report::Policies) {
+        p.churn_recognition = self.churn_recognition.name();
+        p.discounts = Some(self.discounts.name().to_string());
+        p.past_due = Some(self.past_due.name());
+        p.pauses = Some(self.pauses.name().to_string());
+    }
+
+    /// Usage errors: a policy the invoices reader cannot apply.
+    pub(crate) fn check_for_invoices(&self) -> Result<(), IoError> {
+        if self.discounts == Discounts::ForeverOnly {
+            return Err(IoError::BadOption {
+                option: "--discounts forever-only".into(),
+                reason: "invoices.csv does not say how long a discount lasts, so which \
+                         discounts are forever cannot be decided from invoices alone; use \
+                         `all` (the default) or `none`"
+                    .into(),
+            });
+        }
+        if self.pauses == Pauses::Zero {
+            return Err(IoError::BadOption {
+                option: "--pauses zero".into(),
+                reason: "not supported yet (it needs a separate `resumed` figure in the \
+                         engine); use `keep` (the default) or `churn`"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Usage errors: a policy other than its default for an input it does not apply to.
+    pub(crate) fn check_for_lines(&self, input: &str) -> Result<(), IoError> {
+        let d = InvoicePolicies::default();
+        let bad = |option: String, default: String| IoError::BadOption {
+            option,
+            reason: format!(
+                "applies to invoices.csv only; the revenue input here is {input}, which \
+                 accepts only the default ({default})"
+            ),
+        };
+        if self.churn_recognition != d.churn_recognition {
+            return Err(bad(
+                format!("--churn-recognition {}", self.churn_recognition.name()),
+                d.churn_recognition.name().into(),
+            ));
+        }
+        if self.discounts != d.discounts {
+            return Err(bad(
+                format!("--discounts {}", self.discounts.name()),
+                d.discounts.name().into(),
+            ));
+        }
+        if self.past_due != d.past_due {
+            return Err(bad(
+                format!("--past-due {}", self.past_due.name()),
+                d.past_due.name(),
+            ));
+        }
+        if self.pauses != d.pauses {
+            return Err(bad(
+                format!("--pauses {}", self.pauses.name()),
+                d.pauses.name().into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact decimal and period arithmetic
+
+/// Both values with the same number of decimals.
+fn align(a: Decimal, b: Decimal) -> Option<(i64, i64, u32)> {
+    let d = a.decimals.max(b.decimals);
+    let up = |x: Decimal| {
+        10i64
+            .checked_pow(d - x.decimals)
+            .and_then(|p| x.mantissa.checked_mul(p))
+    };
+    Some((up(a)?, up(b)?, d))
+}
+
+fn dsub(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (x, y, d) = align(a, b)?;
+    Some(Decimal {
+        mantissa: x.checked_sub(y)?,
+        decimals: d,
+    })
+}
+
+fn dmul(a: Decimal, k: i64) -> Option<Decimal> {
+    Some(Decimal {
+        mantissa: a.mantissa.checked_mul(k)?,
+        decimals: a.decimals,
+    })
+}
+
+/// The decimal as written: `-12.50`.
+fn dec_str(d: Decimal) -> String {
+    let digits = d.mantissa.unsigned_abs().to_string();
+    let places = d.decimals as usize;
+    let digits = format!("{digits:0>width$}", width = places + 1);
+    let (int, frac) = digits.split_at(digits.len() - places);
+    let sign = if d.mantissa < 0 { "-" } else { "" };
+    if places == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
+}
+
+fn same_value(a: Decimal, b: Decimal) -> bool {
+    align(a, b).is_some_and(|(x, y, _)| x == y)
+}
+
+const ZERO: Decimal = Decimal {
+    mantissa: 0,
+    decimals: 0,
+};
+
+/// The length of a service period, as the MRR rule sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Length {
+    /// Whole calendar months.
+    Months(u32),
+    /// Whole weeks (and not whole months).
+    Weeks(u32),
+    /// Any other number of days.
+    Days(u32),
+}
+
+/// Whole calendar months from `s` to `e`: `e` falls on the same day of the month as `s`, with
+/// both clamped at month end (a period anchored on the 31st runs Jan 31 - Feb 29 - Mar 31).
+fn whole_months(s: Date, e: Date) -> Option<u32> {
+    let (sy, sm, sd) = s.ymd();
+    let (ey, em, ed) = e.ymd();
+    let n = (ey * 12 + em as i32) - (sy * 12 + sm as i32);
+    if n < 1 {
+        return None;
+    }
+    let s_end = sd == days_in_month(sy, sm);
+    let e_end = ed == days_in_month(ey, em);
+    // Some anchor day a in 1..=31 gives sd = min(a, days(s)) and ed = min(a, days(e)).
+    let ok = if s_end {
+        e_end || ed >= sd
+    } else {
+        ed == sd.min(days_in_month(ey, em))
+    };
+    ok.then_some(n as u32)
+}
+
+fn length(s: Date, e: Date) -> Length {
+    if let Some(n) = whole_months(s, e) {
+        return Length::Months(n);
+    }
+    let d = (e.days() - s.days()) as u32;
+    if d % 7 == 0 {
+        Length::Weeks(d / 7)
+    } else {
+        Length::Days(d)
+    }
+}
+
+/// `(amount', interval months)` such that `amount' / interval = MRR` of `net` charged for a
+/// period of this length. `None` on overflow.
+fn per_interval(net: Decimal, len: Length) -> Option<(Decimal, u32)> {
+    match len {
+        Length::Months(n) => Some((net, n)),
+        // 52 weeks = 12 months: net x 52 / (12 w) = net x 13 / (3 w).
+        Length::Weeks(w) => Some((dmul(net, 13)?, w.checked_mul(3)?)),
+        // 365 days = 12 months: net x 365 / (12 d).
+        Length::Days(d) => {
+            let den = u64::from(d) * 12;
+            let g = gcd(365, den);
+            Some((dmul(net, (365 / g) as i64)?, u32::try_from(den / g).ok()?))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// The kinds of invoice line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LineType {
+    Subscription,
+    OneTime,
+    Proration,
+    Credit,
+    Refund,
+    Tax,
+    Usage,
+}
+
+impl LineType {
+    fn parse(s: &str) -> Option<LineType> {
+        Some(match s {
+            "subscription" => LineType::Subscription,
+            "one_time" => LineType::OneTime,
+            "proration" => LineType::Proration,
+            "credit" => LineType::Credit,
+            "refund" => LineType::Refund,
+            "tax" => LineType::Tax,
+            "usage" => LineType::Usage,
+            _ => return None,
+        })
+    }
+}
+
+/// The kinds of subscription event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EventKind {
+    CancelRequested,
+    Canceled,
+    Paused,
+    Resumed,
+    PastDue,
+    Unpaid,
+}
+
+impl EventKind {
+    fn parse(s: &str) -> Option<EventKind> {
+        Some(match s {
+            "cancel_requested" => EventKind::CancelRequested,
+            "canceled" => EventKind::Canceled,
+            "paused" => EventKind::Paused,
+            "resumed" => EventKind::Resumed,
+            "past_due" => EventKind::PastDue,
+            "unpaid" => EventKind::Unpaid,
+            _ => return None,
+        })
+    }
+}
+
+/// A subscription or proration line with a non-zero net amount.
+struct Charge {
+    origin: Origin,
+    /// Index into `Book::subs`.
+    sub: usize,
+    /// Product (the item key within the subscription).
+    product: String,
+    plan: String,
+    quantity: u64,
+    currency: String,
+    /// amount - discount (under `--discounts all`) - tax.
+    net: Decimal,
+    /// Decimal places of `amount` as written (prorations are rounded to them).
+    places: u32,
+    start: Date,
+    end: Date,
+    proration: bool,
+}
+
+struct Event {
+    origin: Origin,
+    kind: EventKind,
+    date: Date,
+}
+
+/// A subscription: one customer's subscription id.
+struct Sub {
+    customer: String,
+    events: Vec<Event>,
+}
+
+/// Everything read from invoices.csv and subscription_events.csv.
+#[derive(Default)]
+struct Book {
+    subs: Vec<Sub>,
+    index: HashMap<(String, String), usize>,
+    /// Subscription id -> subscriptions (one per customer using it).
+    by_id: HashMap<String, Vec<usize>>,
+    charges: Vec<Charge>,
+    /// The latest invoice_date.
+    as_of: Option<Date>,
+}
+
+impl Book {
+    fn sub(&mut self, customer: &str, id: &str) -> usize {
+        let key = (customer.to_string(), id.to_string());
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        let i = self.subs.len();
+        self.subs.push(Sub {
+            customer: customer.to_string(),
+            events: Vec::new(),
+        });
+        self.index.insert(key, i);
+        self.by_id.entry(id.to_string()).or_default().push(i);
+        i
+    }
+}
+
+const EXPECT_DECIMAL: &str = "a decimal number with at most 6 decimal places (like 1200.00)";
+const EXPECT_DATE: &str = "a calendar date YYYY-MM-DD that exists";
+
+/// Collects rejections of one file.
+struct Rejects<'a> {
+    name: &'a str,
+    list: Vec<Rejection>,
+}
+
+impl Rejects<'_> {
+    fn push(&mut self, line: u64, column: &str, value: &str, expected: impl Into<String>) {
+        self.list.push(Rejection {
+            file: self.name.to_string(),
+            line,
+            column: column.to_string(),
+            value: value.to_string(),
+            expected: expected.into(),
+        });
+    }
+}
+
+/// Column positions of invoices.csv.
+struct InvoiceCols {
+    invoice: usize,
+    customer: usize,
+    kind: usize,
+    subscription: usize,
+    amount: usize,
+    start: usize,
+    end: usize,
+    product: Option<usize>,
+    plan: Option<usize>,
+    quantity: Option<usize>,
+    discount: Option<usize>,
+    tax: Option<usize>,
+    currency: Option<usize>,
+    invoice_date: Option<usize>,
+}
+
+/// Reads invoices.csv into `book`, counting every row in the ledger and rejecting bad ones.
+fn read_invoices(
+    path: &Path,
+    file: u16,
+    policies: &InvoicePolicies,
+    book: &mut Book,
+    builder: &mut DatasetBuilder,
+    rejections: &mut Vec<Rejection>,
+) -> Result<(), IoError> {
+    let name = display_name(path);
+    let csv = open_csv(path)?;
+    let cols = csv.cols();
+    let c = InvoiceCols {
+        invoice: cols.require(path, "invoice_id")?,
+        customer: cols.require(path, "customer_id")?,
+        kind: cols.require(path, "type")?,
+        subscription: cols.require(path, "subscription_id")?,
+        amount: cols.require(path, "amount")?,
+        start: cols.require(path, "service_period_start")?,
+        end: cols.require(path, "service_period_end")?,
+        product: cols.get("product"),
+        plan: cols.get("plan"),
+        quantity: cols.get("quantity"),
+        discount: cols.get("discount"),
+        tax: cols.get("tax"),
+        currency: cols.get("currency"),
+        invoice_date: cols.get("invoice_date"),
+    };
+    let mut rej = Rejects {
+        name: &name,
+        list: Vec::new(),
+    };
+    let ledger = &mut builder.ledger;
+    let utf8 = csv.rows(|line, rec| {
+        ledger.read += 1;
+        let f = |i: usize| rec.get(i).unwrap_or("");
+        let opt = |i: Option<usize>| i.map_or("", f);
+        let before = rej.list.len();
+        if let Some(kind) = invoice_row(line, &c, &f, &opt, policies, book, &mut rej, file) {
+            let e = &mut ledger.excluded;
+            match kind {
+                RowOutcome::Charge => {}
+                RowOutcome::Excluded(LineType::OneTime) => e.one_time += 1,
+                RowOutcome::Excluded(LineType::Tax) => e.tax += 1,
+                RowOutcome::Excluded(LineType::Credit) => e.credit += 1,
+                RowOutcome::Excluded(LineType::Refund) => e.refund += 1,
+                RowOutcome::Excluded(LineType::Usage) => e.usage += 1,
+                RowOutcome::Excluded(_) | RowOutcome::ZeroAmount => e.zero_amount += 1,
+            }
+        }
+        if rej.list.len() > before {
+            ledger.rejected += 1;
+        }
+    })?;
+    for mut r in utf8 {
+        r.file = name.clone();
+        builder.ledger.read += 1;
+        builder.ledger.rejected += 1;
+        rej.list.push(r);
+    }
+    rej.list.sort_by_key(|r| r.line);
+    rejections.extend(rej.list);
+    Ok(())
+}
+
+enum RowOutcome {
+    /// A subscription or proration line kept in `book.charges` (counted as used later).
+    Charge,
+    /// Excluded for its type.
+    Excluded(LineType),
+    /// Net amount 0.
+    ZeroAmount,
+}
+
+/// Validates one invoices.csv row; `None` after rejecting it.
+#[allow(clippy::too_many_arguments)]
+fn invoice_row<'r>(
+    line: u64,
+    c: &InvoiceCols,
+    f: &dyn Fn(usize) -> &'r str,
+    opt: &dyn Fn(Option<usize>) -> &'r str,
+    policies: &InvoicePolicies,
+    book: &mut Book,
+    rej: &mut Rejects<'_>,
+    file: u16,
+) -> Option<RowOutcome> {
+    let invoice = f(c.invoice);
+    if invoice.is_empty() {
+        rej.push(
+            line,
+            "invoice_id",
+            "",
+            "a non-empty invoice (or credit note) id",
+        );
+        return None;
+    }
+    let customer = f(c.customer);
+    if customer.is_empty() {
+        rej.push(line, "customer_id", "", "a non-empty customer id");
+        return None;
+    }
+    let kind_v = f(c.kind);
+    let Some(kind) = LineType::parse(kind_v) else {
+        rej.push(
+            line,
+            "type",
+            kind_v,
+            "one of subscription, one_time, proration, credit, refund, tax, usage",
+        );
+        return None;
+    };
+    let amount_v = f(c.amount);
+    if amount_v.is_empty() {
+        rej.push(
+            line,
+            "amount",
+            "",
+            "an amount (required): a decimal number like 1200.00",
+        );
+        return None;
+    }
+    let Some(amount) = Decimal::parse(amount_v, MAX_AMOUNT_DECIMALS) else {
+        rej.push(line, "amount", amount_v, EXPECT_DECIMAL);
+        return None;
+    };
+    let recurring = matches!(kind, LineType::Subscription | LineType::Proration);
+    let money = |col: &str, i: Option<usize>, rej: &mut Rejects<'_>| -> Option<Decimal> {
+        let v = opt(i);
+        if v.is_empty() {
+            return Some(ZERO);
+        }
+        match Decimal::parse(v, MAX_AMOUNT_DECIMALS) {
+            Some(d) if kind == LineType::Subscription && d.is_negative() => {
+                rej.push(line, col, v, "a decimal number >= 0, or empty (0)");
+                None
+            }
+            Some(d) => Some(d),
+            None => {
+                rej.push(line, col, v, format!("{EXPECT_DECIMAL}, or empty (0)"));
+                None
+            }
+        }
+    };
+    let discount = money("discount", c.discount, rej)?;
+    let tax = money("tax", c.tax, rej)?;
+    if kind == LineType::Subscription && amount.is_negative() {
+        rej.push(
+            line,
+            "amount",
+            amount_v,
+            "an amount >= 0 for a subscription line (a credit for unused time is a proration \
+             line; a credit note is type credit)",
+        );
+        return None;
+    }
+    let currency = opt(c.currency);
+    let is_code = currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase());
+    if !currency.is_empty() && !is_code {
+        rej.push(
+            line,
+            "currency",
+            currency,
+            "a three-letter ISO 4217 code like USD, or empty for the reporting currency",
+        );
+        return None;
+    }
+    let quantity_v = opt(c.quantity);
+    let quantity = if quantity_v.is_empty() {
+        1
+    } else {
+        let Ok(q) = quantity_v.parse::<u64>() else {
+            rej.push(
+                line,
+                "quantity",
+                quantity_v,
+                "an integer >= 0, or empty (1)",
+            );
+            return None;
+        };
+        q
+    };
+    let date_opt = |col: &str, v: &str, rej: &mut Rejects<'_>| -> Option<Option<Date>> {
+        if v.is_empty() {
+            return Some(None);
+        }
+        match Date::parse(v) {
+            Some(d) => Some(Some(d)),
+            None => {
+                rej.push(line, col, v, format!("{EXPECT_DATE}, or empty"));
+                None
+            }
+        }
+    };
+    let invoice_date = date_opt("invoice_date", opt(c.invoice_date), rej)?;
+    let sub_v = f(c.subscription);
+    let (start_v, end_v) = (f(c.start), f(c.end));
+    if !recurring {
+        // Validated, then left out of MRR whatever they hold.
+        date_opt("service_period_start", start_v, rej)?;
+        date_opt("service_period_end", end_v, rej)?;
+        if let Some(d) = invoice_date {
+            book.as_of = book.as_of.max(Some(d));
+        }
+        if !sub_v.is_empty() {
+            book.sub(customer, sub_v);
+        }
+        return Some(RowOutcome::Excluded(kind));
+    }
+    if sub_v.is_empty() {
+        rej.push(
+            line,
+            "subscription_id",
+            "",
+            "a subscription id (subscription and proration lines need one)",
+        );
+        return None;
+    }
+    let Some(start) = Date::parse(start_v) else {
+        rej.push(line, "service_period_start", start_v, EXPECT_DATE);
+        return None;
+    };
+    let Some(end) = Date::parse(end_v) else {
+        rej.push(line, "service_period_end", end_v, EXPECT_DATE);
+        return None;
+    };
+    if end <= start {
+        rej.push(
+            line,
+            "service_period_end",
+            end_v,
+            format!("a date after service_period_start {start} (the first day not covered)"),
+        );
+        return None;
+    }
+    let Some(gross) = dsub(amount, tax) else {
+        rej.push(
+            line,
+            "amount",
+            amount_v,
+            "an amount small enough to compute with",
+        );
+        return None;
+    };
+    let Some(net) = dsub(gross, discount) else {
+        rej.push(
+            line,
+            "amount",
+            amount_v,
+            "an amount small enough to compute with",
+        );
+        return None;
+    };
+    if kind == LineType::Subscription && net.is_negative() {
+        let (col, v) = if discount.is_zero() {
+            ("tax", opt(c.tax))
+        } else {
+            ("discount", opt(c.discount))
+        };
+        rej.push(
+            line,
+            col,
+            v,
+            format!("discount + tax no larger than amount {amount_v}"),
+        );
+        return None;
+    }
+    let net = match policies.discounts {
+        Discounts::None => gross,
+        _ => net,
+    };
+    if let Some(d) = invoice_date {
+        book.as_of = book.as_of.max(Some(d));
+    }
+    let sub = book.sub(customer, sub_v);
+    if net.is_zero() {
+        return Some(RowOutcome::ZeroAmount);
+    }
+    book.charges.push(Charge {
+        origin: Origin { file, line },
+        sub,
+        product: opt(c.product).to_string(),
+        plan: opt(c.plan).to_string(),
+        quantity,
+        currency: currency.to_string(),
+        net,
+        places: net.decimals.max(2),
+        start,
+        end,
+        proration: kind == LineType::Proration,
+    });
+    Some(RowOutcome::Charge)
+}
+
+/// Reads subscription_events.csv into the subscriptions of `book`.
+fn read_events(
+    path: &Path,
+    file: u16,
+    book: &mut Book,
+    builder: &mut DatasetBuilder,
+    rejections: &mut Vec<Rejection>,
+) -> Result<(), IoError> {
+    let name = display_name(path);
+    let csv = open_csv(path)?;
+    let cols = csv.cols();
+    let (sub_c, event_c, date_c) = (
+        cols.require(path, "subscription_id")?,
+        cols.require(path, "event")?,
+        cols.require(path, "effective_date")?,
+    );
+    let mut rej = Rejects {
+        name: &name,
+        list: Vec::new(),
+    };
+    let ledger = &mut builder.ledger;
+    let utf8 = csv.rows(|line, rec| {
+        ledger.read += 1;
+        let f = |i: usize| rec.get(i).unwrap_or("");
+        let (sub_v, event_v, date_v) = (f(sub_c), f(event_c), f(date_c));
+        if sub_v.is_empty() {
+            ledger.rejected += 1;
+            return rej.push(line, "subscription_id", "", "a non-empty subscription id");
+        }
+        let Some(kind) = EventKind::parse(event_v) else {
+            ledger.rejected += 1;
+            return rej.push(
+                line,
+                "event",
+                event_v,
+                "one of cancel_requested, canceled, paused, resumed, past_due, unpaid",
+            );
+        };
+        let Some(date) = Date::parse(date_v) else {
+            ledger.rejected += 1;
+            return rej.push(line, "effective_date", date_v, EXPECT_DATE);
+        };
+        let Some(subs) = book.by_id.get(sub_v) else {
+            ledger.excluded.unknown_subscription += 1;
+            return;
+        };
+        ledger.used += 1;
+        for &s in subs {
+            book.subs[s].events.push(Event {
+                origin: Origin { file, line },
+                kind,
+                date,
+            });
+        }
+    })?;
+    for mut r in utf8 {
+        r.file = name.clone();
+        builder.ledger.read += 1;
+        builder.ledger.rejected += 1;
+        rej.list.push(r);
+    }
+    rej.list.sort_by_key(|r| r.line);
+    rejections.extend(rej.list);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// From charges to lines
+
+/// A stretch of time at one price: an invoiced period, a merged run of them, or a bridge.
+#[derive(Clone, Debug)]
+struct Seg {
+    start: Date,
+    /// `None`: still running.
+    end: Option<Date>,
+    amount: Decimal,
+    interval: u32,
+    plan: String,
+    quantity: u64,
+    currency: String,
+    origin: Origin,
+    /// Start of the invoiced period it came from (before a proration moved it).
+    invoiced: Date,
+    /// Overlay priority: the highest covering segment is in force.
+    rank: (u8, Date, u64),
+}
+
+impl Seg {
+    fn same_price(&self, o: &Seg) -> bool {
+        same_value(self.amount, o.amount)
+            && self.interval == o.interval
+            && self.plan == o.plan
+            && self.quantity == o.quantity
+            && self.currency == o.currency
+    }
+
+    fn covers(&self, d: Date) -> bool {
+        self.start <= d && self.end.is_none_or(|e| d < e)
+    }
+}
+
+/// At every instant, the covering segment of highest rank; adjacent pieces of the same
+/// segment, or at the same price, are joined.
+fn overlay(mut segs: Vec<Seg>) -> Vec<Seg> {
+    if segs.is_empty() {
+        return segs;
+    }
+    let mut bounds: Vec<Date> = segs
+        .iter()
+        .flat_map(|s| std::iter::once(s.start).chain(s.end))
+        .collect();
+    bounds.sort();
+    bounds.dedup();
+    segs.sort_by_key(|s| s.start);
+    let mut out: Vec<Seg> = Vec::new();
+    let mut active: Vec<usize> = Vec::new();
+    let mut next = 0;
+    for (i, &b) in bounds.iter().enumerate() {
+        while next < segs.len() && segs[next].start <= b {
+            active.push(next);
+            next += 1;
+        }
+        active.retain(|&k| segs[k].covers(b));
+        let Some(&top) = active.iter().max_by_key(|&&k| segs[k].rank) else {
+            continue;
+        };
+        let piece_end = bounds.get(i + 1).copied();
+        let mut piece = segs[top].clone();
+        piece.start = b;
+        piece.end = match (piece_end, segs[top].end) {
+            (Some(pe), _) => Some(pe),
+            (None, e) => e,
+        };
+        push_merged(&mut out, piece);
+    }
+    out
+}
+
+/// Appends `piece`, joining it to the last one when contiguous at the same price.
+fn push_merged(out: &mut Vec<Seg>, piece: Seg) {
+    if let Some(last) = out.last_mut() {
+        if last.end == Some(piece.start) && last.same_price(&piece) {
+            last.end = piece.end;
+            return;
+        }
+    }
+    out.push(piece);
+}
+
+/// Removes `[from, to)` (`to = None`: for good) from every segment.
+fn cut(segs: Vec<Seg>, from: Date, to: Option<Date>) -> Vec<Seg> {
+    let mut out = Vec::with_capacity(segs.len());
+    for s in segs {
+        let ends_before = s.end.is_some_and(|e| e <= from);
+        let starts_after = to.is_some_and(|t| s.start >= t);
+        if ends_before || starts_after {
+            out.push(s);
+            continue;
+        }
+        if s.start < from {
+            let mut a = s.clone();
+            a.end = Some(from);
+            out.push(a);
+        }
+        if let Some(t) = to {
+            if s.end.is_none_or(|e| e > t) {
+                let mut b = s;
+                b.start = t;
+                out.push(b);
+            }
+        }
+    }
+    out
+}
+
+/// How a pause or delinquency ended.
+#[derive(Clone, Copy, Debug)]
+enum Close {
+    Resumed(Date),
+    Canceled(Date),
+    Open,
+}
+
+/// One subscription's charges (grouped by product) turned into lines.
+struct SubLines<'a> {
+    policies: &'a InvoicePolicies,
+    as_of: Option<Date>,
+    /// Invoiced service periods per product: `(start, end)`.
+    periods: Vec<Vec<(Date, Date)>>,
+    /// Segments in force per product.
+    segs: Vec<Vec<Seg>>,
+}
+
+impl SubLines<'_> {
+    /// End of the paid period of product `k` that holds `d` (`d` itself when none does).
+    fn paid_until(&self, k: usize, d: Date) -> Date {
+        self.periods[k]
+            .iter()
+            .filter(|(s, e)| *s <= d && d < *e)
+            .map(|p| p.1)
+            .max()
+            .unwrap_or(d)
+    }
+
+    /// The first invoiced period start after `d` (a restart of the subscription).
+    fn restart_after(&self, d: Date) -> Option<Date> {
+        self.periods
+            .iter()
+            .flatten()
+            .map(|p| p.0)
+            .filter(|s| *s > d)
+            .min()
+    }
+
+    fn remove_all(&mut self, from: Date, to: Option<Date>) {
+        for k in 0..self.segs.len() {
+            self.remove(k, from, to);
+        }
+    }
+
+    fn remove(&mut self, k: usize, from: Date, to: Option<Date>) {
+        if to.is_some_and(|t| t <= from) {
+            return;
+        }
+        let segs = std::mem::take(&mut self.segs[k]);
+        self.segs[k] = cut(segs, from, to);
+    }
+
+    /// Where an unresolved state ends: at recovery, at the restart after a cancellation, or
+    /// never.
+    fn state_end(&self, close: Close) -> Option<Date> {
+        match close {
+            Close::Resumed(r) => Some(r),
+            Close::Canceled(c) => self.restart_after(c),
+            Close::Open => None,
+        }
+    }
+
+    /// Applies the subscription's events under the policies.
+    fn apply_events(&mut self, events: &mut [Event]) {
+        events.sort_by_key(|e| (e.date, e.origin.line));
+        let mut request: Option<Date> = None;
+        let mut pause: Option<(Date, Origin)> = None;
+        let mut delinquent: Option<Date> = None;
+        let mut cancels: Vec<(Option<Date>, Date)> = Vec::new();
+        let mut pauses: Vec<(Date, Origin, Close)> = Vec::new();
+        let mut delinquencies: Vec<(Date, Close)> = Vec::new();
+        for e in events.iter() {
+            match e.kind {
+                EventKind::CancelRequested => {
+                    request.get_or_insert(e.date);
+                }
+                EventKind::Canceled => {
+                    cancels.push((request.take(), e.date));
+                    if let Some((p, o)) = pause.take() {
+                        pauses.push((p, o, Close::Canceled(e.date)));
+                    }
+                    if let Some(d) = delinquent.take() {
+                        delinquencies.push((d, Close::Canceled(e.date)));
+                    }
+                }
+                EventKind::Paused => {
+                    pause.get_or_insert((e.date, e.origin));
+                }
+                EventKind::Resumed => {
+                    if let Some((p, o)) = pause.take() {
+                        pauses.push((p, o, Close::Resumed(e.date)));
+                    }
+                    if let Some(d) = delinquent.take() {
+                        delinquencies.push((d, Close::Resumed(e.date)));
+                    }
+                }
+                EventKind::PastDue | EventKind::Unpaid => {
+                    delinquent.get_or_insert(e.date);
+                }
+            }
+        }
+        if let Some((p, o)) = pause {
+            pauses.push((p, o, Close::Open));
+        }
+        if let Some(d) = delinquent {
+            delinquencies.push((d, Close::Open));
+        }
+
+        // Pauses kept in MRR: the price in force the day before the pause runs on until the
+        // subscription resumes, filling the time it was not invoiced.
+        if self.policies.pauses == Pauses::Keep {
+            for &(p, origin, close) in &pauses {
+                let until = match close {
+                    Close::Resumed(r) | Close::Canceled(r) => Some(r),
+                    Close::Open => None,
+                };
+                for k in 0..self.segs.len() {
+                    let before = p.add_days(-1);
+                    let Some(prev) = self.segs[k].iter().find(|s| s.covers(before)) else {
+                        continue;
+                    };
+                    let Some(from) = prev.end else { continue };
+                    if until.is_some_and(|u| u <= from) {
+                        continue;
+                    }
+                    let mut bridge = prev.clone();
+                    bridge.start = from;
+                    bridge.end = until;
+                    bridge.origin = origin;
+                    bridge.rank = (0, from, origin.line);
+                    let mut all = std::mem::take(&mut self.segs[k]);
+                    all.push(bridge);
+                    self.segs[k] = overlay(all);
+                }
+            }
+        }
+
+        // Cancellations.
+        let rule = self.policies.churn_recognition;
+        for &(q, c) in &cancels {
+            let restart = self.restart_after(c);
+            for k in 0..self.segs.len() {
+                let from = match rule {
+                    ChurnRecognition::AtPeriodEnd => self.paid_until(k, c),
+                    ChurnRecognition::AtCancellation => c,
+                    ChurnRecognition::AtRequest => q.unwrap_or(c),
+                };
+                self.remove(k, from, restart);
+            }
+        }
+        // A request never followed by a cancellation: withdrawn if the subscription renewed
+        // after the paid period it fell in, else it ends the subscription.
+        if let Some(q) = request {
+            let ends: Vec<Date> = (0..self.segs.len())
+                .map(|k| self.paid_until(k, q))
+                .collect();
+            let last = ends.iter().copied().max().unwrap_or(q);
+            let renewed = self.periods.iter().flatten().any(|p| p.0 >= last);
+            if !renewed {
+                for (k, &e) in ends.iter().enumerate() {
+                    let from = match rule {
+                        ChurnRecognition::AtRequest => q,
+                        _ => e,
+                    };
+                    self.remove(k, from, None);
+                }
+            }
+        }
+
+        // Pauses as churn.
+        if self.policies.pauses == Pauses::Churn {
+            for &(p, _, close) in &pauses {
+                let to = self.state_end(close);
+                self.remove_all(p, to);
+            }
+        }
+
+        // Delinquency.
+        for &(d, close) in &delinquencies {
+            let to = self.state_end(close);
+            let from = match self.policies.past_due {
+                PastDue::Keep => continue,
+                PastDue::Churn => d,
+                PastDue::KeepDays(n) => {
+                    let grace_end = d.add_days(n as i32);
+                    let recovered_in_time = match close {
+                        Close::Resumed(r) => r <= grace_end,
+                        // Cancelled within its grace: the cancellation rule decides.
+                        Close::Canceled(c) => c <= grace_end,
+                        Close::Open => false,
+                    };
+                    // Still within its grace at the data's as-of date: not churned yet.
+                    let undecided =
+                        matches!(close, Close::Open) && self.as_of.is_some_and(|a| grace_end > a);
+                    if recovered_in_time || undecided {
+                        continue;
+                    }
+                    grace_end
+                }
+            };
+            self.remove_all(from, to);
+        }
+    }
+}
+
+/// Turns the charges of `book` into the builder's lines.
+/// Returns the charges whose amount is too large to compute exactly: origin and net amount.
+fn build_lines(
+    book: &mut Book,
+    policies: &InvoicePolicies,
+    builder: &mut DatasetBuilder,
+) -> Vec<(Origin, Decimal)> {
+    let mut failed = Vec::new();
+    // Charges per subscription, in input order.
+    let mut by_sub: Vec<Vec<usize>> = vec![Vec::new(); book.subs.len()];
+    for (i, ch) in book.charges.iter().enumerate() {
+        by_sub[ch.sub].push(i);
+    }
+    for (s, idx) in by_sub.iter().enumerate() {
+        let mut events = std::mem::take(&mut book.subs[s].events);
+        if idx.is_empty() {
+            continue;
+        }
+        let charges: Vec<&Charge> = idx.iter().map(|&i| &book.charges[i]).collect();
+        let lines = sub_lines(&charges, &mut events, book.as_of, policies, &mut failed);
+        let customer = &book.subs[s].customer;
+        for (product, segs) in lines {
+            for seg in segs {
+                builder.push_line_detail(
+                    LineInput {
+                        customer,
+                        currency: &seg.currency,
+                        amount: seg.amount,
+                        interval: seg.interval,
+                        start: seg.start,
+                        end: seg.end,
+                        origin: seg.origin,
+                    },
+                    LineDetail {
+                        product: &product,
+                        plan: &seg.plan,
+                        quantity: seg.quantity,
+                    },
+                );
+            }
+        }
+    }
+    failed
+}
+
+/// A segment for a charge at `(amount, interval)`.
+fn seg_of(ch: &Charge, start: Date, amount: Decimal, interval: u32, origin: Origin) -> Seg {
+    Seg {
+        start,
+        end: Some(ch.end),
+        amount,
+        interval,
+        plan: ch.plan.clone(),
+        quantity: ch.quantity,
+        currency: ch.currency.clone(),
+        origin,
+        invoiced: ch.start,
+        rank: (1, start, origin.line),
+    }
+}
+
+/// A positive proration scaled to its full period: `net x full days / its days`, rounded
+/// half-even to the proration's decimal places, over the full period's months. Without a
+/// full period, 365 / 12 days make a month.
+fn scaled(ch: &Charge, full: Option<(Date, Date)>) -> Option<(Decimal, u32)> {
+    let part = i128::from(ch.end.days() - ch.start.days());
+    let up = 10i128.checked_pow(ch.places.checked_sub(ch.net.decimals)?)?;
+    let m = i128::from(ch.net.mantissa).checked_mul(up)?;
+    let (num, den, len) = match full {
+        Some((fs, fe)) => (i128::from(fe.days() - fs.days()), part, length(fs, fe)),
+        None => match length(ch.start, ch.end) {
+            // A whole number of months or weeks is its own full period.
+            len @ (Length::Months(_) | Length::Weeks(_)) => (1, 1, len),
+            Length::Days(_) => (365, 12 * part, Length::Months(1)),
+        },
+    };
+    let v = div_round_half_even(m.checked_mul(num)?, den);
+    let amount = Decimal {
+        mantissa: i64::try_from(v).ok()?,
+        decimals: ch.places,
+    };
+    per_interval(amount, len)
+}
+
+/// The lines of one subscription, per product.
+fn sub_lines(
+    charges: &[&Charge],
+    events: &mut [Event],
+    as_of: Option<Date>,
+    policies: &InvoicePolicies,
+    failed: &mut Vec<(Origin, Decimal)>,
+) -> Vec<(String, Vec<Seg>)> {
+    let mut products: Vec<String> = Vec::new();
+    let key_of = |p: &str, products: &mut Vec<String>| match products.iter().position(|x| x == p) {
+        Some(k) => k,
+        None => {
+            products.push(p.to_string());
+            products.len() - 1
+        }
+    };
+    let keys: Vec<usize> = charges
+        .iter()
+        .map(|c| key_of(&c.product, &mut products))
+        .collect();
+    let n = products.len();
+    let mut periods: Vec<Vec<(Date, Date)>> = vec![Vec::new(); n];
+    // Regular periods per product: for scaling prorations and for "paid until".
+    let mut regular: Vec<Vec<(Date, Date)>> = vec![Vec::new(); n];
+    for (ch, &k) in charges.iter().zip(&keys) {
+        if !ch.proration || !ch.net.is_negative() {
+            periods[k].push((ch.start, ch.end));
+        }
+        if !ch.proration {
+            regular[k].push((ch.start, ch.end));
+        }
+    }
+
+    // Positive prorations: the latest one matching the regular line that starts where it
+    // ends moves that line's start; the others are scaled to their full period.
+    let mut start_of: Vec<Option<(Date, Origin)>> = vec![None; charges.len()];
+    let mut matched = vec![false; charges.len()];
+    for (i, ch) in charges.iter().enumerate() {
+        if ch.proration {
+            continue;
+        }
+        let best = charges
+            .iter()
+            .enumerate()
+            .filter(|(j, p)| {
+                p.proration
+                    && !p.net.is_negative()
+                    && keys[*j] == keys[i]
+                    && p.end == ch.start
+                    && p.plan == ch.plan
+                    && p.quantity == ch.quantity
+                    && p.currency == ch.currency
+            })
+            .max_by_key(|(j, p)| (p.start, p.origin.line, *j));
+        if let Some((j, p)) = best {
+            start_of[i] = Some((p.start, p.origin));
+            matched[j] = true;
+        }
+    }
+
+    let mut segs: Vec<Vec<Seg>> = vec![Vec::new(); n];
+    for (i, ch) in charges.iter().enumerate() {
+        let k = keys[i];
+        if ch.proration {
+            if ch.net.is_negative() || matched[i] {
+                continue;
+            }
+            let holds = |p: &&(Date, Date)| p.0 <= ch.start && ch.start < p.1;
+            let full = regular[k]
+                .iter()
+                .filter(holds)
+                .chain(regular.iter().flatten().filter(holds))
+                .copied()
+                .next();
+            match scaled(ch, full) {
+                Some((amount, interval)) if amount.mantissa > 0 => {
+                    segs[k].push(seg_of(ch, ch.start, amount, interval, ch.origin));
+                }
+                Some(_) => {}
+                None => failed.push((ch.origin, ch.net)),
+            }
+            continue;
+        }
+        let Some((amount, interval)) = per_interval(ch.net, length(ch.start, ch.end)) else {
+            failed.push((ch.origin, ch.net));
+            continue;
+        };
+        let (start, origin) = start_of[i].unwrap_or((ch.start, ch.origin));
+        segs[k].push(seg_of(ch, start, amount, interval, origin));
+    }
+    // Negative prorations (credit for unused time) end the line they credit.
+    for (i, ch) in charges.iter().enumerate() {
+        if !(ch.proration && ch.net.is_negative()) {
+            continue;
+        }
+        for s in &mut segs[keys[i]] {
+            // Only a line invoiced before the credit's start and running past it (not the new
+            // price that starts on the same day).
+            if s.invoiced < ch.start && s.end.is_some_and(|e| ch.start < e) {
+                s.end = Some(ch.start);
+            }
+        }
+    }
+    let segs: Vec<Vec<Seg>> = segs.into_iter().map(overlay).collect();
+
+    let mut sl = SubLines {
+        policies,
+        as_of,
+        periods,
+        segs,
+    };
+    // Still running at the as-of date: the periods that end last stay open.
+    if let Some(a) = as_of {
+        let last = sl.segs.iter().flatten().filter_map(|s| s.end).max();
+        if let Some(l) = last.filter(|l| *l > a) {
+            for s in sl.segs.iter_mut().flatten() {
+                if s.end == Some(l) {
+                    s.end = None;
+                }
+            }
+        }
+    }
+    sl.apply_events(events);
+    products
+        .into_iter()
+        .zip(sl.segs)
+        .map(|(p, segs)| {
+            let mut merged: Vec<Seg> = Vec::new();
+            for s in segs {
+                if s.end.is_some_and(|e| e <= s.start) {
+                    continue;
+                }
+                push_merged(&mut merged, s);
+            }
+            (p, merged)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry point
+
+/// The files of an invoices data directory.
+#[derive(Clone, Debug)]
+pub(crate) struct InvoiceFiles {
+    pub(crate) invoices: PathBuf,
+    pub(crate) events: Option<PathBuf>,
+}
+
+impl InvoiceFiles {
+    /// The files in reading order (the builder's file indices).
+    pub(crate) fn paths(&self) -> Vec<PathBuf> {
+        std::iter::once(self.invoices.clone())
+            .chain(self.events.clone())
+            .collect()
+    }
+}
+
+/// Reads invoices.csv (and subscription_events.csv) into the builder: every row used,
+/// excluded with a reason, or rejected. Rows in a currency without any rate in fx.csv are
+/// rejected here, row by row.
+pub(crate) fn read(
+    files: &InvoiceFiles,
+    fx_path: Option<&Path>,
+    opts: &LoadOptions,
+    builder: &mut DatasetBuilder,
+    rejections: &mut Vec<Rejection>,
+) -> Result<(), IoError> {
+    let policies = &opts.invoice_policies;
+    policies.check_for_invoices()?;
+    let mut book = Book::default();
+    let inv_file = builder.add_file(&display_name(&files.invoices));
+    let mut rej = Vec::new();
+    read_invoices(
+        &files.invoices,
+        inv_file,
+        policies,
+        &mut book,
+        builder,
+        &mut rej,
+    )?;
+    Progress::advance(
+        opts.progress.as_ref(),
+        std::fs::metadata(&files.invoices).map_or(0, |m| m.len()),
+    );
+    if let Some(ev) = &files.events {
+        let ev_file = builder.add_file(&display_name(ev));
+        read_events(ev, ev_file, &mut book, builder, &mut rej)?;
+    }
+
+    // Currencies without a rate: reject their rows (as items.csv lines are).
+    let used: BTreeSet<&str> = book
+        .charges
+        .iter()
+        .map(|c| c.currency.as_str())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let reporting: Option<String> = match &opts.currency {
+        Some(c) => Some(c.clone()),
+        None if used.len() == 1 => used.iter().next().map(|c| c.to_string()),
+        None => None,
+    };
+    if let Some(rep) = reporting {
+        let with_rates: BTreeSet<String> = match fx_path {
+            Some(p) => {
+                let mut scratch = DatasetBuilder::new(nrr_core::dataset::SourceKind::Items);
+                crate::read::read_fx(p, Some(&rep), &mut scratch, &mut Vec::new())?;
+                scratch.fx_currencies().into_iter().collect()
+            }
+            None => BTreeSet::new(),
+        };
+        let name = display_name(&files.invoices);
+        book.charges.retain(|c| {
+            let ok = c.currency.is_empty() || c.currency == rep || with_rates.contains(&c.currency);
+            if !ok {
+                builder.ledger.rejected += 1;
+                rej.push(Rejection {
+                    file: name.clone(),
+                    line: c.origin.line,
+                    column: "currency".into(),
+                    value: c.currency.clone(),
+                    expected: format!(
+                        "a currency with rates in fx.csv (the reporting currency is {rep})"
+                    ),
+                });
+            }
+            ok
+        });
+    }
+    builder.ledger.used += book.charges.len() as u64;
+    for (o, net) in build_lines(&mut book, policies, builder) {
+        builder.ledger.used -= 1;
+        builder.ledger.rejected += 1;
+        rej.push(Rejection {
+            file: display_name(&files.invoices),
+            line: o.line,
+            column: "amount".into(),
+            value: dec_str(net),
+            expected: "a net amount small enough to spread over its service period exactly".into(),
+        });
+    }
+    rej.sort_by_key(|r| (r.file != display_name(&files.invoices), r.line));
+    rejections.extend(rej);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    #[test]
+    fn whole_months_follow_the_anchor_day_clamped_at_month_end() {
+        assert_eq!(length(d("2024-01-01"), d("2024-02-01")), Length::Months(1));
+        assert_eq!(length(d("2024-01-15"), d("2024-04-15")), Length::Months(3));
+        assert_eq!(length(d("2024-01-01"), d("2025-01-01")), Length::Months(12));
+        assert_eq!(length(d("2024-01-31"), d("2024-02-29")), Length::Months(1));
+        assert_eq!(length(d("2024-02-29"), d("2024-03-31")), Length::Months(1));
+        assert_eq!(length(d("2024-02-29"), d("2024-03-30")), Length::Months(1));
+        assert_eq!(length(d("2024-02-29"), d("2025-02-28")), Length::Months(12));
+        assert_eq!(length(d("2024-01-30"), d("2024-02-29")), Length::Months(1));
+        assert_eq!(length(d("2024-01-15"), d("2024-02-14")), Length::Days(30));
+        assert_eq!(length(d("2024-01-01"), d("2024-01-15")), Length::Weeks(2));
+        assert_eq!(length(d("2024-01-01"), d("2024-01-11")), Length::Days(10));
+    }
+
+    #[test]
+    fn weekly_and_daily_periods_are_exact_fractions() {
+        let net = Decimal::parse("70.00", 6).unwrap();
+        // 70 x 52 / 12 = 70 x 13 / 3.
+        assert_eq!(
+            per_interval(net, Length::Weeks(1)),
+            Some((Decimal::parse("910.00", 6).unwrap(), 3))
+        );
+        // 10 days: x 365 / 120 = x 73 / 24.
+        assert_eq!(
+            per_interval(net, Length::Days(10)),
+            Some((Decimal::parse("5110.00", 6).unwrap(), 24))
+        );
+    }
+
+    #[test]
+    fn a_later_segment_wins_and_the_earlier_resumes_after_it() {
+        let o = Origin { file: 0, line: 2 };
+        let seg = |s: &str, e: &str, amt: &str, line: u64| Seg {
+            start: d(s),
+            end: Some(d(e)),
+            amount: Decimal::parse(amt, 6).unwrap(),
+            interval: 1,
+            plan: String::new(),
+            quantity: 1,
+            currency: String::new(),
+            origin: Origin { line, ..o },
+            invoiced: d(s),
+            rank: (1, d(s), line),
+        };
+        let out = overlay(vec![
+            seg("2024-01-10", "2024-03-01", "500", 2),
+            seg("2024-01-15", "2024-02-01", "300", 3),
+        ]);
+        let got: Vec<(String, String, i64)> = out
+            .iter()
+            .map(|s| {
+                (
+                    s.start.to_string(),
+                    s.end.unwrap().to_string(),
+                    s.amount.mantissa,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2024-01-10".into(), "2024-01-15".into(), 500),
+                ("2024-01-15".into(), "2024-02-01".into(), 300),
+                ("2024-02-01".into(), "2024-03-01".into(), 500),
+            ]
+        );
+    }
+
+    #[test]
+    fn decimals_print_as_written() {
+        for s in ["12.50", "-0.05", "7", "0.000001", "-100.00"] {
+            assert_eq!(dec_str(Decimal::parse(s, 6).unwrap()), s);
+        }
+    }
+
+    #[test]
+    fn past_due_policies_parse() {
+        assert_eq!(PastDue::parse("keep:30"), Some(PastDue::KeepDays(30)));
+        assert_eq!(PastDue::parse("keep"), Some(PastDue::Keep));
+        assert_eq!(PastDue::parse("churn"), Some(PastDue::Churn));
+        assert_eq!(PastDue::parse("keep:x"), None);
+        assert_eq!(PastDue::parse("keep:-1"), None);
+        assert_eq!(PastDue::default().name(), "keep:30");
+    }
+}

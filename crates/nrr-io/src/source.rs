@@ -1,0 +1,161 @@
+//! Which revenue input a data directory holds: detected from file names, or chosen with
+//! `--source`.
+
+use crate::error::IoError;
+use crate::invoices::InvoiceFiles;
+use crate::read::{display_name, LoadOptions};
+use nrr_core::dataset::SourceKind;
+use std::path::Path;
+
+/// A kind of revenue input (`--source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `items*.csv` / `items*.parquet`: recurring lines.
+    Items,
+    /// `mrr*.csv` / `mrr*.parquet`: MRR per customer and month.
+    Mrr,
+    /// `invoices.csv` (with an optional `subscription_events.csv`): invoice line items.
+    Invoices,
+}
+
+impl Source {
+    /// The name used by `--source`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Items => "items",
+            Source::Mrr => "mrr",
+            Source::Invoices => "invoices",
+        }
+    }
+
+    fn expected(self) -> &'static str {
+        match self {
+            Source::Items => "items.csv or items.parquet",
+            Source::Mrr => "mrr.csv or mrr.parquet",
+            Source::Invoices => "invoices.csv",
+        }
+    }
+}
+
+/// The events file read beside invoices.csv.
+pub(crate) const EVENTS_FILE: &str = "subscription_events.csv";
+
+/// What [`crate::load`] reads.
+pub(crate) enum Chosen {
+    /// items or mrr files (the kind forced by `--source`, or detected by `discover`).
+    Lines(Option<SourceKind>),
+    /// invoices.csv and its events file.
+    Invoices(InvoiceFiles),
+}
+
+fn lines_kind(s: Source) -> Option<SourceKind> {
+    match s {
+        Source::Items => Some(SourceKind::Items),
+        Source::Mrr => Some(SourceKind::Mrr),
+        Source::Invoices => None,
+    }
+}
+
+/// Picks the revenue input of `dir` (a directory or one revenue file) and checks that the
+/// invoice policies fit it.
+pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> {
+    let chosen = detect(dir, opts.source)?;
+    match &chosen {
+        Chosen::Invoices(_) => {}
+        Chosen::Lines(kind) => {
+            let input = if dir.is_file() {
+                display_name(dir)
+            } else if *kind == Some(SourceKind::Mrr) {
+                "mrr.csv".to_string()
+            } else {
+                "items.csv".to_string()
+            };
+            opts.invoice_policies.check_for_lines(&input)?;
+        }
+    }
+    Ok(chosen)
+}
+
+fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
+    let events_beside = |base: &Path| {
+        let p = base.join(EVENTS_FILE);
+        p.is_file().then_some(p)
+    };
+    if dir.is_file() {
+        let name = display_name(dir);
+        let is_invoices = match forced {
+            Some(s) => s == Source::Invoices,
+            None => name.starts_with("invoices"),
+        };
+        if is_invoices {
+            let base = dir.parent().unwrap_or(Path::new("."));
+            return Ok(Chosen::Invoices(InvoiceFiles {
+                invoices: dir.to_path_buf(),
+                events: events_beside(base),
+            }));
+        }
+        return Ok(Chosen::Lines(forced.and_then(lines_kind)));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| IoError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut all = Vec::new();
+    for e in entries {
+        let e = e.map_err(|source| IoError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        all.push(e.file_name().to_string_lossy().into_owned());
+    }
+    all.sort();
+    let is_data =
+        |n: &str| n.ends_with(".csv") || (cfg!(feature = "parquet") && n.ends_with(".parquet"));
+    let files_of = |s: Source| -> Vec<String> {
+        all.iter()
+            .filter(|n| match s {
+                Source::Items => n.starts_with("items") && is_data(n),
+                Source::Mrr => n.starts_with("mrr") && is_data(n),
+                Source::Invoices => n.as_str() == "invoices.csv",
+            })
+            .cloned()
+            .collect()
+    };
+    let present: Vec<Source> = [Source::Items, Source::Mrr, Source::Invoices]
+        .into_iter()
+        .filter(|s| !files_of(*s).is_empty())
+        .collect();
+    let pick = match forced {
+        Some(s) if present.contains(&s) => s,
+        Some(s) => {
+            return Err(IoError::SourceNotFound {
+                dir: dir.to_path_buf(),
+                source_name: s.name(),
+                expected: s.expected(),
+                found: all,
+            })
+        }
+        None => match present.as_slice() {
+            [] => {
+                return Err(IoError::NoInput {
+                    dir: dir.to_path_buf(),
+                    found: all,
+                })
+            }
+            [one] => *one,
+            several => {
+                return Err(IoError::AmbiguousInput {
+                    dir: dir.to_path_buf(),
+                    found: several.iter().flat_map(|s| files_of(*s)).collect(),
+                })
+            }
+        },
+    };
+    Ok(match pick {
+        Source::Invoices => Chosen::Invoices(InvoiceFiles {
+            invoices: dir.join("invoices.csv"),
+            events: events_beside(dir),
+        }),
+        s => Chosen::Lines(lines_kind(s)),
+    })
+}

@@ -1,0 +1,350 @@
+//! invoices.csv and subscription_events.csv: the fixtures under the policies their folders do
+//! not run, the row ledger, how invoice lines become core lines, and source detection.
+
+use nrr_core::date::{Date, Month};
+use nrr_core::engine::{compute, Options};
+use nrr_io::{
+    load, ChurnRecognition, Discounts, InvoicePolicies, IoError, LoadOptions, PastDue, Pauses,
+    Source,
+};
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}
+
+fn with(p: InvoicePolicies) -> LoadOptions {
+    LoadOptions {
+        invoice_policies: p,
+        ..LoadOptions::default()
+    }
+}
+
+/// Each month's (month, new, reactivation, expansion, contraction, churn, closing, customers)
+/// as displayed.
+fn months(dir: &Path, opts: &LoadOptions, from: &str, to: &str) -> Vec<String> {
+    let loaded = load(dir, opts).unwrap();
+    assert!(loaded.rejections.is_empty(), "{:?}", loaded.rejections);
+    let report = compute(
+        &loaded.dataset,
+        &Options {
+            from: Month::parse(from),
+            to: Month::parse(to),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    report
+        .months
+        .iter()
+        .map(|m| {
+            format!(
+                "{} new {} react {} exp {} contr {} churn {} close {} n {}",
+                m.month,
+                m.new,
+                m.reactivation,
+                m.expansion,
+                m.contraction,
+                m.churn,
+                m.closing_mrr,
+                m.customers
+            )
+        })
+        .collect()
+}
+
+/// The at-request column of tests/fixtures/invoices_cancel/NOTES.md.
+#[test]
+fn cancel_fixture_at_request() {
+    let opts = with(InvoicePolicies {
+        churn_recognition: ChurnRecognition::AtRequest,
+        ..InvoicePolicies::default()
+    });
+    assert_eq!(
+        months(&fixture("invoices_cancel"), &opts, "2024-01", "2024-05"),
+        [
+            "2024-01 new 550.00 react 0.00 exp 0.00 contr 0.00 churn 0.00 close 550.00 n 5",
+            "2024-02 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 100.00 close 450.00 n 4",
+            "2024-03 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 200.00 close 250.00 n 3",
+            "2024-04 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 120.00 close 130.00 n 2",
+            "2024-05 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 0.00 close 130.00 n 2",
+        ]
+    );
+}
+
+/// The keep column of tests/fixtures/invoices_past_due/NOTES.md.
+#[test]
+fn past_due_fixture_kept() {
+    let opts = with(InvoicePolicies {
+        past_due: PastDue::Keep,
+        ..InvoicePolicies::default()
+    });
+    assert_eq!(
+        months(&fixture("invoices_past_due"), &opts, "2024-01", "2024-06"),
+        [
+            "2024-01 new 430.00 react 0.00 exp 0.00 contr 0.00 churn 0.00 close 430.00 n 4",
+            "2024-02 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 0.00 close 430.00 n 4",
+            "2024-03 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 0.00 close 430.00 n 4",
+            "2024-04 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 0.00 close 430.00 n 4",
+            "2024-05 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 200.00 close 230.00 n 3",
+            "2024-06 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 0.00 close 230.00 n 3",
+        ]
+    );
+}
+
+/// A shorter grace turns acme's 21-day delinquency into churn and reactivation.
+#[test]
+fn past_due_fixture_with_a_short_grace() {
+    let opts = with(InvoicePolicies {
+        past_due: PastDue::KeepDays(7),
+        ..InvoicePolicies::default()
+    });
+    let got = months(&fixture("invoices_past_due"), &opts, "2024-01", "2024-06");
+    // acme: past due 03-20, +7 = 03-27, resumed 04-10: out on 03-31, back in April.
+    // initech: past due 02-10, +7 = 02-17, resumed 04-15: out in Feb and March.
+    // globex: past due 03-05, +7 = 03-12, never recovered.
+    // hooli: past due 06-20, +7 = 06-27 is after the as-of date 06-01: still in grace.
+    assert_eq!(
+        got,
+        [
+            "2024-01 new 430.00 react 0.00 exp 0.00 contr 0.00 churn 0.00 close 430.00 n 4",
+            "2024-02 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 50.00 close 380.00 n 3",
+            "2024-03 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 300.00 close 80.00 n 1",
+            "2024-04 new 0.00 react 150.00 exp 0.00 contr 0.00 churn 0.00 close 230.00 n 3",
+            "2024-05 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 0.00 close 230.00 n 3",
+            "2024-06 new 0.00 react 0.00 exp 0.00 contr 0.00 churn 0.00 close 230.00 n 3",
+        ]
+    );
+}
+
+/// Fixtures without events or discounts give the same figures under every policy: the
+/// policies act only on what they name.
+#[test]
+fn policies_change_nothing_where_there_is_nothing_to_apply() {
+    let other = with(InvoicePolicies {
+        churn_recognition: ChurnRecognition::AtRequest,
+        discounts: Discounts::None,
+        past_due: PastDue::Churn,
+        pauses: Pauses::Churn,
+    });
+    for (name, from, to) in [
+        ("invoices_intervals", "2024-01", "2024-04"),
+        ("invoices_proration", "2023-12", "2024-04"),
+        ("invoices_refund_credit_trial", "2024-01", "2024-04"),
+        ("invoices_two_subscriptions", "2024-01", "2024-04"),
+    ] {
+        let dir = fixture(name);
+        assert_eq!(
+            months(&dir, &LoadOptions::default(), from, to),
+            months(&dir, &other, from, to),
+            "{name}"
+        );
+    }
+    let usd = |p| LoadOptions {
+        currency: Some("USD".into()),
+        ..with(p)
+    };
+    let dir = fixture("invoices_fx");
+    assert_eq!(
+        months(&dir, &usd(InvoicePolicies::default()), "2024-01", "2024-04"),
+        months(
+            &dir,
+            &usd(InvoicePolicies {
+                discounts: Discounts::None,
+                churn_recognition: ChurnRecognition::AtCancellation,
+                ..InvoicePolicies::default()
+            }),
+            "2024-01",
+            "2024-04"
+        ),
+    );
+}
+
+#[test]
+fn every_invoice_fixture_balances_its_ledger() {
+    let root = fixture("");
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("invoices.csv").exists() {
+            continue;
+        }
+        let opts = LoadOptions {
+            currency: Some("USD".into()),
+            ..LoadOptions::default()
+        };
+        let loaded = load(&dir, &opts).unwrap();
+        let l = &loaded.dataset.ledger;
+        assert!(l.balances(), "{}: {l:?}", dir.display());
+        assert!(loaded.invoice_policies.is_some());
+    }
+}
+
+/// Consecutive invoices at one price are one line; weekly prices become amount x 13 over
+/// 3 months per week; a proration moves the start of the renewal it matches.
+#[test]
+fn invoices_become_few_exact_lines() {
+    let loaded = load(&fixture("invoices_intervals"), &LoadOptions::default()).unwrap();
+    let ds = &loaded.dataset;
+    let lines_of = |id: &str| -> Vec<(String, u32, Option<Date>, String)> {
+        let c = ds.customer_index(id).unwrap();
+        (0..ds.lines.len())
+            .filter(|&i| ds.lines.customer[i] == c)
+            .map(|i| {
+                (
+                    ds.lines.start_date[i].to_string(),
+                    ds.lines.interval[i],
+                    ds.lines.end_date[i],
+                    ds.describe(ds.lines.origin[i]),
+                )
+            })
+            .collect()
+    };
+    // acme: four monthly invoices, one open line from its first row.
+    assert_eq!(
+        lines_of("acme"),
+        [("2024-01-01".into(), 1, None, "invoices.csv:2".into())]
+    );
+    // hooli: eight weekly invoices, one line at 3 months per (70 x 13) ending 2024-04-01.
+    assert_eq!(
+        lines_of("hooli"),
+        [(
+            "2024-02-05".into(),
+            3,
+            Date::parse("2024-04-01"),
+            "invoices.csv:9".into()
+        )]
+    );
+    // umbrella: a gap in February splits it in two.
+    assert_eq!(lines_of("umbrella").len(), 2);
+
+    let loaded = load(&fixture("invoices_proration"), &LoadOptions::default()).unwrap();
+    let ds = &loaded.dataset;
+    let c = ds.customer_index("acme").unwrap();
+    let spans: Vec<String> = (0..ds.lines.len())
+        .filter(|&i| ds.lines.customer[i] == c)
+        .map(|i| {
+            format!(
+                "{}..{}",
+                ds.lines.start_date[i],
+                ds.lines.end_date[i].map_or("open".into(), |d| d.to_string())
+            )
+        })
+        .collect();
+    assert_eq!(spans, ["2023-12-15..2024-01-25", "2024-01-25..open"]);
+}
+
+/// Without invoice_date there is no as-of date: every subscription ends with its last period.
+#[test]
+fn without_invoice_dates_subscriptions_end_with_their_last_period() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("invoices.csv"),
+        "invoice_id,customer_id,type,subscription_id,amount,service_period_start,service_period_end\n\
+         in-1,acme,subscription,s1,100,2024-01-01,2024-02-01\n\
+         in-2,acme,subscription,s1,100,2024-02-01,2024-03-01\n",
+    )
+    .unwrap();
+    let loaded = load(tmp.path(), &LoadOptions::default()).unwrap();
+    let ds = &loaded.dataset;
+    assert_eq!(ds.lines.len(), 1);
+    assert_eq!(ds.lines.end_date[0], Date::parse("2024-03-01"));
+    assert_eq!(ds.lines.quantity[0], 1);
+}
+
+#[test]
+fn rows_in_a_currency_without_rates_are_rejected_one_by_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("invoices.csv"),
+        "invoice_id,customer_id,type,subscription_id,amount,currency,service_period_start,service_period_end\n\
+         in-1,acme,subscription,s1,100,USD,2024-01-01,2024-02-01\n\
+         in-2,brit,subscription,s2,100,GBP,2024-01-01,2024-02-01\n\
+         in-3,brit,subscription,s2,100,GBP,2024-02-01,2024-03-01\n",
+    )
+    .unwrap();
+    let opts = LoadOptions {
+        currency: Some("USD".into()),
+        ..LoadOptions::default()
+    };
+    let loaded = load(tmp.path(), &opts).unwrap();
+    let shown: Vec<String> = loaded.rejections.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "invoices.csv:3:currency: `GBP`: expected a currency with rates in fx.csv (the reporting currency is USD)",
+            "invoices.csv:4:currency: `GBP`: expected a currency with rates in fx.csv (the reporting currency is USD)",
+        ]
+    );
+    let l = &loaded.dataset.ledger;
+    assert_eq!((l.read, l.used, l.rejected), (3, 1, 2));
+    assert!(l.balances());
+}
+
+#[test]
+fn source_detection_and_override() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(
+        d.join("items.csv"),
+        "customer_id,amount,start_date\nacme,100,2024-01-01\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("invoices.csv"),
+        "invoice_id,customer_id,type,subscription_id,amount,service_period_start,service_period_end\n\
+         in-1,acme,subscription,s1,300,2024-01-01,2024-04-01\n",
+    )
+    .unwrap();
+    match load(d, &LoadOptions::default()) {
+        Err(IoError::AmbiguousInput { found, .. }) => {
+            assert_eq!(found, ["items.csv", "invoices.csv"])
+        }
+        other => panic!("{other:?}"),
+    }
+    let pick = |s| LoadOptions {
+        source: Some(s),
+        ..LoadOptions::default()
+    };
+    let inv = load(d, &pick(Source::Invoices)).unwrap();
+    assert_eq!(inv.dataset.files, ["invoices.csv"]);
+    let items = load(d, &pick(Source::Items)).unwrap();
+    assert_eq!(items.dataset.files, ["items.csv"]);
+    assert!(items.invoice_policies.is_none());
+    assert!(matches!(
+        load(d, &pick(Source::Mrr)),
+        Err(IoError::SourceNotFound { .. })
+    ));
+    // A policy at a non-default value is a usage error for items.csv.
+    let bad = LoadOptions {
+        source: Some(Source::Items),
+        invoice_policies: InvoicePolicies {
+            pauses: Pauses::Churn,
+            ..InvoicePolicies::default()
+        },
+        ..LoadOptions::default()
+    };
+    assert!(matches!(load(d, &bad), Err(IoError::BadOption { .. })));
+}
+
+/// A net amount that cannot be spread over its period exactly is rejected, not dropped.
+#[test]
+fn an_amount_too_large_to_spread_is_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("invoices.csv"),
+        "invoice_id,customer_id,type,subscription_id,amount,service_period_start,service_period_end\n\
+         in-1,acme,subscription,s1,100,2024-01-01,2024-02-01\n\
+         in-2,acme,subscription,s2,999999999999999999,2024-01-01,2024-01-11\n",
+    )
+    .unwrap();
+    let loaded = load(tmp.path(), &LoadOptions::default()).unwrap();
+    let shown: Vec<String> = loaded.rejections.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        shown,
+        ["invoices.csv:3:amount: `999999999999999999`: expected a net amount small enough to spread over its service period exactly"]
+    );
+    let l = &loaded.dataset.ledger;
+    assert_eq!((l.read, l.used, l.rejected), (2, 1, 1));
+}
