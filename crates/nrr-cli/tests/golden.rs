@@ -347,6 +347,7 @@ fixtures!(
     invoices_two_subscriptions,
     mid_period_new_logo,
     one_time_charge,
+    segment_by_product,
     segments,
     ttm_year,
     worked_example_100,

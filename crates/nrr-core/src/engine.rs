@@ -26,8 +26,61 @@ pub struct SegmentSpec {
     pub column: String,
     /// Distinct values; a customer without one maps to `""`, which must be among them.
     pub values: Vec<String>,
-    /// For each customer index, the index of its value in `values`.
+    /// For each customer index, the index of its value in `values` (unused when `by_line`).
     pub of_customer: Vec<u32>,
+    /// Cut by a column of the customer's lines instead of a customer attribute: the value of
+    /// a customer in a month is the one with the most MRR then (ties to the smaller name).
+    pub by_line: Option<LineColumn>,
+    /// With `by_line`: for each dataset label index, the index of its value in `values`.
+    pub of_label: Vec<u32>,
+}
+
+/// A line column a segment can be taken from (`--segment product`, `--segment plan`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineColumn {
+    /// The product line.
+    Product,
+    /// The plan or tier.
+    Plan,
+}
+
+impl SegmentSpec {
+    /// A cut by the lines' product or plan. Values are the distinct labels the lines use,
+    /// sorted by name (`""` for lines without one).
+    pub fn by_line(ds: &Dataset, column: LineColumn) -> SegmentSpec {
+        let col = match column {
+            LineColumn::Product => &ds.lines.product,
+            LineColumn::Plan => &ds.lines.plan,
+        };
+        let mut used = vec![false; ds.labels.len()];
+        for &i in col {
+            used[i as usize] = true;
+        }
+        let mut values: Vec<String> = ds
+            .labels
+            .iter()
+            .zip(&used)
+            .filter(|(_, u)| **u)
+            .map(|(l, _)| l.clone())
+            .collect();
+        values.sort();
+        values.dedup();
+        let of_label = ds
+            .labels
+            .iter()
+            .map(|l| values.binary_search(l).map_or(u32::MAX, |i| i as u32))
+            .collect();
+        SegmentSpec {
+            column: match column {
+                LineColumn::Product => "product".into(),
+                LineColumn::Plan => "plan".into(),
+            },
+            values,
+            of_customer: Vec::new(),
+            by_line: Some(column),
+            of_label,
+        }
+    }
 }
 
 /// Options for [`compute`].
@@ -247,6 +300,10 @@ struct MonthAcc {
     con_reason: [i128; REASONS],
     d_closing: i128,
     d_customers: i64,
+    /// Line segments only: MRR of customers whose segment changed this month, at the
+    /// previous month's value, into and out of this segment.
+    moved_in: i128,
+    moved_out: i128,
     new: i128,
     reactivation: i128,
     expansion: i128,
@@ -317,6 +374,8 @@ impl Acc {
             add_reasons(&mut a.con_reason, &b.con_reason);
             a.d_closing += b.d_closing;
             a.d_customers += b.d_customers;
+            a.moved_in += b.moved_in;
+            a.moved_out += b.moved_out;
             a.new += b.new;
             a.reactivation += b.reactivation;
             a.expansion += b.expansion;
@@ -369,6 +428,9 @@ pub(crate) struct Scratch {
     paying: u128,
     /// `changed` and `paying` are valid.
     bits: bool,
+    /// Line segments: the customer's segment value per slot (`u32::MAX` where it pays
+    /// nothing).
+    seg: Vec<u32>,
     /// The customer's lines.
     pub(crate) lines: Vec<u32>,
     /// Per slot: index into `mask_set` of the set of the customer's lines active then.
@@ -709,7 +771,143 @@ fn add_customer(
     acc: &mut Acc,
 ) -> Result<(), CoreError> {
     add_months(ds, plan, first, scratch, &mut acc.months);
-    add_periods(ds, plan, scratch, &mut acc.periods, customer)
+    add_periods(ds, plan, scratch, &mut acc.periods, customer, None)
+}
+
+/// [`add_customer`] for a segment taken from the lines, which can change from month to
+/// month: each month's movement goes to the segment of the month (of the previous month
+/// for churn), each period's cohort contribution to the segment at t0, and a customer whose
+/// segment changes moves its previous MRR out of the old segment and into the new one.
+fn add_customer_by_line(
+    ds: &Dataset,
+    plan: &Plan,
+    (customer, first): (u32, Month),
+    spec: &SegmentSpec,
+    scratch: &mut Scratch,
+    accs: &mut [Acc],
+) -> Result<(), CoreError> {
+    line_segments(ds, plan, spec, scratch)?;
+    let scratch = &*scratch;
+    let seg = &scratch.seg;
+    let one = scratch.used <= 1;
+    let cur = &scratch.cur;
+    if cur[0] > 0 {
+        let m0 = &mut accs[seg[0] as usize].months[0];
+        m0.d_closing += cur[0];
+        m0.d_customers += 1;
+    }
+    for s in 1..plan.slots {
+        let (prev, now, cc) = (cur[s - 1], cur[s], scratch.cc(s));
+        let (a, b) = (seg[s - 1] as usize, seg[s] as usize);
+        let moved = prev > 0 && now > 0 && a != b;
+        if now == prev && cc == prev && !moved {
+            continue;
+        }
+        if prev > 0 {
+            let m = &mut accs[a].months[s];
+            m.d_closing -= prev;
+            m.d_customers -= 1;
+        }
+        if now > 0 {
+            let m = &mut accs[b].months[s];
+            m.d_closing += now;
+            m.d_customers += 1;
+        }
+        if moved {
+            accs[a].months[s].moved_out += prev;
+            accs[b].months[s].moved_in += prev;
+        }
+        let h = if now > 0 { b } else { a };
+        let why = || reason(ds, plan, scratch, s - 1, s, s - 1, one);
+        add_movement(
+            &mut accs[h].months[s],
+            (prev, now, cc),
+            plan.month(s) == first,
+            why,
+        );
+    }
+    let mut done = 0u128; // segments already visited (the first 128; others every time)
+    for t0 in 0..plan.slots {
+        let g = seg[t0];
+        if g == u32::MAX || (g < 128 && done >> g & 1 == 1) {
+            continue;
+        }
+        if g < 128 {
+            done |= 1 << g;
+        }
+        add_periods(
+            ds,
+            plan,
+            scratch,
+            &mut accs[g as usize].periods,
+            customer,
+            Some((seg, g)),
+        )?;
+    }
+    Ok(())
+}
+
+/// Fills `scratch.seg` with the customer's segment value per slot: the value of `spec`'s
+/// line column holding the most MRR at the slot (at the slot's rates), ties to the smaller
+/// name; `u32::MAX` where the customer pays nothing.
+fn line_segments(
+    ds: &Dataset,
+    plan: &Plan,
+    spec: &SegmentSpec,
+    scratch: &mut Scratch,
+) -> Result<(), CoreError> {
+    let l = &ds.lines;
+    let col = match spec.by_line {
+        Some(LineColumn::Plan) => &l.plan,
+        _ => &l.product,
+    };
+    let value_of = |i: u32| spec.of_label[col[i as usize] as usize];
+    let n = plan.slots;
+    let base = plan.base.index();
+    let mut seg = std::mem::take(&mut scratch.seg);
+    seg.clear();
+    seg.resize(n, u32::MAX);
+    let lines = &scratch.lines;
+    let single = lines.iter().all(|&i| value_of(i) == value_of(lines[0]));
+    if single {
+        let g = value_of(lines[0]);
+        for (s, v) in seg.iter_mut().enumerate() {
+            if scratch.cur[s] > 0 {
+                *v = g;
+            }
+        }
+    } else {
+        // Per slot, the MRR of each value (few values per customer: a short list).
+        let mut by_value: Vec<(u32, i128)> = Vec::new();
+        for (s, slot) in seg.iter_mut().enumerate() {
+            if scratch.cur[s] <= 0 {
+                continue;
+            }
+            by_value.clear();
+            for &i in lines {
+                let i = i as usize;
+                let (a, b) = (l.start[i].index() - base, l.end[i].index() - base);
+                if !(a <= s as i32 && (s as i32) < b) {
+                    continue;
+                }
+                let rates = &plan.rates[usize::from(l.currency[i])];
+                let v = i128::from(l.mrr[i]) * rate(ds, plan, rates, l.currency[i], s)?;
+                let g = value_of(i as u32);
+                match by_value.iter_mut().find(|x| x.0 == g) {
+                    Some(x) => x.1 += v,
+                    None => by_value.push((g, v)),
+                }
+            }
+            // Values are indices into the sorted names: the smaller index is the smaller
+            // name, so ties go to it.
+            *slot = by_value
+                .iter()
+                .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0)))
+                .map_or(u32::MAX, |x| x.0);
+        }
+    }
+    scratch.seg = seg;
+    Ok(())
 }
 
 /// Adds one customer's monthly movements (the bridge) to the per-slot sums.
@@ -749,7 +947,21 @@ fn add_months(ds: &Dataset, plan: &Plan, first: Month, scratch: &Scratch, months
         let m = &mut months[s];
         m.d_closing += now - prev;
         m.d_customers += i64::from(now > 0) - i64::from(prev > 0);
-        let (movement, fx) = classify(prev, now, cc, plan.month(s) == first);
+        add_movement(m, (prev, now, cc), plan.month(s) == first, || why(s));
+    }
+}
+
+/// Classifies one customer-month and adds it to the month's sums (`why`: the reason of an
+/// expansion or contraction, asked only for those).
+#[inline]
+fn add_movement(
+    m: &mut MonthAcc,
+    (prev, now, cc): (i128, i128, i128),
+    first_month: bool,
+    why: impl Fn() -> usize,
+) {
+    let (movement, fx) = classify(prev, now, cc, first_month);
+    {
         m.fx += fx;
         match movement {
             Some((Movement::New, v)) => {
@@ -762,11 +974,11 @@ fn add_months(ds: &Dataset, plan: &Plan, first: Month, scratch: &Scratch, months
             }
             Some((Movement::Expansion, v)) => {
                 m.expansion += v;
-                m.exp_reason[why(s)] += v;
+                m.exp_reason[why()] += v;
             }
             Some((Movement::Contraction, v)) => {
                 m.contraction += v;
-                m.con_reason[why(s)] += v;
+                m.con_reason[why()] += v;
             }
             Some((Movement::Churn, v)) => {
                 m.churn += v;
@@ -779,16 +991,28 @@ fn add_months(ds: &Dataset, plan: &Plan, first: Month, scratch: &Scratch, months
 
 /// Adds one customer's frozen-cohort contribution to every period it is in the cohort of and
 /// whose end value differs from its start value (see [`PeriodAcc`]).
+///
+/// `only`: with line segments, `(segment per slot, g)`: only the periods whose t0 has the
+/// customer in segment `g`.
 fn add_periods(
     ds: &Dataset,
     plan: &Plan,
     scratch: &Scratch,
     periods: &mut [PeriodAcc],
     customer: u32,
+    only: Option<(&[u32], u32)>,
 ) -> Result<(), CoreError> {
     let cur = &scratch.cur;
+    let in_segment = |t0: usize| only.is_none_or(|(seg, g)| seg[t0] == g);
     if scratch.bits && !plan.kinds.is_empty() {
-        let (changed, paying) = (scratch.changed, scratch.paying);
+        let (changed, mut paying) = (scratch.changed, scratch.paying);
+        if only.is_some() {
+            for t0 in 0..cur.len() {
+                if !in_segment(t0) {
+                    paying &= !(1u128 << t0);
+                }
+            }
+        }
         let (mut len, mut near) = (0, 0u128);
         for kind in &plan.kinds {
             if kind.len != len {
@@ -828,7 +1052,7 @@ fn add_periods(
             break;
         }
         let s = cur[t0];
-        if s <= 0 {
+        if s <= 0 || !in_segment(t0) {
             continue;
         }
         let e = if scratch.single_reporting {
@@ -946,8 +1170,21 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             for c in k * CHUNK..((k + 1) * CHUNK).min(n_customers) {
                 let lines =
                     &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
-                if let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? {
-                    add_customer(ds, &plan, (c as u32, first), &scratch, &mut accs[seg_of(c)])?;
+                let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
+                    continue;
+                };
+                match opts.segment.as_ref().filter(|s| s.by_line.is_some()) {
+                    Some(spec) => add_customer_by_line(
+                        ds,
+                        &plan,
+                        (c as u32, first),
+                        spec,
+                        &mut scratch,
+                        &mut accs,
+                    )?,
+                    None => {
+                        add_customer(ds, &plan, (c as u32, first), &scratch, &mut accs[seg_of(c)])?
+                    }
                 }
             }
             Ok::<_, CoreError>(accs)
@@ -975,6 +1212,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         decimals: 2,
     });
     let ctx = FigureCtx {
+        moved: false,
         gm,
         share,
         ids: &ds.customers,
@@ -986,7 +1224,13 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             .values
             .iter()
             .zip(&accs)
-            .map(|(v, a)| (v.clone(), figures(&ds.scale, &plan, a, &ctx)))
+            .map(|(v, a)| {
+                let ctx = FigureCtx {
+                    moved: spec.by_line.is_some(),
+                    ..ctx
+                };
+                (v.clone(), figures(&ds.scale, &plan, a, &ctx))
+            })
             .collect(),
     });
     Ok(Report {
@@ -1032,6 +1276,8 @@ pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError>
 
 /// What `figures` needs besides the sums.
 struct FigureCtx<'a> {
+    /// Rows carry moved_in / moved_out (segments taken from the lines).
+    moved: bool,
     gm: Decimal,
     share: Decimal,
     ids: &'a crate::dataset::Ids,
@@ -1078,6 +1324,8 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 contraction: m(a.contraction),
                 churn: m(a.churn),
                 fx: m(a.fx),
+                moved_in: ctx.moved.then(|| m(a.moved_in)),
+                moved_out: ctx.moved.then(|| m(a.moved_out)),
                 closing_mrr: m(closing[s]),
                 customers: customers[s],
                 new_customers: a.new_customers,
@@ -1100,6 +1348,8 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             contraction: sum(|x| x.contraction),
             churn: sum(|x| x.churn),
             fx: sum(|x| x.fx),
+            moved_in: ctx.moved.then(|| sum(|x| x.moved_in)),
+            moved_out: ctx.moved.then(|| sum(|x| x.moved_out)),
             closing: m(closing[spec.t1]),
         }
     };
@@ -1293,7 +1543,7 @@ pub mod kernels {
     pub fn retention(ds: &Dataset, p: &Prepared) -> i128 {
         let mut periods = vec![PeriodAcc::default(); p.plan.periods.len()];
         each(ds, p, |_, s| {
-            let _ = add_periods(ds, &p.plan, s, &mut periods, 0);
+            let _ = add_periods(ds, &p.plan, s, &mut periods, 0, None);
         });
         periods
             .iter()

@@ -163,6 +163,14 @@ pub struct MonthRow {
     pub churn: Money,
     /// Change from exchange rates alone.
     pub fx: Money,
+    /// Segments taken from the lines (`--segment product|plan`) only: the previous month's
+    /// MRR of customers whose segment changed this month, moved into this segment ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_in: Option<Money>,
+    /// ... and out of it. opening + new + reactivation + expansion - contraction - churn + fx
+    /// + moved_in - moved_out = closing, in every segment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_out: Option<Money>,
     /// MRR at the end of the month, at its rates.
     pub closing_mrr: Money,
     /// Customers with MRR > 0 at the end of the month.
@@ -199,6 +207,12 @@ pub struct Bridge {
     pub churn: Money,
     /// Sum of fx.
     pub fx: Money,
+    /// Sum of moved_in (segments taken from the lines only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_in: Option<Money>,
+    /// Sum of moved_out (segments taken from the lines only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_out: Option<Money>,
     /// Closing MRR of the last month.
     pub closing: Money,
 }

@@ -473,6 +473,7 @@ proptest! {
             column: "tier".into(),
             values: values.iter().map(|v| v.to_string()).collect(),
             of_customer: ds.customers.iter().map(|id| of_id(id) as u32).collect(),
+            ..SegmentSpec::default()
         };
         let r = compute(&ds, &Options { segment: Some(spec), ..options(&case) }).unwrap();
         let plain = report(&case);
@@ -818,4 +819,119 @@ proptest! {
 /// A report row as JSON, for whole-row comparisons.
 fn json<T: serde::Serialize>(row: &T) -> serde_json::Value {
     serde_json::to_value(row).expect("rows serialise")
+}
+
+/// The case's dataset with a product on every line, a function of the line's content (so
+/// shuffles keep it): `""`, `alpha` or `beta`.
+fn dataset_with_products(case: &Case) -> Dataset {
+    let mut b = DatasetBuilder::new(SourceKind::Items);
+    b.add_file("items.csv");
+    let ids: Vec<String> = (0..case.customers).map(customer_id).collect();
+    for (row, l) in case.lines.iter().enumerate() {
+        let pick = (l.mantissa + i64::from(l.start.days())).rem_euclid(3);
+        let product = ["", "alpha", "beta"][pick as usize];
+        b.push_line_detail(
+            LineInput {
+                customer: &ids[l.customer],
+                currency: currency(case, l),
+                amount: Decimal {
+                    mantissa: l.mantissa,
+                    decimals: l.decimals,
+                },
+                interval: l.interval,
+                start: l.start,
+                end: l.end,
+                origin: Origin {
+                    file: 0,
+                    line: row as u64 + 2,
+                },
+            },
+            nrr_core::dataset::LineDetail {
+                product,
+                plan: "",
+                quantity: 1,
+            },
+        );
+    }
+    for r in &case.fx {
+        b.push_fx(
+            "EUR",
+            r.date,
+            Decimal {
+                mantissa: r.mantissa,
+                decimals: r.decimals,
+            },
+        );
+    }
+    let reporting = if case.single { None } else { Some("USD") };
+    b.finish(reporting).expect("generated data builds")
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// (f') a segment taken from the lines (`--segment product`), whose value can change from
+    /// month to month: the totals are unchanged; every month figure, count, period and TTM
+    /// figure of the segments adds up to the total; what moves out of one segment moves into
+    /// another; and each segment's bridge closes (opening + movements + moved_in - moved_out
+    /// = closing, and a month opens where the previous one closed).
+    #[test]
+    fn product_segments_partition_the_totals(case in any_case()) {
+        let ds = dataset_with_products(&case);
+        let spec = SegmentSpec::by_line(&ds, nrr_core::engine::LineColumn::Product);
+        let r = compute(&ds, &Options { segment: Some(spec), ..options(&case) }).unwrap();
+        let plain = compute(&ds, &options(&case)).unwrap();
+        prop_assert_eq!(&r.months, &plain.months);
+        prop_assert_eq!(&r.periods, &plain.periods);
+        prop_assert_eq!(&r.ttm, &plain.ttm);
+        let seg = r.segments.as_ref().unwrap();
+        let parts: Vec<_> = seg.values.values().collect();
+        for (i, total) in r.months.iter().enumerate() {
+            for k in 0..8 {
+                let sum: i128 = parts.iter().map(|p| month_money(&p.months[i])[k].units).sum();
+                prop_assert_eq!(sum, month_money(total)[k].units, "month {} field {}", total.month, k);
+            }
+            for k in 0..4 {
+                let sum: u64 = parts.iter().map(|p| month_counts(&p.months[i])[k]).sum();
+                prop_assert_eq!(sum, month_counts(total)[k]);
+            }
+            let moved = |f: fn(&MonthRow) -> Option<Money>| -> i128 {
+                parts.iter().map(|p| f(&p.months[i]).expect("line segments carry moves").units).sum()
+            };
+            prop_assert_eq!(moved(|m| m.moved_in), moved(|m| m.moved_out));
+            for p in &parts {
+                let m = &p.months[i];
+                let (mi, mo) = (m.moved_in.unwrap().units, m.moved_out.unwrap().units);
+                prop_assert_eq!(month_bridge_gap(m) + mi - mo, 0, "segment bridge in {}", m.month);
+                if i > 0 {
+                    prop_assert_eq!(m.opening_mrr, p.months[i - 1].closing_mrr);
+                }
+            }
+        }
+        let blocks = |f: &nrr_core::report::SegmentFigures| -> Vec<(Retention, Bridge)> {
+            f.periods.iter().map(|p| (p.retention.clone(), p.bridge.clone()))
+                .chain(f.ttm.iter().map(|t| (t.retention.clone(), t.bridge.clone())))
+                .collect()
+        };
+        let totals = blocks(&nrr_core::report::SegmentFigures {
+            months: r.months.clone(),
+            periods: r.periods.clone(),
+            ttm: r.ttm.clone(),
+        });
+        let part_blocks: Vec<_> = parts.iter().map(|p| blocks(p)).collect();
+        for (i, (ret, bridge)) in totals.iter().enumerate() {
+            for k in 0..6 {
+                let sum: i128 = part_blocks.iter().map(|p| retention_money(&p[i].0)[k].units).sum();
+                prop_assert_eq!(sum, retention_money(ret)[k].units);
+            }
+            for k in 0..2 {
+                let sum: u64 = part_blocks.iter().map(|p| retention_counts(&p[i].0)[k]).sum();
+                prop_assert_eq!(sum, retention_counts(ret)[k]);
+            }
+            for k in 0..8 {
+                let sum: i128 = part_blocks.iter().map(|p| bridge_money(&p[i].1)[k].units).sum();
+                prop_assert_eq!(sum, bridge_money(bridge)[k].units);
+            }
+        }
+    }
 }

@@ -846,6 +846,7 @@ fn segments_partition_every_money_figure_and_count_exactly() {
         column: "segment".into(),
         values: vec!["".into(), "ent".into(), "smb".into()],
         of_customer: ds.customers.iter().map(assign).collect(),
+        ..SegmentSpec::default()
     };
     let opts = Options {
         segment: Some(spec),

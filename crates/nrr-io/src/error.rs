@@ -110,6 +110,12 @@ pub enum IoError {
         /// Columns present.
         available: Vec<String>,
     },
+    /// `--segment product|plan` on lines that carry no such value.
+    #[error("--segment `{column}`: no line has a {column} (the `{column}` column of items.csv is absent or empty)")]
+    NoLineColumn {
+        /// `product` or `plan`.
+        column: String,
+    },
     /// The dataset as a whole is unusable.
     #[error(transparent)]
     Core(#[from] nrr_core::CoreError),

@@ -1203,6 +1203,21 @@ pub fn segment_spec(
     attributes: Option<&Attributes>,
     column: &str,
 ) -> Result<SegmentSpec, IoError> {
+    // `product` and `plan` come from the lines (a customer's value may change by month).
+    let line_column = match column {
+        "product" => Some(nrr_core::engine::LineColumn::Product),
+        "plan" => Some(nrr_core::engine::LineColumn::Plan),
+        _ => None,
+    };
+    if let Some(lc) = line_column {
+        let spec = SegmentSpec::by_line(dataset, lc);
+        if spec.values.iter().all(String::is_empty) {
+            return Err(IoError::NoLineColumn {
+                column: column.to_string(),
+            });
+        }
+        return Ok(spec);
+    }
     let unknown = |a: Option<&Attributes>| IoError::UnknownSegment {
         column: column.to_string(),
         available: a.map(|a| a.columns.clone()).unwrap_or_default(),
@@ -1234,5 +1249,6 @@ pub fn segment_spec(
         column: column.to_string(),
         values,
         of_customer,
+        ..SegmentSpec::default()
     })
 }

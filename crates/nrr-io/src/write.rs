@@ -5,7 +5,7 @@ use nrr_core::report::{
 };
 
 /// CSV header of [`report_csv`]; stable, documented in docs/cli.md.
-pub const PERIOD_COLUMNS: [&str; 35] = [
+pub const PERIOD_COLUMNS: [&str; 37] = [
     "period",
     "granularity",
     "start_month",
@@ -40,6 +40,8 @@ pub const PERIOD_COLUMNS: [&str; 35] = [
     "net_mrr_churn_rate",
     "quick_ratio",
     "ltv",
+    "bridge_moved_in",
+    "bridge_moved_out",
     "notes",
 ];
 
@@ -91,6 +93,8 @@ fn record(
         ratio(m.net_mrr_churn_rate),
         ratio(m.quick_ratio),
         money(m.ltv),
+        money(b.moved_in),
+        money(b.moved_out),
         note_text(notes),
     ]
 }

@@ -519,6 +519,18 @@ fn segment_view(out: &mut String, style: Style, r: &Report, cut: &nrr_core::repo
             cut.column
         ),
     );
+    let by_line = cut
+        .values
+        .values()
+        .flat_map(|f| f.months.first())
+        .any(|m| m.moved_in.is_some());
+    if by_line {
+        out.push_str(&format!(
+            "a customer's {} is the one with the most MRR at the cohort month; the monthly \
+             bridge by {} in JSON and CSV moves customers that switch (moved_in, moved_out)\n",
+            cut.column, cut.column
+        ));
+    }
     let mut rows: Vec<Vec<String>> = Vec::new();
     let line = |period: &str, value: &str, x: &Retention| {
         vec![
