@@ -519,6 +519,8 @@ mod tests {
             contraction: z,
             churn: z,
             fx: z,
+            moved_in: None,
+            moved_out: None,
             closing_mrr: Money {
                 units: closing_cents,
                 denominator: 100,
@@ -576,6 +578,8 @@ mod tests {
                 contraction: z,
                 churn: z,
                 fx: z,
+                moved_in: None,
+                moved_out: None,
                 closing: z,
             },
             metrics: PeriodMetrics {
