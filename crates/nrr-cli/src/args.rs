@@ -18,7 +18,7 @@ pub struct Cli {
 pub enum Command {
     /// Compute the MRR bridge and frozen-cohort NRR/GRR by month, quarter, year and TTM.
     #[command(
-        after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
+        after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --segment product   # by product line, month by month\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
     )]
     Report(ReportArgs),
     /// Signup-cohort retention matrix: revenue (NRR) or logos, by month or quarter.
@@ -228,8 +228,9 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Cut every figure by this customers.csv column (segments sum to the totals); repeat
-    /// for several cuts.
+    /// Cut every figure by this customers.csv column, or by `product` or `plan` of the lines
+    /// (a customer's product or plan with the most MRR, month by month); segments sum to the
+    /// totals. Repeat for several cuts.
     #[arg(long)]
     pub segment: Vec<String>,
     /// Gross margin used for LTV, as a fraction (0.8 for 80%).

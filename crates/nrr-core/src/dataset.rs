@@ -500,7 +500,6 @@ impl DatasetBuilder {
     /// Makes room for `additional` more lines (readers that can estimate their row count
     /// call this once to avoid repeated growth).
     pub fn reserve(&mut self, additional: usize) {
-        self.customers.reserve(additional / 2);
         let l = &mut self.lines;
         l.customer.reserve(additional);
         l.currency.reserve(additional);
@@ -515,6 +514,12 @@ impl DatasetBuilder {
         l.origin.reserve(additional);
         self.mantissa.reserve(additional);
         self.decimals.reserve(additional);
+    }
+
+    /// Makes room for `additional` more customer ids (a reader parsing one part of a file
+    /// calls this with its estimate; the builder parts are appended to needs none).
+    pub fn reserve_customers(&mut self, additional: usize) {
+        self.customers.reserve(additional);
     }
 
     /// Lines pushed so far.

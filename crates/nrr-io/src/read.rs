@@ -588,6 +588,7 @@ fn parse_part(
     let (name, path) = (f.name, f.path);
     // Lines are rarely shorter than 40 bytes: size the part's columns once.
     part.reserve(bytes.len() / 40);
+    part.reserve_customers(bytes.len() / 80);
     let file = part.add_file(name);
     let mut pending = Vec::new();
     let mut sink = Sink {
