@@ -18,7 +18,7 @@ pub struct Cli {
 pub enum Command {
     /// Compute the MRR bridge and frozen-cohort NRR/GRR by month, quarter, year and TTM.
     #[command(
-        after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --segment product   # by product line, month by month\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
+        after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --segment product   # by product line, month by month\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n  nrr report warehouse --source snapshots   # subscription_snapshots.csv (+ revenue_movements.csv)\n  nrr report --postgres postgresql://reader@db/billing --query \"SELECT account_id, snapshot_date, mrr FROM snapshots\"\n  nrr report config --postgres \"$DATABASE_URL\" --table items   # fx.csv, customers.csv in config\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
     )]
     Report(ReportArgs),
     /// Signup-cohort retention matrix: revenue (NRR) or logos, by month or quarter.
@@ -32,7 +32,9 @@ pub enum Command {
     )]
     Explain(ExplainArgs),
     /// Validate the data and print the row ledger (read / used / excluded / rejected).
-    #[command(after_help = "Examples:\n  nrr check data\n  nrr check data --format json")]
+    #[command(
+        after_help = "Examples:\n  nrr check data\n  nrr check data --format json\n  nrr check warehouse   # subscription_snapshots.csv: lists revenue_movements disagreements\n  nrr check --postgres postgresql://reader@db/billing --table analytics.mrr_by_month"
+    )]
     Check(CheckArgs),
     /// Write a deterministic, realistic synthetic dataset (items.csv, customers.csv, fx.csv).
     #[command(
@@ -88,9 +90,13 @@ fn parse_month(s: &str) -> Result<Month, String> {
 /// Options shared by commands that read a data directory.
 #[derive(Args, Debug, Clone)]
 pub struct DataArgs {
-    /// Data directory (items.csv, mrr.csv or invoices.csv, optional fx.csv and customers.csv),
-    /// or one file.
-    pub data: PathBuf,
+    /// Data directory (items.csv, mrr.csv, invoices.csv or subscription_snapshots.csv, optional
+    /// fx.csv and customers.csv), or one file. With --postgres: optional, the directory of
+    /// fx.csv, customers.csv and annotations.csv.
+    #[arg(required_unless_present = "postgres")]
+    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub pg: PgArgs,
     /// Reporting currency (ISO 4217). Default: the only currency in the data.
     #[arg(long, value_parser = parse_currency)]
     pub currency: Option<String>,
@@ -118,7 +124,35 @@ pub struct DataArgs {
     /// Paused subscriptions (invoices.csv with subscription_events.csv). Default: keep.
     #[arg(long, value_enum, value_name = "HOW", default_value_t = PausesArg::Keep, help_heading = INVOICE_POLICIES)]
     pub pauses: PausesArg,
+    /// The time zone in which Stripe timestamps (Unix seconds) are read as dates: UTC or a
+    /// fixed offset like +02:00 or -05:00 (Stripe exports only). Default: UTC.
+    #[arg(long, value_name = "UTC|+HH:MM", default_value = "UTC", value_parser = parse_timezone)]
+    pub timezone: i32,
 }
+
+fn parse_timezone(s: &str) -> Result<i32, String> {
+    nrr_io::parse_timezone(s).ok_or_else(|| {
+        format!("`{s}` is not UTC or a fixed offset +HH:MM / -HH:MM (at most 14 hours), like +02:00; named zones are not supported")
+    })
+}
+
+/// `--postgres URL` with `--query` or `--table`: the revenue rows from a live database.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PgArgs {
+    /// Read the revenue rows from PostgreSQL (read-only session and transaction), e.g.
+    /// postgresql://reader@db.internal/billing or host=/run/postgresql dbname=billing. The
+    /// shape (items, mrr, snapshots) is detected from the column names, or set with --source.
+    #[arg(long, value_name = "URL", help_heading = POSTGRES)]
+    pub postgres: Option<String>,
+    /// With --postgres: the SELECT that returns the rows.
+    #[arg(long, value_name = "SQL", requires = "postgres", conflicts_with = "table", help_heading = POSTGRES)]
+    pub query: Option<String>,
+    /// With --postgres: a table or view (schema.name allowed) to read whole.
+    #[arg(long, value_name = "NAME", requires = "postgres", help_heading = POSTGRES)]
+    pub table: Option<String>,
+}
+
+const POSTGRES: &str = "PostgreSQL (docs/input.md#postgresql)";
 
 const INVOICE_POLICIES: &str = "Invoice policies (invoices.csv only; see docs/policies.md)";
 
@@ -151,6 +185,8 @@ impl DataArgs {
             SourceArg::Items => nrr_io::Source::Items,
             SourceArg::Mrr => nrr_io::Source::Mrr,
             SourceArg::Invoices => nrr_io::Source::Invoices,
+            SourceArg::Stripe => nrr_io::Source::Stripe,
+            SourceArg::Snapshots => nrr_io::Source::Snapshots,
         })
     }
 }
@@ -170,6 +206,10 @@ pub enum SourceArg {
     Mrr,
     /// invoices.csv (and subscription_events.csv): invoice line items.
     Invoices,
+    /// subscriptions.json or .jsonl (and invoices.json or .jsonl): Stripe API objects.
+    Stripe,
+    /// subscription_snapshots.csv or .parquet (and revenue_movements, checked against them).
+    Snapshots,
 }
 
 /// `--churn-recognition`.

@@ -150,7 +150,7 @@ fn rejected(tmp: &TempDir, extra: &[&str]) -> String {
     let shown: Vec<&str> = report
         .stderr
         .lines()
-        .filter(|l| l.starts_with("  ") && l.contains(".csv:"))
+        .filter(|l| l.starts_with("  ") && (l.contains(".csv:") || l.contains(".json")))
         .map(str::trim)
         .collect();
     assert!(
@@ -1181,6 +1181,137 @@ mod known_bugs {
             .collect();
         assert!(
             lines.len() == 2 && lines[0].starts_with("2:") && lines[1].starts_with("3:"),
+            "{}",
+            run.transcript()
+        );
+    }
+}
+
+/// Stripe exports (subscriptions.json / .jsonl, invoices.json): bad input names the file, the
+/// object's line, the object id and the JSON path of the field.
+mod stripe {
+    use super::*;
+
+    /// A valid subscription object on one line, with `{price}` and `{extra}` to fill in.
+    fn sub(id: &str, fields: &str, price: &str) -> String {
+        format!(
+            r#"{{"id": "{id}", "object": "subscription", "customer": "cus_1", "status": "active", "start_date": 1704067200, "current_period_start": 1706745600, "current_period_end": 1709251200{fields}, "items": {{"object": "list", "data": [{{"id": "si_1", "quantity": 1{price}}}]}}}}"#
+        )
+    }
+
+    const PRICE: &str = r#", "price": {"id": "price_1", "product": "prod_1", "currency": "usd", "unit_amount": 10000, "recurring": {"interval": "month", "interval_count": 1, "usage_type": "licensed"}}"#;
+
+    /// `data/subscriptions.json`: an array holding a good subscription and then `objects`,
+    /// one per line.
+    fn subs(objects: &[String]) -> TempDir {
+        let mut lines = vec!["[".to_string(), format!("{},", sub("sub_good", "", PRICE))];
+        let n = objects.len();
+        for (i, o) in objects.iter().enumerate() {
+            lines.push(if i + 1 < n {
+                format!("{o},")
+            } else {
+                o.clone()
+            });
+        }
+        if n == 0 {
+            lines[1].pop();
+        }
+        lines.push("]".into());
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        data_dir(&[("subscriptions.json", &refs)])
+    }
+
+    #[test]
+    fn malformed_json() {
+        let tmp = data_dir(&[(
+            "subscriptions.json",
+            &[
+                "[",
+                &format!("{},", sub("sub_1", "", PRICE)),
+                r#"{"id": "sub_2" "status": "active"}"#,
+                "]",
+            ],
+        )]);
+        insta::assert_snapshot!(rejected(&tmp, &[]));
+    }
+
+    #[test]
+    fn malformed_jsonl_line() {
+        let good = sub("sub_1", "", PRICE);
+        let tmp = data_dir(&[(
+            "subscriptions.jsonl",
+            &[&good, r#"{"id": "sub_2", "status": "active""#],
+        )]);
+        insta::assert_snapshot!(rejected(&tmp, &[]));
+    }
+
+    #[test]
+    fn unknown_status() {
+        let tmp = subs(&[sub("sub_2", "", PRICE).replace("\"active\"", "\"expired\"")]);
+        insta::assert_snapshot!(rejected(&tmp, &[]));
+    }
+
+    #[test]
+    fn unknown_interval() {
+        let tmp = subs(&[sub(
+            "sub_123",
+            "",
+            &PRICE.replace("\"month\"", "\"fortnight\""),
+        )]);
+        insta::assert_snapshot!(rejected(&tmp, &[]));
+    }
+
+    #[test]
+    fn period_end_before_start() {
+        let tmp = subs(&[sub("sub_2", "", PRICE).replace("1709251200", "1704067200")]);
+        insta::assert_snapshot!(rejected(&tmp, &[]));
+    }
+
+    #[test]
+    fn missing_price() {
+        let tmp = subs(&[sub("sub_2", "", "")]);
+        insta::assert_snapshot!(rejected(&tmp, &[]));
+    }
+
+    #[test]
+    fn invoice_line_period_end_before_start() {
+        let tmp = subs(&[]);
+        let inv = r#"[{"id": "in_1", "customer": "cus_1", "subscription": "sub_good", "currency": "usd", "created": 1704067200, "lines": {"data": [{"id": "il_1", "type": "subscription", "amount": 10000, "quantity": 1, "period": {"start": 1706745600, "end": 1704067200}}]}}]"#;
+        std::fs::write(tmp.path().join("data/invoices.json"), inv).unwrap();
+        insta::assert_snapshot!(rejected(&tmp, &[]));
+    }
+
+    #[test]
+    fn good_export_is_detected_and_reported() {
+        let tmp = subs(&[]);
+        let run = nrr_in(tmp.path(), &["report", "data", "--format", "json"]);
+        run.assert_code(0);
+        let j = run.json();
+        assert_eq!(j["inputs"], serde_json::json!(["subscriptions.json"]));
+        assert_eq!(
+            j["months"][0]["closing_mrr"],
+            "100.00",
+            "{}",
+            run.transcript()
+        );
+        // --source stripe picks it too; --timezone is for Stripe only.
+        let run = nrr_in(
+            tmp.path(),
+            &[
+                "check",
+                "data",
+                "--source",
+                "stripe",
+                "--timezone",
+                "+02:00",
+            ],
+        );
+        run.assert_code(0);
+        let tmp2 = items(&[]);
+        let run = nrr_in(tmp2.path(), &["report", "data", "--timezone", "+02:00"]);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains("Stripe exports only"),
             "{}",
             run.transcript()
         );

@@ -45,6 +45,17 @@ pub struct Excluded {
     /// (omitted when 0).
     #[serde(skip_serializing_if = "is_zero")]
     pub unknown_subscription: u64,
+    /// Stripe subscription items of a trial that has not converted (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub trial: u64,
+    /// Stripe items and invoice lines of `incomplete` or `incomplete_expired` subscriptions,
+    /// which never count (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub incomplete: u64,
+    /// subscription_snapshots rows dated before the last snapshot of their account and month,
+    /// which alone gives the month's MRR (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub superseded: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -62,6 +73,9 @@ impl Excluded {
             + self.refund
             + self.usage
             + self.unknown_subscription
+            + self.trial
+            + self.incomplete
+            + self.superseded
     }
 }
 
@@ -78,6 +92,9 @@ impl RowLedger {
         self.excluded.refund += o.excluded.refund;
         self.excluded.usage += o.excluded.usage;
         self.excluded.unknown_subscription += o.excluded.unknown_subscription;
+        self.excluded.trial += o.excluded.trial;
+        self.excluded.incomplete += o.excluded.incomplete;
+        self.excluded.superseded += o.excluded.superseded;
         self.rejected += o.rejected;
     }
 
@@ -85,6 +102,41 @@ impl RowLedger {
     pub fn balances(&self) -> bool {
         self.read == self.used + self.excluded.total() + self.rejected
     }
+}
+
+/// revenue_movements checked against the movements subscription_snapshots imply
+/// (docs/input.md): the JSON key `movement_check` of `nrr report` and `nrr check`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MovementCheck {
+    /// Valid movement rows read.
+    pub movements_read: u64,
+    /// Account-months where the given movements and the snapshots agree on type and amount.
+    pub agreeing: u64,
+    /// Movement rows dated outside the months the snapshots span (not checked).
+    pub outside_snapshots: u64,
+    /// Every account-month where they disagree, largest difference first.
+    pub disagreements: Vec<MovementDisagreement>,
+}
+
+/// One account-month where revenue_movements and the snapshots disagree. Amounts are signed
+/// changes in MRR (contraction and churn negative), exact, with at least 2 decimals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MovementDisagreement {
+    /// The account.
+    pub account_id: String,
+    /// The month of the movement.
+    pub month: Month,
+    /// The given movement type; several types in one month are joined with `+`; `null` when
+    /// the table has no movement for the month.
+    pub given_type: Option<String>,
+    /// The sum of the given `mrr_change` of the month; `null` when there is none.
+    pub given_amount: Option<String>,
+    /// The movement the snapshots imply (docs/metrics.md §7); `null` when MRR did not change.
+    pub snapshot_type: Option<String>,
+    /// Its amount; `null` when MRR did not change.
+    pub snapshot_amount: Option<String>,
+    /// Given amount minus the snapshots' amount (a missing side counts as 0).
+    pub difference: String,
 }
 
 /// The analysis window.

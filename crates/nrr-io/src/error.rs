@@ -67,7 +67,7 @@ pub enum IoError {
         found: String,
     },
     /// The data directory holds no recognised input.
-    #[error("{}: no input found: expected items.csv, items.parquet, mrr.csv, mrr.parquet or invoices.csv{}", dir.display(), if found.is_empty() { String::new() } else { format!(" (found: {})", found.join(", ")) })]
+    #[error("{}: no input found: expected items.csv, items.parquet, mrr.csv, mrr.parquet, invoices.csv, subscription_snapshots.csv or subscriptions.json{}", dir.display(), if found.is_empty() { String::new() } else { format!(" (found: {})", found.join(", ")) })]
     NoInput {
         /// The directory.
         dir: PathBuf,
@@ -75,7 +75,7 @@ pub enum IoError {
         found: Vec<String>,
     },
     /// More than one kind of revenue input is present (items, mrr, invoices).
-    #[error("{}: more than one kind of revenue input found ({}); keep one kind in a data directory, or choose one with --source items|mrr|invoices", dir.display(), found.join(", "))]
+    #[error("{}: more than one kind of revenue input found ({}); keep one kind in a data directory, or choose one with --source items|mrr|invoices|snapshots|stripe", dir.display(), found.join(", "))]
     AmbiguousInput {
         /// The directory.
         dir: PathBuf,
@@ -115,6 +115,12 @@ pub enum IoError {
     NoLineColumn {
         /// `product` or `plan`.
         column: String,
+    },
+    /// The PostgreSQL connection or query failed (`--postgres`).
+    #[error("PostgreSQL: {message}")]
+    Postgres {
+        /// What went wrong, with the server's message.
+        message: String,
     },
     /// The dataset as a whole is unusable.
     #[error(transparent)]

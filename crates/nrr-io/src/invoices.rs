@@ -250,7 +250,7 @@ fn align(a: Decimal, b: Decimal) -> Option<(i64, i64, u32)> {
     Some((up(a)?, up(b)?, d))
 }
 
-fn dsub(a: Decimal, b: Decimal) -> Option<Decimal> {
+pub(crate) fn dsub(a: Decimal, b: Decimal) -> Option<Decimal> {
     let (x, y, d) = align(a, b)?;
     Some(Decimal {
         mantissa: x.checked_sub(y)?,
@@ -266,7 +266,7 @@ fn dmul(a: Decimal, k: i64) -> Option<Decimal> {
 }
 
 /// The decimal as written: `-12.50`.
-fn dec_str(d: Decimal) -> String {
+pub(crate) fn dec_str(d: Decimal) -> String {
     let digits = d.mantissa.unsigned_abs().to_string();
     let places = d.decimals as usize;
     let digits = format!("{digits:0>width$}", width = places + 1);
@@ -379,7 +379,7 @@ impl LineType {
 
 /// The kinds of subscription event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum EventKind {
+pub(crate) enum EventKind {
     CancelRequested,
     Canceled,
     Paused,
@@ -402,51 +402,55 @@ impl EventKind {
     }
 }
 
-/// A subscription or proration line with a non-zero net amount.
-struct Charge {
-    origin: Origin,
+/// A subscription or proration line with a non-zero net amount (also built by the Stripe
+/// reader, `crate::stripe`).
+pub(crate) struct Charge {
+    pub(crate) origin: Origin,
     /// Index into `Book::subs`.
-    sub: usize,
+    pub(crate) sub: usize,
     /// Product (the item key within the subscription).
-    product: String,
-    plan: String,
-    quantity: u64,
-    currency: String,
+    pub(crate) product: String,
+    pub(crate) plan: String,
+    pub(crate) quantity: u64,
+    pub(crate) currency: String,
     /// amount - discount (under `--discounts all`) - tax.
-    net: Decimal,
+    pub(crate) net: Decimal,
     /// Decimal places of `amount` as written (prorations are rounded to them).
-    places: u32,
-    start: Date,
-    end: Date,
-    proration: bool,
+    pub(crate) places: u32,
+    pub(crate) start: Date,
+    pub(crate) end: Date,
+    pub(crate) proration: bool,
+    /// The MRR as `(amount, interval months)` when the price says it (Stripe items); `None`:
+    /// from `net` over the period's length.
+    pub(crate) rate: Option<(Decimal, u32)>,
 }
 
-struct Event {
-    origin: Origin,
-    kind: EventKind,
-    date: Date,
+pub(crate) struct Event {
+    pub(crate) origin: Origin,
+    pub(crate) kind: EventKind,
+    pub(crate) date: Date,
 }
 
 /// A subscription: one customer's subscription id.
-struct Sub {
-    customer: String,
-    events: Vec<Event>,
+pub(crate) struct Sub {
+    pub(crate) customer: String,
+    pub(crate) events: Vec<Event>,
 }
 
-/// Everything read from invoices.csv and subscription_events.csv.
+/// Everything read from invoices.csv and subscription_events.csv (or from Stripe objects).
 #[derive(Default)]
-struct Book {
-    subs: Vec<Sub>,
+pub(crate) struct Book {
+    pub(crate) subs: Vec<Sub>,
     index: HashMap<(String, String), usize>,
     /// Subscription id -> subscriptions (one per customer using it).
     by_id: HashMap<String, Vec<usize>>,
-    charges: Vec<Charge>,
+    pub(crate) charges: Vec<Charge>,
     /// The latest invoice_date.
-    as_of: Option<Date>,
+    pub(crate) as_of: Option<Date>,
 }
 
 impl Book {
-    fn sub(&mut self, customer: &str, id: &str) -> usize {
+    pub(crate) fn sub(&mut self, customer: &str, id: &str) -> usize {
         let key = (customer.to_string(), id.to_string());
         if let Some(&i) = self.index.get(&key) {
             return i;
@@ -790,6 +794,7 @@ fn invoice_row<'r>(
         start,
         end,
         proration: kind == LineType::Proration,
+        rate: None,
     });
     Some(RowOutcome::Charge)
 }
@@ -1177,7 +1182,7 @@ impl SubLines<'_> {
 
 /// Turns the charges of `book` into the builder's lines.
 /// Returns the charges whose amount is too large to compute exactly: origin and net amount.
-fn build_lines(
+pub(crate) fn build_lines(
     book: &mut Book,
     policies: &InvoicePolicies,
     builder: &mut DatasetBuilder,
@@ -1342,7 +1347,10 @@ fn sub_lines(
             }
             continue;
         }
-        let Some((amount, interval)) = per_interval(ch.net, length(ch.start, ch.end)) else {
+        let rate = ch
+            .rate
+            .or_else(|| per_interval(ch.net, length(ch.start, ch.end)));
+        let Some((amount, interval)) = rate else {
             failed.push((ch.origin, ch.net));
             continue;
         };

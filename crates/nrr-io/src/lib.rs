@@ -19,11 +19,16 @@ pub mod generate;
 pub mod invoices;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod read;
+mod snapshots;
 mod source;
+mod stripe;
 pub mod write;
 
 pub use error::{IoError, Rejection};
 pub use invoices::{ChurnRecognition, Discounts, InvoicePolicies, PastDue, Pauses};
 pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
 pub use source::Source;
+pub use stripe::parse_timezone;

@@ -220,6 +220,44 @@ fn parse_batch(
     (part, rejections)
 }
 
+/// Reads a Parquet file row by row, in order, for the small tables read sequentially
+/// (subscription_snapshots, revenue_movements): `start` sees the columns and returns the
+/// state `each` gets with every row's line number (row number + 1) and fields.
+pub(crate) fn each_row<S>(
+    path: &Path,
+    start: impl FnOnce(&Cols) -> Result<S, IoError>,
+    mut each: impl FnMut(&mut S, u64, &dyn Fields),
+) -> Result<S, IoError> {
+    let file = std::fs::File::open(path).map_err(|source| IoError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| perr(path, e))?;
+    let schema = reader.schema().clone();
+    if let Some(f) = schema.fields().iter().find(|f| !supported(f.data_type())) {
+        return Err(perr(
+            path,
+            format!(
+                "column `{}` has type {}; use strings, integers, Date32 or Decimal128 (floating point cannot hold money exactly)",
+                f.name(),
+                f.data_type()
+            ),
+        ));
+    }
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut state = start(&Cols::new(&names))?;
+    let mut line = 2;
+    for b in reader.build().map_err(|e| perr(path, e))? {
+        let b = b.map_err(|e| perr(path, e))?;
+        let cols: Vec<Col<'_>> = b.columns().iter().map(|c| Col::new(c.as_ref())).collect();
+        for r in 0..b.num_rows() {
+            each(&mut state, line, &Row { cols: &cols, r });
+            line += 1;
+        }
+    }
+    Ok(state)
+}
+
 /// Parsed batches of one row group, each with its rejections.
 type GroupParts = Vec<(DatasetBuilder, Vec<Rejection>)>;
 

@@ -23,6 +23,9 @@ pub struct LoadOptions {
     pub source: Option<crate::source::Source>,
     /// The rules for invoices.csv (docs/policies.md); other inputs accept only the defaults.
     pub invoice_policies: crate::invoices::InvoicePolicies,
+    /// `--timezone` as seconds east of UTC: the offset at which Stripe timestamps are read as
+    /// dates (0: UTC; Stripe input only).
+    pub timezone_offset: i32,
 }
 
 /// A callback told how many more bytes of input have been read. The sum of all calls for
@@ -77,6 +80,8 @@ pub struct Loaded {
     pub notes: Vec<nrr_core::report::Note>,
     /// The policies applied, when the input was invoices.csv (for the report's `policies`).
     pub invoice_policies: Option<crate::invoices::InvoicePolicies>,
+    /// revenue_movements checked against subscription_snapshots, when both were read.
+    pub movement_check: Option<nrr_core::report::MovementCheck>,
 }
 
 /// Column positions of the recognised item or mrr columns.
@@ -1083,6 +1088,10 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     // invoices.csv has its own reader; items and mrr files are read below.
     let (kind, files, invoices) = match crate::source::choose(dir, opts)? {
         crate::source::Chosen::Invoices(inv) => (SourceKind::Items, inv.paths(), Some(inv)),
+        crate::source::Chosen::Snapshots(sf) => {
+            return crate::snapshots::load_files(&sf, base, opts)
+        }
+        crate::source::Chosen::Stripe(sf) => return crate::stripe::load_files(&sf, base, opts),
         crate::source::Chosen::Lines(forced) => {
             let (kind, files) = discover(dir, forced)?;
             (kind, files, None)
@@ -1121,6 +1130,23 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
             )?;
         }
     }
+    let names: Vec<String> = files.iter().map(|f| display_name(f)).collect();
+    let mut loaded = finish_load(Some(base), &names, builder, rejections, opts)?;
+    loaded.invoice_policies = invoices.map(|_| opts.invoice_policies);
+    Ok(loaded)
+}
+
+/// What every revenue reader ends with: reads fx.csv, customers.csv and annotations.csv from
+/// `base` (none without a base), rejects lines in a currency without rates, orders the
+/// rejections and builds the dataset. `names`: the revenue inputs in reading order, as the
+/// builder's file indices and the rejections name them.
+pub(crate) fn finish_load(
+    base: Option<&Path>,
+    names: &[String],
+    mut builder: DatasetBuilder,
+    mut rejections: Vec<Rejection>,
+    opts: &LoadOptions,
+) -> Result<Loaded, IoError> {
     let reporting = match &opts.currency {
         Some(c) => Some(c.clone()),
         None => {
@@ -1128,8 +1154,7 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
             (used.len() == 1).then(|| used[0].clone())
         }
     };
-    let fx_path = base.join("fx.csv");
-    if fx_path.exists() {
+    if let Some(fx_path) = base.map(|b| b.join("fx.csv")).filter(|p| p.exists()) {
         read_fx(
             &fx_path,
             reporting.as_deref(),
@@ -1145,7 +1170,7 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
                     builder.ledger.used -= 1;
                     builder.ledger.rejected += 1;
                     rejections.push(Rejection {
-                        file: builder_file_name(&files, o),
+                        file: names.get(usize::from(o.file)).cloned().unwrap_or_default(),
                         line: o.line,
                         column: "currency".into(),
                         value: code.clone(),
@@ -1157,29 +1182,24 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
             }
         }
     }
-    let customers_path = base.join("customers.csv");
-    let attributes = if opts.customers && customers_path.exists() {
-        Some(read_customers(&customers_path, &mut rejections)?)
-    } else {
-        None
+    let customers_path = base.map(|b| b.join("customers.csv"));
+    let attributes = match customers_path.filter(|p| opts.customers && p.exists()) {
+        Some(p) => Some(read_customers(&p, &mut rejections)?),
+        None => None,
     };
-    let notes_path = base.join("annotations.csv");
-    let notes = if notes_path.exists() {
-        read_notes(&notes_path, &mut rejections)?
-    } else {
-        Vec::new()
+    let notes_path = base.map(|b| b.join("annotations.csv"));
+    let notes = match notes_path.filter(|p| p.exists()) {
+        Some(p) => read_notes(&p, &mut rejections)?,
+        None => Vec::new(),
     };
     // Rejections in reading order: revenue files in order, then fx.csv, customers.csv and
     // annotations.csv.
     let rank = |file: &str| {
-        files
-            .iter()
-            .position(|f| display_name(f) == file)
-            .unwrap_or(match file {
-                "fx.csv" => files.len(),
-                "customers.csv" => files.len() + 1,
-                _ => files.len() + 2,
-            })
+        names.iter().position(|f| f == file).unwrap_or(match file {
+            "fx.csv" => names.len(),
+            "customers.csv" => names.len() + 1,
+            _ => names.len() + 2,
+        })
     };
     rejections.sort_by_key(|r| (rank(&r.file), r.line));
     let dataset = builder.finish(opts.currency.as_deref())?;
@@ -1188,14 +1208,9 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
         rejections,
         attributes,
         notes,
-        invoice_policies: invoices.map(|_| opts.invoice_policies),
+        invoice_policies: None,
+        movement_check: None,
     })
-}
-
-fn builder_file_name(files: &[PathBuf], o: Origin) -> String {
-    files
-        .get(usize::from(o.file))
-        .map_or_else(String::new, |p| display_name(p))
 }
 
 /// Builds a segment cut from a customers.csv column.

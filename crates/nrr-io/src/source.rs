@@ -4,8 +4,9 @@
 use crate::error::IoError;
 use crate::invoices::InvoiceFiles;
 use crate::read::{display_name, LoadOptions};
+use crate::snapshots::{MOVEMENTS, SNAPSHOTS};
 use nrr_core::dataset::SourceKind;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A kind of revenue input (`--source`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +17,12 @@ pub enum Source {
     Mrr,
     /// `invoices.csv` (with an optional `subscription_events.csv`): invoice line items.
     Invoices,
+    /// `subscription_snapshots.csv` / `.parquet` (with an optional `revenue_movements` file
+    /// beside it): MRR snapshots per account and date.
+    Snapshots,
+    /// `subscriptions.json` or `.jsonl` (with an optional `invoices.json` or `.jsonl`):
+    /// Stripe API objects.
+    Stripe,
 }
 
 impl Source {
@@ -25,6 +32,8 @@ impl Source {
             Source::Items => "items",
             Source::Mrr => "mrr",
             Source::Invoices => "invoices",
+            Source::Snapshots => "snapshots",
+            Source::Stripe => "stripe",
         }
     }
 
@@ -33,6 +42,8 @@ impl Source {
             Source::Items => "items.csv or items.parquet",
             Source::Mrr => "mrr.csv or mrr.parquet",
             Source::Invoices => "invoices.csv",
+            Source::Snapshots => "subscription_snapshots.csv or subscription_snapshots.parquet",
+            Source::Stripe => "subscriptions.json or subscriptions.jsonl",
         }
     }
 }
@@ -46,6 +57,27 @@ pub(crate) enum Chosen {
     Lines(Option<SourceKind>),
     /// invoices.csv and its events file.
     Invoices(InvoiceFiles),
+    /// subscription_snapshots and the movements file beside it.
+    Snapshots(SnapshotFiles),
+    /// Stripe subscriptions and invoices.
+    Stripe(crate::stripe::StripeFiles),
+}
+
+/// The snapshots file and the movements file (if any) beside it.
+#[derive(Clone, Debug)]
+pub(crate) struct SnapshotFiles {
+    pub(crate) snapshots: PathBuf,
+    pub(crate) movements: Option<PathBuf>,
+}
+
+/// `base`/`stem.parquet` (with the `parquet` feature) or `base`/`stem.csv`, whichever exists.
+fn csv_or_parquet(base: &Path, stem: &str) -> Option<PathBuf> {
+    let pq = base.join(format!("{stem}.parquet"));
+    if cfg!(feature = "parquet") && pq.is_file() {
+        return Some(pq);
+    }
+    let csv = base.join(format!("{stem}.csv"));
+    csv.is_file().then_some(csv)
 }
 
 fn lines_kind(s: Source) -> Option<SourceKind> {
@@ -53,6 +85,8 @@ fn lines_kind(s: Source) -> Option<SourceKind> {
         Source::Items => Some(SourceKind::Items),
         Source::Mrr => Some(SourceKind::Mrr),
         Source::Invoices => None,
+        Source::Snapshots => None,
+        Source::Stripe => None,
     }
 }
 
@@ -60,8 +94,17 @@ fn lines_kind(s: Source) -> Option<SourceKind> {
 /// invoice policies fit it.
 pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> {
     let chosen = detect(dir, opts.source)?;
+    if opts.timezone_offset != 0 && !matches!(chosen, Chosen::Stripe(_)) {
+        return Err(IoError::BadOption {
+            option: "--timezone".into(),
+            reason: "applies to Stripe exports only (subscriptions.json); other inputs hold \
+                     dates, not timestamps"
+                .into(),
+        });
+    }
     match &chosen {
-        Chosen::Invoices(_) => {}
+        Chosen::Invoices(_) | Chosen::Stripe(_) => {}
+        Chosen::Snapshots(_) => opts.invoice_policies.check_for_lines(SNAPSHOTS)?,
         Chosen::Lines(kind) => {
             let input = if dir.is_file() {
                 display_name(dir)
@@ -87,6 +130,28 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
             Some(s) => s == Source::Invoices,
             None => name.starts_with("invoices"),
         };
+        let is_snapshots = match forced {
+            Some(s) => s == Source::Snapshots,
+            None => name.starts_with(SNAPSHOTS),
+        };
+        let is_stripe = match forced {
+            Some(s) => s == Source::Stripe,
+            None => crate::stripe::is_subscriptions_file(&name),
+        };
+        if is_stripe {
+            let base = dir.parent().unwrap_or(Path::new("."));
+            return Ok(Chosen::Stripe(crate::stripe::StripeFiles {
+                subscriptions: dir.to_path_buf(),
+                invoices: crate::stripe::invoices_beside(base),
+            }));
+        }
+        if is_snapshots {
+            let base = dir.parent().unwrap_or(Path::new("."));
+            return Ok(Chosen::Snapshots(SnapshotFiles {
+                snapshots: dir.to_path_buf(),
+                movements: csv_or_parquet(base, MOVEMENTS),
+            }));
+        }
         if is_invoices {
             let base = dir.parent().unwrap_or(Path::new("."));
             return Ok(Chosen::Invoices(InvoiceFiles {
@@ -117,14 +182,27 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
                 Source::Items => n.starts_with("items") && is_data(n),
                 Source::Mrr => n.starts_with("mrr") && is_data(n),
                 Source::Invoices => n.as_str() == "invoices.csv",
+                Source::Stripe => crate::stripe::is_subscriptions_file(n),
+                Source::Snapshots => {
+                    n.strip_suffix(".csv")
+                        .or_else(|| n.strip_suffix(".parquet"))
+                        == Some(SNAPSHOTS)
+                        && is_data(n)
+                }
             })
             .cloned()
             .collect()
     };
-    let present: Vec<Source> = [Source::Items, Source::Mrr, Source::Invoices]
-        .into_iter()
-        .filter(|s| !files_of(*s).is_empty())
-        .collect();
+    let present: Vec<Source> = [
+        Source::Items,
+        Source::Mrr,
+        Source::Invoices,
+        Source::Snapshots,
+        Source::Stripe,
+    ]
+    .into_iter()
+    .filter(|s| !files_of(*s).is_empty())
+    .collect();
     let pick = match forced {
         Some(s) if present.contains(&s) => s,
         Some(s) => {
@@ -155,6 +233,18 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
         Source::Invoices => Chosen::Invoices(InvoiceFiles {
             invoices: dir.join("invoices.csv"),
             events: events_beside(dir),
+        }),
+        Source::Stripe => Chosen::Stripe(crate::stripe::StripeFiles {
+            subscriptions: ["subscriptions.json", "subscriptions.jsonl"]
+                .iter()
+                .map(|n| dir.join(n))
+                .find(|p| p.is_file())
+                .unwrap_or_else(|| dir.join("subscriptions.json")),
+            invoices: crate::stripe::invoices_beside(dir),
+        }),
+        Source::Snapshots => Chosen::Snapshots(SnapshotFiles {
+            snapshots: csv_or_parquet(dir, SNAPSHOTS).unwrap_or_else(|| dir.join(SNAPSHOTS)),
+            movements: csv_or_parquet(dir, MOVEMENTS),
         }),
         s => Chosen::Lines(lines_kind(s)),
     })

@@ -14,6 +14,8 @@ struct CheckReport<'a> {
     inputs: &'a [String],
     rows: &'a RowLedger,
     rejections: &'a [Rejection],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    movement_check: Option<&'a nrr_core::report::MovementCheck>,
 }
 
 pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -23,8 +25,9 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
         progress: None,
         source: a.data.source(),
         invoice_policies: a.data.invoice_policies(),
+        timezone_offset: a.data.timezone,
     };
-    let loaded = nrr_io::load(&a.data.data, &opts)?;
+    let loaded = super::load_data(&a.data, &opts)?;
     let ds = &loaded.dataset;
     let text = match a.format {
         TextFormat::Json => render::json(&CheckReport {
@@ -32,14 +35,22 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
             inputs: &ds.files,
             rows: &ds.ledger,
             rejections: &loaded.rejections,
+            movement_check: loaded.movement_check.as_ref(),
         })?,
-        TextFormat::Table => format!(
-            "nrr check: currency {}; inputs: {}\n{}{}",
-            ds.currency(),
-            ds.files.join(", "),
-            render::table::ledger(&ds.ledger),
-            super::rejection_lines(&loaded.rejections)
-        ),
+        TextFormat::Table => {
+            let movements = loaded.movement_check.as_ref();
+            format!(
+                "nrr check: currency {}; inputs: {}\n{}{}{}",
+                ds.currency(),
+                ds.files.join(", "),
+                render::table::ledger(&ds.ledger),
+                super::rejection_lines(&loaded.rejections),
+                movements.map_or_else(String::new, |c| render::movements::section(
+                    c,
+                    render::style()
+                ))
+            )
+        }
     };
     super::emit(&text)?;
     if loaded.rejections.is_empty() {

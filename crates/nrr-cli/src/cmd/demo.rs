@@ -30,7 +30,8 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     super::report::run(ReportArgs {
         data: DataArgs {
-            data: dir,
+            data: Some(dir),
+            pg: Default::default(),
             currency: Some("USD".into()),
             skip_invalid: false,
             source: None,
@@ -38,6 +39,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
             discounts: crate::args::DiscountsArg::All,
             past_due: nrr_io::PastDue::default(),
             pauses: crate::args::PausesArg::Keep,
+            timezone: 0,
         },
         window: WindowArgs {
             from: None,

@@ -11,6 +11,7 @@ use crate::args::{Cli, Command, DataArgs};
 use nrr_io::{IoError, LoadOptions, Loaded};
 use std::fmt;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 /// The data itself is invalid (exit code 1), as opposed to usage or I/O trouble (exit 2).
@@ -90,15 +91,16 @@ pub fn load(
     args: &DataArgs,
     customers: bool,
 ) -> anyhow::Result<(Loaded, u64, crate::progress::Bar)> {
-    let bar = crate::progress::Bar::for_load(&args.data);
+    let bar = crate::progress::Bar::for_load(args.data.as_deref().unwrap_or(Path::new("")));
     let opts = LoadOptions {
         currency: args.currency.clone(),
         customers,
         progress: bar.callback(),
         source: args.source(),
         invoice_policies: args.invoice_policies(),
+        timezone_offset: args.timezone,
     };
-    let loaded = nrr_io::load(&args.data, &opts)?;
+    let loaded = load_data(args, &opts)?;
     let n = loaded.rejections.len();
     if n == 0 {
         bar.step("computing");
@@ -124,6 +126,47 @@ pub fn load(
             "{} rejected; no figures computed (fix the data, or pass --skip-invalid to report without them)",
             rows(n)
         ))
+        .into())
+    }
+}
+
+/// Reads DATA, or with `--postgres` the rows of `--query` / `--table` (DATA, when given, is
+/// then the directory of fx.csv, customers.csv and annotations.csv).
+pub fn load_data(args: &DataArgs, opts: &LoadOptions) -> anyhow::Result<Loaded> {
+    let Some(url) = &args.pg.postgres else {
+        // Without --postgres, clap requires DATA.
+        let data = args.data.as_deref().unwrap_or(Path::new("."));
+        return Ok(nrr_io::load(data, opts)?);
+    };
+    #[cfg(feature = "postgres")]
+    {
+        use nrr_io::postgres::{PgQuery, PgSource};
+        let query = match (&args.pg.query, &args.pg.table) {
+            (Some(q), _) => PgQuery::Sql(q.clone()),
+            (None, Some(t)) => PgQuery::Table(t.clone()),
+            (None, None) => {
+                return Err(IoError::BadOption {
+                    option: "--postgres".into(),
+                    reason: "give the rows to read with --query \"SELECT ...\" or --table NAME"
+                        .into(),
+                }
+                .into())
+            }
+        };
+        let side = args.data.as_deref();
+        let pg = PgSource {
+            url: url.clone(),
+            query,
+        };
+        Ok(nrr_io::postgres::load(&pg, side, opts)?)
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = url;
+        Err(IoError::BadOption {
+            option: "--postgres".into(),
+            reason: "this nrr was built without the `postgres` feature".into(),
+        }
         .into())
     }
 }

@@ -1,5 +1,6 @@
 //! Rendering: aligned tables for terminals, JSON for machines (CSV lives in `nrr-io`).
 
+pub mod movements;
 pub mod table;
 
 use std::io::IsTerminal;

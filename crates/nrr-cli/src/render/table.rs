@@ -143,6 +143,9 @@ pub fn ledger(rows: &RowLedger) -> String {
         ("refund", e.refund),
         ("usage", e.usage),
         ("unknown_subscription", e.unknown_subscription),
+        ("trial", e.trial),
+        ("incomplete", e.incomplete),
+        ("superseded", e.superseded),
     ]
     .iter()
     .filter(|(_, n)| *n > 0)

@@ -1,0 +1,60 @@
+//! The movement check (revenue_movements against subscription_snapshots) as a table section.
+
+use super::Style;
+use nrr_core::report::MovementCheck;
+
+/// `Movements checked against the snapshots`: counts, then every disagreement, largest first.
+pub fn section(c: &MovementCheck, style: Style) -> String {
+    let title = "Movements checked against the snapshots (revenue_movements; docs/input.md)";
+    let mut out = if style.color {
+        format!("\n\x1b[1m{title}\x1b[0m\n")
+    } else {
+        format!("\n{title}\n")
+    };
+    let outside = if c.outside_snapshots > 0 {
+        format!(
+            "; {} outside the months the snapshots span, not checked",
+            c.outside_snapshots
+        )
+    } else {
+        String::new()
+    };
+    out.push_str(&format!(
+        "{} movement rows read; {} account-months agree, {} disagree{outside}\n",
+        c.movements_read,
+        c.agreeing,
+        c.disagreements.len()
+    ));
+    if c.disagreements.is_empty() {
+        return out;
+    }
+    let dash = || "-".to_string();
+    let rows: Vec<Vec<String>> = c
+        .disagreements
+        .iter()
+        .map(|d| {
+            vec![
+                d.account_id.clone(),
+                d.month.to_string(),
+                d.given_type.clone().unwrap_or_else(dash),
+                d.given_amount.clone().unwrap_or_else(dash),
+                d.snapshot_type.clone().unwrap_or_else(dash),
+                d.snapshot_amount.clone().unwrap_or_else(dash),
+                d.difference.clone(),
+            ]
+        })
+        .collect();
+    out.push_str(&super::table::grid(
+        &[
+            "account",
+            "month",
+            "given",
+            "amount",
+            "snapshots",
+            "amount",
+            "difference",
+        ],
+        &rows,
+    ));
+    out
+}

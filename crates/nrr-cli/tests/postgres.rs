@@ -1,0 +1,335 @@
+//! `--postgres`: a real PostgreSQL server started for the test (initdb + pg_ctl on loopback, in
+//! a temporary directory), fixtures loaded into it, and the reports compared with the same
+//! fixtures read from files. The server binaries must be installed (`.ci/run` installs the
+//! Debian package `postgresql`); without them these tests fail, they do not skip.
+#![cfg(feature = "postgres")]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The directory holding initdb, pg_ctl and psql: on PATH, else the newest
+/// /usr/lib/postgresql/N/bin (where the Debian package puts them).
+fn pg_bin() -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file());
+    if let Some(d) = on_path {
+        return d;
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let v = e.file_name().to_string_lossy().parse().ok()?;
+                    let bin = e.path().join("bin");
+                    bin.join("initdb").is_file().then_some((v, bin))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    versions.sort();
+    versions.pop().map(|v| v.1).unwrap_or_else(|| {
+        panic!(
+            "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in \
+             /usr/lib/postgresql/*/bin: install them (`apt-get install -y postgresql`, as .ci/run does)"
+        )
+    })
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A command run as the `postgres` user when the test runs as root (initdb refuses root).
+fn as_server_user(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run_ok(mut c: Command, what: &str) -> Output {
+    let out = c
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A running server; stopped when dropped (also when a test panics).
+struct Server {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    bin: PathBuf,
+    port: u16,
+}
+
+impl Server {
+    fn start() -> Server {
+        let bin = pg_bin();
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        if is_root() {
+            run_ok(
+                {
+                    let mut c = Command::new("chown");
+                    c.arg("postgres:").arg(dir.path());
+                    c
+                },
+                "chown of the temporary directory to postgres",
+            );
+        }
+        let data = dir.path().join("data");
+        let sock = dir.path().join("sock");
+        let mut mkdir = as_server_user(Path::new("mkdir"));
+        mkdir.arg(&sock);
+        run_ok(mkdir, "mkdir of the socket directory");
+        let mut initdb = as_server_user(&bin.join("initdb"));
+        initdb
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "-D",
+            ])
+            .arg(&data);
+        run_ok(initdb, "initdb");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut start = as_server_user(&bin.join("pg_ctl"));
+        start
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(dir.path().join("server.log"))
+            .args(["-w", "-o"])
+            .arg(format!(
+                "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off",
+                sock.display()
+            ))
+            .arg("start");
+        let server = Server {
+            _dir: dir,
+            data,
+            bin,
+            port,
+        };
+        run_ok(start, "pg_ctl start");
+        server
+    }
+
+    fn url(&self) -> String {
+        format!("postgresql://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Runs SQL (psql meta-commands allowed) as the superuser.
+    fn psql(&self, sql: &str) -> String {
+        let psql = self.bin.join("psql");
+        let mut c = Command::new(if psql.is_file() {
+            psql
+        } else {
+            PathBuf::from("psql")
+        });
+        c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
+            .arg(self.url())
+            .arg("-c")
+            .arg(sql);
+        String::from_utf8_lossy(&run_ok(c, &format!("psql {sql}")).stdout)
+            .trim()
+            .to_string()
+    }
+
+    /// Creates a table of text columns named as the CSV header and copies the file into it.
+    fn load_csv(&self, table: &str, csv: &Path) {
+        let text = std::fs::read_to_string(csv).expect("reading the fixture");
+        let header = text.lines().next().expect("a header line");
+        let cols: Vec<String> = header.split(',').map(|c| format!("{c} text")).collect();
+        self.psql(&format!("CREATE TABLE {table} ({})", cols.join(", ")));
+        self.psql(&format!(
+            "\\copy {table} FROM '{}' WITH (FORMAT csv, HEADER true)",
+            csv.display()
+        ));
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let mut stop = as_server_user(&self.bin.join("pg_ctl"));
+        stop.arg("-D")
+            .arg(&self.data)
+            .args(["-m", "immediate", "-w", "stop"]);
+        let _ = stop.output();
+    }
+}
+
+/// Starts a server and loads the fixtures into it.
+fn loaded_server() -> Server {
+    let s = Server::start();
+    let fx = repo().join("tests/fixtures");
+    s.load_csv("items", &fx.join("worked_example_115/items.csv"));
+    s.psql(
+        "CREATE TABLE snaps (account_id text, snapshot_date date, mrr numeric(12, 2), \
+         currency char(3))",
+    );
+    s.psql(&format!(
+        "\\copy snaps FROM '{}' WITH (FORMAT csv, HEADER true)",
+        fx.join("snapshots_movements_agree/subscription_snapshots.csv")
+            .display()
+    ));
+    s.psql(
+        "CREATE TABLE bad (n serial, customer_id text, amount text, start_date text); \
+         INSERT INTO bad (customer_id, amount, start_date) VALUES \
+         ('acme', '100.00', '2024-01-01'), ('globex', '50.00', '2024-02-01'), \
+         ('initech', '12,50', '2024-02-01'), ('hooli', '10.00', '2024-02-30')",
+    );
+    s
+}
+
+fn nrr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nrr"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("running nrr")
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "nrr failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+/// The report without the keys that name the input (`inputs`) or only files have.
+fn figures(mut v: Value) -> Value {
+    let o = v.as_object_mut().expect("a JSON object");
+    o.remove("inputs");
+    o.remove("movement_check");
+    v
+}
+
+fn fixture_args(name: &str) -> Vec<String> {
+    std::fs::read_to_string(repo().join("tests/fixtures").join(name).join("args.txt"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// One server for the whole file (starting one takes a few seconds); each part below is a
+/// function of it, and the server is stopped when `s` is dropped, also after a failure.
+#[test]
+fn postgres_reads_every_shape_read_only() {
+    let s = loaded_server();
+    let url = s.url();
+    items_table_reports_exactly_as_the_csv(&url);
+    snapshots_query_reports_exactly_as_the_csv(&url);
+    bad_values_are_rejected_with_their_row_number(&url);
+    writes_are_refused(&s, &url);
+}
+
+fn items_table_reports_exactly_as_the_csv(url: &str) {
+    let extra = fixture_args("worked_example_115");
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let dir = repo().join("tests/fixtures/worked_example_115");
+    let mut from_files = vec!["report", dir.to_str().expect("a UTF-8 path")];
+    from_files.extend(&extra);
+    from_files.extend(["--format", "json"]);
+    let mut from_pg = vec!["report", "--postgres", url, "--table", "items"];
+    from_pg.extend(&extra);
+    from_pg.extend(["--format", "json"]);
+    let pg = json_of(&nrr(&from_pg));
+    assert_eq!(pg["inputs"], serde_json::json!(["items"]));
+    assert_eq!(figures(pg), figures(json_of(&nrr(&from_files))));
+}
+
+fn snapshots_query_reports_exactly_as_the_csv(url: &str) {
+    let dir = repo().join("tests/fixtures/snapshots_movements_agree");
+    let files = json_of(&nrr(&[
+        "report",
+        dir.to_str().expect("a UTF-8 path"),
+        "--format",
+        "json",
+    ]));
+    let pg = json_of(&nrr(&[
+        "report",
+        "--postgres",
+        url,
+        "--query",
+        "SELECT account_id, snapshot_date, mrr, currency FROM snaps ORDER BY account_id, snapshot_date",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(pg["inputs"], serde_json::json!(["postgres query"]));
+    assert_eq!(pg["rows"]["excluded"]["superseded"], 2);
+    assert_eq!(figures(pg), figures(files));
+}
+
+fn bad_values_are_rejected_with_their_row_number(url: &str) {
+    let out = nrr(&[
+        "check",
+        "--postgres",
+        url,
+        "--query",
+        "SELECT customer_id, amount, start_date FROM bad ORDER BY n",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("postgres query:3:amount: `12,50`: expected a decimal"),
+        "{text}"
+    );
+    assert!(
+        text.contains("postgres query:4:start_date: `2024-02-30`"),
+        "{text}"
+    );
+    assert!(text.contains("4 read, 2 used"), "{text}");
+}
+
+fn writes_are_refused(s: &Server, url: &str) {
+    for sql in [
+        "DELETE FROM items RETURNING *",
+        "SELECT * FROM items; DROP TABLE items",
+        "COMMIT; DROP TABLE items",
+    ] {
+        let out = nrr(&["check", "--postgres", url, "--query", sql]);
+        assert_eq!(out.status.code(), Some(2), "{sql}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("PostgreSQL: postgres query:"), "{sql}: {err}");
+    }
+    let out = nrr(&[
+        "check",
+        "--postgres",
+        url,
+        "--query",
+        "DELETE FROM items RETURNING *",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("read-only transaction"), "{err}");
+    assert_eq!(s.psql("SELECT count(*) FROM items"), "9");
+}

@@ -1,0 +1,203 @@
+//! `--postgres URL`: the revenue rows of a SELECT (or a whole table) from a live PostgreSQL
+//! database (feature `postgres`).
+//!
+//! The database is only read. The session is opened with `default_transaction_read_only=on`,
+//! set again with `SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`, and the query runs in
+//! a `READ ONLY` transaction that is rolled back at the end. The query is first prepared
+//! (which refuses several statements in one string and tells the result's columns), then run
+//! with the simple protocol, so every value arrives as text, whatever its SQL type, and goes
+//! through the same validation as a CSV cell. A rejection names `postgres query` (or the
+//! table), the row number in the result (1 = the first row), the column and the value.
+//!
+//! The row shape is detected from the column names, as from file names for a directory:
+//! `account_id` + `snapshot_date` (subscription_snapshots), `customer_id` + `month` + `mrr`
+//! (mrr.csv), `customer_id` + `amount` + `start_date` (items.csv); `--source` overrides it.
+
+use crate::error::{IoError, Rejection};
+use crate::read::{finish_load, Cols, Fields, Layout, LoadOptions, Loaded, Sink};
+use crate::snapshots::{SnapshotCols, Snapshots};
+use crate::source::Source;
+use nrr_core::dataset::{DatasetBuilder, SourceKind};
+use std::borrow::Cow;
+use std::path::Path;
+
+/// What to read: a query or a table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PgQuery {
+    /// One SELECT statement (`--query`).
+    Sql(String),
+    /// A table or view, `name` or `schema.name` (`--table`).
+    Table(String),
+}
+
+/// A database and what to read from it.
+#[derive(Clone, Debug)]
+pub struct PgSource {
+    /// A libpq connection string: `postgresql://user@host:port/db` or `host=... dbname=...`.
+    pub url: String,
+    /// The rows to read.
+    pub query: PgQuery,
+}
+
+impl PgQuery {
+    /// How rejections and the report's `inputs` name the rows.
+    pub fn name(&self) -> String {
+        match self {
+            PgQuery::Sql(_) => "postgres query".to_string(),
+            PgQuery::Table(t) => t.clone(),
+        }
+    }
+
+    /// The SQL run: the query, or `SELECT * FROM "schema"."name"` with each part quoted.
+    fn sql(&self) -> String {
+        match self {
+            PgQuery::Sql(q) => q.clone(),
+            PgQuery::Table(t) => {
+                let quoted: Vec<String> = t
+                    .split('.')
+                    .map(|p| format!("\"{}\"", p.replace('"', "\"\"")))
+                    .collect();
+                format!("SELECT * FROM {}", quoted.join("."))
+            }
+        }
+    }
+}
+
+fn pg_err(what: &str, e: &postgres::Error) -> IoError {
+    // The server's own message (with its detail) says more than the client's summary.
+    let message = match e.as_db_error() {
+        Some(db) => format!("{what}: {}", db.message()),
+        None => format!("{what}: {e}"),
+    };
+    IoError::Postgres { message }
+}
+
+impl Fields for postgres::SimpleQueryRow {
+    fn text(&self, i: usize) -> Cow<'_, str> {
+        Cow::Borrowed(self.try_get(i).ok().flatten().unwrap_or(""))
+    }
+}
+
+/// The column names and text rows of the query, read in a read-only transaction.
+fn fetch(pg: &PgSource) -> Result<(Vec<String>, Vec<postgres::SimpleQueryRow>), IoError> {
+    let mut config: postgres::Config = pg
+        .url
+        .parse()
+        .map_err(|e| pg_err("the connection string", &e))?;
+    let options = match config.get_options() {
+        Some(o) => format!("{o} -c default_transaction_read_only=on"),
+        None => "-c default_transaction_read_only=on".to_string(),
+    };
+    config.options(&options);
+    let mut client = config
+        .connect(postgres::NoTls)
+        .map_err(|e| pg_err("connecting", &e))?;
+    client
+        .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        .map_err(|e| pg_err("opening a read-only session", &e))?;
+    let mut tx = client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .map_err(|e| pg_err("starting a read-only transaction", &e))?;
+    let sql = pg.query.sql();
+    let name = pg.query.name();
+    // Preparing refuses several statements in one string, so exactly one statement runs.
+    let stmt = tx.prepare(&sql).map_err(|e| pg_err(&name, &e))?;
+    let columns: Vec<String> = stmt
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    if columns.is_empty() {
+        return Err(IoError::Postgres {
+            message: format!("{name}: returns no columns; give a SELECT"),
+        });
+    }
+    let rows = tx
+        .simple_query(&sql)
+        .map_err(|e| pg_err(&name, &e))?
+        .into_iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    tx.rollback()
+        .map_err(|e| pg_err("ending the transaction", &e))?;
+    Ok((columns, rows))
+}
+
+/// The shape of the rows: `--source`, else from the column names.
+fn shape(forced: Option<Source>, cols: &Cols, name: &str) -> Result<Source, IoError> {
+    let has = |c: &str| cols.get(c).is_some();
+    match forced {
+        Some(s @ (Source::Items | Source::Mrr | Source::Snapshots)) => return Ok(s),
+        Some(s) => {
+            return Err(IoError::BadOption {
+                option: format!("--source {}", s.name()),
+                reason: "not readable from PostgreSQL; use items, mrr or snapshots".into(),
+            })
+        }
+        None => {}
+    }
+    if has("account_id") && has("snapshot_date") {
+        Ok(Source::Snapshots)
+    } else if has("customer_id") && has("month") && has("mrr") {
+        Ok(Source::Mrr)
+    } else if has("customer_id") && has("amount") && has("start_date") {
+        Ok(Source::Items)
+    } else {
+        let mut found: Vec<(&String, &usize)> = cols.map.iter().collect();
+        found.sort_by_key(|f| *f.1);
+        let found: Vec<&str> = found.into_iter().map(|f| f.0.as_str()).collect();
+        Err(IoError::Postgres {
+            message: format!(
+                "{name}: cannot tell the row shape from the columns ({}); expected account_id, snapshot_date, mrr (snapshots), customer_id, month, mrr (mrr) or customer_id, amount, start_date (items), or choose with --source",
+                found.join(", ")
+            ),
+        })
+    }
+}
+
+/// Loads the rows of `pg`; fx.csv, customers.csv and annotations.csv come from `side` when
+/// given. `opts.source` forces the row shape.
+pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Loaded, IoError> {
+    let name = pg.query.name();
+    let (columns, rows) = fetch(pg)?;
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let cols = Cols::new(&names);
+    let source = shape(opts.source, &cols, &name)?;
+    opts.invoice_policies.check_for_lines(&name)?;
+    let path = Path::new(&name);
+    let kind = if source == Source::Items {
+        SourceKind::Items
+    } else {
+        SourceKind::Mrr
+    };
+    let mut builder = DatasetBuilder::new(kind);
+    let file = builder.add_file(&name);
+    let mut rejections: Vec<Rejection> = Vec::new();
+    if source == Source::Snapshots {
+        let c = SnapshotCols::new(&cols, path)?;
+        let mut snaps = Snapshots::default();
+        for (i, r) in rows.iter().enumerate() {
+            snaps.row(c, &name, file, i as u64 + 1, r);
+        }
+        let (_, rej) = snaps.finish(&mut builder);
+        rejections = rej;
+    } else {
+        let layout = Layout::new(kind, &cols, path)?;
+        let mut sink = Sink {
+            builder: &mut builder,
+            rejections: &mut rejections,
+            file,
+            name: name.clone(),
+            layout,
+        };
+        for (i, r) in rows.iter().enumerate() {
+            sink.row(i as u64 + 1, r);
+        }
+    }
+    finish_load(side, &[name], builder, rejections, opts)
+}

@@ -1,0 +1,505 @@
+//! `subscription_snapshots` and `revenue_movements`: the tables teams already keep in a
+//! warehouse, as CSV, Parquet or a PostgreSQL query (docs/input.md).
+//!
+//! - A snapshot row is `(account_id, snapshot_date, mrr[, currency])`. The **last snapshot
+//!   date in a month** gives the account's MRR for that month (rows of one account on that
+//!   date are summed, like several mrr.csv rows of one month); rows dated earlier in the same
+//!   month are excluded as `superseded`. A month with no snapshot is MRR 0, as in mrr.csv and
+//!   as in the dbt mrr-playbook's customer-month spine (`coalesce(monthly_amount, 0)` in
+//!   `models/customer_revenue_by_month.sql`). Each chosen month becomes one line active in
+//!   exactly that month, so every definition of docs/metrics.md applies unchanged.
+//! - A movement row is `(account_id, movement_date, movement_type, mrr_change)`. Movements
+//!   are not figures: they are checked against the movements the snapshots imply
+//!   ([`nrr_core::engine::classify`] on the month-end values, docs/metrics.md §7), and every
+//!   account-month where they disagree is listed ([`MovementCheck`]).
+
+use crate::error::{IoError, Rejection};
+use crate::read::{display_name, finish_load, open_csv, Cols, Fields, LoadOptions, Loaded};
+use crate::source::SnapshotFiles;
+use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
+use nrr_core::date::{Date, Month};
+use nrr_core::engine::{classify, Movement};
+use nrr_core::money::{format_scaled, Decimal, MAX_AMOUNT_DECIMALS};
+use nrr_core::report::{MovementCheck, MovementDisagreement};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// Base name of the snapshots file (`.csv` or `.parquet`).
+pub(crate) const SNAPSHOTS: &str = "subscription_snapshots";
+/// Base name of the movements file read beside it.
+pub(crate) const MOVEMENTS: &str = "revenue_movements";
+
+/// Amounts are kept as integers of 10^-6 (the most places an amount may have).
+const SCALE: u32 = MAX_AMOUNT_DECIMALS;
+
+fn scaled(d: Decimal) -> i128 {
+    i128::from(d.mantissa) * 10i128.pow(SCALE - d.decimals)
+}
+
+/// An exact amount of 10^-6 units as text, with at least 2 places (`-50.00`, `0.125`).
+fn amount_text(v: i128) -> String {
+    let s = format_scaled(v, SCALE);
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let frac = frac.trim_end_matches('0');
+    format!("{int}.{frac:0<2}")
+}
+
+const EXPECT_DATE: &str = "a calendar date YYYY-MM-DD that exists";
+
+fn reject(
+    out: &mut Vec<Rejection>,
+    file: &str,
+    line: u64,
+    column: &str,
+    value: &str,
+    expected: &str,
+) {
+    out.push(Rejection {
+        file: file.to_string(),
+        line,
+        column: column.to_string(),
+        value: value.to_string(),
+        expected: expected.to_string(),
+    });
+}
+
+/// Column positions of a snapshots table.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SnapshotCols {
+    account: usize,
+    date: usize,
+    mrr: usize,
+    currency: Option<usize>,
+}
+
+impl SnapshotCols {
+    pub(crate) fn new(cols: &Cols, path: &Path) -> Result<SnapshotCols, IoError> {
+        Ok(SnapshotCols {
+            account: cols.require(path, "account_id")?,
+            date: cols.require(path, "snapshot_date")?,
+            mrr: cols.require(path, "mrr")?,
+            currency: cols.get("currency"),
+        })
+    }
+}
+
+/// One valid snapshot row.
+struct Snap {
+    account: String,
+    date: Date,
+    mrr: Decimal,
+    currency: String,
+    origin: Origin,
+}
+
+/// Collects and validates the rows of a snapshots table; [`Snapshots::finish`] picks each
+/// month's snapshot and hands the lines to the builder.
+#[derive(Default)]
+pub(crate) struct Snapshots {
+    rows: Vec<Snap>,
+    read: u64,
+    /// Rejected rows, in reading order.
+    pub(crate) rejections: Vec<Rejection>,
+}
+
+impl Snapshots {
+    /// Validates one row of the table `name` (registered in the builder as `file`).
+    pub(crate) fn row<R: Fields + ?Sized>(
+        &mut self,
+        c: SnapshotCols,
+        name: &str,
+        file: u16,
+        line: u64,
+        rec: &R,
+    ) {
+        self.read += 1;
+        let rej = &mut self.rejections;
+        let account = rec.text(c.account);
+        if account.is_empty() {
+            return reject(rej, name, line, "account_id", "", "a non-empty account id");
+        }
+        let Some(date) = rec.date(c.date) else {
+            return reject(
+                rej,
+                name,
+                line,
+                "snapshot_date",
+                &rec.text(c.date),
+                EXPECT_DATE,
+            );
+        };
+        let mrr = match rec.decimal(c.mrr, MAX_AMOUNT_DECIMALS) {
+            Some(d) if !d.is_negative() => d,
+            _ => {
+                return reject(
+                    rej,
+                    name,
+                    line,
+                    "mrr",
+                    &rec.text(c.mrr),
+                    "a decimal number >= 0 with at most 6 decimal places (like 1200.00)",
+                )
+            }
+        };
+        let currency = c
+            .currency
+            .map_or(String::new(), |i| rec.text(i).into_owned());
+        let is_code = currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase());
+        if !currency.is_empty() && !is_code {
+            return reject(
+                rej,
+                name,
+                line,
+                "currency",
+                &currency,
+                "a three-letter ISO 4217 code like USD, or empty for the reporting currency",
+            );
+        }
+        self.rows.push(Snap {
+            account: account.into_owned(),
+            date,
+            mrr,
+            currency,
+            origin: Origin { file, line },
+        });
+    }
+
+    /// Picks each account-month's snapshot (the last date in the month), counts every row in
+    /// the ledger, pushes the month lines, and returns the month-end MRR per account (in
+    /// 10^-6 units, in the snapshots' own currency) for [`check_movements`].
+    pub(crate) fn finish(self, builder: &mut DatasetBuilder) -> (Series, Vec<Rejection>) {
+        let mut last: HashMap<(&str, Month), Date> = HashMap::new();
+        for s in &self.rows {
+            let d = last.entry((&s.account, s.date.month())).or_insert(s.date);
+            *d = (*d).max(s.date);
+        }
+        let ledger = &mut builder.ledger;
+        ledger.read += self.read;
+        ledger.rejected += self.rejections.len() as u64;
+        let mut series = Series::default();
+        for s in &self.rows {
+            let m = s.date.month();
+            if last[&(s.account.as_str(), m)] != s.date {
+                builder.ledger.excluded.superseded += 1;
+                continue;
+            }
+            *series
+                .by_account
+                .entry(s.account.clone())
+                .or_default()
+                .entry(m)
+                .or_default() += scaled(s.mrr);
+            series.first = Some(series.first.map_or(m, |f: Month| f.min(m)));
+            series.last = Some(series.last.map_or(m, |l: Month| l.max(m)));
+            if s.mrr.is_zero() {
+                builder.ledger.excluded.zero_amount += 1;
+                continue;
+            }
+            builder.ledger.used += 1;
+            builder.push_line(LineInput {
+                customer: &s.account,
+                currency: &s.currency,
+                amount: s.mrr,
+                interval: 1,
+                start: m.first_day(),
+                end: Some(m.plus(1).first_day()),
+                origin: s.origin,
+            });
+        }
+        (series, self.rejections)
+    }
+}
+
+/// Calls `each` for every row of a CSV or Parquet file, after `start` has seen its columns.
+/// Rows that are not UTF-8 (CSV) are returned as rejections.
+fn each_file_row<S>(
+    path: &Path,
+    start: impl FnOnce(&Cols) -> Result<S, IoError>,
+    mut each: impl FnMut(&mut S, u64, &dyn Fields),
+) -> Result<(S, Vec<Rejection>), IoError> {
+    if path.extension().is_some_and(|e| e == "parquet") {
+        #[cfg(feature = "parquet")]
+        return Ok((crate::parquet::each_row(path, start, each)?, Vec::new()));
+        #[cfg(not(feature = "parquet"))]
+        return Err(IoError::Parquet {
+            path: path.to_path_buf(),
+            message: "this nrr was built without the `parquet` feature".into(),
+        });
+    }
+    let csv = open_csv(path)?;
+    let mut state = start(&csv.cols())?;
+    let mut bad = csv.rows(|line, rec| each(&mut state, line, rec))?;
+    for r in &mut bad {
+        r.file = display_name(path);
+    }
+    Ok((state, bad))
+}
+
+/// Loads subscription_snapshots (and revenue_movements, when present) from files; fx.csv,
+/// customers.csv and annotations.csv come from `base`.
+pub(crate) fn load_files(
+    sf: &SnapshotFiles,
+    base: &Path,
+    opts: &LoadOptions,
+) -> Result<Loaded, IoError> {
+    let mut builder = DatasetBuilder::new(SourceKind::Mrr);
+    let name = display_name(&sf.snapshots);
+    let file = builder.add_file(&name);
+    let path = &sf.snapshots;
+    let ((_, mut snaps), bad) = each_file_row(
+        path,
+        |cols| Ok((SnapshotCols::new(cols, path)?, Snapshots::default())),
+        |(c, snaps), line, rec| snaps.row(*c, &name, file, line, rec),
+    )?;
+    snaps.read += bad.len() as u64;
+    snaps.rejections.extend(bad);
+    let (series, mut rejections) = snaps.finish(&mut builder);
+    let mut names = vec![name];
+    let mut check = None;
+    if let Some(mpath) = &sf.movements {
+        let mname = display_name(mpath);
+        let ((_, mut mv), bad) = each_file_row(
+            mpath,
+            |cols| Ok((MovementCols::new(cols, mpath)?, Movements::default())),
+            |(c, mv), line, rec| mv.row(*c, &mname, line, rec),
+        )?;
+        rejections.append(&mut mv.rejections);
+        rejections.extend(bad);
+        check = Some(check_movements(&series, mv));
+        names.push(mname);
+    }
+    let mut loaded = finish_load(Some(base), &names, builder, rejections, opts)?;
+    loaded.movement_check = check;
+    Ok(loaded)
+}
+
+/// Month-end MRR per account from the snapshots, and the months they span.
+#[derive(Debug, Default)]
+pub(crate) struct Series {
+    by_account: BTreeMap<String, BTreeMap<Month, i128>>,
+    first: Option<Month>,
+    last: Option<Month>,
+}
+
+/// Column positions of a movements table.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MovementCols {
+    account: usize,
+    date: usize,
+    kind: usize,
+    change: usize,
+}
+
+impl MovementCols {
+    pub(crate) fn new(cols: &Cols, path: &Path) -> Result<MovementCols, IoError> {
+        Ok(MovementCols {
+            account: cols.require(path, "account_id")?,
+            date: cols.require(path, "movement_date")?,
+            kind: cols.require(path, "movement_type")?,
+            change: cols.require(path, "mrr_change")?,
+        })
+    }
+}
+
+/// The five movement types, as written in `movement_type`.
+const TYPES: [&str; 5] = ["new", "reactivation", "expansion", "contraction", "churn"];
+
+fn movement_name(m: Movement) -> &'static str {
+    match m {
+        Movement::New => "new",
+        Movement::Reactivation => "reactivation",
+        Movement::Expansion => "expansion",
+        Movement::Contraction => "contraction",
+        Movement::Churn => "churn",
+    }
+}
+
+/// One valid movement row.
+struct Given {
+    account: String,
+    month: Month,
+    kind: &'static str,
+    change: i128,
+}
+
+/// Collects and validates the rows of a movements table.
+#[derive(Default)]
+pub(crate) struct Movements {
+    rows: Vec<Given>,
+    /// Rejected rows, in reading order.
+    pub(crate) rejections: Vec<Rejection>,
+}
+
+impl Movements {
+    /// Validates one row of the table `name`.
+    pub(crate) fn row<R: Fields + ?Sized>(
+        &mut self,
+        c: MovementCols,
+        name: &str,
+        line: u64,
+        rec: &R,
+    ) {
+        let rej = &mut self.rejections;
+        let account = rec.text(c.account);
+        if account.is_empty() {
+            return reject(rej, name, line, "account_id", "", "a non-empty account id");
+        }
+        let Some(date) = rec.date(c.date) else {
+            return reject(
+                rej,
+                name,
+                line,
+                "movement_date",
+                &rec.text(c.date),
+                EXPECT_DATE,
+            );
+        };
+        let kind_v = rec.text(c.kind);
+        let Some(kind) = TYPES.iter().copied().find(|t| *t == kind_v) else {
+            return reject(
+                rej,
+                name,
+                line,
+                "movement_type",
+                &kind_v,
+                "new, reactivation, expansion, contraction or churn",
+            );
+        };
+        let up = matches!(kind, "new" | "reactivation" | "expansion");
+        let change = match rec.decimal(c.change, MAX_AMOUNT_DECIMALS) {
+            Some(d) if up && d.mantissa > 0 => scaled(d),
+            Some(d) if !up && d.mantissa < 0 => scaled(d),
+            _ => {
+                let sign = if up { "> 0" } else { "< 0" };
+                return reject(
+                    rej,
+                    name,
+                    line,
+                    "mrr_change",
+                    &rec.text(c.change),
+                    &format!(
+                        "the change in MRR, a decimal {sign} for {kind} (at most 6 decimal places)"
+                    ),
+                );
+            }
+        };
+        self.rows.push(Given {
+            account: account.into_owned(),
+            month: date.month(),
+            kind,
+            change,
+        });
+    }
+}
+
+/// The given movements of one account-month, combined: their types (each once, in order of
+/// appearance) and the sum of their changes.
+#[derive(Default)]
+struct GivenMonth {
+    kinds: Vec<&'static str>,
+    change: i128,
+}
+
+/// Compares the given movements with the movements the snapshots imply, account by account
+/// and month by month over the months the snapshots span.
+pub(crate) fn check_movements(series: &Series, movements: Movements) -> MovementCheck {
+    let movements_read = movements.rows.len() as u64;
+    let (Some(first), Some(last)) = (series.first, series.last) else {
+        return MovementCheck {
+            movements_read,
+            agreeing: 0,
+            outside_snapshots: movements_read,
+            disagreements: Vec::new(),
+        };
+    };
+    let mut outside = 0;
+    let mut given: BTreeMap<(String, Month), GivenMonth> = BTreeMap::new();
+    for g in movements.rows {
+        if g.month < first || g.month > last {
+            outside += 1;
+            continue;
+        }
+        let e = given.entry((g.account, g.month)).or_default();
+        if !e.kinds.contains(&g.kind) {
+            e.kinds.push(g.kind);
+        }
+        e.change += g.change;
+    }
+    // The movement the snapshots imply for every account-month that has one.
+    let mut implied: BTreeMap<(String, Month), (&'static str, i128)> = BTreeMap::new();
+    for (account, months) in &series.by_account {
+        let first_paid = months.iter().find(|(_, v)| **v > 0).map(|(m, _)| *m);
+        let mut m = first;
+        while m <= last {
+            let at = |m: Month| months.get(&m).copied().unwrap_or(0);
+            let prev = if m == first { 0 } else { at(m.plus(-1)) };
+            let cur = at(m);
+            if let (Some((mv, amount)), _) = classify(prev, cur, cur, Some(m) == first_paid) {
+                let signed = match mv {
+                    Movement::Contraction | Movement::Churn => -amount,
+                    _ => amount,
+                };
+                implied.insert((account.clone(), m), (movement_name(mv), signed));
+            }
+            m = m.plus(1);
+        }
+    }
+    let mut agreeing = 0;
+    let mut disagreements = Vec::new();
+    let mut keys: Vec<&(String, Month)> = given.keys().chain(implied.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let g = given.get(key);
+        let i = implied.get(key);
+        let agree = match (g, i) {
+            (Some(g), Some((kind, amount))) => g.kinds == [*kind] && g.change == *amount,
+            _ => false,
+        };
+        if agree {
+            agreeing += 1;
+            continue;
+        }
+        let given_change = g.map_or(0, |g| g.change);
+        let implied_change = i.map_or(0, |i| i.1);
+        disagreements.push((
+            (given_change - implied_change).abs(),
+            given_change.abs().max(implied_change.abs()),
+            MovementDisagreement {
+                account_id: key.0.clone(),
+                month: key.1,
+                given_type: g.map(|g| g.kinds.join("+")),
+                given_amount: g.map(|g| amount_text(g.change)),
+                snapshot_type: i.map(|i| i.0.to_string()),
+                snapshot_amount: i.map(|i| amount_text(i.1)),
+                difference: amount_text(given_change - implied_change),
+            },
+        ));
+    }
+    // Largest first: by the size of the difference, then of the amounts; then account, month.
+    disagreements.sort_by(|a, b| {
+        (b.0, b.1)
+            .cmp(&(a.0, a.1))
+            .then_with(|| a.2.account_id.cmp(&b.2.account_id))
+            .then_with(|| a.2.month.cmp(&b.2.month))
+    });
+    MovementCheck {
+        movements_read,
+        agreeing,
+        outside_snapshots: outside,
+        disagreements: disagreements.into_iter().map(|d| d.2).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_keep_every_place_and_at_least_two() {
+        assert_eq!(amount_text(-50_000_000), "-50.00");
+        assert_eq!(amount_text(125_000), "0.125");
+        assert_eq!(amount_text(1_234_567_891), "1234.567891");
+        assert_eq!(amount_text(0), "0.00");
+    }
+}
