@@ -31,6 +31,12 @@ pub enum Command {
         after_help = "Examples:\n  nrr explain data --customer c000042\n  nrr explain data --customer acme --format json"
     )]
     Explain(ExplainArgs),
+    /// The same data under two presets side by side, and the customers and months that make
+    /// the figures differ, largest first ("why doesn't this match ChartMogul?").
+    #[command(
+        after_help = "Examples:\n  nrr compare data --preset chartmogul --preset maxio\n  nrr compare data --preset profitwell --preset stripe --top 50 --format json\n\nEach preset sets the policies its tool documents (docs/policies.md#presets); with\nitems.csv or mrr.csv only the reactivation rule differs between presets."
+    )]
+    Compare(CompareArgs),
     /// Validate the data and print the row ledger (read / used / excluded / rejected).
     #[command(
         after_help = "Examples:\n  nrr check data\n  nrr check data --format json\n  nrr check warehouse   # subscription_snapshots.csv: lists revenue_movements disagreements\n  nrr check --postgres postgresql://reader@db/billing --table analytics.mrr_by_month"
@@ -128,6 +134,62 @@ pub struct DataArgs {
     /// fixed offset like +02:00 or -05:00 (Stripe exports only). Default: UTC.
     #[arg(long, value_name = "UTC|+HH:MM", default_value = "UTC", value_parser = parse_timezone)]
     pub timezone: i32,
+    /// How a customer returning after months at zero counts (every input): any-gap
+    /// (reactivation), window:N (new after more than N months at zero) or as-expansion.
+    #[arg(long, value_name = "any-gap|window:N|as-expansion", default_value = "any-gap", value_parser = parse_reactivation)]
+    pub reactivation: nrr_core::engine::Reactivation,
+    /// Set every policy as a tool documents it (docs/policies.md#presets); policy flags given
+    /// on the command line win.
+    #[arg(long, value_enum, value_name = "TOOL")]
+    pub preset: Option<PresetArg>,
+    /// Which policy flags were given on the command line (filled by `parse`).
+    #[arg(skip)]
+    pub given: Given,
+}
+
+/// Policy flags given on the command line (they win over a preset).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Given {
+    pub churn_recognition: bool,
+    pub discounts: bool,
+    pub past_due: bool,
+    pub pauses: bool,
+    pub reactivation: bool,
+}
+
+/// `--preset`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PresetArg {
+    /// ChartMogul.
+    Chartmogul,
+    /// ProfitWell / Paddle Metrics.
+    Profitwell,
+    /// Baremetrics.
+    Baremetrics,
+    /// Stripe Billing analytics.
+    Stripe,
+    /// Maxio (Chargify, SaaSOptics).
+    Maxio,
+    /// The dbt mrr-playbook.
+    Dbt,
+}
+
+impl PresetArg {
+    /// The preset's policies.
+    pub fn preset(self) -> &'static nrr_io::presets::Preset {
+        let name = self
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
+        // Every PresetArg value names an entry of nrr_io::presets::PRESETS (a test checks).
+        nrr_io::presets::preset(&name).unwrap_or(&nrr_io::presets::PRESETS[0])
+    }
+}
+
+fn parse_reactivation(s: &str) -> Result<nrr_core::engine::Reactivation, String> {
+    nrr_core::engine::Reactivation::parse(s).ok_or_else(|| {
+        format!("`{s}` is not any-gap, window:N (N months, like window:3) or as-expansion")
+    })
 }
 
 fn parse_timezone(s: &str) -> Result<i32, String> {
@@ -157,8 +219,91 @@ const POSTGRES: &str = "PostgreSQL (docs/input.md#postgresql)";
 const INVOICE_POLICIES: &str = "Invoice policies (invoices.csv only; see docs/policies.md)";
 
 impl DataArgs {
-    /// The invoice policies the flags ask for.
+    /// A data directory with every option at its default.
+    pub fn for_dir(data: PathBuf) -> DataArgs {
+        DataArgs {
+            data: Some(data),
+            pg: PgArgs::default(),
+            currency: None,
+            skip_invalid: false,
+            source: None,
+            churn_recognition: ChurnArg::AtPeriodEnd,
+            discounts: DiscountsArg::All,
+            past_due: nrr_io::PastDue::default(),
+            pauses: PausesArg::Keep,
+            timezone: 0,
+            reactivation: nrr_core::engine::Reactivation::AnyGap,
+            preset: None,
+            given: Given::default(),
+        }
+    }
+
+    /// The invoice policies in force: a flag given on the command line, else the preset's,
+    /// else the default.
     pub fn invoice_policies(&self) -> nrr_io::InvoicePolicies {
+        let flags = self.flag_policies();
+        let Some(p) = self.preset else {
+            return flags;
+        };
+        let p = p.preset().invoices;
+        let g = self.given;
+        nrr_io::InvoicePolicies {
+            churn_recognition: if g.churn_recognition {
+                flags.churn_recognition
+            } else {
+                p.churn_recognition
+            },
+            discounts: if g.discounts {
+                flags.discounts
+            } else {
+                p.discounts
+            },
+            past_due: if g.past_due {
+                flags.past_due
+            } else {
+                p.past_due
+            },
+            pauses: if g.pauses { flags.pauses } else { p.pauses },
+        }
+    }
+
+    /// The invoice policies given on the command line (the others at their defaults): what
+    /// items.csv and mrr.csv are checked against (a preset's reader policies do not apply to
+    /// them).
+    pub fn explicit_invoice_policies(&self) -> nrr_io::InvoicePolicies {
+        let d = nrr_io::InvoicePolicies::default();
+        let (f, g) = (self.flag_policies(), self.given);
+        nrr_io::InvoicePolicies {
+            churn_recognition: if g.churn_recognition {
+                f.churn_recognition
+            } else {
+                d.churn_recognition
+            },
+            discounts: if g.discounts {
+                f.discounts
+            } else {
+                d.discounts
+            },
+            past_due: if g.past_due { f.past_due } else { d.past_due },
+            pauses: if g.pauses { f.pauses } else { d.pauses },
+        }
+    }
+
+    /// The reactivation rule in force: the flag if given, else the preset's, else any-gap.
+    pub fn reactivation(&self) -> nrr_core::engine::Reactivation {
+        match self.preset {
+            Some(p) if !self.given.reactivation => p.preset().reactivation,
+            _ => self.reactivation,
+        }
+    }
+
+    /// The preset's name, if one was chosen.
+    pub fn preset_name(&self) -> Option<&'static str> {
+        self.preset.map(|p| p.preset().name)
+    }
+
+    /// The invoice policies the flags ask for (defaults where not given).
+    fn flag_policies(&self) -> nrr_io::InvoicePolicies {
         nrr_io::InvoicePolicies {
             churn_recognition: match self.churn_recognition {
                 ChurnArg::AtPeriodEnd => nrr_io::ChurnRecognition::AtPeriodEnd,
@@ -384,6 +529,32 @@ pub struct GenerateArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// Data directory (as for `nrr report`), or one revenue file.
+    pub data: PathBuf,
+    /// The two presets to compare: --preset A --preset B.
+    #[arg(long, value_enum, value_name = "TOOL", required = true)]
+    pub preset: Vec<PresetArg>,
+    /// Reporting currency (ISO 4217). Default: the only currency in the data.
+    #[arg(long, value_parser = parse_currency)]
+    pub currency: Option<String>,
+    /// Compare even when rows are rejected.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// The revenue input to read (as for `nrr report`).
+    #[arg(long, value_enum)]
+    pub source: Option<SourceArg>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// How many differing customer-months to list.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    pub format: TextFormat,
+}
+
+#[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Where to write the demo data (default: a temporary directory, removed afterwards).
     pub dir: Option<PathBuf>,
@@ -395,6 +566,33 @@ pub struct DemoArgs {
     pub format: Format,
 }
 
+/// Parses the command line, noting which policy flags were given (they win over a preset).
 pub fn parse() -> Cli {
-    Cli::parse()
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let Some((_, sub)) = matches.subcommand() {
+        let given = |id: &str| {
+            sub.try_get_raw(id).is_ok_and(|v| v.is_some())
+                && sub.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        };
+        let g = Given {
+            churn_recognition: given("churn_recognition"),
+            discounts: given("discounts"),
+            past_due: given("past_due"),
+            pauses: given("pauses"),
+            reactivation: given("reactivation"),
+        };
+        match &mut cli.command {
+            Command::Report(a) => a.data.given = g,
+            Command::Cohorts(a) => a.data.given = g,
+            Command::Explain(a) => a.data.given = g,
+            Command::Check(a) => a.data.given = g,
+            _ => {}
+        }
+    }
+    cli
 }

@@ -1317,3 +1317,144 @@ mod stripe {
         );
     }
 }
+
+mod presets {
+    use super::*;
+
+    const DATA: &str = "tests/fixtures/reactivation_any_gap";
+
+    /// `--preset` sets the reactivation rule and is echoed; a flag given on the command line
+    /// wins over it.
+    #[test]
+    fn preset_sets_the_policies_and_a_flag_wins() {
+        let run = nrr(&["report", DATA, "--preset", "maxio", "--format", "json"]);
+        run.assert_code(0);
+        let p = &run.json()["policies"];
+        assert_eq!(p["preset"], "maxio");
+        assert_eq!(p["reactivation"], "window:3");
+
+        let run = nrr(&[
+            "report",
+            DATA,
+            "--preset",
+            "maxio",
+            "--reactivation",
+            "any-gap",
+            "--format",
+            "json",
+        ]);
+        run.assert_code(0);
+        assert_eq!(run.json()["policies"]["reactivation"], "any-gap");
+    }
+
+    /// items.csv already holds the reader policies' result: a preset's reader policies do not
+    /// apply to it (no usage error), while the same flag given explicitly is refused.
+    #[test]
+    fn reader_policies_of_a_preset_do_not_apply_to_items() {
+        nrr(&["report", DATA, "--preset", "stripe", "--format", "json"]).assert_code(0);
+        nrr(&["report", DATA, "--churn-recognition", "at-cancellation"]).assert_code(2);
+    }
+
+    #[test]
+    fn unknown_reactivation_rule() {
+        let run = nrr(&["report", DATA, "--reactivation", "window"]);
+        run.assert_code(2);
+        insta::assert_snapshot!(run.transcript());
+    }
+
+    /// ChartMogul (any gap) against Maxio (reactivation within 3 months, else new): d's
+    /// return after 6 months (Feb) and a's after 4 (Jun) are new business under Maxio; b's
+    /// after 1 month stays a reactivation. Largest first: a (100), then d (80).
+    #[test]
+    fn compare_chartmogul_and_maxio() {
+        let run = nrr(&[
+            "compare",
+            DATA,
+            "--preset",
+            "chartmogul",
+            "--preset",
+            "maxio",
+            "--from",
+            "2024-01",
+            "--to",
+            "2024-06",
+            "--format",
+            "json",
+        ]);
+        run.assert_code(0);
+        let c = run.json();
+        assert_eq!(c["sides"], serde_json::json!(["chartmogul", "maxio"]));
+        assert_eq!(c["differing_customer_months"], 2);
+        let diffs = c["customer_months"].as_array().unwrap();
+        let got: Vec<(String, String, String, String, String)> = diffs
+            .iter()
+            .map(|d| {
+                (
+                    d["customer_id"].as_str().unwrap().to_string(),
+                    d["month"].as_str().unwrap().to_string(),
+                    d["a"]["movement"].as_str().unwrap().to_string(),
+                    d["b"]["movement"].as_str().unwrap().to_string(),
+                    d["difference"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let want = [
+            ("a", "2024-06", "reactivation", "new", "100.00"),
+            ("d", "2024-02", "reactivation", "new", "80.00"),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(a, b, c, d, e)| {
+                (
+                    a.to_string(),
+                    b.to_string(),
+                    c.to_string(),
+                    d.to_string(),
+                    e.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want);
+        let totals = |figure: &str| {
+            let m = c["movements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["figure"] == figure)
+                .unwrap()
+                .clone();
+            (
+                m["a"].as_str().unwrap().to_string(),
+                m["b"].as_str().unwrap().to_string(),
+            )
+        };
+        assert_eq!(totals("reactivation"), ("230.00".into(), "50.00".into()));
+        assert_eq!(totals("new"), ("150.00".into(), "330.00".into()));
+        assert_eq!(totals("closing_mrr"), ("430.00".into(), "430.00".into()));
+    }
+
+    #[test]
+    fn compare_table() {
+        let run = nrr(&[
+            "compare",
+            DATA,
+            "--preset",
+            "chartmogul",
+            "--preset",
+            "maxio",
+            "--from",
+            "2024-01",
+            "--to",
+            "2024-06",
+        ]);
+        run.assert_code(0);
+        insta::assert_snapshot!(run.transcript());
+    }
+
+    #[test]
+    fn compare_needs_two_presets() {
+        let run = nrr(&["compare", DATA, "--preset", "chartmogul"]);
+        run.assert_code(2);
+        insta::assert_snapshot!(run.transcript());
+    }
+}

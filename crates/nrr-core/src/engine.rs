@@ -99,6 +99,138 @@ pub struct Options {
     /// Share of a period's expansion or churn above which one customer is named
     /// (`--concentration`); 0.25 when not given.
     pub concentration: Option<crate::money::Decimal>,
+    /// How a customer that returns after months at zero counts (`--reactivation`).
+    pub reactivation: Reactivation,
+}
+
+/// How a customer that pays again after one or more months at zero counts
+/// (`--reactivation`, docs/policies.md#reactivation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reactivation {
+    /// Any gap: the return is reactivation (ChartMogul, ProfitWell, Stripe, the dbt
+    /// mrr-playbook).
+    #[default]
+    AnyGap,
+    /// A return after more than N months at zero is new business, like a first sign-up
+    /// (Maxio: reactivation only within 90 days).
+    Window(u32),
+    /// No reactivation category: a return is expansion (Lago). The customer count still
+    /// records the returning customer as reactivated, so customer counts add up.
+    AsExpansion,
+}
+
+impl Reactivation {
+    /// Parses `any-gap`, `window:N` (N >= 0 months) or `as-expansion`.
+    ///
+    /// ```
+    /// use nrr_core::engine::Reactivation;
+    /// assert_eq!(Reactivation::parse("window:3"), Some(Reactivation::Window(3)));
+    /// assert_eq!(Reactivation::parse("as-expansion"), Some(Reactivation::AsExpansion));
+    /// assert_eq!(Reactivation::parse("window:"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Reactivation> {
+        match s {
+            "any-gap" => Some(Reactivation::AnyGap),
+            "as-expansion" => Some(Reactivation::AsExpansion),
+            _ => s
+                .strip_prefix("window:")
+                .and_then(|n| n.parse().ok())
+                .map(Reactivation::Window),
+        }
+    }
+
+    /// The name echoed in the report's `policies`.
+    pub fn label(self) -> String {
+        match self {
+            Reactivation::AnyGap => "any-gap".into(),
+            Reactivation::Window(n) => format!("window:{n}"),
+            Reactivation::AsExpansion => "as-expansion".into(),
+        }
+    }
+}
+
+/// How a customer's MRR starting from zero in a month counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// New business (the first-ever paying month, or a return after a long gap under
+    /// `window:N`).
+    New,
+    /// Reactivation.
+    Reactivation,
+    /// Expansion (`as-expansion`).
+    Expansion,
+}
+
+/// How a start from zero at slot `s` counts under `policy`; `first` is the customer's first
+/// month ever with MRR > 0. Only meaningful when the value at `s - 1` is 0 and at `s` is > 0.
+pub(crate) fn start_kind(
+    ds: &Dataset,
+    plan: &Plan,
+    scratch: &Scratch,
+    s: usize,
+    first: Month,
+    policy: Reactivation,
+) -> Start {
+    let month = plan.month(s);
+    if month == first {
+        return Start::New;
+    }
+    match policy {
+        Reactivation::AnyGap => Start::Reactivation,
+        Reactivation::AsExpansion => Start::Expansion,
+        Reactivation::Window(n) => {
+            let gap = months_at_zero_before(ds, plan, scratch, s);
+            if gap > n as i32 {
+                Start::New
+            } else {
+                Start::Reactivation
+            }
+        }
+    }
+}
+
+/// One customer's movement in slot `s` (1..slots) under `policy`, after
+/// [`customer_values`]: the category (as reported: a return under `as-expansion` is
+/// expansion) with its amount, and the fx part. `first` is the customer's first paying month.
+pub(crate) fn movement_at(
+    ds: &Dataset,
+    plan: &Plan,
+    scratch: &Scratch,
+    s: usize,
+    first: Month,
+    policy: Reactivation,
+) -> (Option<(Movement, i128)>, i128) {
+    let (prev, now, cc) = (scratch.cur[s - 1], scratch.cur[s], scratch.cc(s));
+    let start = if prev == 0 && now > 0 {
+        start_kind(ds, plan, scratch, s, first, policy)
+    } else {
+        Start::Reactivation
+    };
+    let (m, fx) = classify(prev, now, cc, start == Start::New);
+    match m {
+        Some((Movement::Reactivation, v)) if start == Start::Expansion => {
+            (Some((Movement::Expansion, v)), fx)
+        }
+        m => (m, fx),
+    }
+}
+
+/// The number of months at zero right before slot `s` (the customer paid before them).
+fn months_at_zero_before(ds: &Dataset, plan: &Plan, scratch: &Scratch, s: usize) -> i32 {
+    if let Some(t) = scratch.cur[..s].iter().rposition(|&v| v > 0) {
+        return (s - t - 1) as i32;
+    }
+    // The last paying month is before the window: the latest month a line covered.
+    let month = plan.month(s);
+    let l = &ds.lines;
+    let last = scratch
+        .lines
+        .iter()
+        .map(|&i| i as usize)
+        .filter(|&i| l.start[i] < l.end[i] && l.start[i] < month)
+        .map(|i| l.end[i].min(month).plus(-1))
+        .max();
+    last.map_or(0, |m| month.index() - m.index() - 1)
 }
 
 /// A monthly movement category.
@@ -297,6 +429,9 @@ impl Plan {
 #[derive(Clone, Debug, Default)]
 struct MonthAcc {
     exp_reason: [i128; REASONS],
+    /// The part of `exp_reason` from returns counted as expansion (`as-expansion`): not in
+    /// any cohort, so a one-month period's reasons leave it out.
+    return_reason: [i128; REASONS],
     con_reason: [i128; REASONS],
     d_closing: i128,
     d_customers: i64,
@@ -371,6 +506,7 @@ impl Acc {
     fn merge(&mut self, o: &Acc, ids: &crate::dataset::Ids) {
         for (a, b) in self.months.iter_mut().zip(&o.months) {
             add_reasons(&mut a.exp_reason, &b.exp_reason);
+            add_reasons(&mut a.return_reason, &b.return_reason);
             add_reasons(&mut a.con_reason, &b.con_reason);
             a.d_closing += b.d_closing;
             a.d_customers += b.d_customers;
@@ -766,11 +902,11 @@ pub(crate) fn value_at(
 fn add_customer(
     ds: &Dataset,
     plan: &Plan,
-    (customer, first): (u32, Month),
+    (customer, first, policy): (u32, Month, Reactivation),
     scratch: &Scratch,
     acc: &mut Acc,
 ) -> Result<(), CoreError> {
-    add_months(ds, plan, first, scratch, &mut acc.months);
+    add_months(ds, plan, (first, policy), scratch, &mut acc.months);
     add_periods(ds, plan, scratch, &mut acc.periods, customer, None)
 }
 
@@ -781,7 +917,7 @@ fn add_customer(
 fn add_customer_by_line(
     ds: &Dataset,
     plan: &Plan,
-    (customer, first): (u32, Month),
+    (customer, first, policy): (u32, Month, Reactivation),
     spec: &SegmentSpec,
     scratch: &mut Scratch,
     accs: &mut [Acc],
@@ -822,7 +958,7 @@ fn add_customer_by_line(
         add_movement(
             &mut accs[h].months[s],
             (prev, now, cc),
-            plan.month(s) == first,
+            || start_kind(ds, plan, scratch, s, first, policy),
             why,
         );
     }
@@ -911,7 +1047,13 @@ fn line_segments(
 }
 
 /// Adds one customer's monthly movements (the bridge) to the per-slot sums.
-fn add_months(ds: &Dataset, plan: &Plan, first: Month, scratch: &Scratch, months: &mut [MonthAcc]) {
+fn add_months(
+    ds: &Dataset,
+    plan: &Plan,
+    (first, policy): (Month, Reactivation),
+    scratch: &Scratch,
+    months: &mut [MonthAcc],
+) {
     let one = scratch.used <= 1;
     let why = |s: usize| reason(ds, plan, scratch, s - 1, s, s - 1, one);
     let cur = &scratch.cur;
@@ -947,7 +1089,12 @@ fn add_months(ds: &Dataset, plan: &Plan, first: Month, scratch: &Scratch, months
         let m = &mut months[s];
         m.d_closing += now - prev;
         m.d_customers += i64::from(now > 0) - i64::from(prev > 0);
-        add_movement(m, (prev, now, cc), plan.month(s) == first, || why(s));
+        add_movement(
+            m,
+            (prev, now, cc),
+            || start_kind(ds, plan, scratch, s, first, policy),
+            || why(s),
+        );
     }
 }
 
@@ -957,16 +1104,28 @@ fn add_months(ds: &Dataset, plan: &Plan, first: Month, scratch: &Scratch, months
 fn add_movement(
     m: &mut MonthAcc,
     (prev, now, cc): (i128, i128, i128),
-    first_month: bool,
+    start: impl Fn() -> Start,
     why: impl Fn() -> usize,
 ) {
-    let (movement, fx) = classify(prev, now, cc, first_month);
+    let start = if prev == 0 && now > 0 {
+        start()
+    } else {
+        Start::Reactivation // unused: not a start from zero
+    };
+    let (movement, fx) = classify(prev, now, cc, start == Start::New);
     {
         m.fx += fx;
         match movement {
             Some((Movement::New, v)) => {
                 m.new += v;
                 m.new_customers += 1;
+            }
+            Some((Movement::Reactivation, v)) if start == Start::Expansion => {
+                let r = why();
+                m.expansion += v;
+                m.exp_reason[r] += v;
+                m.return_reason[r] += v;
+                m.reactivated_customers += 1;
             }
             Some((Movement::Reactivation, v)) => {
                 m.reactivation += v;
@@ -1177,14 +1336,18 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
                     Some(spec) => add_customer_by_line(
                         ds,
                         &plan,
-                        (c as u32, first),
+                        (c as u32, first, opts.reactivation),
                         spec,
                         &mut scratch,
                         &mut accs,
                     )?,
-                    None => {
-                        add_customer(ds, &plan, (c as u32, first), &scratch, &mut accs[seg_of(c)])?
-                    }
+                    None => add_customer(
+                        ds,
+                        &plan,
+                        (c as u32, first, opts.reactivation),
+                        &scratch,
+                        &mut accs[seg_of(c)],
+                    )?,
                 }
             }
             Ok::<_, CoreError>(accs)
@@ -1238,7 +1401,10 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         version: env!("CARGO_PKG_VERSION"),
         definitions: "docs/metrics.md",
         currency: ds.currency().to_string(),
-        policies: Policies::default(),
+        policies: Policies {
+            reactivation: opts.reactivation.label(),
+            ..Policies::default()
+        },
         gross_margin: crate::money::format_scaled(i128::from(gm.mantissa), gm.decimals),
         concentration_threshold: crate::money::format_scaled(
             i128::from(share.mantissa),
@@ -1376,15 +1542,17 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             }
         };
     let retention = |p: &PeriodAcc, spec: &PeriodSpec| {
-        let (er, cr) = if spec.t1 == spec.t0 + 1 {
-            (
-                &acc.months[spec.t1].exp_reason,
-                &acc.months[spec.t1].con_reason,
-            )
+        if spec.t1 == spec.t0 + 1 {
+            // The month's reasons, without returns counted as expansion (not in the cohort).
+            let month = &acc.months[spec.t1];
+            let mut er = month.exp_reason;
+            for (x, y) in er.iter_mut().zip(&month.return_reason) {
+                *x -= y;
+            }
+            retention_of(p, spec, &er, &month.con_reason)
         } else {
-            (&p.exp_reason, &p.con_reason)
-        };
-        retention_of(p, spec, er, cr)
+            retention_of(p, spec, &p.exp_reason, &p.con_reason)
+        }
     };
 
     let metrics = |spec: &PeriodSpec| {
@@ -1533,7 +1701,7 @@ pub mod kernels {
     pub fn movements(ds: &Dataset, p: &Prepared) -> i128 {
         let mut months = vec![MonthAcc::default(); p.plan.slots];
         each(ds, p, |first, s| {
-            add_months(ds, &p.plan, first, s, &mut months)
+            add_months(ds, &p.plan, (first, Reactivation::AnyGap), s, &mut months)
         });
         months.iter().map(|m| m.churn).sum()
     }

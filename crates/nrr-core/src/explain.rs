@@ -3,7 +3,7 @@
 use crate::dataset::{Dataset, OPEN_END};
 use crate::date::{Date, Month};
 use crate::engine::{
-    classify, customer_values, group_by_customer, window, Movement, Options, Plan, Scratch,
+    customer_values, group_by_customer, movement_at, window, Movement, Options, Plan, Scratch,
 };
 use crate::money::Money;
 use crate::report::Window;
@@ -125,12 +125,7 @@ pub fn explain(ds: &Dataset, opts: &Options, customer: &str) -> Result<Explanati
         .map(|s| {
             let month = from.plus(s as i32 - 1);
             let (movement, fx) = match first {
-                Some(f) => classify(
-                    scratch.cur[s - 1],
-                    scratch.cur[s],
-                    scratch.cc(s),
-                    month == f,
-                ),
+                Some(f) => movement_at(ds, &plan, &scratch, s, f, opts.reactivation),
                 None => (None, 0),
             };
             let changed = |pick: &dyn Fn(usize) -> bool| {

@@ -19,6 +19,7 @@
 mod attribution;
 pub mod benchmarks;
 pub mod cohort;
+pub mod compare;
 pub mod dataset;
 pub mod date;
 pub mod engine;

@@ -153,8 +153,9 @@ pub struct Window {
 pub struct Policies {
     /// When revenue stops counting.
     pub churn_recognition: &'static str,
-    /// When a returning customer counts as reactivation.
-    pub reactivation: &'static str,
+    /// When a returning customer counts as reactivation: `any-gap`, `window:N` or
+    /// `as-expansion`.
+    pub reactivation: String,
     /// How currency conversion enters the figures.
     pub fx: &'static str,
     /// Which instant defines a month's MRR.
@@ -168,18 +169,22 @@ pub struct Policies {
     /// invoices.csv only: paused subscriptions, `keep` or `churn`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pauses: Option<String>,
+    /// The `--preset` the policies came from, if any (docs/policies.md#presets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
 }
 
 impl Default for Policies {
     fn default() -> Self {
         Policies {
             churn_recognition: "at-period-end",
-            reactivation: "any-gap",
+            reactivation: "any-gap".into(),
             fx: "constant-currency",
             snapshot: "month-end",
             discounts: None,
             past_due: None,
             pauses: None,
+            preset: None,
         }
     }
 }

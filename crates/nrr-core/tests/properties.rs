@@ -935,3 +935,45 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The reactivation rule only moves a return's money between new, reactivation and
+    /// expansion: every month's bridge still closes; closing MRR, churn, contraction, fx,
+    /// customer counts and the sum new + reactivation + expansion are those of `any-gap`; and
+    /// every period's frozen-cohort retention (with its expansion reasons) is unchanged.
+    #[test]
+    fn reactivation_rules_only_move_returns_between_categories(case in any_case(), n in 0u32..6) {
+        use nrr_core::engine::Reactivation;
+        let base = report(&case);
+        for rule in [Reactivation::Window(n), Reactivation::AsExpansion] {
+            let r = compute(&dataset(&case), &Options { reactivation: rule, ..options(&case) }).unwrap();
+            // Frozen cohorts never hold a return: retention is the same under every rule.
+            for (p, q) in r.periods.iter().zip(&base.periods) {
+                prop_assert_eq!(&p.retention, &q.retention, "period {}", p.period);
+            }
+            for (p, q) in r.ttm.iter().zip(&base.ttm) {
+                prop_assert_eq!(&p.retention, &q.retention, "ttm {}", p.month);
+            }
+            for (m, b) in r.months.iter().zip(&base.months) {
+                prop_assert_eq!(month_bridge_gap(m), 0);
+                prop_assert_eq!(m.closing_mrr, b.closing_mrr);
+                prop_assert_eq!(m.churn, b.churn);
+                prop_assert_eq!(m.contraction, b.contraction);
+                prop_assert_eq!(m.fx, b.fx);
+                prop_assert_eq!(m.customers, b.customers);
+                prop_assert_eq!(m.churned_customers, b.churned_customers);
+                let inflow = |x: &MonthRow| x.new.units + x.reactivation.units + x.expansion.units;
+                prop_assert_eq!(inflow(m), inflow(b));
+                prop_assert_eq!(
+                    m.new_customers + m.reactivated_customers,
+                    b.new_customers + b.reactivated_customers
+                );
+                if rule == Reactivation::AsExpansion {
+                    prop_assert!(m.reactivation.is_zero());
+                }
+            }
+        }
+    }
+}

@@ -21,6 +21,7 @@ pub mod invoices;
 pub mod parquet;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+pub mod presets;
 mod read;
 mod snapshots;
 mod source;

@@ -26,6 +26,10 @@ pub struct LoadOptions {
     /// `--timezone` as seconds east of UTC: the offset at which Stripe timestamps are read as
     /// dates (0: UTC; Stripe input only).
     pub timezone_offset: i32,
+    /// The invoice policies given explicitly (the rest at defaults), when `invoice_policies`
+    /// also holds a preset's: items.csv and mrr.csv are checked against these, as a preset's
+    /// reader policies do not apply to them. `None`: check `invoice_policies`.
+    pub explicit_invoice_policies: Option<crate::invoices::InvoicePolicies>,
 }
 
 /// A callback told how many more bytes of input have been read. The sum of all calls for

@@ -113,7 +113,10 @@ pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> 
             } else {
                 "items.csv".to_string()
             };
-            opts.invoice_policies.check_for_lines(&input)?;
+            opts.explicit_invoice_policies
+                .as_ref()
+                .unwrap_or(&opts.invoice_policies)
+                .check_for_lines(&input)?;
         }
     }
     Ok(chosen)

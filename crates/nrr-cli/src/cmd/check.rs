@@ -26,6 +26,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
         source: a.data.source(),
         invoice_policies: a.data.invoice_policies(),
         timezone_offset: a.data.timezone,
+        explicit_invoice_policies: Some(a.data.explicit_invoice_policies()),
     };
     let loaded = super::load_data(&a.data, &opts)?;
     let ds = &loaded.dataset;

@@ -11,6 +11,7 @@ pub fn run(a: CohortsArgs) -> anyhow::Result<ExitCode> {
         from: a.window.from,
         to: a.window.to,
         skipped_invalid_rows: skipped,
+        reactivation: a.data.reactivation(),
         ..Options::default()
     };
     let table = nrr_core::cohort::cohorts(&loaded.dataset, &opts, a.by.into(), a.metric.into())?;

@@ -30,16 +30,8 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     );
     super::report::run(ReportArgs {
         data: DataArgs {
-            data: Some(dir),
-            pg: Default::default(),
             currency: Some("USD".into()),
-            skip_invalid: false,
-            source: None,
-            churn_recognition: crate::args::ChurnArg::AtPeriodEnd,
-            discounts: crate::args::DiscountsArg::All,
-            past_due: nrr_io::PastDue::default(),
-            pauses: crate::args::PausesArg::Keep,
-            timezone: 0,
+            ..DataArgs::for_dir(dir)
         },
         window: WindowArgs {
             from: None,

@@ -11,6 +11,7 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
         from: a.window.from,
         to: a.window.to,
         skipped_invalid_rows: skipped,
+        reactivation: a.data.reactivation(),
         ..Options::default()
     };
     let mut ex = nrr_core::explain::explain(&loaded.dataset, &opts, &a.customer)?;

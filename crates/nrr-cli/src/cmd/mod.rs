@@ -2,6 +2,7 @@
 
 mod check;
 mod cohorts;
+mod compare;
 mod demo;
 mod explain;
 mod generate;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cohorts(a) => cohorts::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Check(a) => check::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Demo(a) => demo::run(a),
     }
@@ -99,6 +101,7 @@ pub fn load(
         source: args.source(),
         invoice_policies: args.invoice_policies(),
         timezone_offset: args.timezone,
+        explicit_invoice_policies: Some(args.explicit_invoice_policies()),
     };
     let loaded = load_data(args, &opts)?;
     let n = loaded.rejections.len();

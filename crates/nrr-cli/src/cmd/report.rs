@@ -27,6 +27,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         to: a.window.to,
         segment: a.segment.first().map(spec).transpose()?,
         skipped_invalid_rows: skipped,
+        reactivation: a.data.reactivation(),
         gross_margin: a.gross_margin,
         concentration: a.concentration,
     };
@@ -43,6 +44,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         report.segment_cuts.extend(more.segments);
     }
     nrr_core::engine::attach_notes(&mut report, &loaded.notes);
+    report.policies.preset = a.data.preset_name().map(str::to_string);
     if let Some(p) = &loaded.invoice_policies {
         p.echo(&mut report.policies);
     }

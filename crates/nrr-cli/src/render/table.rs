@@ -773,6 +773,139 @@ pub fn explanation(e: &Explanation, style: Style) -> String {
     out
 }
 
+/// `nrr compare`: the two sides' policies, movement totals and retention, then the
+/// customer-months that differ, largest first.
+pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
+    let [a, b] = [&c.sides[0], &c.sides[1]];
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "nrr compare: {a} vs {b}; currency {}, window {} to {}; policies in docs/policies.md",
+        c.currency, c.window.start_month, c.window.end_month
+    );
+    heading(&mut out, style, "Policies");
+    let pol = |p: &nrr_core::report::Policies| {
+        [
+            p.churn_recognition.to_string(),
+            p.reactivation.clone(),
+            p.discounts.clone().unwrap_or_else(|| "-".into()),
+            p.past_due.clone().unwrap_or_else(|| "-".into()),
+            p.pauses.clone().unwrap_or_else(|| "-".into()),
+        ]
+    };
+    let (pa, pb) = (pol(&c.policies[0]), pol(&c.policies[1]));
+    let names = [
+        "churn recognition",
+        "reactivation",
+        "discounts",
+        "past due",
+        "pauses",
+    ];
+    let rows: Vec<Vec<String>> = names
+        .iter()
+        .zip(pa.iter().zip(&pb))
+        .map(|(n, (x, y))| {
+            let mark = if x == y { "" } else { "differs" };
+            vec![n.to_string(), x.clone(), y.clone(), mark.to_string()]
+        })
+        .collect();
+    out.push_str(&left_grid(&["policy", a, b, ""], &rows));
+    out.push_str(
+        "(\"-\": the reader policy does not apply to this input; items.csv and mrr.csv hold its result)\n",
+    );
+    heading(&mut out, style, "Movements over the window");
+    let rows: Vec<Vec<String>> = c
+        .movements
+        .iter()
+        .map(|m| {
+            let d = if m.a.denominator == m.b.denominator {
+                Money {
+                    units: m.b.units - m.a.units,
+                    denominator: m.a.denominator,
+                }
+            } else {
+                Money {
+                    units: m.b.units * m.a.denominator - m.a.units * m.b.denominator,
+                    denominator: m.a.denominator * m.b.denominator,
+                }
+            };
+            vec![m.figure.to_string(), money(m.a), money(m.b), money(d)]
+        })
+        .collect();
+    out.push_str(&grid(&["figure", a, b, &format!("{b} - {a}")], &rows));
+    heading(
+        &mut out,
+        style,
+        "Retention (frozen cohort; quarters, years and the latest TTM)",
+    );
+    let rows: Vec<Vec<String>> = c
+        .periods
+        .iter()
+        .map(|p| {
+            vec![
+                p.period.clone(),
+                money(p.a.starting_mrr),
+                money(p.b.starting_mrr),
+                percent(p.a.nrr),
+                percent(p.b.nrr),
+                percent(p.a.grr),
+                percent(p.b.grr),
+            ]
+        })
+        .collect();
+    let h = |what: &str, side: &str| format!("{what} {side}");
+    let heads = [
+        "period".to_string(),
+        h("starting", a),
+        h("starting", b),
+        h("NRR", a),
+        h("NRR", b),
+        h("GRR", a),
+        h("GRR", b),
+    ];
+    let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
+    out.push_str(&grid(&heads, &rows));
+    heading(
+        &mut out,
+        style,
+        &format!(
+            "Customer-months that differ: {} in all; the {} largest",
+            c.differing_customer_months,
+            c.customer_months.len()
+        ),
+    );
+    let side = |s: &nrr_core::compare::SideMonth| match s.movement {
+        Some(m) => format!(
+            "{} {} (MRR {})",
+            serde_json::to_value(m)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            money(s.amount),
+            money(s.mrr)
+        ),
+        None => format!("MRR {}", money(s.mrr)),
+    };
+    let rows: Vec<Vec<String>> = c
+        .customer_months
+        .iter()
+        .map(|d| {
+            vec![
+                d.customer_id.clone(),
+                d.month.to_string(),
+                side(&d.a),
+                side(&d.b),
+                money(d.difference),
+            ]
+        })
+        .collect();
+    out.push_str(&left_grid(
+        &["customer", "month", a, b, "difference"],
+        &rows,
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
