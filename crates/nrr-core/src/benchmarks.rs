@@ -521,6 +521,8 @@ mod tests {
             fx: z,
             moved_in: None,
             moved_out: None,
+            paused: None,
+            resumed: None,
             closing_mrr: Money {
                 units: closing_cents,
                 denominator: 100,
@@ -529,6 +531,8 @@ mod tests {
             new_customers: 0,
             reactivated_customers: 0,
             churned_customers: 0,
+            paused_customers: None,
+            resumed_customers: None,
             expansion_by_reason: ExpansionByReason {
                 seats: z,
                 price: z,
@@ -580,6 +584,8 @@ mod tests {
                 fx: z,
                 moved_in: None,
                 moved_out: None,
+                paused: None,
+                resumed: None,
                 closing: z,
             },
             metrics: PeriodMetrics {

@@ -299,6 +299,21 @@ pub struct Dataset {
     pub files: Vec<String>,
     /// Window used when none is given.
     pub default_window: Option<(Month, Month)>,
+    /// Pauses (`--pauses zero`): spans in which a customer pays nothing but is not churned,
+    /// sorted by customer. Empty for most inputs.
+    pub pauses: Vec<Pause>,
+}
+
+/// A customer paused over months `start..end` (the month rule of lines: paused at month M
+/// when the pause covers M's last day).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pause {
+    /// Customer index.
+    pub customer: u32,
+    /// First paused month.
+    pub start: Month,
+    /// First month no longer paused (far future when open).
+    pub end: Month,
 }
 
 impl Dataset {
@@ -389,6 +404,7 @@ pub struct DatasetBuilder {
     mantissa: Vec<i64>,
     decimals: Vec<u8>,
     fx: Vec<(u16, Date, Decimal)>,
+    pauses: Vec<Pause>,
     /// Where every input row went; readers update it.
     pub ledger: RowLedger,
     files: Vec<String>,
@@ -412,6 +428,7 @@ impl DatasetBuilder {
             mantissa: Vec::new(),
             decimals: Vec::new(),
             fx: Vec::new(),
+            pauses: Vec::new(),
             ledger: RowLedger::default(),
             files: Vec::new(),
         }
@@ -583,6 +600,10 @@ impl DatasetBuilder {
                 .drain(..)
                 .map(|(c, d, r)| (ymap[usize::from(c)], d, r)),
         );
+        self.pauses.extend(other.pauses.drain(..).map(|p| Pause {
+            customer: p.customer + shift,
+            ..p
+        }));
         self.ledger.add(&other.ledger);
         self.last_customer = None;
         other.clear();
@@ -615,6 +636,19 @@ impl DatasetBuilder {
         self.lines = lines;
         self.mantissa = mantissa;
         self.decimals = decimals;
+    }
+
+    /// Records that `customer` is paused from `start` (inclusive) to `end` (exclusive; `None`:
+    /// still paused): its revenue is 0 then, but it is not churned (`--pauses zero`). The
+    /// reader removes the revenue itself; this only marks the span.
+    pub fn push_pause(&mut self, customer: &str, start: Date, end: Option<Date>) {
+        let c = self.base + self.customers.intern(customer);
+        self.last_customer = None;
+        self.pauses.push(Pause {
+            customer: c,
+            start: start.month(),
+            end: end.map_or(OPEN_END, Date::month),
+        });
     }
 
     /// Adds one FX row: `rate` units of reporting currency per 1 `currency`, from `date`.
@@ -801,8 +835,14 @@ impl DatasetBuilder {
                 .customer
                 .par_iter_mut()
                 .for_each(|c| *c = dense[*c as usize]);
+            for p in &mut self.pauses {
+                p.customer = dense[p.customer as usize];
+            }
             ids
         };
+        let mut pauses = std::mem::take(&mut self.pauses);
+        pauses.retain(|p| p.start < p.end);
+        pauses.sort_by_key(|p| (p.customer, p.start));
         Ok(Dataset {
             customers,
             currencies: self.currencies,
@@ -814,6 +854,7 @@ impl DatasetBuilder {
             ledger: self.ledger,
             files: self.files,
             default_window,
+            pauses,
         })
     }
 

@@ -208,6 +208,10 @@ pub(crate) fn movement_at(
     };
     let (m, fx) = classify(prev, now, cc, start == Start::New);
     match m {
+        Some((Movement::Churn, v)) if scratch.paused_at(s) => (Some((Movement::Paused, v)), fx),
+        Some((Movement::New | Movement::Reactivation, v)) if scratch.paused_at(s - 1) => {
+            (Some((Movement::Resumed, v)), fx)
+        }
         Some((Movement::Reactivation, v)) if start == Start::Expansion => {
             (Some((Movement::Expansion, v)), fx)
         }
@@ -247,6 +251,10 @@ pub enum Movement {
     Contraction,
     /// Fell to 0.
     Churn,
+    /// Fell to 0 while paused (`--pauses zero`): not churned.
+    Paused,
+    /// Back above 0 after a pause (`--pauses zero`).
+    Resumed,
 }
 
 /// Classifies one customer-month. `prev` = value(M-1, M-1), `cur` = value(M, M),
@@ -448,6 +456,12 @@ struct MonthAcc {
     new_customers: u64,
     reactivated_customers: u64,
     churned_customers: u64,
+    /// `--pauses zero`: MRR that stopped because the customer paused, and MRR back from a
+    /// pause, with their customer counts.
+    paused: i128,
+    resumed: i128,
+    paused_customers: u64,
+    resumed_customers: u64,
 }
 
 /// Per-period sums over the period's cohort. Only customers whose value moved between t0 and
@@ -521,6 +535,10 @@ impl Acc {
             a.new_customers += b.new_customers;
             a.reactivated_customers += b.reactivated_customers;
             a.churned_customers += b.churned_customers;
+            a.paused += b.paused;
+            a.resumed += b.resumed;
+            a.paused_customers += b.paused_customers;
+            a.resumed_customers += b.resumed_customers;
         }
         for (a, b) in self.periods.iter_mut().zip(&o.periods) {
             a.expansion += b.expansion;
@@ -567,6 +585,8 @@ pub(crate) struct Scratch {
     /// Line segments: the customer's segment value per slot (`u32::MAX` where it pays
     /// nothing).
     seg: Vec<u32>,
+    /// Per slot: the customer is paused (`--pauses zero`); empty when it never is.
+    pub(crate) paused: Vec<bool>,
     /// The customer's lines.
     pub(crate) lines: Vec<u32>,
     /// Per slot: index into `mask_set` of the set of the customer's lines active then.
@@ -582,6 +602,12 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
+    /// Whether the customer is paused at slot `s`.
+    #[inline]
+    pub(crate) fn paused_at(&self, s: usize) -> bool {
+        self.paused.get(s).copied().unwrap_or(false)
+    }
+
     /// The distinct-line-set ids of slots `a` and `b`, when tracked.
     pub(crate) fn set_ids(&self, a: usize, b: usize) -> Option<(usize, usize)> {
         Some((
@@ -665,6 +691,7 @@ pub(crate) fn customer_values(
     let Some(first) = first else { return Ok(None) };
     scratch.lines.clear();
     scratch.lines.extend_from_slice(lines);
+    pause_slots(ds, plan, l.customer[lines[0] as usize], scratch);
     let n = plan.slots;
     scratch.used = 0;
     let base = plan.base.index();
@@ -824,6 +851,29 @@ pub(crate) fn customer_values(
     Ok(Some(first))
 }
 
+/// Marks the slots in which customer `c` is paused (`--pauses zero`).
+fn pause_slots(ds: &Dataset, plan: &Plan, c: u32, scratch: &mut Scratch) {
+    scratch.paused.clear();
+    if ds.pauses.is_empty() {
+        return;
+    }
+    let from = ds.pauses.partition_point(|p| p.customer < c);
+    let base = plan.base.index();
+    let n = plan.slots as i32;
+    for p in ds.pauses[from..].iter().take_while(|p| p.customer == c) {
+        let a = (p.start.index() - base).clamp(0, n);
+        let b = (p.end.index() - base).clamp(0, n);
+        if a < b {
+            if scratch.paused.is_empty() {
+                scratch.paused.resize(plan.slots, false);
+            }
+            for x in &mut scratch.paused[a as usize..b as usize] {
+                *x = true;
+            }
+        }
+    }
+}
+
 /// The customer's distinct sets of active lines (from `scratch.masks`), their per-product
 /// summaries and an empty reason cache (only for customers of at most 64 lines; larger ones
 /// are worked out every time).
@@ -958,6 +1008,7 @@ fn add_customer_by_line(
         add_movement(
             &mut accs[h].months[s],
             (prev, now, cc),
+            (scratch.paused_at(s - 1), scratch.paused_at(s)),
             || start_kind(ds, plan, scratch, s, first, policy),
             why,
         );
@@ -1092,6 +1143,7 @@ fn add_months(
         add_movement(
             m,
             (prev, now, cc),
+            (scratch.paused_at(s - 1), scratch.paused_at(s)),
             || start_kind(ds, plan, scratch, s, first, policy),
             || why(s),
         );
@@ -1104,6 +1156,7 @@ fn add_months(
 fn add_movement(
     m: &mut MonthAcc,
     (prev, now, cc): (i128, i128, i128),
+    (was_paused, is_paused): (bool, bool),
     start: impl Fn() -> Start,
     why: impl Fn() -> usize,
 ) {
@@ -1116,6 +1169,14 @@ fn add_movement(
     {
         m.fx += fx;
         match movement {
+            Some((Movement::Churn, v)) if is_paused => {
+                m.paused += v;
+                m.paused_customers += 1;
+            }
+            Some((Movement::New | Movement::Reactivation, v)) if was_paused => {
+                m.resumed += v;
+                m.resumed_customers += 1;
+            }
             Some((Movement::New, v)) => {
                 m.new += v;
                 m.new_customers += 1;
@@ -1143,7 +1204,8 @@ fn add_movement(
                 m.churn += v;
                 m.churned_customers += 1;
             }
-            None => {}
+            // `classify` never returns these: they are decided above.
+            Some((Movement::Paused | Movement::Resumed, _)) | None => {}
         }
     }
 }
@@ -1261,7 +1323,11 @@ fn add_period(
     customer: u32,
 ) {
     let one = scratch.used <= 1;
-    if e == 0 {
+    if e == 0 && scratch.paused_at(t1) {
+        // Paused at t1 (`--pauses zero`): its revenue is lost to the cohort, but it did not
+        // churn.
+        p.contraction += s;
+    } else if e == 0 {
         p.churn += s;
         p.churned += 1;
         p.top_churn.offer(s, customer, &ds.customers);
@@ -1376,6 +1442,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     });
     let ctx = FigureCtx {
         moved: false,
+        pauses: !ds.pauses.is_empty(),
         gm,
         share,
         ids: &ds.customers,
@@ -1444,6 +1511,8 @@ pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError>
 struct FigureCtx<'a> {
     /// Rows carry moved_in / moved_out (segments taken from the lines).
     moved: bool,
+    /// Rows carry paused / resumed (the dataset has pauses: `--pauses zero`).
+    pauses: bool,
     gm: Decimal,
     share: Decimal,
     ids: &'a crate::dataset::Ids,
@@ -1492,11 +1561,15 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 fx: m(a.fx),
                 moved_in: ctx.moved.then(|| m(a.moved_in)),
                 moved_out: ctx.moved.then(|| m(a.moved_out)),
+                paused: ctx.pauses.then(|| m(a.paused)),
+                resumed: ctx.pauses.then(|| m(a.resumed)),
                 closing_mrr: m(closing[s]),
                 customers: customers[s],
                 new_customers: a.new_customers,
                 reactivated_customers: a.reactivated_customers,
                 churned_customers: a.churned_customers,
+                paused_customers: ctx.pauses.then_some(a.paused_customers),
+                resumed_customers: ctx.pauses.then_some(a.resumed_customers),
                 expansion_by_reason: exp(&a.exp_reason),
                 contraction_by_reason: con(&a.con_reason),
                 notes: Vec::new(),
@@ -1514,6 +1587,8 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             contraction: sum(|x| x.contraction),
             churn: sum(|x| x.churn),
             fx: sum(|x| x.fx),
+            paused: ctx.pauses.then(|| sum(|x| x.paused)),
+            resumed: ctx.pauses.then(|| sum(|x| x.resumed)),
             moved_in: ctx.moved.then(|| sum(|x| x.moved_in)),
             moved_out: ctx.moved.then(|| sum(|x| x.moved_out)),
             closing: m(closing[spec.t1]),

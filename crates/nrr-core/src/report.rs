@@ -228,6 +228,13 @@ pub struct MonthRow {
     /// + moved_in - moved_out = closing, in every segment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_out: Option<Money>,
+    /// `--pauses zero` only: MRR of customers that paused this month (not churned) ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paused: Option<Money>,
+    /// ... and of customers back from a pause. With them, opening + new + reactivation +
+    /// expansion - contraction - churn - paused + resumed + fx = closing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<Money>,
     /// MRR at the end of the month, at its rates.
     pub closing_mrr: Money,
     /// Customers with MRR > 0 at the end of the month.
@@ -238,6 +245,12 @@ pub struct MonthRow {
     pub reactivated_customers: u64,
     /// Customers counted as churned.
     pub churned_customers: u64,
+    /// `--pauses zero` only: customers that paused this month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paused_customers: Option<u64>,
+    /// `--pauses zero` only: customers back from a pause this month.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_customers: Option<u64>,
     /// Expansion by reason.
     pub expansion_by_reason: ExpansionByReason,
     /// Contraction by reason.
@@ -264,6 +277,12 @@ pub struct Bridge {
     pub churn: Money,
     /// Sum of fx.
     pub fx: Money,
+    /// Sum of paused (`--pauses zero` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paused: Option<Money>,
+    /// Sum of resumed (`--pauses zero` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<Money>,
     /// Sum of moved_in (segments taken from the lines only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moved_in: Option<Money>,

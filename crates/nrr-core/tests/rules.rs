@@ -964,3 +964,65 @@ fn the_first_month_opens_at_the_mrr_of_the_month_before_the_window() {
     assert_eq!(q.retention.cohort_customers, 2);
     assert_exact(month_row(&r, "2024-02").churn, "100");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Pauses (`--pauses zero`): revenue 0 while paused, without churn
+
+/// a pays 100 from January, is paused March and April (the reader cut its revenue and marked
+/// the pause), and pays again from May; b pays 50 and really churns in March.
+fn paused_report() -> nrr_core::report::Report {
+    use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
+    let mut b = DatasetBuilder::new(SourceKind::Items);
+    let f = b.add_file("invoices.csv");
+    let mut line = |c: &str, amount: &str, start: &str, end: Option<&str>| {
+        b.push_line(LineInput {
+            customer: c,
+            currency: "USD",
+            amount: dec(amount),
+            interval: 1,
+            start: date(start),
+            end: end.map(date),
+            origin: Origin { file: f, line: 2 },
+        })
+    };
+    line("a", "100", "2024-01-01", Some("2024-03-01"));
+    line("a", "100", "2024-05-01", None);
+    line("b", "50", "2024-01-01", Some("2024-03-01"));
+    b.push_pause("a", date("2024-03-01"), Some(date("2024-05-01")));
+    let ds = b.finish(None).unwrap();
+    compute(&ds, &window("2024-01", "2024-06")).unwrap()
+}
+
+#[test]
+fn a_pause_is_paused_and_resumed_not_churn_and_reactivation() {
+    let r = paused_report();
+    let mar = month_row(&r, "2024-03");
+    assert_exact(mar.churn, "50");
+    assert_eq!(mar.churned_customers, 1);
+    assert_exact(mar.paused.unwrap(), "100");
+    assert_eq!(mar.paused_customers, Some(1));
+    assert_exact(mar.closing_mrr, "0");
+    let may = month_row(&r, "2024-05");
+    assert_exact(may.resumed.unwrap(), "100");
+    assert_eq!(may.resumed_customers, Some(1));
+    assert_exact(may.reactivation, "0");
+    assert_eq!(may.reactivated_customers, 0);
+    // The bridge closes with the two new movements.
+    for m in &r.months {
+        let gap = month_bridge_gap(m) - m.paused.unwrap().units + m.resumed.unwrap().units;
+        assert_eq!(gap, 0, "bridge in {}", m.month);
+    }
+}
+
+#[test]
+fn a_cohort_customer_paused_at_t1_is_contraction_not_churn() {
+    let r = paused_report();
+    let p = r.periods.iter().find(|p| p.period == "2024-03").unwrap();
+    let ret = &p.retention;
+    assert_exact(ret.starting_mrr, "150");
+    assert_exact(ret.contraction, "100");
+    assert_exact(ret.churn, "50");
+    assert_eq!(ret.churned_customers, 1);
+    assert_eq!(ret.cohort_customers, 2);
+    assert_eq!(ret.nrr, Some(0.0));
+}

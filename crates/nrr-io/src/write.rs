@@ -5,7 +5,7 @@ use nrr_core::report::{
 };
 
 /// CSV header of [`report_csv`]; stable, documented in docs/cli.md.
-pub const PERIOD_COLUMNS: [&str; 37] = [
+pub const PERIOD_COLUMNS: [&str; 39] = [
     "period",
     "granularity",
     "start_month",
@@ -42,6 +42,8 @@ pub const PERIOD_COLUMNS: [&str; 37] = [
     "ltv",
     "bridge_moved_in",
     "bridge_moved_out",
+    "bridge_paused",
+    "bridge_resumed",
     "notes",
 ];
 
@@ -95,6 +97,8 @@ fn record(
         money(m.ltv),
         money(b.moved_in),
         money(b.moved_out),
+        money(b.paused),
+        money(b.resumed),
         note_text(notes),
     ]
 }

@@ -363,6 +363,10 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
         "contraction",
         "churn",
     ];
+    let with_pauses = f.months.iter().any(|m| m.paused.is_some());
+    if with_pauses {
+        headers.extend(["paused", "resumed"]);
+    }
     if with_fx {
         headers.push("fx");
     }
@@ -380,6 +384,10 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
                 money(m.contraction),
                 money(m.churn),
             ];
+            if with_pauses {
+                r.push(m.paused.map(money).unwrap_or_default());
+                r.push(m.resumed.map(money).unwrap_or_default());
+            }
             if with_fx {
                 r.push(money(m.fx));
             }
