@@ -389,7 +389,8 @@ pub enum PausesArg {
     Keep,
     /// A pause is churn; resuming is reactivation.
     Churn,
-    /// Paused revenue is 0 without churn (not supported yet).
+    /// Paused revenue is 0 without churn: paused and resumed movements instead of churn and
+    /// reactivation.
     Zero,
 }
 

@@ -1057,14 +1057,6 @@ mod invoices {
     }
 
     #[test]
-    fn pauses_zero_is_not_supported_yet() {
-        let tmp = invoices(&[], &[]);
-        let run = nrr_in(tmp.path(), &["check", "data", "--pauses", "zero"]);
-        run.assert_code(2);
-        insta::assert_snapshot!(run.transcript());
-    }
-
-    #[test]
     fn malformed_past_due_is_a_usage_error() {
         let tmp = invoices(&[], &[]);
         let run = nrr_in(tmp.path(), &["report", "data", "--past-due", "keep:soon"]);

@@ -349,6 +349,7 @@ fixtures!(
     invoices_past_due_churn,
     invoices_pause,
     invoices_pause_churn,
+    invoices_pause_zero,
     invoices_proration,
     invoices_quantity_discount,
     invoices_quantity_discount_gross,

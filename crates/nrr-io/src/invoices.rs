@@ -137,8 +137,8 @@ pub enum Pauses {
     Keep,
     /// A pause is churn; resuming is reactivation.
     Churn,
-    /// Paused revenue is 0 but the customer is not churned. Not supported yet: it needs a
-    /// separate `resumed` figure in the engine.
+    /// Paused revenue is 0 but the customer is not churned: the engine reports paused and
+    /// resumed movements (the spans are marked with `DatasetBuilder::push_pause`).
     Zero,
 }
 
@@ -184,14 +184,6 @@ impl InvoicePolicies {
                 reason: "invoices.csv does not say how long a discount lasts, so which \
                          discounts are forever cannot be decided from invoices alone; use \
                          `all` (the default) or `none`"
-                    .into(),
-            });
-        }
-        if self.pauses == Pauses::Zero {
-            return Err(IoError::BadOption {
-                option: "--pauses zero".into(),
-                reason: "not supported yet (it needs a separate `resumed` figure in the \
-                         engine); use `keep` (the default) or `churn`"
                     .into(),
             });
         }
@@ -990,6 +982,8 @@ struct SubLines<'a> {
     periods: Vec<Vec<(Date, Date)>>,
     /// Segments in force per product.
     segs: Vec<Vec<Seg>>,
+    /// `--pauses zero`: the paused spans (revenue removed, customer not churned).
+    paused: Vec<(Date, Option<Date>)>,
 }
 
 impl SubLines<'_> {
@@ -1144,11 +1138,15 @@ impl SubLines<'_> {
             }
         }
 
-        // Pauses as churn.
-        if self.policies.pauses == Pauses::Churn {
+        // Pauses as churn, or as paused revenue at 0 (`zero`: the span is also marked, so
+        // the engine reports paused and resumed instead of churn and reactivation).
+        if matches!(self.policies.pauses, Pauses::Churn | Pauses::Zero) {
             for &(p, _, close) in &pauses {
                 let to = self.state_end(close);
                 self.remove_all(p, to);
+                if self.policies.pauses == Pauses::Zero {
+                    self.paused.push((p, to));
+                }
             }
         }
 
@@ -1199,8 +1197,11 @@ pub(crate) fn build_lines(
             continue;
         }
         let charges: Vec<&Charge> = idx.iter().map(|&i| &book.charges[i]).collect();
-        let lines = sub_lines(&charges, &mut events, book.as_of, policies, &mut failed);
+        let (lines, paused) = sub_lines(&charges, &mut events, book.as_of, policies, &mut failed);
         let customer = &book.subs[s].customer;
+        for (start, end) in paused {
+            builder.push_pause(customer, start, end);
+        }
         for (product, segs) in lines {
             for seg in segs {
                 builder.push_line_detail(
@@ -1264,6 +1265,9 @@ fn scaled(ch: &Charge, full: Option<(Date, Date)>) -> Option<(Decimal, u32)> {
     per_interval(amount, len)
 }
 
+/// One subscription's lines per product, and its paused spans (`--pauses zero`).
+type SubscriptionLines = (Vec<(String, Vec<Seg>)>, Vec<(Date, Option<Date>)>);
+
 /// The lines of one subscription, per product.
 fn sub_lines(
     charges: &[&Charge],
@@ -1271,7 +1275,7 @@ fn sub_lines(
     as_of: Option<Date>,
     policies: &InvoicePolicies,
     failed: &mut Vec<(Origin, Decimal)>,
-) -> Vec<(String, Vec<Seg>)> {
+) -> SubscriptionLines {
     let mut products: Vec<String> = Vec::new();
     let key_of = |p: &str, products: &mut Vec<String>| match products.iter().position(|x| x == p) {
         Some(k) => k,
@@ -1377,6 +1381,7 @@ fn sub_lines(
         as_of,
         periods,
         segs,
+        paused: Vec::new(),
     };
     // Still running at the as-of date: the periods that end last stay open.
     if let Some(a) = as_of {
@@ -1390,7 +1395,8 @@ fn sub_lines(
         }
     }
     sl.apply_events(events);
-    products
+    let paused = std::mem::take(&mut sl.paused);
+    let lines = products
         .into_iter()
         .zip(sl.segs)
         .map(|(p, segs)| {
@@ -1403,7 +1409,8 @@ fn sub_lines(
             }
             (p, merged)
         })
-        .collect()
+        .collect();
+    (lines, paused)
 }
 
 // ---------------------------------------------------------------------------------------------
