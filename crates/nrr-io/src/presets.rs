@@ -35,7 +35,7 @@ pub const PRESETS: [Preset; 6] = [
             churn_recognition: ChurnRecognition::AtPeriodEnd,
             discounts: Discounts::All,
             past_due: PastDue::KeepDays(15),
-            pauses: Pauses::Churn,
+            pauses: Pauses::Zero,
         },
         reactivation: Reactivation::AnyGap,
     },
