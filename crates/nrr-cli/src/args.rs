@@ -241,51 +241,39 @@ impl DataArgs {
     /// The invoice policies in force: a flag given on the command line, else the preset's,
     /// else the default.
     pub fn invoice_policies(&self) -> nrr_io::InvoicePolicies {
-        let flags = self.flag_policies();
-        let Some(p) = self.preset else {
-            return flags;
-        };
-        let p = p.preset().invoices;
-        let g = self.given;
-        nrr_io::InvoicePolicies {
-            churn_recognition: if g.churn_recognition {
-                flags.churn_recognition
-            } else {
-                p.churn_recognition
-            },
-            discounts: if g.discounts {
-                flags.discounts
-            } else {
-                p.discounts
-            },
-            past_due: if g.past_due {
-                flags.past_due
-            } else {
-                p.past_due
-            },
-            pauses: if g.pauses { flags.pauses } else { p.pauses },
-        }
+        self.with_given_flags(
+            self.preset
+                .map_or_else(Default::default, |p| p.preset().invoices),
+        )
     }
 
     /// The invoice policies given on the command line (the others at their defaults): what
     /// items.csv and mrr.csv are checked against (a preset's reader policies do not apply to
     /// them).
     pub fn explicit_invoice_policies(&self) -> nrr_io::InvoicePolicies {
-        let d = nrr_io::InvoicePolicies::default();
+        self.with_given_flags(nrr_io::InvoicePolicies::default())
+    }
+
+    /// `base` with each policy flag given on the command line put in.
+    fn with_given_flags(&self, base: nrr_io::InvoicePolicies) -> nrr_io::InvoicePolicies {
         let (f, g) = (self.flag_policies(), self.given);
         nrr_io::InvoicePolicies {
             churn_recognition: if g.churn_recognition {
                 f.churn_recognition
             } else {
-                d.churn_recognition
+                base.churn_recognition
             },
             discounts: if g.discounts {
                 f.discounts
             } else {
-                d.discounts
+                base.discounts
             },
-            past_due: if g.past_due { f.past_due } else { d.past_due },
-            pauses: if g.pauses { f.pauses } else { d.pauses },
+            past_due: if g.past_due {
+                f.past_due
+            } else {
+                base.past_due
+            },
+            pauses: if g.pauses { f.pauses } else { base.pauses },
         }
     }
 

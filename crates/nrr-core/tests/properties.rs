@@ -494,29 +494,7 @@ proptest! {
                 prop_assert_eq!(sum, month_counts(total)[k]);
             }
         }
-        let blocks = |f: &nrr_core::report::SegmentFigures| -> Vec<(Retention, Bridge)> {
-            f.periods.iter().map(|p| (p.retention.clone(), p.bridge.clone()))
-                .chain(f.ttm.iter().map(|t| (t.retention.clone(), t.bridge.clone())))
-                .collect()
-        };
-        let totals: Vec<_> = r.periods.iter().map(|p| (p.retention.clone(), p.bridge.clone()))
-            .chain(r.ttm.iter().map(|t| (t.retention.clone(), t.bridge.clone())))
-            .collect();
-        let part_blocks: Vec<_> = parts.iter().map(|p| blocks(p)).collect();
-        for (i, (ret, bridge)) in totals.iter().enumerate() {
-            for k in 0..6 {
-                let sum: i128 = part_blocks.iter().map(|p| retention_money(&p[i].0)[k].units).sum();
-                prop_assert_eq!(sum, retention_money(ret)[k].units);
-            }
-            for k in 0..2 {
-                let sum: u64 = part_blocks.iter().map(|p| retention_counts(&p[i].0)[k]).sum();
-                prop_assert_eq!(sum, retention_counts(ret)[k]);
-            }
-            for k in 0..8 {
-                let sum: i128 = part_blocks.iter().map(|p| bridge_money(&p[i].1)[k].units).sum();
-                prop_assert_eq!(sum, bridge_money(bridge)[k].units);
-            }
-        }
+        period_partition(&r, &parts)?;
 
         // Each segment is the report of its own customers (compared exactly across scales).
         for (s, value) in values.iter().enumerate() {
@@ -816,6 +794,46 @@ proptest! {
     }
 }
 
+/// Every period and TTM figure and count of `parts` (the segments of `r`) adds up to `r`'s.
+fn period_partition(
+    r: &Report,
+    parts: &[&nrr_core::report::SegmentFigures],
+) -> Result<(), TestCaseError> {
+    let blocks = |periods: &[nrr_core::report::PeriodRow], ttm: &[nrr_core::report::TtmRow]| {
+        periods
+            .iter()
+            .map(|p| (p.retention.clone(), p.bridge.clone()))
+            .chain(ttm.iter().map(|t| (t.retention.clone(), t.bridge.clone())))
+            .collect::<Vec<(Retention, Bridge)>>()
+    };
+    let totals = blocks(&r.periods, &r.ttm);
+    let part_blocks: Vec<_> = parts.iter().map(|p| blocks(&p.periods, &p.ttm)).collect();
+    for (i, (ret, bridge)) in totals.iter().enumerate() {
+        for k in 0..6 {
+            let sum: i128 = part_blocks
+                .iter()
+                .map(|p| retention_money(&p[i].0)[k].units)
+                .sum();
+            prop_assert_eq!(sum, retention_money(ret)[k].units);
+        }
+        for k in 0..2 {
+            let sum: u64 = part_blocks
+                .iter()
+                .map(|p| retention_counts(&p[i].0)[k])
+                .sum();
+            prop_assert_eq!(sum, retention_counts(ret)[k]);
+        }
+        for k in 0..8 {
+            let sum: i128 = part_blocks
+                .iter()
+                .map(|p| bridge_money(&p[i].1)[k].units)
+                .sum();
+            prop_assert_eq!(sum, bridge_money(bridge)[k].units);
+        }
+    }
+    Ok(())
+}
+
 /// A report row as JSON, for whole-row comparisons.
 fn json<T: serde::Serialize>(row: &T) -> serde_json::Value {
     serde_json::to_value(row).expect("rows serialise")
@@ -908,31 +926,7 @@ proptest! {
                 }
             }
         }
-        let blocks = |f: &nrr_core::report::SegmentFigures| -> Vec<(Retention, Bridge)> {
-            f.periods.iter().map(|p| (p.retention.clone(), p.bridge.clone()))
-                .chain(f.ttm.iter().map(|t| (t.retention.clone(), t.bridge.clone())))
-                .collect()
-        };
-        let totals = blocks(&nrr_core::report::SegmentFigures {
-            months: r.months.clone(),
-            periods: r.periods.clone(),
-            ttm: r.ttm.clone(),
-        });
-        let part_blocks: Vec<_> = parts.iter().map(|p| blocks(p)).collect();
-        for (i, (ret, bridge)) in totals.iter().enumerate() {
-            for k in 0..6 {
-                let sum: i128 = part_blocks.iter().map(|p| retention_money(&p[i].0)[k].units).sum();
-                prop_assert_eq!(sum, retention_money(ret)[k].units);
-            }
-            for k in 0..2 {
-                let sum: u64 = part_blocks.iter().map(|p| retention_counts(&p[i].0)[k]).sum();
-                prop_assert_eq!(sum, retention_counts(ret)[k]);
-            }
-            for k in 0..8 {
-                let sum: i128 = part_blocks.iter().map(|p| bridge_money(&p[i].1)[k].units).sum();
-                prop_assert_eq!(sum, bridge_money(bridge)[k].units);
-            }
-        }
+        period_partition(&r, &parts)?;
     }
 }
 
