@@ -311,6 +311,9 @@ fn movement_name(m: Movement) -> &'static str {
         Movement::Expansion => "expansion",
         Movement::Contraction => "contraction",
         Movement::Churn => "churn",
+        // Snapshots carry no pauses, so these never arise here.
+        Movement::Paused => "paused",
+        Movement::Resumed => "resumed",
     }
 }
 
