@@ -367,6 +367,7 @@ fixtures!(
     stripe_intervals,
     stripe_invoices,
     stripe_lifecycle,
+    stripe_lifecycle_pause_zero,
     stripe_lifecycle_policies,
     ttm_year,
     worked_example_100,

@@ -22,9 +22,7 @@
 //! rejected with the file, the object's line, the object id and the JSON path of the field.
 
 use crate::error::{IoError, Rejection};
-use crate::invoices::{
-    build_lines, dec_str, dsub, Book, Charge, Discounts, Event, EventKind, InvoicePolicies,
-};
+use crate::invoices::{build_lines, dec_str, dsub, Book, Charge, Discounts, Event, EventKind};
 use crate::read::{display_name, LoadOptions, Progress};
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::{days_in_month, Date};
@@ -1049,7 +1047,6 @@ pub(crate) fn read(
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
-    policies.check_for_stripe()?;
     let off = opts.timezone_offset;
     let sub_name = display_name(&files.subscriptions);
     let sub_file = builder.add_file(&sub_name);
@@ -1523,21 +1520,6 @@ fn obj_id(o: &Obj) -> String {
     match o.value.get("id").and_then(Value::as_str) {
         Some(id) if !id.is_empty() => id.to_string(),
         _ => format!("[{}]", o.index),
-    }
-}
-
-impl InvoicePolicies {
-    /// Usage errors: a policy the Stripe reader cannot apply.
-    pub(crate) fn check_for_stripe(&self) -> Result<(), IoError> {
-        if self.pauses == crate::invoices::Pauses::Zero {
-            return Err(IoError::BadOption {
-                option: "--pauses zero".into(),
-                reason: "not supported yet (it needs a separate `resumed` figure in the \
-                         engine); use `keep` (the default) or `churn`"
-                    .into(),
-            });
-        }
-        Ok(())
     }
 }
 
