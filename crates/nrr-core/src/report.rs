@@ -520,6 +520,10 @@ pub struct Report {
     /// (docs/benchmarks.md): context, not a grade. Omitted when the report has no months.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub benchmark_context: Option<BenchmarkContext>,
+    /// subscription_snapshots input with revenue_movements: the given movements checked
+    /// against the snapshots (docs/input.md). Omitted otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub movement_check: Option<MovementCheck>,
 }
 
 /// The latest TTM NRR read against the published figures of `crates/nrr-core/data/

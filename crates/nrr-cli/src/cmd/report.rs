@@ -5,16 +5,6 @@ use crate::render;
 use nrr_core::engine::{compute, Options};
 use std::process::ExitCode;
 
-/// The report with the `movement_check` of revenue_movements (subscription_snapshots input)
-/// after its other keys.
-#[derive(serde::Serialize)]
-struct WithCheck<'a> {
-    #[serde(flatten)]
-    report: &'a nrr_core::report::Report,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    movement_check: Option<&'a nrr_core::report::MovementCheck>,
-}
-
 pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let timings = std::env::var_os("NRR_TIMINGS").is_some();
     let t = std::time::Instant::now();
@@ -48,19 +38,17 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = &loaded.invoice_policies {
         p.echo(&mut report.policies);
     }
+    report.movement_check = loaded.movement_check.clone();
     let computed_at = t.elapsed();
     let text = match a.format {
         Format::Table => {
             let mut t = render::table::report(&report, render::style());
-            if let Some(c) = &loaded.movement_check {
+            if let Some(c) = &report.movement_check {
                 t.push_str(&render::movements::section(c, render::style()));
             }
             t
         }
-        Format::Json => render::json(&WithCheck {
-            report: &report,
-            movement_check: loaded.movement_check.as_ref(),
-        })?,
+        Format::Json => render::json(&report)?,
         Format::Csv => nrr_io::write::report_csv(&report)?,
     };
     drop(bar);
