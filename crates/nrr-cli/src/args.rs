@@ -203,7 +203,8 @@ fn parse_timezone(s: &str) -> Result<i32, String> {
 pub struct PgArgs {
     /// Read the revenue rows from PostgreSQL (read-only session and transaction), e.g.
     /// postgresql://reader@db.internal/billing or host=/run/postgresql dbname=billing. The
-    /// shape (items, mrr, snapshots) is detected from the column names, or set with --source.
+    /// shape (items, mrr, invoices, snapshots) is detected from the column names, or set with
+    /// --source.
     #[arg(long, value_name = "URL", help_heading = POSTGRES)]
     pub postgres: Option<String>,
     /// With --postgres: the SELECT that returns the rows.
@@ -212,6 +213,13 @@ pub struct PgArgs {
     /// With --postgres: a table or view (schema.name allowed) to read whole.
     #[arg(long, value_name = "NAME", requires = "postgres", help_heading = POSTGRES)]
     pub table: Option<String>,
+    /// With --postgres and invoice rows: the SELECT that returns the subscription events
+    /// (subscription_id, event, effective_date; the columns of subscription_events.csv).
+    #[arg(long, value_name = "SQL", requires = "postgres", conflicts_with = "events_table", help_heading = POSTGRES)]
+    pub events_query: Option<String>,
+    /// With --postgres and invoice rows: a table or view of subscription events to read whole.
+    #[arg(long, value_name = "NAME", requires = "postgres", help_heading = POSTGRES)]
+    pub events_table: Option<String>,
 }
 
 const POSTGRES: &str = "PostgreSQL (docs/input.md#postgresql)";

@@ -205,7 +205,41 @@ fn loaded_server() -> Server {
          ('acme', '100.00', '2024-01-01'), ('globex', '50.00', '2024-02-01'), \
          ('initech', '12,50', '2024-02-01'), ('hooli', '10.00', '2024-02-30')",
     );
+    load_invoices(&s, &fx.join("invoices_cancel"));
+    s.psql(
+        "CREATE TABLE bad_invoices (n serial, invoice_id text, customer_id text, type text, \
+         subscription_id text, amount text, service_period_start date, \
+         service_period_end date); \
+         INSERT INTO bad_invoices (invoice_id, customer_id, type, subscription_id, amount, \
+         service_period_start, service_period_end) VALUES \
+         ('in-1', 'acme', 'subscription', 'sub-1', '100.00', '2024-01-01', '2024-02-01'), \
+         ('in-2', 'acme', 'seat', 'sub-1', '100.00', '2024-02-01', '2024-03-01'), \
+         ('in-3', 'acme', 'subscription', 'sub-1', '100.00', '2024-03-01', '2024-03-01'), \
+         ('in-4', 'globex', 'subscription', 'sub-2', '50.00', '2024-01-01', '2024-02-01')",
+    );
     s
+}
+
+/// The invoices and subscription events of a fixture in typed tables (`invoices`,
+/// `subscription_events`): dates as `date`, amounts as `numeric`, quantities as `integer`.
+fn load_invoices(s: &Server, dir: &Path) {
+    s.psql(
+        "CREATE TABLE invoices (invoice_id text, customer_id text, line_id text, type text, \
+         subscription_id text, product text, plan text, quantity integer, amount numeric, \
+         discount numeric, tax numeric, currency char(3), service_period_start date, \
+         service_period_end date, invoice_date date)",
+    );
+    s.psql(&format!(
+        "\\copy invoices FROM '{}' WITH (FORMAT csv, HEADER true)",
+        dir.join("invoices.csv").display()
+    ));
+    s.psql(
+        "CREATE TABLE subscription_events (subscription_id text, event text, effective_date date)",
+    );
+    s.psql(&format!(
+        "\\copy subscription_events FROM '{}' WITH (FORMAT csv, HEADER true)",
+        dir.join("subscription_events.csv").display()
+    ));
 }
 
 fn nrr(args: &[&str]) -> Output {
@@ -250,6 +284,9 @@ fn postgres_reads_every_shape_read_only() {
     items_table_reports_exactly_as_the_csv(&url);
     snapshots_query_reports_exactly_as_the_csv(&url);
     bad_values_are_rejected_with_their_row_number(&url);
+    invoices_report_exactly_as_the_csv(&url, "invoices_cancel");
+    invoices_report_exactly_as_the_csv(&url, "invoices_cancel_at_cancellation");
+    bad_invoice_rows_are_rejected_with_their_row_number(&url);
     writes_are_refused(&s, &url);
 }
 
@@ -266,6 +303,13 @@ fn items_table_reports_exactly_as_the_csv(url: &str) {
     let pg = json_of(&nrr(&from_pg));
     assert_eq!(pg["inputs"], serde_json::json!(["items"]));
     assert_eq!(figures(pg), figures(json_of(&nrr(&from_files))));
+    // A preset's reader policies do not apply to items rows, from files or from the database.
+    from_files.extend(["--preset", "chartmogul"]);
+    from_pg.extend(["--preset", "chartmogul"]);
+    assert_eq!(
+        figures(json_of(&nrr(&from_pg))),
+        figures(json_of(&nrr(&from_files)))
+    );
 }
 
 fn snapshots_query_reports_exactly_as_the_csv(url: &str) {
@@ -309,6 +353,96 @@ fn bad_values_are_rejected_with_their_row_number(url: &str) {
         "{text}"
     );
     assert!(text.contains("4 read, 2 used"), "{text}");
+}
+
+/// The invoices and events of a fixture from two typed tables (a query and a table), under the
+/// fixture's policies: the same figures and policies as from the files.
+fn invoices_report_exactly_as_the_csv(url: &str, fixture: &str) {
+    let extra = fixture_args(fixture);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let dir = repo().join("tests/fixtures").join(fixture);
+    let mut from_files = vec!["report", dir.to_str().expect("a UTF-8 path")];
+    from_files.extend(&extra);
+    from_files.extend(["--format", "json"]);
+    let files = json_of(&nrr(&from_files));
+    // Detected from the columns.
+    let mut from_pg = vec![
+        "report",
+        "--postgres",
+        url,
+        "--query",
+        "SELECT * FROM invoices ORDER BY invoice_id, line_id",
+        "--events-table",
+        "subscription_events",
+    ];
+    from_pg.extend(&extra);
+    from_pg.extend(["--format", "json"]);
+    let pg = json_of(&nrr(&from_pg));
+    assert_eq!(
+        pg["inputs"],
+        serde_json::json!(["postgres query", "subscription_events"])
+    );
+    assert_eq!(figures(pg), figures(files.clone()), "{fixture}");
+    // Chosen with --source, the events from a query.
+    let mut from_pg = vec![
+        "report",
+        "--postgres",
+        url,
+        "--table",
+        "invoices",
+        "--events-query",
+        "SELECT subscription_id, event, effective_date FROM subscription_events",
+        "--source",
+        "invoices",
+    ];
+    from_pg.extend(&extra);
+    from_pg.extend(["--format", "json"]);
+    let pg = json_of(&nrr(&from_pg));
+    assert_eq!(
+        pg["inputs"],
+        serde_json::json!(["invoices", "postgres events query"])
+    );
+    assert_eq!(figures(pg), figures(files), "{fixture}");
+}
+
+fn bad_invoice_rows_are_rejected_with_their_row_number(url: &str) {
+    let out = nrr(&[
+        "check",
+        "--postgres",
+        url,
+        "--query",
+        "SELECT * FROM bad_invoices ORDER BY n",
+        "--events-query",
+        "SELECT * FROM (VALUES ('sub-1', 'canceled', '2024-03-01'), \
+         ('sub-2', 'cancelled', '2024-02-01')) AS e (subscription_id, event, effective_date)",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("postgres query:2:type: `seat`: expected one of subscription"),
+        "{text}"
+    );
+    assert!(
+        text.contains("postgres query:3:service_period_end: `2024-03-01`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("postgres events query:2:event: `cancelled`"),
+        "{text}"
+    );
+    // Events go with invoice rows only.
+    let out = nrr(&[
+        "check",
+        "--postgres",
+        url,
+        "--table",
+        "items",
+        "--events-table",
+        "subscription_events",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("invoice rows only"), "{err}");
 }
 
 fn writes_are_refused(s: &Server, url: &str) {

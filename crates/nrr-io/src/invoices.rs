@@ -30,10 +30,12 @@
 //!   say ([`InvoicePolicies`]).
 
 use crate::error::{IoError, Rejection};
-use crate::read::{display_name, open_csv, LoadOptions, Progress};
+use crate::read::{display_name, open_csv, Cols, Fields, LoadOptions, Progress};
 use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
 use nrr_core::date::{days_in_month, Date};
 use nrr_core::money::{div_round_half_even, gcd, Decimal, MAX_AMOUNT_DECIMALS};
+use nrr_core::report::RowLedger;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -497,45 +499,108 @@ struct InvoiceCols {
     invoice_date: Option<usize>,
 }
 
-/// Reads invoices.csv into `book`, counting every row in the ledger and rejecting bad ones.
-fn read_invoices(
-    path: &Path,
+impl InvoiceCols {
+    /// The columns of an invoices input; `path` names it in a missing-column error.
+    fn new(cols: &Cols, path: &Path) -> Result<InvoiceCols, IoError> {
+        Ok(InvoiceCols {
+            invoice: cols.require(path, "invoice_id")?,
+            customer: cols.require(path, "customer_id")?,
+            kind: cols.require(path, "type")?,
+            subscription: cols.require(path, "subscription_id")?,
+            amount: cols.require(path, "amount")?,
+            start: cols.require(path, "service_period_start")?,
+            end: cols.require(path, "service_period_end")?,
+            product: cols.get("product"),
+            plan: cols.get("plan"),
+            quantity: cols.get("quantity"),
+            discount: cols.get("discount"),
+            tax: cols.get("tax"),
+            currency: cols.get("currency"),
+            invoice_date: cols.get("invoice_date"),
+        })
+    }
+
+    /// One past the last column read.
+    fn width(&self) -> usize {
+        [
+            Some(self.invoice),
+            Some(self.customer),
+            Some(self.kind),
+            Some(self.subscription),
+            Some(self.amount),
+            Some(self.start),
+            Some(self.end),
+            self.product,
+            self.plan,
+            self.quantity,
+            self.discount,
+            self.tax,
+            self.currency,
+            self.invoice_date,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .map_or(0, |m| m + 1)
+    }
+}
+
+/// The row handling of an invoices input, whatever the rows come from (a CSV file, a
+/// database query): each row validated into the book, counted in the ledger, or rejected
+/// under the input's name with its line (row) number.
+struct InvoiceRows<'a> {
+    c: InvoiceCols,
+    width: usize,
     file: u16,
-    policies: &InvoicePolicies,
-    book: &mut Book,
-    builder: &mut DatasetBuilder,
-    rejections: &mut Vec<Rejection>,
-) -> Result<(), IoError> {
-    let name = display_name(path);
-    let csv = open_csv(path)?;
-    let cols = csv.cols();
-    let c = InvoiceCols {
-        invoice: cols.require(path, "invoice_id")?,
-        customer: cols.require(path, "customer_id")?,
-        kind: cols.require(path, "type")?,
-        subscription: cols.require(path, "subscription_id")?,
-        amount: cols.require(path, "amount")?,
-        start: cols.require(path, "service_period_start")?,
-        end: cols.require(path, "service_period_end")?,
-        product: cols.get("product"),
-        plan: cols.get("plan"),
-        quantity: cols.get("quantity"),
-        discount: cols.get("discount"),
-        tax: cols.get("tax"),
-        currency: cols.get("currency"),
-        invoice_date: cols.get("invoice_date"),
-    };
-    let mut rej = Rejects {
-        name: &name,
-        list: Vec::new(),
-    };
-    let ledger = &mut builder.ledger;
-    let utf8 = csv.rows(|line, rec| {
+    policies: &'a InvoicePolicies,
+    rej: Rejects<'a>,
+}
+
+impl<'a> InvoiceRows<'a> {
+    fn new(
+        cols: &Cols,
+        path: &Path,
+        name: &'a str,
+        file: u16,
+        policies: &'a InvoicePolicies,
+    ) -> Result<InvoiceRows<'a>, IoError> {
+        let c = InvoiceCols::new(cols, path)?;
+        Ok(InvoiceRows {
+            width: c.width(),
+            c,
+            file,
+            policies,
+            rej: Rejects {
+                name,
+                list: Vec::new(),
+            },
+        })
+    }
+
+    /// Reads one row (`line`: its line in the file, or its row number in a query result).
+    fn row<R: Fields + ?Sized>(
+        &mut self,
+        line: u64,
+        rec: &R,
+        book: &mut Book,
+        ledger: &mut RowLedger,
+    ) {
         ledger.read += 1;
-        let f = |i: usize| rec.get(i).unwrap_or("");
+        let cells: Vec<Cow<'_, str>> = (0..self.width).map(|i| rec.text(i)).collect();
+        let f = |i: usize| cells.get(i).map_or("", |v| v.as_ref());
         let opt = |i: Option<usize>| i.map_or("", f);
-        let before = rej.list.len();
-        if let Some(kind) = invoice_row(line, &c, &f, &opt, policies, book, &mut rej, file) {
+        let before = self.rej.list.len();
+        let outcome = invoice_row(
+            line,
+            &self.c,
+            &f,
+            &opt,
+            self.policies,
+            book,
+            &mut self.rej,
+            self.file,
+        );
+        if let Some(kind) = outcome {
             let e = &mut ledger.excluded;
             match kind {
                 RowOutcome::Charge => {}
@@ -547,18 +612,49 @@ fn read_invoices(
                 RowOutcome::Excluded(_) | RowOutcome::ZeroAmount => e.zero_amount += 1,
             }
         }
-        if rej.list.len() > before {
+        if self.rej.list.len() > before {
             ledger.rejected += 1;
         }
-    })?;
+    }
+
+    /// Hands the rejections over, in line order.
+    fn finish(self, rejections: &mut Vec<Rejection>) {
+        let mut list = self.rej.list;
+        list.sort_by_key(|r| r.line);
+        rejections.extend(list);
+    }
+}
+
+/// Rows already read (from a database): the input's name (in rejections and `inputs`), its
+/// columns and its rows, numbered from 1.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) struct Table<'a, R> {
+    pub(crate) name: &'a str,
+    pub(crate) cols: &'a Cols,
+    pub(crate) rows: &'a [R],
+}
+
+/// Reads invoices.csv into `book`, counting every row in the ledger and rejecting bad ones.
+fn read_invoices(
+    path: &Path,
+    file: u16,
+    policies: &InvoicePolicies,
+    book: &mut Book,
+    builder: &mut DatasetBuilder,
+    rejections: &mut Vec<Rejection>,
+) -> Result<(), IoError> {
+    let name = display_name(path);
+    let csv = open_csv(path)?;
+    let mut rows = InvoiceRows::new(&csv.cols(), path, &name, file, policies)?;
+    let ledger = &mut builder.ledger;
+    let utf8 = csv.rows(|line, rec| rows.row(line, rec, book, ledger))?;
     for mut r in utf8 {
         r.file = name.clone();
         builder.ledger.read += 1;
         builder.ledger.rejected += 1;
-        rej.list.push(r);
+        rows.rej.list.push(r);
     }
-    rej.list.sort_by_key(|r| r.line);
-    rejections.extend(rej.list);
+    rows.finish(rejections);
     Ok(())
 }
 
@@ -791,6 +887,79 @@ fn invoice_row<'r>(
     Some(RowOutcome::Charge)
 }
 
+/// The row handling of a subscription events input, whatever the rows come from.
+struct EventRows<'a> {
+    sub_c: usize,
+    event_c: usize,
+    date_c: usize,
+    file: u16,
+    rej: Rejects<'a>,
+}
+
+impl<'a> EventRows<'a> {
+    fn new(cols: &Cols, path: &Path, name: &'a str, file: u16) -> Result<EventRows<'a>, IoError> {
+        Ok(EventRows {
+            sub_c: cols.require(path, "subscription_id")?,
+            event_c: cols.require(path, "event")?,
+            date_c: cols.require(path, "effective_date")?,
+            file,
+            rej: Rejects {
+                name,
+                list: Vec::new(),
+            },
+        })
+    }
+
+    /// Reads one row (`line`: its line in the file, or its row number in a query result).
+    fn row<R: Fields + ?Sized>(
+        &mut self,
+        line: u64,
+        rec: &R,
+        book: &mut Book,
+        ledger: &mut RowLedger,
+    ) {
+        ledger.read += 1;
+        let (sub_v, event_v, date_v) = (
+            rec.text(self.sub_c),
+            rec.text(self.event_c),
+            rec.text(self.date_c),
+        );
+        let rej = &mut self.rej;
+        if sub_v.is_empty() {
+            ledger.rejected += 1;
+            return rej.push(line, "subscription_id", "", "a non-empty subscription id");
+        }
+        let Some(kind) = EventKind::parse(&event_v) else {
+            ledger.rejected += 1;
+            return rej.push(
+                line,
+                "event",
+                &event_v,
+                "one of cancel_requested, canceled, paused, resumed, past_due, unpaid",
+            );
+        };
+        let Some(date) = Date::parse(&date_v) else {
+            ledger.rejected += 1;
+            return rej.push(line, "effective_date", &date_v, EXPECT_DATE);
+        };
+        let Some(subs) = book.by_id.get(sub_v.as_ref()) else {
+            ledger.excluded.unknown_subscription += 1;
+            return;
+        };
+        ledger.used += 1;
+        for &s in subs {
+            book.subs[s].events.push(Event {
+                origin: Origin {
+                    file: self.file,
+                    line,
+                },
+                kind,
+                date,
+            });
+        }
+    }
+}
+
 /// Reads subscription_events.csv into the subscriptions of `book`.
 fn read_events(
     path: &Path,
@@ -801,59 +970,17 @@ fn read_events(
 ) -> Result<(), IoError> {
     let name = display_name(path);
     let csv = open_csv(path)?;
-    let cols = csv.cols();
-    let (sub_c, event_c, date_c) = (
-        cols.require(path, "subscription_id")?,
-        cols.require(path, "event")?,
-        cols.require(path, "effective_date")?,
-    );
-    let mut rej = Rejects {
-        name: &name,
-        list: Vec::new(),
-    };
+    let mut rows = EventRows::new(&csv.cols(), path, &name, file)?;
     let ledger = &mut builder.ledger;
-    let utf8 = csv.rows(|line, rec| {
-        ledger.read += 1;
-        let f = |i: usize| rec.get(i).unwrap_or("");
-        let (sub_v, event_v, date_v) = (f(sub_c), f(event_c), f(date_c));
-        if sub_v.is_empty() {
-            ledger.rejected += 1;
-            return rej.push(line, "subscription_id", "", "a non-empty subscription id");
-        }
-        let Some(kind) = EventKind::parse(event_v) else {
-            ledger.rejected += 1;
-            return rej.push(
-                line,
-                "event",
-                event_v,
-                "one of cancel_requested, canceled, paused, resumed, past_due, unpaid",
-            );
-        };
-        let Some(date) = Date::parse(date_v) else {
-            ledger.rejected += 1;
-            return rej.push(line, "effective_date", date_v, EXPECT_DATE);
-        };
-        let Some(subs) = book.by_id.get(sub_v) else {
-            ledger.excluded.unknown_subscription += 1;
-            return;
-        };
-        ledger.used += 1;
-        for &s in subs {
-            book.subs[s].events.push(Event {
-                origin: Origin { file, line },
-                kind,
-                date,
-            });
-        }
-    })?;
+    let utf8 = csv.rows(|line, rec| rows.row(line, rec, book, ledger))?;
     for mut r in utf8 {
         r.file = name.clone();
         builder.ledger.read += 1;
         builder.ledger.rejected += 1;
-        rej.list.push(r);
+        rows.rej.list.push(r);
     }
-    rej.list.sort_by_key(|r| r.line);
-    rejections.extend(rej.list);
+    rows.rej.list.sort_by_key(|r| r.line);
+    rejections.extend(rows.rej.list);
     Ok(())
 }
 
@@ -1445,7 +1572,8 @@ pub(crate) fn read(
     let policies = &opts.invoice_policies;
     policies.check_for_invoices()?;
     let mut book = Book::default();
-    let inv_file = builder.add_file(&display_name(&files.invoices));
+    let inv_name = display_name(&files.invoices);
+    let inv_file = builder.add_file(&inv_name);
     let mut rej = Vec::new();
     read_invoices(
         &files.invoices,
@@ -1463,7 +1591,56 @@ pub(crate) fn read(
         let ev_file = builder.add_file(&display_name(ev));
         read_events(ev, ev_file, &mut book, builder, &mut rej)?;
     }
+    settle(book, &inv_name, fx_path, opts, builder, rej, rejections)
+}
 
+/// [`read`] for rows already read (a database query): the invoice rows and, optionally, the
+/// subscription event rows, under the same rules and policies. Rejections name each table's
+/// `name` and its row number (1 = the first row).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) fn read_tables<R: Fields>(
+    invoices: &Table<'_, R>,
+    events: Option<&Table<'_, R>>,
+    fx_path: Option<&Path>,
+    opts: &LoadOptions,
+    builder: &mut DatasetBuilder,
+    rejections: &mut Vec<Rejection>,
+) -> Result<(), IoError> {
+    let policies = &opts.invoice_policies;
+    policies.check_for_invoices()?;
+    let mut book = Book::default();
+    let mut rej = Vec::new();
+    let inv_file = builder.add_file(invoices.name);
+    let path = Path::new(invoices.name);
+    let mut rows = InvoiceRows::new(invoices.cols, path, invoices.name, inv_file, policies)?;
+    for (i, r) in invoices.rows.iter().enumerate() {
+        rows.row(i as u64 + 1, r, &mut book, &mut builder.ledger);
+    }
+    rows.finish(&mut rej);
+    if let Some(ev) = events {
+        let ev_file = builder.add_file(ev.name);
+        let mut rows = EventRows::new(ev.cols, Path::new(ev.name), ev.name, ev_file)?;
+        for (i, r) in ev.rows.iter().enumerate() {
+            rows.row(i as u64 + 1, r, &mut book, &mut builder.ledger);
+        }
+        rows.rej.list.sort_by_key(|r| r.line);
+        rej.extend(rows.rej.list);
+    }
+    settle(book, invoices.name, fx_path, opts, builder, rej, rejections)
+}
+
+/// What both entry points end with: rejects charges in a currency without rates, turns the
+/// book into lines and hands the rejections over (invoice rows first, by line).
+fn settle(
+    mut book: Book,
+    inv_name: &str,
+    fx_path: Option<&Path>,
+    opts: &LoadOptions,
+    builder: &mut DatasetBuilder,
+    mut rej: Vec<Rejection>,
+    rejections: &mut Vec<Rejection>,
+) -> Result<(), IoError> {
+    let policies = &opts.invoice_policies;
     // Currencies without a rate: reject their rows (as items.csv lines are).
     let used: BTreeSet<&str> = book
         .charges
@@ -1485,13 +1662,12 @@ pub(crate) fn read(
             }
             None => BTreeSet::new(),
         };
-        let name = display_name(&files.invoices);
         book.charges.retain(|c| {
             let ok = c.currency.is_empty() || c.currency == rep || with_rates.contains(&c.currency);
             if !ok {
                 builder.ledger.rejected += 1;
                 rej.push(Rejection {
-                    file: name.clone(),
+                    file: inv_name.to_string(),
                     line: c.origin.line,
                     column: "currency".into(),
                     value: c.currency.clone(),
@@ -1508,14 +1684,14 @@ pub(crate) fn read(
         builder.ledger.used -= 1;
         builder.ledger.rejected += 1;
         rej.push(Rejection {
-            file: display_name(&files.invoices),
+            file: inv_name.to_string(),
             line: o.line,
             column: "amount".into(),
             value: dec_str(net),
             expected: "a net amount small enough to spread over its service period exactly".into(),
         });
     }
-    rej.sort_by_key(|r| (r.file != display_name(&files.invoices), r.line));
+    rej.sort_by_key(|r| (r.file != inv_name, r.line));
     rejections.extend(rej);
     Ok(())
 }

@@ -10,10 +10,15 @@
 //! table), the row number in the result (1 = the first row), the column and the value.
 //!
 //! The row shape is detected from the column names, as from file names for a directory:
-//! `account_id` + `snapshot_date` (subscription_snapshots), `customer_id` + `month` + `mrr`
-//! (mrr.csv), `customer_id` + `amount` + `start_date` (items.csv); `--source` overrides it.
+//! `invoice_id` + `type` + `service_period_start` (invoices.csv), `account_id` +
+//! `snapshot_date` (subscription_snapshots), `customer_id` + `month` + `mrr` (mrr.csv),
+//! `customer_id` + `amount` + `start_date` (items.csv); `--source` overrides it. Invoice rows
+//! may come with a second query or table of subscription events (`--events-query`,
+//! `--events-table`), read in the same transaction (`REPEATABLE READ`, so both see one
+//! snapshot of the database).
 
 use crate::error::{IoError, Rejection};
+use crate::invoices::Table;
 use crate::read::{finish_load, Cols, Fields, Layout, LoadOptions, Loaded, Sink};
 use crate::snapshots::{SnapshotCols, Snapshots};
 use crate::source::Source;
@@ -37,6 +42,8 @@ pub struct PgSource {
     pub url: String,
     /// The rows to read.
     pub query: PgQuery,
+    /// With invoice rows: the subscription events (`--events-query`, `--events-table`).
+    pub events: Option<PgQuery>,
 }
 
 impl PgQuery {
@@ -44,6 +51,14 @@ impl PgQuery {
     pub fn name(&self) -> String {
         match self {
             PgQuery::Sql(_) => "postgres query".to_string(),
+            PgQuery::Table(t) => t.clone(),
+        }
+    }
+
+    /// [`PgQuery::name`] for the subscription events: `postgres events query`, or the table.
+    pub fn events_name(&self) -> String {
+        match self {
+            PgQuery::Sql(_) => "postgres events query".to_string(),
             PgQuery::Table(t) => t.clone(),
         }
     }
@@ -78,8 +93,12 @@ impl Fields for postgres::SimpleQueryRow {
     }
 }
 
-/// The column names and text rows of the query, read in a read-only transaction.
-fn fetch(pg: &PgSource) -> Result<(Vec<String>, Vec<postgres::SimpleQueryRow>), IoError> {
+/// The column names and text rows of one query.
+type Fetched = (Vec<String>, Vec<postgres::SimpleQueryRow>);
+
+/// The column names and text rows of each query (with its name), read in one read-only
+/// transaction.
+fn fetch(pg: &PgSource, queries: &[(&PgQuery, String)]) -> Result<Vec<Fetched>, IoError> {
     let mut config: postgres::Config = pg
         .url
         .parse()
@@ -98,50 +117,59 @@ fn fetch(pg: &PgSource) -> Result<(Vec<String>, Vec<postgres::SimpleQueryRow>), 
     let mut tx = client
         .build_transaction()
         .read_only(true)
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .start()
         .map_err(|e| pg_err("starting a read-only transaction", &e))?;
-    let sql = pg.query.sql();
-    let name = pg.query.name();
-    // Preparing refuses several statements in one string, so exactly one statement runs.
-    let stmt = tx.prepare(&sql).map_err(|e| pg_err(&name, &e))?;
-    let columns: Vec<String> = stmt
-        .columns()
-        .iter()
-        .map(|c| c.name().to_string())
-        .collect();
-    if columns.is_empty() {
-        return Err(IoError::Postgres {
-            message: format!("{name}: returns no columns; give a SELECT"),
-        });
+    let mut out = Vec::new();
+    for (query, name) in queries {
+        let sql = query.sql();
+        // Preparing refuses several statements in one string, so exactly one statement runs.
+        let stmt = tx.prepare(&sql).map_err(|e| pg_err(name, &e))?;
+        let columns: Vec<String> = stmt
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        if columns.is_empty() {
+            return Err(IoError::Postgres {
+                message: format!("{name}: returns no columns; give a SELECT"),
+            });
+        }
+        let rows = tx
+            .simple_query(&sql)
+            .map_err(|e| pg_err(name, &e))?
+            .into_iter()
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        out.push((columns, rows));
     }
-    let rows = tx
-        .simple_query(&sql)
-        .map_err(|e| pg_err(&name, &e))?
-        .into_iter()
-        .filter_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(r) => Some(r),
-            _ => None,
-        })
-        .collect();
     tx.rollback()
         .map_err(|e| pg_err("ending the transaction", &e))?;
-    Ok((columns, rows))
+    Ok(out)
 }
 
 /// The shape of the rows: `--source`, else from the column names.
 fn shape(forced: Option<Source>, cols: &Cols, name: &str) -> Result<Source, IoError> {
     let has = |c: &str| cols.get(c).is_some();
     match forced {
-        Some(s @ (Source::Items | Source::Mrr | Source::Snapshots)) => return Ok(s),
+        Some(s @ (Source::Items | Source::Mrr | Source::Snapshots | Source::Invoices)) => {
+            return Ok(s)
+        }
         Some(s) => {
             return Err(IoError::BadOption {
                 option: format!("--source {}", s.name()),
-                reason: "not readable from PostgreSQL; use items, mrr or snapshots".into(),
+                reason: "not readable from PostgreSQL; use items, mrr, invoices or snapshots"
+                    .into(),
             })
         }
         None => {}
     }
-    if has("account_id") && has("snapshot_date") {
+    if has("invoice_id") && has("type") && has("service_period_start") {
+        Ok(Source::Invoices)
+    } else if has("account_id") && has("snapshot_date") {
         Ok(Source::Snapshots)
     } else if has("customer_id") && has("month") && has("mrr") {
         Ok(Source::Mrr)
@@ -153,7 +181,7 @@ fn shape(forced: Option<Source>, cols: &Cols, name: &str) -> Result<Source, IoEr
         let found: Vec<&str> = found.into_iter().map(|f| f.0.as_str()).collect();
         Err(IoError::Postgres {
             message: format!(
-                "{name}: cannot tell the row shape from the columns ({}); expected account_id, snapshot_date, mrr (snapshots), customer_id, month, mrr (mrr) or customer_id, amount, start_date (items), or choose with --source",
+                "{name}: cannot tell the row shape from the columns ({}); expected invoice_id, type, service_period_start (invoices), account_id, snapshot_date, mrr (snapshots), customer_id, month, mrr (mrr) or customer_id, amount, start_date (items), or choose with --source",
                 found.join(", ")
             ),
         })
@@ -164,11 +192,37 @@ fn shape(forced: Option<Source>, cols: &Cols, name: &str) -> Result<Source, IoEr
 /// given. `opts.source` forces the row shape.
 pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Loaded, IoError> {
     let name = pg.query.name();
-    let (columns, rows) = fetch(pg)?;
-    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let cols = Cols::new(&names);
+    let mut queries = vec![(&pg.query, name.clone())];
+    if let Some(ev) = &pg.events {
+        queries.push((ev, ev.events_name()));
+    }
+    let mut fetched = fetch(pg, &queries)?.into_iter();
+    let (columns, rows) = fetched.next().unwrap_or_default();
+    let cols = cols_of(&columns);
     let source = shape(opts.source, &cols, &name)?;
-    opts.invoice_policies.check_for_lines(&name)?;
+    if source == Source::Invoices {
+        let events = fetched.next();
+        return load_invoices(&name, &cols, &rows, events, &queries, side, opts);
+    }
+    if pg.events.is_some() {
+        return Err(IoError::BadOption {
+            option: "--events-query/--events-table".into(),
+            reason: format!(
+                "subscription events go with invoice rows only; the rows here are {}",
+                source.name()
+            ),
+        });
+    }
+    // As for files: items and mrr rows are checked against the policies given explicitly (a
+    // preset's reader policies do not apply to them), snapshots against all.
+    let policies = match source {
+        Source::Snapshots => &opts.invoice_policies,
+        _ => opts
+            .explicit_invoice_policies
+            .as_ref()
+            .unwrap_or(&opts.invoice_policies),
+    };
+    policies.check_for_lines(&name)?;
     let path = Path::new(&name);
     let kind = if source == Source::Items {
         SourceKind::Items
@@ -200,4 +254,48 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
         }
     }
     finish_load(side, &[name], builder, rejections, opts)
+}
+
+fn cols_of(columns: &[String]) -> Cols {
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    Cols::new(&names)
+}
+
+/// Invoice rows (and event rows) through the invoices reader, every invoice policy applying;
+/// fx.csv from `side` rejects charges in a currency without rates, as for a directory.
+fn load_invoices(
+    name: &str,
+    cols: &Cols,
+    rows: &[postgres::SimpleQueryRow],
+    events: Option<Fetched>,
+    queries: &[(&PgQuery, String)],
+    side: Option<&Path>,
+    opts: &LoadOptions,
+) -> Result<Loaded, IoError> {
+    let mut builder = DatasetBuilder::new(SourceKind::Items);
+    let mut rejections = Vec::new();
+    let invoices = Table { name, cols, rows };
+    let ev_name = queries.get(1).map(|q| q.1.clone());
+    let ev_cols = events.as_ref().map(|e| cols_of(&e.0));
+    let ev_table = match (&events, &ev_cols, &ev_name) {
+        (Some(e), Some(cols), Some(name)) => Some(Table {
+            name,
+            cols,
+            rows: &e.1,
+        }),
+        _ => None,
+    };
+    let fx = side.map(|b| b.join("fx.csv")).filter(|p| p.exists());
+    crate::invoices::read_tables(
+        &invoices,
+        ev_table.as_ref(),
+        fx.as_deref(),
+        opts,
+        &mut builder,
+        &mut rejections,
+    )?;
+    let names: Vec<String> = std::iter::once(name.to_string()).chain(ev_name).collect();
+    let mut loaded = finish_load(side, &names, builder, rejections, opts)?;
+    loaded.invoice_policies = Some(opts.invoice_policies);
+    Ok(loaded)
 }

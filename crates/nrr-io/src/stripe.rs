@@ -14,6 +14,9 @@
 //!   `canceled_at` (when it is before the end, or with `cancel_at_period_end`), `canceled` at a
 //!   future `cancel_at`; `past_due` and `unpaid` from `current_period_start`; `paused` and
 //!   `pause_collection` from `current_period_start` until `pause_collection.resumes_at`.
+//! - Invoice payment fields (`status`, `status_transitions`, `attempt_count`, `due_date`) give
+//!   the past-due spells the subscription's current status cannot show: `past_due` at the
+//!   first failed attempt (or the due date), `resumed` at `paid_at` (`Payment::delinquency`).
 //! - Never MRR: trials, metered prices (`usage`), `incomplete` and `incomplete_expired`
 //!   subscriptions (`incomplete`).
 //!
@@ -791,6 +794,77 @@ struct InvObj {
     customer: String,
     created: Option<i64>,
     lines: Vec<InvLine>,
+    /// The invoice's subscription (on the invoice, else on its first line that names one).
+    sub: Option<String>,
+    pay: Payment,
+}
+
+/// What an invoice shows of its payment: `status`, `status_transitions`, `attempt_count`
+/// and `due_date`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Payment {
+    status: Option<InvStatus>,
+    finalized_at: Option<i64>,
+    paid_at: Option<i64>,
+    uncollectible_at: Option<i64>,
+    attempt_count: i64,
+    due_date: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InvStatus {
+    Draft,
+    Open,
+    Paid,
+    Uncollectible,
+    Void,
+}
+
+impl Payment {
+    /// The delinquency this invoice shows, as `(first failed payment, recovered, unpaid)`:
+    /// - with a `due_date` (`send_invoice`): past due from the due date when it was paid
+    ///   after it (`paid_at`), or is still open or uncollectible with the due date before
+    ///   `as_of`;
+    /// - without (`charge_automatically`): the first attempt is made when the invoice is
+    ///   finalized (`finalized_at`, else `created`); it failed when there were retries
+    ///   (`attempt_count` >= 2), or when the invoice is still open or uncollectible after an
+    ///   attempt.
+    ///
+    /// A paid invoice without `paid_at`, a `draft` or `void` one shows nothing.
+    fn delinquency(
+        &self,
+        created: Option<i64>,
+        as_of: Option<i64>,
+    ) -> Option<(i64, Option<i64>, Option<i64>)> {
+        let unsettled = matches!(
+            self.status,
+            Some(InvStatus::Open) | Some(InvStatus::Uncollectible)
+        );
+        let paid = self.status == Some(InvStatus::Paid);
+        if paid && self.paid_at.is_none() {
+            return None;
+        }
+        if !paid && !unsettled {
+            return None;
+        }
+        let first = match self.due_date {
+            Some(due) => {
+                let late = match self.paid_at.filter(|_| paid) {
+                    Some(p) => p > due,
+                    None => as_of.is_some_and(|a| a > due),
+                };
+                late.then_some(due)?
+            }
+            None => {
+                let failed = self.attempt_count >= 2 || (unsettled && self.attempt_count >= 1);
+                if !failed {
+                    return None;
+                }
+                self.finalized_at.or(created)?
+            }
+        };
+        Some((first, self.paid_at.filter(|_| paid), self.uncollectible_at))
+    }
 }
 
 fn invoice(v: &Value, line: u64) -> Result<InvObj, Bad> {
@@ -926,12 +1000,53 @@ fn invoice(v: &Value, line: u64) -> Result<InvObj, Bad> {
             path,
         });
     }
+    let sub = inv_sub
+        .map(str::to_string)
+        .or_else(|| lines.iter().find_map(|l| l.sub.clone()));
     Ok(InvObj {
         line,
         id,
         customer,
         created,
         lines,
+        sub,
+        pay: payment(v)?,
+    })
+}
+
+/// The payment fields of an invoice object.
+fn payment(v: &Value) -> Result<Payment, Bad> {
+    let status = match opt_str(v, "", "status")? {
+        None => None,
+        Some("draft") => Some(InvStatus::Draft),
+        Some("open") => Some(InvStatus::Open),
+        Some("paid") => Some(InvStatus::Paid),
+        Some("uncollectible") => Some(InvStatus::Uncollectible),
+        Some("void") => Some(InvStatus::Void),
+        Some(_) => {
+            return Err(bad(
+                "status",
+                field(v, "status"),
+                "one of draft, open, paid, uncollectible, void",
+            ))
+        }
+    };
+    let (finalized_at, paid_at, uncollectible_at) = match field(v, "status_transitions") {
+        Some(st) if st.is_object() => (
+            opt_ts(st, "status_transitions", "finalized_at")?,
+            opt_ts(st, "status_transitions", "paid_at")?,
+            opt_ts(st, "status_transitions", "marked_uncollectible_at")?,
+        ),
+        _ => (None, None, None),
+    };
+    let attempt_count = opt_int(v, "", "attempt_count", "an integer >= 0")?.unwrap_or(0);
+    Ok(Payment {
+        status,
+        finalized_at,
+        paid_at,
+        uncollectible_at,
+        attempt_count,
+        due_date: opt_ts(v, "", "due_date")?,
     })
 }
 
@@ -1260,6 +1375,50 @@ pub(crate) fn read(
         }
     }
 
+    // Delinquency spells shown by the invoices' payment fields, per subscription.
+    let mut paid_late: HashMap<&str, Vec<Event>> = HashMap::new();
+    if let Some(file) = inv_file {
+        for inv in &invs {
+            let Some(sub_id) = inv.sub.as_deref() else {
+                continue;
+            };
+            let Some((first, paid, uncollectible)) = inv.pay.delinquency(inv.created, as_of_ts)
+            else {
+                continue;
+            };
+            let origin = Origin {
+                file,
+                line: inv.line,
+            };
+            let from = date_of(first, off);
+            let recovered = paid.map(|p| date_of(p, off));
+            if recovered.is_some_and(|r| r <= from) {
+                // Failed and recovered within one day: no day was delinquent.
+                continue;
+            }
+            let evs = paid_late.entry(sub_id).or_default();
+            evs.push(Event {
+                origin,
+                kind: EventKind::PastDue,
+                date: from,
+            });
+            if let Some(u) = uncollectible.map(|u| date_of(u, off)).filter(|u| *u > from) {
+                evs.push(Event {
+                    origin,
+                    kind: EventKind::Unpaid,
+                    date: u,
+                });
+            }
+            if let Some(r) = recovered {
+                evs.push(Event {
+                    origin,
+                    kind: EventKind::Resumed,
+                    date: r,
+                });
+            }
+        }
+    }
+
     // Subscriptions: events, and charges from their items when they have no invoice lines.
     for s in &subs {
         let origin = Origin {
@@ -1334,6 +1493,9 @@ pub(crate) fn read(
                     .into_iter()
                     .map(|(kind, date)| Event { origin, kind, date }),
             );
+        if let Some(evs) = paid_late.remove(s.id.as_str()) {
+            book.subs[sub].events.extend(evs);
+        }
         if invoiced.contains(&s.id) {
             rows.used += licensed.len() as u64;
             continue;
@@ -1590,5 +1752,53 @@ mod tests {
         let a = Decimal::parse("100.00", 6).unwrap();
         let p = Decimal::parse("12.5", 4).unwrap();
         assert_eq!(dec_str(percent_of(a, p).unwrap()), "87.50");
+    }
+
+    #[test]
+    fn invoices_show_failed_payments() {
+        let paid = |finalized: i64, paid: i64, attempts: i64, due: Option<i64>| Payment {
+            status: Some(InvStatus::Paid),
+            finalized_at: Some(finalized),
+            paid_at: Some(paid),
+            attempt_count: attempts,
+            due_date: due,
+            ..Payment::default()
+        };
+        // Retried, then paid: delinquent from the first attempt until paid.
+        assert_eq!(
+            paid(100, 900, 3, None).delinquency(None, None),
+            Some((100, Some(900), None))
+        );
+        // One attempt, settled later (a slow debit): no failure.
+        assert_eq!(paid(100, 900, 1, None).delinquency(None, None), None);
+        // send_invoice: late only when paid after the due date.
+        assert_eq!(
+            paid(100, 900, 1, Some(500)).delinquency(None, None),
+            Some((500, Some(900), None))
+        );
+        assert_eq!(paid(100, 400, 1, Some(500)).delinquency(None, None), None);
+        // Still open after an attempt, then marked uncollectible: never recovered.
+        let open = Payment {
+            status: Some(InvStatus::Uncollectible),
+            finalized_at: Some(100),
+            uncollectible_at: Some(700),
+            attempt_count: 4,
+            ..Payment::default()
+        };
+        assert_eq!(open.delinquency(None, None), Some((100, None, Some(700))));
+        // Open past its due date at the as-of time; not yet due: nothing.
+        let due = Payment {
+            status: Some(InvStatus::Open),
+            due_date: Some(500),
+            ..Payment::default()
+        };
+        assert_eq!(due.delinquency(None, Some(600)), Some((500, None, None)));
+        assert_eq!(due.delinquency(None, Some(400)), None);
+        // Paid without paid_at, draft and void invoices show nothing.
+        let mut p = paid(100, 900, 3, None);
+        p.paid_at = None;
+        assert_eq!(p.delinquency(None, None), None);
+        p.status = Some(InvStatus::Void);
+        assert_eq!(p.delinquency(None, None), None);
     }
 }

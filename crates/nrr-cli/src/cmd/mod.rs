@@ -156,10 +156,16 @@ pub fn load_data(args: &DataArgs, opts: &LoadOptions) -> anyhow::Result<Loaded> 
                 .into())
             }
         };
+        let events = match (&args.pg.events_query, &args.pg.events_table) {
+            (Some(q), _) => Some(PgQuery::Sql(q.clone())),
+            (None, Some(t)) => Some(PgQuery::Table(t.clone())),
+            (None, None) => None,
+        };
         let side = args.data.as_deref();
         let pg = PgSource {
             url: url.clone(),
             query,
+            events,
         };
         Ok(nrr_io::postgres::load(&pg, side, opts)?)
     }
