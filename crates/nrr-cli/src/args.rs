@@ -130,10 +130,12 @@ pub struct DataArgs {
     /// Paused subscriptions (invoices.csv with subscription_events.csv). Default: keep.
     #[arg(long, value_enum, value_name = "HOW", default_value_t = PausesArg::Keep, help_heading = INVOICE_POLICIES)]
     pub pauses: PausesArg,
-    /// The time zone in which Stripe timestamps (Unix seconds) are read as dates: UTC or a
-    /// fixed offset like +02:00 or -05:00 (Stripe exports only). Default: UTC.
-    #[arg(long, value_name = "UTC|+HH:MM", default_value = "UTC", value_parser = parse_timezone)]
-    pub timezone: i32,
+    /// The time zone in which Stripe timestamps (Unix seconds) are read as dates: UTC, a
+    /// fixed offset like +02:00 or -05:00, or an IANA zone name like Europe/Paris or
+    /// America/New_York, whose daylight saving is followed at each timestamp (Stripe exports
+    /// only). Default: UTC.
+    #[arg(long, value_name = "UTC|+HH:MM|ZONE", default_value = "UTC", value_parser = parse_timezone)]
+    pub timezone: nrr_io::Timezone,
     /// How a customer returning after months at zero counts (every input): any-gap
     /// (reactivation), window:N (new after more than N months at zero) or as-expansion.
     #[arg(long, value_name = "any-gap|window:N|as-expansion", default_value = "any-gap", value_parser = parse_reactivation)]
@@ -192,9 +194,9 @@ fn parse_reactivation(s: &str) -> Result<nrr_core::engine::Reactivation, String>
     })
 }
 
-fn parse_timezone(s: &str) -> Result<i32, String> {
-    nrr_io::parse_timezone(s).ok_or_else(|| {
-        format!("`{s}` is not UTC or a fixed offset +HH:MM / -HH:MM (at most 14 hours), like +02:00; named zones are not supported")
+fn parse_timezone(s: &str) -> Result<nrr_io::Timezone, String> {
+    nrr_io::Timezone::parse(s).ok_or_else(|| {
+        format!("`{s}` is not UTC, a fixed offset +HH:MM / -HH:MM (at most 14 hours) like +02:00, or an IANA time zone name like Europe/Paris")
     })
 }
 
@@ -239,7 +241,7 @@ impl DataArgs {
             discounts: DiscountsArg::All,
             past_due: nrr_io::PastDue::default(),
             pauses: PausesArg::Keep,
-            timezone: 0,
+            timezone: nrr_io::Timezone::default(),
             reactivation: nrr_core::engine::Reactivation::AnyGap,
             preset: None,
             given: Given::default(),
@@ -422,6 +424,10 @@ pub struct ReportArgs {
     /// (a fraction; default 0.25).
     #[arg(long, value_parser = parse_margin)]
     pub concentration: Option<nrr_core::money::Decimal>,
+    /// Also report usage (metered) revenue per month, apart from MRR: invoices.csv `usage`
+    /// lines or Stripe invoice lines of metered prices (docs/metrics.md, "Usage").
+    #[arg(long)]
+    pub usage: bool,
 }
 
 /// Cohort granularity.

@@ -1273,6 +1273,91 @@ mod stripe {
         insta::assert_snapshot!(rejected(&tmp, &[]));
     }
 
+    /// A credit note with a wrong object type, one with a negative amount and a malformed
+    /// line of refunds.jsonl: each a rejection naming the file, line, id and JSON path.
+    #[test]
+    fn bad_credit_note() {
+        let tmp = subs(&[]);
+        let notes = [
+            "[",
+            r#"{"id": "cn_1", "object": "credit_note", "amount": 1000, "currency": "usd", "created": 1706745600},"#,
+            r#"{"id": "re_1", "object": "refund", "amount": 1000, "currency": "usd", "created": 1706745600},"#,
+            r#"{"id": "cn_3", "object": "credit_note", "amount": -500, "currency": "usd", "created": 1706745600}"#,
+            "]",
+        ];
+        std::fs::write(tmp.path().join("data/credit_notes.json"), notes.join("\n")).unwrap();
+        let refunds = r#"{"id": "re_2", "object": "refund", "amount": 1000 "currency": "usd"}"#;
+        std::fs::write(tmp.path().join("data/refunds.jsonl"), refunds).unwrap();
+        insta::assert_snapshot!(rejected(&tmp, &[]));
+        // With --skip-invalid the good credit note is counted as excluded `credit`.
+        let run = nrr_in(
+            tmp.path(),
+            &["report", "data", "--skip-invalid", "--format", "json"],
+        );
+        run.assert_code(0);
+        let j = run.json();
+        assert_eq!(
+            j["inputs"],
+            serde_json::json!(["subscriptions.json", "credit_notes.json", "refunds.jsonl"])
+        );
+        assert_eq!(j["rows"]["read"], 5, "{}", run.transcript());
+        assert_eq!(j["rows"]["rejected"], 3);
+        assert_eq!(j["rows"]["excluded"]["credit"], 1);
+        assert_eq!(j["months"][0]["closing_mrr"], "100.00");
+    }
+
+    /// `--timezone` decides the month of a timestamp near midnight: 2024-03-31T22:30:00Z is
+    /// 2024-04-01 00:30 in Europe/Paris (summer time since that morning), 2024-03-31 in UTC
+    /// and at +01:00 (Paris's winter offset).
+    #[test]
+    fn named_timezone_decides_the_month() {
+        let start = 1_711_924_200; // 2024-03-31T22:30:00Z
+        let end = 1_714_516_200; // 2024-04-30T22:30:00Z
+        let obj = format!(
+            r#"[{{"id": "sub_paris", "object": "subscription", "customer": "cus_paris", "status": "active", "start_date": {start}, "current_period_start": {start}, "current_period_end": {end}, "items": {{"data": [{{"id": "si_1", "quantity": 1{PRICE}}}]}}}}]"#
+        );
+        let tmp = data_dir(&[("subscriptions.json", &[&obj])]);
+        let new_in = |tz: &str| {
+            let window = ["--from", "2024-03", "--to", "2024-04", "--format", "json"];
+            let mut args = vec!["report", "data", "--timezone", tz];
+            args.extend(window);
+            let run = nrr_in(tmp.path(), &args);
+            run.assert_code(0);
+            let months = run.json()["months"].clone();
+            let new: Vec<(String, String)> = months
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    let s = |k: &str| m[k].as_str().unwrap().to_string();
+                    (s("month"), s("new"))
+                })
+                .collect();
+            new
+        };
+        let march = vec![
+            ("2024-03".to_string(), "100.00".to_string()),
+            ("2024-04".to_string(), "0.00".to_string()),
+        ];
+        let april = vec![
+            ("2024-03".to_string(), "0.00".to_string()),
+            ("2024-04".to_string(), "100.00".to_string()),
+        ];
+        assert_eq!(new_in("UTC"), march);
+        assert_eq!(new_in("+01:00"), march);
+        assert_eq!(new_in("Europe/Paris"), april);
+        assert_eq!(new_in("+02:00"), april);
+        // A name that is no zone is a usage error naming the accepted forms.
+        let bad = ["report", "data", "--timezone", "Europe/Pariss"];
+        let run = nrr_in(tmp.path(), &bad);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains("IANA time zone name like Europe/Paris"),
+            "{}",
+            run.transcript()
+        );
+    }
+
     #[test]
     fn good_export_is_detected_and_reported() {
         let tmp = subs(&[]);
@@ -1300,13 +1385,15 @@ mod stripe {
         );
         run.assert_code(0);
         let tmp2 = items(&[]);
-        let run = nrr_in(tmp2.path(), &["report", "data", "--timezone", "+02:00"]);
-        run.assert_code(2);
-        assert!(
-            run.stderr.contains("Stripe exports only"),
-            "{}",
-            run.transcript()
-        );
+        for tz in ["+02:00", "Europe/Paris"] {
+            let run = nrr_in(tmp2.path(), &["report", "data", "--timezone", tz]);
+            run.assert_code(2);
+            assert!(
+                run.stderr.contains("Stripe exports only"),
+                "{}",
+                run.transcript()
+            );
+        }
     }
 }
 
@@ -1448,5 +1535,98 @@ mod presets {
         let run = nrr(&["compare", DATA, "--preset", "chartmogul"]);
         run.assert_code(2);
         insta::assert_snapshot!(run.transcript());
+    }
+}
+
+/// `nrr report --usage`: the separate usage figure (docs/metrics.md §19).
+mod usage_figure {
+    use super::*;
+
+    fn json(run: &Run) -> serde_json::Value {
+        serde_json::from_str(&run.stdout).expect("JSON on stdout")
+    }
+
+    #[test]
+    fn without_the_flag_there_is_no_usage_key() {
+        for dir in [
+            "tests/fixtures/invoices_usage",
+            "tests/fixtures/stripe_usage",
+        ] {
+            let run = nrr(&["report", dir, "--currency", "USD", "--format", "json"]);
+            run.assert_code(0);
+            assert!(json(&run).get("usage").is_none(), "{dir}: {}", run.stdout);
+        }
+    }
+
+    #[test]
+    fn stripe_without_invoices_has_no_usage_amounts() {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        std::fs::copy(
+            repo_root().join("tests/fixtures/stripe_usage/subscriptions.json"),
+            tmp.path().join("subscriptions.json"),
+        )
+        .expect("copying subscriptions.json");
+        let run = nrr_in(tmp.path(), &["report", ".", "--usage", "--format", "json"]);
+        run.assert_code(0);
+        let u = &json(&run)["usage"];
+        assert_eq!(u["known"], false);
+        assert_eq!(u["total"], serde_json::Value::Null);
+        assert_eq!(u["months"].as_array().map(Vec::len), Some(0));
+        let note = u["notes"][0].as_str().expect("a note");
+        assert!(
+            note.contains("unknown") && note.contains("2 metered"),
+            "{note}"
+        );
+        let table = nrr_in(tmp.path(), &["report", ".", "--usage"]);
+        table.assert_code(0);
+        assert!(
+            table.stdout.contains("Usage (not in MRR)"),
+            "{}",
+            table.stdout
+        );
+        assert!(table.stdout.contains("usage: unknown"), "{}", table.stdout);
+    }
+
+    #[test]
+    fn usage_with_items_is_a_usage_error() {
+        let tmp = items(&[]);
+        let run = nrr_in(tmp.path(), &["report", "data", "--usage"]);
+        run.assert_code(2);
+        assert!(run.stderr.contains("--usage"), "{}", run.stderr);
+    }
+
+    #[test]
+    fn a_usage_line_without_rates_is_rejected_only_when_asked() {
+        let tmp = data_dir(&[(
+            "invoices.csv",
+            &[
+                "invoice_id,customer_id,type,subscription_id,amount,currency,service_period_start,service_period_end",
+                "in-1,acme,subscription,sub-1,100.00,USD,2024-01-01,2024-02-01",
+                "in-1,acme,usage,sub-1,9.00,GBP,2024-01-01,2024-02-01",
+            ],
+        )]);
+        nrr_in(tmp.path(), &["report", "data"]).assert_code(0);
+        let run = nrr_in(tmp.path(), &["report", "data", "--usage"]);
+        run.assert_code(1);
+        assert!(
+            run.stderr.contains("invoices.csv:3:currency: `GBP`"),
+            "{}",
+            run.stderr
+        );
+        let skipped = nrr_in(
+            tmp.path(),
+            &[
+                "report",
+                "data",
+                "--usage",
+                "--skip-invalid",
+                "--format",
+                "json",
+            ],
+        );
+        skipped.assert_code(0);
+        let r = json(&skipped);
+        assert_eq!(r["rows"]["rejected"], 1);
+        assert_eq!(r["usage"]["total"], "0.00");
     }
 }

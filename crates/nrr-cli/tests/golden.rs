@@ -156,6 +156,16 @@ fn check_json(name: &str) {
     let expected = expected_json(name);
     let actual = report_json(name);
     let mut diffs = Vec::new();
+    // `usage` is there exactly when asked for (`--usage` in args.txt).
+    let asked = fixture_args(&fixtures_dir().join(name))
+        .iter()
+        .any(|a| a == "--usage");
+    if actual.get("usage").is_some() != asked {
+        diffs.push(format!(
+            "$.usage: present {}, --usage given {asked}",
+            !asked
+        ));
+    }
     contains(&expected, &actual, "$", &mut diffs);
     assert!(
         diffs.is_empty(),
@@ -355,6 +365,7 @@ fixtures!(
     invoices_quantity_discount_gross,
     invoices_refund_credit_trial,
     invoices_two_subscriptions,
+    invoices_usage,
     mid_period_new_logo,
     one_time_charge,
     reactivation_any_gap,
@@ -374,6 +385,8 @@ fixtures!(
     stripe_lifecycle_policies,
     stripe_past_due_recovers,
     stripe_past_due_recovers_churn,
+    stripe_usage,
+    stripe_refund_credit,
     ttm_year,
     worked_example_100,
     worked_example_107,

@@ -302,6 +302,47 @@ pub struct Dataset {
     /// Pauses (`--pauses zero`): spans in which a customer pays nothing but is not churned,
     /// sorted by customer. Empty for most inputs.
     pub pauses: Vec<Pause>,
+    /// Usage (metered) charges, when the reader was asked for them (`--usage`): never MRR,
+    /// summed by [`crate::usage::usage`] into the report's separate `usage` figure.
+    pub usage: Vec<UsageCharge>,
+    /// What the reader could not know about usage (for the `usage` figure's notes).
+    pub usage_notes: Vec<String>,
+    /// `false` when the input holds no usage amounts at all (a Stripe export without
+    /// invoices): the `usage` figure is then absent, with the notes saying why.
+    pub usage_known: bool,
+}
+
+/// One usage charge as the core keeps it: its amount net of discounts and tax, in its own
+/// currency, placed in one month (docs/metrics.md, "Usage").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageCharge {
+    /// Customer id.
+    pub customer: String,
+    /// Currency index into [`Dataset::currencies`].
+    pub currency: u16,
+    /// The month it counts in: the month of its last day of service.
+    pub month: Month,
+    /// The amount, exact as written (may be negative).
+    pub amount: Decimal,
+    /// Input position.
+    pub origin: Origin,
+}
+
+/// One usage charge as a reader hands it over.
+#[derive(Clone, Debug)]
+pub struct UsageInput<'a> {
+    /// Customer id.
+    pub customer: &'a str,
+    /// Currency code; empty means the reporting currency.
+    pub currency: &'a str,
+    /// The month it counts in.
+    pub month: Month,
+    /// Net amount (may be negative).
+    pub amount: Decimal,
+    /// Input position.
+    pub origin: Origin,
+    /// What a rejection names as the column (`currency`, or a Stripe JSON path).
+    pub column: &'a str,
 }
 
 /// A customer paused over months `start..end` (the month rule of lines: paused at month M
@@ -405,6 +446,12 @@ pub struct DatasetBuilder {
     decimals: Vec<u8>,
     fx: Vec<(u16, Date, Decimal)>,
     pauses: Vec<Pause>,
+    /// Usage charges and the column a rejection of each names.
+    usage: Vec<(UsageCharge, String)>,
+    /// What the reader could not know about usage ([`Dataset::usage_notes`]).
+    pub usage_notes: Vec<String>,
+    /// `false` when the input holds no usage amounts at all ([`Dataset::usage_known`]).
+    pub usage_known: bool,
     /// Where every input row went; readers update it.
     pub ledger: RowLedger,
     files: Vec<String>,
@@ -429,6 +476,9 @@ impl DatasetBuilder {
             decimals: Vec::new(),
             fx: Vec::new(),
             pauses: Vec::new(),
+            usage: Vec::new(),
+            usage_notes: Vec::new(),
+            usage_known: true,
             ledger: RowLedger::default(),
             files: Vec::new(),
         }
@@ -604,6 +654,13 @@ impl DatasetBuilder {
             customer: p.customer + shift,
             ..p
         }));
+        self.usage.extend(other.usage.drain(..).map(|(mut u, c)| {
+            u.currency = ymap[usize::from(u.currency)];
+            u.origin.file = file;
+            (u, c)
+        }));
+        self.usage_notes.append(&mut other.usage_notes);
+        self.usage_known &= other.usage_known;
         self.ledger.add(&other.ledger);
         self.last_customer = None;
         other.clear();
@@ -649,6 +706,47 @@ impl DatasetBuilder {
             start: start.month(),
             end: end.map_or(OPEN_END, Date::month),
         });
+    }
+
+    /// Adds one usage charge (`--usage`): kept apart from the lines, never MRR.
+    pub fn push_usage(&mut self, u: UsageInput<'_>) {
+        let currency = self.currency_id(u.currency);
+        self.usage.push((
+            UsageCharge {
+                customer: u.customer.to_string(),
+                currency,
+                month: u.month,
+                amount: u.amount,
+                origin: u.origin,
+            },
+            u.column.to_string(),
+        ));
+    }
+
+    /// Distinct non-empty currency codes used by usage charges, sorted.
+    pub fn usage_currencies(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .usage
+            .iter()
+            .map(|(u, _)| self.currencies[usize::from(u.currency)].clone())
+            .filter(|c| !c.is_empty())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Removes the usage charges whose currency is `code`, returning their origins and the
+    /// column their rejection names.
+    pub fn remove_usage_in(&mut self, code: &str) -> Vec<(Origin, String)> {
+        let Some(&ccy) = self.currency_ids.get(code) else {
+            return Vec::new();
+        };
+        let (out, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.usage)
+            .into_iter()
+            .partition(|(u, _)| u.currency == ccy);
+        self.usage = keep;
+        out.into_iter().map(|(u, c)| (u.origin, c)).collect()
     }
 
     /// Adds one FX row: `rate` units of reporting currency per 1 `currency`, from `date`.
@@ -747,6 +845,11 @@ impl DatasetBuilder {
             for c in &mut self.lines.currency {
                 if *c == empty {
                     *c = reporting;
+                }
+            }
+            for (u, _) in &mut self.usage {
+                if u.currency == empty {
+                    u.currency = reporting;
                 }
             }
         }
@@ -855,6 +958,9 @@ impl DatasetBuilder {
             files: self.files,
             default_window,
             pauses,
+            usage: self.usage.into_iter().map(|(u, _)| u).collect(),
+            usage_notes: self.usage_notes,
+            usage_known: self.usage_known,
         })
     }
 

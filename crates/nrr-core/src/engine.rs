@@ -1486,6 +1486,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         skipped_invalid_rows: opts.skipped_invalid_rows,
         benchmark_context: crate::benchmarks::context_for(ds.currency(), &totals),
         movement_check: None,
+        usage: None,
         months: totals.months,
         periods: totals.periods,
         ttm: totals.ttm,

@@ -12,6 +12,7 @@
 //! - [`report`]: the serialisable report types (the JSON output's schema).
 //! - [`explain`]: one customer's months and the input rows behind them.
 //! - [`cohort`]: signup-cohort retention matrices (revenue and logos).
+//! - [`usage`]: the `--usage` figure, usage revenue per month apart from MRR.
 //! - [`benchmarks`]: published NRR figures by ARR band, read against a report (context, not a
 //!   grade; `docs/benchmarks.md`).
 #![warn(missing_docs)]
@@ -26,6 +27,7 @@ pub mod engine;
 pub mod explain;
 pub mod money;
 pub mod report;
+pub mod usage;
 
 use date::{Date, Month};
 

@@ -441,6 +441,65 @@ pub(crate) struct Book {
     pub(crate) charges: Vec<Charge>,
     /// The latest invoice_date.
     pub(crate) as_of: Option<Date>,
+    /// `--usage`: collect usage charges in `usage` (otherwise they are only counted).
+    pub(crate) usage_asked: bool,
+    /// Usage charges (`--usage` only), handed to the builder apart from the lines.
+    pub(crate) usage: Vec<UsageLine>,
+    /// Usage lines that could not be placed in a month (no period, no invoice date).
+    pub(crate) usage_unplaced: u64,
+}
+
+/// A usage (metered) charge for the `--usage` figure (also built by the Stripe reader).
+pub(crate) struct UsageLine {
+    pub(crate) origin: Origin,
+    pub(crate) customer: String,
+    pub(crate) currency: String,
+    /// amount - discount (under `--discounts all`) - tax; may be negative.
+    pub(crate) net: Decimal,
+    /// The month it counts in: the month of its last day of service.
+    pub(crate) month: nrr_core::date::Month,
+    /// What a rejection of the line names as its column.
+    pub(crate) column: String,
+}
+
+/// The month a usage charge counts in: the month of its last day of service, the day before
+/// the (exclusive) period end, not before the period start; with only a start, the start's
+/// month; without a period, the month of `fallback` (the invoice date).
+pub(crate) fn usage_month(
+    start: Option<Date>,
+    end: Option<Date>,
+    fallback: Option<Date>,
+) -> Option<nrr_core::date::Month> {
+    let last = match (start, end) {
+        (Some(s), Some(e)) => Some(e.add_days(-1).max(s)),
+        (None, Some(e)) => Some(e.add_days(-1)),
+        (Some(s), None) => Some(s),
+        (None, None) => fallback,
+    };
+    last.map(Date::month)
+}
+
+impl Book {
+    /// Hands the usage charges to the builder (with a note about unplaced ones).
+    pub(crate) fn push_usage(&mut self, builder: &mut DatasetBuilder) {
+        for u in self.usage.drain(..) {
+            builder.push_usage(nrr_core::dataset::UsageInput {
+                customer: &u.customer,
+                currency: &u.currency,
+                month: u.month,
+                amount: u.net,
+                origin: u.origin,
+                column: &u.column,
+            });
+        }
+        if self.usage_unplaced > 0 {
+            builder.usage_notes.push(format!(
+                "{} usage line(s) with neither a service period nor an invoice date are not \
+                 in the figure (no month to place them in)",
+                self.usage_unplaced
+            ));
+        }
+    }
 }
 
 impl Book {
@@ -791,8 +850,35 @@ fn invoice_row<'r>(
     let (start_v, end_v) = (f(c.start), f(c.end));
     if !recurring {
         // Validated, then left out of MRR whatever they hold.
-        date_opt("service_period_start", start_v, rej)?;
-        date_opt("service_period_end", end_v, rej)?;
+        let start = date_opt("service_period_start", start_v, rej)?;
+        let end = date_opt("service_period_end", end_v, rej)?;
+        if kind == LineType::Usage && book.usage_asked {
+            // The `--usage` figure: net of discounts (under `all`) and tax, like MRR.
+            let net = dsub(amount, tax).and_then(|g| match policies.discounts {
+                Discounts::None => Some(g),
+                _ => dsub(g, discount),
+            });
+            let Some(net) = net else {
+                rej.push(
+                    line,
+                    "amount",
+                    amount_v,
+                    "an amount small enough to compute with",
+                );
+                return None;
+            };
+            match usage_month(start, end, invoice_date) {
+                Some(month) => book.usage.push(UsageLine {
+                    origin: Origin { file, line },
+                    customer: customer.to_string(),
+                    currency: currency.to_string(),
+                    net,
+                    month,
+                    column: "currency".into(),
+                }),
+                None => book.usage_unplaced += 1,
+            }
+        }
         if let Some(d) = invoice_date {
             book.as_of = book.as_of.max(Some(d));
         }
@@ -1571,7 +1657,10 @@ pub(crate) fn read(
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
     policies.check_for_invoices()?;
-    let mut book = Book::default();
+    let mut book = Book {
+        usage_asked: opts.usage,
+        ..Book::default()
+    };
     let inv_name = display_name(&files.invoices);
     let inv_file = builder.add_file(&inv_name);
     let mut rej = Vec::new();
@@ -1608,7 +1697,10 @@ pub(crate) fn read_tables<R: Fields>(
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
     policies.check_for_invoices()?;
-    let mut book = Book::default();
+    let mut book = Book {
+        usage_asked: opts.usage,
+        ..Book::default()
+    };
     let mut rej = Vec::new();
     let inv_file = builder.add_file(invoices.name);
     let path = Path::new(invoices.name);
@@ -1680,6 +1772,7 @@ fn settle(
         });
     }
     builder.ledger.used += book.charges.len() as u64;
+    book.push_usage(builder);
     for (o, net) in build_lines(&mut book, policies, builder) {
         builder.ledger.used -= 1;
         builder.ledger.rejected += 1;

@@ -26,10 +26,11 @@ mod read;
 mod snapshots;
 mod source;
 mod stripe;
+mod timezone;
 pub mod write;
 
 pub use error::{IoError, Rejection};
 pub use invoices::{ChurnRecognition, Discounts, InvoicePolicies, PastDue, Pauses};
 pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
 pub use source::Source;
-pub use stripe::parse_timezone;
+pub use timezone::Timezone;

@@ -23,13 +23,30 @@ pub struct LoadOptions {
     pub source: Option<crate::source::Source>,
     /// The rules for invoices.csv (docs/policies.md); other inputs accept only the defaults.
     pub invoice_policies: crate::invoices::InvoicePolicies,
-    /// `--timezone` as seconds east of UTC: the offset at which Stripe timestamps are read as
-    /// dates (0: UTC; Stripe input only).
-    pub timezone_offset: i32,
+    /// `--timezone`: the zone in which Stripe timestamps are read as dates (UTC by default;
+    /// Stripe input only).
+    pub timezone: crate::Timezone,
     /// The invoice policies given explicitly (the rest at defaults), when `invoice_policies`
     /// also holds a preset's: items.csv and mrr.csv are checked against these, as a preset's
     /// reader policies do not apply to them. `None`: check `invoice_policies`.
     pub explicit_invoice_policies: Option<crate::invoices::InvoicePolicies>,
+    /// `--usage`: collect usage (metered) charges for the report's separate `usage` figure
+    /// (invoices.csv and Stripe exports only; a usage error for other inputs).
+    pub usage: bool,
+}
+
+/// The usage error for `--usage` with an input that has no usage lines.
+pub(crate) fn check_usage(opts: &LoadOptions, input: &str) -> Result<(), IoError> {
+    if opts.usage {
+        return Err(IoError::BadOption {
+            option: "--usage".into(),
+            reason: format!(
+                "applies to invoices.csv (usage lines) and Stripe exports (metered prices) \
+                 only; the revenue input here is {input}, which has no usage charges"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// A callback told how many more bytes of input have been read. The sum of all calls for
@@ -1168,6 +1185,24 @@ pub(crate) fn finish_load(
     }
     if let Some(rep) = &reporting {
         let with_rates: BTreeSet<String> = builder.fx_currencies().into_iter().collect();
+        // `--usage` charges in a currency without rates are rejected like lines.
+        for code in builder.usage_currencies() {
+            if &code != rep && !with_rates.contains(&code) {
+                for (o, column) in builder.remove_usage_in(&code) {
+                    builder.ledger.excluded.usage -= 1;
+                    builder.ledger.rejected += 1;
+                    rejections.push(Rejection {
+                        file: names.get(usize::from(o.file)).cloned().unwrap_or_default(),
+                        line: o.line,
+                        column,
+                        value: code.clone(),
+                        expected: format!(
+                            "a currency with rates in fx.csv (the reporting currency is {rep})"
+                        ),
+                    });
+                }
+            }
+        }
         for code in builder.line_currencies() {
             if &code != rep && !with_rates.contains(&code) {
                 for o in builder.remove_lines_in(&code) {

@@ -94,7 +94,7 @@ fn lines_kind(s: Source) -> Option<SourceKind> {
 /// invoice policies fit it.
 pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> {
     let chosen = detect(dir, opts.source)?;
-    if opts.timezone_offset != 0 && !matches!(chosen, Chosen::Stripe(_)) {
+    if !opts.timezone.is_utc() && !matches!(chosen, Chosen::Stripe(_)) {
         return Err(IoError::BadOption {
             option: "--timezone".into(),
             reason: "applies to Stripe exports only (subscriptions.json); other inputs hold \
@@ -104,7 +104,10 @@ pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> 
     }
     match &chosen {
         Chosen::Invoices(_) | Chosen::Stripe(_) => {}
-        Chosen::Snapshots(_) => opts.invoice_policies.check_for_lines(SNAPSHOTS)?,
+        Chosen::Snapshots(_) => {
+            crate::read::check_usage(opts, SNAPSHOTS)?;
+            opts.invoice_policies.check_for_lines(SNAPSHOTS)?
+        }
         Chosen::Lines(kind) => {
             let input = if dir.is_file() {
                 display_name(dir)
@@ -113,6 +116,7 @@ pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> 
             } else {
                 "items.csv".to_string()
             };
+            crate::read::check_usage(opts, &input)?;
             opts.explicit_invoice_policies
                 .as_ref()
                 .unwrap_or(&opts.invoice_policies)
@@ -143,10 +147,10 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
         };
         if is_stripe {
             let base = dir.parent().unwrap_or(Path::new("."));
-            return Ok(Chosen::Stripe(crate::stripe::StripeFiles {
-                subscriptions: dir.to_path_buf(),
-                invoices: crate::stripe::invoices_beside(base),
-            }));
+            return Ok(Chosen::Stripe(crate::stripe::StripeFiles::beside(
+                dir.to_path_buf(),
+                base,
+            )));
         }
         if is_snapshots {
             let base = dir.parent().unwrap_or(Path::new("."));
@@ -237,14 +241,14 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
             invoices: dir.join("invoices.csv"),
             events: events_beside(dir),
         }),
-        Source::Stripe => Chosen::Stripe(crate::stripe::StripeFiles {
-            subscriptions: ["subscriptions.json", "subscriptions.jsonl"]
+        Source::Stripe => Chosen::Stripe(crate::stripe::StripeFiles::beside(
+            ["subscriptions.json", "subscriptions.jsonl"]
                 .iter()
                 .map(|n| dir.join(n))
                 .find(|p| p.is_file())
                 .unwrap_or_else(|| dir.join("subscriptions.json")),
-            invoices: crate::stripe::invoices_beside(dir),
-        }),
+            dir,
+        )),
         Source::Snapshots => Chosen::Snapshots(SnapshotFiles {
             snapshots: csv_or_parquet(dir, SNAPSHOTS).unwrap_or_else(|| dir.join(SNAPSHOTS)),
             movements: csv_or_parquet(dir, MOVEMENTS),

@@ -20,13 +20,16 @@
 //! - Never MRR: trials, metered prices (`usage`), `incomplete` and `incomplete_expired`
 //!   subscriptions (`incomplete`).
 //!
-//! Timestamps are Unix seconds, read as dates at a fixed UTC offset (`--timezone`).
-//! Every row (a subscription item, an invoice line) is used, excluded with a reason, or
-//! rejected with the file, the object's line, the object id and the JSON path of the field.
+//! Timestamps are Unix seconds, read as dates in `--timezone` (UTC, a fixed offset, or an IANA
+//! zone whose offset is taken at each timestamp: `crate::Timezone`).
+//! Every row (a subscription item, an invoice line, a credit note or refund: `refunds`) is
+//! used, excluded with a reason, or rejected with the file, the object's line, the object id
+//! and the JSON path of the field.
 
 use crate::error::{IoError, Rejection};
 use crate::invoices::{build_lines, dec_str, dsub, Book, Charge, Discounts, Event, EventKind};
 use crate::read::{display_name, LoadOptions, Progress};
+use crate::Timezone;
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::{days_in_month, Date};
 use nrr_core::money::{gcd, Decimal};
@@ -35,18 +38,36 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+mod refunds;
+
 /// The files of a Stripe data directory.
 #[derive(Clone, Debug)]
 pub(crate) struct StripeFiles {
     pub(crate) subscriptions: PathBuf,
     pub(crate) invoices: Option<PathBuf>,
+    /// `credit_notes.json` or `.jsonl`: never MRR, counted as `credit`.
+    pub(crate) credit_notes: Option<PathBuf>,
+    /// `refunds.json` or `.jsonl`: never MRR, counted as `refund`.
+    pub(crate) refunds: Option<PathBuf>,
 }
 
 impl StripeFiles {
+    /// `subscriptions` with the invoices, credit notes and refunds found in `dir`.
+    pub(crate) fn beside(subscriptions: PathBuf, dir: &Path) -> StripeFiles {
+        StripeFiles {
+            subscriptions,
+            invoices: invoices_beside(dir),
+            credit_notes: refunds::Kind::CreditNote.beside(dir),
+            refunds: refunds::Kind::Refund.beside(dir),
+        }
+    }
+
     /// The files in reading order (the builder's file indices).
     pub(crate) fn paths(&self) -> Vec<PathBuf> {
         std::iter::once(self.subscriptions.clone())
             .chain(self.invoices.clone())
+            .chain(self.credit_notes.clone())
+            .chain(self.refunds.clone())
             .collect()
     }
 }
@@ -81,30 +102,6 @@ pub(crate) fn load_files(
     Ok(loaded)
 }
 
-/// Parses `--timezone`: `UTC` (or `Z`) or a fixed offset `+HH:MM` / `-HH:MM` (at most 14
-/// hours). Returns the offset in seconds east of UTC.
-pub fn parse_timezone(s: &str) -> Option<i32> {
-    if s == "UTC" || s == "Z" {
-        return Some(0);
-    }
-    let b = s.as_bytes();
-    if b.len() != 6 || b[3] != b':' {
-        return None;
-    }
-    let sign = match b[0] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let num = |x: &[u8]| -> Option<i32> {
-        x.iter().try_fold(0i32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
-        })
-    };
-    let (h, m) = (num(&b[1..3])?, num(&b[4..6])?);
-    (h <= 14 && m < 60 && h * 60 + m <= 14 * 60).then_some(sign * (h * 3600 + m * 60))
-}
-
 /// Stripe's zero-decimal currencies: amounts are whole units
 /// (https://docs.stripe.com/currencies#zero-decimal).
 const ZERO_DECIMAL: [&str; 16] = [
@@ -133,9 +130,10 @@ fn major(minor: i64, currency: &str) -> Decimal {
     }
 }
 
-/// The date of a Unix timestamp at `offset` seconds east of UTC.
-fn date_of(ts: i64, offset: i32) -> Date {
-    Date::from_days((ts + i64::from(offset)).div_euclid(86_400) as i32)
+/// The date of a Unix timestamp in `tz` (at the offset in force at that instant).
+fn date_of(ts: i64, tz: &Timezone) -> Date {
+    let local = ts.saturating_add(i64::from(tz.offset_at(ts)));
+    Date::from_days(local.div_euclid(86_400) as i32)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1162,7 +1160,7 @@ pub(crate) fn read(
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
-    let off = opts.timezone_offset;
+    let off = &opts.timezone;
     let sub_name = display_name(&files.subscriptions);
     let sub_file = builder.add_file(&sub_name);
     let mut rej: Vec<Rejection> = Vec::new();
@@ -1298,6 +1296,12 @@ pub(crate) fn read(
                     }
                     LineKind::Usage => {
                         rows.usage += 1;
+                        if opts.usage {
+                            let period = l.period.map(|(s, e)| (date_of(s, off), date_of(e, off)));
+                            let created = inv.created.map(|t| date_of(t, off));
+                            let u = (period, created, file);
+                            usage_line(&mut book, inv, l, u, policies.discounts, &forever);
+                        }
                         continue;
                     }
                     LineKind::Recurring { proration } => proration,
@@ -1638,6 +1642,9 @@ pub(crate) fn read(
         }
     }
 
+    if opts.usage {
+        usage_settle(&subs, &invs, files.invoices.is_some(), &mut book, builder);
+    }
     let l = &mut builder.ledger;
     l.read += read_rows;
     l.used += rows.used;
@@ -1674,6 +1681,17 @@ pub(crate) fn read(
     }
     rej.sort_by_key(|r| (r.file != sub_name, r.line));
     rejections.extend(rej);
+
+    // Credit notes and refunds: never MRR, but read, validated and counted.
+    let notes = [
+        (&files.credit_notes, refunds::Kind::CreditNote),
+        (&files.refunds, refunds::Kind::Refund),
+    ];
+    for (path, kind) in notes {
+        if let Some(p) = path {
+            refunds::read(p, kind, builder, rejections)?;
+        }
+    }
     Ok(())
 }
 
@@ -1685,28 +1703,131 @@ fn obj_id(o: &Obj) -> String {
     }
 }
 
+/// `--usage`: a metered invoice line as a usage charge, `amount - discount_amounts (under
+/// --discounts) - inclusive tax`, in the month of its last day of service (`u`: the period as
+/// dates, the invoice's creation date for a line without one, and the invoices file index).
+fn usage_line(
+    book: &mut Book,
+    inv: &InvObj,
+    l: &InvLine,
+    u: (Option<(Date, Date)>, Option<Date>, u16),
+    discounts: Discounts,
+    forever: &HashSet<&str>,
+) {
+    let (period, created, file) = u;
+    let mut net = dsub(l.amount, l.inclusive_tax);
+    for (amt, id) in &l.discounts {
+        let take = match discounts {
+            Discounts::All => true,
+            Discounts::ForeverOnly => forever.contains(id.as_str()),
+            Discounts::None => false,
+        };
+        if take {
+            net = net.and_then(|n| dsub(n, *amt));
+        }
+    }
+    let month = crate::invoices::usage_month(period.map(|p| p.0), period.map(|p| p.1), created);
+    let (Some(net), Some(month)) = (net, month) else {
+        book.usage_unplaced += 1;
+        return;
+    };
+    book.usage.push(crate::invoices::UsageLine {
+        origin: Origin {
+            file,
+            line: inv.line,
+        },
+        customer: inv.customer.clone(),
+        currency: l.currency.clone(),
+        net,
+        month,
+        column: format!("{}: {}.currency", inv.id, l.path),
+    });
+}
+
+/// `--usage`: hands the usage charges to the builder, and says what is unknown: without an
+/// invoices file, every usage amount (the figure is absent); with one, the metered items of
+/// subscriptions that have no metered line in it.
+fn usage_settle(
+    subs: &[SubObj],
+    invs: &[InvObj],
+    has_invoices: bool,
+    book: &mut Book,
+    builder: &mut DatasetBuilder,
+) {
+    book.push_usage(builder);
+    let metered = |s: &&SubObj| s.status != Status::Incomplete;
+    if !has_invoices {
+        let n: usize = subs
+            .iter()
+            .filter(metered)
+            .map(|s| s.items.iter().filter(|i| i.price.metered).count())
+            .sum();
+        builder.usage_known = false;
+        builder.usage_notes.push(format!(
+            "no invoices.json or invoices.jsonl: usage is billed on invoices only, so its \
+             amounts are unknown ({n} metered subscription item(s) in subscriptions.json)"
+        ));
+        return;
+    }
+    let billed: HashSet<&str> = invs
+        .iter()
+        .flat_map(|i| &i.lines)
+        .filter(|l| l.kind == LineKind::Usage)
+        .filter_map(|l| l.sub.as_deref())
+        .collect();
+    let n: usize = subs
+        .iter()
+        .filter(metered)
+        .filter(|s| !billed.contains(s.id.as_str()))
+        .map(|s| s.items.iter().filter(|i| i.price.metered).count())
+        .sum();
+    if n > 0 {
+        builder.usage_notes.push(format!(
+            "{n} metered subscription item(s) of subscriptions with no metered line in the \
+             invoices file: their usage is not in the figure"
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn timezones_are_utc_or_fixed_offsets() {
-        assert_eq!(parse_timezone("UTC"), Some(0));
-        assert_eq!(parse_timezone("+02:00"), Some(7200));
-        assert_eq!(parse_timezone("-05:30"), Some(-19800));
-        assert_eq!(parse_timezone("+14:00"), Some(50400));
-        assert_eq!(parse_timezone("+14:30"), None);
-        assert_eq!(parse_timezone("Europe/Paris"), None);
-        assert_eq!(parse_timezone("+2:00"), None);
-    }
-
-    #[test]
     fn timestamps_are_dates_at_the_offset() {
         // 2024-01-31T23:30:00Z.
         let ts = 1_706_743_800;
-        assert_eq!(date_of(ts, 0).to_string(), "2024-01-31");
-        assert_eq!(date_of(ts, 3600).to_string(), "2024-02-01");
-        assert_eq!(date_of(ts, -3600).to_string(), "2024-01-31");
+        let at = |o: i32| date_of(ts, &Timezone::fixed(o)).to_string();
+        assert_eq!(at(0), "2024-01-31");
+        assert_eq!(at(3600), "2024-02-01");
+        assert_eq!(at(-3600), "2024-01-31");
+    }
+
+    /// Europe/Paris is +01:00 until 2024-03-31T01:00Z and from 2024-10-27T01:00Z, +02:00
+    /// between: 22:30Z is the same day in winter and the next day in summer, which no fixed
+    /// offset gets right on both sides of a change.
+    #[test]
+    fn named_zones_follow_daylight_saving() {
+        let paris = Timezone::parse("Europe/Paris").unwrap();
+        let day = |ts: i64, tz: &Timezone| date_of(ts, tz).to_string();
+        let (winter, summer) = (Timezone::fixed(3600), Timezone::fixed(7200));
+        // The day before the spring change (22:30Z = 23:30 CET): still 03-30.
+        let before_spring = 1_711_837_800; // 2024-03-30T22:30:00Z
+        assert_eq!(day(before_spring, &paris), "2024-03-30");
+        assert_eq!(day(before_spring, &summer), "2024-03-31");
+        // The day of the change (22:30Z = 00:30 CEST): already 04-01, another month.
+        let after_spring = 1_711_924_200; // 2024-03-31T22:30:00Z
+        assert_eq!(day(after_spring, &paris), "2024-04-01");
+        assert_eq!(day(after_spring, &winter), "2024-03-31");
+        assert_eq!(day(after_spring, &Timezone::default()), "2024-03-31");
+        // The day before the autumn change (22:30Z = 00:30 CEST): the next day.
+        let before_autumn = 1_729_981_800; // 2024-10-26T22:30:00Z
+        assert_eq!(day(before_autumn, &paris), "2024-10-27");
+        assert_eq!(day(before_autumn, &winter), "2024-10-26");
+        // The day of the change (22:30Z = 23:30 CET): the same day.
+        let after_autumn = 1_730_068_200; // 2024-10-27T22:30:00Z
+        assert_eq!(day(after_autumn, &paris), "2024-10-27");
+        assert_eq!(day(after_autumn, &summer), "2024-10-28");
     }
 
     #[test]

@@ -25,8 +25,9 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
         progress: None,
         source: a.data.source(),
         invoice_policies: a.data.invoice_policies(),
-        timezone_offset: a.data.timezone,
+        timezone: a.data.timezone.clone(),
         explicit_invoice_policies: Some(a.data.explicit_invoice_policies()),
+        usage: false,
     };
     let loaded = super::load_data(&a.data, &opts)?;
     let ds = &loaded.dataset;

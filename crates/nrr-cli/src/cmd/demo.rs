@@ -41,5 +41,6 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         segment: Vec::new(),
         gross_margin: None,
         concentration: None,
+        usage: false,
     })
 }

@@ -93,6 +93,15 @@ pub fn load(
     args: &DataArgs,
     customers: bool,
 ) -> anyhow::Result<(Loaded, u64, crate::progress::Bar)> {
+    load_with(args, customers, false)
+}
+
+/// [`load`], and with `usage` the usage charges too (`nrr report --usage`).
+pub fn load_with(
+    args: &DataArgs,
+    customers: bool,
+    usage: bool,
+) -> anyhow::Result<(Loaded, u64, crate::progress::Bar)> {
     let bar = crate::progress::Bar::for_load(args.data.as_deref().unwrap_or(Path::new("")));
     let opts = LoadOptions {
         currency: args.currency.clone(),
@@ -100,8 +109,9 @@ pub fn load(
         progress: bar.callback(),
         source: args.source(),
         invoice_policies: args.invoice_policies(),
-        timezone_offset: args.timezone,
+        timezone: args.timezone.clone(),
         explicit_invoice_policies: Some(args.explicit_invoice_policies()),
+        usage,
     };
     let loaded = load_data(args, &opts)?;
     let n = loaded.rejections.len();

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let timings = std::env::var_os("NRR_TIMINGS").is_some();
     let t = std::time::Instant::now();
-    let (loaded, skipped, bar) = super::load(&a.data, !a.segment.is_empty())?;
+    let (loaded, skipped, bar) = super::load_with(&a.data, !a.segment.is_empty(), a.usage)?;
     let loaded_at = t.elapsed();
     let spec =
         |col: &String| nrr_io::segment_spec(&loaded.dataset, loaded.attributes.as_ref(), col);
@@ -39,12 +39,22 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         p.echo(&mut report.policies);
     }
     report.movement_check = loaded.movement_check.clone();
+    if a.usage {
+        report.usage = Some(nrr_core::usage::usage(
+            &loaded.dataset,
+            report.window,
+            &report.periods,
+        )?);
+    }
     let computed_at = t.elapsed();
     let text = match a.format {
         Format::Table => {
             let mut t = render::table::report(&report, render::style());
             if let Some(c) = &report.movement_check {
                 t.push_str(&render::movements::section(c, render::style()));
+            }
+            if let Some(u) = &report.usage {
+                t.push_str(&render::usage::section(u, &report.currency));
             }
             t
         }

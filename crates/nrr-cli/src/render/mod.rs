@@ -2,6 +2,7 @@
 
 pub mod movements;
 pub mod table;
+pub mod usage;
 
 use std::io::IsTerminal;
 
