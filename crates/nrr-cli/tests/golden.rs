@@ -374,6 +374,7 @@ fixtures!(
     segment_by_product,
     segments,
     snapshots_movements_agree,
+    snapshots_movements_as_expansion,
     snapshots_movements_disagree,
     stripe_intervals,
     stripe_intervals_preset_stripe,

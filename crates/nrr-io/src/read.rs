@@ -33,6 +33,9 @@ pub struct LoadOptions {
     /// `--usage`: collect usage (metered) charges for the report's separate `usage` figure
     /// (invoices.csv and Stripe exports only; a usage error for other inputs).
     pub usage: bool,
+    /// The reactivation rule (`--reactivation`): the revenue_movements check classifies
+    /// returns by it, as the report does.
+    pub reactivation: nrr_core::engine::Reactivation,
 }
 
 /// The usage error for `--usage` with an input that has no usage lines.

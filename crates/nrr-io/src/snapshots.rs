@@ -18,7 +18,7 @@ use crate::read::{display_name, finish_load, open_csv, Cols, Fields, LoadOptions
 use crate::source::SnapshotFiles;
 use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
 use nrr_core::date::{Date, Month};
-use nrr_core::engine::{classify, Movement};
+use nrr_core::engine::{classify, Movement, Reactivation};
 use nrr_core::money::{format_scaled, Decimal, MAX_AMOUNT_DECIMALS};
 use nrr_core::report::{MovementCheck, MovementDisagreement};
 use std::collections::{BTreeMap, HashMap};
@@ -265,7 +265,7 @@ pub(crate) fn load_files(
         )?;
         rejections.append(&mut mv.rejections);
         rejections.extend(bad);
-        check = Some(check_movements(&series, mv));
+        check = Some(check_movements(&series, mv, opts.reactivation));
         names.push(mname);
     }
     let mut loaded = finish_load(Some(base), &names, builder, rejections, opts)?;
@@ -405,7 +405,11 @@ struct GivenMonth {
 
 /// Compares the given movements with the movements the snapshots imply, account by account
 /// and month by month over the months the snapshots span.
-pub(crate) fn check_movements(series: &Series, movements: Movements) -> MovementCheck {
+pub(crate) fn check_movements(
+    series: &Series,
+    movements: Movements,
+    policy: Reactivation,
+) -> MovementCheck {
     let movements_read = movements.rows.len() as u64;
     let (Some(first), Some(last)) = (series.first, series.last) else {
         return MovementCheck {
@@ -437,7 +441,26 @@ pub(crate) fn check_movements(series: &Series, movements: Movements) -> Movement
             let at = |m: Month| months.get(&m).copied().unwrap_or(0);
             let prev = if m == first { 0 } else { at(m.plus(-1)) };
             let cur = at(m);
-            if let (Some((mv, amount)), _) = classify(prev, cur, cur, Some(m) == first_paid) {
+            let first_month = Some(m) == first_paid;
+            // A return after months at zero counts under the reactivation rule in force, as
+            // in the report (docs/policies.md#reactivation).
+            let is_return = prev == 0 && cur > 0 && !first_month;
+            let gap = || {
+                months
+                    .range(..m)
+                    .rev()
+                    .find(|(_, v)| **v > 0)
+                    .map_or(0, |(p, _)| m.index() - p.index() - 1)
+            };
+            let as_new = is_return && matches!(policy, Reactivation::Window(n) if gap() > n as i32);
+            let classified = classify(prev, cur, cur, first_month || as_new).0;
+            let classified = match classified {
+                Some((Movement::Reactivation, v)) if policy == Reactivation::AsExpansion => {
+                    Some((Movement::Expansion, v))
+                }
+                c => c,
+            };
+            if let Some((mv, amount)) = classified {
                 let signed = match mv {
                     Movement::Contraction | Movement::Churn => -amount,
                     _ => amount,

@@ -28,6 +28,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
         timezone: a.data.timezone.clone(),
         explicit_invoice_policies: Some(a.data.explicit_invoice_policies()),
         usage: false,
+        reactivation: a.data.reactivation(),
     };
     let loaded = super::load_data(&a.data, &opts)?;
     let ds = &loaded.dataset;

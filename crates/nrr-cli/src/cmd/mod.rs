@@ -112,6 +112,7 @@ pub fn load_with(
         timezone: args.timezone.clone(),
         explicit_invoice_policies: Some(args.explicit_invoice_policies()),
         usage,
+        reactivation: args.reactivation(),
     };
     let loaded = load_data(args, &opts)?;
     let n = loaded.rejections.len();
