@@ -1530,6 +1530,26 @@ mod presets {
         insta::assert_snapshot!(run.transcript());
     }
 
+    /// With invoices.csv the stripe preset's forever-only discounts cannot be decided: the
+    /// preset falls back to `all` and says so; given explicitly, the option is refused.
+    #[test]
+    fn stripe_preset_on_invoices_uses_all_discounts() {
+        let data = "tests/fixtures/invoices_quantity_discount";
+        let run = nrr(&[
+            "compare",
+            data,
+            "--preset",
+            "chartmogul",
+            "--preset",
+            "stripe",
+            "--format",
+            "json",
+        ]);
+        run.assert_code(0);
+        assert_eq!(run.json()["policies"][1]["discounts"], "all");
+        nrr(&["report", data, "--discounts", "forever-only"]).assert_code(2);
+    }
+
     #[test]
     fn compare_needs_two_presets() {
         let run = nrr(&["compare", DATA, "--preset", "chartmogul"]);

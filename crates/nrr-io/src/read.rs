@@ -1101,6 +1101,21 @@ fn discover(dir: &Path, forced: Option<SourceKind>) -> Result<(SourceKind, Vec<P
     Ok((kind, files))
 }
 
+/// `forever-only` discounts that come from a preset (`--preset stripe`), not from the command
+/// line, become `all` for invoices.csv, which cannot tell how long a discount lasts (the
+/// report's `policies` then says `all`); given explicitly, they stay and are refused there.
+pub(crate) fn for_invoices(opts: &LoadOptions) -> LoadOptions {
+    use crate::invoices::Discounts;
+    let mut o = opts.clone();
+    let explicit = opts.explicit_invoice_policies.map(|p| p.discounts);
+    if o.invoice_policies.discounts == Discounts::ForeverOnly
+        && explicit.is_some_and(|d| d != Discounts::ForeverOnly)
+    {
+        o.invoice_policies.discounts = Discounts::All;
+    }
+    o
+}
+
 /// Loads a data directory (or a single items/mrr file): every row used, excluded with a
 /// reason, or rejected with its position.
 pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
@@ -1110,7 +1125,15 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
         dir
     };
     // invoices.csv has its own reader; items and mrr files are read below.
-    let (kind, files, invoices) = match crate::source::choose(dir, opts)? {
+    let chosen = crate::source::choose(dir, opts)?;
+    let for_inv;
+    let opts = if matches!(chosen, crate::source::Chosen::Invoices(_)) {
+        for_inv = for_invoices(opts);
+        &for_inv
+    } else {
+        opts
+    };
+    let (kind, files, invoices) = match chosen {
         crate::source::Chosen::Invoices(inv) => (SourceKind::Items, inv.paths(), Some(inv)),
         crate::source::Chosen::Snapshots(sf) => {
             return crate::snapshots::load_files(&sf, base, opts)
