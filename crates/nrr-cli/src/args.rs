@@ -18,7 +18,7 @@ pub struct Cli {
 pub enum Command {
     /// Compute the MRR bridge and frozen-cohort NRR/GRR by month, quarter, year and TTM.
     #[command(
-        after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --segment product   # by product line, month by month\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n  nrr report warehouse --source snapshots   # subscription_snapshots.csv (+ revenue_movements.csv)\n  nrr report --postgres postgresql://reader@db/billing --query \"SELECT account_id, snapshot_date, mrr FROM snapshots\"\n  nrr report config --postgres \"$DATABASE_URL\" --table items   # fx.csv, customers.csv in config\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
+        after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --segment product   # by product line, month by month\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n  nrr report warehouse --source snapshots   # subscription_snapshots.csv (+ revenue_movements.csv)\n  nrr report --postgres postgresql://reader@db/billing --query \"SELECT account_id, snapshot_date, mrr FROM snapshots\"\n  nrr report config --postgres \"$DATABASE_URL\" --table items   # fx.csv, customers.csv in config\n  nrr report --postgres \"$DATABASE_URL\" --source stripe --query \"SELECT data FROM stripe.subscriptions\" --invoices-query \"SELECT data FROM stripe.invoices\"\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
     )]
     Report(ReportArgs),
     /// Signup-cohort retention matrix: revenue (NRR) or logos, by month or quarter.
@@ -206,7 +206,7 @@ pub struct PgArgs {
     /// Read the revenue rows from PostgreSQL (read-only session and transaction), e.g.
     /// postgresql://reader@db.internal/billing or host=/run/postgresql dbname=billing. The
     /// shape (items, mrr, invoices, snapshots) is detected from the column names, or set with
-    /// --source.
+    /// --source. With --source stripe, each row holds one Stripe subscription object as JSON.
     #[arg(long, value_name = "URL", help_heading = POSTGRES)]
     pub postgres: Option<String>,
     /// With --postgres: the SELECT that returns the rows.
@@ -222,6 +222,13 @@ pub struct PgArgs {
     /// With --postgres and invoice rows: a table or view of subscription events to read whole.
     #[arg(long, value_name = "NAME", requires = "postgres", help_heading = POSTGRES)]
     pub events_table: Option<String>,
+    /// With --postgres --source stripe: the SELECT that returns Stripe invoice objects, one
+    /// JSON object a row (json, jsonb or text; the only column, else the one named data).
+    #[arg(long, value_name = "SQL", requires = "postgres", conflicts_with = "invoices_table", help_heading = POSTGRES)]
+    pub invoices_query: Option<String>,
+    /// With --postgres --source stripe: a table or view of Stripe invoice objects to read whole.
+    #[arg(long, value_name = "NAME", requires = "postgres", help_heading = POSTGRES)]
+    pub invoices_table: Option<String>,
 }
 
 const POSTGRES: &str = "PostgreSQL (docs/input.md#postgresql)";

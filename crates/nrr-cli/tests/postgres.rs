@@ -206,6 +206,14 @@ fn loaded_server() -> Server {
          ('initech', '12,50', '2024-02-01'), ('hooli', '10.00', '2024-02-30')",
     );
     load_invoices(&s, &fx.join("invoices_cancel"));
+    load_stripe(&s, &fx.join("stripe_invoices"));
+    s.psql("CREATE TABLE stripe_lifecycle (n serial, data json)");
+    copy_json(
+        &s,
+        "stripe_lifecycle",
+        "data",
+        &json_objects(&fx.join("stripe_lifecycle/subscriptions.json")),
+    );
     s.psql(
         "CREATE TABLE bad_invoices (n serial, invoice_id text, customer_id text, type text, \
          subscription_id text, amount text, service_period_start date, \
@@ -240,6 +248,66 @@ fn load_invoices(s: &Server, dir: &Path) {
         "\\copy subscription_events FROM '{}' WITH (FORMAT csv, HEADER true)",
         dir.join("subscription_events.csv").display()
     ));
+}
+
+/// The Stripe objects of a `.json` file (an array or a list object), one compact JSON text each.
+fn json_objects(path: &Path) -> Vec<String> {
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the fixture")).expect("JSON");
+    let list = match v {
+        Value::Array(a) => a,
+        mut o => o["data"].take().as_array().cloned().expect("a list object"),
+    };
+    list.iter().map(Value::to_string).collect()
+}
+
+/// Copies JSON texts into `table`'s column `column`, one a row, in order.
+fn copy_json(s: &Server, table: &str, column: &str, objects: &[String]) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let csv = dir.path().join("objects.csv");
+    let text: String = objects
+        .iter()
+        .map(|o| format!("\"{}\"\n", o.replace('"', "\"\"")))
+        .collect();
+    std::fs::write(&csv, text).expect("writing the objects");
+    s.psql(&format!(
+        "\\copy {table} ({column}) FROM '{}' WITH (FORMAT csv)",
+        csv.display()
+    ));
+}
+
+/// A Stripe export synced as one object a row: `stripe_subscriptions` (`n`, `data jsonb`) and
+/// `stripe_invoices` (`id`, `data jsonb`), plus `bad_stripe` (`n`, `data text`) with a
+/// subscription of an unknown status in row 2 and malformed JSON in row 3.
+fn load_stripe(s: &Server, dir: &Path) {
+    s.psql("CREATE TABLE stripe_subscriptions (n serial, data jsonb)");
+    copy_json(
+        s,
+        "stripe_subscriptions",
+        "data",
+        &json_objects(&dir.join("subscriptions.json")),
+    );
+    s.psql(
+        "CREATE TABLE stripe_invoices (id text GENERATED ALWAYS AS (data ->> 'id') STORED, \
+         data jsonb)",
+    );
+    copy_json(
+        s,
+        "stripe_invoices",
+        "data",
+        &json_objects(&dir.join("invoices.json")),
+    );
+    let subs = json_objects(&dir.join("subscriptions.json"));
+    let mut bad: Value = serde_json::from_str(&subs[1]).expect("JSON");
+    bad["id"] = Value::from("sub_bad");
+    bad["status"] = Value::from("sleeping");
+    s.psql("CREATE TABLE bad_stripe (n serial, data text)");
+    copy_json(
+        s,
+        "bad_stripe",
+        "data",
+        &[subs[0].clone(), bad.to_string(), "{not json".to_string()],
+    );
 }
 
 fn nrr(args: &[&str]) -> Output {
@@ -287,6 +355,17 @@ fn postgres_reads_every_shape_read_only() {
     invoices_report_exactly_as_the_csv(&url, "invoices_cancel");
     invoices_report_exactly_as_the_csv(&url, "invoices_cancel_at_cancellation");
     bad_invoice_rows_are_rejected_with_their_row_number(&url);
+    let invoices = Some("stripe_invoices");
+    stripe_objects_report_exactly_as_the_files(&url, "stripe_invoices", invoices, &[]);
+    stripe_objects_report_exactly_as_the_files(&url, "stripe_invoices_gross", invoices, &[]);
+    // A named time zone and a preset apply as to the files.
+    stripe_objects_report_exactly_as_the_files(
+        &url,
+        "stripe_lifecycle",
+        None,
+        &["--timezone", "America/New_York", "--preset", "chartmogul"],
+    );
+    bad_stripe_objects_are_rejected_with_their_row_number_and_id(&url);
     writes_are_refused(&s, &url);
 }
 
@@ -443,6 +522,107 @@ fn bad_invoice_rows_are_rejected_with_their_row_number(url: &str) {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("invoice rows only"), "{err}");
+}
+
+/// Stripe subscription and invoice objects, one a row in jsonb tables (a query and a table
+/// with an extra column: the `data` column is read), against the same objects from
+/// subscriptions.json and invoices.json; fx.csv from the fixture directory. The subscriptions
+/// are in `stripe_subscriptions`, or in a table named as the fixture without invoices.
+fn stripe_objects_report_exactly_as_the_files(
+    url: &str,
+    fixture: &str,
+    invoices: Option<&str>,
+    more: &[&str],
+) {
+    let extra = fixture_args(fixture);
+    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    extra.extend(more);
+    let dir = repo().join("tests/fixtures").join(fixture);
+    let dir = dir.to_str().expect("a UTF-8 path");
+    let mut from_files = vec!["report", dir];
+    from_files.extend(&extra);
+    from_files.extend(["--format", "json"]);
+    let files = json_of(&nrr(&from_files));
+    let query = match invoices {
+        Some(_) => "SELECT data FROM stripe_subscriptions ORDER BY n".to_string(),
+        None => format!("SELECT data FROM {fixture} ORDER BY n"),
+    };
+    let mut from_pg = vec![
+        "report",
+        dir,
+        "--postgres",
+        url,
+        "--source",
+        "stripe",
+        "--query",
+        &query,
+    ];
+    if let Some(t) = invoices {
+        from_pg.extend(["--invoices-table", t]);
+    }
+    from_pg.extend(&extra);
+    from_pg.extend(["--format", "json"]);
+    let pg = json_of(&nrr(&from_pg));
+    let inputs: Vec<&str> = std::iter::once("postgres query").chain(invoices).collect();
+    assert_eq!(pg["inputs"], serde_json::json!(inputs));
+    assert_eq!(figures(pg), figures(files), "{fixture} {more:?}");
+}
+
+fn bad_stripe_objects_are_rejected_with_their_row_number_and_id(url: &str) {
+    let out = nrr(&[
+        "check",
+        "--postgres",
+        url,
+        "--source",
+        "stripe",
+        "--query",
+        "SELECT data FROM bad_stripe ORDER BY n",
+        "--invoices-query",
+        "SELECT data::json FROM stripe_invoices WHERE false",
+        "--currency",
+        "USD",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("inputs: postgres query, postgres invoices query"),
+        "{text}"
+    );
+    assert!(
+        text.contains("postgres query:2:sub_bad: status: `\"sleeping\"`: expected one of"),
+        "{text}"
+    );
+    assert!(
+        text.contains("postgres query:3:column 2: `not json`: expected valid JSON"),
+        "{text}"
+    );
+    assert!(text.contains("3 read, 1 used"), "{text}");
+    // Subscription events go with invoice rows; Stripe invoice objects with --source stripe.
+    for args in [
+        [
+            "--source",
+            "stripe",
+            "--events-table",
+            "subscription_events",
+        ],
+        ["--source", "items", "--invoices-table", "stripe_invoices"],
+    ] {
+        let mut a = vec!["check", "--postgres", url, "--table", "items"];
+        a.extend(args);
+        let out = nrr(&a);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    // Without --source stripe, a JSON column is no known row shape.
+    let out = nrr(&[
+        "check",
+        "--postgres",
+        url,
+        "--table",
+        "stripe_subscriptions",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--source stripe"), "{err}");
 }
 
 fn writes_are_refused(s: &Server, url: &str) {

@@ -2,8 +2,8 @@
 //! database (feature `postgres`).
 //!
 //! The database is only read. The session is opened with `default_transaction_read_only=on`,
-//! set again with `SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`, and the query runs in
-//! a `READ ONLY` transaction that is rolled back at the end. The query is first prepared
+//! set again with `SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`, and the queries run in
+//! one `READ ONLY` transaction that is rolled back at the end. Every query is first prepared
 //! (which refuses several statements in one string and tells the result's columns), then run
 //! with the simple protocol, so every value arrives as text, whatever its SQL type, and goes
 //! through the same validation as a CSV cell. A rejection names `postgres query` (or the
@@ -12,16 +12,24 @@
 //! The row shape is detected from the column names, as from file names for a directory:
 //! `invoice_id` + `type` + `service_period_start` (invoices.csv), `account_id` +
 //! `snapshot_date` (subscription_snapshots), `customer_id` + `month` + `mrr` (mrr.csv),
-//! `customer_id` + `amount` + `start_date` (items.csv); `--source` overrides it. Invoice rows
-//! may come with a second query or table of subscription events (`--events-query`,
-//! `--events-table`), read in the same transaction (`REPEATABLE READ`, so both see one
-//! snapshot of the database).
+//! `customer_id` + `amount` + `start_date` (items.csv); `--source` overrides it (Stripe objects
+//! are never detected: `--source stripe`). Invoice rows may come with a second query or table
+//! of subscription events (`--events-query`, `--events-table`), read in the same transaction
+//! (`REPEATABLE READ`, so both see one snapshot of the database).
+//!
+//! With `--source stripe`, each row holds one Stripe `subscription` object as JSON (a `json`,
+//! `jsonb` or text column: the only column, else the one named `data`), and a second query or
+//! table (`--invoices-query`, `--invoices-table`) may hold `invoice` objects the same way. The
+//! objects go through the Stripe reader (`crate::stripe`) exactly as from subscriptions.json
+//! and invoices.json; a rejection names the input, the row number, the object id and the JSON
+//! path.
 
 use crate::error::{IoError, Rejection};
 use crate::invoices::Table;
 use crate::read::{finish_load, Cols, Fields, Layout, LoadOptions, Loaded, Sink};
 use crate::snapshots::{SnapshotCols, Snapshots};
 use crate::source::Source;
+use crate::stripe::{Json, Objects, StripeInput};
 use nrr_core::dataset::{DatasetBuilder, SourceKind};
 use std::borrow::Cow;
 use std::path::Path;
@@ -44,6 +52,9 @@ pub struct PgSource {
     pub query: PgQuery,
     /// With invoice rows: the subscription events (`--events-query`, `--events-table`).
     pub events: Option<PgQuery>,
+    /// With `--source stripe`: Stripe invoice objects, one a row (`--invoices-query`,
+    /// `--invoices-table`).
+    pub invoices: Option<PgQuery>,
 }
 
 impl PgQuery {
@@ -59,6 +70,14 @@ impl PgQuery {
     pub fn events_name(&self) -> String {
         match self {
             PgQuery::Sql(_) => "postgres events query".to_string(),
+            PgQuery::Table(t) => t.clone(),
+        }
+    }
+
+    /// [`PgQuery::name`] for Stripe invoice objects: `postgres invoices query`, or the table.
+    pub fn invoices_name(&self) -> String {
+        match self {
+            PgQuery::Sql(_) => "postgres invoices query".to_string(),
             PgQuery::Table(t) => t.clone(),
         }
     }
@@ -120,10 +139,11 @@ fn fetch(pg: &PgSource, queries: &[(&PgQuery, String)]) -> Result<Vec<Fetched>, 
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .start()
         .map_err(|e| pg_err("starting a read-only transaction", &e))?;
-    let mut out = Vec::new();
+    // Every statement is prepared before any runs. Preparing refuses several statements in one
+    // string, so exactly one statement runs for each query.
+    let mut prepared = Vec::new();
     for (query, name) in queries {
         let sql = query.sql();
-        // Preparing refuses several statements in one string, so exactly one statement runs.
         let stmt = tx.prepare(&sql).map_err(|e| pg_err(name, &e))?;
         let columns: Vec<String> = stmt
             .columns()
@@ -135,6 +155,10 @@ fn fetch(pg: &PgSource, queries: &[(&PgQuery, String)]) -> Result<Vec<Fetched>, 
                 message: format!("{name}: returns no columns; give a SELECT"),
             });
         }
+        prepared.push((sql, name, columns));
+    }
+    let mut out = Vec::new();
+    for (sql, name, columns) in prepared {
         let rows = tx
             .simple_query(&sql)
             .map_err(|e| pg_err(name, &e))?
@@ -154,18 +178,8 @@ fn fetch(pg: &PgSource, queries: &[(&PgQuery, String)]) -> Result<Vec<Fetched>, 
 /// The shape of the rows: `--source`, else from the column names.
 fn shape(forced: Option<Source>, cols: &Cols, name: &str) -> Result<Source, IoError> {
     let has = |c: &str| cols.get(c).is_some();
-    match forced {
-        Some(s @ (Source::Items | Source::Mrr | Source::Snapshots | Source::Invoices)) => {
-            return Ok(s)
-        }
-        Some(s) => {
-            return Err(IoError::BadOption {
-                option: format!("--source {}", s.name()),
-                reason: "not readable from PostgreSQL; use items, mrr, invoices or snapshots"
-                    .into(),
-            })
-        }
-        None => {}
+    if let Some(s) = forced {
+        return Ok(s);
     }
     if has("invoice_id") && has("type") && has("service_period_start") {
         Ok(Source::Invoices)
@@ -181,7 +195,7 @@ fn shape(forced: Option<Source>, cols: &Cols, name: &str) -> Result<Source, IoEr
         let found: Vec<&str> = found.into_iter().map(|f| f.0.as_str()).collect();
         Err(IoError::Postgres {
             message: format!(
-                "{name}: cannot tell the row shape from the columns ({}); expected invoice_id, type, service_period_start (invoices), account_id, snapshot_date, mrr (snapshots), customer_id, month, mrr (mrr) or customer_id, amount, start_date (items), or choose with --source",
+                "{name}: cannot tell the row shape from the columns ({}); expected invoice_id, type, service_period_start (invoices), account_id, snapshot_date, mrr (snapshots), customer_id, month, mrr (mrr) or customer_id, amount, start_date (items), or choose with --source (Stripe objects as JSON: --source stripe)",
                 found.join(", ")
             ),
         })
@@ -191,12 +205,56 @@ fn shape(forced: Option<Source>, cols: &Cols, name: &str) -> Result<Source, IoEr
 /// Loads the rows of `pg`; fx.csv, customers.csv and annotations.csv come from `side` when
 /// given. `opts.source` forces the row shape.
 pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Loaded, IoError> {
+    let stripe = opts.source == Some(Source::Stripe);
+    if pg.invoices.is_some() && !stripe {
+        return Err(IoError::BadOption {
+            option: "--invoices-query/--invoices-table".into(),
+            reason: "Stripe invoice objects go with --source stripe only".into(),
+        });
+    }
+    if stripe && pg.events.is_some() {
+        return Err(IoError::BadOption {
+            option: "--events-query/--events-table".into(),
+            reason: "subscription events go with invoice rows only; with --source stripe the \
+                     subscription objects give the events (Stripe invoice objects: \
+                     --invoices-query or --invoices-table)"
+                .into(),
+        });
+    }
+    if !opts.timezone.is_utc() && !stripe {
+        return Err(IoError::BadOption {
+            option: "--timezone".into(),
+            reason: "applies to Stripe objects only (--source stripe); other inputs hold dates, \
+                     not timestamps"
+                .into(),
+        });
+    }
     let name = pg.query.name();
     let mut queries = vec![(&pg.query, name.clone())];
     if let Some(ev) = &pg.events {
         queries.push((ev, ev.events_name()));
     }
+    if let Some(inv) = &pg.invoices {
+        queries.push((inv, inv.invoices_name()));
+    }
     let mut fetched = fetch(pg, &queries)?.into_iter();
+    if stripe {
+        let (columns, rows) = fetched.next().unwrap_or_default();
+        let subscriptions = stripe_objects(&name, &columns, &rows)?;
+        let invoices = match (fetched.next(), queries.get(1)) {
+            (Some((columns, rows)), Some((_, inv_name))) => {
+                Some(stripe_objects(inv_name, &columns, &rows)?)
+            }
+            _ => None,
+        };
+        let input = StripeInput {
+            subscriptions,
+            invoices,
+            credit_notes: None,
+            refunds: None,
+        };
+        return crate::stripe::load_input(&input, side, opts);
+    }
     let (columns, rows) = fetched.next().unwrap_or_default();
     let cols = cols_of(&columns);
     let source = shape(opts.source, &cols, &name)?;
@@ -255,6 +313,42 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
         }
     }
     finish_load(side, &[name], builder, rejections, opts)
+}
+
+/// The Stripe objects of a result, one a row: the only column, else the column named `data`
+/// (json, jsonb or text; NULL is an empty object, rejected for its missing id).
+fn stripe_objects(
+    name: &str,
+    columns: &[String],
+    rows: &[postgres::SimpleQueryRow],
+) -> Result<Objects, IoError> {
+    let col = match columns.iter().position(|c| c == "data") {
+        _ if columns.len() == 1 => 0,
+        Some(i) => i,
+        None => {
+            return Err(IoError::Postgres {
+                message: format!(
+                    "{name}: with --source stripe, give one column holding a Stripe object as JSON per row (or a column named data); found {}",
+                    columns.join(", ")
+                ),
+            })
+        }
+    };
+    let rows = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let json = match r.try_get(col).ok().flatten() {
+                Some(t) => Json::Text(t.to_string()),
+                None => Json::Value(serde_json::Value::Object(Default::default())),
+            };
+            (i as u64 + 1, json)
+        })
+        .collect();
+    Ok(Objects::Rows {
+        name: name.to_string(),
+        rows,
+    })
 }
 
 fn cols_of(columns: &[String]) -> Cols {

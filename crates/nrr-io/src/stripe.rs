@@ -61,15 +61,6 @@ impl StripeFiles {
             refunds: refunds::Kind::Refund.beside(dir),
         }
     }
-
-    /// The files in reading order (the builder's file indices).
-    pub(crate) fn paths(&self) -> Vec<PathBuf> {
-        std::iter::once(self.subscriptions.clone())
-            .chain(self.invoices.clone())
-            .chain(self.credit_notes.clone())
-            .chain(self.refunds.clone())
-            .collect()
-    }
 }
 
 /// `subscriptions.json` or `subscriptions.jsonl`.
@@ -91,15 +82,135 @@ pub(crate) fn load_files(
     base: &Path,
     opts: &LoadOptions,
 ) -> Result<crate::read::Loaded, IoError> {
+    load_input(&files.input(), Some(base), opts)
+}
+
+/// Loads Stripe objects from files or memory (fx.csv, customers.csv and annotations.csv from
+/// `side`, when given).
+pub(crate) fn load_input(
+    input: &StripeInput,
+    side: Option<&Path>,
+    opts: &LoadOptions,
+) -> Result<crate::read::Loaded, IoError> {
     let mut builder = DatasetBuilder::new(nrr_core::dataset::SourceKind::Items);
     let mut rejections = Vec::new();
-    let fx = base.join("fx.csv");
-    let fx = fx.exists().then_some(fx.as_path());
-    read(files, fx, opts, &mut builder, &mut rejections)?;
-    let names: Vec<String> = files.paths().iter().map(|p| display_name(p)).collect();
-    let mut loaded = crate::read::finish_load(Some(base), &names, builder, rejections, opts)?;
+    let fx = side.map(|b| b.join("fx.csv")).filter(|p| p.exists());
+    read(input, fx.as_deref(), opts, &mut builder, &mut rejections)?;
+    let names = input.names();
+    let mut loaded = crate::read::finish_load(side, &names, builder, rejections, opts)?;
     loaded.invoice_policies = Some(opts.invoice_policies);
     Ok(loaded)
+}
+
+/// One object given in memory: JSON already parsed, or its text (parsed here, so malformed
+/// JSON is a rejection like in a file).
+#[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) enum Json {
+    /// A parsed value.
+    Value(Value),
+    /// The JSON text of one object.
+    Text(String),
+}
+
+/// Where the objects of one kind come from.
+#[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) enum Objects {
+    /// A `.json` (array or list object) or `.jsonl` file.
+    File(PathBuf),
+    /// Objects in memory: the input's name (for rejections and `inputs`) and each object with
+    /// its row number (the "line" of rejections).
+    Rows {
+        name: String,
+        rows: Vec<(u64, Json)>,
+    },
+}
+
+impl Objects {
+    /// How rejections and the report's `inputs` name the input.
+    pub(crate) fn name(&self) -> String {
+        match self {
+            Objects::File(p) => display_name(p),
+            Objects::Rows { name, .. } => name.clone(),
+        }
+    }
+
+    /// Bytes read, for progress.
+    fn size(&self) -> u64 {
+        match self {
+            Objects::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            Objects::Rows { rows, .. } => rows
+                .iter()
+                .map(|(_, j)| match j {
+                    Json::Text(t) => t.len() as u64,
+                    Json::Value(_) => 0,
+                })
+                .sum(),
+        }
+    }
+
+    /// The objects with their positions; malformed JSON is a rejection (one a file, one a
+    /// row in memory).
+    fn read(&self, rejections: &mut Vec<Rejection>) -> Result<Vec<Obj>, IoError> {
+        let (name, rows) = match self {
+            Objects::File(p) => return read_objects(p, rejections),
+            Objects::Rows { name, rows } => (name, rows),
+        };
+        let mut out = Vec::new();
+        for (index, (row, json)) in rows.iter().enumerate() {
+            let value = match json {
+                Json::Value(v) => v.clone(),
+                Json::Text(t) => match serde_json::from_str::<Value>(t) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let l = t.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+                        rejections.push(malformed(name, *row, e.column(), l, &e));
+                        continue;
+                    }
+                },
+            };
+            out.push(Obj {
+                line: *row,
+                index,
+                value,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The Stripe objects to read, from files ([`StripeFiles::input`]) or from memory.
+#[derive(Clone, Debug)]
+pub(crate) struct StripeInput {
+    pub(crate) subscriptions: Objects,
+    pub(crate) invoices: Option<Objects>,
+    pub(crate) credit_notes: Option<Objects>,
+    pub(crate) refunds: Option<Objects>,
+}
+
+impl StripeInput {
+    /// The inputs' names in reading order (the builder's file indices).
+    fn names(&self) -> Vec<String> {
+        std::iter::once(&self.subscriptions)
+            .chain(&self.invoices)
+            .chain(&self.credit_notes)
+            .chain(&self.refunds)
+            .map(Objects::name)
+            .collect()
+    }
+}
+
+impl StripeFiles {
+    /// The files as a [`StripeInput`].
+    pub(crate) fn input(&self) -> StripeInput {
+        StripeInput {
+            subscriptions: Objects::File(self.subscriptions.clone()),
+            invoices: self.invoices.clone().map(Objects::File),
+            credit_notes: self.credit_notes.clone().map(Objects::File),
+            refunds: self.refunds.clone().map(Objects::File),
+        }
+    }
 }
 
 /// Stripe's zero-decimal currencies: amounts are whole units
@@ -1153,7 +1264,7 @@ struct Rows {
 /// Reads the Stripe files into the builder: every row (subscription item, invoice line)
 /// used, excluded with a reason, or rejected.
 pub(crate) fn read(
-    files: &StripeFiles,
+    files: &StripeInput,
     fx_path: Option<&Path>,
     opts: &LoadOptions,
     builder: &mut DatasetBuilder,
@@ -1161,7 +1272,7 @@ pub(crate) fn read(
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
     let off = &opts.timezone;
-    let sub_name = display_name(&files.subscriptions);
+    let sub_name = files.subscriptions.name();
     let sub_file = builder.add_file(&sub_name);
     let mut rej: Vec<Rejection> = Vec::new();
     let reject = |rej: &mut Vec<Rejection>, file: &str, line: u64, id: &str, b: Bad| {
@@ -1176,7 +1287,7 @@ pub(crate) fn read(
 
     // Parse.
     let before = rej.len();
-    let objs = read_objects(&files.subscriptions, &mut rej)?;
+    let objs = files.subscriptions.read(&mut rej)?;
     let malformed_subs = (rej.len() - before) as u64;
     let mut subs = Vec::new();
     let mut rejected_rows = malformed_subs;
@@ -1194,16 +1305,13 @@ pub(crate) fn read(
             }
         }
     }
-    Progress::advance(
-        opts.progress.as_ref(),
-        std::fs::metadata(&files.subscriptions).map_or(0, |m| m.len()),
-    );
+    Progress::advance(opts.progress.as_ref(), files.subscriptions.size());
     let mut invs = Vec::new();
-    let inv_name = files.invoices.as_ref().map(|p| display_name(p));
+    let inv_name = files.invoices.as_ref().map(Objects::name);
     let inv_file = inv_name.as_ref().map(|n| builder.add_file(n));
-    if let (Some(path), Some(name)) = (&files.invoices, &inv_name) {
+    if let (Some(objects), Some(name)) = (&files.invoices, &inv_name) {
         let before = rej.len();
-        let objs = read_objects(path, &mut rej)?;
+        let objs = objects.read(&mut rej)?;
         let bad_json = (rej.len() - before) as u64;
         read_rows += bad_json;
         rejected_rows += bad_json;
@@ -1687,9 +1795,9 @@ pub(crate) fn read(
         (&files.credit_notes, refunds::Kind::CreditNote),
         (&files.refunds, refunds::Kind::Refund),
     ];
-    for (path, kind) in notes {
-        if let Some(p) = path {
-            refunds::read(p, kind, builder, rejections)?;
+    for (objects, kind) in notes {
+        if let Some(o) = objects {
+            refunds::read(o, kind, builder, rejections)?;
         }
     }
     Ok(())
@@ -1792,6 +1900,69 @@ fn usage_settle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn objects_in_memory_read_as_the_files() {
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/stripe_invoices");
+        let opts = LoadOptions {
+            currency: Some("USD".into()),
+            ..LoadOptions::default()
+        };
+        let files = StripeFiles::beside(dir.join("subscriptions.json"), &dir);
+        let from_files = load_files(&files, &dir, &opts).unwrap();
+        let objects = |file: &str| -> Vec<Value> {
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            match serde_json::from_str(&text).unwrap() {
+                Value::Array(a) => a,
+                v => v["data"].as_array().unwrap().clone(),
+            }
+        };
+        // Subscriptions as parsed values, invoices as JSON text, the last one malformed.
+        let subs: Vec<(u64, Json)> = objects("subscriptions.json")
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i as u64 + 1, Json::Value(v)))
+            .collect();
+        let mut invs: Vec<(u64, Json)> = objects("invoices.json")
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i as u64 + 1, Json::Text(v.to_string())))
+            .collect();
+        let n = invs.len() as u64;
+        let input = StripeInput {
+            subscriptions: Objects::Rows {
+                name: "subs".into(),
+                rows: subs,
+            },
+            invoices: Some(Objects::Rows {
+                name: "invs".into(),
+                rows: invs.clone(),
+            }),
+            credit_notes: None,
+            refunds: None,
+        };
+        let from_rows = load_input(&input, Some(&dir), &opts).unwrap();
+        assert!(from_rows.rejections.is_empty());
+        assert_eq!(from_rows.dataset.ledger, from_files.dataset.ledger);
+        assert_eq!(from_rows.dataset.files, ["subs", "invs"]);
+        assert_eq!(
+            from_rows.dataset.lines.len(),
+            from_files.dataset.lines.len()
+        );
+        invs.push((n + 1, Json::Text("{\"id\": \"in_x\",".into())));
+        let input = StripeInput {
+            invoices: Some(Objects::Rows {
+                name: "invs".into(),
+                rows: invs,
+            }),
+            ..input
+        };
+        let rej = load_input(&input, Some(&dir), &opts).unwrap().rejections;
+        assert_eq!(rej.len(), 1);
+        assert_eq!((rej[0].file.as_str(), rej[0].line), ("invs", n + 1));
+        assert!(rej[0].expected.starts_with("valid JSON"), "{:?}", rej[0]);
+    }
 
     #[test]
     fn timestamps_are_dates_at_the_offset() {

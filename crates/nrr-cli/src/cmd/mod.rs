@@ -172,11 +172,17 @@ pub fn load_data(args: &DataArgs, opts: &LoadOptions) -> anyhow::Result<Loaded> 
             (None, Some(t)) => Some(PgQuery::Table(t.clone())),
             (None, None) => None,
         };
+        let invoices = match (&args.pg.invoices_query, &args.pg.invoices_table) {
+            (Some(q), _) => Some(PgQuery::Sql(q.clone())),
+            (None, Some(t)) => Some(PgQuery::Table(t.clone())),
+            (None, None) => None,
+        };
         let side = args.data.as_deref();
         let pg = PgSource {
             url: url.clone(),
             query,
             events,
+            invoices,
         };
         Ok(nrr_io::postgres::load(&pg, side, opts)?)
     }

@@ -7,9 +7,8 @@
 //! its id and the JSON path of the field. Their times do not move the export's as-of date,
 //! so adding them to an export changes no figure.
 
-use super::{bad, currency, field, obj_id, opt_ts, read_objects, req_str, Bad};
+use super::{bad, currency, field, obj_id, opt_ts, req_str, Bad, Objects};
 use crate::error::{IoError, Rejection};
-use crate::read::display_name;
 use nrr_core::dataset::DatasetBuilder;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -88,18 +87,18 @@ fn check(v: &Value, kind: Kind) -> Result<(), Bad> {
     Ok(())
 }
 
-/// Reads `path` as a file of `kind` objects: each object is one row of the ledger, excluded
-/// as `credit` or `refund` when valid, else rejected (malformed JSON: one row).
+/// Reads `objects` (a file or rows in memory) as `kind` objects: each object is one row of the
+/// ledger, excluded as `credit` or `refund` when valid, else rejected (malformed JSON: one row).
 pub(super) fn read(
-    path: &Path,
+    objects: &Objects,
     kind: Kind,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
-    let name = display_name(path);
+    let name = objects.name();
     builder.add_file(&name);
     let before = rejections.len();
-    let objs = read_objects(path, rejections)?;
+    let objs = objects.read(rejections)?;
     let mut rejected = (rejections.len() - before) as u64;
     let mut excluded = 0u64;
     for o in &objs {
