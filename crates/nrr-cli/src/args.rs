@@ -109,9 +109,10 @@ pub struct DataArgs {
     /// Report even when rows are rejected; the report states how many were skipped.
     #[arg(long)]
     pub skip_invalid: bool,
-    /// The revenue input to read: items, mrr or invoices. Default: detected from the file
-    /// names in DATA (items*.csv, mrr*.csv, invoices.csv; Parquet twins of items and mrr);
-    /// needed only when DATA holds more than one kind.
+    /// The revenue input to read: items, mrr, invoices, snapshots or stripe. Default: detected
+    /// from the file names in DATA (items*.csv, mrr*.csv, invoices.csv,
+    /// subscription_snapshots.csv, subscriptions.json or .jsonl; the Parquet twins of the CSV
+    /// files); needed only when DATA holds more than one kind.
     #[arg(long, value_enum)]
     pub source: Option<SourceArg>,
     /// When a cancelled subscription stops counting (invoices.csv with

@@ -1,5 +1,6 @@
 //! `invoices.csv` (invoice line items, the shape revenue tools import) and the optional
-//! `subscription_events.csv`, turned into the core's recurring lines under named policies.
+//! `subscription_events.csv` (or their Parquet twins), turned into the core's recurring lines
+//! under named policies.
 //!
 //! The rules are written down in `docs/input.md` (columns, validation) and `docs/policies.md`
 //! (what each policy does, with examples). In short:
@@ -30,7 +31,8 @@
 //!   say ([`InvoicePolicies`]).
 
 use crate::error::{IoError, Rejection};
-use crate::read::{display_name, open_csv, Cols, Fields, LoadOptions, Progress};
+use crate::read::{display_name, Cols, Fields, LoadOptions, Progress};
+use crate::snapshots::each_file_row;
 use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
 use nrr_core::date::{days_in_month, Date};
 use nrr_core::money::{div_round_half_even, gcd, Decimal, MAX_AMOUNT_DECIMALS};
@@ -645,7 +647,17 @@ impl<'a> InvoiceRows<'a> {
         ledger: &mut RowLedger,
     ) {
         ledger.read += 1;
-        let cells: Vec<Cow<'_, str>> = (0..self.width).map(|i| rec.text(i)).collect();
+        // Money as written: a typed decimal with its significant places (prorations keep them).
+        let money = [Some(self.c.amount), self.c.discount, self.c.tax];
+        let cells: Vec<Cow<'_, str>> = (0..self.width)
+            .map(|i| {
+                if money.contains(&Some(i)) {
+                    rec.decimal_text(i)
+                } else {
+                    rec.text(i)
+                }
+            })
+            .collect();
         let f = |i: usize| cells.get(i).map_or("", |v| v.as_ref());
         let opt = |i: Option<usize>| i.map_or("", f);
         let before = self.rej.list.len();
@@ -693,7 +705,8 @@ pub(crate) struct Table<'a, R> {
     pub(crate) rows: &'a [R],
 }
 
-/// Reads invoices.csv into `book`, counting every row in the ledger and rejecting bad ones.
+/// Reads invoices.csv (or invoices.parquet: rows numbered as lines, the first row is line 2)
+/// into `book`, counting every row in the ledger and rejecting bad ones.
 fn read_invoices(
     path: &Path,
     file: u16,
@@ -703,12 +716,13 @@ fn read_invoices(
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let name = display_name(path);
-    let csv = open_csv(path)?;
-    let mut rows = InvoiceRows::new(&csv.cols(), path, &name, file, policies)?;
     let ledger = &mut builder.ledger;
-    let utf8 = csv.rows(|line, rec| rows.row(line, rec, book, ledger))?;
-    for mut r in utf8 {
-        r.file = name.clone();
+    let (mut rows, utf8) = each_file_row(
+        path,
+        |cols| InvoiceRows::new(cols, path, &name, file, policies),
+        |rows, line, rec| rows.row(line, rec, book, ledger),
+    )?;
+    for r in utf8 {
         builder.ledger.read += 1;
         builder.ledger.rejected += 1;
         rows.rej.list.push(r);
@@ -1046,7 +1060,7 @@ impl<'a> EventRows<'a> {
     }
 }
 
-/// Reads subscription_events.csv into the subscriptions of `book`.
+/// Reads subscription_events.csv (or .parquet) into the subscriptions of `book`.
 fn read_events(
     path: &Path,
     file: u16,
@@ -1055,12 +1069,13 @@ fn read_events(
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let name = display_name(path);
-    let csv = open_csv(path)?;
-    let mut rows = EventRows::new(&csv.cols(), path, &name, file)?;
     let ledger = &mut builder.ledger;
-    let utf8 = csv.rows(|line, rec| rows.row(line, rec, book, ledger))?;
-    for mut r in utf8 {
-        r.file = name.clone();
+    let (mut rows, utf8) = each_file_row(
+        path,
+        |cols| EventRows::new(cols, path, &name, file),
+        |rows, line, rec| rows.row(line, rec, book, ledger),
+    )?;
+    for r in utf8 {
         builder.ledger.read += 1;
         builder.ledger.rejected += 1;
         rows.rej.list.push(r);
@@ -1645,9 +1660,9 @@ impl InvoiceFiles {
     }
 }
 
-/// Reads invoices.csv (and subscription_events.csv) into the builder: every row used,
-/// excluded with a reason, or rejected. Rows in a currency without any rate in fx.csv are
-/// rejected here, row by row.
+/// Reads invoices.csv (and subscription_events.csv), or their Parquet twins, into the
+/// builder: every row used, excluded with a reason, or rejected. Rows in a currency without
+/// any rate in fx.csv are rejected here, row by row.
 pub(crate) fn read(
     files: &InvoiceFiles,
     fx_path: Option<&Path>,

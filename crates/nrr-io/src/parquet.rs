@@ -1,10 +1,13 @@
-//! Parquet twins of items.csv and mrr.csv (feature `parquet`).
+//! Parquet twins of items.csv and mrr.csv, and (through [`each_row`]) of
+//! subscription_snapshots, revenue_movements, invoices.csv and subscription_events.csv
+//! (feature `parquet`).
 //!
 //! Columns carry the same names as in CSV. Accepted types: strings (Utf8, LargeUtf8,
-//! Utf8View) for every column; integers for `quantity` and `interval_months`; `Date32` for
-//! dates; `Decimal128` or integers for `amount` and `mrr`. Floating-point money columns are
-//! refused: they cannot hold cents exactly. Each cell is validated by the same rules as CSV;
-//! a rejection names the row as `line` = row number + 1 (as if there were a header line).
+//! Utf8View) for every column; integers for integer columns (`quantity`, `interval_months`);
+//! `Date32` for dates; `Decimal128` or integers for money (`amount`, `mrr`, `discount`,
+//! `tax`, ...). Floating-point columns are refused: they cannot hold cents exactly. Each cell
+//! is validated by the same rules as CSV; a rejection names the row as `line` = row number + 1
+//! (as if there were a header line).
 
 use crate::error::{IoError, Rejection};
 use crate::read::{Cols, Fields, Layout, Progress, Sink};
@@ -166,6 +169,20 @@ impl Fields for Row<'_, '_> {
         match self.cols.get(i)? {
             Col::Int(v) => v[self.r].and_then(|n| u64::try_from(n).ok()),
             _ => self.text(i).parse().ok(),
+        }
+    }
+
+    fn decimal_text(&self, i: usize) -> Cow<'_, str> {
+        match self.cols.get(i) {
+            Some(Col::Dec(a, scale)) if !a.is_null(self.r) => {
+                let (mut v, mut scale) = (a.value(self.r), *scale);
+                while scale > 0 && v % 10 == 0 {
+                    v /= 10;
+                    scale -= 1;
+                }
+                Cow::Owned(format_scaled(v, scale))
+            }
+            _ => self.text(i),
         }
     }
 }

@@ -216,6 +216,12 @@ pub(crate) trait Fields {
     fn uint(&self, i: usize) -> Option<u64> {
         self.text(i).parse().ok()
     }
+    /// The field as text, a typed decimal with its significant places only (a Parquet
+    /// `Decimal128(18, 6)` holding 135.48 reads `135.48`, not `135.480000`): the places an
+    /// amount was written with, which the invoices reader keeps for prorations.
+    fn decimal_text(&self, i: usize) -> Cow<'_, str> {
+        self.text(i)
+    }
 }
 
 impl Fields for csv::StringRecord {

@@ -211,8 +211,9 @@ impl Snapshots {
 }
 
 /// Calls `each` for every row of a CSV or Parquet file, after `start` has seen its columns.
-/// Rows that are not UTF-8 (CSV) are returned as rejections.
-fn each_file_row<S>(
+/// Rows that are not UTF-8 (CSV) are returned as rejections. Also reads invoices and
+/// subscription events (`crate::invoices`).
+pub(crate) fn each_file_row<S>(
     path: &Path,
     start: impl FnOnce(&Cols) -> Result<S, IoError>,
     mut each: impl FnMut(&mut S, u64, &dyn Fields),

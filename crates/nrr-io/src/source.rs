@@ -15,7 +15,8 @@ pub enum Source {
     Items,
     /// `mrr*.csv` / `mrr*.parquet`: MRR per customer and month.
     Mrr,
-    /// `invoices.csv` (with an optional `subscription_events.csv`): invoice line items.
+    /// `invoices.csv` / `.parquet` (with an optional `subscription_events.csv` / `.parquet`):
+    /// invoice line items.
     Invoices,
     /// `subscription_snapshots.csv` / `.parquet` (with an optional `revenue_movements` file
     /// beside it): MRR snapshots per account and date.
@@ -41,21 +42,24 @@ impl Source {
         match self {
             Source::Items => "items.csv or items.parquet",
             Source::Mrr => "mrr.csv or mrr.parquet",
-            Source::Invoices => "invoices.csv",
+            Source::Invoices => "invoices.csv or invoices.parquet",
             Source::Snapshots => "subscription_snapshots.csv or subscription_snapshots.parquet",
             Source::Stripe => "subscriptions.json or subscriptions.jsonl",
         }
     }
 }
 
-/// The events file read beside invoices.csv.
-pub(crate) const EVENTS_FILE: &str = "subscription_events.csv";
+/// Base name of the invoices file (`.csv` or `.parquet`).
+const INVOICES: &str = "invoices";
+
+/// Base name of the events file read beside the invoices (`.csv` or `.parquet`).
+const EVENTS: &str = "subscription_events";
 
 /// What [`crate::load`] reads.
 pub(crate) enum Chosen {
     /// items or mrr files (the kind forced by `--source`, or detected by `discover`).
     Lines(Option<SourceKind>),
-    /// invoices.csv and its events file.
+    /// invoices.csv (or .parquet) and its events file.
     Invoices(InvoiceFiles),
     /// subscription_snapshots and the movements file beside it.
     Snapshots(SnapshotFiles),
@@ -127,10 +131,7 @@ pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> 
 }
 
 fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
-    let events_beside = |base: &Path| {
-        let p = base.join(EVENTS_FILE);
-        p.is_file().then_some(p)
-    };
+    let events_beside = |base: &Path| csv_or_parquet(base, EVENTS);
     if dir.is_file() {
         let name = display_name(dir);
         let is_invoices = match forced {
@@ -183,19 +184,21 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
     all.sort();
     let is_data =
         |n: &str| n.ends_with(".csv") || (cfg!(feature = "parquet") && n.ends_with(".parquet"));
+    // `stem.csv`, or `stem.parquet` with the `parquet` feature.
+    let stem_is = |n: &str, stem: &str| {
+        n.strip_suffix(".csv")
+            .or_else(|| n.strip_suffix(".parquet"))
+            == Some(stem)
+            && is_data(n)
+    };
     let files_of = |s: Source| -> Vec<String> {
         all.iter()
             .filter(|n| match s {
                 Source::Items => n.starts_with("items") && is_data(n),
                 Source::Mrr => n.starts_with("mrr") && is_data(n),
-                Source::Invoices => n.as_str() == "invoices.csv",
+                Source::Invoices => stem_is(n, INVOICES),
                 Source::Stripe => crate::stripe::is_subscriptions_file(n),
-                Source::Snapshots => {
-                    n.strip_suffix(".csv")
-                        .or_else(|| n.strip_suffix(".parquet"))
-                        == Some(SNAPSHOTS)
-                        && is_data(n)
-                }
+                Source::Snapshots => stem_is(n, SNAPSHOTS),
             })
             .cloned()
             .collect()
@@ -238,7 +241,8 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
     };
     Ok(match pick {
         Source::Invoices => Chosen::Invoices(InvoiceFiles {
-            invoices: dir.join("invoices.csv"),
+            invoices: csv_or_parquet(dir, INVOICES)
+                .unwrap_or_else(|| dir.join(format!("{INVOICES}.csv"))),
             events: events_beside(dir),
         }),
         Source::Stripe => Chosen::Stripe(crate::stripe::StripeFiles::beside(

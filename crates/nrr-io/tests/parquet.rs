@@ -34,7 +34,7 @@ fn every_fixture_gives_the_same_report_from_parquet() {
     for entry in std::fs::read_dir(fixtures()).unwrap() {
         let dir = entry.unwrap().path();
         if !dir.join("items.csv").exists() {
-            continue; // invoices_* fixtures: no Parquet twin for invoices.csv
+            continue; // invoices_* fixtures: nrr-cli's tests/parquet_invoices.rs
         }
         let args = std::fs::read_to_string(dir.join("args.txt")).unwrap();
         let words: Vec<&str> = args.split_whitespace().collect();
