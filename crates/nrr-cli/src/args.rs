@@ -39,7 +39,7 @@ pub enum Command {
     Compare(CompareArgs),
     /// Validate the data and print the row ledger (read / used / excluded / rejected).
     #[command(
-        after_help = "Examples:\n  nrr check data\n  nrr check data --format json\n  nrr check warehouse   # subscription_snapshots.csv: lists revenue_movements disagreements\n  nrr check --postgres postgresql://reader@db/billing --table analytics.mrr_by_month"
+        after_help = "Examples:\n  nrr check data\n  nrr check data --format json\n  nrr check warehouse   # subscription_snapshots.csv: lists revenue_movements disagreements\n  nrr check --postgres postgresql://reader@db/billing --table analytics.mrr_by_month\n  nrr check --postgres \"$DATABASE_URL\" --table subscription_snapshots --movements-table revenue_movements"
     )]
     Check(CheckArgs),
     /// Write a deterministic, realistic synthetic dataset (items.csv, customers.csv, fx.csv).
@@ -230,6 +230,28 @@ pub struct PgArgs {
     /// With --postgres --source stripe: a table or view of Stripe invoice objects to read whole.
     #[arg(long, value_name = "NAME", requires = "postgres", help_heading = POSTGRES)]
     pub invoices_table: Option<String>,
+    /// With --postgres --source stripe: the SELECT that returns Stripe credit note objects, one
+    /// JSON object a row (never MRR; counted as credit).
+    #[arg(long, value_name = "SQL", requires = "postgres", conflicts_with = "credit_notes_table", help_heading = POSTGRES)]
+    pub credit_notes_query: Option<String>,
+    /// With --postgres --source stripe: a table or view of Stripe credit note objects.
+    #[arg(long, value_name = "NAME", requires = "postgres", help_heading = POSTGRES)]
+    pub credit_notes_table: Option<String>,
+    /// With --postgres --source stripe: the SELECT that returns Stripe refund objects, one JSON
+    /// object a row (never MRR; counted as refund).
+    #[arg(long, value_name = "SQL", requires = "postgres", conflicts_with = "refunds_table", help_heading = POSTGRES)]
+    pub refunds_query: Option<String>,
+    /// With --postgres --source stripe: a table or view of Stripe refund objects.
+    #[arg(long, value_name = "NAME", requires = "postgres", help_heading = POSTGRES)]
+    pub refunds_table: Option<String>,
+    /// With --postgres and snapshot rows: the SELECT that returns revenue movements
+    /// (account_id, movement_date, movement_type, mrr_change; the columns of
+    /// revenue_movements.csv), checked against the snapshots.
+    #[arg(long, value_name = "SQL", requires = "postgres", conflicts_with = "movements_table", help_heading = POSTGRES)]
+    pub movements_query: Option<String>,
+    /// With --postgres and snapshot rows: a table or view of revenue movements to read whole.
+    #[arg(long, value_name = "NAME", requires = "postgres", help_heading = POSTGRES)]
+    pub movements_table: Option<String>,
 }
 
 const POSTGRES: &str = "PostgreSQL (docs/input.md#postgresql)";

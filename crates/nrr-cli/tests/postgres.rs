@@ -200,6 +200,16 @@ fn loaded_server() -> Server {
             .display()
     ));
     s.psql(
+        "CREATE TABLE movements (n serial, account_id text, movement_date date, \
+         movement_type text, mrr_change numeric(12, 2))",
+    );
+    s.psql(&format!(
+        "\\copy movements (account_id, movement_date, movement_type, mrr_change) FROM '{}' \
+         WITH (FORMAT csv, HEADER true)",
+        fx.join("snapshots_movements_disagree/revenue_movements.csv")
+            .display()
+    ));
+    s.psql(
         "CREATE TABLE bad (n serial, customer_id text, amount text, start_date text); \
          INSERT INTO bad (customer_id, amount, start_date) VALUES \
          ('acme', '100.00', '2024-01-01'), ('globex', '50.00', '2024-02-01'), \
@@ -207,6 +217,16 @@ fn loaded_server() -> Server {
     );
     load_invoices(&s, &fx.join("invoices_cancel"));
     load_stripe(&s, &fx.join("stripe_invoices"));
+    let rc = fx.join("stripe_refund_credit");
+    for (table, file) in [
+        ("rc_subscriptions", "subscriptions.json"),
+        ("rc_invoices", "invoices.json"),
+        ("rc_credit_notes", "credit_notes.json"),
+        ("rc_refunds", "refunds.jsonl"),
+    ] {
+        s.psql(&format!("CREATE TABLE {table} (n serial, data jsonb)"));
+        copy_json(&s, table, "data", &json_objects(&rc.join(file)));
+    }
     s.psql("CREATE TABLE stripe_lifecycle (n serial, data json)");
     copy_json(
         &s,
@@ -250,8 +270,17 @@ fn load_invoices(s: &Server, dir: &Path) {
     ));
 }
 
-/// The Stripe objects of a `.json` file (an array or a list object), one compact JSON text each.
+/// The Stripe objects of a `.json` file (an array or a list object) or a `.jsonl` file, one
+/// compact JSON text each.
 fn json_objects(path: &Path) -> Vec<String> {
+    if path.extension().is_some_and(|e| e == "jsonl") {
+        let text = std::fs::read_to_string(path).expect("the fixture");
+        return text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str::<Value>(l).expect("JSON").to_string())
+            .collect();
+    }
     let v: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("the fixture")).expect("JSON");
     let list = match v {
@@ -351,6 +380,7 @@ fn postgres_reads_every_shape_read_only() {
     let url = s.url();
     items_table_reports_exactly_as_the_csv(&url);
     snapshots_query_reports_exactly_as_the_csv(&url);
+    movements_are_checked_exactly_as_from_the_csv(&url);
     bad_values_are_rejected_with_their_row_number(&url);
     invoices_report_exactly_as_the_csv(&url, "invoices_cancel");
     invoices_report_exactly_as_the_csv(&url, "invoices_cancel_at_cancellation");
@@ -365,6 +395,7 @@ fn postgres_reads_every_shape_read_only() {
         None,
         &["--timezone", "America/New_York", "--preset", "chartmogul"],
     );
+    stripe_credit_notes_and_refunds_report_exactly_as_the_files(&url);
     bad_stripe_objects_are_rejected_with_their_row_number_and_id(&url);
     writes_are_refused(&s, &url);
 }
@@ -411,6 +442,96 @@ fn snapshots_query_reports_exactly_as_the_csv(url: &str) {
     assert_eq!(pg["inputs"], serde_json::json!(["postgres query"]));
     assert_eq!(pg["rows"]["excluded"]["superseded"], 2);
     assert_eq!(figures(pg), figures(files));
+}
+
+/// Snapshots with a movements table: the same check (disagreements per account and month)
+/// as subscription_snapshots.csv with revenue_movements.csv, under the fixture's policy and a
+/// second one; a bad movement row is rejected with its row number; movements with other rows
+/// are a usage error.
+fn movements_are_checked_exactly_as_from_the_csv(url: &str) {
+    let snaps = "SELECT account_id, snapshot_date, mrr, currency FROM snaps";
+    for fixture in [
+        "snapshots_movements_disagree",
+        "snapshots_movements_as_expansion",
+    ] {
+        let extra = fixture_args(fixture);
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let dir = repo().join("tests/fixtures").join(fixture);
+        let mut from_files = vec!["report", dir.to_str().expect("a UTF-8 path")];
+        from_files.extend(&extra);
+        from_files.extend(["--format", "json"]);
+        let files = json_of(&nrr(&from_files));
+        let mut from_pg = vec!["report", "--postgres", url, "--query", snaps];
+        from_pg.extend(&extra);
+        from_pg.extend(["--format", "json", "--movements-table", "movements"]);
+        if fixture == "snapshots_movements_disagree" {
+            let pg = json_of(&nrr(&from_pg));
+            assert_eq!(
+                pg["inputs"],
+                serde_json::json!(["postgres query", "movements"])
+            );
+            assert_eq!(pg["movement_check"], files["movement_check"]);
+            assert_eq!(figures(pg), figures(files));
+        } else {
+            // This fixture's movements are its own file: compare with the same movements
+            // given as a query.
+            let own = std::fs::read_to_string(dir.join("revenue_movements.csv"))
+                .expect("the fixture's movements");
+            let values: Vec<String> = own
+                .lines()
+                .skip(1)
+                .map(|l| {
+                    let f: Vec<&str> = l.split(',').collect();
+                    format!("('{}', date '{}', '{}', {})", f[0], f[1], f[2], f[3])
+                })
+                .collect();
+            let q = format!(
+                "SELECT * FROM (VALUES {}) AS m (account_id, movement_date, movement_type, mrr_change)",
+                values.join(", ")
+            );
+            let n = from_pg.len();
+            from_pg[n - 2] = "--movements-query";
+            from_pg[n - 1] = &q;
+            let pg = json_of(&nrr(&from_pg));
+            assert_eq!(
+                pg["inputs"],
+                serde_json::json!(["postgres query", "postgres movements query"])
+            );
+            assert_eq!(pg["movement_check"], files["movement_check"]);
+            assert_eq!(figures(pg), figures(files));
+        }
+    }
+    let out = nrr(&[
+        "check",
+        "--postgres",
+        url,
+        "--query",
+        snaps,
+        "--movements-query",
+        "SELECT account_id, movement_date, movement_type, mrr_change FROM movements \
+         UNION ALL SELECT 'acme', date '2024-02-01', 'upgrade', 10",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("postgres movements query:12:movement_type: `upgrade`"),
+        "{text}"
+    );
+    let out = nrr(&[
+        "report",
+        "--postgres",
+        url,
+        "--table",
+        "items",
+        "--movements-table",
+        "movements",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--movements-query/--movements-table") && err.contains("items"),
+        "{err}"
+    );
 }
 
 fn bad_values_are_rejected_with_their_row_number(url: &str) {
@@ -566,6 +687,74 @@ fn stripe_objects_report_exactly_as_the_files(
     let inputs: Vec<&str> = std::iter::once("postgres query").chain(invoices).collect();
     assert_eq!(pg["inputs"], serde_json::json!(inputs));
     assert_eq!(figures(pg), figures(files), "{fixture} {more:?}");
+}
+
+/// Subscriptions, invoices, credit notes and refunds of `stripe_refund_credit` from four tables
+/// (two as queries): the same figures and row ledger as from the files; credit notes and
+/// refunds without --source stripe are a usage error.
+fn stripe_credit_notes_and_refunds_report_exactly_as_the_files(url: &str) {
+    let fixture = "stripe_refund_credit";
+    let extra = fixture_args(fixture);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let dir = repo().join("tests/fixtures").join(fixture);
+    let dir = dir.to_str().expect("a UTF-8 path");
+    let mut from_files = vec!["report", dir];
+    from_files.extend(&extra);
+    from_files.extend(["--format", "json"]);
+    let files = json_of(&nrr(&from_files));
+    let mut from_pg = vec![
+        "report",
+        dir,
+        "--postgres",
+        url,
+        "--source",
+        "stripe",
+        "--table",
+        "rc_subscriptions",
+        "--invoices-table",
+        "rc_invoices",
+        "--credit-notes-query",
+        "SELECT data FROM rc_credit_notes ORDER BY n",
+        "--refunds-query",
+        "SELECT data FROM rc_refunds ORDER BY n",
+    ];
+    from_pg.extend(&extra);
+    from_pg.extend(["--format", "json"]);
+    let pg = json_of(&nrr(&from_pg));
+    assert_eq!(
+        pg["inputs"],
+        serde_json::json!([
+            "rc_subscriptions",
+            "rc_invoices",
+            "postgres credit notes query",
+            "postgres refunds query"
+        ])
+    );
+    // The credit notes and refunds are read and counted, as from the files.
+    assert_eq!(pg["rows"], files["rows"]);
+    assert!(
+        pg["rows"]["excluded"]["credit"].as_u64() > Some(0),
+        "{}",
+        pg["rows"]
+    );
+    assert!(
+        pg["rows"]["excluded"]["refund"].as_u64() > Some(0),
+        "{}",
+        pg["rows"]
+    );
+    assert_eq!(figures(pg), figures(files));
+    let out = nrr(&[
+        "report",
+        "--postgres",
+        url,
+        "--table",
+        "items",
+        "--refunds-table",
+        "rc_refunds",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--refunds-query/--refunds-table"), "{err}");
 }
 
 fn bad_stripe_objects_are_rejected_with_their_row_number_and_id(url: &str) {

@@ -15,7 +15,9 @@
 //! `customer_id` + `amount` + `start_date` (items.csv); `--source` overrides it (Stripe objects
 //! are never detected: `--source stripe`). Invoice rows may come with a second query or table
 //! of subscription events (`--events-query`, `--events-table`), read in the same transaction
-//! (`REPEATABLE READ`, so both see one snapshot of the database).
+//! (`REPEATABLE READ`, so both see one snapshot of the database). Snapshot rows may come with
+//! a second query or table of revenue movements (`--movements-query`, `--movements-table`;
+//! the columns of revenue_movements.csv), checked against the snapshots as from files.
 //!
 //! With `--source stripe`, each row holds one Stripe `subscription` object as JSON (a `json`,
 //! `jsonb` or text column: the only column, else the one named `data`), and a second query or
@@ -27,7 +29,7 @@
 use crate::error::{IoError, Rejection};
 use crate::invoices::Table;
 use crate::read::{finish_load, Cols, Fields, Layout, LoadOptions, Loaded, Sink};
-use crate::snapshots::{SnapshotCols, Snapshots};
+use crate::snapshots::{check_movements, MovementCols, Movements, SnapshotCols, Snapshots};
 use crate::source::Source;
 use crate::stripe::{Json, Objects, StripeInput};
 use nrr_core::dataset::{DatasetBuilder, SourceKind};
@@ -55,29 +57,38 @@ pub struct PgSource {
     /// With `--source stripe`: Stripe invoice objects, one a row (`--invoices-query`,
     /// `--invoices-table`).
     pub invoices: Option<PgQuery>,
+    /// With `--source stripe`: Stripe credit note objects (`--credit-notes-query`,
+    /// `--credit-notes-table`).
+    pub credit_notes: Option<PgQuery>,
+    /// With `--source stripe`: Stripe refund objects (`--refunds-query`, `--refunds-table`).
+    pub refunds: Option<PgQuery>,
+    /// With snapshot rows: the revenue movements to check against them (`--movements-query`,
+    /// `--movements-table`).
+    pub movements: Option<PgQuery>,
 }
 
 impl PgQuery {
-    /// How rejections and the report's `inputs` name the rows.
+    /// The query of a `--…-query SQL` / `--…-table NAME` pair (the query when both are given).
+    pub fn from_args(query: &Option<String>, table: &Option<String>) -> Option<PgQuery> {
+        match (query, table) {
+            (Some(q), _) => Some(PgQuery::Sql(q.clone())),
+            (None, Some(t)) => Some(PgQuery::Table(t.clone())),
+            (None, None) => None,
+        }
+    }
+
+    /// How rejections and the report's `inputs` name the rows: `postgres query`, or the table.
     pub fn name(&self) -> String {
-        match self {
-            PgQuery::Sql(_) => "postgres query".to_string(),
-            PgQuery::Table(t) => t.clone(),
-        }
+        self.role_name("")
     }
 
-    /// [`PgQuery::name`] for the subscription events: `postgres events query`, or the table.
-    pub fn events_name(&self) -> String {
+    /// How rejections and `inputs` name the rows of a second query for `role` (`events`,
+    /// `invoices`, `credit notes`, `refunds`, `movements`): `postgres events query`, or the
+    /// table.
+    pub fn role_name(&self, role: &str) -> String {
         match self {
-            PgQuery::Sql(_) => "postgres events query".to_string(),
-            PgQuery::Table(t) => t.clone(),
-        }
-    }
-
-    /// [`PgQuery::name`] for Stripe invoice objects: `postgres invoices query`, or the table.
-    pub fn invoices_name(&self) -> String {
-        match self {
-            PgQuery::Sql(_) => "postgres invoices query".to_string(),
+            PgQuery::Sql(_) if role.is_empty() => "postgres query".to_string(),
+            PgQuery::Sql(_) => format!("postgres {role} query"),
             PgQuery::Table(t) => t.clone(),
         }
     }
@@ -206,11 +217,21 @@ fn shape(forced: Option<Source>, cols: &Cols, name: &str) -> Result<Source, IoEr
 /// given. `opts.source` forces the row shape.
 pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Loaded, IoError> {
     let stripe = opts.source == Some(Source::Stripe);
-    if pg.invoices.is_some() && !stripe {
-        return Err(IoError::BadOption {
-            option: "--invoices-query/--invoices-table".into(),
-            reason: "Stripe invoice objects go with --source stripe only".into(),
-        });
+    for (given, option, what) in [
+        (&pg.invoices, "--invoices-query/--invoices-table", "invoice"),
+        (
+            &pg.credit_notes,
+            "--credit-notes-query/--credit-notes-table",
+            "credit note",
+        ),
+        (&pg.refunds, "--refunds-query/--refunds-table", "refund"),
+    ] {
+        if given.is_some() && !stripe {
+            return Err(IoError::BadOption {
+                option: option.into(),
+                reason: format!("Stripe {what} objects go with --source stripe only"),
+            });
+        }
     }
     if stripe && pg.events.is_some() {
         return Err(IoError::BadOption {
@@ -229,38 +250,60 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
                 .into(),
         });
     }
+    if stripe && pg.movements.is_some() {
+        return Err(movements_need_snapshots("Stripe objects"));
+    }
     let name = pg.query.name();
     let mut queries = vec![(&pg.query, name.clone())];
-    if let Some(ev) = &pg.events {
-        queries.push((ev, ev.events_name()));
+    // Where each optional query's result is in `fetched`.
+    let optional = [
+        (&pg.events, "events"),
+        (&pg.invoices, "invoices"),
+        (&pg.credit_notes, "credit notes"),
+        (&pg.refunds, "refunds"),
+        (&pg.movements, "movements"),
+    ];
+    let mut slots = [None; 5];
+    for (k, (q, role)) in optional.into_iter().enumerate() {
+        if let Some(q) = q {
+            queries.push((q, q.role_name(role)));
+            slots[k] = Some(queries.len() - 1);
+        }
     }
-    if let Some(inv) = &pg.invoices {
-        queries.push((inv, inv.invoices_name()));
-    }
-    let mut fetched = fetch(pg, &queries)?.into_iter();
+    let [ev_slot, inv_slot, cn_slot, rf_slot, mv_slot] = slots;
+    let mut fetched: Vec<Option<Fetched>> = fetch(pg, &queries)?.into_iter().map(Some).collect();
+    let mut take = |i: Option<usize>| {
+        i.and_then(|i| Some((queries[i].1.clone(), fetched.get_mut(i)?.take()?)))
+    };
+    let main = take(Some(0)).map(|f| f.1).unwrap_or_default();
+    let events = take(ev_slot);
+    let invoices = take(inv_slot);
+    let credit_notes = take(cn_slot);
+    let refunds = take(rf_slot);
+    let movements = take(mv_slot);
     if stripe {
-        let (columns, rows) = fetched.next().unwrap_or_default();
+        let (columns, rows) = main;
         let subscriptions = stripe_objects(&name, &columns, &rows)?;
-        let invoices = match (fetched.next(), queries.get(1)) {
-            (Some((columns, rows)), Some((_, inv_name))) => {
-                Some(stripe_objects(inv_name, &columns, &rows)?)
-            }
-            _ => None,
+        let objects = |f: Option<(String, Fetched)>| {
+            f.map(|(name, (columns, rows))| stripe_objects(&name, &columns, &rows))
+                .transpose()
         };
         let input = StripeInput {
             subscriptions,
-            invoices,
-            credit_notes: None,
-            refunds: None,
+            invoices: objects(invoices)?,
+            credit_notes: objects(credit_notes)?,
+            refunds: objects(refunds)?,
         };
         return crate::stripe::load_input(&input, side, opts);
     }
-    let (columns, rows) = fetched.next().unwrap_or_default();
+    let (columns, rows) = main;
     let cols = cols_of(&columns);
     let source = shape(opts.source, &cols, &name)?;
+    if source != Source::Snapshots && movements.is_some() {
+        return Err(movements_need_snapshots(source.name()));
+    }
     if source == Source::Invoices {
-        let events = fetched.next();
-        return load_invoices(&name, &cols, &rows, events, &queries, side, opts);
+        return load_invoices(&name, &cols, &rows, events, side, opts);
     }
     if pg.events.is_some() {
         return Err(IoError::BadOption {
@@ -291,14 +334,27 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
     let mut builder = DatasetBuilder::new(kind);
     let file = builder.add_file(&name);
     let mut rejections: Vec<Rejection> = Vec::new();
+    let mut names = vec![name.clone()];
+    let mut check = None;
     if source == Source::Snapshots {
         let c = SnapshotCols::new(&cols, path)?;
         let mut snaps = Snapshots::default();
         for (i, r) in rows.iter().enumerate() {
             snaps.row(c, &name, file, i as u64 + 1, r);
         }
-        let (_, rej) = snaps.finish(&mut builder);
+        let (series, rej) = snaps.finish(&mut builder);
         rejections = rej;
+        if let Some((mv_name, (columns, rows))) = movements {
+            let mc = MovementCols::new(&cols_of(&columns), Path::new(&mv_name))?;
+            let mut mv = Movements::default();
+            for (i, r) in rows.iter().enumerate() {
+                mv.row(mc, &mv_name, i as u64 + 1, r);
+            }
+            rejections.append(&mut mv.rejections);
+            check = Some(check_movements(&series, mv, opts.reactivation));
+            builder.add_file(&mv_name);
+            names.push(mv_name);
+        }
     } else {
         let layout = Layout::new(kind, &cols, path)?;
         let mut sink = Sink {
@@ -312,7 +368,19 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
             sink.row(i as u64 + 1, r);
         }
     }
-    finish_load(side, &[name], builder, rejections, opts)
+    let mut loaded = finish_load(side, &names, builder, rejections, opts)?;
+    loaded.movement_check = check;
+    Ok(loaded)
+}
+
+fn movements_need_snapshots(rows: &str) -> IoError {
+    IoError::BadOption {
+        option: "--movements-query/--movements-table".into(),
+        reason: format!(
+            "revenue movements are checked against snapshot rows (account_id, snapshot_date, \
+             mrr) only; the rows here are {rows}"
+        ),
+    }
 }
 
 /// The Stripe objects of a result, one a row: the only column, else the column named `data`
@@ -362,22 +430,17 @@ fn load_invoices(
     name: &str,
     cols: &Cols,
     rows: &[postgres::SimpleQueryRow],
-    events: Option<Fetched>,
-    queries: &[(&PgQuery, String)],
+    events: Option<(String, Fetched)>,
     side: Option<&Path>,
     opts: &LoadOptions,
 ) -> Result<Loaded, IoError> {
     let mut builder = DatasetBuilder::new(SourceKind::Items);
     let mut rejections = Vec::new();
     let invoices = Table { name, cols, rows };
-    let ev_name = queries.get(1).map(|q| q.1.clone());
-    let ev_cols = events.as_ref().map(|e| cols_of(&e.0));
-    let ev_table = match (&events, &ev_cols, &ev_name) {
-        (Some(e), Some(cols), Some(name)) => Some(Table {
-            name,
-            cols,
-            rows: &e.1,
-        }),
+    let ev_name = events.as_ref().map(|e| e.0.clone());
+    let ev_cols = events.as_ref().map(|e| cols_of(&e.1 .0));
+    let ev_table = match (&events, &ev_cols) {
+        (Some((name, (_, rows))), Some(cols)) => Some(Table { name, cols, rows }),
         _ => None,
     };
     let fx = side.map(|b| b.join("fx.csv")).filter(|p| p.exists());

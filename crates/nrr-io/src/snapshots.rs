@@ -267,6 +267,9 @@ pub(crate) fn load_files(
         rejections.append(&mut mv.rejections);
         rejections.extend(bad);
         check = Some(check_movements(&series, mv, opts.reactivation));
+        // Listed in the report's `inputs`; its rows are checked, not figures, so no line
+        // points at it.
+        builder.add_file(&mname);
         names.push(mname);
     }
     let mut loaded = finish_load(Some(base), &names, builder, rejections, opts)?;

@@ -155,34 +155,28 @@ pub fn load_data(args: &DataArgs, opts: &LoadOptions) -> anyhow::Result<Loaded> 
     #[cfg(feature = "postgres")]
     {
         use nrr_io::postgres::{PgQuery, PgSource};
-        let query = match (&args.pg.query, &args.pg.table) {
-            (Some(q), _) => PgQuery::Sql(q.clone()),
-            (None, Some(t)) => PgQuery::Table(t.clone()),
-            (None, None) => {
-                return Err(IoError::BadOption {
-                    option: "--postgres".into(),
-                    reason: "give the rows to read with --query \"SELECT ...\" or --table NAME"
-                        .into(),
-                }
-                .into())
+        let Some(query) = PgQuery::from_args(&args.pg.query, &args.pg.table) else {
+            return Err(IoError::BadOption {
+                option: "--postgres".into(),
+                reason: "give the rows to read with --query \"SELECT ...\" or --table NAME".into(),
             }
+            .into());
         };
-        let events = match (&args.pg.events_query, &args.pg.events_table) {
-            (Some(q), _) => Some(PgQuery::Sql(q.clone())),
-            (None, Some(t)) => Some(PgQuery::Table(t.clone())),
-            (None, None) => None,
-        };
-        let invoices = match (&args.pg.invoices_query, &args.pg.invoices_table) {
-            (Some(q), _) => Some(PgQuery::Sql(q.clone())),
-            (None, Some(t)) => Some(PgQuery::Table(t.clone())),
-            (None, None) => None,
-        };
+        let events = PgQuery::from_args(&args.pg.events_query, &args.pg.events_table);
+        let invoices = PgQuery::from_args(&args.pg.invoices_query, &args.pg.invoices_table);
+        let credit_notes =
+            PgQuery::from_args(&args.pg.credit_notes_query, &args.pg.credit_notes_table);
+        let refunds = PgQuery::from_args(&args.pg.refunds_query, &args.pg.refunds_table);
+        let movements = PgQuery::from_args(&args.pg.movements_query, &args.pg.movements_table);
         let side = args.data.as_deref();
         let pg = PgSource {
             url: url.clone(),
             query,
             events,
             invoices,
+            credit_notes,
+            refunds,
+            movements,
         };
         Ok(nrr_io::postgres::load(&pg, side, opts)?)
     }
