@@ -1,6 +1,8 @@
 //! invoices.parquet and subscription_events.parquet: every `invoices_*` fixture written to
 //! Parquet (string columns, and typed Date32 / Decimal128 / Int64 columns) gives the same
 //! `nrr report` as its CSV files; bad Parquet rows are rejected with their row positions.
+//! The same for subscription_snapshots.parquet and revenue_movements.parquet (every
+//! `snapshots_*` fixture, the movement check included).
 #![cfg(feature = "parquet")]
 
 use arrow_array::{Array, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray};
@@ -19,16 +21,21 @@ fn fixtures_dir() -> PathBuf {
 
 /// The `invoices_*` fixture folders, in name order.
 fn invoice_fixtures() -> Vec<PathBuf> {
+    fixtures_named("invoices_", 10)
+}
+
+/// The fixture folders whose name starts with `prefix`, in name order (at least `min`).
+fn fixtures_named(prefix: &str, min: usize) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
             p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("invoices_"))
+                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
         })
         .collect();
     dirs.sort();
-    assert!(dirs.len() >= 10, "invoices fixtures: {dirs:?}");
+    assert!(dirs.len() >= min, "{prefix} fixtures: {dirs:?}");
     dirs
 }
 
@@ -38,10 +45,15 @@ fn column_type(name: &str, typed: bool) -> DataType {
         return DataType::Utf8;
     }
     match name {
-        "service_period_start" | "service_period_end" | "invoice_date" | "effective_date" => {
-            DataType::Date32
+        "service_period_start"
+        | "service_period_end"
+        | "invoice_date"
+        | "effective_date"
+        | "snapshot_date"
+        | "movement_date" => DataType::Date32,
+        "amount" | "discount" | "tax" | "mrr" | "mrr_change" => {
+            DataType::Decimal128(18, MAX_AMOUNT_DECIMALS as i8)
         }
-        "amount" | "discount" | "tax" => DataType::Decimal128(18, MAX_AMOUNT_DECIMALS as i8),
         "quantity" => DataType::Int64,
         _ => DataType::Utf8,
     }
@@ -151,11 +163,12 @@ fn check(dir: &Path) -> Output {
     nrr().arg("check").arg(dir).output().expect("running nrr")
 }
 
-/// Writes the fixture's invoices (and events) to Parquet in a new directory, with the other
-/// files it needs; `with_csv` also copies the CSV twins, which the Parquet files must win over.
-fn parquet_twin(fixture: &Path, typed: bool, with_csv: bool) -> tempfile::TempDir {
+/// Writes the fixture's tables named `stems` (those it has) to Parquet in a new directory,
+/// with the other files it needs; `with_csv` also copies the CSV twins, which the Parquet
+/// files must win over.
+fn parquet_twin(fixture: &Path, stems: &[&str], typed: bool, with_csv: bool) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    for stem in ["invoices", "subscription_events"] {
+    for stem in stems {
         let csv = fixture.join(format!("{stem}.csv"));
         if csv.exists() {
             let out = tmp.path().join(format!("{stem}.parquet"));
@@ -178,7 +191,12 @@ fn check_every_fixture(typed: bool) {
         let has_events = fixture.join("subscription_events.csv").exists();
         let mut csv = report_json(&fixture, &fixture);
         // Typed: Parquet files alone; strings: beside their CSV twins, which are not read.
-        let tmp = parquet_twin(&fixture, typed, !typed);
+        let tmp = parquet_twin(
+            &fixture,
+            &["invoices", "subscription_events"],
+            typed,
+            !typed,
+        );
         let mut pq = report_json(tmp.path(), &fixture);
         let expected_inputs: Vec<&str> = if has_events {
             vec!["invoices.parquet", "subscription_events.parquet"]
@@ -210,6 +228,34 @@ fn every_invoices_fixture_gives_the_same_report_from_string_parquet_columns() {
 #[test]
 fn every_invoices_fixture_gives_the_same_report_from_typed_parquet_columns() {
     check_every_fixture(true);
+}
+
+/// Every `snapshots_*` fixture from subscription_snapshots.parquet and
+/// revenue_movements.parquet, typed and string columns: the same report, movement check
+/// included, as from the CSV files.
+#[test]
+fn every_snapshots_fixture_gives_the_same_report_and_movement_check_from_parquet() {
+    for typed in [false, true] {
+        for fixture in fixtures_named("snapshots_", 3) {
+            let mut csv = report_json(&fixture, &fixture);
+            let stems = ["subscription_snapshots", "revenue_movements"];
+            let tmp = parquet_twin(&fixture, &stems, typed, !typed);
+            let mut pq = report_json(tmp.path(), &fixture);
+            assert_eq!(
+                pq["inputs"],
+                serde_json::json!([
+                    "subscription_snapshots.parquet",
+                    "revenue_movements.parquet"
+                ]),
+                "{}",
+                fixture.display()
+            );
+            assert!(pq["movement_check"].is_object(), "{}", fixture.display());
+            csv["inputs"] = Value::Null;
+            pq["inputs"] = Value::Null;
+            assert_eq!(csv, pq, "fixture {} (typed: {typed})", fixture.display());
+        }
+    }
 }
 
 #[test]
@@ -297,7 +343,7 @@ fn floating_point_invoice_amounts_are_refused() {
 #[test]
 fn source_invoices_picks_invoices_parquet_beside_other_inputs() {
     let fixture = fixtures_dir().join("invoices_cancel");
-    let tmp = parquet_twin(&fixture, true, false);
+    let tmp = parquet_twin(&fixture, &["invoices", "subscription_events"], true, false);
     std::fs::copy(
         fixtures_dir().join("annual_plan/items.csv"),
         tmp.path().join("items.csv"),
