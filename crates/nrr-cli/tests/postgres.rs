@@ -446,8 +446,8 @@ fn snapshots_query_reports_exactly_as_the_csv(url: &str) {
 
 /// Snapshots with a movements table: the same check (disagreements per account and month)
 /// as subscription_snapshots.csv with revenue_movements.csv, under the fixture's policy and a
-/// second one; a bad movement row is rejected with its row number; movements with other rows
-/// are a usage error.
+/// second one; a bad movement row is rejected with its row number (movements with other rows
+/// are a usage error: `bad_stripe_objects_are_rejected_with_their_row_number_and_id`).
 fn movements_are_checked_exactly_as_from_the_csv(url: &str) {
     let snaps = "SELECT account_id, snapshot_date, mrr, currency FROM snaps";
     for fixture in [
@@ -516,21 +516,6 @@ fn movements_are_checked_exactly_as_from_the_csv(url: &str) {
     assert!(
         text.contains("postgres movements query:12:movement_type: `upgrade`"),
         "{text}"
-    );
-    let out = nrr(&[
-        "report",
-        "--postgres",
-        url,
-        "--table",
-        "items",
-        "--movements-table",
-        "movements",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("--movements-query/--movements-table") && err.contains("items"),
-        "{err}"
     );
 }
 
@@ -690,8 +675,7 @@ fn stripe_objects_report_exactly_as_the_files(
 }
 
 /// Subscriptions, invoices, credit notes and refunds of `stripe_refund_credit` from four tables
-/// (two as queries): the same figures and row ledger as from the files; credit notes and
-/// refunds without --source stripe are a usage error.
+/// (two as queries): the same figures and row ledger as from the files.
 fn stripe_credit_notes_and_refunds_report_exactly_as_the_files(url: &str) {
     let fixture = "stripe_refund_credit";
     let extra = fixture_args(fixture);
@@ -743,18 +727,6 @@ fn stripe_credit_notes_and_refunds_report_exactly_as_the_files(url: &str) {
         pg["rows"]
     );
     assert_eq!(figures(pg), figures(files));
-    let out = nrr(&[
-        "report",
-        "--postgres",
-        url,
-        "--table",
-        "items",
-        "--refunds-table",
-        "rc_refunds",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--refunds-query/--refunds-table"), "{err}");
 }
 
 fn bad_stripe_objects_are_rejected_with_their_row_number_and_id(url: &str) {
@@ -786,20 +758,50 @@ fn bad_stripe_objects_are_rejected_with_their_row_number_and_id(url: &str) {
         "{text}"
     );
     assert!(text.contains("3 read, 1 used"), "{text}");
-    // Subscription events go with invoice rows; Stripe invoice objects with --source stripe.
-    for args in [
-        [
-            "--source",
-            "stripe",
-            "--events-table",
-            "subscription_events",
-        ],
-        ["--source", "items", "--invoices-table", "stripe_invoices"],
+    // Subscription events go with invoice rows; Stripe invoice, credit note and refund objects
+    // with --source stripe; movements with snapshot rows.
+    for (args, says) in [
+        (
+            [
+                "--source",
+                "stripe",
+                "--events-table",
+                "subscription_events",
+            ],
+            "--events-query/--events-table",
+        ),
+        (
+            ["--source", "items", "--invoices-table", "stripe_invoices"],
+            "--invoices-query/--invoices-table",
+        ),
+        (
+            [
+                "--source",
+                "items",
+                "--credit-notes-table",
+                "rc_credit_notes",
+            ],
+            "--credit-notes-query/--credit-notes-table",
+        ),
+        (
+            ["--source", "items", "--refunds-table", "rc_refunds"],
+            "--refunds-query/--refunds-table",
+        ),
+        (
+            ["--source", "items", "--movements-table", "movements"],
+            "--movements-query/--movements-table",
+        ),
+        (
+            ["--source", "stripe", "--movements-table", "movements"],
+            "--movements-query/--movements-table",
+        ),
     ] {
         let mut a = vec!["check", "--postgres", url, "--table", "items"];
         a.extend(args);
         let out = nrr(&a);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
     }
     // Without --source stripe, a JSON column is no known row shape.
     let out = nrr(&[
