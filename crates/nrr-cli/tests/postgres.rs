@@ -372,6 +372,23 @@ fn fixture_args(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// `nrr report ARGS <the fixture's args.txt> MORE --format json`, as JSON (it must succeed).
+fn report_json(args: &[&str], fixture: &str, more: &[&str]) -> Value {
+    let extra = fixture_args(fixture);
+    let mut a = vec!["report"];
+    a.extend(args);
+    a.extend(extra.iter().map(String::as_str));
+    a.extend(more);
+    a.extend(["--format", "json"]);
+    json_of(&nrr(&a))
+}
+
+/// The fixture's directory, as an argument.
+fn fixture_dir(fixture: &str) -> String {
+    let dir = repo().join("tests/fixtures").join(fixture);
+    dir.to_str().expect("a UTF-8 path").to_string()
+}
+
 /// One server for the whole file (starting one takes a few seconds); each part below is a
 /// function of it, and the server is stopped when `s` is dropped, also after a failure.
 #[test]
@@ -401,24 +418,17 @@ fn postgres_reads_every_shape_read_only() {
 }
 
 fn items_table_reports_exactly_as_the_csv(url: &str) {
-    let extra = fixture_args("worked_example_115");
-    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-    let dir = repo().join("tests/fixtures/worked_example_115");
-    let mut from_files = vec!["report", dir.to_str().expect("a UTF-8 path")];
-    from_files.extend(&extra);
-    from_files.extend(["--format", "json"]);
-    let mut from_pg = vec!["report", "--postgres", url, "--table", "items"];
-    from_pg.extend(&extra);
-    from_pg.extend(["--format", "json"]);
-    let pg = json_of(&nrr(&from_pg));
+    let fixture = "worked_example_115";
+    let dir = fixture_dir(fixture);
+    let pg_args = ["--postgres", url, "--table", "items"];
+    let pg = report_json(&pg_args, fixture, &[]);
     assert_eq!(pg["inputs"], serde_json::json!(["items"]));
-    assert_eq!(figures(pg), figures(json_of(&nrr(&from_files))));
+    assert_eq!(figures(pg), figures(report_json(&[&dir], fixture, &[])));
     // A preset's reader policies do not apply to items rows, from files or from the database.
-    from_files.extend(["--preset", "chartmogul"]);
-    from_pg.extend(["--preset", "chartmogul"]);
+    let preset = ["--preset", "chartmogul"];
     assert_eq!(
-        figures(json_of(&nrr(&from_pg))),
-        figures(json_of(&nrr(&from_files)))
+        figures(report_json(&pg_args, fixture, &preset)),
+        figures(report_json(&[&dir], fixture, &preset))
     );
 }
 
@@ -450,56 +460,42 @@ fn snapshots_query_reports_exactly_as_the_csv(url: &str) {
 /// are a usage error: `bad_stripe_objects_are_rejected_with_their_row_number_and_id`).
 fn movements_are_checked_exactly_as_from_the_csv(url: &str) {
     let snaps = "SELECT account_id, snapshot_date, mrr, currency FROM snaps";
-    for fixture in [
-        "snapshots_movements_disagree",
-        "snapshots_movements_as_expansion",
+    // snapshots_movements_disagree's movements are in the table `movements`;
+    // snapshots_movements_as_expansion's are given as a query of literal rows.
+    let own = std::fs::read_to_string(
+        repo().join("tests/fixtures/snapshots_movements_as_expansion/revenue_movements.csv"),
+    )
+    .expect("the fixture's movements");
+    let values: Vec<String> = own
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("('{}', date '{}', '{}', {})", f[0], f[1], f[2], f[3])
+        })
+        .collect();
+    let literal = format!(
+        "SELECT * FROM (VALUES {}) AS m (account_id, movement_date, movement_type, mrr_change)",
+        values.join(", ")
+    );
+    for (fixture, movements, name) in [
+        (
+            "snapshots_movements_disagree",
+            ["--movements-table", "movements"],
+            "movements",
+        ),
+        (
+            "snapshots_movements_as_expansion",
+            ["--movements-query", &literal],
+            "postgres movements query",
+        ),
     ] {
-        let extra = fixture_args(fixture);
-        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-        let dir = repo().join("tests/fixtures").join(fixture);
-        let mut from_files = vec!["report", dir.to_str().expect("a UTF-8 path")];
-        from_files.extend(&extra);
-        from_files.extend(["--format", "json"]);
-        let files = json_of(&nrr(&from_files));
-        let mut from_pg = vec!["report", "--postgres", url, "--query", snaps];
-        from_pg.extend(&extra);
-        from_pg.extend(["--format", "json", "--movements-table", "movements"]);
-        if fixture == "snapshots_movements_disagree" {
-            let pg = json_of(&nrr(&from_pg));
-            assert_eq!(
-                pg["inputs"],
-                serde_json::json!(["postgres query", "movements"])
-            );
-            assert_eq!(pg["movement_check"], files["movement_check"]);
-            assert_eq!(figures(pg), figures(files));
-        } else {
-            // This fixture's movements are its own file: compare with the same movements
-            // given as a query.
-            let own = std::fs::read_to_string(dir.join("revenue_movements.csv"))
-                .expect("the fixture's movements");
-            let values: Vec<String> = own
-                .lines()
-                .skip(1)
-                .map(|l| {
-                    let f: Vec<&str> = l.split(',').collect();
-                    format!("('{}', date '{}', '{}', {})", f[0], f[1], f[2], f[3])
-                })
-                .collect();
-            let q = format!(
-                "SELECT * FROM (VALUES {}) AS m (account_id, movement_date, movement_type, mrr_change)",
-                values.join(", ")
-            );
-            let n = from_pg.len();
-            from_pg[n - 2] = "--movements-query";
-            from_pg[n - 1] = &q;
-            let pg = json_of(&nrr(&from_pg));
-            assert_eq!(
-                pg["inputs"],
-                serde_json::json!(["postgres query", "postgres movements query"])
-            );
-            assert_eq!(pg["movement_check"], files["movement_check"]);
-            assert_eq!(figures(pg), figures(files));
-        }
+        let files = report_json(&[&fixture_dir(fixture)], fixture, &[]);
+        let pg = report_json(&["--postgres", url, "--query", snaps], fixture, &movements);
+        assert_eq!(pg["inputs"], serde_json::json!(["postgres query", name]));
+        assert!(pg["movement_check"].is_object(), "{fixture}");
+        assert_eq!(pg["movement_check"], files["movement_check"], "{fixture}");
+        assert_eq!(figures(pg), figures(files), "{fixture}");
     }
     let out = nrr(&[
         "check",
@@ -543,46 +539,40 @@ fn bad_values_are_rejected_with_their_row_number(url: &str) {
 /// The invoices and events of a fixture from two typed tables (a query and a table), under the
 /// fixture's policies: the same figures and policies as from the files.
 fn invoices_report_exactly_as_the_csv(url: &str, fixture: &str) {
-    let extra = fixture_args(fixture);
-    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-    let dir = repo().join("tests/fixtures").join(fixture);
-    let mut from_files = vec!["report", dir.to_str().expect("a UTF-8 path")];
-    from_files.extend(&extra);
-    from_files.extend(["--format", "json"]);
-    let files = json_of(&nrr(&from_files));
+    let files = report_json(&[&fixture_dir(fixture)], fixture, &[]);
     // Detected from the columns.
-    let mut from_pg = vec![
-        "report",
-        "--postgres",
-        url,
-        "--query",
-        "SELECT * FROM invoices ORDER BY invoice_id, line_id",
-        "--events-table",
-        "subscription_events",
-    ];
-    from_pg.extend(&extra);
-    from_pg.extend(["--format", "json"]);
-    let pg = json_of(&nrr(&from_pg));
+    let pg = report_json(
+        &[
+            "--postgres",
+            url,
+            "--query",
+            "SELECT * FROM invoices ORDER BY invoice_id, line_id",
+            "--events-table",
+            "subscription_events",
+        ],
+        fixture,
+        &[],
+    );
     assert_eq!(
         pg["inputs"],
         serde_json::json!(["postgres query", "subscription_events"])
     );
     assert_eq!(figures(pg), figures(files.clone()), "{fixture}");
     // Chosen with --source, the events from a query.
-    let mut from_pg = vec![
-        "report",
-        "--postgres",
-        url,
-        "--table",
-        "invoices",
-        "--events-query",
-        "SELECT subscription_id, event, effective_date FROM subscription_events",
-        "--source",
-        "invoices",
-    ];
-    from_pg.extend(&extra);
-    from_pg.extend(["--format", "json"]);
-    let pg = json_of(&nrr(&from_pg));
+    let pg = report_json(
+        &[
+            "--postgres",
+            url,
+            "--table",
+            "invoices",
+            "--events-query",
+            "SELECT subscription_id, event, effective_date FROM subscription_events",
+            "--source",
+            "invoices",
+        ],
+        fixture,
+        &[],
+    );
     assert_eq!(
         pg["inputs"],
         serde_json::json!(["invoices", "postgres events query"])
@@ -640,22 +630,14 @@ fn stripe_objects_report_exactly_as_the_files(
     invoices: Option<&str>,
     more: &[&str],
 ) {
-    let extra = fixture_args(fixture);
-    let mut extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-    extra.extend(more);
-    let dir = repo().join("tests/fixtures").join(fixture);
-    let dir = dir.to_str().expect("a UTF-8 path");
-    let mut from_files = vec!["report", dir];
-    from_files.extend(&extra);
-    from_files.extend(["--format", "json"]);
-    let files = json_of(&nrr(&from_files));
+    let dir = fixture_dir(fixture);
+    let files = report_json(&[&dir], fixture, more);
     let query = match invoices {
         Some(_) => "SELECT data FROM stripe_subscriptions ORDER BY n".to_string(),
         None => format!("SELECT data FROM {fixture} ORDER BY n"),
     };
-    let mut from_pg = vec![
-        "report",
-        dir,
+    let mut pg_args = vec![
+        &dir,
         "--postgres",
         url,
         "--source",
@@ -664,11 +646,9 @@ fn stripe_objects_report_exactly_as_the_files(
         &query,
     ];
     if let Some(t) = invoices {
-        from_pg.extend(["--invoices-table", t]);
+        pg_args.extend(["--invoices-table", t]);
     }
-    from_pg.extend(&extra);
-    from_pg.extend(["--format", "json"]);
-    let pg = json_of(&nrr(&from_pg));
+    let pg = report_json(&pg_args, fixture, more);
     let inputs: Vec<&str> = std::iter::once("postgres query").chain(invoices).collect();
     assert_eq!(pg["inputs"], serde_json::json!(inputs));
     assert_eq!(figures(pg), figures(files), "{fixture} {more:?}");
@@ -678,17 +658,10 @@ fn stripe_objects_report_exactly_as_the_files(
 /// (two as queries): the same figures and row ledger as from the files.
 fn stripe_credit_notes_and_refunds_report_exactly_as_the_files(url: &str) {
     let fixture = "stripe_refund_credit";
-    let extra = fixture_args(fixture);
-    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-    let dir = repo().join("tests/fixtures").join(fixture);
-    let dir = dir.to_str().expect("a UTF-8 path");
-    let mut from_files = vec!["report", dir];
-    from_files.extend(&extra);
-    from_files.extend(["--format", "json"]);
-    let files = json_of(&nrr(&from_files));
-    let mut from_pg = vec![
-        "report",
-        dir,
+    let dir = fixture_dir(fixture);
+    let files = report_json(&[&dir], fixture, &[]);
+    let pg_args = [
+        &dir,
         "--postgres",
         url,
         "--source",
@@ -702,9 +675,7 @@ fn stripe_credit_notes_and_refunds_report_exactly_as_the_files(url: &str) {
         "--refunds-query",
         "SELECT data FROM rc_refunds ORDER BY n",
     ];
-    from_pg.extend(&extra);
-    from_pg.extend(["--format", "json"]);
-    let pg = json_of(&nrr(&from_pg));
+    let pg = report_json(&pg_args, fixture, &[]);
     assert_eq!(
         pg["inputs"],
         serde_json::json!([
