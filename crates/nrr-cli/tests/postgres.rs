@@ -1,6 +1,7 @@
 //! `--postgres`: a real PostgreSQL server started for the test (initdb + pg_ctl on loopback, in
 //! a temporary directory), fixtures loaded into it, and the reports compared with the same
-//! fixtures read from files. The server binaries must be installed (`.ci/run` installs the
+//! fixtures read from files: every `invoices_*` and `stripe_*` fixture folder (listed when the
+//! test runs, each in a schema of its own), and a few others. The server binaries must be installed (`.ci/run` installs the
 //! Debian package `postgresql`); without them these tests fail, they do not skip.
 #![cfg(feature = "postgres")]
 
@@ -162,16 +163,27 @@ impl Server {
             .to_string()
     }
 
-    /// Creates a table of text columns named as the CSV header and copies the file into it.
-    fn load_csv(&self, table: &str, csv: &Path) {
+    /// Creates a table with the CSV header's columns (typed by `sql_type` when `typed`, else
+    /// all text) and copies the file into it.
+    fn load_csv(&self, table: &str, csv: &Path, typed: bool) {
         let text = std::fs::read_to_string(csv).expect("reading the fixture");
         let header = text.lines().next().expect("a header line");
-        let cols: Vec<String> = header.split(',').map(|c| format!("{c} text")).collect();
+        let cols: Vec<String> = header
+            .split(',')
+            .map(|c| format!("{c} {}", if typed { sql_type(c) } else { "text" }))
+            .collect();
         self.psql(&format!("CREATE TABLE {table} ({})", cols.join(", ")));
         self.psql(&format!(
             "\\copy {table} FROM '{}' WITH (FORMAT csv, HEADER true)",
             csv.display()
         ));
+    }
+
+    /// Creates `table` (`n serial, data jsonb`) holding the Stripe objects of a `.json` or
+    /// `.jsonl` file, one a row, in order.
+    fn load_json(&self, table: &str, file: &Path) {
+        self.psql(&format!("CREATE TABLE {table} (n serial, data jsonb)"));
+        copy_json(self, table, "data", &json_objects(file));
     }
 }
 
@@ -185,11 +197,177 @@ impl Drop for Server {
     }
 }
 
-/// Starts a server and loads the fixtures into it.
-fn loaded_server() -> Server {
+/// The SQL type of a fixture column, as a billing database would hold it: dates as `date`,
+/// amounts as `numeric`, quantities as `integer`, anything else as `text`.
+fn sql_type(column: &str) -> &'static str {
+    match column {
+        "service_period_start"
+        | "service_period_end"
+        | "invoice_date"
+        | "effective_date"
+        | "start_date"
+        | "snapshot_date"
+        | "movement_date" => "date",
+        "amount" | "discount" | "tax" | "mrr" | "mrr_change" => "numeric",
+        "quantity" => "integer",
+        _ => "text",
+    }
+}
+
+fn fixtures() -> PathBuf {
+    repo().join("tests/fixtures")
+}
+
+/// The fixture folders named `prefix…`, in name order: at least `min`, so that an empty or
+/// misread listing cannot pass. Each name is also a schema's name, so it must be a plain SQL
+/// identifier.
+fn fixtures_named(prefix: &str, min: usize) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures())
+        .expect("the fixtures directory")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.is_dir())
+        .filter_map(|p| Some(p.file_name()?.to_str()?.to_string()))
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    names.sort();
+    assert!(names.len() >= min, "{prefix}* fixtures: {names:?}");
+    for n in &names {
+        assert!(
+            n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+            "fixture {n}: not a plain SQL identifier, so no schema name"
+        );
+    }
+    names
+}
+
+/// The files of a fixture read from `DIR` (or not at all), never from the database.
+const BESIDE: [&str; 6] = [
+    "NOTES.md",
+    "args.txt",
+    "expected.json",
+    "fx.csv",
+    "customers.csv",
+    "annotations.csv",
+];
+
+/// A kind of fixture, each read from a schema of its own: the folders named `prefix…` (at
+/// least `min`), their revenue files `stem.ext` (the first of `exts` found, as the file reader
+/// picks it), each with the option naming its table, in the order of the report's `inputs`;
+/// `source`: the options choosing the row shape (none: detected from the columns).
+struct Kind {
+    prefix: &'static str,
+    min: usize,
+    files: &'static [(&'static str, &'static str)],
+    exts: &'static [&'static str],
+    source: &'static [&'static str],
+}
+
+const KINDS: [Kind; 2] = [
+    Kind {
+        prefix: "invoices_",
+        min: 15,
+        files: &[
+            ("invoices", "--table"),
+            ("subscription_events", "--events-table"),
+        ],
+        exts: &["csv"],
+        source: &[],
+    },
+    Kind {
+        prefix: "stripe_",
+        min: 12,
+        files: &[
+            ("subscriptions", "--table"),
+            ("invoices", "--invoices-table"),
+            ("credit_notes", "--credit-notes-table"),
+            ("refunds", "--refunds-table"),
+        ],
+        exts: &["json", "jsonl"],
+        source: &["--source", "stripe"],
+    },
+];
+
+/// A fixture loaded into a schema named as it.
+struct SchemaFixture {
+    name: String,
+    /// The options that read it from there (`--source stripe`, `--table NAME`,
+    /// `--events-table NAME`, …).
+    args: Vec<String>,
+    /// Its tables, in the order of the report's `inputs`.
+    tables: Vec<String>,
+}
+
+/// Loads each revenue file `stem.ext` of fixture `name` into the table `name.stem`: a CSV file
+/// typed (`sql_type`), JSON objects one a jsonb row. The first stem must be there. Any other
+/// file (but `BESIDE`) fails the test, so that no fixture is compared on part of its input:
+/// extend this loader instead.
+fn load_fixture(s: &Server, name: &str, kind: &Kind) -> SchemaFixture {
+    let dir = fixtures().join(name);
+    let mut unread: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the fixture directory")
+        .map(|e| {
+            e.expect("a directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|f| !BESIDE.contains(&f.as_str()))
+        .collect();
+    s.psql(&format!("CREATE SCHEMA {name}"));
+    let mut loaded = SchemaFixture {
+        name: name.to_string(),
+        args: kind.source.iter().map(|a| a.to_string()).collect(),
+        tables: Vec::new(),
+    };
+    for (stem, option) in kind.files {
+        // The first extension found, as the file reader picks it (a second one stays unread).
+        let Some(file) = kind
+            .exts
+            .iter()
+            .map(|e| format!("{stem}.{e}"))
+            .find(|f| dir.join(f).is_file())
+        else {
+            continue;
+        };
+        unread.retain(|f| *f != file);
+        let table = format!("{name}.{stem}");
+        if file.ends_with(".csv") {
+            s.load_csv(&table, &dir.join(&file), true);
+        } else {
+            s.load_json(&table, &dir.join(&file));
+        }
+        loaded.args.extend([option.to_string(), table.clone()]);
+        loaded.tables.push(table);
+    }
+    assert!(
+        unread.is_empty(),
+        "fixture {name}: this test cannot load {unread:?} into PostgreSQL"
+    );
+    assert!(
+        loaded.args.iter().any(|a| a == "--table"),
+        "fixture {name}: no {}.{:?}",
+        kind.files[0].0,
+        kind.exts
+    );
+    loaded
+}
+
+/// Starts a server and loads the fixtures into it: every `invoices_*` and `stripe_*` fixture
+/// in a schema of its own (returned), and the tables of the separate checks.
+fn loaded_server() -> (Server, Vec<SchemaFixture>) {
     let s = Server::start();
-    let fx = repo().join("tests/fixtures");
-    s.load_csv("items", &fx.join("worked_example_115/items.csv"));
+    let schemas = KINDS
+        .iter()
+        .flat_map(|k| {
+            fixtures_named(k.prefix, k.min)
+                .into_iter()
+                .map(move |n| (n, k))
+        })
+        .map(|(name, kind)| load_fixture(&s, &name, kind))
+        .collect();
+    let fx = fixtures();
+    s.load_csv("items", &fx.join("worked_example_115/items.csv"), false);
     s.psql(
         "CREATE TABLE snaps (account_id text, snapshot_date date, mrr numeric(12, 2), \
          currency char(3))",
@@ -215,18 +393,7 @@ fn loaded_server() -> Server {
          ('acme', '100.00', '2024-01-01'), ('globex', '50.00', '2024-02-01'), \
          ('initech', '12,50', '2024-02-01'), ('hooli', '10.00', '2024-02-30')",
     );
-    load_invoices(&s, &fx.join("invoices_cancel"));
     load_stripe(&s, &fx.join("stripe_invoices"));
-    let rc = fx.join("stripe_refund_credit");
-    for (table, file) in [
-        ("rc_subscriptions", "subscriptions.json"),
-        ("rc_invoices", "invoices.json"),
-        ("rc_credit_notes", "credit_notes.json"),
-        ("rc_refunds", "refunds.jsonl"),
-    ] {
-        s.psql(&format!("CREATE TABLE {table} (n serial, data jsonb)"));
-        copy_json(&s, table, "data", &json_objects(&rc.join(file)));
-    }
     s.psql("CREATE TABLE stripe_lifecycle (n serial, data json)");
     copy_json(
         &s,
@@ -245,29 +412,7 @@ fn loaded_server() -> Server {
          ('in-3', 'acme', 'subscription', 'sub-1', '100.00', '2024-03-01', '2024-03-01'), \
          ('in-4', 'globex', 'subscription', 'sub-2', '50.00', '2024-01-01', '2024-02-01')",
     );
-    s
-}
-
-/// The invoices and subscription events of a fixture in typed tables (`invoices`,
-/// `subscription_events`): dates as `date`, amounts as `numeric`, quantities as `integer`.
-fn load_invoices(s: &Server, dir: &Path) {
-    s.psql(
-        "CREATE TABLE invoices (invoice_id text, customer_id text, line_id text, type text, \
-         subscription_id text, product text, plan text, quantity integer, amount numeric, \
-         discount numeric, tax numeric, currency char(3), service_period_start date, \
-         service_period_end date, invoice_date date)",
-    );
-    s.psql(&format!(
-        "\\copy invoices FROM '{}' WITH (FORMAT csv, HEADER true)",
-        dir.join("invoices.csv").display()
-    ));
-    s.psql(
-        "CREATE TABLE subscription_events (subscription_id text, event text, effective_date date)",
-    );
-    s.psql(&format!(
-        "\\copy subscription_events FROM '{}' WITH (FORMAT csv, HEADER true)",
-        dir.join("subscription_events.csv").display()
-    ));
+    (s, schemas)
 }
 
 /// The Stripe objects of a `.json` file (an array or a list object) or a `.jsonl` file, one
@@ -305,17 +450,10 @@ fn copy_json(s: &Server, table: &str, column: &str, objects: &[String]) {
     ));
 }
 
-/// A Stripe export synced as one object a row: `stripe_subscriptions` (`n`, `data jsonb`) and
-/// `stripe_invoices` (`id`, `data jsonb`), plus `bad_stripe` (`n`, `data text`) with a
-/// subscription of an unknown status in row 2 and malformed JSON in row 3.
+/// Stripe invoice objects in `stripe_invoices` (`id` generated from `data jsonb`), and
+/// `bad_stripe` (`n`, `data text`): a good subscription, then one of an unknown status in row
+/// 2, malformed JSON in row 3 and a subscription item without a price in row 4.
 fn load_stripe(s: &Server, dir: &Path) {
-    s.psql("CREATE TABLE stripe_subscriptions (n serial, data jsonb)");
-    copy_json(
-        s,
-        "stripe_subscriptions",
-        "data",
-        &json_objects(&dir.join("subscriptions.json")),
-    );
     s.psql(
         "CREATE TABLE stripe_invoices (id text GENERATED ALWAYS AS (data ->> 'id') STORED, \
          data jsonb)",
@@ -327,15 +465,23 @@ fn load_stripe(s: &Server, dir: &Path) {
         &json_objects(&dir.join("invoices.json")),
     );
     let subs = json_objects(&dir.join("subscriptions.json"));
-    let mut bad: Value = serde_json::from_str(&subs[1]).expect("JSON");
-    bad["id"] = Value::from("sub_bad");
-    bad["status"] = Value::from("sleeping");
+    let changed = |id: &str, change: &dyn Fn(&mut Value)| {
+        let mut v: Value = serde_json::from_str(&subs[1]).expect("JSON");
+        v["id"] = Value::from(id);
+        change(&mut v);
+        v.to_string()
+    };
+    let sleeping = changed("sub_bad", &|v| v["status"] = Value::from("sleeping"));
+    let no_price = changed("sub_noprice", &|v| {
+        let item = v["items"]["data"][0].as_object_mut().expect("an item");
+        assert!(item.remove("price").is_some(), "{item:?}");
+    });
     s.psql("CREATE TABLE bad_stripe (n serial, data text)");
     copy_json(
         s,
         "bad_stripe",
         "data",
-        &[subs[0].clone(), bad.to_string(), "{not json".to_string()],
+        &[subs[0].clone(), sleeping, "{not json".to_string(), no_price],
     );
 }
 
@@ -365,7 +511,7 @@ fn figures(mut v: Value) -> Value {
 }
 
 fn fixture_args(name: &str) -> Vec<String> {
-    std::fs::read_to_string(repo().join("tests/fixtures").join(name).join("args.txt"))
+    std::fs::read_to_string(fixtures().join(name).join("args.txt"))
         .unwrap_or_default()
         .split_whitespace()
         .map(str::to_string)
@@ -385,7 +531,7 @@ fn report_json(args: &[&str], fixture: &str, more: &[&str]) -> Value {
 
 /// The fixture's directory, as an argument.
 fn fixture_dir(fixture: &str) -> String {
-    let dir = repo().join("tests/fixtures").join(fixture);
+    let dir = fixtures().join(fixture);
     dir.to_str().expect("a UTF-8 path").to_string()
 }
 
@@ -393,8 +539,25 @@ fn fixture_dir(fixture: &str) -> String {
 /// function of it, and the server is stopped when `s` is dropped, also after a failure.
 #[test]
 fn postgres_reads_every_shape_read_only() {
-    let s = loaded_server();
+    let (s, schemas) = loaded_server();
     let url = s.url();
+    let differ: Vec<String> = schemas
+        .iter()
+        .filter_map(|f| fixture_differs_from_the_files(&url, f))
+        .collect();
+    let names: Vec<&str> = schemas.iter().map(|f| f.name.as_str()).collect();
+    eprintln!(
+        "{} fixtures read from PostgreSQL: {}",
+        names.len(),
+        names.join(" ")
+    );
+    assert!(
+        differ.is_empty(),
+        "{} of {} fixtures report otherwise from PostgreSQL:\n{}",
+        differ.len(),
+        schemas.len(),
+        differ.join("\n")
+    );
     items_table_reports_exactly_as_the_csv(&url);
     snapshots_query_reports_exactly_as_the_csv(&url);
     movements_are_checked_exactly_as_from_the_csv(&url);
@@ -417,6 +580,53 @@ fn postgres_reads_every_shape_read_only() {
     writes_are_refused(&s, &url);
 }
 
+/// A fixture from the tables of its schema (`--table SCHEMA.invoices`, `--events-table …`;
+/// Stripe objects with `--source stripe`), `DIR` giving fx.csv, customers.csv and
+/// annotations.csv, under its args.txt: the report as from the files, the row ledger and the
+/// policies included. `None` when equal, else the fixture and the differences.
+fn fixture_differs_from_the_files(url: &str, f: &SchemaFixture) -> Option<String> {
+    let dir = fixture_dir(&f.name);
+    let files = report_json(&[&dir], &f.name, &[]);
+    let mut args = vec![dir.as_str(), "--postgres", url];
+    args.extend(f.args.iter().map(String::as_str));
+    let pg = report_json(&args, &f.name, &[]);
+    assert_eq!(pg["inputs"], serde_json::json!(f.tables), "{}", f.name);
+    for key in ["rows", "policies"] {
+        assert!(files[key].is_object(), "{}: no {key} in {files}", f.name);
+    }
+    let mut diffs = Vec::new();
+    differences("", &figures(pg), &figures(files), &mut diffs);
+    let n = diffs.len();
+    diffs.truncate(30);
+    (n > 0).then(|| {
+        format!(
+            "  {} ({n} differences):\n    {}",
+            f.name,
+            diffs.join("\n    ")
+        )
+    })
+}
+
+/// The JSON paths where `pg` and `files` differ, with both values.
+fn differences(path: &str, pg: &Value, files: &Value, out: &mut Vec<String>) {
+    match (pg, files) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let (x, y) = (&pg[k.as_str()], &files[k.as_str()]);
+                differences(&format!("{path}.{k}"), x, y, out);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                differences(&format!("{path}[{i}]"), x, y, out);
+            }
+        }
+        _ if pg != files => out.push(format!("{path}: postgres {pg}, files {files}")),
+        _ => {}
+    }
+}
+
 fn items_table_reports_exactly_as_the_csv(url: &str) {
     let fixture = "worked_example_115";
     let dir = fixture_dir(fixture);
@@ -433,7 +643,7 @@ fn items_table_reports_exactly_as_the_csv(url: &str) {
 }
 
 fn snapshots_query_reports_exactly_as_the_csv(url: &str) {
-    let dir = repo().join("tests/fixtures/snapshots_movements_agree");
+    let dir = fixtures().join("snapshots_movements_agree");
     let files = json_of(&nrr(&[
         "report",
         dir.to_str().expect("a UTF-8 path"),
@@ -463,7 +673,7 @@ fn movements_are_checked_exactly_as_from_the_csv(url: &str) {
     // snapshots_movements_disagree's movements are in the table `movements`;
     // snapshots_movements_as_expansion's are given as a query of literal rows.
     let own = std::fs::read_to_string(
-        repo().join("tests/fixtures/snapshots_movements_as_expansion/revenue_movements.csv"),
+        fixtures().join("snapshots_movements_as_expansion/revenue_movements.csv"),
     )
     .expect("the fixture's movements");
     let values: Vec<String> = own
@@ -536,48 +746,31 @@ fn bad_values_are_rejected_with_their_row_number(url: &str) {
     assert!(text.contains("4 read, 2 used"), "{text}");
 }
 
-/// The invoices and events of a fixture from two typed tables (a query and a table), under the
-/// fixture's policies: the same figures and policies as from the files.
+/// The invoices and events of a fixture from its schema's typed tables as queries, without
+/// `DIR`: detected from the columns, or chosen with --source (every fixture is read from its
+/// tables, with `DIR`, in `fixture_differs_from_the_files`).
 fn invoices_report_exactly_as_the_csv(url: &str, fixture: &str) {
     let files = report_json(&[&fixture_dir(fixture)], fixture, &[]);
-    // Detected from the columns.
-    let pg = report_json(
-        &[
+    let invoices = format!("SELECT * FROM {fixture}.invoices ORDER BY invoice_id, line_id");
+    let events =
+        format!("SELECT subscription_id, event, effective_date FROM {fixture}.subscription_events");
+    for source in [&[][..], &["--source", "invoices"]] {
+        let mut args = vec![
             "--postgres",
             url,
             "--query",
-            "SELECT * FROM invoices ORDER BY invoice_id, line_id",
-            "--events-table",
-            "subscription_events",
-        ],
-        fixture,
-        &[],
-    );
-    assert_eq!(
-        pg["inputs"],
-        serde_json::json!(["postgres query", "subscription_events"])
-    );
-    assert_eq!(figures(pg), figures(files.clone()), "{fixture}");
-    // Chosen with --source, the events from a query.
-    let pg = report_json(
-        &[
-            "--postgres",
-            url,
-            "--table",
-            "invoices",
+            &invoices,
             "--events-query",
-            "SELECT subscription_id, event, effective_date FROM subscription_events",
-            "--source",
-            "invoices",
-        ],
-        fixture,
-        &[],
-    );
-    assert_eq!(
-        pg["inputs"],
-        serde_json::json!(["invoices", "postgres events query"])
-    );
-    assert_eq!(figures(pg), figures(files), "{fixture}");
+            &events,
+        ];
+        args.extend(source);
+        let pg = report_json(&args, fixture, &[]);
+        assert_eq!(
+            pg["inputs"],
+            serde_json::json!(["postgres query", "postgres events query"])
+        );
+        assert_eq!(figures(pg), figures(files.clone()), "{fixture} {source:?}");
+    }
 }
 
 fn bad_invoice_rows_are_rejected_with_their_row_number(url: &str) {
@@ -613,7 +806,7 @@ fn bad_invoice_rows_are_rejected_with_their_row_number(url: &str) {
         "--table",
         "items",
         "--events-table",
-        "subscription_events",
+        "invoices_cancel.subscription_events",
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -623,7 +816,7 @@ fn bad_invoice_rows_are_rejected_with_their_row_number(url: &str) {
 /// Stripe subscription and invoice objects, one a row in jsonb tables (a query and a table
 /// with an extra column: the `data` column is read), against the same objects from
 /// subscriptions.json and invoices.json; fx.csv from the fixture directory. The subscriptions
-/// are in `stripe_subscriptions`, or in a table named as the fixture without invoices.
+/// are in the fixture's schema, or (without invoices) in a `json` table named as the fixture.
 fn stripe_objects_report_exactly_as_the_files(
     url: &str,
     fixture: &str,
@@ -633,7 +826,7 @@ fn stripe_objects_report_exactly_as_the_files(
     let dir = fixture_dir(fixture);
     let files = report_json(&[&dir], fixture, more);
     let query = match invoices {
-        Some(_) => "SELECT data FROM stripe_subscriptions ORDER BY n".to_string(),
+        Some(_) => format!("SELECT data FROM {fixture}.subscriptions ORDER BY n"),
         None => format!("SELECT data FROM {fixture} ORDER BY n"),
     };
     let mut pg_args = vec![
@@ -654,8 +847,8 @@ fn stripe_objects_report_exactly_as_the_files(
     assert_eq!(figures(pg), figures(files), "{fixture} {more:?}");
 }
 
-/// Subscriptions, invoices, credit notes and refunds of `stripe_refund_credit` from four tables
-/// (two as queries): the same figures and row ledger as from the files.
+/// Subscriptions, invoices, credit notes and refunds of `stripe_refund_credit` from the four
+/// tables of its schema, two as queries: the same figures and row ledger as from the files.
 fn stripe_credit_notes_and_refunds_report_exactly_as_the_files(url: &str) {
     let fixture = "stripe_refund_credit";
     let dir = fixture_dir(fixture);
@@ -667,20 +860,20 @@ fn stripe_credit_notes_and_refunds_report_exactly_as_the_files(url: &str) {
         "--source",
         "stripe",
         "--table",
-        "rc_subscriptions",
+        "stripe_refund_credit.subscriptions",
         "--invoices-table",
-        "rc_invoices",
+        "stripe_refund_credit.invoices",
         "--credit-notes-query",
-        "SELECT data FROM rc_credit_notes ORDER BY n",
+        "SELECT data FROM stripe_refund_credit.credit_notes ORDER BY n",
         "--refunds-query",
-        "SELECT data FROM rc_refunds ORDER BY n",
+        "SELECT data FROM stripe_refund_credit.refunds ORDER BY n",
     ];
     let pg = report_json(&pg_args, fixture, &[]);
     assert_eq!(
         pg["inputs"],
         serde_json::json!([
-            "rc_subscriptions",
-            "rc_invoices",
+            "stripe_refund_credit.subscriptions",
+            "stripe_refund_credit.invoices",
             "postgres credit notes query",
             "postgres refunds query"
         ])
@@ -728,7 +921,16 @@ fn bad_stripe_objects_are_rejected_with_their_row_number_and_id(url: &str) {
         text.contains("postgres query:3:column 2: `not json`: expected valid JSON"),
         "{text}"
     );
-    assert!(text.contains("3 read, 1 used"), "{text}");
+    // A subscription item without a price, as subscriptions.json's (tests/cli.rs, stripe::
+    // missing_price).
+    assert!(
+        text.contains(
+            "postgres query:4:sub_noprice: items.data[0].price: ``: expected a price object \
+             (required)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("4 read, 1 used"), "{text}");
     // Subscription events go with invoice rows; Stripe invoice, credit note and refund objects
     // with --source stripe; movements with snapshot rows.
     for (args, says) in [
@@ -737,7 +939,7 @@ fn bad_stripe_objects_are_rejected_with_their_row_number_and_id(url: &str) {
                 "--source",
                 "stripe",
                 "--events-table",
-                "subscription_events",
+                "invoices_cancel.subscription_events",
             ],
             "--events-query/--events-table",
         ),
@@ -750,12 +952,17 @@ fn bad_stripe_objects_are_rejected_with_their_row_number_and_id(url: &str) {
                 "--source",
                 "items",
                 "--credit-notes-table",
-                "rc_credit_notes",
+                "stripe_refund_credit.credit_notes",
             ],
             "--credit-notes-query/--credit-notes-table",
         ),
         (
-            ["--source", "items", "--refunds-table", "rc_refunds"],
+            [
+                "--source",
+                "items",
+                "--refunds-table",
+                "stripe_refund_credit.refunds",
+            ],
             "--refunds-query/--refunds-table",
         ),
         (
@@ -780,7 +987,7 @@ fn bad_stripe_objects_are_rejected_with_their_row_number_and_id(url: &str) {
         "--postgres",
         url,
         "--table",
-        "stripe_subscriptions",
+        "stripe_invoices.subscriptions",
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
