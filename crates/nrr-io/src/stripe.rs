@@ -6,7 +6,8 @@
 //!   invoices.csv lines: periods, prorations, discount amounts), and its status fields give
 //!   the events.
 //! - A subscription without invoice lines is priced by its current items: each licensed item
-//!   is in force from `start_date` (from `trial_end` after a trial) until the subscription
+//!   is in force from `start_date` (from `trial_end` after a trial; from the resume date, or
+//!   never, when a pause starts on or before that day) until the subscription
 //!   ends, cut into billing periods anchored on `billing_cycle_anchor` (else
 //!   `current_period_start`), each at `unit_amount x quantity` over the price's interval, less
 //!   the coupons in force at the period's start (under `--discounts`).
@@ -1615,7 +1616,29 @@ pub(crate) fn read(
 
         // Priced from the items.
         let trial = s.trial_end.filter(|t| *t > s.start);
-        let paid_from = d(trial.unwrap_or(s.start));
+        let mut paid_from = d(trial.unwrap_or(s.start));
+        // A pause (status `paused`, or `pause_collection`) from the first paid day or earlier:
+        // no price was in force the day before it, so none runs on through it under any
+        // `--pauses` value; the items are in force from the resume date, if any, else never.
+        // Stripe's `paused` status is a trial that ended without a payment method: never
+        // paid, a trial that did not convert (docs/policies.md, pauses; trials). Nothing
+        // paying was paused, so the object's pause events go (under `zero` its first MRR is
+        // new, not resumed).
+        let mut never_paid = false;
+        let mut resumes: Option<Date> = None;
+        let paused = !ended && (s.status == Status::Paused || s.pause_collection.is_some());
+        if paused && d(fallback) <= paid_from {
+            book.subs[sub].events.retain(|e| {
+                e.origin != origin || !matches!(e.kind, EventKind::Paused | EventKind::Resumed)
+            });
+            match s.pause_collection.flatten().map(d) {
+                Some(r) => {
+                    paid_from = paid_from.max(r);
+                    resumes = Some(paid_from);
+                }
+                None => never_paid = true,
+            }
+        }
         if s.status == Status::Trialing {
             rows.trial += licensed.len() as u64;
             continue;
@@ -1624,6 +1647,10 @@ pub(crate) fn read(
             Some(e) => d(e),
             None => {
                 let mut stop = s.cpe.map_or(paid_from, d);
+                if let Some(r) = resumes {
+                    // Resuming after the current period: it runs on from then.
+                    stop = stop.max(r.add_days(1));
+                }
                 if !s.cancel_at_period_end {
                     if let Some(a) = as_of {
                         stop = stop.max(a.add_days(1));
@@ -1635,7 +1662,7 @@ pub(crate) fn read(
                 stop
             }
         };
-        if stop <= paid_from {
+        if never_paid || stop <= paid_from {
             if trial.is_some() {
                 rows.trial += licensed.len() as u64;
             } else {
@@ -1962,6 +1989,93 @@ mod tests {
         assert_eq!(rej.len(), 1);
         assert_eq!((rej[0].file.as_str(), rej[0].line), ("invs", n + 1));
         assert!(rej[0].expected.starts_with("valid JSON"), "{:?}", rej[0]);
+    }
+
+    /// Stripe pauses a subscription whose trial ends without a payment method (`status:
+    /// paused`): it never paid, so no price was in force the day before the pause and
+    /// `--pauses keep` has nothing to keep (docs/policies.md, pauses; trials that do not
+    /// convert never make a customer). Fixture `stripe_status_paths`, globex.
+    #[test]
+    fn a_pause_from_the_end_of_a_trial_keeps_no_price() {
+        // 2024-01-01, 2024-02-01, 2024-03-01, 2024-04-01, 2024-05-01.
+        let (jan, feb, mar, apr, may) = (
+            1_704_067_200i64,
+            1_706_745_600i64,
+            1_709_251_200i64,
+            1_711_929_600i64,
+            1_714_521_600i64,
+        );
+        let sub = |id: &str, status: &str, start: i64, trial: Option<(i64, i64)>, cps: i64| {
+            serde_json::json!({
+                "id": id, "object": "subscription", "customer": format!("cus_{id}"),
+                "status": status, "start_date": start, "created": start,
+                "current_period_start": cps, "current_period_end": cps + 2_678_400,
+                "trial_start": trial.map(|t| t.0), "trial_end": trial.map(|t| t.1),
+                "pause_collection": null,
+                "items": {"data": [{"quantity": 1, "price": {
+                    "id": "price_m", "product": "prod", "currency": "usd", "unit_amount": 5000,
+                    "recurring": {"interval": "month", "interval_count": 1}}}]}
+            })
+        };
+        // Paused at the end of its trial (current period from the trial's end).
+        let paused_trial = sub("paused_trial", "paused", feb, Some((feb, mar)), mar);
+        // The same with the pause taken to start at the trial's own period.
+        let paused_trial_early = sub("paused_trial_early", "paused", feb, Some((feb, mar)), feb);
+        // Collection paused from the trial's end until 04-01: priced from 04-01 only.
+        let mut resumes = sub("resumes", "active", feb, Some((feb, mar)), mar);
+        resumes["pause_collection"] = serde_json::json!({"behavior": "void", "resumes_at": apr});
+        // Paid from 01-01, collection paused from 03-01: keeps its price (unchanged rule).
+        let mut paid = sub("paid_then_paused", "active", jan, None, mar);
+        paid["pause_collection"] = serde_json::json!({"behavior": "void", "resumes_at": null});
+        // Sets the as-of date after every pause start.
+        let clock = sub("clock", "active", jan, None, may);
+        let rows = [paused_trial, paused_trial_early, resumes, paid, clock]
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i as u64 + 1, Json::Value(v)))
+            .collect();
+        let input = StripeInput {
+            subscriptions: Objects::Rows {
+                name: "subs".into(),
+                rows,
+            },
+            invoices: None,
+            credit_notes: None,
+            refunds: None,
+        };
+        let loaded = load_input(&input, None, &LoadOptions::default()).unwrap();
+        assert!(loaded.rejections.is_empty(), "{:?}", loaded.rejections);
+        let ds = &loaded.dataset;
+        let first_day = |customer: &str| -> Option<String> {
+            let c = ds.customers.index_of(customer)?;
+            (0..ds.lines.len())
+                .filter(|&i| ds.lines.customer[i] == c)
+                .map(|i| ds.lines.start_date[i])
+                .min()
+                .map(|d| d.to_string())
+        };
+        assert_eq!(first_day("cus_paused_trial"), None);
+        assert_eq!(first_day("cus_paused_trial_early"), None);
+        assert_eq!(first_day("cus_resumes").as_deref(), Some("2024-04-01"));
+        assert_eq!(
+            first_day("cus_paid_then_paused").as_deref(),
+            Some("2024-01-01")
+        );
+        assert_eq!(first_day("cus_clock").as_deref(), Some("2024-01-01"));
+        assert_eq!(ds.ledger.excluded.trial, 2);
+        assert_eq!(ds.ledger.used, 3);
+
+        // `--pauses zero`: a pause before the first paid day pauses nothing (its first MRR
+        // is new, not resumed); the pause of a paying subscription is still one.
+        let mut opts = LoadOptions::default();
+        opts.invoice_policies.pauses = crate::invoices::Pauses::Zero;
+        let ds = load_input(&input, None, &opts).unwrap().dataset;
+        let paused: Vec<&str> = ds
+            .pauses
+            .iter()
+            .map(|p| ds.customers.get(p.customer as usize))
+            .collect();
+        assert_eq!(paused, ["cus_paid_then_paused"]);
     }
 
     #[test]
