@@ -101,14 +101,50 @@ fn nrr(args: &[&str]) -> Run {
 /// A temporary directory holding `data/` with the given files (name, lines).
 fn data_dir(files: &[(&str, &[&str])]) -> TempDir {
     let tmp = tempfile::tempdir().expect("temporary directory");
-    let data = tmp.path().join("data");
-    std::fs::create_dir(&data).expect("creating data/");
+    std::fs::create_dir(tmp.path().join("data")).expect("creating data/");
     for (name, lines) in files {
-        let mut text = lines.join("\n");
-        text.push('\n');
-        std::fs::write(data.join(name), text).expect("writing a data file");
+        write_data(&tmp, name, lines);
     }
     tmp
+}
+
+/// Writes `data/name` in `tmp`, one line each.
+fn write_data(tmp: &TempDir, name: &str, lines: &[&str]) {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    std::fs::write(tmp.path().join("data").join(name), text).expect("writing a data file");
+}
+
+/// A directory holding two kinds of revenue input: without `--source`, `report` and `check`
+/// stop with exit code 2, naming every file `found` and suggesting `--source`; with each
+/// `--source S` of `picks`, the report reads exactly the inputs given. Returns the transcript
+/// of the refused `report`.
+#[track_caller]
+fn needs_source(tmp: &TempDir, found: &[&str], picks: &[(&str, &[&str])]) -> String {
+    let refused = |cmd: &str| {
+        let run = nrr_in(tmp.path(), &[cmd, "data"]);
+        run.assert_code(2);
+        assert!(run.stdout.is_empty(), "{}", run.transcript());
+        let listed = format!("({})", found.join(", "));
+        assert!(
+            run.stderr.contains(&listed) && run.stderr.contains("--source"),
+            "{cmd}: expected {listed} and --source:\n{}",
+            run.transcript()
+        );
+        run
+    };
+    refused("check");
+    for (source, inputs) in picks {
+        let args = ["report", "data", "--source", source, "--format", "json"];
+        let run = nrr_in(tmp.path(), &args);
+        run.assert_code(0);
+        assert_eq!(
+            run.json()["inputs"],
+            serde_json::json!(inputs),
+            "--source {source}"
+        );
+    }
+    refused("report").transcript()
 }
 
 /// `data/items.csv` with the header, a good row and then `rows`.
@@ -338,9 +374,30 @@ mod usage {
             ("items.csv", &[ITEMS_HEADER, GOOD_ROW]),
             ("mrr.csv", &["customer_id,month,mrr", "acme,2024-01,100"]),
         ]);
+        let picks: &[(&str, &[&str])] = &[("items", &["items.csv"]), ("mrr", &["mrr.csv"])];
+        insta::assert_snapshot!(needs_source(&tmp, &["items.csv", "mrr.csv"], picks));
+    }
+
+    /// A directory with no file at all: nothing found, and `--source` says the directory is
+    /// empty.
+    #[test]
+    fn truly_empty_dir() {
+        let tmp = data_dir(&[]);
         let run = nrr_in(tmp.path(), &["report", "data"]);
         run.assert_code(2);
-        insta::assert_snapshot!(run.transcript());
+        assert!(
+            run.stderr.contains("no input found") && !run.stderr.contains("(found:"),
+            "{}",
+            run.transcript()
+        );
+        let forced = nrr_in(tmp.path(), &["check", "data", "--source", "snapshots"]);
+        forced.assert_code(2);
+        assert!(
+            forced.stderr.contains("(the directory is empty)"),
+            "{}",
+            forced.transcript()
+        );
+        insta::assert_snapshot!(format!("{}{}", run.transcript(), forced.transcript()));
     }
 
     #[test]
@@ -880,9 +937,9 @@ mod invoices {
     use super::*;
 
     /// Header of the invoices.csv files written by these tests.
-    const HEADER: &str = "invoice_id,customer_id,line_id,type,subscription_id,product,plan,quantity,amount,discount,tax,currency,service_period_start,service_period_end,invoice_date";
+    pub(super) const HEADER: &str = "invoice_id,customer_id,line_id,type,subscription_id,product,plan,quantity,amount,discount,tax,currency,service_period_start,service_period_end,invoice_date";
     /// A valid row, so that each case has exactly one bad row (at line 3).
-    const GOOD: &str = "in-1,acme,l1,subscription,sub-1,platform,pro,1,100.00,,,USD,2024-01-01,2024-02-01,2024-01-01";
+    pub(super) const GOOD: &str = "in-1,acme,l1,subscription,sub-1,platform,pro,1,100.00,,,USD,2024-01-01,2024-02-01,2024-01-01";
 
     /// `data/invoices.csv` with the header, a good row and then `rows`, and, when `events` is
     /// not empty, `data/subscription_events.csv` with them.
@@ -974,19 +1031,9 @@ mod invoices {
             ("items.csv", &[ITEMS_HEADER, GOOD_ROW]),
             ("invoices.csv", &[HEADER, GOOD]),
         ]);
-        let run = nrr_in(tmp.path(), &["report", "data"]);
-        run.assert_code(2);
-        assert!(run.stderr.contains("--source"), "{}", run.transcript());
-        insta::assert_snapshot!(run.transcript());
-
-        for (source, input) in [("invoices", "invoices.csv"), ("items", "items.csv")] {
-            let run = nrr_in(
-                tmp.path(),
-                &["report", "data", "--source", source, "--format", "json"],
-            );
-            run.assert_code(0);
-            assert_eq!(run.json()["inputs"], serde_json::json!([input]));
-        }
+        let picks: &[(&str, &[&str])] =
+            &[("invoices", &["invoices.csv"]), ("items", &["items.csv"])];
+        insta::assert_snapshot!(needs_source(&tmp, &["items.csv", "invoices.csv"], picks));
     }
 
     #[test]
@@ -1395,6 +1442,19 @@ mod stripe {
             );
         }
     }
+
+    /// A Stripe export beside items.csv: two kinds of input, `--source` picks one.
+    #[test]
+    fn stripe_and_items_together_need_source() {
+        let tmp = subs(&[]);
+        write_data(&tmp, "items.csv", &[ITEMS_HEADER, GOOD_ROW]);
+        let picks: &[(&str, &[&str])] = &[
+            ("stripe", &["subscriptions.json"]),
+            ("items", &["items.csv"]),
+        ];
+        let found = ["items.csv", "subscriptions.json"];
+        insta::assert_snapshot!(needs_source(&tmp, &found, picks));
+    }
 }
 
 mod presets {
@@ -1441,92 +1501,206 @@ mod presets {
         insta::assert_snapshot!(run.transcript());
     }
 
+    /// `nrr compare DATA --preset A --preset B` over 2024-01 to 2024-06, in `format`.
+    fn compare(data: &str, presets: [&str; 2], format: &str) -> Run {
+        let [a, b] = presets;
+        let window = ["--from", "2024-01", "--to", "2024-06"];
+        let args = [
+            &["compare", data, "--preset", a, "--preset", b][..],
+            &window,
+        ];
+        let run = nrr(&[&args.concat()[..], &["--format", format]].concat());
+        run.assert_code(0);
+        run
+    }
+
+    /// What a comparison must show, hand-checked from the fixture's NOTES.md.
+    struct Expected<'a> {
+        /// The policies on which the presets differ (JSON keys; the table marks these rows,
+        /// and only these, `differs`).
+        differing: &'a [&'a str],
+        /// Movement figures over the window: (figure, side A, side B).
+        totals: &'a [[&'a str; 3]],
+        /// Period NRR: (period, side A, side B).
+        nrr: &'a [(&'a str, f64, f64)],
+        /// Every differing customer-month, largest first: customer, month, category on each
+        /// side (`-` for none) and the difference.
+        listed: &'a [[&'a str; 5]],
+    }
+
+    #[track_caller]
+    fn check_compare(data: &str, presets: [&str; 2], want: &Expected<'_>) {
+        let c = compare(data, presets, "json").json();
+        assert_eq!(c["sides"], serde_json::json!(presets));
+        let [pa, pb] = [&c["policies"][0], &c["policies"][1]];
+        let keys = pa.as_object().expect("policies").keys();
+        let differing: Vec<&String> = keys.filter(|k| *k != "preset" && pa[k] != pb[k]).collect();
+        assert_eq!(differing, want.differing, "policies {pa} and {pb}");
+        for [figure, a, b] in want.totals {
+            let m = c["movements"]
+                .as_array()
+                .expect("movements")
+                .iter()
+                .find(|m| m["figure"] == *figure)
+                .unwrap_or_else(|| panic!("no movement figure {figure}"));
+            assert_eq!([&m["a"], &m["b"]], [a, b], "{figure}");
+        }
+        for (period, a, b) in want.nrr {
+            let p = c["periods"]
+                .as_array()
+                .expect("periods")
+                .iter()
+                .find(|p| p["period"] == *period)
+                .unwrap_or_else(|| panic!("no period {period}"));
+            assert_eq!([&p["a"]["nrr"], &p["b"]["nrr"]], [a, b], "{period}");
+        }
+        let name = |v: &Value| v.as_str().unwrap_or("-").to_string();
+        let listed: Vec<[String; 5]> = c["customer_months"]
+            .as_array()
+            .expect("customer_months")
+            .iter()
+            .map(|d| {
+                [&d["customer_id"], &d["month"], &d["a"]["movement"]]
+                    .map(name)
+                    .into_iter()
+                    .chain([name(&d["b"]["movement"]), name(&d["difference"])])
+                    .collect::<Vec<_>>()
+                    .try_into()
+                    .expect("five fields")
+            })
+            .collect();
+        assert_eq!(listed, want.listed);
+        assert_eq!(c["differing_customer_months"], want.listed.len());
+
+        // The table marks the same policies.
+        let table = compare(data, presets, "table").stdout;
+        let marked: Vec<String> = table
+            .lines()
+            .skip_while(|l| *l != "Policies")
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.strip_suffix("differs"))
+            .map(|l| l.split("  ").next().unwrap_or("").replace(' ', "_"))
+            .collect();
+        assert_eq!(marked, want.differing, "{table}");
+    }
+
     /// ChartMogul (any gap) against Maxio (reactivation within 3 months, else new): d's
     /// return after 6 months (Feb) and a's after 4 (Jun) are new business under Maxio; b's
     /// after 1 month stays a reactivation. Largest first: a (100), then d (80).
     #[test]
     fn compare_chartmogul_and_maxio() {
-        let run = nrr(&[
-            "compare",
+        check_compare(
             DATA,
-            "--preset",
-            "chartmogul",
-            "--preset",
-            "maxio",
-            "--from",
-            "2024-01",
-            "--to",
-            "2024-06",
-            "--format",
-            "json",
-        ]);
-        run.assert_code(0);
-        let c = run.json();
-        assert_eq!(c["sides"], serde_json::json!(["chartmogul", "maxio"]));
-        assert_eq!(c["differing_customer_months"], 2);
-        let diffs = c["customer_months"].as_array().unwrap();
-        let got: Vec<(String, String, String, String, String)> = diffs
-            .iter()
-            .map(|d| {
-                (
-                    d["customer_id"].as_str().unwrap().to_string(),
-                    d["month"].as_str().unwrap().to_string(),
-                    d["a"]["movement"].as_str().unwrap().to_string(),
-                    d["b"]["movement"].as_str().unwrap().to_string(),
-                    d["difference"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        let want = [
-            ("a", "2024-06", "reactivation", "new", "100.00"),
-            ("d", "2024-02", "reactivation", "new", "80.00"),
-        ];
-        let want: Vec<_> = want
-            .iter()
-            .map(|(a, b, c, d, e)| {
-                (
-                    a.to_string(),
-                    b.to_string(),
-                    c.to_string(),
-                    d.to_string(),
-                    e.to_string(),
-                )
-            })
-            .collect();
-        assert_eq!(got, want);
-        let totals = |figure: &str| {
-            let m = c["movements"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|m| m["figure"] == figure)
-                .unwrap()
-                .clone();
-            (
-                m["a"].as_str().unwrap().to_string(),
-                m["b"].as_str().unwrap().to_string(),
-            )
-        };
-        assert_eq!(totals("reactivation"), ("230.00".into(), "50.00".into()));
-        assert_eq!(totals("new"), ("150.00".into(), "330.00".into()));
-        assert_eq!(totals("closing_mrr"), ("430.00".into(), "430.00".into()));
+            ["chartmogul", "maxio"],
+            &Expected {
+                differing: &["reactivation"],
+                totals: &[
+                    ["reactivation", "230.00", "50.00"],
+                    ["new", "150.00", "330.00"],
+                    ["closing_mrr", "430.00", "430.00"],
+                ],
+                nrr: &[],
+                listed: &[
+                    ["a", "2024-06", "reactivation", "new", "100.00"],
+                    ["d", "2024-02", "reactivation", "new", "80.00"],
+                ],
+            },
+        );
+    }
+
+    /// invoices.csv (fixture `invoices_past_due`, its NOTES.md): ChartMogul keeps past-due
+    /// revenue (`keep`), Baremetrics churns it after 30 days (`keep:30`); nothing else differs.
+    /// globex (200, past due 03-05, never recovered, cancelled 05-01) leaves on 04-04 under
+    /// keep:30 (MRR 200 vs 0 in April) and churns in May under keep (both 0 in May: the
+    /// larger amount, 200); initech (50, past due 02-10, recovered 04-15) is out on 03-31
+    /// under keep:30 only (50) and reactivates in April (50). acme recovered within 30 days
+    /// and hooli is still in its grace: no difference. Q2: keep 230 / 430 = 0.534884;
+    /// keep:30 cohort at March without initech, 180 / 380 = 0.473684.
+    #[test]
+    fn compare_past_due_on_invoices() {
+        check_compare(
+            "tests/fixtures/invoices_past_due",
+            ["chartmogul", "baremetrics"],
+            &Expected {
+                differing: &["past_due"],
+                totals: &[
+                    ["new", "430.00", "430.00"],
+                    ["reactivation", "0.00", "50.00"],
+                    ["churn", "200.00", "250.00"],
+                    ["closing_mrr", "230.00", "230.00"],
+                ],
+                nrr: &[("2024-Q2", 0.534884, 0.473684)],
+                listed: &[
+                    ["globex", "2024-04", "-", "churn", "200.00"],
+                    ["globex", "2024-05", "churn", "-", "200.00"],
+                    ["initech", "2024-03", "-", "churn", "50.00"],
+                    ["initech", "2024-04", "-", "reactivation", "50.00"],
+                ],
+            },
+        );
+    }
+
+    /// A Stripe export (fixture `stripe_lifecycle`; NOTES.md there and in
+    /// `stripe_lifecycle_forever_only` and `stripe_lifecycle_policies`): ChartMogul
+    /// (at-period-end, every coupon, pauses keep) against Stripe (at-cancellation,
+    /// forever coupons only, pauses churn); past due is `keep` on both sides.
+    /// - globex, cancelled immediately on 03-10: churn in March (Stripe) or April (200 each).
+    /// - wayne's 100% repeating coupon (to 04-01) is not taken by Stripe: 120 from January,
+    ///   against new in April under ChartMogul (120 in each of January to April).
+    /// - hooli's 100% `once` coupon (February): new in February (Stripe) or March (80 each).
+    /// - initech's 50% repeating coupon (to 03-01): 100 from January under Stripe, 50 then an
+    ///   expansion of 50 in March under ChartMogul; stark's 50% `once` coupon the same a month
+    ///   earlier; lex's second subscription (cancelled 02-15, paid to 03-01) is a contraction
+    ///   in February (Stripe) or March (50 each).
+    /// - massive, paused 04-01 and resumed 06-01: churn and reactivation under Stripe (40 in
+    ///   April, May and June).
+    ///
+    /// Window totals: new 950 vs 1,050, expansion 100 vs 0, churn 300 vs 340 (massive),
+    /// reactivation 0 vs 40, both close at 700. Q2: 580 / 880 = 0.659091 against 700 / 800 =
+    /// 0.875.
+    #[test]
+    fn compare_churn_discounts_and_pauses_on_stripe() {
+        check_compare(
+            "tests/fixtures/stripe_lifecycle",
+            ["chartmogul", "stripe"],
+            &Expected {
+                differing: &["churn_recognition", "discounts", "pauses"],
+                totals: &[
+                    ["new", "950.00", "1050.00"],
+                    ["reactivation", "0.00", "40.00"],
+                    ["expansion", "100.00", "0.00"],
+                    ["contraction", "50.00", "50.00"],
+                    ["churn", "300.00", "340.00"],
+                    ["closing_mrr", "700.00", "700.00"],
+                ],
+                nrr: &[("2024-Q2", 0.659091, 0.875)],
+                listed: &[
+                    ["cus_globex", "2024-03", "-", "churn", "200.00"],
+                    ["cus_globex", "2024-04", "churn", "-", "200.00"],
+                    ["cus_wayne", "2024-01", "-", "new", "120.00"],
+                    ["cus_wayne", "2024-02", "-", "-", "120.00"],
+                    ["cus_wayne", "2024-03", "-", "-", "120.00"],
+                    ["cus_wayne", "2024-04", "new", "-", "120.00"],
+                    ["cus_hooli", "2024-02", "-", "new", "80.00"],
+                    ["cus_hooli", "2024-03", "new", "-", "80.00"],
+                    ["cus_initech", "2024-01", "new", "new", "50.00"],
+                    ["cus_initech", "2024-02", "-", "-", "50.00"],
+                    ["cus_initech", "2024-03", "expansion", "-", "50.00"],
+                    ["cus_lex", "2024-02", "-", "contraction", "50.00"],
+                    ["cus_lex", "2024-03", "contraction", "-", "50.00"],
+                    ["cus_stark", "2024-01", "new", "new", "50.00"],
+                    ["cus_stark", "2024-02", "expansion", "-", "50.00"],
+                    ["cus_massive", "2024-04", "-", "churn", "40.00"],
+                    ["cus_massive", "2024-05", "-", "-", "40.00"],
+                    ["cus_massive", "2024-06", "-", "reactivation", "40.00"],
+                ],
+            },
+        );
     }
 
     #[test]
     fn compare_table() {
-        let run = nrr(&[
-            "compare",
-            DATA,
-            "--preset",
-            "chartmogul",
-            "--preset",
-            "maxio",
-            "--from",
-            "2024-01",
-            "--to",
-            "2024-06",
-        ]);
-        run.assert_code(0);
+        let run = compare(DATA, ["chartmogul", "maxio"], "table");
         insta::assert_snapshot!(run.transcript());
     }
 
@@ -1648,5 +1822,119 @@ mod usage_figure {
         let r = json(&skipped);
         assert_eq!(r["rows"]["rejected"], 1);
         assert_eq!(r["usage"]["total"], "0.00");
+    }
+}
+
+/// subscription_snapshots.csv and revenue_movements.csv: a bad row of either is rejected naming
+/// the file, line, column, value and what was expected (exit 1 from `report` and `check`).
+mod snapshots {
+    use super::*;
+
+    /// `data/subscription_snapshots.csv` and `data/revenue_movements.csv`, each with its
+    /// header, a good row (acme, January) and then `snaps` / `moves`: a bad row is at line 3.
+    fn snapshot_data(snaps: &[&str], moves: &[&str]) -> TempDir {
+        let mut s = vec![
+            "account_id,snapshot_date,mrr,currency",
+            "acme,2024-01-31,100.00,USD",
+        ];
+        s.extend_from_slice(snaps);
+        let mut m = vec![
+            "account_id,movement_date,movement_type,mrr_change",
+            "acme,2024-01-15,new,100.00",
+        ];
+        m.extend_from_slice(moves);
+        data_dir(&[
+            ("subscription_snapshots.csv", &s),
+            ("revenue_movements.csv", &m),
+        ])
+    }
+
+    /// `name: [snapshot rows], [movement rows] => the rejection line shown`.
+    macro_rules! snapshot_rejections {
+        ($($name:ident: [$($s:expr),*], [$($m:expr),*] => $shown:expr;)*) => {
+            $(
+                #[test]
+                fn $name() {
+                    let tmp = snapshot_data(&[$($s),*], &[$($m),*]);
+                    let transcript = rejected(&tmp, &[]);
+                    assert!(transcript.contains($shown), "{transcript}");
+                    insta::assert_snapshot!(concat!("snapshots_", stringify!($name)), transcript);
+                }
+            )*
+        };
+    }
+
+    snapshot_rejections! {
+        snapshot_date_not_a_day: ["beta,2024-02-30,10.00,USD"], []
+            => "subscription_snapshots.csv:3:snapshot_date: `2024-02-30`: expected a calendar date YYYY-MM-DD that exists";
+        mrr_with_decimal_comma: ["beta,2024-01-31,\"12,50\",USD"], []
+            => "subscription_snapshots.csv:3:mrr: `12,50`: expected a decimal number >= 0";
+        mrr_negative: ["beta,2024-01-31,-5.00,USD"], []
+            => "subscription_snapshots.csv:3:mrr: `-5.00`: expected a decimal number >= 0";
+        empty_account: [",2024-01-31,10.00,USD"], []
+            => "subscription_snapshots.csv:3:account_id: ``: expected a non-empty account id";
+        unknown_movement_type: [], ["acme,2024-02-10,upgrade,10.00"]
+            => "revenue_movements.csv:3:movement_type: `upgrade`: expected new, reactivation, expansion, contraction or churn";
+        churn_with_positive_change: [], ["acme,2024-02-10,churn,100.00"]
+            => "revenue_movements.csv:3:mrr_change: `100.00`: expected the change in MRR, a decimal < 0 for churn";
+        expansion_with_negative_change: [], ["acme,2024-02-10,expansion,-20.00"]
+            => "revenue_movements.csv:3:mrr_change: `-20.00`: expected the change in MRR, a decimal > 0 for expansion";
+    }
+
+    /// `check --format json` lists the rejections of both files with their fields; movement
+    /// rows are not revenue rows, so only the snapshot row counts in the ledger.
+    #[test]
+    fn rejections_of_both_files_in_check_json() {
+        let tmp = snapshot_data(
+            &["beta,2024-02-30,10.00,USD"],
+            &["acme,2024-02-10,contraction,0"],
+        );
+        let run = nrr_in(tmp.path(), &["check", "data", "--format", "json"]);
+        run.assert_code(1);
+        let j = run.json();
+        let fields = |r: &Value| -> [String; 4] {
+            ["file", "line", "column", "value"].map(|k| match &r[k] {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            })
+        };
+        let rejections = j["rejections"].as_array().expect("rejections");
+        let got: Vec<[String; 4]> = rejections.iter().map(fields).collect();
+        assert_eq!(
+            got,
+            [
+                [
+                    "subscription_snapshots.csv",
+                    "3",
+                    "snapshot_date",
+                    "2024-02-30"
+                ],
+                ["revenue_movements.csv", "3", "mrr_change", "0"],
+            ],
+            "{}",
+            run.transcript()
+        );
+        assert!(rejections[1]["expected"]
+            .as_str()
+            .is_some_and(|e| e.contains("< 0 for contraction")));
+        assert_eq!(j["rows"]["read"], 2);
+        assert_eq!(j["rows"]["rejected"], 1);
+    }
+
+    /// subscription_snapshots.csv beside invoices.csv: two kinds of input, `--source` picks
+    /// one (the snapshots with their movements file).
+    #[test]
+    fn snapshots_and_invoices_together_need_source() {
+        let tmp = snapshot_data(&[], &[]);
+        write_data(&tmp, "invoices.csv", &[invoices::HEADER, invoices::GOOD]);
+        let picks: &[(&str, &[&str])] = &[
+            (
+                "snapshots",
+                &["subscription_snapshots.csv", "revenue_movements.csv"],
+            ),
+            ("invoices", &["invoices.csv"]),
+        ];
+        let found = ["invoices.csv", "subscription_snapshots.csv"];
+        insta::assert_snapshot!(needs_source(&tmp, &found, picks));
     }
 }

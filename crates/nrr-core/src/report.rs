@@ -116,6 +116,11 @@ pub struct MovementCheck {
     pub agreeing: u64,
     /// Movement rows dated outside the months the snapshots span (not checked).
     pub outside_snapshots: u64,
+    /// Accounts whose paid snapshots are in more than one currency: their movements cannot be
+    /// compared in one currency and are not checked (sorted).
+    pub several_currencies: Vec<String>,
+    /// Movement rows of those accounts (not checked).
+    pub not_checked_several_currencies: u64,
     /// Every account-month where they disagree, largest difference first.
     pub disagreements: Vec<MovementDisagreement>,
 }
@@ -126,6 +131,10 @@ pub struct MovementCheck {
 pub struct MovementDisagreement {
     /// The account.
     pub account_id: String,
+    /// The currency the amounts are in: the account's snapshot currency (revenue_movements
+    /// has none of its own); `null` for an account without paid snapshots, or in the
+    /// reporting currency when that is not named.
+    pub currency: Option<String>,
     /// The month of the movement.
     pub month: Month,
     /// The given movement type; several types in one month are joined with `+`; `null` when

@@ -67,10 +67,12 @@ pub enum IoError {
         found: String,
     },
     /// The data directory holds no recognised input.
-    #[error("{}: no input found: expected items.csv, items.parquet, mrr.csv, mrr.parquet, invoices.csv, subscription_snapshots.csv or subscriptions.json{}", dir.display(), if found.is_empty() { String::new() } else { format!(" (found: {})", found.join(", ")) })]
+    #[error("{}: no input found: expected {expected}{}", dir.display(), if found.is_empty() { String::new() } else { format!(" (found: {})", found.join(", ")) })]
     NoInput {
         /// The directory.
         dir: PathBuf,
+        /// Every name a revenue input is read from (`Source::all_expected`).
+        expected: String,
         /// Files that were there.
         found: Vec<String>,
     },

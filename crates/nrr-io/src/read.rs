@@ -1084,6 +1084,7 @@ fn discover(dir: &Path, forced: Option<SourceKind>) -> Result<(SourceKind, Vec<P
         (true, true) => {
             return Err(IoError::NoInput {
                 dir: dir.to_path_buf(),
+                expected: crate::source::Source::all_expected(),
                 found: all,
             })
         }

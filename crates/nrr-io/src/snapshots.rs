@@ -21,7 +21,7 @@ use nrr_core::date::{Date, Month};
 use nrr_core::engine::{classify, Movement, Reactivation};
 use nrr_core::money::{format_scaled, Decimal, MAX_AMOUNT_DECIMALS};
 use nrr_core::report::{MovementCheck, MovementDisagreement};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// Base name of the snapshots file (`.csv` or `.parquet`).
@@ -191,6 +191,14 @@ impl Snapshots {
                 .or_default() += scaled(s.mrr);
             series.first = Some(series.first.map_or(m, |f: Month| f.min(m)));
             series.last = Some(series.last.map_or(m, |l: Month| l.max(m)));
+            // Zero is zero in any currency: only paid snapshots say what an account bills in.
+            if !s.mrr.is_zero() {
+                series
+                    .currencies
+                    .entry(s.account.clone())
+                    .or_default()
+                    .insert(s.currency.clone());
+            }
             if s.mrr.is_zero() {
                 builder.ledger.excluded.zero_amount += 1;
                 continue;
@@ -266,7 +274,12 @@ pub(crate) fn load_files(
         )?;
         rejections.append(&mut mv.rejections);
         rejections.extend(bad);
-        check = Some(check_movements(&series, mv, opts.reactivation));
+        check = Some(check_movements(
+            &series,
+            mv,
+            opts.reactivation,
+            opts.currency.as_deref(),
+        ));
         // Listed in the report's `inputs`; its rows are checked, not figures, so no line
         // points at it.
         builder.add_file(&mname);
@@ -281,6 +294,10 @@ pub(crate) fn load_files(
 #[derive(Debug, Default)]
 pub(crate) struct Series {
     by_account: BTreeMap<String, BTreeMap<Month, i128>>,
+    /// The currencies of each account's paid month-end snapshots (`""`: the reporting
+    /// currency). Amounts are summed as they are, so an account with more than one is not
+    /// checked.
+    currencies: BTreeMap<String, BTreeSet<String>>,
     first: Option<Month>,
     last: Option<Month>,
 }
@@ -409,25 +426,62 @@ struct GivenMonth {
 
 /// Compares the given movements with the movements the snapshots imply, account by account
 /// and month by month over the months the snapshots span.
+///
+/// Amounts are compared in each account's own snapshot currency (revenue_movements has no
+/// currency column), and each disagreement names that currency. An account whose paid
+/// snapshots are in more than one currency cannot be compared that way: it is listed in
+/// `several_currencies` and its movement rows are counted there, not checked. `reporting`
+/// names the currency of snapshots with an empty `currency`.
 pub(crate) fn check_movements(
     series: &Series,
     movements: Movements,
     policy: Reactivation,
+    reporting: Option<&str>,
 ) -> MovementCheck {
     let movements_read = movements.rows.len() as u64;
     let (Some(first), Some(last)) = (series.first, series.last) else {
         return MovementCheck {
             movements_read,
-            agreeing: 0,
             outside_snapshots: movements_read,
-            disagreements: Vec::new(),
+            ..MovementCheck::default()
         };
     };
+    // Each account's currencies, an empty code resolved to the reporting currency.
+    let resolved = |account: &str| -> BTreeSet<&str> {
+        series
+            .currencies
+            .get(account)
+            .map_or_else(BTreeSet::new, |codes| {
+                codes
+                    .iter()
+                    .map(|c| match c.as_str() {
+                        "" => reporting.unwrap_or(""),
+                        c => c,
+                    })
+                    .collect()
+            })
+    };
+    // The currency a disagreement's amounts are in (`None`: not named).
+    let currency_of = |account: &str| -> Option<String> {
+        let codes = resolved(account);
+        let code = codes.first().filter(|c| codes.len() == 1 && !c.is_empty());
+        code.map(|c| c.to_string())
+    };
+    let several: BTreeSet<&String> = series
+        .currencies
+        .keys()
+        .filter(|a| resolved(a).len() > 1)
+        .collect();
     let mut outside = 0;
+    let mut not_checked = 0;
     let mut given: BTreeMap<(String, Month), GivenMonth> = BTreeMap::new();
     for g in movements.rows {
         if g.month < first || g.month > last {
             outside += 1;
+            continue;
+        }
+        if several.contains(&g.account) {
+            not_checked += 1;
             continue;
         }
         let e = given.entry((g.account, g.month)).or_default();
@@ -439,6 +493,9 @@ pub(crate) fn check_movements(
     // The movement the snapshots imply for every account-month that has one.
     let mut implied: BTreeMap<(String, Month), (&'static str, i128)> = BTreeMap::new();
     for (account, months) in &series.by_account {
+        if several.contains(account) {
+            continue;
+        }
         let first_paid = months.iter().find(|(_, v)| **v > 0).map(|(m, _)| *m);
         let mut m = first;
         while m <= last {
@@ -497,6 +554,7 @@ pub(crate) fn check_movements(
             given_change.abs().max(implied_change.abs()),
             MovementDisagreement {
                 account_id: key.0.clone(),
+                currency: currency_of(&key.0),
                 month: key.1,
                 given_type: g.map(|g| g.kinds.join("+")),
                 given_amount: g.map(|g| amount_text(g.change)),
@@ -517,6 +575,8 @@ pub(crate) fn check_movements(
         movements_read,
         agreeing,
         outside_snapshots: outside,
+        several_currencies: several.into_iter().cloned().collect(),
+        not_checked_several_currencies: not_checked,
         disagreements: disagreements.into_iter().map(|d| d.2).collect(),
     }
 }
@@ -531,5 +591,79 @@ mod tests {
         assert_eq!(amount_text(125_000), "0.125");
         assert_eq!(amount_text(1_234_567_891), "1234.567891");
         assert_eq!(amount_text(0), "0.00");
+    }
+
+    /// Loads snapshots and movements from a temporary directory, with USD as the reporting
+    /// currency and EUR rates.
+    fn check_of(snapshots: &str, movements: &str) -> MovementCheck {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let files = [
+            ("subscription_snapshots.csv", snapshots),
+            ("revenue_movements.csv", movements),
+            ("fx.csv", "date,currency,rate\n2024-01-01,EUR,1.10\n"),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("writing a fixture");
+        }
+        let opts = LoadOptions {
+            currency: Some("USD".into()),
+            ..LoadOptions::default()
+        };
+        let loaded = crate::load(dir.path(), &opts).expect("the snapshots load");
+        loaded.movement_check.expect("a movement check")
+    }
+
+    #[test]
+    fn disagreements_name_the_accounts_currency() {
+        let c = check_of(
+            "account_id,snapshot_date,mrr,currency\n\
+             acme,2024-01-31,100,EUR\nacme,2024-02-29,150,EUR\n\
+             globex,2024-01-31,80,\nglobex,2024-02-29,80,\n",
+            "account_id,movement_date,movement_type,mrr_change\n\
+             acme,2024-01-05,new,100\nacme,2024-02-05,expansion,40\n\
+             globex,2024-01-05,new,70\n",
+        );
+        assert_eq!(c.agreeing, 1);
+        let by_account: Vec<(&str, Option<&str>, &str)> = c
+            .disagreements
+            .iter()
+            .map(|d| {
+                (
+                    d.account_id.as_str(),
+                    d.currency.as_deref(),
+                    d.difference.as_str(),
+                )
+            })
+            .collect();
+        // EUR amounts stay in EUR (revenue_movements has no currency); an empty currency is
+        // the reporting currency. Equal differences: the larger amount (globex's 80) first.
+        assert_eq!(
+            by_account,
+            [
+                ("globex", Some("USD"), "-10.00"),
+                ("acme", Some("EUR"), "-10.00")
+            ]
+        );
+        assert!(c.several_currencies.is_empty());
+    }
+
+    /// An account that moves from EUR 100 to USD 105 is a contraction in the report (from
+    /// USD 110); summing the snapshots as they are would imply an expansion of 5. The check
+    /// does not compare such an account: it lists it and counts its movement rows.
+    #[test]
+    fn an_account_in_two_currencies_is_listed_not_checked() {
+        let c = check_of(
+            "account_id,snapshot_date,mrr,currency\n\
+             acme,2024-01-31,100,EUR\nacme,2024-02-29,105,USD\n\
+             globex,2024-01-31,80,USD\nglobex,2024-02-29,0,EUR\n",
+            "account_id,movement_date,movement_type,mrr_change\n\
+             acme,2024-01-05,new,100\nacme,2024-02-05,expansion,5\n\
+             globex,2024-01-05,new,80\nglobex,2024-02-05,churn,-80\n",
+        );
+        assert_eq!(c.several_currencies, ["acme"]);
+        assert_eq!(c.not_checked_several_currencies, 2);
+        // globex's zero snapshot in EUR says nothing about its currency.
+        assert_eq!(c.agreeing, 2);
+        assert!(c.disagreements.is_empty(), "{:?}", c.disagreements);
     }
 }

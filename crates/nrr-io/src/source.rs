@@ -38,10 +38,27 @@ impl Source {
         }
     }
 
+    /// Every source, in the order the detector lists what it found.
+    const ALL: [Source; 5] = [
+        Source::Items,
+        Source::Mrr,
+        Source::Invoices,
+        Source::Snapshots,
+        Source::Stripe,
+    ];
+
+    /// The file names this source is read from, as the detector matches them (`items*`: every
+    /// `items*.csv` part is read).
+    /// Every name any revenue input is read from, for the "no input found" error.
+    pub(crate) fn all_expected() -> String {
+        let all: Vec<&str> = Source::ALL.iter().map(|s| s.expected()).collect();
+        all.join("; ")
+    }
+
     fn expected(self) -> &'static str {
         match self {
-            Source::Items => "items.csv or items.parquet",
-            Source::Mrr => "mrr.csv or mrr.parquet",
+            Source::Items => "items*.csv or items*.parquet",
+            Source::Mrr => "mrr*.csv or mrr*.parquet",
             Source::Invoices => "invoices.csv or invoices.parquet",
             Source::Snapshots => "subscription_snapshots.csv or subscription_snapshots.parquet",
             Source::Stripe => "subscriptions.json or subscriptions.jsonl",
@@ -203,16 +220,10 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
             .cloned()
             .collect()
     };
-    let present: Vec<Source> = [
-        Source::Items,
-        Source::Mrr,
-        Source::Invoices,
-        Source::Snapshots,
-        Source::Stripe,
-    ]
-    .into_iter()
-    .filter(|s| !files_of(*s).is_empty())
-    .collect();
+    let present: Vec<Source> = Source::ALL
+        .into_iter()
+        .filter(|s| !files_of(*s).is_empty())
+        .collect();
     let pick = match forced {
         Some(s) if present.contains(&s) => s,
         Some(s) => {
@@ -227,6 +238,7 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
             [] => {
                 return Err(IoError::NoInput {
                     dir: dir.to_path_buf(),
+                    expected: Source::all_expected(),
                     found: all,
                 })
             }
@@ -259,4 +271,139 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
         }),
         s => Chosen::Lines(lines_kind(s)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of file name the detector accepts, with the source it selects (`.parquet`
+    /// only with the `parquet` feature).
+    fn accepted() -> Vec<(Source, &'static str)> {
+        let mut names = vec![
+            (Source::Items, "items.csv"),
+            (Source::Items, "items-2024.csv"),
+            (Source::Mrr, "mrr.csv"),
+            (Source::Mrr, "mrr-2024.csv"),
+            (Source::Invoices, "invoices.csv"),
+            (Source::Snapshots, "subscription_snapshots.csv"),
+            (Source::Stripe, "subscriptions.json"),
+            (Source::Stripe, "subscriptions.jsonl"),
+        ];
+        if cfg!(feature = "parquet") {
+            names.extend([
+                (Source::Items, "items.parquet"),
+                (Source::Items, "items-2024.parquet"),
+                (Source::Mrr, "mrr.parquet"),
+                (Source::Invoices, "invoices.parquet"),
+                (Source::Snapshots, "subscription_snapshots.parquet"),
+            ]);
+        }
+        names
+    }
+
+    /// A temporary directory holding one empty file `name`.
+    fn dir_with(name: &str) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        std::fs::write(tmp.path().join(name), "").expect("writing a file");
+        tmp
+    }
+
+    fn source_of(chosen: &Chosen) -> Source {
+        match chosen {
+            Chosen::Lines(Some(SourceKind::Items)) => Source::Items,
+            Chosen::Lines(Some(SourceKind::Mrr)) => Source::Mrr,
+            Chosen::Lines(None) => panic!("lines of no kind"),
+            Chosen::Invoices(_) => Source::Invoices,
+            Chosen::Snapshots(_) => Source::Snapshots,
+            Chosen::Stripe(_) => Source::Stripe,
+        }
+    }
+
+    /// `pattern` (`items*.csv`, `invoices.csv`) matches `name`.
+    fn matches(pattern: &str, name: &str) -> bool {
+        match pattern.split_once('*') {
+            Some((head, tail)) => name.starts_with(head) && name.ends_with(tail),
+            None => pattern == name,
+        }
+    }
+
+    /// The patterns of `Source::expected` (`a or b`, `a, b or c`).
+    fn patterns(s: Source) -> Vec<&'static str> {
+        s.expected()
+            .split(" or ")
+            .flat_map(|p| p.split(", "))
+            .collect()
+    }
+
+    #[test]
+    fn every_accepted_name_is_detected_alone_and_with_its_source() {
+        for (source, name) in accepted() {
+            let tmp = dir_with(name);
+            let found = detect(tmp.path(), None).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(source_of(&found), source, "{name} alone");
+            let forced = detect(tmp.path(), Some(source)).expect("--source");
+            assert_eq!(source_of(&forced), source, "{name} with --source");
+        }
+    }
+
+    /// The names a `--source` error lists cover every name that source is read from.
+    #[test]
+    fn expected_names_cover_every_accepted_name() {
+        for (source, name) in accepted() {
+            assert!(
+                patterns(source).iter().any(|p| matches(p, name)),
+                "{name} is read as {} but `{}` does not name it",
+                source.name(),
+                source.expected()
+            );
+        }
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        for source in Source::ALL {
+            let err = detect(tmp.path(), Some(source))
+                .err()
+                .expect("nothing there");
+            assert!(err.to_string().contains(source.expected()), "{err}");
+        }
+    }
+
+    /// Files beside a revenue input (or near misses of its name) are no revenue input.
+    #[test]
+    fn other_names_are_no_input() {
+        for name in [
+            "items.txt",
+            "notes.csv",
+            "fx.csv",
+            "customers.csv",
+            "annotations.csv",
+            "subscription_events.csv",
+            "revenue_movements.csv",
+            "invoices.json",
+            "invoices-2024.csv",
+            "subscriptions.csv",
+            "credit_notes.json",
+        ] {
+            let tmp = dir_with(name);
+            match detect(tmp.path(), None) {
+                Err(IoError::NoInput { found, .. }) => assert_eq!(found, [name]),
+                Err(e) => panic!("{name}: {e}"),
+                Ok(c) => panic!("{name} read as {}", source_of(&c).name()),
+            }
+        }
+    }
+
+    /// The "no input found" message lists every name the detector accepts (it once omitted
+    /// the items*/mrr* parts, invoices.parquet, subscription_snapshots.parquet and
+    /// subscriptions.jsonl).
+    #[test]
+    fn no_input_message_lists_every_accepted_name() {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let err = detect(tmp.path(), None).err().expect("an empty directory");
+        let text = err.to_string();
+        for source in Source::ALL {
+            for p in patterns(source) {
+                assert!(text.contains(p), "`{text}` does not name {p}");
+            }
+        }
+    }
 }

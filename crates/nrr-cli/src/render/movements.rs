@@ -25,6 +25,14 @@ pub fn section(c: &MovementCheck, style: Style) -> String {
         c.agreeing,
         c.disagreements.len()
     ));
+    if !c.several_currencies.is_empty() {
+        out.push_str(&format!(
+            "not checked: {} movement rows of {} account(s) whose snapshots are in more than one currency: {}\n",
+            c.not_checked_several_currencies,
+            c.several_currencies.len(),
+            c.several_currencies.join(", ")
+        ));
+    }
     if c.disagreements.is_empty() {
         return out;
     }
@@ -36,6 +44,7 @@ pub fn section(c: &MovementCheck, style: Style) -> String {
             vec![
                 d.account_id.clone(),
                 d.month.to_string(),
+                d.currency.clone().unwrap_or_else(dash),
                 d.given_type.clone().unwrap_or_else(dash),
                 d.given_amount.clone().unwrap_or_else(dash),
                 d.snapshot_type.clone().unwrap_or_else(dash),
@@ -48,6 +57,7 @@ pub fn section(c: &MovementCheck, style: Style) -> String {
         &[
             "account",
             "month",
+            "currency",
             "given",
             "amount",
             "snapshots",
