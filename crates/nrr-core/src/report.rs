@@ -58,6 +58,10 @@ pub struct Excluded {
     /// which alone gives the month's MRR (omitted when 0).
     #[serde(skip_serializing_if = "is_zero")]
     pub superseded: u64,
+    /// Stripe invoice lines of a `void` invoice: the bill was canceled, so it shows no
+    /// service period (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub void_invoice: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -78,6 +82,7 @@ impl Excluded {
             + self.trial
             + self.incomplete
             + self.superseded
+            + self.void_invoice
     }
 }
 
@@ -97,6 +102,7 @@ impl RowLedger {
         self.excluded.trial += o.excluded.trial;
         self.excluded.incomplete += o.excluded.incomplete;
         self.excluded.superseded += o.excluded.superseded;
+        self.excluded.void_invoice += o.excluded.void_invoice;
         self.rejected += o.rejected;
     }
 

@@ -1260,6 +1260,7 @@ struct Rows {
     trial: u64,
     incomplete: u64,
     zero_length: u64,
+    void_invoice: u64,
 }
 
 /// Reads the Stripe files into the builder: every row (subscription item, invoice line)
@@ -1397,6 +1398,12 @@ pub(crate) fn read(
     let mut invoiced: HashSet<String> = HashSet::new();
     if let (Some(name), Some(file)) = (&inv_name, inv_file) {
         for inv in &invs {
+            // A void invoice was canceled: nothing was billed, so none of its lines shows a
+            // service period (a draft is the next bill and counts like an open one).
+            if inv.pay.status == Some(InvStatus::Void) {
+                rows.void_invoice += inv.lines.len() as u64;
+                continue;
+            }
             for l in &inv.lines {
                 let proration = match l.kind {
                     LineKind::OneTime => {
@@ -1791,6 +1798,7 @@ pub(crate) fn read(
     e.usage += rows.usage;
     e.trial += rows.trial;
     e.incomplete += rows.incomplete;
+    e.void_invoice += rows.void_invoice;
 
     let mut failed: Vec<Origin> = build_lines(&mut book, policies, builder)
         .into_iter()
@@ -1989,6 +1997,69 @@ mod tests {
         assert_eq!(rej.len(), 1);
         assert_eq!((rej[0].file.as_str(), rej[0].line), ("invs", n + 1));
         assert!(rej[0].expected.starts_with("valid JSON"), "{:?}", rej[0]);
+    }
+
+    /// The lines of a `void` invoice show no service period (the bill was canceled): they are
+    /// excluded as `void_invoice`; a draft counts like any other bill.
+    #[test]
+    fn void_invoice_lines_show_no_service() {
+        // 2024-01-01, 2024-02-01, 2024-03-01, 2024-04-01.
+        let days = [
+            1_704_067_200i64,
+            1_706_745_600,
+            1_709_251_200,
+            1_711_929_600,
+        ];
+        let sub = serde_json::json!({
+            "id": "sub_a", "object": "subscription", "customer": "cus_a", "status": "canceled",
+            "start_date": days[0], "created": days[0], "canceled_at": days[3],
+            "ended_at": days[3], "current_period_start": days[2], "current_period_end": days[3],
+            "items": {"data": [{"quantity": 1, "price": {
+                "id": "price_m", "product": "prod", "currency": "usd", "unit_amount": 5000,
+                "recurring": {"interval": "month", "interval_count": 1}}}]}
+        });
+        let invoice = |id: &str, status: &str, month: usize| {
+            serde_json::json!({
+                "id": id, "object": "invoice", "customer": "cus_a", "subscription": "sub_a",
+                "currency": "usd", "created": days[month], "status": status,
+                "lines": {"data": [{"type": "subscription", "amount": 5000, "quantity": 1,
+                    "proration": false,
+                    "period": {"start": days[month], "end": days[month + 1]}}]}
+            })
+        };
+        let rows = |vals: Vec<serde_json::Value>, name: &str| Objects::Rows {
+            name: name.into(),
+            rows: vals
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (i as u64 + 1, Json::Value(v)))
+                .collect(),
+        };
+        let input = StripeInput {
+            subscriptions: rows(vec![sub], "subs"),
+            invoices: Some(rows(
+                vec![
+                    invoice("in_jan", "paid", 0),
+                    invoice("in_feb", "void", 1),
+                    invoice("in_mar", "draft", 2),
+                ],
+                "invs",
+            )),
+            credit_notes: None,
+            refunds: None,
+        };
+        let loaded = load_input(&input, None, &LoadOptions::default()).unwrap();
+        assert!(loaded.rejections.is_empty(), "{:?}", loaded.rejections);
+        let ds = &loaded.dataset;
+        let mut starts: Vec<String> = (0..ds.lines.len())
+            .map(|i| ds.lines.start_date[i].to_string())
+            .collect();
+        starts.sort();
+        assert_eq!(starts, ["2024-01-01", "2024-03-01"]);
+        assert_eq!(ds.ledger.excluded.void_invoice, 1);
+        // Two invoice lines and the subscription's item (used for its status and events).
+        assert_eq!(ds.ledger.used, 3);
+        assert!(ds.ledger.balances(), "{:?}", ds.ledger);
     }
 
     /// Stripe pauses a subscription whose trial ends without a payment method (`status:

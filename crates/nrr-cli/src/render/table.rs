@@ -146,6 +146,7 @@ pub fn ledger(rows: &RowLedger) -> String {
         ("trial", e.trial),
         ("incomplete", e.incomplete),
         ("superseded", e.superseded),
+        ("void_invoice", e.void_invoice),
     ]
     .iter()
     .filter(|(_, n)| *n > 0)
