@@ -1178,13 +1178,12 @@ mod invoices {
     }
 }
 
-/// Known bugs, written as the tests that should pass once fixed. Run them with
-/// `cargo test -p nrr-cli --test cli -- --ignored`.
-mod known_bugs {
+/// Bugs found by review, kept as regression tests now that they are fixed.
+mod fixed_bugs {
     use super::*;
 
-    /// docs/cli.md: a malformed `--currency` is a usage error (exit 2). Today `usd` or `dollars`
-    /// is taken as the reporting currency and every row is rejected for want of a rate (exit 1).
+    /// docs/cli.md: a malformed `--currency` is a usage error (exit 2). It once took `usd` or
+    /// `dollars` as the reporting currency and rejected every row for want of a rate (exit 1).
     #[test]
     fn malformed_currency_flag_is_a_usage_error() {
         for code in ["usd", "dollars", "US"] {
@@ -1198,8 +1197,8 @@ mod known_bugs {
         }
     }
 
-    /// Rejections should be listed in file and line order; today the currency-without-rate
-    /// rejections come after all others, whatever their line.
+    /// Rejections are listed in file and line order (the currency-without-rate rejections
+    /// once came after all others, whatever their line).
     #[test]
     fn rejections_are_in_line_order() {
         let tmp = data_dir(&[(
@@ -1582,6 +1581,17 @@ mod presets {
             .map(|l| l.split("  ").next().unwrap_or("").replace(' ', "_"))
             .collect();
         assert_eq!(marked, want.differing, "{table}");
+        // The "-" note only when a reader policy does not apply (items and mrr input).
+        let dashes = table
+            .lines()
+            .skip_while(|l| *l != "Policies")
+            .take_while(|l| !l.is_empty())
+            .any(|l| l.split("  ").any(|cell| cell.trim() == "-"));
+        assert_eq!(
+            table.contains("(\"-\": the reader policy"),
+            dashes,
+            "{table}"
+        );
     }
 
     /// ChartMogul (any gap) against Maxio (reactivation within 3 months, else new): d's

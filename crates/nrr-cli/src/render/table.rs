@@ -819,9 +819,11 @@ pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
         })
         .collect();
     out.push_str(&left_grid(&["policy", a, b, ""], &rows));
-    out.push_str(
-        "(\"-\": the reader policy does not apply to this input; items.csv and mrr.csv hold its result)\n",
-    );
+    if pa.iter().chain(&pb).any(|v| v == "-") {
+        out.push_str(
+            "(\"-\": the reader policy does not apply to this input; items.csv and mrr.csv hold its result)\n",
+        );
+    }
     heading(&mut out, style, "Movements over the window");
     let rows: Vec<Vec<String>> = c
         .movements
