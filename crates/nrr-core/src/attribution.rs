@@ -7,8 +7,10 @@
 //! product whose value changed gets one reason:
 //! - present only at b: `cross_sell`; only at a: `product_removed` (same slot, contraction);
 //! - otherwise compare the product's lines at a and b: a different set of plans is `plan`, of
-//!   billing intervals `interval`, of quantities `seats`; two or more of these at once is
-//!   `mixed`; none of them (only the amount changed) is `price`.
+//!   billing intervals `interval`, a different total quantity `seats`; two or more of these
+//!   at once is `mixed`; none of them (only the amount changed) is `price`. Sets and totals,
+//!   not line lists: a second subscription to the same plan and quantity is `seats`, not a
+//!   plan, interval and quantity change at once.
 //!
 //! The customer's whole movement goes to the one reason all its changed products share, or to
 //! `mixed` when they differ. Parts therefore sum exactly to the category total.
@@ -69,18 +71,71 @@ pub(crate) fn reason(
     why
 }
 
-/// Lines of one product active at one snapshot: their value and sorted plans, intervals and
-/// quantities, on the stack. A product with more than `CAP` lines active at once (rare) makes
-/// the customer's change `mixed`.
-struct Side {
-    value: i128,
-    n: usize,
+/// What the reason compares of one product's lines: the set of plans, the set of billing
+/// intervals and the total quantity, on the stack. More than `CAP` lines (rare) overflow.
+#[derive(Clone, Copy, Debug, Default)]
+struct Shape {
+    lines: usize,
+    overflow: bool,
+    np: usize,
     plans: [u32; CAP],
+    ni: usize,
     intervals: [u32; CAP],
-    quantities: [u64; CAP],
+    units: u64,
 }
 
 const CAP: usize = 4;
+
+impl Shape {
+    /// Adds one line.
+    fn push(&mut self, plan: u32, interval: u32, quantity: u64) {
+        if self.lines == CAP {
+            self.overflow = true;
+            return;
+        }
+        self.lines += 1;
+        if !self.plans[..self.np].contains(&plan) {
+            self.plans[self.np] = plan;
+            self.np += 1;
+        }
+        if !self.intervals[..self.ni].contains(&interval) {
+            self.intervals[self.ni] = interval;
+            self.ni += 1;
+        }
+        self.units = self.units.saturating_add(quantity);
+    }
+
+    /// Sorts the sets, so equal sets compare equal.
+    fn finish(&mut self) {
+        self.plans[..self.np].sort_unstable();
+        self.intervals[..self.ni].sort_unstable();
+    }
+
+    /// The reason between this (earlier) shape and `b`, when the product's value changed.
+    fn reason(&self, b: &Shape) -> usize {
+        if self.overflow || b.overflow {
+            return MIXED;
+        }
+        let changed = [
+            (self.plans[..self.np] != b.plans[..b.np], PLAN),
+            (self.intervals[..self.ni] != b.intervals[..b.ni], INTERVAL),
+            (self.units != b.units, SEATS),
+        ];
+        let mut which = changed.iter().filter(|c| c.0).map(|c| c.1);
+        match (which.next(), which.next()) {
+            (None, _) => PRICE,
+            (Some(one), None) => one,
+            _ => MIXED,
+        }
+    }
+}
+
+/// Lines of one product active at one snapshot: their value and [`Shape`]. A product with more
+/// than `CAP` lines active at once makes the customer's change `mixed`.
+struct Side {
+    value: i128,
+    shape: Shape,
+}
 
 impl Side {
     fn of(
@@ -94,29 +149,21 @@ impl Side {
         let l = &ds.lines;
         let mut s = Side {
             value: 0,
-            n: 0,
-            plans: [0; CAP],
-            intervals: [0; CAP],
-            quantities: [0; CAP],
+            shape: Shape::default(),
         };
         for &i in lines {
             let i = i as usize;
             if l.product[i] != product || !active(ds, plan, i, slot) {
                 continue;
             }
-            if s.n == CAP {
-                return None;
-            }
             let rate = plan.rates[usize::from(l.currency[i])][r].unwrap_or(0);
             s.value += i128::from(l.mrr[i]) * rate;
-            s.plans[s.n] = l.plan[i];
-            s.intervals[s.n] = l.interval[i];
-            s.quantities[s.n] = l.quantity[i];
-            s.n += 1;
+            s.shape.push(l.plan[i], l.interval[i], l.quantity[i]);
         }
-        s.plans[..s.n].sort_unstable();
-        s.intervals[..s.n].sort_unstable();
-        s.quantities[..s.n].sort_unstable();
+        if s.shape.overflow {
+            return None;
+        }
+        s.shape.finish();
         Some(s)
     }
 }
@@ -148,17 +195,7 @@ fn compute(ds: &Dataset, plan: &Plan, lines: &[u32], a: usize, b: usize, r: usiz
         let why = if sa.value == 0 || sb.value == 0 {
             PRODUCT
         } else {
-            let changed = [
-                (sa.plans[..sa.n] != sb.plans[..sb.n], PLAN),
-                (sa.intervals[..sa.n] != sb.intervals[..sb.n], INTERVAL),
-                (sa.quantities[..sa.n] != sb.quantities[..sb.n], SEATS),
-            ];
-            let mut which = changed.iter().filter(|c| c.0).map(|c| c.1);
-            match (which.next(), which.next()) {
-                (None, _) => PRICE,
-                (Some(one), None) => one,
-                _ => MIXED,
-            }
+            sa.shape.reason(&sb.shape)
         };
         match found {
             None => found = Some(why),
@@ -169,17 +206,13 @@ fn compute(ds: &Dataset, plan: &Plan, lines: &[u32], a: usize, b: usize, r: usiz
     found.unwrap_or(MIXED)
 }
 
-/// One product's lines in one line set: their native value (all in one currency) and sorted
-/// plans, intervals and quantities.
+/// One product's lines in one line set: their native value (all in one currency) and
+/// [`Shape`].
 #[derive(Clone, Copy, Debug, Default)]
 struct Entry {
     product: u32,
     value: i128,
-    n: usize,
-    overflow: bool,
-    plans: [u32; CAP],
-    intervals: [u32; CAP],
-    quantities: [u64; CAP],
+    shape: Shape,
 }
 
 /// Each distinct line set of one customer summarised by product, so the reason between two
@@ -220,19 +253,10 @@ pub(crate) fn summarise(ds: &Dataset, lines: &[u32], sets: &[u64], out: &mut Sum
             };
             let e = &mut out.entries[at];
             e.value += i128::from(l.mrr[i]);
-            if e.n == CAP {
-                e.overflow = true;
-            } else {
-                e.plans[e.n] = l.plan[i];
-                e.intervals[e.n] = l.interval[i];
-                e.quantities[e.n] = l.quantity[i];
-                e.n += 1;
-            }
+            e.shape.push(l.plan[i], l.interval[i], l.quantity[i]);
         }
         for e in &mut out.entries[from..] {
-            e.plans[..e.n].sort_unstable();
-            e.intervals[..e.n].sort_unstable();
-            e.quantities[..e.n].sort_unstable();
+            e.shape.finish();
         }
         out.entries[from..].sort_unstable_by_key(|e| e.product);
     }
@@ -266,21 +290,7 @@ impl Summaries {
                     if x.value == y.value {
                         continue;
                     }
-                    if x.overflow || y.overflow {
-                        MIXED
-                    } else {
-                        let changed = [
-                            (x.plans[..x.n] != y.plans[..y.n], PLAN),
-                            (x.intervals[..x.n] != y.intervals[..y.n], INTERVAL),
-                            (x.quantities[..x.n] != y.quantities[..y.n], SEATS),
-                        ];
-                        let mut which = changed.iter().filter(|c| c.0).map(|c| c.1);
-                        match (which.next(), which.next()) {
-                            (None, _) => PRICE,
-                            (Some(one), None) => one,
-                            _ => MIXED,
-                        }
-                    }
+                    x.shape.reason(&y.shape)
                 }
                 (Some(x), Some(y)) if x.product < y.product => {
                     i += 1;

@@ -108,6 +108,35 @@ fn only_the_amount_changing_is_price() {
     assert_eq!(r, ("+50.00 -0.00".into(), only(1, "50.00"), only(0, Z)));
 }
 
+/// A second subscription to the same plan and quantity adds units of that plan: `seats`
+/// (plans and intervals compare as sets, quantities as the product's total), not a plan,
+/// interval and quantity change at once (`mixed`), nor a price rise.
+#[test]
+fn a_second_subscription_to_the_same_plan_is_seats() {
+    let r = feb(&[
+        ("a", "core", "team", 1, "50", 1, JAN, None),
+        ("a", "core", "team", 1, "50", 1, FEB, None),
+    ]);
+    assert_eq!(r, ("+50.00 -0.00".into(), only(0, "50.00"), only(0, Z)));
+    let r = feb(&[
+        ("a", "core", "team", 1, "50", 1, JAN, None),
+        ("a", "core", "team", 1, "50", 1, JAN, Some(FEB)),
+    ]);
+    assert_eq!(r, ("+0.00 -50.00".into(), only(0, Z), only(0, "50.00")));
+}
+
+/// Units moved between two lines of one plan, the total kept: only the amount changed.
+#[test]
+fn the_same_total_quantity_split_differently_is_price() {
+    let r = feb(&[
+        ("a", "core", "pro", 2, "200", 1, JAN, Some(FEB)),
+        ("a", "core", "pro", 3, "300", 1, JAN, Some(FEB)),
+        ("a", "core", "pro", 1, "120", 1, FEB, None),
+        ("a", "core", "pro", 4, "400", 1, FEB, None),
+    ]);
+    assert_eq!(r, ("+20.00 -0.00".into(), only(1, "20.00"), only(0, Z)));
+}
+
 #[test]
 fn another_plan_of_the_same_product_is_plan() {
     let r = feb(&[
