@@ -1052,21 +1052,7 @@ fn discover(dir: &Path, forced: Option<SourceKind>) -> Result<(SourceKind, Vec<P
         };
         return Ok((kind, vec![dir.to_path_buf()]));
     }
-    let entries = std::fs::read_dir(dir).map_err(|source| IoError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut all = Vec::new();
-    for e in entries {
-        let e = e.map_err(|source| IoError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        all.push(e.file_name().to_string_lossy().into_owned());
-    }
-    all.sort();
-    let is_data =
-        |n: &str| n.ends_with(".csv") || (cfg!(feature = "parquet") && n.ends_with(".parquet"));
+    let all = dir_names(dir)?;
     let items: Vec<&String> = all
         .iter()
         .filter(|n| n.starts_with("items") && is_data(n))
@@ -1188,6 +1174,25 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     let mut loaded = finish_load(Some(base), &names, builder, rejections, opts)?;
     loaded.invoice_policies = invoices.map(|_| opts.invoice_policies);
     Ok(loaded)
+}
+
+/// The names of the files in `dir`, sorted.
+pub(crate) fn dir_names(dir: &Path) -> Result<Vec<String>, IoError> {
+    let io = |source| IoError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut all = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(io)? {
+        all.push(e.map_err(io)?.file_name().to_string_lossy().into_owned());
+    }
+    all.sort();
+    Ok(all)
+}
+
+/// A name a revenue table is read from: `.csv`, or `.parquet` with the `parquet` feature.
+pub(crate) fn is_data(n: &str) -> bool {
+    n.ends_with(".csv") || (cfg!(feature = "parquet") && n.ends_with(".parquet"))
 }
 
 /// What every revenue reader ends with: reads fx.csv, customers.csv and annotations.csv from

@@ -186,21 +186,8 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
         }
         return Ok(Chosen::Lines(forced.and_then(lines_kind)));
     }
-    let entries = std::fs::read_dir(dir).map_err(|source| IoError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut all = Vec::new();
-    for e in entries {
-        let e = e.map_err(|source| IoError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        all.push(e.file_name().to_string_lossy().into_owned());
-    }
-    all.sort();
-    let is_data =
-        |n: &str| n.ends_with(".csv") || (cfg!(feature = "parquet") && n.ends_with(".parquet"));
+    let all = crate::read::dir_names(dir)?;
+    let is_data = crate::read::is_data;
     // `stem.csv`, or `stem.parquet` with the `parquet` feature.
     let stem_is = |n: &str, stem: &str| {
         n.strip_suffix(".csv")
