@@ -351,11 +351,12 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
                 mv.row(mc, &mv_name, i as u64 + 1, r);
             }
             rejections.append(&mut mv.rejections);
+            let reporting = crate::read::reporting_currency(opts, &builder);
             check = Some(check_movements(
                 &series,
                 mv,
                 opts.reactivation,
-                opts.currency.as_deref(),
+                reporting.as_deref(),
             ));
             builder.add_file(&mv_name);
             names.push(mv_name);

@@ -1195,6 +1195,18 @@ pub(crate) fn is_data(n: &str) -> bool {
     n.ends_with(".csv") || (cfg!(feature = "parquet") && n.ends_with(".parquet"))
 }
 
+/// The reporting currency: `--currency`, else the one currency of the lines (an empty code
+/// is the reporting currency itself); `None` when the lines have several.
+pub(crate) fn reporting_currency(opts: &LoadOptions, builder: &DatasetBuilder) -> Option<String> {
+    match &opts.currency {
+        Some(c) => Some(c.clone()),
+        None => {
+            let used = builder.line_currencies();
+            (used.len() == 1).then(|| used[0].clone())
+        }
+    }
+}
+
 /// What every revenue reader ends with: reads fx.csv, customers.csv and annotations.csv from
 /// `base` (none without a base), rejects lines in a currency without rates, orders the
 /// rejections and builds the dataset. `names`: the revenue inputs in reading order, as the
@@ -1206,13 +1218,7 @@ pub(crate) fn finish_load(
     mut rejections: Vec<Rejection>,
     opts: &LoadOptions,
 ) -> Result<Loaded, IoError> {
-    let reporting = match &opts.currency {
-        Some(c) => Some(c.clone()),
-        None => {
-            let used = builder.line_currencies();
-            (used.len() == 1).then(|| used[0].clone())
-        }
-    };
+    let reporting = reporting_currency(opts, &builder);
     if let Some(fx_path) = base.map(|b| b.join("fx.csv")).filter(|p| p.exists()) {
         read_fx(
             &fx_path,

@@ -274,11 +274,12 @@ pub(crate) fn load_files(
         )?;
         rejections.append(&mut mv.rejections);
         rejections.extend(bad);
+        let reporting = crate::read::reporting_currency(opts, &builder);
         check = Some(check_movements(
             &series,
             mv,
             opts.reactivation,
-            opts.currency.as_deref(),
+            reporting.as_deref(),
         ));
         // Listed in the report's `inputs`; its rows are checked, not figures, so no line
         // points at it.
@@ -593,9 +594,9 @@ mod tests {
         assert_eq!(amount_text(0), "0.00");
     }
 
-    /// Loads snapshots and movements from a temporary directory, with USD as the reporting
-    /// currency and EUR rates.
-    fn check_of(snapshots: &str, movements: &str) -> MovementCheck {
+    /// Loads snapshots and movements from a temporary directory, with EUR rates and
+    /// `currency` as --currency.
+    fn check_in(currency: Option<&str>, snapshots: &str, movements: &str) -> MovementCheck {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let files = [
             ("subscription_snapshots.csv", snapshots),
@@ -606,11 +607,34 @@ mod tests {
             std::fs::write(dir.path().join(name), text).expect("writing a fixture");
         }
         let opts = LoadOptions {
-            currency: Some("USD".into()),
+            currency: currency.map(str::to_string),
             ..LoadOptions::default()
         };
         let loaded = crate::load(dir.path(), &opts).expect("the snapshots load");
         loaded.movement_check.expect("a movement check")
+    }
+
+    /// [`check_in`] with USD as the reporting currency.
+    fn check_of(snapshots: &str, movements: &str) -> MovementCheck {
+        check_in(Some("USD"), snapshots, movements)
+    }
+
+    /// Without --currency, the one currency of the snapshots is the reporting currency, and
+    /// snapshots with an empty currency are in it: one currency, checked.
+    #[test]
+    fn an_empty_currency_is_the_inferred_reporting_currency() {
+        let c = check_in(
+            None,
+            "account_id,snapshot_date,mrr,currency\n\
+             acme,2024-01-31,100,\nacme,2024-02-29,150,EUR\n",
+            "account_id,movement_date,movement_type,mrr_change\n\
+             acme,2024-01-05,new,100\nacme,2024-02-05,expansion,40\n",
+        );
+        assert!(c.several_currencies.is_empty(), "{c:?}");
+        assert_eq!(c.agreeing, 1);
+        assert_eq!(c.disagreements.len(), 1);
+        assert_eq!(c.disagreements[0].currency.as_deref(), Some("EUR"));
+        assert_eq!(c.disagreements[0].difference, "-10.00");
     }
 
     #[test]

@@ -47,14 +47,14 @@ impl Source {
         Source::Stripe,
     ];
 
-    /// The file names this source is read from, as the detector matches them (`items*`: every
-    /// `items*.csv` part is read).
     /// Every name any revenue input is read from, for the "no input found" error.
     pub(crate) fn all_expected() -> String {
         let all: Vec<&str> = Source::ALL.iter().map(|s| s.expected()).collect();
         all.join("; ")
     }
 
+    /// The file names this source is read from, as the detector matches them (`items*`: every
+    /// `items*.csv` part is read).
     fn expected(self) -> &'static str {
         match self {
             Source::Items => "items*.csv or items*.parquet",

@@ -1402,6 +1402,13 @@ pub(crate) fn read(
             // service period (a draft is the next bill and counts like an open one).
             if inv.pay.status == Some(InvStatus::Void) {
                 rows.void_invoice += inv.lines.len() as u64;
+                // Its subscription is still one with invoices: priced by its other lines, not
+                // by its items (all void: never billed, no MRR).
+                for l in &inv.lines {
+                    if let (LineKind::Recurring { .. }, Some(sub)) = (l.kind, &l.sub) {
+                        invoiced.insert(sub.clone());
+                    }
+                }
                 continue;
             }
             for l in &inv.lines {
@@ -1630,10 +1637,13 @@ pub(crate) fn read(
         // Stripe's `paused` status is a trial that ended without a payment method: never
         // paid, a trial that did not convert (docs/policies.md, pauses; trials). Nothing
         // paying was paused, so the object's pause events go (under `zero` its first MRR is
-        // new, not resumed).
+        // new, not resumed). Only after a trial: without one the first period was paid at
+        // `start_date`, and a `pause_collection` taken to start with that period (its start is
+        // not recorded) pauses a paying subscription.
         let mut never_paid = false;
         let mut resumes: Option<Date> = None;
-        let paused = !ended && (s.status == Status::Paused || s.pause_collection.is_some());
+        let paused = !ended
+            && (s.status == Status::Paused || (trial.is_some() && s.pause_collection.is_some()));
         if paused && d(fallback) <= paid_from {
             book.subs[sub].events.retain(|e| {
                 e.origin != origin || !matches!(e.kind, EventKind::Paused | EventKind::Resumed)
@@ -2010,17 +2020,22 @@ mod tests {
             1_709_251_200,
             1_711_929_600,
         ];
-        let sub = serde_json::json!({
-            "id": "sub_a", "object": "subscription", "customer": "cus_a", "status": "canceled",
-            "start_date": days[0], "created": days[0], "canceled_at": days[3],
-            "ended_at": days[3], "current_period_start": days[2], "current_period_end": days[3],
-            "items": {"data": [{"quantity": 1, "price": {
-                "id": "price_m", "product": "prod", "currency": "usd", "unit_amount": 5000,
-                "recurring": {"interval": "month", "interval_count": 1}}}]}
-        });
-        let invoice = |id: &str, status: &str, month: usize| {
+        let sub = |id: &str| {
             serde_json::json!({
-                "id": id, "object": "invoice", "customer": "cus_a", "subscription": "sub_a",
+                "id": format!("sub_{id}"), "object": "subscription", "customer": format!("cus_{id}"),
+                "status": "canceled",
+                "start_date": days[0], "created": days[0], "canceled_at": days[3],
+                "ended_at": days[3], "current_period_start": days[2], "current_period_end": days[3],
+                "items": {"data": [{"quantity": 1, "price": {
+                    "id": "price_m", "product": "prod", "currency": "usd", "unit_amount": 5000,
+                    "recurring": {"interval": "month", "interval_count": 1}}}]}
+            })
+        };
+        let invoice = |id: &str, status: &str, month: usize| {
+            let of = if id.starts_with("in_b") { "b" } else { "a" };
+            serde_json::json!({
+                "id": id, "object": "invoice", "customer": format!("cus_{of}"),
+                "subscription": format!("sub_{of}"),
                 "currency": "usd", "created": days[month], "status": status,
                 "lines": {"data": [{"type": "subscription", "amount": 5000, "quantity": 1,
                     "proration": false,
@@ -2036,12 +2051,14 @@ mod tests {
                 .collect(),
         };
         let input = StripeInput {
-            subscriptions: rows(vec![sub], "subs"),
+            // b's only invoice is void: it was never billed, and is not priced from its item.
+            subscriptions: rows(vec![sub("a"), sub("b")], "subs"),
             invoices: Some(rows(
                 vec![
                     invoice("in_jan", "paid", 0),
                     invoice("in_feb", "void", 1),
                     invoice("in_mar", "draft", 2),
+                    invoice("in_b_jan", "void", 0),
                 ],
                 "invs",
             )),
@@ -2056,9 +2073,9 @@ mod tests {
             .collect();
         starts.sort();
         assert_eq!(starts, ["2024-01-01", "2024-03-01"]);
-        assert_eq!(ds.ledger.excluded.void_invoice, 1);
-        // Two invoice lines and the subscription's item (used for its status and events).
-        assert_eq!(ds.ledger.used, 3);
+        assert_eq!(ds.ledger.excluded.void_invoice, 2);
+        // Two invoice lines and each subscription's item (used for status and events).
+        assert_eq!(ds.ledger.used, 4);
         assert!(ds.ledger.balances(), "{:?}", ds.ledger);
     }
 
@@ -2098,13 +2115,24 @@ mod tests {
         // Paid from 01-01, collection paused from 03-01: keeps its price (unchanged rule).
         let mut paid = sub("paid_then_paused", "active", jan, None, mar);
         paid["pause_collection"] = serde_json::json!({"behavior": "void", "resumes_at": null});
+        // No trial, collection paused in its first period: that period was paid at its start,
+        // so it keeps its price from 04-01 (the pause applies under --pauses).
+        let mut first = sub("first_period_paused", "active", apr, None, apr);
+        first["pause_collection"] = serde_json::json!({"behavior": "void", "resumes_at": null});
         // Sets the as-of date after every pause start.
         let clock = sub("clock", "active", jan, None, may);
-        let rows = [paused_trial, paused_trial_early, resumes, paid, clock]
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (i as u64 + 1, Json::Value(v)))
-            .collect();
+        let rows = [
+            paused_trial,
+            paused_trial_early,
+            resumes,
+            paid,
+            first,
+            clock,
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (i as u64 + 1, Json::Value(v)))
+        .collect();
         let input = StripeInput {
             subscriptions: Objects::Rows {
                 name: "subs".into(),
@@ -2133,8 +2161,12 @@ mod tests {
             Some("2024-01-01")
         );
         assert_eq!(first_day("cus_clock").as_deref(), Some("2024-01-01"));
+        assert_eq!(
+            first_day("cus_first_period_paused").as_deref(),
+            Some("2024-04-01")
+        );
         assert_eq!(ds.ledger.excluded.trial, 2);
-        assert_eq!(ds.ledger.used, 3);
+        assert_eq!(ds.ledger.used, 4);
 
         // `--pauses zero`: a pause before the first paid day pauses nothing (its first MRR
         // is new, not resumed); the pause of a paying subscription is still one.
@@ -2146,7 +2178,7 @@ mod tests {
             .iter()
             .map(|p| ds.customers.get(p.customer as usize))
             .collect();
-        assert_eq!(paused, ["cus_paid_then_paused"]);
+        assert_eq!(paused, ["cus_paid_then_paused", "cus_first_period_paused"]);
     }
 
     #[test]
