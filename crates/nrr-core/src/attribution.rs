@@ -131,21 +131,15 @@ impl Shape {
 }
 
 /// Lines of one product active at one snapshot: their value and [`Shape`]. A product with more
-/// than `CAP` lines active at once makes the customer's change `mixed`.
+/// than `CAP` lines active at once makes the customer's change `mixed` when its value changed
+/// (as in [`Summaries::compare`]).
 struct Side {
     value: i128,
     shape: Shape,
 }
 
 impl Side {
-    fn of(
-        ds: &Dataset,
-        plan: &Plan,
-        lines: &[u32],
-        product: u32,
-        slot: usize,
-        r: usize,
-    ) -> Option<Side> {
+    fn of(ds: &Dataset, plan: &Plan, lines: &[u32], product: u32, slot: usize, r: usize) -> Side {
         let l = &ds.lines;
         let mut s = Side {
             value: 0,
@@ -160,35 +154,23 @@ impl Side {
             s.value += i128::from(l.mrr[i]) * rate;
             s.shape.push(l.plan[i], l.interval[i], l.quantity[i]);
         }
-        if s.shape.overflow {
-            return None;
-        }
         s.shape.finish();
-        Some(s)
+        s
     }
 }
 
 fn compute(ds: &Dataset, plan: &Plan, lines: &[u32], a: usize, b: usize, r: usize) -> usize {
     let l = &ds.lines;
-    let mut seen = [u32::MAX; 16];
-    let mut n_seen = 0;
+    let mut seen: Vec<u32> = Vec::new();
     let mut found: Option<usize> = None;
     for &i in lines {
         let p = l.product[i as usize];
-        if seen[..n_seen].contains(&p) {
+        if seen.contains(&p) {
             continue;
         }
-        if n_seen == seen.len() {
-            return MIXED; // more than 16 product lines on one customer: not worth splitting
-        }
-        seen[n_seen] = p;
-        n_seen += 1;
-        let (Some(sa), Some(sb)) = (
-            Side::of(ds, plan, lines, p, a, r),
-            Side::of(ds, plan, lines, p, b, r),
-        ) else {
-            return MIXED;
-        };
+        seen.push(p);
+        let sa = Side::of(ds, plan, lines, p, a, r);
+        let sb = Side::of(ds, plan, lines, p, b, r);
         if sa.value == sb.value {
             continue;
         }

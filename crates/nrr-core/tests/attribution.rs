@@ -21,15 +21,22 @@ type Item<'a> = (
 );
 
 fn report(items: &[Item<'_>], from: &str, to: &str) -> Report {
+    report_in(items, &[], from, to)
+}
+
+/// [`report`] with some lines in EUR (by index in `items`) at a rate of 1 (EUR -> USD), so
+/// the customer takes the several-currency path.
+fn report_in(items: &[Item<'_>], eur: &[usize], from: &str, to: &str) -> Report {
     let mut b = DatasetBuilder::new(SourceKind::Items);
     let f = b.add_file("items.csv");
+    b.push_fx("EUR", date("2023-12-01"), dec("1"));
     for (i, &(customer, product, plan, quantity, amount, interval, start, end)) in
         items.iter().enumerate()
     {
         b.push_line_detail(
             LineInput {
                 customer,
-                currency: "USD",
+                currency: if eur.contains(&i) { "EUR" } else { "USD" },
                 amount: dec(amount),
                 interval,
                 start: date(start),
@@ -46,7 +53,7 @@ fn report(items: &[Item<'_>], from: &str, to: &str) -> Report {
             },
         );
     }
-    compute(&b.finish(None).unwrap(), &window(from, to)).unwrap()
+    compute(&b.finish(Some("USD")).unwrap(), &window(from, to)).unwrap()
 }
 
 /// The February movement of a customer whose lines change on 2024-02-01.
@@ -235,5 +242,32 @@ fn period_retention_is_attributed_between_t0_and_t1_and_parts_sum_to_totals() {
         .map(|x| x.units)
         .sum::<i128>();
         assert_eq!(sum, m.contraction.units, "{}", m.month);
+    }
+}
+
+/// A product with more than 4 lines active at once is `mixed` only when its own value changed,
+/// on both paths (one currency: line-set summaries; several: line by line): here it does not,
+/// and the seat change on the other product is `seats`.
+#[test]
+fn an_unchanged_product_with_many_lines_does_not_make_the_change_mixed() {
+    let mut items: Vec<Item<'_>> = (0..5)
+        .map(|_| ("a", "addon", "x", 1, "10", 1, JAN, None))
+        .collect();
+    items.push(("a", "core", "pro", 5, "500", 1, JAN, Some(FEB)));
+    items.push(("a", "core", "pro", 7, "700", 1, FEB, None));
+    for eur in [vec![], vec![0]] {
+        let r = report_in(&items, &eur, "2024-01", "2024-02");
+        let m = month_row(&r, "2024-02");
+        assert_eq!(m.expansion.to_string(), "200.00", "EUR lines {eur:?}");
+        assert_eq!(
+            m.expansion_by_reason.seats.to_string(),
+            "200.00",
+            "EUR lines {eur:?}"
+        );
+        assert_eq!(
+            m.expansion_by_reason.mixed.to_string(),
+            "0.00",
+            "EUR lines {eur:?}"
+        );
     }
 }
