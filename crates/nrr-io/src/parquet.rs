@@ -237,14 +237,8 @@ fn parse_batch(
     (part, rejections)
 }
 
-/// Reads a Parquet file row by row, in order, for the small tables read sequentially
-/// (subscription_snapshots, revenue_movements): `start` sees the columns and returns the
-/// state `each` gets with every row's line number (row number + 1) and fields.
-pub(crate) fn each_row<S>(
-    path: &Path,
-    start: impl FnOnce(&Cols) -> Result<S, IoError>,
-    mut each: impl FnMut(&mut S, u64, &dyn Fields),
-) -> Result<S, IoError> {
+/// Opens a Parquet file whose column types can all be read exactly, with its columns.
+fn open(path: &Path) -> Result<(ParquetRecordBatchReaderBuilder<std::fs::File>, Cols), IoError> {
     let file = std::fs::File::open(path).map_err(|source| IoError::Io {
         path: path.to_path_buf(),
         source,
@@ -262,7 +256,19 @@ pub(crate) fn each_row<S>(
         ));
     }
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    let mut state = start(&Cols::new(&names))?;
+    Ok((reader, Cols::new(&names)))
+}
+
+/// Reads a Parquet file row by row, in order, for the small tables read sequentially
+/// (subscription_snapshots, revenue_movements): `start` sees the columns and returns the
+/// state `each` gets with every row's line number (row number + 1) and fields.
+pub(crate) fn each_row<S>(
+    path: &Path,
+    start: impl FnOnce(&Cols) -> Result<S, IoError>,
+    mut each: impl FnMut(&mut S, u64, &dyn Fields),
+) -> Result<S, IoError> {
+    let (reader, cols) = open(path)?;
+    let mut state = start(&cols)?;
     let mut line = 2;
     for b in reader.build().map_err(|e| perr(path, e))? {
         let b = b.map_err(|e| perr(path, e))?;
@@ -290,27 +296,9 @@ pub(crate) fn read_lines_parquet(
     use rayon::prelude::*;
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     let mut reported = 0u64;
-    let file = std::fs::File::open(path).map_err(|source| IoError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| perr(path, e))?;
-    let schema = reader.schema().clone();
+    let (reader, cols) = open(path)?;
     let total_rows = reader.metadata().file_metadata().num_rows().max(1) as u64;
-    for f in schema.fields() {
-        if !supported(f.data_type()) {
-            return Err(perr(
-                path,
-                format!(
-                    "column `{}` has type {}; use strings, integers, Date32 or Decimal128 (floating point cannot hold money exactly)",
-                    f.name(),
-                    f.data_type()
-                ),
-            ));
-        }
-    }
-    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    let layout = Layout::new(kind, &Cols::new(&names), path)?;
+    let layout = Layout::new(kind, &cols, path)?;
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

@@ -21,6 +21,7 @@ use nrr_core::date::{Date, Month};
 use nrr_core::engine::{classify, Movement, Reactivation};
 use nrr_core::money::{format_scaled, Decimal, MAX_AMOUNT_DECIMALS};
 use nrr_core::report::{MovementCheck, MovementDisagreement};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -45,6 +46,26 @@ fn amount_text(v: i128) -> String {
 }
 
 const EXPECT_DATE: &str = "a calendar date YYYY-MM-DD that exists";
+
+/// The account id and date of a snapshot or movement row (`date_column`: the date's header),
+/// or the row's rejection.
+fn account_and_date<'r, R: Fields + ?Sized>(
+    rec: &'r R,
+    (account_c, date_c, date_column): (usize, usize, &str),
+    (name, line): (&str, u64),
+    rej: &mut Vec<Rejection>,
+) -> Option<(Cow<'r, str>, Date)> {
+    let account = rec.text(account_c);
+    if account.is_empty() {
+        reject(rej, name, line, "account_id", "", "a non-empty account id");
+        return None;
+    }
+    let Some(date) = rec.date(date_c) else {
+        reject(rej, name, line, date_column, &rec.text(date_c), EXPECT_DATE);
+        return None;
+    };
+    Some((account, date))
+}
 
 fn reject(
     out: &mut Vec<Rejection>,
@@ -114,19 +135,9 @@ impl Snapshots {
     ) {
         self.read += 1;
         let rej = &mut self.rejections;
-        let account = rec.text(c.account);
-        if account.is_empty() {
-            return reject(rej, name, line, "account_id", "", "a non-empty account id");
-        }
-        let Some(date) = rec.date(c.date) else {
-            return reject(
-                rej,
-                name,
-                line,
-                "snapshot_date",
-                &rec.text(c.date),
-                EXPECT_DATE,
-            );
+        let columns = (c.account, c.date, "snapshot_date");
+        let Some((account, date)) = account_and_date(rec, columns, (name, line), rej) else {
+            return;
         };
         let mrr = match rec.decimal(c.mrr, MAX_AMOUNT_DECIMALS) {
             Some(d) if !d.is_negative() => d,
@@ -365,19 +376,9 @@ impl Movements {
         rec: &R,
     ) {
         let rej = &mut self.rejections;
-        let account = rec.text(c.account);
-        if account.is_empty() {
-            return reject(rej, name, line, "account_id", "", "a non-empty account id");
-        }
-        let Some(date) = rec.date(c.date) else {
-            return reject(
-                rej,
-                name,
-                line,
-                "movement_date",
-                &rec.text(c.date),
-                EXPECT_DATE,
-            );
+        let columns = (c.account, c.date, "movement_date");
+        let Some((account, date)) = account_and_date(rec, columns, (name, line), rej) else {
+            return;
         };
         let kind_v = rec.text(c.kind);
         let Some(kind) = TYPES.iter().copied().find(|t| *t == kind_v) else {
