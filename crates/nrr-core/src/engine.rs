@@ -1013,15 +1013,13 @@ fn add_customer_by_line(
             why,
         );
     }
-    let mut done = 0u128; // segments already visited (the first 128; others every time)
-    for t0 in 0..plan.slots {
-        let g = seg[t0];
-        if g == u32::MAX || (g < 128 && done >> g & 1 == 1) {
+    // Each segment the customer is in at some t0, once (a customer is in a few at most).
+    let mut done: Vec<u32> = Vec::new();
+    for &g in &seg[..plan.slots] {
+        if g == u32::MAX || done.contains(&g) {
             continue;
         }
-        if g < 128 {
-            done |= 1 << g;
-        }
+        done.push(g);
         add_periods(
             ds,
             plan,

@@ -271,3 +271,91 @@ fn an_unchanged_product_with_many_lines_does_not_make_the_change_mixed() {
         );
     }
 }
+
+/// `--segment product` with more than 128 products: a customer on a product whose segment
+/// index is 128 or more counts once in each period, like any other (segment sums equal the
+/// totals, and the totals are those without segments; it was once counted at every month it
+/// spent in the segment). Products `p000` .. `p130`, one customer each; the last one expands
+/// in March.
+#[test]
+fn segments_beyond_128_values_count_each_period_once() {
+    let names: Vec<(String, String)> = (0..=130)
+        .map(|i| (format!("c{i:03}"), format!("p{i:03}")))
+        .collect();
+    let mut items: Vec<Item<'_>> = names
+        .iter()
+        .map(|(c, p)| (c.as_str(), p.as_str(), "x", 1, "100", 1, "2023-11-01", None))
+        .collect();
+    let last = items.len() - 1;
+    items[last].7 = Some("2024-03-01");
+    items.push(("c130", "p130", "x", 2, "150", 1, "2024-03-01", None));
+    let mut b = DatasetBuilder::new(SourceKind::Items);
+    b.add_file("items.csv");
+    for (i, &(customer, product, plan, quantity, amount, interval, start, end)) in
+        items.iter().enumerate()
+    {
+        b.push_line_detail(
+            LineInput {
+                customer,
+                currency: "USD",
+                amount: dec(amount),
+                interval,
+                start: date(start),
+                end: end.map(date),
+                origin: Origin {
+                    file: 0,
+                    line: i as u64 + 2,
+                },
+            },
+            LineDetail {
+                product,
+                plan,
+                quantity,
+            },
+        );
+    }
+    let ds = b.finish(None).unwrap();
+    let spec = nrr_core::engine::SegmentSpec::by_line(&ds, nrr_core::engine::LineColumn::Product);
+    let opts = nrr_core::engine::Options {
+        segment: Some(spec),
+        ..window("2023-11", "2024-06")
+    };
+    let r = compute(&ds, &opts).unwrap();
+    // The totals with segments are those without.
+    let plain = compute(&ds, &window("2023-11", "2024-06")).unwrap();
+    assert_eq!(r.periods, plain.periods);
+    let seg = r.segments.as_ref().unwrap();
+    assert_eq!(seg.values.len(), 131);
+    for (i, p) in r.periods.iter().enumerate() {
+        let sum = |f: fn(&nrr_core::report::Retention) -> i128| -> i128 {
+            seg.values
+                .values()
+                .map(|s| f(&s.periods[i].retention))
+                .sum()
+        };
+        let total = &p.retention;
+        assert_eq!(
+            sum(|r| r.starting_mrr.units),
+            total.starting_mrr.units,
+            "{}",
+            p.period
+        );
+        assert_eq!(
+            sum(|r| r.expansion.units),
+            total.expansion.units,
+            "{}",
+            p.period
+        );
+        assert_eq!(
+            sum(|r| r.ending_cohort_mrr.units),
+            total.ending_cohort_mrr.units,
+            "{}",
+            p.period
+        );
+    }
+    let q1 = r.periods.iter().find(|p| p.period == "2024-Q1").unwrap();
+    assert_eq!(q1.retention.expansion.to_string(), "50.00");
+    let last = &seg.values["p130"];
+    let q1 = last.periods.iter().find(|p| p.period == "2024-Q1").unwrap();
+    assert_eq!(q1.retention.expansion.to_string(), "50.00");
+}
