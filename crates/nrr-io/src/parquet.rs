@@ -299,10 +299,7 @@ pub(crate) fn read_lines_parquet(
     let (reader, cols) = open(path)?;
     let total_rows = reader.metadata().file_metadata().num_rows().max(1) as u64;
     let layout = Layout::new(kind, &cols, path)?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = crate::read::display_name(path);
     let file_idx = builder.add_file(&name);
     // Row groups are decoded and parsed on all threads, a wave of them at a time, and
     // appended in file order.

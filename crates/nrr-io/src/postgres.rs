@@ -29,7 +29,7 @@
 use crate::error::{IoError, Rejection};
 use crate::invoices::Table;
 use crate::read::{finish_load, Cols, Fields, Layout, LoadOptions, Loaded, Sink};
-use crate::snapshots::{check_movements, MovementCols, Movements, SnapshotCols, Snapshots};
+use crate::snapshots::{check_given, MovementCols, Movements, SnapshotCols, Snapshots};
 use crate::source::Source;
 use crate::stripe::{Json, Objects, StripeInput};
 use nrr_core::dataset::{DatasetBuilder, SourceKind};
@@ -351,15 +351,14 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
                 mv.row(mc, &mv_name, i as u64 + 1, r);
             }
             rejections.append(&mut mv.rejections);
-            let reporting = crate::read::reporting_currency(opts, &builder);
-            check = Some(check_movements(
+            check = Some(check_given(
                 &series,
                 mv,
-                opts.reactivation,
-                reporting.as_deref(),
+                mv_name,
+                opts,
+                &mut builder,
+                &mut names,
             ));
-            builder.add_file(&mv_name);
-            names.push(mv_name);
         }
     } else {
         let layout = Layout::new(kind, &cols, path)?;
@@ -430,8 +429,9 @@ fn cols_of(columns: &[String]) -> Cols {
     Cols::new(&names)
 }
 
-/// Invoice rows (and event rows) through the invoices reader, every invoice policy applying;
-/// fx.csv from `side` rejects charges in a currency without rates, as for a directory.
+/// Invoice rows (and event rows) through the invoices reader, every invoice policy applying
+/// as for invoices.csv; fx.csv from `side` rejects charges in a currency without rates, as for
+/// a directory.
 fn load_invoices(
     name: &str,
     cols: &Cols,
@@ -440,26 +440,15 @@ fn load_invoices(
     side: Option<&Path>,
     opts: &LoadOptions,
 ) -> Result<Loaded, IoError> {
-    let mut builder = DatasetBuilder::new(SourceKind::Items);
-    let mut rejections = Vec::new();
     let invoices = Table { name, cols, rows };
-    let ev_name = events.as_ref().map(|e| e.0.clone());
     let ev_cols = events.as_ref().map(|e| cols_of(&e.1 .0));
     let ev_table = match (&events, &ev_cols) {
         (Some((name, (_, rows))), Some(cols)) => Some(Table { name, cols, rows }),
         _ => None,
     };
-    let fx = side.map(|b| b.join("fx.csv")).filter(|p| p.exists());
-    crate::invoices::read_tables(
-        &invoices,
-        ev_table.as_ref(),
-        fx.as_deref(),
-        opts,
-        &mut builder,
-        &mut rejections,
-    )?;
-    let names: Vec<String> = std::iter::once(name.to_string()).chain(ev_name).collect();
-    let mut loaded = finish_load(side, &names, builder, rejections, opts)?;
-    loaded.invoice_policies = Some(opts.invoice_policies);
-    Ok(loaded)
+    crate::read::load_invoices(side, opts, |opts, fx, builder, rejections| {
+        crate::invoices::read_tables(&invoices, ev_table.as_ref(), fx, opts, builder, rejections)?;
+        let ev_name = events.as_ref().map(|e| e.0.clone());
+        Ok(std::iter::once(name.to_string()).chain(ev_name).collect())
+    })
 }

@@ -73,13 +73,11 @@ impl std::fmt::Debug for Progress {
 
 /// Total size in bytes of the revenue files [`load`] would read from `dir`.
 pub fn revenue_bytes(dir: &Path) -> u64 {
-    discover(dir, None).map_or(0, |(_, files)| {
-        files
-            .iter()
-            .filter_map(|f| std::fs::metadata(f).ok())
-            .map(|m| m.len())
-            .sum()
-    })
+    crate::source::line_files(dir)
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum()
 }
 
 /// Customer attributes from `customers.csv`.
@@ -245,13 +243,14 @@ pub(crate) struct Sink<'a> {
     pub(crate) layout: Layout,
 }
 
-fn is_currency_code(s: &str) -> bool {
+pub(crate) fn is_currency_code(s: &str) -> bool {
     s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
 }
 
-const EXPECT_AMOUNT: &str = "a decimal number >= 0 with at most 6 decimal places (like 1200.00)";
-const EXPECT_DATE: &str = "a calendar date YYYY-MM-DD that exists";
-const EXPECT_CCY: &str =
+pub(crate) const EXPECT_AMOUNT: &str =
+    "a decimal number >= 0 with at most 6 decimal places (like 1200.00)";
+pub(crate) const EXPECT_DATE: &str = "a calendar date YYYY-MM-DD that exists";
+pub(crate) const EXPECT_CCY: &str =
     "a three-letter ISO 4217 code like USD, or empty for the reporting currency";
 
 impl Sink<'_> {
@@ -512,7 +511,7 @@ impl CsvFile {
     }
 
     /// Calls `each(line, fields)` for every data row. Rows that are not UTF-8 are rejected
-    /// here and returned (with an empty file name for the caller to fill).
+    /// here and returned.
     pub(crate) fn rows(
         mut self,
         each: impl FnMut(u64, &csv::StringRecord),
@@ -522,7 +521,7 @@ impl CsvFile {
 }
 
 /// Calls `each(line + line_offset, fields)` for every record of `rdr`, reusing one record
-/// buffer. Records that are not UTF-8 are returned as rejections (file name left empty).
+/// buffer. Records that are not UTF-8 are returned as rejections.
 fn each_record<R: std::io::Read>(
     rdr: &mut csv::Reader<R>,
     header: &[String],
@@ -556,7 +555,7 @@ fn each_record<R: std::io::Read>(
                     .position(|f| std::str::from_utf8(f).is_err())
                     .unwrap_or(0);
                 rejections.push(Rejection {
-                    file: String::new(),
+                    file: display_name(path),
                     line,
                     column: header
                         .get(i)
@@ -640,8 +639,7 @@ fn parse_part(
     let utf8 = each_record(&mut rdr, f.header, path, first_line - 1, |line, rec| {
         sink.row(line, rec)
     })?;
-    for mut r in utf8 {
-        r.file = name.to_string();
+    for r in utf8 {
         sink.builder.ledger.read += 1;
         sink.builder.ledger.rejected += 1;
         sink.rejections.push(r);
@@ -862,8 +860,7 @@ pub(crate) fn read_lines_csv(
     };
     let utf8 = csv.rows(|line, rec| sink.row(line, rec))?;
     Progress::advance(progress, std::fs::metadata(path).map_or(0, |m| m.len()));
-    for mut r in utf8 {
-        r.file = name.clone();
+    for r in utf8 {
         sink.builder.ledger.read += 1;
         sink.builder.ledger.rejected += 1;
         sink.rejections.push(r);
@@ -896,7 +893,7 @@ pub(crate) fn read_fx(
         cols.require(path, "rate")?,
     );
     let mut rej = Vec::new();
-    let mut bad = csv.rows(|line, rec| {
+    let bad = csv.rows(|line, rec| {
         let f = |i: usize| rec.get(i).unwrap_or("");
         let mut r = |column: &str, value: &str, expected: &str| {
             rej.push(Rejection { file: name.clone(), line, column: column.into(), value: value.into(), expected: expected.into() })
@@ -917,9 +914,6 @@ pub(crate) fn read_fx(
         }
         builder.push_fx(ccy, date, rate);
     })?;
-    for r in &mut bad {
-        r.file = name.clone();
-    }
     rej.extend(bad);
     rej.sort_by_key(|r| r.line);
     rejections.extend(rej);
@@ -942,7 +936,7 @@ fn read_customers(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Attrib
         values: Default::default(),
     };
     let mut rej = Vec::new();
-    let mut bad = csv.rows(|line, rec| {
+    let bad = csv.rows(|line, rec| {
         let id = rec.get(id_col).unwrap_or("");
         let mut r = |expected: &str| {
             rej.push(Rejection {
@@ -965,9 +959,6 @@ fn read_customers(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Attrib
             .collect();
         attrs.values.insert(id.to_string(), vals);
     })?;
-    for r in &mut bad {
-        r.file = name.clone();
-    }
     rej.extend(bad);
     rej.sort_by_key(|r| r.line);
     rejections.extend(rej);
@@ -1001,7 +992,7 @@ fn read_notes(
     let (customer, note) = (cols.get("customer_id"), cols.require(path, "note")?);
     let mut notes = Vec::new();
     let mut rej = Vec::new();
-    let mut bad = csv.rows(|line, rec| {
+    let bad = csv.rows(|line, rec| {
         let f = |i: usize| rec.get(i).unwrap_or("").trim();
         let mut r = |column: &str, value: &str, expected: &str| {
             rej.push(Rejection {
@@ -1031,67 +1022,9 @@ fn read_notes(
             note: f(note).to_string(),
         });
     })?;
-    for r in &mut bad {
-        r.file = name.clone();
-    }
     rej.extend(bad);
     rejections.extend(rej);
     Ok(notes)
-}
-
-/// Finds the line files of a data directory: `items*.csv` / `mrr*.csv` (and `.parquet`).
-fn discover(dir: &Path, forced: Option<SourceKind>) -> Result<(SourceKind, Vec<PathBuf>), IoError> {
-    if dir.is_file() {
-        let name = display_name(dir);
-        let kind = if let Some(k) = forced {
-            k
-        } else if name.starts_with("mrr") {
-            SourceKind::Mrr
-        } else {
-            SourceKind::Items
-        };
-        return Ok((kind, vec![dir.to_path_buf()]));
-    }
-    let all = dir_names(dir)?;
-    let items: Vec<&String> = all
-        .iter()
-        .filter(|n| n.starts_with("items") && is_data(n))
-        .collect();
-    let mrr: Vec<&String> = all
-        .iter()
-        .filter(|n| n.starts_with("mrr") && is_data(n))
-        .collect();
-    let (kind, files) = match (items.is_empty(), mrr.is_empty()) {
-        // `--source` (checked by `source::choose`) picks one kind.
-        _ if forced == Some(SourceKind::Items) => (SourceKind::Items, items),
-        _ if forced == Some(SourceKind::Mrr) => (SourceKind::Mrr, mrr),
-        (false, true) => (SourceKind::Items, items),
-        (true, false) => (SourceKind::Mrr, mrr),
-        (true, true) => {
-            return Err(IoError::NoInput {
-                dir: dir.to_path_buf(),
-                expected: crate::source::Source::all_expected(),
-                found: all,
-            })
-        }
-        (false, false) => {
-            return Err(IoError::AmbiguousInput {
-                dir: dir.to_path_buf(),
-                found: items.into_iter().chain(mrr).cloned().collect(),
-            })
-        }
-    };
-    // A CSV and its Parquet twin hold the same rows: prefer Parquet when both exist.
-    let stems: BTreeSet<&str> = files
-        .iter()
-        .filter_map(|f| f.strip_suffix(".parquet"))
-        .collect();
-    let files = files
-        .into_iter()
-        .filter(|f| !f.strip_suffix(".csv").is_some_and(|s| stems.contains(s)))
-        .map(|f| dir.join(f))
-        .collect();
-    Ok((kind, files))
 }
 
 /// `forever-only` discounts that come from a preset (`--preset stripe`), not from the command
@@ -1117,35 +1050,23 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     } else {
         dir
     };
-    // invoices.csv has its own reader; items and mrr files are read below.
-    let chosen = crate::source::choose(dir, opts)?;
-    let for_inv;
-    let opts = if matches!(chosen, crate::source::Chosen::Invoices(_)) {
-        for_inv = for_invoices(opts);
-        &for_inv
-    } else {
-        opts
-    };
-    let (kind, files, invoices) = match chosen {
-        crate::source::Chosen::Invoices(inv) => (SourceKind::Items, inv.paths(), Some(inv)),
+    // Every input but items and mrr files has its own reader.
+    let (kind, files) = match crate::source::choose(dir, opts)? {
+        crate::source::Chosen::Invoices(inv) => {
+            return load_invoices(Some(base), opts, |opts, fx, builder, rejections| {
+                crate::invoices::read(&inv, fx, opts, builder, rejections)?;
+                Ok(inv.paths().iter().map(|p| display_name(p)).collect())
+            })
+        }
         crate::source::Chosen::Snapshots(sf) => {
             return crate::snapshots::load_files(&sf, base, opts)
         }
         crate::source::Chosen::Stripe(sf) => return crate::stripe::load_files(&sf, base, opts),
-        crate::source::Chosen::Lines(forced) => {
-            let (kind, files) = discover(dir, forced)?;
-            (kind, files, None)
-        }
+        crate::source::Chosen::Lines(kind, files) => (kind, files),
     };
     let mut builder = DatasetBuilder::new(kind);
     let mut rejections = Vec::new();
-    if let Some(inv) = &invoices {
-        let fx = base.join("fx.csv");
-        let fx = fx.exists().then_some(fx.as_path());
-        crate::invoices::read(inv, fx, opts, &mut builder, &mut rejections)?;
-    }
-    let line_files: &[PathBuf] = if invoices.is_some() { &[] } else { &files };
-    for f in line_files {
+    for f in &files {
         if f.extension().is_some_and(|e| e == "parquet") {
             #[cfg(feature = "parquet")]
             crate::parquet::read_lines_parquet(
@@ -1171,8 +1092,30 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
         }
     }
     let names: Vec<String> = files.iter().map(|f| display_name(f)).collect();
-    let mut loaded = finish_load(Some(base), &names, builder, rejections, opts)?;
-    loaded.invoice_policies = invoices.map(|_| opts.invoice_policies);
+    finish_load(Some(base), &names, builder, rejections, opts)
+}
+
+/// What every reader of invoice rows (files, PostgreSQL) does around `read`: a preset's
+/// discounts made fit for invoices ([`for_invoices`]), fx.csv from `base` handed to `read`
+/// (which rejects charges in a currency without rates and returns the inputs' names), and
+/// the invoice policies used reported with the figures.
+pub(crate) fn load_invoices(
+    base: Option<&Path>,
+    opts: &LoadOptions,
+    read: impl FnOnce(
+        &LoadOptions,
+        Option<&Path>,
+        &mut DatasetBuilder,
+        &mut Vec<Rejection>,
+    ) -> Result<Vec<String>, IoError>,
+) -> Result<Loaded, IoError> {
+    let opts = &for_invoices(opts);
+    let mut builder = DatasetBuilder::new(SourceKind::Items);
+    let mut rejections = Vec::new();
+    let fx = base.map(|b| b.join("fx.csv")).filter(|p| p.exists());
+    let names = read(opts, fx.as_deref(), &mut builder, &mut rejections)?;
+    let mut loaded = finish_load(base, &names, builder, rejections, opts)?;
+    loaded.invoice_policies = Some(opts.invoice_policies);
     Ok(loaded)
 }
 

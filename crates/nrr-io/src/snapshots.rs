@@ -14,7 +14,10 @@
 //!   account-month where they disagree is listed ([`MovementCheck`]).
 
 use crate::error::{IoError, Rejection};
-use crate::read::{display_name, finish_load, open_csv, Cols, Fields, LoadOptions, Loaded};
+use crate::read::{
+    display_name, finish_load, is_currency_code, open_csv, Cols, Fields, LoadOptions, Loaded,
+    EXPECT_AMOUNT, EXPECT_CCY, EXPECT_DATE,
+};
 use crate::source::SnapshotFiles;
 use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
 use nrr_core::date::{Date, Month};
@@ -44,8 +47,6 @@ fn amount_text(v: i128) -> String {
     let frac = frac.trim_end_matches('0');
     format!("{int}.{frac:0<2}")
 }
-
-const EXPECT_DATE: &str = "a calendar date YYYY-MM-DD that exists";
 
 /// The account id and date of a snapshot or movement row (`date_column`: the date's header),
 /// or the row's rejection.
@@ -141,30 +142,13 @@ impl Snapshots {
         };
         let mrr = match rec.decimal(c.mrr, MAX_AMOUNT_DECIMALS) {
             Some(d) if !d.is_negative() => d,
-            _ => {
-                return reject(
-                    rej,
-                    name,
-                    line,
-                    "mrr",
-                    &rec.text(c.mrr),
-                    "a decimal number >= 0 with at most 6 decimal places (like 1200.00)",
-                )
-            }
+            _ => return reject(rej, name, line, "mrr", &rec.text(c.mrr), EXPECT_AMOUNT),
         };
         let currency = c
             .currency
             .map_or(String::new(), |i| rec.text(i).into_owned());
-        let is_code = currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase());
-        if !currency.is_empty() && !is_code {
-            return reject(
-                rej,
-                name,
-                line,
-                "currency",
-                &currency,
-                "a three-letter ISO 4217 code like USD, or empty for the reporting currency",
-            );
+        if !currency.is_empty() && !is_currency_code(&currency) {
+            return reject(rej, name, line, "currency", &currency, EXPECT_CCY);
         }
         self.rows.push(Snap {
             account: account.into_owned(),
@@ -248,10 +232,7 @@ pub(crate) fn each_file_row<S>(
     }
     let csv = open_csv(path)?;
     let mut state = start(&csv.cols())?;
-    let mut bad = csv.rows(|line, rec| each(&mut state, line, rec))?;
-    for r in &mut bad {
-        r.file = display_name(path);
-    }
+    let bad = csv.rows(|line, rec| each(&mut state, line, rec))?;
     Ok((state, bad))
 }
 
@@ -285,21 +266,36 @@ pub(crate) fn load_files(
         )?;
         rejections.append(&mut mv.rejections);
         rejections.extend(bad);
-        let reporting = crate::read::reporting_currency(opts, &builder);
-        check = Some(check_movements(
+        check = Some(check_given(
             &series,
             mv,
-            opts.reactivation,
-            reporting.as_deref(),
+            mname,
+            opts,
+            &mut builder,
+            &mut names,
         ));
-        // Listed in the report's `inputs`; its rows are checked, not figures, so no line
-        // points at it.
-        builder.add_file(&mname);
-        names.push(mname);
     }
     let mut loaded = finish_load(Some(base), &names, builder, rejections, opts)?;
     loaded.movement_check = check;
     Ok(loaded)
+}
+
+/// Checks the movements read from `name` against the snapshots' `series`, in the reporting
+/// currency the lines give, and lists `name` in the report's `inputs` (its rows are checked,
+/// not figures, so no line points at it).
+pub(crate) fn check_given(
+    series: &Series,
+    movements: Movements,
+    name: String,
+    opts: &LoadOptions,
+    builder: &mut DatasetBuilder,
+    names: &mut Vec<String>,
+) -> MovementCheck {
+    let reporting = crate::read::reporting_currency(opts, builder);
+    let check = check_movements(series, movements, opts.reactivation, reporting.as_deref());
+    builder.add_file(&name);
+    names.push(name);
+    check
 }
 
 /// Month-end MRR per account from the snapshots, and the months they span.
@@ -434,7 +430,7 @@ struct GivenMonth {
 /// snapshots are in more than one currency cannot be compared that way: it is listed in
 /// `several_currencies` and its movement rows are counted there, not checked. `reporting`
 /// names the currency of snapshots with an empty `currency`.
-pub(crate) fn check_movements(
+fn check_movements(
     series: &Series,
     movements: Movements,
     policy: Reactivation,

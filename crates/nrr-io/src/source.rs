@@ -6,6 +6,7 @@ use crate::invoices::InvoiceFiles;
 use crate::read::{display_name, LoadOptions};
 use crate::snapshots::{MOVEMENTS, SNAPSHOTS};
 use nrr_core::dataset::SourceKind;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// A kind of revenue input (`--source`).
@@ -74,8 +75,8 @@ const EVENTS: &str = "subscription_events";
 
 /// What [`crate::load`] reads.
 pub(crate) enum Chosen {
-    /// items or mrr files (the kind forced by `--source`, or detected by `discover`).
-    Lines(Option<SourceKind>),
+    /// items or mrr files (the kind forced by `--source`, or detected), in reading order.
+    Lines(SourceKind, Vec<PathBuf>),
     /// invoices.csv (or .parquet) and its events file.
     Invoices(InvoiceFiles),
     /// subscription_snapshots and the movements file beside it.
@@ -129,10 +130,10 @@ pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> 
             crate::read::check_usage(opts, SNAPSHOTS)?;
             opts.invoice_policies.check_for_lines(SNAPSHOTS)?
         }
-        Chosen::Lines(kind) => {
+        Chosen::Lines(kind, _) => {
             let input = if dir.is_file() {
                 display_name(dir)
-            } else if *kind == Some(SourceKind::Mrr) {
+            } else if *kind == SourceKind::Mrr {
                 "mrr.csv".to_string()
             } else {
                 "items.csv".to_string()
@@ -145,6 +146,15 @@ pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> 
         }
     }
     Ok(chosen)
+}
+
+/// The items or mrr files [`choose`] would pick in `dir` without `--source` (none for other
+/// inputs or when it would fail).
+pub(crate) fn line_files(dir: &Path) -> Vec<PathBuf> {
+    match detect(dir, None) {
+        Ok(Chosen::Lines(_, files)) => files,
+        _ => Vec::new(),
+    }
 }
 
 fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
@@ -184,7 +194,12 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
                 events: events_beside(base),
             }));
         }
-        return Ok(Chosen::Lines(forced.and_then(lines_kind)));
+        let kind = match forced.and_then(lines_kind) {
+            Some(k) => k,
+            None if name.starts_with("mrr") => SourceKind::Mrr,
+            None => SourceKind::Items,
+        };
+        return Ok(Chosen::Lines(kind, vec![dir.to_path_buf()]));
     }
     let all = crate::read::dir_names(dir)?;
     let is_data = crate::read::is_data;
@@ -256,7 +271,21 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
             snapshots: csv_or_parquet(dir, SNAPSHOTS).unwrap_or_else(|| dir.join(SNAPSHOTS)),
             movements: csv_or_parquet(dir, MOVEMENTS),
         }),
-        s => Chosen::Lines(lines_kind(s)),
+        s => {
+            // A CSV and its Parquet twin hold the same rows: Parquet is read when both exist.
+            let files = files_of(s);
+            let twins: BTreeSet<&str> = files
+                .iter()
+                .filter_map(|f| f.strip_suffix(".parquet"))
+                .collect();
+            let files = files
+                .iter()
+                .filter(|f| !f.strip_suffix(".csv").is_some_and(|s| twins.contains(s)))
+                .map(|f| dir.join(f))
+                .collect();
+            // Only items and mrr remain here.
+            Chosen::Lines(lines_kind(s).unwrap_or(SourceKind::Items), files)
+        }
     })
 }
 
@@ -298,9 +327,8 @@ mod tests {
 
     fn source_of(chosen: &Chosen) -> Source {
         match chosen {
-            Chosen::Lines(Some(SourceKind::Items)) => Source::Items,
-            Chosen::Lines(Some(SourceKind::Mrr)) => Source::Mrr,
-            Chosen::Lines(None) => panic!("lines of no kind"),
+            Chosen::Lines(SourceKind::Items, _) => Source::Items,
+            Chosen::Lines(SourceKind::Mrr, _) => Source::Mrr,
             Chosen::Invoices(_) => Source::Invoices,
             Chosen::Snapshots(_) => Source::Snapshots,
             Chosen::Stripe(_) => Source::Stripe,
