@@ -200,23 +200,42 @@ pub(crate) fn movement_at(
     first: Month,
     policy: Reactivation,
 ) -> (Option<(Movement, i128)>, i128) {
-    let (prev, now, cc) = (scratch.cur[s - 1], scratch.cur[s], scratch.cc(s));
+    let (m, fx, _) = categorise(
+        (scratch.cur[s - 1], scratch.cur[s], scratch.cc(s)),
+        (scratch.paused_at(s - 1), scratch.paused_at(s)),
+        || start_kind(ds, plan, scratch, s, first, policy),
+    );
+    (m, fx)
+}
+
+/// [`classify`] under the pause and reactivation rules: a churn into a pause is `Paused`, a
+/// start out of one `Resumed`, and a return counted as expansion (`start` says
+/// [`Start::Expansion`]) is `Expansion`, flagged by the `bool`. `start` is asked only for a
+/// start from zero. The report ([`add_movement`]) and explain/compare ([`movement_at`]) both
+/// categorise through here.
+#[inline]
+fn categorise(
+    (prev, now, cc): (i128, i128, i128),
+    (was_paused, is_paused): (bool, bool),
+    start: impl FnOnce() -> Start,
+) -> (Option<(Movement, i128)>, i128, bool) {
     let start = if prev == 0 && now > 0 {
-        start_kind(ds, plan, scratch, s, first, policy)
+        start()
     } else {
-        Start::Reactivation
+        Start::Reactivation // unused: not a start from zero
     };
     let (m, fx) = classify(prev, now, cc, start == Start::New);
-    match m {
-        Some((Movement::Churn, v)) if scratch.paused_at(s) => (Some((Movement::Paused, v)), fx),
-        Some((Movement::New | Movement::Reactivation, v)) if scratch.paused_at(s - 1) => {
-            (Some((Movement::Resumed, v)), fx)
+    let m = match m {
+        Some((Movement::Churn, v)) if is_paused => Some((Movement::Paused, v)),
+        Some((Movement::New | Movement::Reactivation, v)) if was_paused => {
+            Some((Movement::Resumed, v))
         }
         Some((Movement::Reactivation, v)) if start == Start::Expansion => {
-            (Some((Movement::Expansion, v)), fx)
+            return (Some((Movement::Expansion, v)), fx, true);
         }
-        m => (m, fx),
-    }
+        m => m,
+    };
+    (m, fx, false)
 }
 
 /// The number of months at zero right before slot `s` (the customer paid before them).
@@ -1155,56 +1174,48 @@ fn add_movement(
     m: &mut MonthAcc,
     (prev, now, cc): (i128, i128, i128),
     (was_paused, is_paused): (bool, bool),
-    start: impl Fn() -> Start,
+    start: impl FnOnce() -> Start,
     why: impl Fn() -> usize,
 ) {
-    let start = if prev == 0 && now > 0 {
-        start()
-    } else {
-        Start::Reactivation // unused: not a start from zero
-    };
-    let (movement, fx) = classify(prev, now, cc, start == Start::New);
-    {
-        m.fx += fx;
-        match movement {
-            Some((Movement::Churn, v)) if is_paused => {
-                m.paused += v;
-                m.paused_customers += 1;
-            }
-            Some((Movement::New | Movement::Reactivation, v)) if was_paused => {
-                m.resumed += v;
-                m.resumed_customers += 1;
-            }
-            Some((Movement::New, v)) => {
-                m.new += v;
-                m.new_customers += 1;
-            }
-            Some((Movement::Reactivation, v)) if start == Start::Expansion => {
-                let r = why();
-                m.expansion += v;
-                m.exp_reason[r] += v;
-                m.return_reason[r] += v;
-                m.reactivated_customers += 1;
-            }
-            Some((Movement::Reactivation, v)) => {
-                m.reactivation += v;
-                m.reactivated_customers += 1;
-            }
-            Some((Movement::Expansion, v)) => {
-                m.expansion += v;
-                m.exp_reason[why()] += v;
-            }
-            Some((Movement::Contraction, v)) => {
-                m.contraction += v;
-                m.con_reason[why()] += v;
-            }
-            Some((Movement::Churn, v)) => {
-                m.churn += v;
-                m.churned_customers += 1;
-            }
-            // `classify` never returns these: they are decided above.
-            Some((Movement::Paused | Movement::Resumed, _)) | None => {}
+    let (movement, fx, is_return) = categorise((prev, now, cc), (was_paused, is_paused), start);
+    m.fx += fx;
+    match movement {
+        Some((Movement::Paused, v)) => {
+            m.paused += v;
+            m.paused_customers += 1;
         }
+        Some((Movement::Resumed, v)) => {
+            m.resumed += v;
+            m.resumed_customers += 1;
+        }
+        Some((Movement::New, v)) => {
+            m.new += v;
+            m.new_customers += 1;
+        }
+        Some((Movement::Expansion, v)) if is_return => {
+            let r = why();
+            m.expansion += v;
+            m.exp_reason[r] += v;
+            m.return_reason[r] += v;
+            m.reactivated_customers += 1;
+        }
+        Some((Movement::Reactivation, v)) => {
+            m.reactivation += v;
+            m.reactivated_customers += 1;
+        }
+        Some((Movement::Expansion, v)) => {
+            m.expansion += v;
+            m.exp_reason[why()] += v;
+        }
+        Some((Movement::Contraction, v)) => {
+            m.contraction += v;
+            m.con_reason[why()] += v;
+        }
+        Some((Movement::Churn, v)) => {
+            m.churn += v;
+            m.churned_customers += 1;
+        }
+        None => {}
     }
 }
 
