@@ -330,6 +330,27 @@ impl DataArgs {
         self.preset.map(|p| p.preset().name)
     }
 
+    /// The reader options these arguments ask for; `customers`, `usage` and `progress` are the
+    /// command's.
+    pub fn load_options(
+        &self,
+        customers: bool,
+        usage: bool,
+        progress: Option<nrr_io::Progress>,
+    ) -> nrr_io::LoadOptions {
+        nrr_io::LoadOptions {
+            currency: self.currency.clone(),
+            customers,
+            progress,
+            source: self.source(),
+            invoice_policies: self.invoice_policies(),
+            timezone: self.timezone.clone(),
+            explicit_invoice_policies: Some(self.explicit_invoice_policies()),
+            usage,
+            reactivation: self.reactivation(),
+        }
+    }
+
     /// The invoice policies the flags ask for (defaults where not given).
     fn flag_policies(&self) -> nrr_io::InvoicePolicies {
         nrr_io::InvoicePolicies {

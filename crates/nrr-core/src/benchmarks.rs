@@ -2,7 +2,7 @@
 //!
 //! The figures live in `crates/nrr-core/data/nrr_benchmarks.csv`, embedded at compile time (the
 //! core reads no file at run time) and rendered as a table in `docs/benchmarks.md`. Every row
-//! names the page that states it. [`context`] reads a report's own figures:
+//! names the page that states it. [`context_for`] reads a report's own figures:
 //!
 //! - ARR = 12 x closing MRR of the last month of the window;
 //! - the ARR band: the `[arr_min_usd, arr_max_usd)` range of the band figures that holds the ARR
@@ -15,10 +15,8 @@
 //! The wording is context, not a grade: it says where the figure sits and what the published
 //! figure is, never whether that is good or bad.
 
-use crate::money::{div_round_half_even, format_scaled, Decimal, Money};
-use crate::report::{
-    BenchmarkComparison, BenchmarkContext, MonthRow, Report, SegmentFigures, TtmRow,
-};
+use crate::money::{div_round_half_even, format_scaled, grouped, Decimal, Money};
+use crate::report::{BenchmarkComparison, BenchmarkContext, MonthRow, SegmentFigures, TtmRow};
 use std::sync::OnceLock;
 
 /// The data file, as embedded.
@@ -123,10 +121,7 @@ impl Figure {
 
     /// The value as text: `94%`, `120-150%`.
     pub fn value_text(&self) -> String {
-        match &self.value_high {
-            Some(h) => format!("{}-{h}%", self.value_low),
-            None => format!("{}%", self.value_low),
-        }
+        value_text(&self.value_low, self.value_high.as_deref())
     }
 
     /// Where an NRR (a fraction in millionths) sits against the figure.
@@ -141,6 +136,14 @@ impl Figure {
                 std::cmp::Ordering::Equal => "equal",
             },
         }
+    }
+}
+
+/// A published value as text, from its low end and a range's high end: `94%`, `120-150%`.
+pub fn value_text(low: &str, high: Option<&str>) -> String {
+    match high {
+        Some(h) => format!("{low}-{h}%"),
+        None => format!("{low}%"),
     }
 }
 
@@ -278,12 +281,8 @@ pub fn parse(text: &str) -> Result<Vec<Figure>, String> {
     Ok(out)
 }
 
-/// The benchmark context of a whole report (see the module documentation).
-pub fn context(report: &Report) -> Option<BenchmarkContext> {
-    build(figures(), &report.currency, &report.months, &report.ttm)
-}
-
-/// The same from a currency and the total figures, before the report is assembled.
+/// The benchmark context (see the module documentation) from a report's currency and total
+/// figures, before the report is assembled.
 pub fn context_for(currency: &str, totals: &SegmentFigures) -> Option<BenchmarkContext> {
     build(figures(), currency, &totals.months, &totals.ttm)
 }
@@ -432,26 +431,6 @@ fn usd_short(v: u64) -> String {
     } else {
         format!("${}", grouped(&v.to_string()))
     }
-}
-
-/// Thousands separators on a plain decimal string: `39600.00` -> `39,600.00`.
-fn grouped(s: &str) -> String {
-    let (sign, digits) = s.strip_prefix('-').map_or(("", s), |d| ("-", d));
-    let (int, frac) = digits
-        .split_once('.')
-        .map_or((digits, None), |(i, f)| (i, Some(f)));
-    let mut out = String::from(sign);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
 }
 
 /// Splits RFC 4180 CSV into records: fields may be quoted, with `""` for a quote inside; a

@@ -7,7 +7,7 @@ use crate::date::Month;
 use crate::engine::{customer_values, group_by_customer, movement_at, window, Movement, Options};
 use crate::engine::{Plan, Scratch};
 use crate::money::Money;
-use crate::report::{Granularity, Policies, Report, Retention, Window};
+use crate::report::{Granularity, MonthRow, Policies, Report, Retention, Window};
 use crate::CoreError;
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -98,16 +98,10 @@ pub struct CustomerMonthDiff {
 /// Compares two sides computed over the same window. `top`: how many customer-months to list.
 pub fn compare(a: &Side<'_>, b: &Side<'_>, top: usize) -> Result<Comparison, CoreError> {
     let (from, to) = window(a.dataset, a.options)?;
-    let months = |r: &Report| -> Vec<MovementTotals> { totals(r) };
-    let (ma, mb) = (months(a.report), months(b.report));
-    let movements = ma
+    let movements = totals(a.report)
         .into_iter()
-        .zip(mb)
-        .map(|(x, y)| MovementTotals {
-            figure: x.figure,
-            a: x.a,
-            b: y.a,
-        })
+        .zip(totals(b.report))
+        .map(|((figure, a), (_, b))| MovementTotals { figure, a, b })
         .collect();
     let periods = pairs(a.report, b.report);
     let (count, customer_months) = differences(a, b, top)?;
@@ -126,41 +120,30 @@ pub fn compare(a: &Side<'_>, b: &Side<'_>, top: usize) -> Result<Comparison, Cor
     })
 }
 
-/// Side A's movement totals (`b` left equal to `a`; the caller pairs two of these).
-fn totals(r: &Report) -> Vec<MovementTotals> {
-    let sum = |f: fn(&crate::report::MonthRow) -> Money| {
-        r.months.iter().map(f).fold(None, |acc: Option<Money>, m| {
-            Some(match acc {
-                None => m,
-                Some(x) => Money {
-                    units: x.units + m.units,
-                    denominator: x.denominator,
-                },
+/// One report's movements summed over the window (each sum over the first month's
+/// denominator), then its last month's closing MRR.
+fn totals(r: &Report) -> [(&'static str, Money); 6] {
+    let sum = |f: fn(&MonthRow) -> Money| {
+        r.months
+            .iter()
+            .map(f)
+            .reduce(|x, m| Money {
+                units: x.units + m.units,
+                denominator: x.denominator,
             })
-        })
+            .unwrap_or(Money::ZERO)
     };
-    let zero = Money::ZERO;
-    let closing = r.months.last().map_or(zero, |m| m.closing_mrr);
-    let mut out: Vec<MovementTotals> = [
+    [
         ("new", sum(|m| m.new)),
         ("reactivation", sum(|m| m.reactivation)),
         ("expansion", sum(|m| m.expansion)),
         ("contraction", sum(|m| m.contraction)),
         ("churn", sum(|m| m.churn)),
+        (
+            "closing_mrr",
+            r.months.last().map_or(Money::ZERO, |m| m.closing_mrr),
+        ),
     ]
-    .into_iter()
-    .map(|(figure, v)| MovementTotals {
-        figure,
-        a: v.unwrap_or(zero),
-        b: v.unwrap_or(zero),
-    })
-    .collect();
-    out.push(MovementTotals {
-        figure: "closing_mrr",
-        a: closing,
-        b: closing,
-    });
-    out
 }
 
 /// Quarters, years and the latest TTM present on both sides.
@@ -188,32 +171,6 @@ fn pairs(a: &Report, b: &Report) -> Vec<PeriodPair> {
         }
     }
     out
-}
-
-/// x - y across two denominators, exactly.
-fn minus(x: Money, y: Money) -> Money {
-    if x.denominator == y.denominator {
-        return Money {
-            units: x.units - y.units,
-            denominator: x.denominator,
-        };
-    }
-    Money {
-        units: x.units * y.denominator - y.units * x.denominator,
-        denominator: x.denominator * y.denominator,
-    }
-}
-
-fn abs(x: Money) -> Money {
-    Money {
-        units: x.units.abs(),
-        denominator: x.denominator,
-    }
-}
-
-/// Exact order of two amounts with different denominators.
-fn cmp_money(x: Money, y: Money) -> Ordering {
-    (x.units * y.denominator).cmp(&(y.units * x.denominator))
 }
 
 /// One customer's months on one side (MRR, category and amount per month of the window).
@@ -289,19 +246,20 @@ fn differences(
     let mut count = 0u64;
     let mut kept: Vec<CustomerMonthDiff> = Vec::new();
     let by_size = |x: &CustomerMonthDiff, y: &CustomerMonthDiff| {
-        cmp_money(y.difference, x.difference)
+        y.difference
+            .cmp_exact(x.difference)
             .then_with(|| x.customer_id.cmp(&y.customer_id))
             .then_with(|| x.month.cmp(&y.month))
     };
     let mut visit = |id: &str, ca: Option<u32>, cb: Option<u32>| -> Result<(), CoreError> {
         let (ra, rb) = (pa.months(ca, &mut sa)?, pb.months(cb, &mut sb)?);
         for (k, (x, y)) in ra.rows.into_iter().zip(rb.rows).enumerate() {
-            let d_mrr = abs(minus(x.mrr, y.mrr));
-            let d_amount = abs(minus(x.amount, y.amount));
+            let d_mrr = x.mrr.minus(y.mrr).abs();
+            let d_amount = x.amount.minus(y.amount).abs();
             let difference = if d_mrr.units != 0 {
                 d_mrr
             } else if x.movement != y.movement {
-                if cmp_money(x.amount, y.amount) == Ordering::Less {
+                if x.amount.cmp_exact(y.amount) == Ordering::Less {
                     y.amount
                 } else {
                     x.amount

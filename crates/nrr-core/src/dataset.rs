@@ -316,8 +316,6 @@ pub struct Dataset {
 /// currency, placed in one month (docs/metrics.md, "Usage").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UsageCharge {
-    /// Customer id.
-    pub customer: String,
     /// Currency index into [`Dataset::currencies`].
     pub currency: u16,
     /// The month it counts in: the month of its last day of service.
@@ -713,7 +711,6 @@ impl DatasetBuilder {
         let currency = self.currency_id(u.currency);
         self.usage.push((
             UsageCharge {
-                customer: u.customer.to_string(),
                 currency,
                 month: u.month,
                 amount: u.amount,

@@ -161,6 +161,34 @@ impl Money {
     pub fn is_zero(self) -> bool {
         self.units == 0
     }
+
+    /// `self - other`, exactly: over the shared denominator when both have the same one, else
+    /// over the product of the two.
+    pub fn minus(self, other: Money) -> Money {
+        if self.denominator == other.denominator {
+            return Money {
+                units: self.units - other.units,
+                denominator: self.denominator,
+            };
+        }
+        Money {
+            units: self.units * other.denominator - other.units * self.denominator,
+            denominator: self.denominator * other.denominator,
+        }
+    }
+
+    /// The absolute value.
+    pub fn abs(self) -> Money {
+        Money {
+            units: self.units.abs(),
+            denominator: self.denominator,
+        }
+    }
+
+    /// Exact order of two amounts, whatever their denominators.
+    pub fn cmp_exact(self, other: Money) -> std::cmp::Ordering {
+        (self.units * other.denominator).cmp(&(other.units * self.denominator))
+    }
 }
 
 impl fmt::Display for Money {
@@ -187,6 +215,26 @@ pub fn format_scaled(v: i128, places: u32) -> String {
     } else {
         format!("{sign}{int}.{frac:0width$}", width = places as usize)
     }
+}
+
+/// Thousands separators on a plain decimal string: `39600.00` -> `39,600.00`.
+pub fn grouped(s: &str) -> String {
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s), |d| ("-", d));
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
 }
 
 /// `n / d` rounded to the nearest integer, ties to even. `d` must be positive.

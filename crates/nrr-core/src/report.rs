@@ -69,20 +69,45 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl Excluded {
+    /// Every reason (named as its JSON key) with its count, in field order.
+    pub fn fields(&self) -> [(&'static str, u64); 12] {
+        [
+            ("one_time", self.one_time),
+            ("zero_amount", self.zero_amount),
+            ("zero_length", self.zero_length),
+            ("tax", self.tax),
+            ("credit", self.credit),
+            ("refund", self.refund),
+            ("usage", self.usage),
+            ("unknown_subscription", self.unknown_subscription),
+            ("trial", self.trial),
+            ("incomplete", self.incomplete),
+            ("superseded", self.superseded),
+            ("void_invoice", self.void_invoice),
+        ]
+    }
+
+    /// The counts of [`Excluded::fields`], in the same order, to update.
+    fn counts_mut(&mut self) -> [&mut u64; 12] {
+        [
+            &mut self.one_time,
+            &mut self.zero_amount,
+            &mut self.zero_length,
+            &mut self.tax,
+            &mut self.credit,
+            &mut self.refund,
+            &mut self.usage,
+            &mut self.unknown_subscription,
+            &mut self.trial,
+            &mut self.incomplete,
+            &mut self.superseded,
+            &mut self.void_invoice,
+        ]
+    }
+
     /// All excluded rows.
     pub fn total(&self) -> u64 {
-        self.one_time
-            + self.zero_amount
-            + self.zero_length
-            + self.tax
-            + self.credit
-            + self.refund
-            + self.usage
-            + self.unknown_subscription
-            + self.trial
-            + self.incomplete
-            + self.superseded
-            + self.void_invoice
+        self.fields().iter().map(|(_, n)| n).sum()
     }
 }
 
@@ -91,18 +116,14 @@ impl RowLedger {
     pub fn add(&mut self, o: &RowLedger) {
         self.read += o.read;
         self.used += o.used;
-        self.excluded.one_time += o.excluded.one_time;
-        self.excluded.zero_amount += o.excluded.zero_amount;
-        self.excluded.zero_length += o.excluded.zero_length;
-        self.excluded.tax += o.excluded.tax;
-        self.excluded.credit += o.excluded.credit;
-        self.excluded.refund += o.excluded.refund;
-        self.excluded.usage += o.excluded.usage;
-        self.excluded.unknown_subscription += o.excluded.unknown_subscription;
-        self.excluded.trial += o.excluded.trial;
-        self.excluded.incomplete += o.excluded.incomplete;
-        self.excluded.superseded += o.excluded.superseded;
-        self.excluded.void_invoice += o.excluded.void_invoice;
+        for (count, (_, n)) in self
+            .excluded
+            .counts_mut()
+            .into_iter()
+            .zip(o.excluded.fields())
+        {
+            *count += n;
+        }
         self.rejected += o.rejected;
     }
 

@@ -19,18 +19,7 @@ struct CheckReport<'a> {
 }
 
 pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
-    let opts = nrr_io::LoadOptions {
-        currency: a.data.currency.clone(),
-        customers: true,
-        progress: None,
-        source: a.data.source(),
-        invoice_policies: a.data.invoice_policies(),
-        timezone: a.data.timezone.clone(),
-        explicit_invoice_policies: Some(a.data.explicit_invoice_policies()),
-        usage: false,
-        reactivation: a.data.reactivation(),
-    };
-    let loaded = super::load_data(&a.data, &opts)?;
+    let loaded = super::load_data(&a.data, &a.data.load_options(true, false, None))?;
     let ds = &loaded.dataset;
     let text = match a.format {
         TextFormat::Json => render::json(&CheckReport {

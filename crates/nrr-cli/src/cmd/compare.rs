@@ -48,10 +48,7 @@ pub fn run(a: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let report = |loaded: &nrr_io::Loaded, opts: &Options, args: &DataArgs| {
         compute(&loaded.dataset, opts).map(|mut r| {
-            r.policies.preset = args.preset_name().map(str::to_string);
-            if let Some(p) = &loaded.invoice_policies {
-                p.echo(&mut r.policies);
-            }
+            super::echo_policies(&mut r, args, loaded);
             r
         })
     };

@@ -103,17 +103,7 @@ pub fn load_with(
     usage: bool,
 ) -> anyhow::Result<(Loaded, u64, crate::progress::Bar)> {
     let bar = crate::progress::Bar::for_load(args.data.as_deref().unwrap_or(Path::new("")));
-    let opts = LoadOptions {
-        currency: args.currency.clone(),
-        customers,
-        progress: bar.callback(),
-        source: args.source(),
-        invoice_policies: args.invoice_policies(),
-        timezone: args.timezone.clone(),
-        explicit_invoice_policies: Some(args.explicit_invoice_policies()),
-        usage,
-        reactivation: args.reactivation(),
-    };
+    let opts = args.load_options(customers, usage, bar.callback());
     let loaded = load_data(args, &opts)?;
     let n = loaded.rejections.len();
     if n == 0 {
@@ -141,6 +131,14 @@ pub fn load_with(
             rows(n)
         ))
         .into())
+    }
+}
+
+/// Puts the preset's name and the invoice policies the reader applied into `report.policies`.
+pub fn echo_policies(report: &mut nrr_core::report::Report, args: &DataArgs, loaded: &Loaded) {
+    report.policies.preset = args.preset_name().map(str::to_string);
+    if let Some(p) = &loaded.invoice_policies {
+        p.echo(&mut report.policies);
     }
 }
 

@@ -34,10 +34,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         report.segment_cuts.extend(more.segments);
     }
     nrr_core::engine::attach_notes(&mut report, &loaded.notes);
-    report.policies.preset = a.data.preset_name().map(str::to_string);
-    if let Some(p) = &loaded.invoice_policies {
-        p.echo(&mut report.policies);
-    }
+    super::echo_policies(&mut report, &a.data, &loaded);
     report.movement_check = loaded.movement_check.clone();
     if a.usage {
         report.usage = Some(nrr_core::usage::usage(

@@ -5,12 +5,12 @@ use nrr_core::report::MovementCheck;
 
 /// `Movements checked against the snapshots`: counts, then every disagreement, largest first.
 pub fn section(c: &MovementCheck, style: Style) -> String {
-    let title = "Movements checked against the snapshots (revenue_movements; docs/input.md)";
-    let mut out = if style.color {
-        format!("\n\x1b[1m{title}\x1b[0m\n")
-    } else {
-        format!("\n{title}\n")
-    };
+    let mut out = String::new();
+    super::table::heading(
+        &mut out,
+        style,
+        "Movements checked against the snapshots (revenue_movements; docs/input.md)",
+    );
     let outside = if c.outside_snapshots > 0 {
         format!(
             "; {} outside the months the snapshots span, not checked",

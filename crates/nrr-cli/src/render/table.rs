@@ -10,22 +10,7 @@ use std::fmt::Write;
 
 /// `1234567.891` -> `1,234,567.89`.
 pub fn money(m: Money) -> String {
-    let s = m.to_string();
-    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let mut out = String::with_capacity(s.len() + int.len() / 3);
-    out.push_str(sign);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    out
+    nrr_core::money::grouped(&m.to_string())
 }
 
 /// A ratio as a percentage with one decimal, `-` when undefined.
@@ -35,6 +20,17 @@ pub fn percent(r: Option<f64>) -> String {
 
 /// Lays out rows under headers: first column left-aligned, the rest right-aligned.
 pub fn grid(headers: &[&str], rows: &[Vec<String>]) -> String {
+    aligned(headers, rows, true)
+}
+
+/// Like [`grid`], with every column left-aligned (for text such as addresses).
+fn left_grid(headers: &[&str], rows: &[Vec<String>]) -> String {
+    aligned(headers, rows, false)
+}
+
+/// Columns two spaces apart, each as wide as its widest cell; the first left-aligned, the
+/// rest right-aligned when `right`, else left-aligned. Trailing spaces are trimmed.
+fn aligned(headers: &[&str], rows: &[Vec<String>], right: bool) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -45,14 +41,16 @@ pub fn grid(headers: &[&str], rows: &[Vec<String>]) -> String {
     let line = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
         let mut l = String::new();
         for (i, c) in cells.enumerate() {
-            let pad = widths[i].saturating_sub(c.chars().count());
-            if i == 0 {
-                l.push_str(c);
-                l.push_str(&" ".repeat(pad));
-            } else {
+            let pad = " ".repeat(widths[i].saturating_sub(c.chars().count()));
+            if i > 0 {
                 l.push_str("  ");
-                l.push_str(&" ".repeat(pad));
+            }
+            if i > 0 && right {
+                l.push_str(&pad);
                 l.push_str(c);
+            } else {
+                l.push_str(c);
+                l.push_str(&pad);
             }
         }
         out.push_str(l.trim_end());
@@ -87,7 +85,7 @@ fn with_notes(grid_text: String, notes: &[String]) -> String {
     out
 }
 
-fn heading(out: &mut String, style: Style, text: &str) {
+pub(crate) fn heading(out: &mut String, style: Style, text: &str) {
     if style.color {
         let _ = writeln!(out, "\n\x1b[1m{text}\x1b[0m");
     } else {
@@ -136,30 +134,20 @@ const RETENTION_HEADERS: [&str; 10] = [
 /// The ledger as one line.
 pub fn ledger(rows: &RowLedger) -> String {
     let e = &rows.excluded;
-    // Reasons only invoices.csv has are shown when they occur.
-    let more: String = [
-        ("tax", e.tax),
-        ("credit", e.credit),
-        ("refund", e.refund),
-        ("usage", e.usage),
-        ("unknown_subscription", e.unknown_subscription),
-        ("trial", e.trial),
-        ("incomplete", e.incomplete),
-        ("superseded", e.superseded),
-        ("void_invoice", e.void_invoice),
-    ]
-    .iter()
-    .filter(|(_, n)| *n > 0)
-    .map(|(k, n)| format!(", {k} {n}"))
-    .collect();
+    // The first three reasons always; the rest (only some inputs have them) when they occur.
+    let reasons: Vec<String> = e
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, n))| *i < 3 || *n > 0)
+        .map(|(_, (k, n))| format!("{k} {n}"))
+        .collect();
     format!(
-        "rows: {} read, {} used, {} excluded (one_time {}, zero_amount {}, zero_length {}{more}), {} rejected\n",
+        "rows: {} read, {} used, {} excluded ({}), {} rejected\n",
         rows.read,
         rows.used,
         e.total(),
-        e.one_time,
-        e.zero_amount,
-        e.zero_length,
+        reasons.join(", "),
         rows.rejected
     )
 }
@@ -475,10 +463,7 @@ fn context(out: &mut String, style: Style, c: &nrr_core::report::BenchmarkContex
         .comparisons
         .iter()
         .map(|x| {
-            let value = match x.value_high {
-                Some(h) => format!("{}-{h}%", x.value_low),
-                None => format!("{}%", x.value_low),
-            };
+            let value = nrr_core::benchmarks::value_text(x.value_low, x.value_high);
             vec![
                 if x.verified {
                     x.publisher.to_string()
@@ -492,32 +477,6 @@ fn context(out: &mut String, style: Style, c: &nrr_core::report::BenchmarkContex
         })
         .collect();
     out.push_str(&left_grid(&["source", "figure", "this NRR", "page"], &rows));
-}
-
-/// Like [`grid`], with every column left-aligned (for text such as addresses).
-fn left_grid(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let all = std::iter::once(headers.iter().map(|h| (*h).to_string()).collect::<Vec<_>>())
-        .chain(rows.iter().cloned());
-    for cells in all {
-        let mut l = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                l.push_str("  ");
-            }
-            l.push_str(c);
-            l.push_str(&" ".repeat(widths[i].saturating_sub(c.chars().count())));
-        }
-        out.push_str(l.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// The compact segment view: for every quarter, year and the latest TTM, each segment value's
@@ -829,18 +788,12 @@ pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
         .movements
         .iter()
         .map(|m| {
-            let d = if m.a.denominator == m.b.denominator {
-                Money {
-                    units: m.b.units - m.a.units,
-                    denominator: m.a.denominator,
-                }
-            } else {
-                Money {
-                    units: m.b.units * m.a.denominator - m.a.units * m.b.denominator,
-                    denominator: m.a.denominator * m.b.denominator,
-                }
-            };
-            vec![m.figure.to_string(), money(m.a), money(m.b), money(d)]
+            vec![
+                m.figure.to_string(),
+                money(m.a),
+                money(m.b),
+                money(m.b.minus(m.a)),
+            ]
         })
         .collect();
     out.push_str(&grid(&["figure", a, b, &format!("{b} - {a}")], &rows));
