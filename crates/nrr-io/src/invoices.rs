@@ -31,7 +31,7 @@
 //!   say ([`InvoicePolicies`]).
 
 use crate::error::{IoError, Rejection};
-use crate::read::{display_name, Cols, Fields, LoadOptions, Progress};
+use crate::read::{display_name, Cols, Fields, LoadOptions, Progress, EXPECT_DATE};
 use crate::snapshots::each_file_row;
 use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
 use nrr_core::date::{days_in_month, Date};
@@ -88,6 +88,15 @@ impl Discounts {
             Discounts::All => "all",
             Discounts::ForeverOnly => "forever-only",
             Discounts::None => "none",
+        }
+    }
+
+    /// Whether a discount is taken off MRR (`forever`: it lasts forever).
+    pub(crate) fn takes(self, forever: bool) -> bool {
+        match self {
+            Discounts::All => true,
+            Discounts::ForeverOnly => forever,
+            Discounts::None => false,
         }
     }
 }
@@ -286,7 +295,7 @@ const ZERO: Decimal = Decimal {
 
 /// The length of a service period, as the MRR rule sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Length {
+pub(crate) enum Length {
     /// Whole calendar months.
     Months(u32),
     /// Whole weeks (and not whole months).
@@ -329,7 +338,7 @@ fn length(s: Date, e: Date) -> Length {
 
 /// `(amount', interval months)` such that `amount' / interval = MRR` of `net` charged for a
 /// period of this length. `None` on overflow.
-fn per_interval(net: Decimal, len: Length) -> Option<(Decimal, u32)> {
+pub(crate) fn per_interval(net: Decimal, len: Length) -> Option<(Decimal, u32)> {
     match len {
         Length::Months(n) => Some((net, n)),
         // 52 weeks = 12 months: net x 52 / (12 w) = net x 13 / (3 w).
@@ -522,7 +531,6 @@ impl Book {
 }
 
 const EXPECT_DECIMAL: &str = "a decimal number with at most 6 decimal places (like 1200.00)";
-const EXPECT_DATE: &str = "a calendar date YYYY-MM-DD that exists";
 
 /// Collects rejections of one file.
 struct Rejects<'a> {
@@ -539,6 +547,21 @@ impl Rejects<'_> {
             value: value.to_string(),
             expected: expected.into(),
         });
+    }
+
+    /// Adds the rows that are not UTF-8 (each read and rejected), then hands the rejections
+    /// over, in line order.
+    fn finish(
+        mut self,
+        utf8: Vec<Rejection>,
+        ledger: &mut RowLedger,
+        rejections: &mut Vec<Rejection>,
+    ) {
+        ledger.read += utf8.len() as u64;
+        ledger.rejected += utf8.len() as u64;
+        self.list.extend(utf8);
+        self.list.sort_by_key(|r| r.line);
+        rejections.extend(self.list);
     }
 }
 
@@ -580,30 +603,6 @@ impl InvoiceCols {
             invoice_date: cols.get("invoice_date"),
         })
     }
-
-    /// One past the last column read.
-    fn width(&self) -> usize {
-        [
-            Some(self.invoice),
-            Some(self.customer),
-            Some(self.kind),
-            Some(self.subscription),
-            Some(self.amount),
-            Some(self.start),
-            Some(self.end),
-            self.product,
-            self.plan,
-            self.quantity,
-            self.discount,
-            self.tax,
-            self.currency,
-            self.invoice_date,
-        ]
-        .into_iter()
-        .flatten()
-        .max()
-        .map_or(0, |m| m + 1)
-    }
 }
 
 /// The row handling of an invoices input, whatever the rows come from (a CSV file, a
@@ -611,7 +610,6 @@ impl InvoiceCols {
 /// under the input's name with its line (row) number.
 struct InvoiceRows<'a> {
     c: InvoiceCols,
-    width: usize,
     file: u16,
     policies: &'a InvoicePolicies,
     rej: Rejects<'a>,
@@ -625,10 +623,8 @@ impl<'a> InvoiceRows<'a> {
         file: u16,
         policies: &'a InvoicePolicies,
     ) -> Result<InvoiceRows<'a>, IoError> {
-        let c = InvoiceCols::new(cols, path)?;
         Ok(InvoiceRows {
-            width: c.width(),
-            c,
+            c: InvoiceCols::new(cols, path)?,
             file,
             policies,
             rej: Rejects {
@@ -647,25 +643,11 @@ impl<'a> InvoiceRows<'a> {
         ledger: &mut RowLedger,
     ) {
         ledger.read += 1;
-        // Money as written: a typed decimal with its significant places (prorations keep them).
-        let money = [Some(self.c.amount), self.c.discount, self.c.tax];
-        let cells: Vec<Cow<'_, str>> = (0..self.width)
-            .map(|i| {
-                if money.contains(&Some(i)) {
-                    rec.decimal_text(i)
-                } else {
-                    rec.text(i)
-                }
-            })
-            .collect();
-        let f = |i: usize| cells.get(i).map_or("", |v| v.as_ref());
-        let opt = |i: Option<usize>| i.map_or("", f);
         let before = self.rej.list.len();
         let outcome = invoice_row(
             line,
             &self.c,
-            &f,
-            &opt,
+            rec,
             self.policies,
             book,
             &mut self.rej,
@@ -686,13 +668,6 @@ impl<'a> InvoiceRows<'a> {
         if self.rej.list.len() > before {
             ledger.rejected += 1;
         }
-    }
-
-    /// Hands the rejections over, in line order.
-    fn finish(self, rejections: &mut Vec<Rejection>) {
-        let mut list = self.rej.list;
-        list.sort_by_key(|r| r.line);
-        rejections.extend(list);
     }
 }
 
@@ -717,17 +692,12 @@ fn read_invoices(
 ) -> Result<(), IoError> {
     let name = display_name(path);
     let ledger = &mut builder.ledger;
-    let (mut rows, utf8) = each_file_row(
+    let (rows, utf8) = each_file_row(
         path,
         |cols| InvoiceRows::new(cols, path, &name, file, policies),
         |rows, line, rec| rows.row(line, rec, book, ledger),
     )?;
-    for r in utf8 {
-        builder.ledger.read += 1;
-        builder.ledger.rejected += 1;
-        rows.rej.list.push(r);
-    }
-    rows.finish(rejections);
+    rows.rej.finish(utf8, &mut builder.ledger, rejections);
     Ok(())
 }
 
@@ -741,18 +711,19 @@ enum RowOutcome {
 }
 
 /// Validates one invoices.csv row; `None` after rejecting it.
-#[allow(clippy::too_many_arguments)]
-fn invoice_row<'r>(
+fn invoice_row<R: Fields + ?Sized>(
     line: u64,
     c: &InvoiceCols,
-    f: &dyn Fn(usize) -> &'r str,
-    opt: &dyn Fn(Option<usize>) -> &'r str,
+    rec: &R,
     policies: &InvoicePolicies,
     book: &mut Book,
     rej: &mut Rejects<'_>,
     file: u16,
 ) -> Option<RowOutcome> {
-    let invoice = f(c.invoice);
+    let opt = |i: Option<usize>| i.map_or(Cow::Borrowed(""), |i| rec.text(i));
+    // Money as written: a typed decimal with its significant places (prorations keep them).
+    let money_text = |i: Option<usize>| i.map_or(Cow::Borrowed(""), |i| rec.decimal_text(i));
+    let invoice = rec.text(c.invoice);
     if invoice.is_empty() {
         rej.push(
             line,
@@ -762,22 +733,22 @@ fn invoice_row<'r>(
         );
         return None;
     }
-    let customer = f(c.customer);
+    let customer = rec.text(c.customer);
     if customer.is_empty() {
         rej.push(line, "customer_id", "", "a non-empty customer id");
         return None;
     }
-    let kind_v = f(c.kind);
-    let Some(kind) = LineType::parse(kind_v) else {
+    let kind_v = rec.text(c.kind);
+    let Some(kind) = LineType::parse(&kind_v) else {
         rej.push(
             line,
             "type",
-            kind_v,
+            &kind_v,
             "one of subscription, one_time, proration, credit, refund, tax, usage",
         );
         return None;
     };
-    let amount_v = f(c.amount);
+    let amount_v = money_text(Some(c.amount));
     if amount_v.is_empty() {
         rej.push(
             line,
@@ -787,24 +758,24 @@ fn invoice_row<'r>(
         );
         return None;
     }
-    let Some(amount) = Decimal::parse(amount_v, MAX_AMOUNT_DECIMALS) else {
-        rej.push(line, "amount", amount_v, EXPECT_DECIMAL);
+    let Some(amount) = Decimal::parse(&amount_v, MAX_AMOUNT_DECIMALS) else {
+        rej.push(line, "amount", &amount_v, EXPECT_DECIMAL);
         return None;
     };
     let recurring = matches!(kind, LineType::Subscription | LineType::Proration);
     let money = |col: &str, i: Option<usize>, rej: &mut Rejects<'_>| -> Option<Decimal> {
-        let v = opt(i);
+        let v = money_text(i);
         if v.is_empty() {
             return Some(ZERO);
         }
-        match Decimal::parse(v, MAX_AMOUNT_DECIMALS) {
+        match Decimal::parse(&v, MAX_AMOUNT_DECIMALS) {
             Some(d) if kind == LineType::Subscription && d.is_negative() => {
-                rej.push(line, col, v, "a decimal number >= 0, or empty (0)");
+                rej.push(line, col, &v, "a decimal number >= 0, or empty (0)");
                 None
             }
             Some(d) => Some(d),
             None => {
-                rej.push(line, col, v, format!("{EXPECT_DECIMAL}, or empty (0)"));
+                rej.push(line, col, &v, format!("{EXPECT_DECIMAL}, or empty (0)"));
                 None
             }
         }
@@ -815,7 +786,7 @@ fn invoice_row<'r>(
         rej.push(
             line,
             "amount",
-            amount_v,
+            &amount_v,
             "an amount >= 0 for a subscription line (a credit for unused time is a proration \
              line; a credit note is type credit)",
         );
@@ -827,7 +798,7 @@ fn invoice_row<'r>(
         rej.push(
             line,
             "currency",
-            currency,
+            &currency,
             "a three-letter ISO 4217 code like USD, or empty for the reporting currency",
         );
         return None;
@@ -840,7 +811,7 @@ fn invoice_row<'r>(
             rej.push(
                 line,
                 "quantity",
-                quantity_v,
+                &quantity_v,
                 "an integer >= 0, or empty (1)",
             );
             return None;
@@ -859,13 +830,13 @@ fn invoice_row<'r>(
             }
         }
     };
-    let invoice_date = date_opt("invoice_date", opt(c.invoice_date), rej)?;
-    let sub_v = f(c.subscription);
-    let (start_v, end_v) = (f(c.start), f(c.end));
+    let invoice_date = date_opt("invoice_date", &opt(c.invoice_date), rej)?;
+    let sub_v = rec.text(c.subscription);
+    let (start_v, end_v) = (rec.text(c.start), rec.text(c.end));
     if !recurring {
         // Validated, then left out of MRR whatever they hold.
-        let start = date_opt("service_period_start", start_v, rej)?;
-        let end = date_opt("service_period_end", end_v, rej)?;
+        let start = date_opt("service_period_start", &start_v, rej)?;
+        let end = date_opt("service_period_end", &end_v, rej)?;
         if kind == LineType::Usage && book.usage_asked {
             // The `--usage` figure: net of discounts (under `all`) and tax, like MRR.
             let net = dsub(amount, tax).and_then(|g| match policies.discounts {
@@ -876,7 +847,7 @@ fn invoice_row<'r>(
                 rej.push(
                     line,
                     "amount",
-                    amount_v,
+                    &amount_v,
                     "an amount small enough to compute with",
                 );
                 return None;
@@ -897,7 +868,7 @@ fn invoice_row<'r>(
             book.as_of = book.as_of.max(Some(d));
         }
         if !sub_v.is_empty() {
-            book.sub(customer, sub_v);
+            book.sub(&customer, &sub_v);
         }
         return Some(RowOutcome::Excluded(kind));
     }
@@ -910,19 +881,19 @@ fn invoice_row<'r>(
         );
         return None;
     }
-    let Some(start) = Date::parse(start_v) else {
-        rej.push(line, "service_period_start", start_v, EXPECT_DATE);
+    let Some(start) = Date::parse(&start_v) else {
+        rej.push(line, "service_period_start", &start_v, EXPECT_DATE);
         return None;
     };
-    let Some(end) = Date::parse(end_v) else {
-        rej.push(line, "service_period_end", end_v, EXPECT_DATE);
+    let Some(end) = Date::parse(&end_v) else {
+        rej.push(line, "service_period_end", &end_v, EXPECT_DATE);
         return None;
     };
     if end <= start {
         rej.push(
             line,
             "service_period_end",
-            end_v,
+            &end_v,
             format!("a date after service_period_start {start} (the first day not covered)"),
         );
         return None;
@@ -931,7 +902,7 @@ fn invoice_row<'r>(
         rej.push(
             line,
             "amount",
-            amount_v,
+            &amount_v,
             "an amount small enough to compute with",
         );
         return None;
@@ -940,21 +911,21 @@ fn invoice_row<'r>(
         rej.push(
             line,
             "amount",
-            amount_v,
+            &amount_v,
             "an amount small enough to compute with",
         );
         return None;
     };
     if kind == LineType::Subscription && net.is_negative() {
         let (col, v) = if discount.is_zero() {
-            ("tax", opt(c.tax))
+            ("tax", money_text(c.tax))
         } else {
-            ("discount", opt(c.discount))
+            ("discount", money_text(c.discount))
         };
         rej.push(
             line,
             col,
-            v,
+            &v,
             format!("discount + tax no larger than amount {amount_v}"),
         );
         return None;
@@ -966,7 +937,7 @@ fn invoice_row<'r>(
     if let Some(d) = invoice_date {
         book.as_of = book.as_of.max(Some(d));
     }
-    let sub = book.sub(customer, sub_v);
+    let sub = book.sub(&customer, &sub_v);
     if net.is_zero() {
         return Some(RowOutcome::ZeroAmount);
     }
@@ -1070,18 +1041,12 @@ fn read_events(
 ) -> Result<(), IoError> {
     let name = display_name(path);
     let ledger = &mut builder.ledger;
-    let (mut rows, utf8) = each_file_row(
+    let (rows, utf8) = each_file_row(
         path,
         |cols| EventRows::new(cols, path, &name, file),
         |rows, line, rec| rows.row(line, rec, book, ledger),
     )?;
-    for r in utf8 {
-        builder.ledger.read += 1;
-        builder.ledger.rejected += 1;
-        rows.rej.list.push(r);
-    }
-    rows.rej.list.sort_by_key(|r| r.line);
-    rejections.extend(rows.rej.list);
+    rows.rej.finish(utf8, &mut builder.ledger, rejections);
     Ok(())
 }
 
@@ -1723,17 +1688,39 @@ pub(crate) fn read_tables<R: Fields>(
     for (i, r) in invoices.rows.iter().enumerate() {
         rows.row(i as u64 + 1, r, &mut book, &mut builder.ledger);
     }
-    rows.finish(&mut rej);
+    rows.rej.finish(Vec::new(), &mut builder.ledger, &mut rej);
     if let Some(ev) = events {
         let ev_file = builder.add_file(ev.name);
         let mut rows = EventRows::new(ev.cols, Path::new(ev.name), ev.name, ev_file)?;
         for (i, r) in ev.rows.iter().enumerate() {
             rows.row(i as u64 + 1, r, &mut book, &mut builder.ledger);
         }
-        rows.rej.list.sort_by_key(|r| r.line);
-        rej.extend(rows.rej.list);
+        rows.rej.finish(Vec::new(), &mut builder.ledger, &mut rej);
     }
     settle(book, invoices.name, fx_path, opts, builder, rej, rejections)
+}
+
+/// The reporting currency (`--currency`, else the only currency `used`) with the currencies
+/// fx.csv has rates for into it; `None` without one.
+pub(crate) fn reporting_rates(
+    used: &BTreeSet<&str>,
+    fx_path: Option<&Path>,
+    opts: &LoadOptions,
+) -> Result<Option<(String, BTreeSet<String>)>, IoError> {
+    let rep = match (&opts.currency, used.first()) {
+        (Some(c), _) => c.clone(),
+        (None, Some(c)) if used.len() == 1 => c.to_string(),
+        _ => return Ok(None),
+    };
+    let rates = match fx_path {
+        Some(p) => {
+            let mut scratch = DatasetBuilder::new(nrr_core::dataset::SourceKind::Items);
+            crate::read::read_fx(p, Some(&rep), &mut scratch, &mut Vec::new())?;
+            scratch.fx_currencies().into_iter().collect()
+        }
+        None => BTreeSet::new(),
+    };
+    Ok(Some((rep, rates)))
 }
 
 /// What both entry points end with: rejects charges in a currency without rates, turns the
@@ -1755,20 +1742,7 @@ fn settle(
         .map(|c| c.currency.as_str())
         .filter(|c| !c.is_empty())
         .collect();
-    let reporting: Option<String> = match &opts.currency {
-        Some(c) => Some(c.clone()),
-        None if used.len() == 1 => used.iter().next().map(|c| c.to_string()),
-        None => None,
-    };
-    if let Some(rep) = reporting {
-        let with_rates: BTreeSet<String> = match fx_path {
-            Some(p) => {
-                let mut scratch = DatasetBuilder::new(nrr_core::dataset::SourceKind::Items);
-                crate::read::read_fx(p, Some(&rep), &mut scratch, &mut Vec::new())?;
-                scratch.fx_currencies().into_iter().collect()
-            }
-            None => BTreeSet::new(),
-        };
+    if let Some((rep, with_rates)) = reporting_rates(&used, fx_path, opts)? {
         book.charges.retain(|c| {
             let ok = c.currency.is_empty() || c.currency == rep || with_rates.contains(&c.currency);
             if !ok {

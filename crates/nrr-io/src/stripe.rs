@@ -28,12 +28,16 @@
 //! and the JSON path of the field.
 
 use crate::error::{IoError, Rejection};
-use crate::invoices::{build_lines, dec_str, dsub, Book, Charge, Discounts, Event, EventKind};
+use crate::invoices::{
+    build_lines, dec_str, dsub, per_interval, reporting_rates, Book, Charge, Discounts, Event,
+    EventKind, Length,
+};
 use crate::read::{display_name, LoadOptions, Progress};
 use crate::Timezone;
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::{days_in_month, Date};
-use nrr_core::money::{gcd, Decimal};
+use nrr_core::money::Decimal;
+use nrr_core::report::RowLedger;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -57,9 +61,9 @@ impl StripeFiles {
     pub(crate) fn beside(subscriptions: PathBuf, dir: &Path) -> StripeFiles {
         StripeFiles {
             subscriptions,
-            invoices: invoices_beside(dir),
-            credit_notes: refunds::Kind::CreditNote.beside(dir),
-            refunds: refunds::Kind::Refund.beside(dir),
+            invoices: json_beside(dir, "invoices"),
+            credit_notes: json_beside(dir, refunds::Kind::CreditNote.stem()),
+            refunds: json_beside(dir, refunds::Kind::Refund.stem()),
         }
     }
 }
@@ -69,11 +73,11 @@ pub(crate) fn is_subscriptions_file(name: &str) -> bool {
     name == "subscriptions.json" || name == "subscriptions.jsonl"
 }
 
-/// `invoices.json` or `invoices.jsonl` in `dir`, if there.
-pub(crate) fn invoices_beside(dir: &Path) -> Option<PathBuf> {
-    ["invoices.json", "invoices.jsonl"]
+/// `{stem}.json` (else `{stem}.jsonl`) in `dir`, if there.
+fn json_beside(dir: &Path, stem: &str) -> Option<PathBuf> {
+    ["json", "jsonl"]
         .iter()
-        .map(|n| dir.join(n))
+        .map(|ext| dir.join(format!("{stem}.{ext}")))
         .find(|p| p.is_file())
 }
 
@@ -176,6 +180,46 @@ impl Objects {
                 index,
                 value,
             });
+        }
+        Ok(out)
+    }
+}
+
+impl Objects {
+    /// The objects parsed by `parse` (`rows`: the ledger rows of a parsed one), every row
+    /// counted as read; malformed JSON and a bad field are rejected, one row each.
+    fn parse<T>(
+        &self,
+        parse: impl Fn(&Value, u64) -> Result<T, Bad>,
+        rows: impl Fn(&T) -> usize,
+        ledger: &mut RowLedger,
+        rejections: &mut Vec<Rejection>,
+    ) -> Result<Vec<T>, IoError> {
+        let name = self.name();
+        let before = rejections.len();
+        let objs = self.read(rejections)?;
+        let bad_json = (rejections.len() - before) as u64;
+        ledger.read += bad_json;
+        ledger.rejected += bad_json;
+        let mut out = Vec::new();
+        for o in &objs {
+            match parse(&o.value, o.line) {
+                Ok(t) => {
+                    ledger.read += rows(&t) as u64;
+                    out.push(t);
+                }
+                Err(b) => {
+                    ledger.read += 1;
+                    ledger.rejected += 1;
+                    rejections.push(Rejection {
+                        file: name.clone(),
+                        line: o.line,
+                        column: format!("{}: {}", obj_id(o), b.path),
+                        value: b.value,
+                        expected: b.expected,
+                    });
+                }
+            }
         }
         Ok(out)
     }
@@ -410,6 +454,14 @@ fn id_of<'v>(v: &'v Value, path: &str, key: &str, what: &str) -> Result<&'v str,
     }
 }
 
+/// An optional id field that may be expanded into an object with an `id`.
+fn opt_id<'v>(v: &'v Value, path: &str, key: &str, what: &str) -> Result<Option<&'v str>, Bad> {
+    match field(v, key) {
+        Some(Value::Object(_)) => id_of(v, path, key, what).map(Some),
+        _ => opt_str(v, path, key),
+    }
+}
+
 fn opt_int(v: &Value, path: &str, key: &str, what: &str) -> Result<Option<i64>, Bad> {
     match field(v, key) {
         None => Ok(None),
@@ -556,10 +608,9 @@ fn price(v: &Value, path: &str, quantity: u64) -> Result<Price, Bad> {
     };
     let pp = join(path, "price");
     let id = req_str(p, &pp, "id", "a price id")?.to_string();
-    let product = match field(p, "product") {
-        Some(Value::Object(_)) => id_of(p, &pp, "product", "a product id")?.to_string(),
-        _ => opt_str(p, &pp, "product")?.unwrap_or("").to_string(),
-    };
+    let product = opt_id(p, &pp, "product", "a product id")?
+        .unwrap_or("")
+        .to_string();
     let cur = currency(p, &pp, "currency")?
         .ok_or_else(|| bad(&join(&pp, "currency"), None, "a currency code (required)"))?;
     let unit = match field(p, "unit_amount") {
@@ -797,8 +848,10 @@ fn subscription(v: &Value, line: u64) -> Result<SubObj, Bad> {
             ));
         }
     }
-    let start = opt_ts(v, "", "start_date")?
-        .or(opt_ts(v, "", "created")?)
+    let start_date = opt_ts(v, "", "start_date")?;
+    let created = opt_ts(v, "", "created")?;
+    let start = start_date
+        .or(created)
         .ok_or_else(|| bad("start_date", None, "a Unix timestamp (required)"))?;
     let trial_start = opt_ts(v, "", "trial_start")?;
     let trial_end = opt_ts(v, "", "trial_end")?;
@@ -841,7 +894,7 @@ fn subscription(v: &Value, line: u64) -> Result<SubObj, Bad> {
     let canceled_at = opt_ts(v, "", "canceled_at")?;
     let seen = [
         Some(start),
-        opt_ts(v, "", "created")?,
+        created,
         cps,
         canceled_at,
         ended_at,
@@ -896,6 +949,19 @@ struct InvLine {
     inclusive_tax: Decimal,
     period: Option<(i64, i64)>,
     path: String,
+}
+
+impl InvLine {
+    /// The net amount: `amount - inclusive tax - discounts` (those `discounts` takes); `None`
+    /// on overflow.
+    fn net(&self, discounts: Discounts, forever: &HashSet<&str>) -> Option<Decimal> {
+        self.discounts
+            .iter()
+            .filter(|(_, id)| discounts.takes(forever.contains(id.as_str())))
+            .try_fold(dsub(self.amount, self.inclusive_tax)?, |n, (amt, _)| {
+                dsub(n, *amt)
+            })
+    }
 }
 
 struct InvObj {
@@ -981,10 +1047,7 @@ fn invoice(v: &Value, line: u64) -> Result<InvObj, Bad> {
     let id = req_str(v, "", "id", "an invoice id")?.to_string();
     let customer = id_of(v, "", "customer", "a customer id")?.to_string();
     let inv_currency = currency(v, "", "currency")?;
-    let inv_sub = match field(v, "subscription") {
-        Some(Value::Object(_)) => Some(id_of(v, "", "subscription", "a subscription id")?),
-        _ => opt_str(v, "", "subscription")?,
-    };
+    let inv_sub = opt_id(v, "", "subscription", "a subscription id")?;
     let created = opt_ts(v, "", "created")?;
     let (ls, lp) = list(v, "", "lines")?;
     let mut lines = Vec::new();
@@ -1012,12 +1075,9 @@ fn invoice(v: &Value, line: u64) -> Result<InvObj, Bad> {
                 .is_some_and(|u| u == "metered"),
             None => false,
         };
-        let sub = match field(l, "subscription") {
-            Some(Value::Object(_)) => Some(id_of(l, &path, "subscription", "a subscription id")?),
-            _ => opt_str(l, &path, "subscription")?,
-        }
-        .or(inv_sub)
-        .map(str::to_string);
+        let sub = opt_id(l, &path, "subscription", "a subscription id")?
+            .or(inv_sub)
+            .map(str::to_string);
         let kind = if metered {
             LineKind::Usage
         } else if proration || typ == Some("subscription") {
@@ -1028,10 +1088,7 @@ fn invoice(v: &Value, line: u64) -> Result<InvObj, Bad> {
         let (plan, product) = match pr {
             Some(p) => {
                 let pp = join(&path, "price");
-                let product = match field(p, "product") {
-                    Some(Value::Object(_)) => id_of(p, &pp, "product", "a product id")?,
-                    _ => opt_str(p, &pp, "product")?.unwrap_or(""),
-                };
+                let product = opt_id(p, &pp, "product", "a product id")?.unwrap_or("");
                 (opt_str(p, &pp, "id")?.unwrap_or(""), product)
             }
             None => ("", ""),
@@ -1081,10 +1138,7 @@ fn invoice(v: &Value, line: u64) -> Result<InvObj, Bad> {
         for (k, da) in das.iter().enumerate() {
             let p = format!("{dap}[{k}]");
             let a = opt_int(da, &p, "amount", "an integer >= 0 in minor units")?.unwrap_or(0);
-            let d = match field(da, "discount") {
-                Some(Value::Object(_)) => id_of(da, &p, "discount", "a discount id")?,
-                _ => opt_str(da, &p, "discount")?.unwrap_or(""),
-            };
+            let d = opt_id(da, &p, "discount", "a discount id")?.unwrap_or("");
             discounts.push((major(a, &cur), d.to_string()));
         }
         let mut inclusive = 0i64;
@@ -1215,22 +1269,13 @@ impl Cycle {
 /// `(amount', interval months)` with `amount' / interval` the MRR of `amount` per price
 /// interval: months and years exactly, a week as 12/52 of a month, a day as 12/365.
 fn rate(amount: Decimal, interval: Interval, count: u32) -> Option<(Decimal, u32)> {
-    let mul = |k: i64| -> Option<Decimal> {
-        Some(Decimal {
-            mantissa: amount.mantissa.checked_mul(k)?,
-            decimals: amount.decimals,
-        })
+    let len = match interval {
+        Interval::Month => Length::Months(count),
+        Interval::Year => Length::Months(count.checked_mul(12)?),
+        Interval::Week => Length::Weeks(count),
+        Interval::Day => Length::Days(count),
     };
-    match interval {
-        Interval::Month => Some((amount, count)),
-        Interval::Year => Some((amount, count.checked_mul(12)?)),
-        Interval::Week => Some((mul(13)?, count.checked_mul(3)?)),
-        Interval::Day => {
-            let den = u64::from(count) * 12;
-            let g = gcd(365, den);
-            Some((mul((365 / g) as i64)?, u32::try_from(den / g).ok()?))
-        }
-    }
+    per_interval(amount, len)
 }
 
 /// `amount x (100 - percent) / 100`, trailing zeros beyond 2 places dropped.
@@ -1250,19 +1295,6 @@ fn percent_of(amount: Decimal, percent: Decimal) -> Option<Decimal> {
 // ---------------------------------------------------------------------------------------------
 // Entry point
 
-/// Counts of one object's rows.
-#[derive(Default)]
-struct Rows {
-    used: u64,
-    zero: u64,
-    one_time: u64,
-    usage: u64,
-    trial: u64,
-    incomplete: u64,
-    zero_length: u64,
-    void_invoice: u64,
-}
-
 /// Reads the Stripe files into the builder: every row (subscription item, invoice line)
 /// used, excluded with a reason, or rejected.
 pub(crate) fn read(
@@ -1277,60 +1309,22 @@ pub(crate) fn read(
     let sub_name = files.subscriptions.name();
     let sub_file = builder.add_file(&sub_name);
     let mut rej: Vec<Rejection> = Vec::new();
-    let reject = |rej: &mut Vec<Rejection>, file: &str, line: u64, id: &str, b: Bad| {
-        rej.push(Rejection {
-            file: file.to_string(),
-            line,
-            column: format!("{id}: {}", b.path),
-            value: b.value,
-            expected: b.expected,
-        });
-    };
 
     // Parse.
-    let before = rej.len();
-    let objs = files.subscriptions.read(&mut rej)?;
-    let malformed_subs = (rej.len() - before) as u64;
-    let mut subs = Vec::new();
-    let mut rejected_rows = malformed_subs;
-    let mut read_rows = malformed_subs;
-    for o in &objs {
-        match subscription(&o.value, o.line) {
-            Ok(s) => {
-                read_rows += s.items.len() as u64;
-                subs.push(s);
-            }
-            Err(b) => {
-                read_rows += 1;
-                rejected_rows += 1;
-                reject(&mut rej, &sub_name, o.line, &obj_id(o), b);
-            }
-        }
-    }
+    let subs = files.subscriptions.parse(
+        subscription,
+        |s| s.items.len(),
+        &mut builder.ledger,
+        &mut rej,
+    )?;
     Progress::advance(opts.progress.as_ref(), files.subscriptions.size());
-    let mut invs = Vec::new();
     let inv_name = files.invoices.as_ref().map(Objects::name);
     let inv_file = inv_name.as_ref().map(|n| builder.add_file(n));
-    if let (Some(objects), Some(name)) = (&files.invoices, &inv_name) {
-        let before = rej.len();
-        let objs = objects.read(&mut rej)?;
-        let bad_json = (rej.len() - before) as u64;
-        read_rows += bad_json;
-        rejected_rows += bad_json;
-        for o in &objs {
-            match invoice(&o.value, o.line) {
-                Ok(i) => {
-                    read_rows += i.lines.len() as u64;
-                    invs.push(i);
-                }
-                Err(b) => {
-                    read_rows += 1;
-                    rejected_rows += 1;
-                    reject(&mut rej, name, o.line, &obj_id(o), b);
-                }
-            }
-        }
-    }
+    let ledger = &mut builder.ledger;
+    let invs = match &files.invoices {
+        Some(o) => o.parse(invoice, |i| i.lines.len(), ledger, &mut rej)?,
+        None => Vec::new(),
+    };
 
     // The as-of date: the latest time the objects show as past.
     let as_of_ts = subs
@@ -1353,30 +1347,12 @@ pub(crate) fn read(
                 .map(|l| l.currency.as_str()),
         )
         .collect();
-    let reporting: Option<String> = match &opts.currency {
-        Some(c) => Some(c.clone()),
-        None if used_currencies.len() == 1 => used_currencies.iter().next().map(|c| c.to_string()),
-        None => None,
-    };
-    let with_rates: Option<(String, BTreeSet<String>)> = match reporting {
-        Some(rep) => {
-            let rates = match fx_path {
-                Some(p) => {
-                    let mut scratch = DatasetBuilder::new(nrr_core::dataset::SourceKind::Items);
-                    crate::read::read_fx(p, Some(&rep), &mut scratch, &mut Vec::new())?;
-                    scratch.fx_currencies().into_iter().collect()
-                }
-                None => BTreeSet::new(),
-            };
-            Some((rep, rates))
-        }
-        None => None,
-    };
+    let with_rates = reporting_rates(&used_currencies, fx_path, opts)?;
     let rated = |c: &str| match &with_rates {
         Some((rep, rates)) => c == rep || rates.contains(c),
         None => true,
     };
-    let no_rate = |_: &str| {
+    let no_rate = || {
         format!(
             "a currency with rates in fx.csv (the reporting currency is {})",
             with_rates.as_ref().map_or("", |w| w.0.as_str())
@@ -1385,7 +1361,6 @@ pub(crate) fn read(
 
     let mut book = Book::default();
     book.as_of = as_of;
-    let mut rows = Rows::default();
     let status_of: HashMap<&str, Status> = subs.iter().map(|s| (s.id.as_str(), s.status)).collect();
     let forever: HashSet<&str> = subs
         .iter()
@@ -1401,7 +1376,7 @@ pub(crate) fn read(
             // A void invoice was canceled: nothing was billed, so none of its lines shows a
             // service period (a draft is the next bill and counts like an open one).
             if inv.pay.status == Some(InvStatus::Void) {
-                rows.void_invoice += inv.lines.len() as u64;
+                ledger.excluded.void_invoice += inv.lines.len() as u64;
                 // Its subscription is still one with invoices: priced by its other lines, not
                 // by its items (all void: never billed, no MRR).
                 for l in &inv.lines {
@@ -1414,11 +1389,11 @@ pub(crate) fn read(
             for l in &inv.lines {
                 let proration = match l.kind {
                     LineKind::OneTime => {
-                        rows.one_time += 1;
+                        ledger.excluded.one_time += 1;
                         continue;
                     }
                     LineKind::Usage => {
-                        rows.usage += 1;
+                        ledger.excluded.usage += 1;
                         if opts.usage {
                             let period = l.period.map(|(s, e)| (date_of(s, off), date_of(e, off)));
                             let created = inv.created.map(|t| date_of(t, off));
@@ -1431,36 +1406,26 @@ pub(crate) fn read(
                 };
                 let sub_id = l.sub.as_deref().unwrap_or("");
                 if status_of.get(sub_id) == Some(&Status::Incomplete) {
-                    rows.incomplete += 1;
+                    ledger.excluded.incomplete += 1;
                     continue;
                 }
                 if !rated(&l.currency) {
-                    rejected_rows += 1;
+                    ledger.rejected += 1;
                     rej.push(Rejection {
                         file: name.clone(),
                         line: inv.line,
                         column: format!("{}: {}.currency", inv.id, l.path),
                         value: l.currency.to_ascii_lowercase(),
-                        expected: no_rate(&l.currency),
+                        expected: no_rate(),
                     });
                     continue;
                 }
                 invoiced.insert(sub_id.to_string());
                 let (s, e) = l.period.expect("checked when read");
                 let (start, end) = (date_of(s, off), date_of(e, off));
-                let mut net = dsub(l.amount, l.inclusive_tax);
-                for (amt, id) in &l.discounts {
-                    let take = match policies.discounts {
-                        Discounts::All => true,
-                        Discounts::ForeverOnly => forever.contains(id.as_str()),
-                        Discounts::None => false,
-                    };
-                    if take {
-                        net = net.and_then(|n| dsub(n, *amt));
-                    }
-                }
+                let net = l.net(policies.discounts, &forever);
                 let Some(net) = net.filter(|n| proration || !n.is_negative()) else {
-                    rejected_rows += 1;
+                    ledger.rejected += 1;
                     rej.push(Rejection {
                         file: name.clone(),
                         line: inv.line,
@@ -1471,15 +1436,15 @@ pub(crate) fn read(
                     continue;
                 };
                 if end <= start {
-                    rows.zero_length += 1;
+                    ledger.excluded.zero_length += 1;
                     continue;
                 }
                 if net.is_zero() {
-                    rows.zero += 1;
+                    ledger.excluded.zero_amount += 1;
                     let _ = book.sub(&inv.customer, sub_id);
                     continue;
                 }
-                rows.used += 1;
+                ledger.used += 1;
                 let sub = book.sub(&inv.customer, sub_id);
                 book.charges.push(Charge {
                     origin: Origin {
@@ -1553,20 +1518,20 @@ pub(crate) fn read(
             line: s.line,
         };
         let licensed: Vec<&Item> = s.items.iter().filter(|i| !i.price.metered).collect();
-        rows.usage += (s.items.len() - licensed.len()) as u64;
+        ledger.excluded.usage += (s.items.len() - licensed.len()) as u64;
         if s.status == Status::Incomplete {
-            rows.incomplete += licensed.len() as u64;
+            ledger.excluded.incomplete += licensed.len() as u64;
             continue;
         }
         if let Some(i) = licensed.iter().find(|i| !rated(&i.price.currency)) {
             // One rejection for the subscription; its other rows count as rejected with it.
-            rejected_rows += licensed.len() as u64;
+            ledger.rejected += licensed.len() as u64;
             rej.push(Rejection {
                 file: sub_name.clone(),
                 line: s.line,
                 column: format!("{}: {}.price.currency", s.id, i.path),
                 value: i.price.currency.to_ascii_lowercase(),
-                expected: no_rate(&i.price.currency),
+                expected: no_rate(),
             });
             continue;
         }
@@ -1624,7 +1589,7 @@ pub(crate) fn read(
             book.subs[sub].events.extend(evs);
         }
         if invoiced.contains(&s.id) {
-            rows.used += licensed.len() as u64;
+            ledger.used += licensed.len() as u64;
             continue;
         }
 
@@ -1657,7 +1622,7 @@ pub(crate) fn read(
             }
         }
         if s.status == Status::Trialing {
-            rows.trial += licensed.len() as u64;
+            ledger.excluded.trial += licensed.len() as u64;
             continue;
         }
         let stop = match end_ts {
@@ -1681,9 +1646,9 @@ pub(crate) fn read(
         };
         if never_paid || stop <= paid_from {
             if trial.is_some() {
-                rows.trial += licensed.len() as u64;
+                ledger.excluded.trial += licensed.len() as u64;
             } else {
-                rows.zero_length += licensed.len() as u64;
+                ledger.excluded.zero_length += licensed.len() as u64;
             }
             continue;
         }
@@ -1720,11 +1685,7 @@ pub(crate) fn read(
                 let start = b0.max(paid_from);
                 let mut net = Some(p.amount);
                 for (ci, c) in s.discounts.iter().enumerate() {
-                    let take = match policies.discounts {
-                        Discounts::All => true,
-                        Discounts::ForeverOnly => c.duration == Duration::Forever,
-                        Discounts::None => false,
-                    };
+                    let take = policies.discounts.takes(c.duration == Duration::Forever);
                     let from = c.start.map_or(paid_from, d);
                     let active = match c.duration {
                         Duration::Once => {
@@ -1787,9 +1748,9 @@ pub(crate) fn read(
                 });
             }
             if any {
-                rows.used += 1;
+                ledger.used += 1;
             } else {
-                rows.zero += 1;
+                ledger.excluded.zero_amount += 1;
             }
         }
     }
@@ -1797,18 +1758,6 @@ pub(crate) fn read(
     if opts.usage {
         usage_settle(&subs, &invs, files.invoices.is_some(), &mut book, builder);
     }
-    let l = &mut builder.ledger;
-    l.read += read_rows;
-    l.used += rows.used;
-    l.rejected += rejected_rows;
-    let e = &mut l.excluded;
-    e.zero_amount += rows.zero;
-    e.zero_length += rows.zero_length;
-    e.one_time += rows.one_time;
-    e.usage += rows.usage;
-    e.trial += rows.trial;
-    e.incomplete += rows.incomplete;
-    e.void_invoice += rows.void_invoice;
 
     let mut failed: Vec<Origin> = build_lines(&mut book, policies, builder)
         .into_iter()
@@ -1868,17 +1817,7 @@ fn usage_line(
     forever: &HashSet<&str>,
 ) {
     let (period, created, file) = u;
-    let mut net = dsub(l.amount, l.inclusive_tax);
-    for (amt, id) in &l.discounts {
-        let take = match discounts {
-            Discounts::All => true,
-            Discounts::ForeverOnly => forever.contains(id.as_str()),
-            Discounts::None => false,
-        };
-        if take {
-            net = net.and_then(|n| dsub(n, *amt));
-        }
-    }
+    let net = l.net(discounts, forever);
     let month = crate::invoices::usage_month(period.map(|p| p.0), period.map(|p| p.1), created);
     let (Some(net), Some(month)) = (net, month) else {
         book.usage_unplaced += 1;

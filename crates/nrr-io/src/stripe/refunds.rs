@@ -7,11 +7,10 @@
 //! its id and the JSON path of the field. Their times do not move the export's as-of date,
 //! so adding them to an export changes no figure.
 
-use super::{bad, currency, field, obj_id, opt_ts, req_str, Bad, Objects};
+use super::{bad, currency, field, opt_ts, req_str, Bad, Objects};
 use crate::error::{IoError, Rejection};
 use nrr_core::dataset::DatasetBuilder;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
 /// The kind of object a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,19 +35,12 @@ impl Kind {
         }
     }
 
-    fn stem(self) -> &'static str {
+    /// The file's name without its extension (`.json` or `.jsonl`).
+    pub(super) fn stem(self) -> &'static str {
         match self {
             Kind::CreditNote => "credit_notes",
             Kind::Refund => "refunds",
         }
-    }
-
-    /// `credit_notes.json` / `refunds.json` (else `.jsonl`) in `dir`, if there.
-    pub(crate) fn beside(self, dir: &Path) -> Option<PathBuf> {
-        ["json", "jsonl"]
-            .iter()
-            .map(|ext| dir.join(format!("{}.{ext}", self.stem())))
-            .find(|p| p.is_file())
     }
 }
 
@@ -95,30 +87,11 @@ pub(super) fn read(
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
-    let name = objects.name();
-    builder.add_file(&name);
-    let before = rejections.len();
-    let objs = objects.read(rejections)?;
-    let mut rejected = (rejections.len() - before) as u64;
-    let mut excluded = 0u64;
-    for o in &objs {
-        match check(&o.value, kind) {
-            Ok(()) => excluded += 1,
-            Err(b) => {
-                rejected += 1;
-                rejections.push(Rejection {
-                    file: name.clone(),
-                    line: o.line,
-                    column: format!("{}: {}", obj_id(o), b.path),
-                    value: b.value,
-                    expected: b.expected,
-                });
-            }
-        }
-    }
+    builder.add_file(&objects.name());
     let l = &mut builder.ledger;
-    l.read += excluded + rejected;
-    l.rejected += rejected;
+    let excluded = objects
+        .parse(|v, _| check(v, kind), |_| 1, l, rejections)?
+        .len() as u64;
     match kind {
         Kind::CreditNote => l.excluded.credit += excluded,
         Kind::Refund => l.excluded.refund += excluded,
