@@ -310,6 +310,9 @@ pub struct Dataset {
     /// `false` when the input holds no usage amounts at all (a Stripe export without
     /// invoices): the `usage` figure is then absent, with the notes saying why.
     pub usage_known: bool,
+    /// What the reader read in a way the user should know about (a reading it chose, data
+    /// it could not see): the report's `notices`.
+    pub notices: Vec<String>,
 }
 
 /// One usage charge as the core keeps it: its amount net of discounts and tax, in its own
@@ -452,6 +455,8 @@ pub struct DatasetBuilder {
     pub usage_known: bool,
     /// Where every input row went; readers update it.
     pub ledger: RowLedger,
+    /// The report's `notices` ([`Dataset::notices`]); readers add to it.
+    pub notices: Vec<String>,
     files: Vec<String>,
 }
 
@@ -478,6 +483,7 @@ impl DatasetBuilder {
             usage_notes: Vec::new(),
             usage_known: true,
             ledger: RowLedger::default(),
+            notices: Vec::new(),
             files: Vec::new(),
         }
     }
@@ -659,6 +665,7 @@ impl DatasetBuilder {
         }));
         self.usage_notes.append(&mut other.usage_notes);
         self.usage_known &= other.usage_known;
+        self.notices.append(&mut other.notices);
         self.ledger.add(&other.ledger);
         self.last_customer = None;
         other.clear();
@@ -958,6 +965,7 @@ impl DatasetBuilder {
             usage: self.usage.into_iter().map(|(u, _)| u).collect(),
             usage_notes: self.usage_notes,
             usage_known: self.usage_known,
+            notices: self.notices,
         })
     }
 

@@ -1493,6 +1493,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         inputs: ds.files.clone(),
         rows: ds.ledger.clone(),
         skipped_invalid_rows: opts.skipped_invalid_rows,
+        notices: ds.notices.clone(),
         benchmark_context: crate::benchmarks::context_for(ds.currency(), &totals),
         movement_check: None,
         usage: None,

@@ -541,6 +541,10 @@ pub struct Report {
     pub rows: RowLedger,
     /// Rejected rows skipped under `--skip-invalid` (0 otherwise).
     pub skipped_invalid_rows: u64,
+    /// What the readers read in a way worth knowing: a reading they chose where the input
+    /// allows two, or something the input does not show (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
     /// Monthly bridge.
     pub months: Vec<MonthRow>,
     /// Months, complete quarters and complete years.

@@ -14,6 +14,8 @@ struct CheckReport<'a> {
     inputs: &'a [String],
     rows: &'a RowLedger,
     rejections: &'a [Rejection],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notices: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     movement_check: Option<&'a nrr_core::report::MovementCheck>,
 }
@@ -27,15 +29,20 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
             inputs: &ds.files,
             rows: &ds.ledger,
             rejections: &loaded.rejections,
+            notices: &ds.notices,
             movement_check: loaded.movement_check.as_ref(),
         })?,
         TextFormat::Table => {
             let movements = loaded.movement_check.as_ref();
             format!(
-                "nrr check: currency {}; inputs: {}\n{}{}{}",
+                "nrr check: currency {}; inputs: {}\n{}{}{}{}",
                 ds.currency(),
                 ds.files.join(", "),
                 render::table::ledger(&ds.ledger),
+                ds.notices
+                    .iter()
+                    .map(|n| format!("note: {n}\n"))
+                    .collect::<String>(),
                 super::rejection_lines(&loaded.rejections),
                 movements.map_or_else(String::new, |c| render::movements::section(
                     c,

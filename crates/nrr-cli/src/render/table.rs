@@ -428,6 +428,9 @@ pub fn report(r: &Report, style: Style) -> String {
             r.skipped_invalid_rows
         );
     }
+    for n in &r.notices {
+        let _ = writeln!(out, "note: {n}");
+    }
     figures(
         &mut out,
         style,
