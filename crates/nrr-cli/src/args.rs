@@ -469,11 +469,11 @@ pub struct ReportArgs {
     #[arg(long)]
     pub segment: Vec<String>,
     /// Gross margin used for LTV, as a fraction (0.8 for 80%).
-    #[arg(long, value_parser = parse_margin)]
+    #[arg(long, value_parser = parse_margin, allow_negative_numbers = true)]
     pub gross_margin: Option<nrr_core::money::Decimal>,
     /// Name a customer that carries more than this share of a period's expansion or churn
     /// (a fraction; default 0.25).
-    #[arg(long, value_parser = parse_margin)]
+    #[arg(long, value_parser = parse_margin, allow_negative_numbers = true)]
     pub concentration: Option<nrr_core::money::Decimal>,
     /// Also report usage (metered) revenue per month, apart from MRR: invoices.csv `usage`
     /// lines or Stripe invoice lines of metered prices (docs/metrics.md, "Usage").
@@ -568,9 +568,13 @@ pub struct GenerateArgs {
     /// Random seed: the same seed gives byte-identical files.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Output directory (created if missing).
+    /// Output directory (created if missing). Files already there are not overwritten
+    /// unless --force is given.
     #[arg(long)]
     pub out: PathBuf,
+    /// Overwrite items.csv, customers.csv, fx.csv and items.parquet in --out if they exist.
+    #[arg(long)]
+    pub force: bool,
     /// Bill a few customers in EUR and GBP and write monthly fx.csv rates.
     #[arg(long)]
     pub currencies: bool,

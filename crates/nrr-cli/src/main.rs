@@ -15,7 +15,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            // Messages may quote the data: control characters are escaped, line by line.
+            let text = format!("{err:#}");
+            let lines: Vec<_> = text.lines().map(nrr_io::printable).collect();
+            eprintln!("error: {}", lines.join("\n"));
             ExitCode::from(cmd::exit_code_for(&err))
         }
     }

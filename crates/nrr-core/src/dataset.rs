@@ -904,9 +904,14 @@ impl DatasetBuilder {
                 self.mantissa[i]
                     .checked_mul(up)
                     .and_then(|v| v.checked_mul(per))
-                    .ok_or(CoreError::PrecisionOverflow)
+                    .ok_or(i)
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, usize>>()
+            .map_err(|i| CoreError::AmountOverflow {
+                at: self.position(i),
+                amount: self.amount_text(i),
+                interval_lcm,
+            })?;
         let total: i128 = mrr.par_iter().map(|&v| i128::from(v)).sum();
         self.lines.mrr = mrr;
 
@@ -925,10 +930,18 @@ impl DatasetBuilder {
         }
         // Every aggregate is a sum of at most 12 months of at most 2x the total converted
         // MRR, so this bound makes unchecked arithmetic in the engine safe.
-        total
+        if total
             .checked_mul(max_rate)
             .and_then(|v| v.checked_mul(64))
-            .ok_or(CoreError::PrecisionOverflow)?;
+            .is_none()
+        {
+            let largest = (0..self.lines.mrr.len())
+                .max_by_key(|&i| self.lines.mrr[i])
+                .map_or_else(String::new, |i| {
+                    format!("{}: {}", self.position(i), self.amount_text(i))
+                });
+            return Err(CoreError::TotalOverflow { largest });
+        }
 
         let default_window = self.default_window();
         let customers = if self.segments.is_empty() {
@@ -967,6 +980,21 @@ impl DatasetBuilder {
             usage_known: self.usage_known,
             notices: self.notices,
         })
+    }
+
+    /// `file:line` of line `i`.
+    fn position(&self, i: usize) -> String {
+        let o = self.lines.origin[i];
+        let file = self
+            .files
+            .get(usize::from(o.file))
+            .map_or("", String::as_str);
+        format!("{file}:{}", o.line)
+    }
+
+    /// Line `i`'s amount as read.
+    fn amount_text(&self, i: usize) -> String {
+        crate::money::format_scaled(i128::from(self.mantissa[i]), u32::from(self.decimals[i]))
     }
 
     fn default_window(&self) -> Option<(Month, Month)> {

@@ -105,6 +105,28 @@ impl Date {
         Date(days)
     }
 
+    /// The first date `nrr` accepts: 0001-01-01 (dates are years 1 to 9999, as in
+    /// `YYYY-MM-DD`).
+    pub const MIN: Date = Date(-719_162);
+    /// The last date `nrr` accepts: 9999-12-31.
+    pub const MAX: Date = Date(2_932_896);
+
+    /// [`Date::from_days`] for a day count that may lie outside years 1 to 9999 (a Parquet
+    /// `Date32` can hold any year within about 5.8 million of 1970): `None` outside.
+    ///
+    /// ```
+    /// use nrr_core::date::Date;
+    /// assert_eq!(Date::try_from_days(0).unwrap().to_string(), "1970-01-01");
+    /// assert_eq!(Date::try_from_days(2_932_896).unwrap().to_string(), "9999-12-31");
+    /// assert!(Date::try_from_days(2_932_897).is_none());
+    /// assert!(Date::try_from_days(i32::MIN).is_none());
+    /// ```
+    pub fn try_from_days(days: i32) -> Option<Date> {
+        (Date::MIN.0..=Date::MAX.0)
+            .contains(&days)
+            .then_some(Date(days))
+    }
+
     /// Days since 1970-01-01.
     pub fn days(self) -> i32 {
         self.0
@@ -240,6 +262,12 @@ mod tests {
         }
         assert!(Date::parse("2000-02-29").is_some());
         assert!(Date::parse("1900-02-29").is_none());
+    }
+
+    #[test]
+    fn min_and_max_are_the_ends_of_years_1_and_9999() {
+        assert_eq!(Date::from_ymd(1, 1, 1), Some(Date::MIN));
+        assert_eq!(Date::from_ymd(9999, 12, 31), Some(Date::MAX));
     }
 
     #[test]

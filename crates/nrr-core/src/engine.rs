@@ -1516,8 +1516,45 @@ pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError>
     if from > to {
         return Err(CoreError::BadWindow { from, to });
     }
+    let months = i64::from(to.index()) - i64::from(from.index()) + 1;
+    if months > i64::from(MAX_WINDOW_MONTHS) {
+        // Name the lines that stretch a default end of the window.
+        let l = &ds.lines;
+        let line_at = |pick: &dyn Fn(usize) -> bool| {
+            (0..l.len()).find(|&i| pick(i)).map(|i| {
+                let o = l.origin[i];
+                let file = ds.files.get(usize::from(o.file)).map_or("", String::as_str);
+                format!("{file}:{}", o.line)
+            })
+        };
+        let mut cause = Vec::new();
+        if opts.from.is_none() {
+            if let Some(at) = line_at(&|i| l.start[i] == from) {
+                cause.push(format!("{at} starts in {from}"));
+            }
+        }
+        if opts.to.is_none() {
+            let ends_at = |i: usize| {
+                l.start[i] == to || (l.end[i] == to && l.end[i] != crate::dataset::OPEN_END)
+            };
+            if let Some(at) = line_at(&ends_at) {
+                cause.push(format!("{at} runs to {to}"));
+            }
+        }
+        return Err(CoreError::WindowTooLong {
+            from,
+            to,
+            months,
+            cause: (!cause.is_empty()).then(|| cause.join(", ")),
+        });
+    }
     Ok((from, to))
 }
+
+/// The longest window reported: 1,200 months (100 years). A longer one (a line dated
+/// 9999-12-31 for "never", a year typed as 0024) is refused with the line that stretches it,
+/// as its figures would need memory for every month of every customer.
+pub const MAX_WINDOW_MONTHS: u32 = 1200;
 
 /// What `figures` needs besides the sums.
 struct FigureCtx<'a> {
@@ -1832,6 +1869,34 @@ pub fn attach_notes(report: &mut Report, notes: &[crate::report::Note]) {
         }
     }
     attach(&mut report.months, &mut report.periods, notes);
+    // Notes for periods the report does not show are named, not dropped silently.
+    let shown = |n: &crate::report::Note| {
+        report
+            .months
+            .iter()
+            .any(|m| m.month.to_string() == n.period)
+            || report.periods.iter().any(|p| p.period == n.period)
+    };
+    let outside: Vec<&str> = notes
+        .iter()
+        .filter(|n| !shown(n))
+        .map(|n| n.period.as_str())
+        .collect();
+    if !outside.is_empty() {
+        let mut periods: Vec<&str> = outside.clone();
+        periods.sort_unstable();
+        periods.dedup();
+        let more = periods.len().saturating_sub(10);
+        periods.truncate(10);
+        report.notices.push(format!(
+            "annotations.csv: {} note{} for periods the report does not show ({}{}) {} not shown; periods are months, and quarters and years wholly inside the window",
+            outside.len(),
+            if outside.len() == 1 { "" } else { "s" },
+            periods.join(", "),
+            if more > 0 { format!(", ... and {more} more") } else { String::new() },
+            if outside.len() == 1 { "is" } else { "are" },
+        ));
+    }
     for seg in report
         .segments
         .iter_mut()

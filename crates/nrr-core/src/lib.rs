@@ -31,13 +31,26 @@ pub mod usage;
 
 use date::{Date, Month};
 
+/// At most ten currency codes, then how many more.
+fn some(found: &[String]) -> String {
+    const SHOWN: usize = 10;
+    if found.len() <= SHOWN + 2 {
+        return found.join(", ");
+    }
+    format!(
+        "{}, ... and {} more",
+        found[..SHOWN].join(", "),
+        found.len() - SHOWN
+    )
+}
+
 /// Errors from building a dataset or computing a report. Input-row problems are found by the
 /// readers (with positions) before data reaches the core; these concern the dataset as a whole.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CoreError {
     /// Several currencies and no `--currency`.
-    #[error("the data has several currencies ({}); choose the reporting currency with --currency", found.join(", "))]
+    #[error("the data has {} currencies ({}); choose the reporting currency with --currency", if found.len() > 12 { found.len().to_string() } else { "several".to_string() }, some(found))]
     AmbiguousCurrency {
         /// Currencies found.
         found: Vec<String>,
@@ -53,6 +66,35 @@ pub enum CoreError {
     /// Exact arithmetic would overflow.
     #[error("amounts, billing intervals and FX rates together need more precision than exact 128-bit arithmetic allows (at most 6 decimals in amounts, 10 in rates, and common intervals are expected)")]
     PrecisionOverflow,
+    /// One line's amount does not fit exact arithmetic at the dataset's scale.
+    #[error("{at}: the amount {amount} cannot be counted exactly together with the other lines (at most {} decimal places and billing intervals {interval_lcm} months in common; amounts up to about 10^18 / (10^places x that)): check the amount, or split the data", money::MAX_AMOUNT_DECIMALS)]
+    AmountOverflow {
+        /// The line's position, `file:line`.
+        at: String,
+        /// The amount as read.
+        amount: String,
+        /// The common multiple of the billing intervals.
+        interval_lcm: u64,
+    },
+    /// The lines' MRR together, converted at the largest rate, does not fit exact 128-bit
+    /// arithmetic.
+    #[error("the lines' MRR together is too large for exact arithmetic at the largest FX rate; the largest line is {largest}: check its amount and the rates in fx.csv")]
+    TotalOverflow {
+        /// The largest line, `file:line: amount`.
+        largest: String,
+    },
+    /// The window is longer than [`engine::MAX_WINDOW_MONTHS`].
+    #[error("the window {from}..{to} is {months} months long; at most {} months are reported{}; choose the months with --from and --to", engine::MAX_WINDOW_MONTHS, cause.as_ref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    WindowTooLong {
+        /// First month.
+        from: Month,
+        /// Last month.
+        to: Month,
+        /// Its length.
+        months: i64,
+        /// The line that stretches the default window, when it is the default one.
+        cause: Option<String>,
+    },
     /// `--from` after `--to`.
     #[error("empty window: --from {from} is after --to {to}")]
     BadWindow {

@@ -19,13 +19,44 @@ pub struct Rejection {
 }
 
 impl fmt::Display for Rejection {
+    /// `file:line:column: `value`: expected ...`, control characters escaped as in JSON
+    /// ([`printable`]): a value cannot move the cursor, clear the screen or break the line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{}:{}:{}: `{}`: expected {}",
-            self.file, self.line, self.column, self.value, self.expected
+            printable(&self.file),
+            self.line,
+            printable(&self.column),
+            printable(&self.value),
+            printable(&self.expected)
         )
     }
+}
+
+/// `s` with control characters escaped as JSON escapes them (`\n`, `\t`, `\u001b`), and the C1
+/// controls (U+0080 to U+009F, which some terminals obey too) as `\u0080` to `\u009f`:
+/// text from the data shown on a terminal cannot retitle it, clear it or break a table's
+/// lines. Borrowed when there is nothing to escape.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let control = |c: char| c.is_control();
+    if !s.chars().any(control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if control(c) => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Errors that stop reading altogether (as opposed to per-row [`Rejection`]s).
@@ -57,7 +88,7 @@ pub enum IoError {
         message: String,
     },
     /// A required column is missing from the header.
-    #[error("{}: missing required column `{column}` (header has: {found})", path.display())]
+    #[error("{}: missing required column `{column}` (header has: {})", path.display(), printable(found))]
     MissingColumn {
         /// The file.
         path: PathBuf,
@@ -65,6 +96,25 @@ pub enum IoError {
         column: String,
         /// The header's columns.
         found: String,
+    },
+    /// The file cannot be read as CSV: a record longer than the limit (no line breaks), ...
+    #[error("{}:{line}: {}", path.display(), printable(message))]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The line where the trouble starts.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The header names a column twice, or a column its kind of file does not have but
+    /// nearly does (a misspelling that would make an optional column silently absent).
+    #[error("{}: {}", path.display(), printable(message))]
+    BadHeader {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the column names.
+        message: String,
     },
     /// The data directory holds no recognised input.
     #[error("{}: no input found: expected {expected}{}", dir.display(), if found.is_empty() { String::new() } else { format!(" (found: {})", found.join(", ")) })]
@@ -83,6 +133,15 @@ pub enum IoError {
         dir: PathBuf,
         /// The candidate files.
         found: Vec<String>,
+    },
+    /// Both `x.json` and `x.jsonl` (Stripe objects): nrr reads one of them, and would leave
+    /// the other unread.
+    #[error("{}: both {} are there; keep one (nrr reads one file of each kind of Stripe object)", dir.display(), names.join(" and "))]
+    Twins {
+        /// The directory.
+        dir: PathBuf,
+        /// The two file names.
+        names: Vec<String>,
     },
     /// `--source` names an input the directory does not hold.
     #[error("{}: --source {source_name}: no {expected} found{}", dir.display(), if found.is_empty() { " (the directory is empty)".to_string() } else { format!(" (found: {})", found.join(", ")) })]

@@ -565,6 +565,25 @@ impl Rejects<'_> {
     }
 }
 
+/// The columns of invoices.csv.
+const INVOICE_COLUMNS: &[&str] = &[
+    "invoice_id",
+    "customer_id",
+    "line_id",
+    "type",
+    "subscription_id",
+    "product",
+    "plan",
+    "quantity",
+    "amount",
+    "discount",
+    "tax",
+    "currency",
+    "service_period_start",
+    "service_period_end",
+    "invoice_date",
+];
+
 /// Column positions of invoices.csv.
 struct InvoiceCols {
     invoice: usize,
@@ -694,6 +713,8 @@ fn read_invoices(
     let ledger = &mut builder.ledger;
     let (rows, utf8) = each_file_row(
         path,
+        INVOICE_COLUMNS,
+        &mut builder.notices,
         |cols| InvoiceRows::new(cols, path, &name, file, policies),
         |rows, line, rec| rows.row(line, rec, book, ledger),
     )?;
@@ -1043,6 +1064,8 @@ fn read_events(
     let ledger = &mut builder.ledger;
     let (rows, utf8) = each_file_row(
         path,
+        &["subscription_id", "event", "effective_date"],
+        &mut builder.notices,
         |cols| EventRows::new(cols, path, &name, file),
         |rows, line, rec| rows.row(line, rec, book, ledger),
     )?;

@@ -16,6 +16,7 @@
 
 mod error;
 pub mod generate;
+mod guard;
 pub mod invoices;
 #[cfg(feature = "parquet")]
 pub mod parquet;
@@ -29,7 +30,8 @@ mod stripe;
 mod timezone;
 pub mod write;
 
-pub use error::{IoError, Rejection};
+pub use error::{printable, IoError, Rejection};
+pub use guard::MAX_RECORD_BYTES;
 pub use invoices::{ChurnRecognition, Discounts, InvoicePolicies, PastDue, Pauses};
 pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
 pub use source::Source;

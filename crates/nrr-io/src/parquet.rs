@@ -35,6 +35,40 @@ fn perr(path: &Path, e: impl std::fmt::Display) -> IoError {
     }
 }
 
+thread_local! {
+    /// Set while the Parquet decoder runs on this thread (its panics are reported as errors).
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, a call into the Parquet decoder, turning a panic into an error: the decoder
+/// asserts on some damaged files (a bit width too large, a negative length, an unknown type)
+/// instead of returning an error. Its panic message is kept out of the terminal.
+fn decode<T>(path: &Path, f: impl FnOnce() -> Result<T, IoError>) -> Result<T, IoError> {
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !DECODING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = DECODING.with(|d| d.replace(true));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    DECODING.with(|d| d.set(was));
+    out.unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| p.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        Err(perr(
+            path,
+            format!("the file is damaged: the Parquet decoder stopped ({msg})"),
+        ))
+    })
+}
+
 /// A column of one record batch, downcast once.
 enum Col<'a> {
     Str(&'a StringArray),
@@ -43,6 +77,8 @@ enum Col<'a> {
     Date(&'a Date32Array),
     Dec(&'a Decimal128Array, u32),
     Int(Vec<Option<i64>>),
+    /// Dictionary-encoded strings (pandas categoricals): each row's key into the values.
+    Dict(Vec<Option<usize>>, Box<Col<'a>>),
     Null,
 }
 
@@ -71,6 +107,21 @@ impl<'a> Col<'a> {
         if let Some(x) = any.downcast_ref::<Decimal128Array>() {
             return Col::Dec(x, x.scale().max(0) as u32);
         }
+        macro_rules! dicts {
+            ($($t:ty),*) => {$(
+                if let Some(x) = any.downcast_ref::<arrow_array::DictionaryArray<$t>>() {
+                    let keys = x.keys().iter().map(|k| k.and_then(|k| usize::try_from(k).ok())).collect();
+                    return Col::Dict(keys, Box::new(Col::new(x.values().as_ref())));
+                }
+            )*};
+        }
+        {
+            use arrow_array::types::*;
+            dicts!(
+                Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type,
+                UInt64Type
+            );
+        }
         ints!(
             Int8Array,
             Int16Array,
@@ -92,7 +143,24 @@ impl<'a> Col<'a> {
             Col::Date(a) => a.is_null(r),
             Col::Dec(a, _) => a.is_null(r),
             Col::Int(v) => v[r].is_none(),
+            Col::Dict(keys, values) => {
+                keys[r].is_none_or(|k| k >= values.len() || values.is_null(k))
+            }
             Col::Null => true,
+        }
+    }
+
+    /// Rows in the column (the values of a dictionary).
+    fn len(&self) -> usize {
+        match self {
+            Col::Str(a) => a.len(),
+            Col::LargeStr(a) => a.len(),
+            Col::View(a) => a.len(),
+            Col::Date(a) => a.len(),
+            Col::Dec(a, _) => a.len(),
+            Col::Int(v) => v.len(),
+            Col::Dict(keys, _) => keys.len(),
+            Col::Null => 0,
         }
     }
 
@@ -104,6 +172,7 @@ impl<'a> Col<'a> {
             Col::Str(a) => Some(a.value(r)),
             Col::LargeStr(a) => Some(a.value(r)),
             Col::View(a) => Some(a.value(r)),
+            Col::Dict(keys, values) => keys[r].and_then(|k| values.str(k)),
             _ => None,
         }
     }
@@ -121,7 +190,7 @@ impl Fields for Row<'_, '_> {
             return Cow::Borrowed("");
         };
         if let Some(s) = c.str(self.r) {
-            return Cow::Borrowed(s);
+            return Cow::Borrowed(s.trim());
         }
         Cow::Owned(match c {
             Col::Date(a) => Date::from_days(a.value(self.r)).to_string(),
@@ -134,7 +203,7 @@ impl Fields for Row<'_, '_> {
     fn is_empty(&self, i: usize) -> bool {
         self.cols
             .get(i)
-            .is_none_or(|c| c.is_null(self.r) || c.str(self.r) == Some(""))
+            .is_none_or(|c| c.is_null(self.r) || c.str(self.r).is_some_and(|s| s.trim().is_empty()))
     }
 
     fn decimal(&self, i: usize, max: u32) -> Option<Decimal> {
@@ -160,7 +229,8 @@ impl Fields for Row<'_, '_> {
 
     fn date(&self, i: usize) -> Option<Date> {
         match self.cols.get(i)? {
-            Col::Date(a) if !a.is_null(self.r) => Some(Date::from_days(a.value(self.r))),
+            // Years 1 to 9999, as in CSV: a Date32 can hold millions of years.
+            Col::Date(a) if !a.is_null(self.r) => Date::try_from_days(a.value(self.r)),
             _ => Date::parse(&self.text(i)),
         }
     }
@@ -188,6 +258,13 @@ impl Fields for Row<'_, '_> {
 }
 
 fn supported(t: &DataType) -> bool {
+    if let DataType::Dictionary(k, v) = t {
+        return k.is_integer()
+            && matches!(
+                **v,
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            );
+    }
     matches!(
         t,
         DataType::Utf8
@@ -243,14 +320,22 @@ fn open(path: &Path) -> Result<(ParquetRecordBatchReaderBuilder<std::fs::File>, 
         path: path.to_path_buf(),
         source,
     })?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| perr(path, e))?;
+    let reader = decode(path, || {
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| perr(path, e))
+    })?;
     let schema = reader.schema().clone();
     if let Some(f) = schema.fields().iter().find(|f| !supported(f.data_type())) {
+        let why = if f.data_type().is_floating() {
+            " (floating point cannot hold money exactly)"
+        } else {
+            ""
+        };
         return Err(perr(
             path,
             format!(
-                "column `{}` has type {}; use strings, integers, Date32 or Decimal128 (floating point cannot hold money exactly)",
-                f.name(),
+                "column `{}` has type {}, which nrr does not read; use strings (also \
+                 dictionary-encoded), integers, Date32 or Decimal128{why}",
+                crate::error::printable(f.name()),
                 f.data_type()
             ),
         ));
@@ -270,7 +355,8 @@ pub(crate) fn each_row<S>(
     let (reader, cols) = open(path)?;
     let mut state = start(&cols)?;
     let mut line = 2;
-    for b in reader.build().map_err(|e| perr(path, e))? {
+    let mut batches = decode(path, || reader.build().map_err(|e| perr(path, e)))?;
+    while let Some(b) = decode(path, || Ok(batches.next()))? {
         let b = b.map_err(|e| perr(path, e))?;
         let cols: Vec<Col<'_>> = b.columns().iter().map(|c| Col::new(c.as_ref())).collect();
         for r in 0..b.num_rows() {
@@ -298,17 +384,19 @@ pub(crate) fn read_lines_parquet(
     let mut reported = 0u64;
     let (reader, cols) = open(path)?;
     let total_rows = reader.metadata().file_metadata().num_rows().max(1) as u64;
-    let layout = Layout::new(kind, &cols, path)?;
     let name = crate::read::display_name(path);
+    builder
+        .notices
+        .extend(cols.check(path, &name, crate::read::known_columns(kind))?);
+    let layout = Layout::new(kind, &cols, path)?;
     let file_idx = builder.add_file(&name);
     // Row groups are decoded and parsed on all threads, a wave of them at a time, and
     // appended in file order.
     let meta = reader.metadata().clone();
-    let arrow_meta = parquet::arrow::arrow_reader::ArrowReaderMetadata::try_new(
-        meta.clone(),
-        Default::default(),
-    )
-    .map_err(|e| perr(path, e))?;
+    let arrow_meta = decode(path, || {
+        parquet::arrow::arrow_reader::ArrowReaderMetadata::try_new(meta.clone(), Default::default())
+            .map_err(|e| perr(path, e))
+    })?;
     let groups = meta.num_row_groups();
     let mut first_rows = Vec::with_capacity(groups);
     let mut rows_before = 0u64;
@@ -321,14 +409,16 @@ pub(crate) fn read_lines_parquet(
             path: path.to_path_buf(),
             source,
         })?;
-        let batches = ParquetRecordBatchReaderBuilder::new_with_metadata(file, arrow_meta.clone())
-            .with_row_groups(vec![g])
-            .with_batch_size(32 * 1024)
-            .build()
-            .map_err(|e| perr(path, e))?;
+        let mut batches = decode(path, || {
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, arrow_meta.clone())
+                .with_row_groups(vec![g])
+                .with_batch_size(32 * 1024)
+                .build()
+                .map_err(|e| perr(path, e))
+        })?;
         let mut line = first_rows[g] + 2;
         let mut parts = Vec::new();
-        for b in batches {
+        while let Some(b) = decode(path, || Ok(batches.next()))? {
             let b = b.map_err(|e| perr(path, e))?;
             parts.push(parse_batch(&b, line, kind, layout, &name));
             line += b.num_rows() as u64;

@@ -1,6 +1,7 @@
 //! Readers: data directory discovery, row validation, the row ledger.
 
 use crate::error::{IoError, Rejection};
+use crate::guard::{Guarded, MAX_RECORD_BYTES};
 use nrr_core::dataset::{Dataset, DatasetBuilder, LineDetail, LineInput, Origin, SourceKind};
 use nrr_core::date::{Date, Month};
 use nrr_core::engine::SegmentSpec;
@@ -110,35 +111,130 @@ pub struct Loaded {
 #[derive(Default)]
 pub(crate) struct Cols {
     pub(crate) map: HashMap<String, usize>,
+    /// The header's names in order.
+    names: Vec<String>,
 }
 
 impl Cols {
     pub(crate) fn new(header: &[&str]) -> Cols {
-        Cols {
-            map: header
-                .iter()
-                .enumerate()
-                .map(|(i, h)| (h.trim().to_string(), i))
-                .collect(),
+        let names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
+        let mut map = HashMap::new();
+        for (i, h) in names.iter().enumerate() {
+            // The first of a name twice (which `check` refuses).
+            map.entry(h.clone()).or_insert(i);
         }
+        Cols { map, names }
     }
     pub(crate) fn get(&self, name: &str) -> Option<usize> {
         self.map.get(name).copied()
     }
     pub(crate) fn require(&self, path: &Path, name: &str) -> Result<usize, IoError> {
-        self.get(name).ok_or_else(|| {
-            let mut found: Vec<(&String, &usize)> = self.map.iter().collect();
-            found.sort_by_key(|f| *f.1);
-            IoError::MissingColumn {
-                path: path.to_path_buf(),
-                column: name.to_string(),
-                found: found
-                    .into_iter()
-                    .map(|f| f.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }
+        self.get(name).ok_or_else(|| IoError::MissingColumn {
+            path: path.to_path_buf(),
+            column: name.to_string(),
+            found: self.names.join(", "),
         })
+    }
+
+    /// Checks the header against the columns `known` to this kind of file (`kind`: its name
+    /// in messages): a name given twice, or a name that is not known but nearly is while the
+    /// known one is absent (`end_dat`, `intervall_months`: the optional column would silently
+    /// read as absent), is an error; any other unknown name is returned as a notice naming
+    /// the nearest known column. `known` empty: any name is known (customers.csv).
+    pub(crate) fn check(
+        &self,
+        path: &Path,
+        kind: &str,
+        known: &[&str],
+    ) -> Result<Vec<String>, IoError> {
+        let bad = |message: String| IoError::BadHeader {
+            path: path.to_path_buf(),
+            message,
+        };
+        for (i, h) in self.names.iter().enumerate() {
+            if let Some(j) = self.names[..i].iter().position(|x| x == h) {
+                return Err(bad(format!(
+                    "column `{h}` appears twice in the header (columns {} and {}); keep one,                      or rename the other",
+                    j + 1,
+                    i + 1
+                )));
+            }
+        }
+        if known.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut notices = Vec::new();
+        for (i, h) in self.names.iter().enumerate() {
+            if known.contains(&h.as_str()) {
+                continue;
+            }
+            let nearest = known
+                .iter()
+                .map(|k| (distance(&squash(h), &squash(k)), *k))
+                .min()
+                .map(|(d, k)| (d, k.to_string()));
+            let Some((d, k)) = nearest else { continue };
+            let near = d <= 2 && k.len() >= 4 && !h.is_empty();
+            if near && self.get(&k).is_none() {
+                return Err(bad(format!(
+                    "column `{h}` is not a {kind} column: did you mean `{k}`? Without `{k}`                      nrr would read every row as if it were absent; rename the column (the                      {kind} columns: {})",
+                    known.join(", ")
+                )));
+            }
+            notices.push(if h.is_empty() {
+                format!("{kind}: column {} has no name and is not read", i + 1)
+            } else {
+                format!(
+                    "{kind}: column `{h}` is not a {kind} column and is not read (the nearest is                      `{k}`)"
+                )
+            });
+        }
+        Ok(notices)
+    }
+}
+
+/// A column name lowercased, without `_`, `-`, spaces and dots: `End Date` and `end_date`
+/// are the same.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Levenshtein distance (names are short).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// The columns items.csv and mrr.csv are read from.
+pub(crate) fn known_columns(kind: SourceKind) -> &'static [&'static str] {
+    match kind {
+        SourceKind::Items => &[
+            "customer_id",
+            "subscription_id",
+            "product",
+            "plan",
+            "quantity",
+            "amount",
+            "currency",
+            "interval_months",
+            "start_date",
+            "end_date",
+            "kind",
+        ],
+        SourceKind::Mrr => &["customer_id", "month", "mrr", "currency"],
     }
 }
 
@@ -222,15 +318,17 @@ pub(crate) trait Fields {
     }
 }
 
+/// Every field is read without the spaces around it, in every column alike (`" USD "` and
+/// `" 100.00 "` are `USD` and `100.00`).
 impl Fields for csv::StringRecord {
     fn text(&self, i: usize) -> Cow<'_, str> {
-        Cow::Borrowed(self.get(i).unwrap_or(""))
+        Cow::Borrowed(self.get(i).unwrap_or("").trim())
     }
 }
 
 impl Fields for [&str] {
     fn text(&self, i: usize) -> Cow<'_, str> {
-        Cow::Borrowed(self.get(i).copied().unwrap_or(""))
+        Cow::Borrowed(self.get(i).copied().unwrap_or("").trim())
     }
 }
 
@@ -249,6 +347,26 @@ pub(crate) fn is_currency_code(s: &str) -> bool {
 
 pub(crate) const EXPECT_AMOUNT: &str =
     "a decimal number >= 0 with at most 6 decimal places (like 1200.00)";
+/// What a decimal column expects (`base`), with why `text` is not it when that is its size:
+/// more than `max` places, or more digits than exact 64-bit arithmetic holds (18).
+pub(crate) fn expect_decimal(text: &str, max: u32, base: &str) -> String {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let plain = !int.is_empty() || !frac.is_empty();
+    if !plain || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return base.to_string();
+    }
+    let places = frac.len();
+    let significant = int.trim_start_matches('0').len() + places;
+    if places > max as usize {
+        format!("{base}; this one has {places} decimal places")
+    } else if significant > 18 {
+        format!("{base}; this one has {significant} digits, more than the 18 an amount may have")
+    } else {
+        base.to_string()
+    }
+}
+
 pub(crate) const EXPECT_DATE: &str = "a calendar date YYYY-MM-DD that exists";
 pub(crate) const EXPECT_CCY: &str =
     "a three-letter ISO 4217 code like USD, or empty for the reporting currency";
@@ -334,7 +452,13 @@ impl Sink<'_> {
                     }
                 };
                 let Some(amount_d) = rec.decimal(amount, MAX_AMOUNT_DECIMALS) else {
-                    return self.reject(line, "amount", &rec.text(amount), EXPECT_AMOUNT);
+                    let v = rec.text(amount);
+                    let e = expect_decimal(
+                        &rec.decimal_text(amount),
+                        MAX_AMOUNT_DECIMALS,
+                        EXPECT_AMOUNT,
+                    );
+                    return self.reject(line, "amount", &v, e);
                 };
                 if amount_d.is_negative() {
                     let v = rec.text(amount);
@@ -440,7 +564,10 @@ impl Sink<'_> {
                     return self.reject(line, "month", &month_v, "a month YYYY-MM");
                 };
                 let Some(amount_d) = rec.decimal(mrr, MAX_AMOUNT_DECIMALS) else {
-                    return self.reject(line, "mrr", &rec.text(mrr), EXPECT_AMOUNT);
+                    let v = rec.text(mrr);
+                    let e =
+                        expect_decimal(&rec.decimal_text(mrr), MAX_AMOUNT_DECIMALS, EXPECT_AMOUNT);
+                    return self.reject(line, "mrr", &v, e);
                 };
                 if amount_d.is_negative() {
                     return self.reject(line, "mrr", &rec.text(mrr), "an amount >= 0");
@@ -470,38 +597,62 @@ impl Sink<'_> {
 /// An open CSV file whose header has been read.
 pub(crate) struct CsvFile {
     path: PathBuf,
-    rdr: csv::Reader<std::fs::File>,
+    rdr: csv::Reader<Guarded<std::fs::File>>,
     header: Vec<String>,
 }
 
-pub(crate) fn open_csv(path: &Path) -> Result<CsvFile, IoError> {
-    let file = std::fs::File::open(path).map_err(|source| IoError::Io {
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> IoError + '_ {
+    move |source| IoError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    }
+}
+
+pub(crate) fn open_csv(path: &Path) -> Result<CsvFile, IoError> {
+    let file = std::fs::File::open(path).map_err(io_error(path))?;
+    csv_from(path, file)
+}
+
+/// The CSV reader of an open file, its header read. The file is read once, from where it
+/// stands: a named pipe or a device works as well as a file.
+fn csv_from(path: &Path, file: std::fs::File) -> Result<CsvFile, IoError> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .buffer_capacity(1 << 20)
-        .from_reader(file);
-    let header = rdr
-        .byte_headers()
-        .map_err(|source| IoError::Csv {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .to_string()
-        })
-        .collect();
+        .from_reader(Guarded::new(file));
+    let header = match rdr.byte_headers() {
+        Ok(h) => h
+            .iter()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .trim()
+                    .to_string()
+            })
+            .collect(),
+        Err(source) => return Err(csv_error(path, rdr.get_ref(), source)),
+    };
     Ok(CsvFile {
         path: path.to_path_buf(),
         rdr,
         header,
     })
+}
+
+/// The error of the csv layer, as the guard explains it when it stopped the reading.
+fn csv_error<R>(path: &Path, guard: &Guarded<R>, source: csv::Error) -> IoError {
+    match guard.error() {
+        Some((line, message)) => IoError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            message,
+        },
+        None => IoError::Csv {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
 }
 
 impl CsvFile {
@@ -510,39 +661,171 @@ impl CsvFile {
         Cols::new(&names)
     }
 
-    /// Calls `each(line, fields)` for every data row. Rows that are not UTF-8 are rejected
-    /// here and returned.
+    /// Calls `each(line, fields)` for every data row. Rows that are not UTF-8, or do not
+    /// have one field per header column, are rejected here and returned.
     pub(crate) fn rows(
         mut self,
         each: impl FnMut(u64, &csv::StringRecord),
     ) -> Result<Vec<Rejection>, IoError> {
-        each_record(&mut self.rdr, &self.header, &self.path, 0, each)
+        each_record(&mut self.rdr, &self.header, &self.path, &mut ByGuard, each)
     }
 }
 
-/// Calls `each(line + line_offset, fields)` for every record of `rdr`, reusing one record
-/// buffer. Records that are not UTF-8 are returned as rejections.
-fn each_record<R: std::io::Read>(
+/// Where the records of a CSV reader start, as line numbers.
+trait LineOf<R> {
+    /// The line of the record the reader says starts at byte `at` (asked in file order).
+    fn line(&mut self, rdr: &csv::Reader<R>, at: u64) -> u64;
+    /// When the record just read (starting at byte `at`) opens a quote that is never closed:
+    /// the line of that quote and the file's last line.
+    fn unterminated(&self, _rdr: &csv::Reader<R>, _at: u64) -> Option<(u64, u64)> {
+        None
+    }
+    /// Why the reader failed, when the bytes were refused (a record too long).
+    fn error(&self, _rdr: &csv::Reader<R>) -> Option<(u64, String)> {
+        None
+    }
+}
+
+/// Lines from the [`Guarded`] reader under the csv reader.
+struct ByGuard;
+
+impl<R: std::io::Read> LineOf<Guarded<R>> for ByGuard {
+    fn line(&mut self, rdr: &csv::Reader<Guarded<R>>, at: u64) -> u64 {
+        rdr.get_ref().line_of(at)
+    }
+
+    fn unterminated(&self, rdr: &csv::Reader<Guarded<R>>, at: u64) -> Option<(u64, u64)> {
+        let g = rdr.get_ref();
+        let (open_at, open_line, last_line) = g.unterminated()?;
+        // The record that runs to the end of the input and holds the opening quote.
+        let (read, eof) = g.consumed();
+        (eof && open_at >= at && rdr.position().byte() == read).then_some((open_line, last_line))
+    }
+
+    fn error(&self, rdr: &csv::Reader<Guarded<R>>) -> Option<(u64, String)> {
+        rdr.get_ref().error()
+    }
+}
+
+/// Lines of a slice of a file without quotes or lone `\r` (the parallel path): `\n` counted
+/// from the slice's first line.
+struct BySlice<'a> {
+    bytes: &'a [u8],
+    first_line: u64,
+    /// Bytes already counted, and the `\n` in them.
+    pos: usize,
+    count: u64,
+}
+
+impl LineOf<&[u8]> for BySlice<'_> {
+    fn line(&mut self, _rdr: &csv::Reader<&[u8]>, at: u64) -> u64 {
+        let mut p = usize::try_from(at)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        // Step over the end of the previous line and blank lines the reader skipped.
+        while p < self.bytes.len() && matches!(self.bytes[p], b'\r' | b'\n') {
+            p += 1;
+        }
+        if p > self.pos {
+            self.count += memchr::memchr_iter(b'\n', &self.bytes[self.pos..p]).count() as u64;
+            self.pos = p;
+        }
+        self.first_line + self.count
+    }
+}
+
+/// A row's text for a message: its fields joined by commas, at most 60 characters.
+fn row_text(rec: &csv::ByteRecord) -> String {
+    let joined: Vec<String> = rec
+        .iter()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    shorten(&joined.join(","), 60)
+}
+
+/// At most `n` characters of `s`, with `...` when cut.
+pub(crate) fn shorten(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Calls `each(line, fields)` for every record of `rdr`, reusing one record buffer. Records
+/// that are not UTF-8, that have more or fewer fields than the header, or that open a quote
+/// never closed, are returned as rejections instead.
+fn each_record<R: std::io::Read, L: LineOf<R>>(
     rdr: &mut csv::Reader<R>,
     header: &[String],
     path: &Path,
-    line_offset: u64,
+    lines: &mut L,
     mut each: impl FnMut(u64, &csv::StringRecord),
 ) -> Result<Vec<Rejection>, IoError> {
     let mut rejections = Vec::new();
     let mut rec = csv::ByteRecord::new();
+    let column = |i: usize| {
+        header
+            .get(i)
+            .filter(|h| !h.is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", i + 1))
+    };
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {}
             Err(source) => {
-                return Err(IoError::Csv {
-                    path: path.to_path_buf(),
-                    source,
+                return Err(match lines.error(rdr) {
+                    Some((line, message)) => IoError::Malformed {
+                        path: path.to_path_buf(),
+                        line,
+                        message,
+                    },
+                    None => IoError::Csv {
+                        path: path.to_path_buf(),
+                        source,
+                    },
                 })
             }
         }
-        let line = rec.position().map_or(0, |p| p.line()) + line_offset;
+        let at = rec.position().map_or(0, csv::Position::byte);
+        let line = lines.line(rdr, at);
+        let mut reject = |column: String, value: String, expected: String| {
+            rejections.push(Rejection {
+                file: display_name(path),
+                line,
+                column,
+                value,
+                expected,
+            })
+        };
+        if let Some((open_line, last_line)) = lines.unterminated(rdr, at) {
+            let i = rec.len().saturating_sub(1);
+            let field = String::from_utf8_lossy(rec.get(i).unwrap_or(b""));
+            reject(
+                column(i),
+                format!("\"{}", shorten(&field, 40)),
+                format!(
+                    "a closing quote: the quote opened on line {open_line} is never closed, so \
+                     this field takes in the rest of the file, to line {last_line}"
+                ),
+            );
+            continue;
+        }
+        if rec.len() != header.len() {
+            reject(
+                "fields".into(),
+                row_text(&rec),
+                format!(
+                    "{} field{} as in the header; the row has {} (a short row, or an unquoted \
+                     comma in a value?)",
+                    header.len(),
+                    if header.len() == 1 { "" } else { "s" },
+                    rec.len()
+                ),
+            );
+            continue;
+        }
         match csv::StringRecord::from_byte_record(rec) {
             Ok(srec) => {
                 each(line, &srec);
@@ -554,16 +837,11 @@ fn each_record<R: std::io::Read>(
                     .iter()
                     .position(|f| std::str::from_utf8(f).is_err())
                     .unwrap_or(0);
-                rejections.push(Rejection {
-                    file: display_name(path),
-                    line,
-                    column: header
-                        .get(i)
-                        .cloned()
-                        .unwrap_or_else(|| format!("#{}", i + 1)),
-                    value: String::from_utf8_lossy(&bad[i]).into_owned(),
-                    expected: "UTF-8 text".into(),
-                });
+                reject(
+                    column(i),
+                    String::from_utf8_lossy(&bad[i]).into_owned(),
+                    "UTF-8 text".into(),
+                );
                 rec = bad;
             }
         }
@@ -581,24 +859,32 @@ fn block_size() -> usize {
         .unwrap_or(32 << 20)
 }
 
-/// Whether the file holds a quote character anywhere (then a newline may sit inside a field,
-/// and the file is parsed sequentially).
-fn has_quotes(path: &Path) -> Result<bool, IoError> {
+/// Whether the parallel path can read the file: no quote anywhere (a newline may then sit
+/// inside a field) and no lone `\r` (a classic Mac line end, which it would not see). Reads
+/// the whole file from where `f` stands.
+fn splits_on_newlines(f: &mut std::fs::File, path: &Path) -> Result<bool, IoError> {
     use std::io::Read;
-    let io = |source| IoError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut f = std::fs::File::open(path).map_err(io)?;
     let mut buf = vec![0u8; 1 << 20];
+    let mut cr_at_end = false;
     loop {
-        let n = f.read(&mut buf).map_err(io)?;
+        let n = f.read(&mut buf).map_err(io_error(path))?;
         if n == 0 {
+            return Ok(!cr_at_end);
+        }
+        let b = &buf[..n];
+        if cr_at_end && b[0] != b'\n' {
             return Ok(false);
         }
-        if memchr::memchr(b'"', &buf[..n]).is_some() {
-            return Ok(true);
+        if memchr::memchr(b'"', b).is_some() {
+            return Ok(false);
         }
+        for i in memchr::memchr_iter(b'\r', b) {
+            match b.get(i + 1) {
+                Some(b'\n') | None => {}
+                Some(_) => return Ok(false),
+            }
+        }
+        cr_at_end = b[n - 1] == b'\r';
     }
 }
 
@@ -636,10 +922,16 @@ fn parse_part(
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
-    let utf8 = each_record(&mut rdr, f.header, path, first_line - 1, |line, rec| {
+    let mut lines = BySlice {
+        bytes,
+        first_line,
+        pos: 0,
+        count: 0,
+    };
+    let bad = each_record(&mut rdr, f.header, path, &mut lines, |line, rec| {
         sink.row(line, rec)
     })?;
-    for r in utf8 {
+    for r in bad {
         sink.builder.ledger.read += 1;
         sink.builder.ledger.rejected += 1;
         sink.rejections.push(r);
@@ -648,10 +940,12 @@ fn parse_part(
     Ok((part, pending))
 }
 
-/// Reads `path` in blocks of about `block` bytes cut after the last newline (the header line
-/// left out) and sends them in order; runs on its own thread so that reading the next block
-/// overlaps parsing this one. Buffers come back through `free` to be reused.
+/// Reads `input` in blocks of about `block` bytes cut after the last newline (the header
+/// line left out) and sends them in order; runs on its own thread so that reading the next
+/// block overlaps parsing this one. Buffers come back through `free` to be reused. A line
+/// longer than [`MAX_RECORD_BYTES`] stops it with an error.
 fn read_blocks(
+    mut input: std::fs::File,
     path: &Path,
     block: usize,
     progress: Option<&Progress>,
@@ -659,19 +953,13 @@ fn read_blocks(
     free: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) {
     use std::io::Read;
-    let io = |source| IoError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut input = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) => {
-            let _ = tx.send(Err(io(e)));
-            return;
-        }
-    };
     let mut carry: Vec<u8> = Vec::new();
     let mut in_header = true;
+    // A small file needs no block-sized buffers.
+    let size = input.metadata().map_or(0, |m| m.len());
+    let block = block.min(usize::try_from(size).unwrap_or(usize::MAX).max(1 << 16));
+    // Lines before `carry`, for the error about a line too long.
+    let mut lines_before: u64 = 0;
     loop {
         let mut buf = free
             .try_recv()
@@ -681,16 +969,34 @@ fn read_blocks(
         let n = match (&mut input).take(block as u64).read_to_end(&mut buf) {
             Ok(n) => n,
             Err(e) => {
-                let _ = tx.send(Err(io(e)));
+                let _ = tx.send(Err(io_error(path)(e)));
                 return;
             }
         };
         Progress::advance(progress, n as u64);
         let eof = n == 0;
+        let cut = match memchr::memrchr(b'\n', &buf) {
+            Some(i) => i + 1,
+            None if eof => buf.len(),
+            None => 0,
+        };
+        if !eof && buf.len() - cut > MAX_RECORD_BYTES as usize {
+            let line = lines_before + memchr::memchr_iter(b'\n', &buf[..cut]).count() as u64 + 1;
+            let _ = tx.send(Err(IoError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                message: format!(
+                    "line {line} is longer than {MAX_RECORD_BYTES} bytes without a line break: \
+                     not a CSV file? (a record is at most {MAX_RECORD_BYTES} bytes)"
+                ),
+            }));
+            return;
+        }
         if in_header {
             match memchr::memchr(b'\n', &buf) {
                 Some(i) => {
                     buf.drain(..=i);
+                    lines_before += 1;
                     in_header = false;
                 }
                 None if eof => return,
@@ -713,6 +1019,7 @@ fn read_blocks(
         };
         carry.extend_from_slice(&buf[cut..]);
         buf.truncate(cut);
+        lines_before += memchr::memchr_iter(b'\n', &buf).count() as u64;
         if !buf.is_empty() && tx.send(Ok(buf)).is_err() {
             return; // the parser stopped (an error): stop reading
         }
@@ -733,6 +1040,7 @@ type Parsed = (
 /// appended in order. Same result as the sequential path (customers in first-appearance
 /// order, rejections in line order).
 fn read_lines_csv_parallel(
+    input: std::fs::File,
     f: &CsvSpec<'_>,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
@@ -741,7 +1049,7 @@ fn read_lines_csv_parallel(
     use rayon::prelude::*;
     let block = block_size();
     let parts_per_block = rayon::current_num_threads() * 4;
-    let size = std::fs::metadata(f.path).map_or(0, |m| m.len());
+    let size = input.metadata().map_or(0, |m| m.len());
     let mut reserved = false;
     // Part builders are reused from block to block (their column buffers stay allocated).
     let mut pool: Vec<DatasetBuilder> = Vec::new();
@@ -770,7 +1078,7 @@ fn read_lines_csv_parallel(
         let (free_tx, free_rx) = std::sync::mpsc::channel();
         let progress = f.progress;
         let path = f.path;
-        scope.spawn(move || read_blocks(path, block, progress, &tx, &free_rx));
+        scope.spawn(move || read_blocks(input, path, block, progress, &tx, &free_rx));
         let mut next_line: u64 = 2;
         let mut pending: Option<Parsed> = None;
         for buf in rx {
@@ -826,7 +1134,9 @@ fn read_lines_csv_parallel(
     })
 }
 
-/// Reads one items or mrr CSV file into the builder.
+/// Reads one items or mrr CSV file into the builder. The file is opened once; a regular file
+/// without quotes or lone `\r` is read in parallel, anything else (a named pipe, a device,
+/// quoted fields, classic Mac line ends) sequentially.
 pub(crate) fn read_lines_csv(
     path: &Path,
     kind: SourceKind,
@@ -834,12 +1144,27 @@ pub(crate) fn read_lines_csv(
     rejections: &mut Vec<Rejection>,
     progress: Option<&Progress>,
 ) -> Result<(), IoError> {
+    use std::io::{Seek, SeekFrom};
     let name = display_name(path);
-    let csv = open_csv(path)?;
-    let layout = Layout::new(kind, &csv.cols(), path)?;
+    let mut input = std::fs::File::open(path).map_err(io_error(path))?;
+    let regular = input.metadata().is_ok_and(|m| m.is_file());
+    let parallel =
+        regular && rayon::current_num_threads() > 1 && splits_on_newlines(&mut input, path)?;
+    if regular {
+        input.seek(SeekFrom::Start(0)).map_err(io_error(path))?;
+    }
+    // The header, read through a handle that shares the file's position.
+    let csv = csv_from(path, input.try_clone().map_err(io_error(path))?)?;
+    let cols = csv.cols();
+    builder
+        .notices
+        .extend(cols.check(path, &name, known_columns(kind))?);
+    let layout = Layout::new(kind, &cols, path)?;
     let file = builder.add_file(&name);
-    if rayon::current_num_threads() > 1 && !has_quotes(path)? {
+    if parallel {
+        input.seek(SeekFrom::Start(0)).map_err(io_error(path))?;
         let header = csv.header.clone();
+        drop(csv);
         let spec = CsvSpec {
             progress,
             path,
@@ -848,8 +1173,9 @@ pub(crate) fn read_lines_csv(
             layout,
             header: &header,
         };
-        return read_lines_csv_parallel(&spec, builder, rejections, file);
+        return read_lines_csv_parallel(input, &spec, builder, rejections, file);
     }
+    drop(input);
     let mut pending = Vec::new();
     let mut sink = Sink {
         builder,
@@ -858,9 +1184,9 @@ pub(crate) fn read_lines_csv(
         name: name.clone(),
         layout,
     };
-    let utf8 = csv.rows(|line, rec| sink.row(line, rec))?;
+    let bad = csv.rows(|line, rec| sink.row(line, rec))?;
     Progress::advance(progress, std::fs::metadata(path).map_or(0, |m| m.len()));
-    for r in utf8 {
+    for r in bad {
         sink.builder.ledger.read += 1;
         sink.builder.ledger.rejected += 1;
         sink.rejections.push(r);
@@ -887,6 +1213,9 @@ pub(crate) fn read_fx(
     let name = display_name(path);
     let csv = open_csv(path)?;
     let cols = csv.cols();
+    builder
+        .notices
+        .extend(cols.check(path, "fx.csv", &["date", "currency", "rate"])?);
     let idx = (
         cols.require(path, "date")?,
         cols.require(path, "currency")?,
@@ -894,7 +1223,7 @@ pub(crate) fn read_fx(
     );
     let mut rej = Vec::new();
     let bad = csv.rows(|line, rec| {
-        let f = |i: usize| rec.get(i).unwrap_or("");
+        let f = |i: usize| rec.get(i).unwrap_or("").trim();
         let mut r = |column: &str, value: &str, expected: &str| {
             rej.push(Rejection { file: name.clone(), line, column: column.into(), value: value.into(), expected: expected.into() })
         };
@@ -924,7 +1253,9 @@ pub(crate) fn read_fx(
 fn read_customers(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Attributes, IoError> {
     let name = display_name(path);
     let csv = open_csv(path)?;
-    let id_col = csv.cols().require(path, "customer_id")?;
+    let cols = csv.cols();
+    cols.check(path, "customers.csv", &[])?;
+    let id_col = cols.require(path, "customer_id")?;
     let mut attrs = Attributes {
         columns: csv
             .header
@@ -937,7 +1268,7 @@ fn read_customers(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Attrib
     };
     let mut rej = Vec::new();
     let bad = csv.rows(|line, rec| {
-        let id = rec.get(id_col).unwrap_or("");
+        let id = rec.get(id_col).unwrap_or("").trim();
         let mut r = |expected: &str| {
             rej.push(Rejection {
                 file: name.clone(),
@@ -955,7 +1286,7 @@ fn read_customers(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Attrib
         }
         let vals = (0..attrs.columns.len() + 1)
             .filter(|i| *i != id_col)
-            .map(|i| rec.get(i).unwrap_or("").to_string())
+            .map(|i| rec.get(i).unwrap_or("").trim().to_string())
             .collect();
         attrs.values.insert(id.to_string(), vals);
     })?;
@@ -981,10 +1312,16 @@ fn is_period_label(s: &str) -> bool {
 fn read_notes(
     path: &Path,
     rejections: &mut Vec<Rejection>,
+    notices: &mut Vec<String>,
 ) -> Result<Vec<nrr_core::report::Note>, IoError> {
     let name = display_name(path);
     let csv = open_csv(path)?;
     let cols = csv.cols();
+    notices.extend(cols.check(
+        path,
+        "annotations.csv",
+        &["period", "month", "customer_id", "note"],
+    )?);
     let period = match cols.get("period") {
         Some(i) => i,
         None => cols.require(path, "month")?,
@@ -1215,7 +1552,7 @@ pub(crate) fn finish_load(
     };
     let notes_path = base.map(|b| b.join("annotations.csv"));
     let notes = match notes_path.filter(|p| p.exists()) {
-        Some(p) => read_notes(&p, &mut rejections)?,
+        Some(p) => read_notes(&p, &mut rejections, &mut builder.notices)?,
         None => Vec::new(),
     };
     // Rejections in reading order: revenue files in order, then fx.csv, customers.csv and

@@ -213,17 +213,30 @@ impl Snapshots {
     }
 }
 
-/// Calls `each` for every row of a CSV or Parquet file, after `start` has seen its columns.
+/// The columns of subscription_snapshots.
+const SNAPSHOT_COLUMNS: &[&str] = &["account_id", "snapshot_date", "mrr", "currency"];
+/// The columns of revenue_movements.
+const MOVEMENT_COLUMNS: &[&str] = &["account_id", "movement_date", "movement_type", "mrr_change"];
+
+/// Calls `each` for every row of a CSV or Parquet file, after `start` has seen its columns
+/// (checked against `known`, notices about unknown ones added to `notices`).
 /// Rows that are not UTF-8 (CSV) are returned as rejections. Also reads invoices and
 /// subscription events (`crate::invoices`).
 pub(crate) fn each_file_row<S>(
     path: &Path,
+    known: &[&str],
+    notices: &mut Vec<String>,
     start: impl FnOnce(&Cols) -> Result<S, IoError>,
     mut each: impl FnMut(&mut S, u64, &dyn Fields),
 ) -> Result<(S, Vec<Rejection>), IoError> {
+    let kind = display_name(path);
+    let checked = |cols: &Cols| -> Result<S, IoError> {
+        notices.extend(cols.check(path, &kind, known)?);
+        start(cols)
+    };
     if path.extension().is_some_and(|e| e == "parquet") {
         #[cfg(feature = "parquet")]
-        return Ok((crate::parquet::each_row(path, start, each)?, Vec::new()));
+        return Ok((crate::parquet::each_row(path, checked, each)?, Vec::new()));
         #[cfg(not(feature = "parquet"))]
         return Err(IoError::Parquet {
             path: path.to_path_buf(),
@@ -231,7 +244,7 @@ pub(crate) fn each_file_row<S>(
         });
     }
     let csv = open_csv(path)?;
-    let mut state = start(&csv.cols())?;
+    let mut state = checked(&csv.cols())?;
     let bad = csv.rows(|line, rec| each(&mut state, line, rec))?;
     Ok((state, bad))
 }
@@ -249,6 +262,8 @@ pub(crate) fn load_files(
     let path = &sf.snapshots;
     let ((_, mut snaps), bad) = each_file_row(
         path,
+        SNAPSHOT_COLUMNS,
+        &mut builder.notices,
         |cols| Ok((SnapshotCols::new(cols, path)?, Snapshots::default())),
         |(c, snaps), line, rec| snaps.row(*c, &name, file, line, rec),
     )?;
@@ -261,6 +276,8 @@ pub(crate) fn load_files(
         let mname = display_name(mpath);
         let ((_, mut mv), bad) = each_file_row(
             mpath,
+            MOVEMENT_COLUMNS,
+            &mut builder.notices,
             |cols| Ok((MovementCols::new(cols, mpath)?, Movements::default())),
             |(c, mv), line, rec| mv.row(*c, &mname, line, rec),
         )?;

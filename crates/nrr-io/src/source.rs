@@ -178,7 +178,7 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
             return Ok(Chosen::Stripe(crate::stripe::StripeFiles::beside(
                 dir.to_path_buf(),
                 base,
-            )));
+            )?));
         }
         if is_snapshots {
             let base = dir.parent().unwrap_or(Path::new("."));
@@ -260,13 +260,10 @@ fn detect(dir: &Path, forced: Option<Source>) -> Result<Chosen, IoError> {
             events: events_beside(dir),
         }),
         Source::Stripe => Chosen::Stripe(crate::stripe::StripeFiles::beside(
-            ["subscriptions.json", "subscriptions.jsonl"]
-                .iter()
-                .map(|n| dir.join(n))
-                .find(|p| p.is_file())
+            crate::stripe::json_beside(dir, "subscriptions")?
                 .unwrap_or_else(|| dir.join("subscriptions.json")),
             dir,
-        )),
+        )?),
         Source::Snapshots => Chosen::Snapshots(SnapshotFiles {
             snapshots: csv_or_parquet(dir, SNAPSHOTS).unwrap_or_else(|| dir.join(SNAPSHOTS)),
             movements: csv_or_parquet(dir, MOVEMENTS),

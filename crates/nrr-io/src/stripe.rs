@@ -58,13 +58,13 @@ pub(crate) struct StripeFiles {
 
 impl StripeFiles {
     /// `subscriptions` with the invoices, credit notes and refunds found in `dir`.
-    pub(crate) fn beside(subscriptions: PathBuf, dir: &Path) -> StripeFiles {
-        StripeFiles {
+    pub(crate) fn beside(subscriptions: PathBuf, dir: &Path) -> Result<StripeFiles, IoError> {
+        Ok(StripeFiles {
             subscriptions,
-            invoices: json_beside(dir, "invoices"),
-            credit_notes: json_beside(dir, refunds::Kind::CreditNote.stem()),
-            refunds: json_beside(dir, refunds::Kind::Refund.stem()),
-        }
+            invoices: json_beside(dir, "invoices")?,
+            credit_notes: json_beside(dir, refunds::Kind::CreditNote.stem())?,
+            refunds: json_beside(dir, refunds::Kind::Refund.stem())?,
+        })
     }
 }
 
@@ -73,12 +73,21 @@ pub(crate) fn is_subscriptions_file(name: &str) -> bool {
     name == "subscriptions.json" || name == "subscriptions.jsonl"
 }
 
-/// `{stem}.json` (else `{stem}.jsonl`) in `dir`, if there.
-fn json_beside(dir: &Path, stem: &str) -> Option<PathBuf> {
-    ["json", "jsonl"]
+/// `{stem}.json` or `{stem}.jsonl` in `dir`, if there; both is an error (one would be left
+/// unread).
+pub(crate) fn json_beside(dir: &Path, stem: &str) -> Result<Option<PathBuf>, IoError> {
+    let found: Vec<PathBuf> = ["json", "jsonl"]
         .iter()
         .map(|ext| dir.join(format!("{stem}.{ext}")))
-        .find(|p| p.is_file())
+        .filter(|p| p.is_file())
+        .collect();
+    match found.as_slice() {
+        [_, _] => Err(IoError::Twins {
+            dir: dir.to_path_buf(),
+            names: found.iter().map(|p| display_name(p)).collect(),
+        }),
+        _ => Ok(found.into_iter().next()),
+    }
 }
 
 /// Loads a Stripe data directory (fx.csv, customers.csv and annotations.csv from `base`).
@@ -186,6 +195,24 @@ impl Objects {
 }
 
 impl Objects {
+    /// A `.json` file holding a list object that says `"has_more": true`: one page of a
+    /// longer list, so the export is incomplete.
+    fn has_more(&self) -> bool {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            #[serde(default)]
+            has_more: bool,
+        }
+        let Objects::File(p) = self else { return false };
+        if p.extension().is_some_and(|e| e == "jsonl") {
+            return false;
+        }
+        std::fs::read_to_string(p).is_ok_and(|t| {
+            let t = t.strip_prefix('\u{feff}').unwrap_or(&t).trim_start();
+            t.starts_with('{') && serde_json::from_str::<Page>(t).is_ok_and(|pg| pg.has_more)
+        })
+    }
+
     /// The objects parsed by `parse` (`rows`: the ledger rows of a parsed one), every row
     /// counted as read; malformed JSON and a bad field are rejected, one row each.
     fn parse<T>(
@@ -307,6 +334,9 @@ struct Obj {
 /// The JSON error's message without serde_json's " at line L column C".
 fn json_message(e: &serde_json::Error) -> String {
     let msg = e.to_string();
+    if msg.starts_with("recursion limit exceeded") {
+        return "arrays and objects nested at most 127 deep".to_string();
+    }
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg,
@@ -344,6 +374,8 @@ fn read_objects(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Vec<Obj>
         path: path.to_path_buf(),
         source,
     })?;
+    // A byte order mark (some editors write one) is no JSON, but no reason to refuse it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut out = Vec::new();
     if path.extension().is_some_and(|e| e == "jsonl") {
         for (i, l) in text.lines().enumerate() {
@@ -368,9 +400,9 @@ fn read_objects(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Vec<Obj>
         data: Vec<&'a RawValue>,
     }
     let parsed = if text.trim_start().starts_with('{') {
-        serde_json::from_str::<List<'_>>(&text).map(|l| l.data)
+        serde_json::from_str::<List<'_>>(text).map(|l| l.data)
     } else {
-        serde_json::from_str::<Vec<&RawValue>>(&text)
+        serde_json::from_str::<Vec<&RawValue>>(text)
     };
     let raws = match parsed {
         Ok(r) => r,
@@ -390,8 +422,24 @@ fn read_objects(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Vec<Obj>
             .filter(|b| **b == b'\n')
             .count() as u64;
         pos = at;
-        let value: Value = serde_json::from_str(raw.get()).expect("valid JSON parsed above");
-        out.push(Obj { line, index, value });
+        // Well-formed, but a value may still be refused: nesting deeper than serde_json's
+        // limit (128) or a number out of range (1e400), even in a field nrr does not read.
+        match serde_json::from_str(raw.get()) {
+            Ok(value) => out.push(Obj { line, index, value }),
+            Err(e) => {
+                // Line and column in the file: the object's first line starts mid-line.
+                let (l, col) = if e.line() <= 1 {
+                    let from = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                    let full = text[from..].lines().next().unwrap_or("");
+                    (full, at - from + e.column())
+                } else {
+                    let l = raw.get().lines().nth(e.line() - 1).unwrap_or("");
+                    (l, e.column())
+                };
+                let at_line = line + e.line().saturating_sub(1) as u64;
+                rejections.push(malformed(&name, at_line, col, l, &e));
+            }
+        }
     }
     Ok(out)
 }
@@ -474,8 +522,23 @@ fn opt_int(v: &Value, path: &str, key: &str, what: &str) -> Result<Option<i64>, 
 
 const TS: &str = "a Unix timestamp in seconds (an integer >= 0)";
 
+/// The latest timestamp read: 2999-12-31T23:59:59Z. A later one (253402300799,
+/// 9999-12-31T23:59:59Z, is a common "never") is no billing date, and the billing periods
+/// and windows after it would not fit the calendar (years 1 to 9999).
+const MAX_TS: i64 = 32_503_679_999;
+
 fn opt_ts(v: &Value, path: &str, key: &str) -> Result<Option<i64>, Bad> {
-    opt_int(v, path, key, TS)
+    match opt_int(v, path, key, TS)? {
+        Some(t) if t > MAX_TS => Err(bad(
+            &join(path, key),
+            field(v, key),
+            format!(
+                "a Unix timestamp in seconds up to {MAX_TS} (2999-12-31T23:59:59Z); for no \
+                 date at all, leave it null"
+            ),
+        )),
+        t => Ok(t),
+    }
 }
 
 fn opt_bool(v: &Value, path: &str, key: &str) -> Result<bool, Bad> {
@@ -1217,13 +1280,16 @@ fn payment(v: &Value) -> Result<Payment, Bad> {
 // ---------------------------------------------------------------------------------------------
 // Billing periods and prices
 
-/// `d` plus `n` months, on day `anchor_day` (else `d`'s day) clamped at month end.
+/// `d` plus `n` months, on day `anchor_day` (else `d`'s day) clamped at month end, and
+/// within years 1 to 9999 (timestamps are at most [`MAX_TS`], so only an absurd coupon
+/// duration reaches that clamp).
 fn add_months(d: Date, n: i32, anchor_day: Option<u32>) -> Date {
     let (y, m, day) = d.ymd();
-    let idx = y * 12 + m as i32 - 1 + n;
-    let (ny, nm) = (idx.div_euclid(12), idx.rem_euclid(12) as u32 + 1);
+    let idx = (i64::from(y) * 12 + i64::from(m) - 1 + i64::from(n)).clamp(12, 9999 * 12 + 11);
+    let (ny, nm) = ((idx / 12) as i32, (idx % 12) as u32 + 1);
     let want = anchor_day.unwrap_or(day);
-    Date::from_ymd(ny, nm, want.min(days_in_month(ny, nm))).expect("a clamped day exists")
+    // Years 1 to 9999 and a day clamped to the month's length always exist.
+    Date::from_ymd(ny, nm, want.clamp(1, days_in_month(ny, nm))).unwrap_or(Date::MAX)
 }
 
 /// Billing period boundaries of a price: `boundary(k)` for any integer `k`.
@@ -1321,10 +1387,54 @@ pub(crate) fn read(
     let inv_name = files.invoices.as_ref().map(Objects::name);
     let inv_file = inv_name.as_ref().map(|n| builder.add_file(n));
     let ledger = &mut builder.ledger;
-    let invs = match &files.invoices {
+    let mut invs = match &files.invoices {
         Some(o) => o.parse(invoice, |i| i.lines.len(), ledger, &mut rej)?,
         None => Vec::new(),
     };
+    // An object twice (overlapping pages of an export) would count twice: the later copy is
+    // rejected, with all its rows.
+    let mut first_at: HashMap<String, u64> = HashMap::new();
+    let mut subs = subs;
+    subs.retain(|s| match first_at.get(&s.id) {
+        None => {
+            first_at.insert(s.id.clone(), s.line);
+            true
+        }
+        Some(&first) => {
+            twice(
+                &mut rej,
+                ledger,
+                &sub_name,
+                &s.id,
+                s.line,
+                first,
+                s.items.len(),
+            );
+            false
+        }
+    });
+    first_at.clear();
+    invs.retain(|i| match first_at.get(&i.id) {
+        None => {
+            first_at.insert(i.id.clone(), i.line);
+            true
+        }
+        Some(&first) => {
+            let name = inv_name.as_deref().unwrap_or("");
+            twice(&mut rej, ledger, name, &i.id, i.line, first, i.lines.len());
+            false
+        }
+    });
+    for o in std::iter::once(&files.subscriptions).chain(&files.invoices) {
+        if o.has_more() {
+            builder.notices.push(format!(
+                "{}: the list says \"has_more\": true, so it is one page of a longer list: \
+                 the objects after it are missing (export every page)",
+                o.name()
+            ));
+        }
+    }
+    let ledger = &mut builder.ledger;
 
     // The as-of date: the latest time the objects show as past.
     let as_of_ts = subs
@@ -1798,6 +1908,33 @@ pub(crate) fn read(
 }
 
 /// The object's id for messages, else its position.
+/// Rejects the copy at `line` of object `id` first seen at `first`: its `rows` are left out.
+fn twice(
+    rej: &mut Vec<Rejection>,
+    ledger: &mut RowLedger,
+    file: &str,
+    id: &str,
+    line: u64,
+    first: u64,
+    rows: usize,
+) {
+    // Its rows were counted as read; one without rows counts as one row, as a bad object.
+    if rows == 0 {
+        ledger.read += 1;
+    }
+    ledger.rejected += rows.max(1) as u64;
+    rej.push(Rejection {
+        file: file.to_string(),
+        line,
+        column: format!("{id}: id"),
+        value: format!("\"{id}\""),
+        expected: format!(
+            "each object once: {id} is also on line {first} (overlapping pages of an export?); \
+             this copy is left out"
+        ),
+    });
+}
+
 fn obj_id(o: &Obj) -> String {
     match o.value.get("id").and_then(Value::as_str) {
         Some(id) if !id.is_empty() => id.to_string(),
@@ -1893,7 +2030,7 @@ mod tests {
             currency: Some("USD".into()),
             ..LoadOptions::default()
         };
-        let files = StripeFiles::beside(dir.join("subscriptions.json"), &dir);
+        let files = StripeFiles::beside(dir.join("subscriptions.json"), &dir).unwrap();
         let from_files = load_files(&files, &dir, &opts).unwrap();
         let objects = |file: &str| -> Vec<Value> {
             let text = std::fs::read_to_string(dir.join(file)).unwrap();

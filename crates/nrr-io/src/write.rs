@@ -47,6 +47,19 @@ pub const PERIOD_COLUMNS: [&str; 39] = [
     "notes",
 ];
 
+/// A text cell from the data (a segment value, a note) made safe for spreadsheets: one that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula, so
+/// it gets a leading `'` (OWASP, "CSV Injection"); a plain number such as `-5` stays as it
+/// is, and so do the figures, which are never text.
+pub fn text_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && nrr_core::money::Decimal::parse(s, u32::MAX).is_none() {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 fn ratio(r: Option<f64>) -> String {
     r.map_or_else(String::new, |v| format!("{v:.6}"))
 }
@@ -99,7 +112,7 @@ fn record(
         money(b.moved_out),
         money(b.paused),
         money(b.resumed),
-        note_text(notes),
+        text_cell(&note_text(notes)).into_owned(),
     ]
 }
 
@@ -189,6 +202,7 @@ pub fn report_csv(r: &Report) -> Result<String, csv::Error> {
             } else {
                 value.clone()
             };
+            let label = text_cell(&label).into_owned();
             for rec in records(f) {
                 w.write_record(std::iter::once(label.clone()).chain(rec))?;
             }

@@ -37,11 +37,11 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
             format!(
                 "nrr check: currency {}; inputs: {}\n{}{}{}{}",
                 ds.currency(),
-                ds.files.join(", "),
+                nrr_io::printable(&ds.files.join(", ")),
                 render::table::ledger(&ds.ledger),
                 ds.notices
                     .iter()
-                    .map(|n| format!("note: {n}\n"))
+                    .map(|n| format!("note: {}\n", nrr_io::printable(n)))
                     .collect::<String>(),
                 super::rejection_lines(&loaded.rejections),
                 movements.map_or_else(String::new, |c| render::movements::section(
@@ -53,7 +53,20 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     super::emit(&text)?;
     if loaded.rejections.is_empty() {
-        Ok(ExitCode::SUCCESS)
+        // What `nrr report` would still refuse (a rate missing at a month end, a window too
+        // long, amounts too large together) is found by computing the default report.
+        let opts = nrr_core::engine::Options {
+            reactivation: a.data.reactivation(),
+            ..Default::default()
+        };
+        match nrr_core::engine::compute(ds, &opts) {
+            Ok(_) | Err(nrr_core::CoreError::NoData) => Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                let err = anyhow::Error::from(e);
+                eprintln!("error: {err} (nrr report stops here)");
+                Ok(ExitCode::from(super::exit_code_for(&err)))
+            }
+        }
     } else {
         eprintln!("error: {} rejected", super::rows(loaded.rejections.len()));
         Ok(ExitCode::from(1))

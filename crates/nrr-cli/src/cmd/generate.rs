@@ -5,7 +5,24 @@ use anyhow::Context;
 use nrr_io::generate::{generate, GenerateOptions};
 use std::process::ExitCode;
 
+/// The files `generate` writes into `--out`.
+const WRITTEN: [&str; 4] = ["items.csv", "customers.csv", "fx.csv", "items.parquet"];
+
 pub fn run(a: GenerateArgs) -> anyhow::Result<ExitCode> {
+    if !a.force {
+        let there: Vec<&str> = WRITTEN
+            .into_iter()
+            .filter(|f| a.out.join(f).symlink_metadata().is_ok())
+            .collect();
+        if !there.is_empty() {
+            anyhow::bail!(
+                "{} already holds {}; nrr generate does not overwrite files: pass --force to \
+                 replace them, or choose another --out",
+                a.out.display(),
+                there.join(", ")
+            );
+        }
+    }
     let opts = GenerateOptions {
         customers: a.customers,
         months: a.months,

@@ -42,9 +42,17 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
         if let Some(c) = core {
             use nrr_core::CoreError::*;
             return match c {
-                NoRate { .. } | PrecisionOverflow => 1,
+                NoRate { .. }
+                | PrecisionOverflow
+                | AmountOverflow { .. }
+                | TotalOverflow { .. } => 1,
+                // Stretched by a line of the data (not by --from/--to).
+                WindowTooLong { cause: Some(_), .. } => 1,
                 _ => 2,
             };
+        }
+        if let Some(IoError::Malformed { .. }) = cause.downcast_ref::<IoError>() {
+            return 1;
         }
     }
     2

@@ -6,6 +6,7 @@ use nrr_core::money::Money;
 use nrr_core::report::{
     Granularity, MonthRow, PeriodRow, Report, Retention, RowLedger, SegmentFigures, TtmRow,
 };
+use nrr_io::printable;
 use std::fmt::Write;
 
 /// `1234567.891` -> `1,234,567.89`.
@@ -31,8 +32,16 @@ fn left_grid(headers: &[&str], rows: &[Vec<String>]) -> String {
 /// Columns two spaces apart, each as wide as its widest cell; the first left-aligned, the
 /// rest right-aligned when `right`, else left-aligned. Trailing spaces are trimmed.
 fn aligned(headers: &[&str], rows: &[Vec<String>], right: bool) -> String {
+    // Text from the data with its control characters escaped: a cell cannot break its line
+    // or send the terminal a command.
+    let headers: Vec<String> = headers.iter().map(|h| printable(h).into_owned()).collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| printable(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
+    for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
             *w = (*w).max(c.chars().count());
         }
@@ -57,7 +66,7 @@ fn aligned(headers: &[&str], rows: &[Vec<String>], right: bool) -> String {
         out.push('\n');
     };
     line(&mut out, &mut headers.iter().copied());
-    for r in rows {
+    for r in &rows {
         line(&mut out, &mut r.iter().map(String::as_str));
     }
     out
@@ -78,7 +87,7 @@ fn with_notes(grid_text: String, notes: &[String]) -> String {
             .filter(|n| !n.is_empty())
         {
             out.push_str("  # ");
-            out.push_str(n);
+            out.push_str(&printable(n));
         }
         out.push('\n');
     }
@@ -86,6 +95,7 @@ fn with_notes(grid_text: String, notes: &[String]) -> String {
 }
 
 pub(crate) fn heading(out: &mut String, style: Style, text: &str) {
+    let text = printable(text);
     if style.color {
         let _ = writeln!(out, "\n\x1b[1m{text}\x1b[0m");
     } else {
@@ -419,7 +429,7 @@ pub fn report(r: &Report, style: Style) -> String {
     if r.gross_margin != "1" {
         let _ = writeln!(out, "gross margin for LTV: {}", r.gross_margin);
     }
-    let _ = writeln!(out, "inputs: {}", r.inputs.join(", "));
+    let _ = writeln!(out, "inputs: {}", printable(&r.inputs.join(", ")));
     out.push_str(&ledger(&r.rows));
     if r.skipped_invalid_rows > 0 {
         let _ = writeln!(
@@ -429,7 +439,7 @@ pub fn report(r: &Report, style: Style) -> String {
         );
     }
     for n in &r.notices {
-        let _ = writeln!(out, "note: {n}");
+        let _ = writeln!(out, "note: {}", printable(n));
     }
     figures(
         &mut out,
@@ -659,7 +669,7 @@ pub fn explanation(e: &Explanation, style: Style) -> String {
     let _ = writeln!(
         out,
         "customer {}: first paying month {}; figures in {}",
-        e.customer_id,
+        printable(&e.customer_id),
         e.first_month
             .map_or_else(|| "none".to_string(), |m| m.to_string()),
         e.currency
