@@ -154,7 +154,8 @@ impl Cols {
         for (i, h) in self.names.iter().enumerate() {
             if let Some(j) = self.names[..i].iter().position(|x| x == h) {
                 return Err(bad(format!(
-                    "column `{h}` appears twice in the header (columns {} and {}); keep one,                      or rename the other",
+                    "column `{h}` appears twice in the header (columns {} and {}); keep one, \
+                     or rename the other",
                     j + 1,
                     i + 1
                 )));
@@ -177,7 +178,9 @@ impl Cols {
             let near = d <= 2 && k.len() >= 4 && !h.is_empty();
             if near && self.get(&k).is_none() {
                 return Err(bad(format!(
-                    "column `{h}` is not a {kind} column: did you mean `{k}`? Without `{k}`                      nrr would read every row as if it were absent; rename the column (the                      {kind} columns: {})",
+                    "column `{h}`: {kind} has no such column; did you mean `{k}`? Without \
+                     `{k}`, nrr would read every row as if it were empty; rename the column \
+                     (the {kind} columns: {})",
                     known.join(", ")
                 )));
             }
@@ -185,7 +188,8 @@ impl Cols {
                 format!("{kind}: column {} has no name and is not read", i + 1)
             } else {
                 format!(
-                    "{kind}: column `{h}` is not a {kind} column and is not read (the nearest is                      `{k}`)"
+                    "{kind}: column `{h}` is not read: {kind} has no such column (the nearest \
+                     is `{k}`)"
                 )
             });
         }
