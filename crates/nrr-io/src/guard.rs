@@ -12,6 +12,9 @@ use std::io::Read;
 /// line is at most this long.
 pub const MAX_RECORD_BYTES: u64 = 1 << 20;
 
+/// The flag of a two-byte break in [`State::breaks`] (offsets stay far below it).
+const CRLF: u64 = 1 << 63;
+
 /// Where the quote-aware scanner is, as the csv crate's parser would be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scan {
@@ -30,8 +33,10 @@ enum Scan {
 struct State {
     /// Bytes passed through so far.
     offset: u64,
-    /// Line breaks not yet behind a queried record: (offset of the first byte, length).
-    breaks: VecDeque<(u64, u8)>,
+    /// Line breaks not yet behind a queried record: the offset of the first byte, with
+    /// [`CRLF`] set for a two-byte `\r\n` (8 bytes a break: a file of blank lines read in one
+    /// call of the csv reader keeps them all).
+    breaks: VecDeque<u64>,
     /// Line breaks already behind a queried record.
     passed: u64,
     /// Every line break seen.
@@ -85,10 +90,11 @@ impl<R> Guarded<R> {
         let mut p = at;
         loop {
             match s.breaks.front().copied() {
-                Some((pos, len)) if pos <= p => {
+                Some(b) if b & !CRLF <= p => {
                     s.breaks.pop_front();
                     s.passed += 1;
-                    p = p.max(pos + u64::from(len));
+                    let len = if b & CRLF == 0 { 1 } else { 2 };
+                    p = p.max((b & !CRLF) + len);
                 }
                 _ => break,
             }
@@ -123,13 +129,13 @@ impl State {
             let at = self.offset + i as u64;
             let is_break = b == b'\r' || (b == b'\n' && !self.prev_cr);
             if is_break {
-                self.breaks.push_back((at, 1));
+                self.breaks.push_back(at);
                 self.lines += 1;
             } else if b == b'\n' {
                 // The `\n` of `\r\n`: the break recorded at the `\r` is two bytes long.
                 if let Some(last) = self.breaks.back_mut() {
-                    if last.0 + 1 == at {
-                        last.1 = 2;
+                    if *last + 1 == at {
+                        *last |= CRLF;
                     }
                 }
             }

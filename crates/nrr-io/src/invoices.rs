@@ -780,7 +780,8 @@ fn invoice_row<R: Fields + ?Sized>(
         return None;
     }
     let Some(amount) = Decimal::parse(&amount_v, MAX_AMOUNT_DECIMALS) else {
-        rej.push(line, "amount", &amount_v, EXPECT_DECIMAL);
+        let e = crate::read::expect_decimal(&amount_v, MAX_AMOUNT_DECIMALS, EXPECT_DECIMAL);
+        rej.push(line, "amount", &amount_v, e);
         return None;
     };
     let recurring = matches!(kind, LineType::Subscription | LineType::Proration);
@@ -796,7 +797,9 @@ fn invoice_row<R: Fields + ?Sized>(
             }
             Some(d) => Some(d),
             None => {
-                rej.push(line, col, &v, format!("{EXPECT_DECIMAL}, or empty (0)"));
+                let base = format!("{EXPECT_DECIMAL}, or empty (0)");
+                let e = crate::read::expect_decimal(&v, MAX_AMOUNT_DECIMALS, &base);
+                rej.push(line, col, &v, e);
                 None
             }
         }

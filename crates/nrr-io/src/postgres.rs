@@ -297,7 +297,7 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
         return crate::stripe::load_input(&input, side, opts);
     }
     let (columns, rows) = main;
-    let cols = cols_of(&columns);
+    let cols = cols_of(&columns, &name)?;
     let source = shape(opts.source, &cols, &name)?;
     if source != Source::Snapshots && movements.is_some() {
         return Err(movements_need_snapshots(source.name()));
@@ -345,7 +345,7 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
         let (series, rej) = snaps.finish(&mut builder);
         rejections = rej;
         if let Some((mv_name, (columns, rows))) = movements {
-            let mc = MovementCols::new(&cols_of(&columns), Path::new(&mv_name))?;
+            let mc = MovementCols::new(&cols_of(&columns, &mv_name)?, Path::new(&mv_name))?;
             let mut mv = Movements::default();
             for (i, r) in rows.iter().enumerate() {
                 mv.row(mc, &mv_name, i as u64 + 1, r);
@@ -424,9 +424,12 @@ fn stripe_objects(
     })
 }
 
-fn cols_of(columns: &[String]) -> Cols {
+/// The columns of a query result named `input`; a name given twice is an error, as in a file.
+fn cols_of(columns: &[String], input: &str) -> Result<Cols, IoError> {
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
-    Cols::new(&names)
+    let cols = Cols::new(&names);
+    cols.check(Path::new(input), input, &[])?;
+    Ok(cols)
 }
 
 /// Invoice rows (and event rows) through the invoices reader, every invoice policy applying
@@ -441,7 +444,10 @@ fn load_invoices(
     opts: &LoadOptions,
 ) -> Result<Loaded, IoError> {
     let invoices = Table { name, cols, rows };
-    let ev_cols = events.as_ref().map(|e| cols_of(&e.1 .0));
+    let ev_cols = events
+        .as_ref()
+        .map(|e| cols_of(&e.1 .0, &e.0))
+        .transpose()?;
     let ev_table = match (&events, &ev_cols) {
         (Some((name, (_, rows))), Some(cols)) => Some(Table { name, cols, rows }),
         _ => None,

@@ -142,7 +142,15 @@ impl Snapshots {
         };
         let mrr = match rec.decimal(c.mrr, MAX_AMOUNT_DECIMALS) {
             Some(d) if !d.is_negative() => d,
-            _ => return reject(rej, name, line, "mrr", &rec.text(c.mrr), EXPECT_AMOUNT),
+            Some(_) => return reject(rej, name, line, "mrr", &rec.text(c.mrr), EXPECT_AMOUNT),
+            None => {
+                let e = crate::read::expect_decimal(
+                    &rec.decimal_text(c.mrr),
+                    MAX_AMOUNT_DECIMALS,
+                    EXPECT_AMOUNT,
+                );
+                return reject(rej, name, line, "mrr", &rec.text(c.mrr), &e);
+            }
         };
         let currency = c
             .currency
