@@ -1,5 +1,6 @@
 //! The columnar input the engine works on, and the builder readers fill.
 
+use crate::customer_map::CustomerMap;
 use crate::date::{Date, Month};
 use crate::money::{lcm, Decimal, Scale};
 use crate::report::RowLedger;
@@ -458,6 +459,8 @@ pub struct DatasetBuilder {
     /// The report's `notices` ([`Dataset::notices`]); readers add to it.
     pub notices: Vec<String>,
     files: Vec<String>,
+    /// customer_map.csv, applied to every line and pause by `finish`.
+    customer_map: Option<CustomerMap>,
 }
 
 impl DatasetBuilder {
@@ -485,6 +488,7 @@ impl DatasetBuilder {
             ledger: RowLedger::default(),
             notices: Vec::new(),
             files: Vec::new(),
+            customer_map: None,
         }
     }
 
@@ -698,6 +702,12 @@ impl DatasetBuilder {
         self.lines = lines;
         self.mantissa = mantissa;
         self.decimals = decimals;
+    }
+
+    /// Merges customer ids by `map` (customer_map.csv): `finish` counts every line and pause
+    /// of a mapped id under its target, and the ledger's `mapped` counts those lines.
+    pub fn set_customer_map(&mut self, map: CustomerMap) {
+        self.customer_map = Some(map);
     }
 
     /// Records that `customer` is paused from `start` (inclusive) to `end` (exclusive; `None`:
@@ -947,6 +957,14 @@ impl DatasetBuilder {
             }
             ids
         };
+        let customers = match self.customer_map.take() {
+            Some(map) => {
+                let (ids, mapped) = merge_ids(customers, &map, &mut self.lines, &mut self.pauses);
+                self.ledger.mapped = Some(mapped);
+                ids
+            }
+            None => customers,
+        };
         let mut pauses = std::mem::take(&mut self.pauses);
         pauses.retain(|p| p.start < p.end);
         pauses.sort_by_key(|p| (p.customer, p.start));
@@ -980,4 +998,29 @@ impl DatasetBuilder {
         }
         Some((first, last))
     }
+}
+
+/// The customer ids with those `map` replaces merged into their targets (new indices in
+/// first-appearance order), every line and pause moved to its customer's new index; returns
+/// the ids and the number of lines whose customer was mapped.
+fn merge_ids(ids: Ids, map: &CustomerMap, lines: &mut Lines, pauses: &mut [Pause]) -> (Ids, u64) {
+    let mut merged = Ids::default();
+    let mut was_mapped = Vec::with_capacity(ids.len());
+    let new_index: Vec<u32> = ids
+        .iter()
+        .map(|id| {
+            let target = map.target(id);
+            was_mapped.push(target.is_some());
+            merged.intern(target.unwrap_or(id))
+        })
+        .collect();
+    let mut mapped = 0u64;
+    for c in &mut lines.customer {
+        mapped += u64::from(was_mapped[*c as usize]);
+        *c = new_index[*c as usize];
+    }
+    for p in pauses {
+        p.customer = new_index[p.customer as usize];
+    }
+    (merged, mapped)
 }

@@ -18,6 +18,11 @@ pub struct RowLedger {
     pub excluded: Excluded,
     /// Rows that failed validation.
     pub rejected: u64,
+    /// With customer_map.csv: the used lines whose customer id it replaced (a line is a row of
+    /// items.csv, mrr.csv or subscription_snapshots; for invoices and Stripe exports, one
+    /// price spell of a subscription, built from one or more rows). Omitted without a map.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapped: Option<u64>,
 }
 
 /// Counts of rows excluded from MRR, by reason.
@@ -125,6 +130,9 @@ impl RowLedger {
             *count += n;
         }
         self.rejected += o.rejected;
+        if let Some(m) = o.mapped {
+            *self.mapped.get_or_insert(0) += m;
+        }
     }
 
     /// `true` when `read = used + excluded + rejected`.

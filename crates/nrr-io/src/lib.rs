@@ -14,6 +14,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod customer_map;
 mod error;
 pub mod generate;
 pub mod invoices;

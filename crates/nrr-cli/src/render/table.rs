@@ -142,8 +142,11 @@ pub fn ledger(rows: &RowLedger) -> String {
         .filter(|(i, (_, n))| *i < 3 || *n > 0)
         .map(|(_, (k, n))| format!("{k} {n}"))
         .collect();
+    let mapped = rows.mapped.map_or_else(String::new, |m| {
+        format!("; {m} used lines mapped by customer_map.csv")
+    });
     format!(
-        "rows: {} read, {} used, {} excluded ({}), {} rejected\n",
+        "rows: {} read, {} used, {} excluded ({}), {} rejected{mapped}\n",
         rows.read,
         rows.used,
         e.total(),
@@ -664,6 +667,18 @@ pub fn explanation(e: &Explanation, style: Style) -> String {
             .map_or_else(|| "none".to_string(), |m| m.to_string()),
         e.currency
     );
+    for m in &e.merged_ids {
+        let note = if m.note.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", m.note)
+        };
+        let _ = writeln!(
+            out,
+            "  also counts customer {} (customer_map.csv line {}{note})",
+            m.customer_id, m.line
+        );
+    }
     heading(
         &mut out,
         style,
