@@ -417,3 +417,86 @@ mod customer_map {
         assert_eq!(q2("apac")["starting_mrr"], "300.00");
     }
 }
+
+/// Billing rules checked under every preset they touch (issue 17; the arithmetic is in each
+/// fixture's NOTES.md).
+mod billing_rules {
+    use super::*;
+
+    /// The months with churn, and the churn, of fixture `name` under `extra` arguments.
+    fn churn_months(name: &str, extra: &[&str]) -> Vec<(String, String)> {
+        let r = report(&fixtures().join(name), extra);
+        r["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["churn"] != "0.00")
+            .map(|m| {
+                (
+                    m["month"].as_str().unwrap().to_string(),
+                    m["churn"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_cancel_at_inside_a_later_cycle_churns_that_month_under_every_preset() {
+        let april = vec![("2024-04".to_string(), "100.00".to_string())];
+        assert_eq!(churn_months("stripe_cancel_at_mid_cycle", &[]), april);
+        for p in [
+            "chartmogul",
+            "profitwell",
+            "baremetrics",
+            "stripe",
+            "maxio",
+            "dbt",
+        ] {
+            assert_eq!(
+                churn_months("stripe_cancel_at_mid_cycle", &["--preset", p]),
+                april,
+                "{p}"
+            );
+        }
+        assert_eq!(
+            churn_months(
+                "stripe_cancel_at_mid_cycle",
+                &["--churn-recognition", "at-request"]
+            ),
+            vec![("2024-03".to_string(), "100.00".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_pause_ended_by_a_cancellation_is_churn_where_it_began_under_zero() {
+        let march = vec![("2024-03".to_string(), "100.00".to_string())];
+        // The fixtures' args.txt say `--pauses zero`.
+        for f in [
+            "invoices_pause_cancel_zero",
+            "invoices_pause_cancel_same_month_zero",
+        ] {
+            assert_eq!(churn_months(f, &[]), march, "{f}");
+            // profitwell's pauses are `zero` too.
+            assert_eq!(churn_months(f, &["--preset", "profitwell"]), march, "{f}");
+        }
+        // keep: the price runs on until the cancellation (May); churn: March.
+        let (_tmp, dir) = copy_fixture("invoices_pause_cancel_zero");
+        let text = std::fs::read_to_string(dir.join("args.txt")).unwrap();
+        for (pauses, month) in [("keep", "2024-05"), ("churn", "2024-03")] {
+            std::fs::write(
+                dir.join("args.txt"),
+                text.replace("--pauses zero", &format!("--pauses {pauses}")),
+            )
+            .unwrap();
+            let r = report(&dir, &[]);
+            let churned: Vec<&str> = r["months"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["churn"] != "0.00")
+                .map(|m| m["month"].as_str().unwrap())
+                .collect();
+            assert_eq!(churned, [month], "{pauses}");
+        }
+    }
+}

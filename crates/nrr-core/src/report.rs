@@ -67,6 +67,10 @@ pub struct Excluded {
     /// service period (omitted when 0).
     #[serde(skip_serializing_if = "is_zero")]
     pub void_invoice: u64,
+    /// Stripe subscription items of a subscription priced by its invoice lines, which count
+    /// instead (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub priced_by_invoices: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -75,7 +79,7 @@ fn is_zero(n: &u64) -> bool {
 
 impl Excluded {
     /// Every reason (named as its JSON key) with its count, in field order.
-    pub fn fields(&self) -> [(&'static str, u64); 12] {
+    pub fn fields(&self) -> [(&'static str, u64); 13] {
         [
             ("one_time", self.one_time),
             ("zero_amount", self.zero_amount),
@@ -89,11 +93,12 @@ impl Excluded {
             ("incomplete", self.incomplete),
             ("superseded", self.superseded),
             ("void_invoice", self.void_invoice),
+            ("priced_by_invoices", self.priced_by_invoices),
         ]
     }
 
     /// The counts of [`Excluded::fields`], in the same order, to update.
-    fn counts_mut(&mut self) -> [&mut u64; 12] {
+    fn counts_mut(&mut self) -> [&mut u64; 13] {
         [
             &mut self.one_time,
             &mut self.zero_amount,
@@ -107,6 +112,7 @@ impl Excluded {
             &mut self.incomplete,
             &mut self.superseded,
             &mut self.void_invoice,
+            &mut self.priced_by_invoices,
         ]
     }
 

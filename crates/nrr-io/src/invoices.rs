@@ -338,6 +338,11 @@ fn length(s: Date, e: Date) -> Length {
 
 /// `(amount', interval months)` such that `amount' / interval = MRR` of `net` charged for a
 /// period of this length. `None` on overflow.
+/// The MRR of `net` for the service period `[s, e)`, as `(amount, interval months)`.
+pub(crate) fn rate_of_period(net: Decimal, s: Date, e: Date) -> Option<(Decimal, u32)> {
+    per_interval(net, length(s, e))
+}
+
 pub(crate) fn per_interval(net: Decimal, len: Length) -> Option<(Decimal, u32)> {
     match len {
         Length::Months(n) => Some((net, n)),
@@ -1333,11 +1338,15 @@ impl SubLines<'_> {
 
         // Pauses as churn, or as paused revenue at 0 (`zero`: the span is also marked, so
         // the engine reports paused and resumed instead of churn and reactivation).
+        // Under `zero`, a pause that ends in a cancellation was churn from its first day: the
+        // revenue stopped then and never came back, so it is not marked as a pause (the month
+        // it began shows churn, and the bridge and the frozen cohort agree).
         if matches!(self.policies.pauses, Pauses::Churn | Pauses::Zero) {
             for &(p, _, close) in &pauses {
                 let to = self.state_end(close);
                 self.remove_all(p, to);
-                if self.policies.pauses == Pauses::Zero {
+                let ended_in_cancellation = matches!(close, Close::Canceled(_));
+                if self.policies.pauses == Pauses::Zero && !ended_in_cancellation {
                     self.paused.push((p, to));
                 }
             }

@@ -1214,6 +1214,7 @@ pub(crate) fn read(
     }
 
     // Subscriptions: events, and charges from their items when they have no invoice lines.
+    let mut uninvoiced: Vec<String> = Vec::new();
     for s in &subs {
         let origin = Origin {
             file: sub_file,
@@ -1290,8 +1291,24 @@ pub(crate) fn read(
         if let Some(evs) = paid_late.remove(s.id.as_str()) {
             book.subs[sub].events.extend(evs);
         }
+        // A scheduled end (`cancel_at`, not at the period's end) is prorated by Stripe: the
+        // period holding it is paid up to that day only, not to the period's end.
+        let scheduled_end = s
+            .cancel_at
+            .filter(|_| !s.cancel_at_period_end)
+            .map(d)
+            .filter(|c| end_ts.is_none_or(|e| d(e) == *c));
         if invoiced.contains(&s.id) {
-            ledger.used += licensed.len() as u64;
+            // Its invoice lines price it; its items are not counted twice.
+            ledger.excluded.priced_by_invoices += licensed.len() as u64;
+            // A live subscription runs on past a missing invoice: its last invoiced price
+            // carries to its current period's end (docs/input.md, Stripe exports).
+            if is_live(s.status) {
+                let until = runs_until(s, as_of, &d, scheduled_end);
+                if carry_last_price(&mut book, sub, until, origin) {
+                    uninvoiced.push(s.id.clone());
+                }
+            }
             continue;
         }
 
@@ -1330,18 +1347,10 @@ pub(crate) fn read(
         let stop = match end_ts {
             Some(e) => d(e),
             None => {
-                let mut stop = s.cpe.map_or(paid_from, d);
-                if let Some(r) = resumes {
+                let mut stop = runs_until(s, as_of, &d, scheduled_end).max(paid_from);
+                if let Some(r) = resumes.filter(|_| scheduled_end.is_none()) {
                     // Resuming after the current period: it runs on from then.
                     stop = stop.max(r.add_days(1));
-                }
-                if !s.cancel_at_period_end {
-                    if let Some(a) = as_of {
-                        stop = stop.max(a.add_days(1));
-                    }
-                    if let Some(c) = s.cancel_at {
-                        stop = stop.max(d(c));
-                    }
                 }
                 stop
             }
@@ -1358,6 +1367,22 @@ pub(crate) fn read(
         for i in &licensed {
             *products.entry(i.price.product.as_str()).or_default() += 1;
         }
+        // Each coupon's amount_off per item (none for percent coupons).
+        let amount_off_shares: Vec<Vec<Decimal>> = s
+            .discounts
+            .iter()
+            .map(|c| match &c.amount_off {
+                Some((amt, cur)) => {
+                    let items: Vec<Option<Decimal>> = licensed
+                        .iter()
+                        .map(|i| (i.price.currency == *cur).then_some(i.price.amount))
+                        .collect();
+                    // `None` only past i64 minor units, which no parsed amount reaches.
+                    pricing::spread_amount_off(*amt, minor_places(cur), &items).unwrap_or_default()
+                }
+                None => Vec::new(),
+            })
+            .collect();
         for (n, item) in licensed.iter().enumerate() {
             let p = &item.price;
             let anchor_ts = s.anchor.or(s.cps).unwrap_or(s.start);
@@ -1408,22 +1433,18 @@ pub(crate) fn read(
                     if let Some(pct) = c.percent_off {
                         net = net.and_then(|x| percent_of(x, pct));
                     }
-                    if let Some((amt, _)) =
-                        c.amount_off.as_ref().filter(|(_, cur)| *cur == p.currency)
-                    {
-                        // A fixed amount comes off the invoice: off the first item.
-                        if n == 0 {
-                            net = net.and_then(|x| dsub(x, *amt)).map(|x| {
-                                if x.is_negative() {
-                                    Decimal {
-                                        mantissa: 0,
-                                        decimals: 0,
-                                    }
-                                } else {
-                                    x
+                    // A fixed amount comes off the items in proportion to their amounts.
+                    if let Some(share) = amount_off_shares[ci].get(n) {
+                        net = net.and_then(|x| dsub(x, *share)).map(|x| {
+                            if x.is_negative() {
+                                Decimal {
+                                    mantissa: 0,
+                                    decimals: 0,
                                 }
-                            });
-                        }
+                            } else {
+                                x
+                            }
+                        });
                     }
                 }
                 let Some(net) = net else { continue };
@@ -1444,7 +1465,7 @@ pub(crate) fn read(
                     net,
                     places: net.decimals.max(2),
                     start,
-                    end: b1,
+                    end: scheduled_end.map_or(b1, |c| b1.min(c)),
                     proration: false,
                     rate: Some(r),
                 });
@@ -1457,6 +1478,15 @@ pub(crate) fn read(
         }
     }
 
+    if !uninvoiced.is_empty() {
+        builder.notices.push(format!(
+            "{} live subscription(s) have no invoice in {} for their current period, so their \
+             last invoiced price was carried to its end (a partial or filtered export?): {}",
+            uninvoiced.len(),
+            inv_name.as_deref().unwrap_or("the invoices"),
+            listed(&uninvoiced)
+        ));
+    }
     if opts.usage {
         usage_settle(&subs, &invs, files.invoices.is_some(), &mut book, builder);
     }
@@ -1497,6 +1527,84 @@ pub(crate) fn read(
         }
     }
     Ok(())
+}
+
+/// `active`, `past_due`, `unpaid` or `paused`: still running at the export.
+fn is_live(status: Status) -> bool {
+    matches!(
+        status,
+        Status::Active | Status::PastDue | Status::Unpaid | Status::Paused
+    )
+}
+
+/// The day a live subscription's service runs to (exclusive), as its object shows: a
+/// scheduled `cancel_at` day; else its current period's end, and past the export's as-of date
+/// unless it ends with that period (`cancel_at_period_end`).
+fn runs_until(
+    s: &SubObj,
+    as_of: Option<Date>,
+    d: &impl Fn(i64) -> Date,
+    scheduled_end: Option<Date>,
+) -> Date {
+    if let Some(c) = scheduled_end {
+        return c;
+    }
+    let period_end = s.cpe.map(d).unwrap_or_else(|| d(s.start));
+    match as_of.filter(|_| !s.cancel_at_period_end) {
+        Some(a) => period_end.max(a.add_days(1)),
+        None => period_end,
+    }
+}
+
+/// When the latest invoiced (non-proration) price of subscription `sub` ends before `until`,
+/// carries it on to `until` as a charge of its own (from the subscription's object, at the
+/// same monthly rate); returns whether it did.
+fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin: Origin) -> bool {
+    let last = book
+        .charges
+        .iter()
+        .filter(|c| c.sub == sub && !c.proration)
+        .max_by_key(|c| (c.end, c.start));
+    let Some(last) = last.filter(|c| c.end < until) else {
+        return false;
+    };
+    let rate = last
+        .rate
+        .or_else(|| crate::invoices::rate_of_period(last.net, last.start, last.end));
+    let Some(rate) = rate else {
+        return false;
+    };
+    let carried = Charge {
+        origin,
+        sub,
+        product: last.product.clone(),
+        plan: last.plan.clone(),
+        quantity: last.quantity,
+        currency: last.currency.clone(),
+        net: last.net,
+        places: last.places,
+        start: last.end,
+        end: until,
+        proration: false,
+        rate: Some(rate),
+    };
+    book.charges.push(carried);
+    true
+}
+
+/// The first ids of a list, for a message.
+fn listed(ids: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut s = ids
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > SHOWN {
+        s.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    s
 }
 
 /// The object's id for messages, else its position.
@@ -1715,8 +1823,10 @@ mod tests {
         starts.sort();
         assert_eq!(starts, ["2024-01-01", "2024-03-01"]);
         assert_eq!(ds.ledger.excluded.void_invoice, 2);
-        // Two invoice lines and each subscription's item (used for status and events).
-        assert_eq!(ds.ledger.used, 4);
+        // Two invoice lines; each subscription's item gives its status and events, and is
+        // excluded as priced by its invoices.
+        assert_eq!(ds.ledger.used, 2);
+        assert_eq!(ds.ledger.excluded.priced_by_invoices, 2);
         assert!(ds.ledger.balances(), "{:?}", ds.ledger);
     }
 

@@ -261,6 +261,58 @@ pub(super) fn interval_amount(
     }
 }
 
+/// How a coupon's `amount_off` (`amount`, in minor units of its currency, `places` decimals)
+/// comes off items costing `items` per period (`None`: an item in another currency, which it
+/// does not touch): in proportion to their amounts, in whole minor units with the leftover
+/// units going to the largest remainders (ties to the earlier item), as Stripe spreads a
+/// fixed discount over an invoice's lines; never more than an item costs, so an `amount_off`
+/// larger than the whole brings every item to 0.
+pub(super) fn spread_amount_off(
+    amount: Decimal,
+    places: u32,
+    items: &[Option<Decimal>],
+) -> Option<Vec<Decimal>> {
+    let at = |d: Decimal| -> Option<i128> {
+        let up = 10i128.checked_pow(places.saturating_sub(d.decimals))?;
+        let down = 10i128.checked_pow(d.decimals.saturating_sub(places))?;
+        // Item amounts finer than minor units count at their value in minor units, rounded
+        // down (the share is what moves in whole units).
+        Some(i128::from(d.mantissa).checked_mul(up)? / down)
+    };
+    let units: Vec<i128> = items
+        .iter()
+        .map(|i| i.map_or(Some(0), at))
+        .collect::<Option<_>>()?;
+    let total: i128 = units.iter().sum();
+    let off = at(amount)?;
+    let mut shares = vec![0i128; units.len()];
+    if total <= 0 {
+    } else if off >= total {
+        shares.clone_from(&units);
+    } else {
+        let mut rest: Vec<(i128, usize)> = Vec::with_capacity(units.len());
+        for (k, u) in units.iter().enumerate() {
+            let p = off.checked_mul(*u)?;
+            shares[k] = p / total;
+            rest.push((p % total, k));
+        }
+        let left = off - shares.iter().sum::<i128>();
+        rest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, k) in rest.iter().take(usize::try_from(left).ok()?) {
+            shares[k] += 1;
+        }
+    }
+    shares
+        .into_iter()
+        .map(|m| {
+            Some(Decimal {
+                mantissa: i64::try_from(m).ok()?,
+                decimals: places,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +365,34 @@ mod tests {
         });
         assert_eq!(amount(p.clone(), 0).unwrap(), "25.00");
         assert_eq!(amount(p, 7).unwrap(), "31.00");
+    }
+
+    #[test]
+    fn an_amount_off_is_spread_over_the_items_never_below_zero() {
+        let d = |m: i64| Decimal {
+            mantissa: m,
+            decimals: 2,
+        };
+        let spread = |off: i64, items: &[Option<i64>]| -> Vec<i64> {
+            let items: Vec<Option<Decimal>> = items.iter().map(|i| i.map(d)).collect();
+            spread_amount_off(d(off), 2, &items)
+                .unwrap()
+                .iter()
+                .map(|x| x.mantissa)
+                .collect()
+        };
+        // 150.00 off 100.00 + 50.00: both to 0 (Stripe bills 0).
+        assert_eq!(spread(15000, &[Some(10000), Some(5000)]), [10000, 5000]);
+        assert_eq!(spread(20000, &[Some(10000), Some(5000)]), [10000, 5000]);
+        // 60.00 off: 40.00 and 20.00, in proportion.
+        assert_eq!(spread(6000, &[Some(10000), Some(5000)]), [4000, 2000]);
+        // 10.00 off three items of 10.00: 3.34, 3.33, 3.33 (the leftover cent to the first).
+        assert_eq!(
+            spread(1000, &[Some(1000), Some(1000), Some(1000)]),
+            [334, 333, 333]
+        );
+        // An item in another currency takes none of it.
+        assert_eq!(spread(3000, &[Some(10000), None]), [3000, 0]);
     }
 
     #[test]
