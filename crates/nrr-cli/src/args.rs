@@ -141,6 +141,13 @@ pub struct DataArgs {
     /// (reactivation), window:N (new after more than N months at zero) or as-expansion.
     #[arg(long, value_name = "any-gap|window:N|as-expansion", default_value = "any-gap", value_parser = parse_reactivation)]
     pub reactivation: nrr_core::engine::Reactivation,
+    /// What a subscription_snapshots date means: close (the MRR at the end of that day; the
+    /// last snapshot of a month is that month's MRR) or open (the MRR at the start of that
+    /// day, i.e. at the end of the day before: 2026-01-01 is December's closing MRR and
+    /// January's starting cohort). Default: close, with a note in the report when every
+    /// snapshot is dated on the 1st of a month (docs/input.md#subscription_snapshots).
+    #[arg(long, value_enum, value_name = "close|open")]
+    pub snapshot_date: Option<SnapshotDateArg>,
     /// Set every policy as a tool documents it (docs/policies.md#presets); policy flags given
     /// on the command line win.
     #[arg(long, value_enum, value_name = "TOOL")]
@@ -273,6 +280,7 @@ impl DataArgs {
             pauses: PausesArg::Keep,
             timezone: nrr_io::Timezone::default(),
             reactivation: nrr_core::engine::Reactivation::AnyGap,
+            snapshot_date: None,
             preset: None,
             given: Given::default(),
         }
@@ -348,6 +356,10 @@ impl DataArgs {
             explicit_invoice_policies: Some(self.explicit_invoice_policies()),
             usage,
             reactivation: self.reactivation(),
+            snapshot_date: self.snapshot_date.map(|s| match s {
+                SnapshotDateArg::Close => nrr_io::SnapshotDate::Close,
+                SnapshotDateArg::Open => nrr_io::SnapshotDate::Open,
+            }),
         }
     }
 
@@ -404,6 +416,15 @@ pub enum SourceArg {
     Stripe,
     /// subscription_snapshots.csv or .parquet (and revenue_movements, checked against them).
     Snapshots,
+}
+
+/// `--snapshot-date`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotDateArg {
+    /// A snapshot dated D is the MRR at the end of D (default).
+    Close,
+    /// A snapshot dated D is the MRR at the start of D, i.e. at the end of D - 1 day.
+    Open,
 }
 
 /// `--churn-recognition`.

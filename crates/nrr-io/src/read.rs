@@ -36,6 +36,10 @@ pub struct LoadOptions {
     /// The reactivation rule (`--reactivation`): the revenue_movements check classifies
     /// returns by it, as the report does.
     pub reactivation: nrr_core::engine::Reactivation,
+    /// `--snapshot-date`: what a subscription_snapshots date means. `None`: not chosen, read
+    /// as `close`, with a notice when every snapshot is dated on the 1st of a month; `open`
+    /// is a usage error for other inputs.
+    pub snapshot_date: Option<crate::snapshots::SnapshotDate>,
 }
 
 /// The usage error for `--usage` with an input that has no usage lines.
@@ -104,6 +108,9 @@ pub struct Loaded {
     pub invoice_policies: Option<crate::invoices::InvoicePolicies>,
     /// revenue_movements checked against subscription_snapshots, when both were read.
     pub movement_check: Option<nrr_core::report::MovementCheck>,
+    /// The snapshot-date reading applied, when the input was subscription_snapshots (for the
+    /// report's `policies`).
+    pub snapshot_date: Option<crate::snapshots::SnapshotDate>,
 }
 
 /// Column positions of the recognised item or mrr columns.
@@ -1236,6 +1243,7 @@ pub(crate) fn finish_load(
         notes,
         invoice_policies: None,
         movement_check: None,
+        snapshot_date: None,
     })
 }
 
