@@ -808,6 +808,110 @@ mod tests {
         loaded.movement_check.expect("a movement check")
     }
 
+    /// Loads snapshots (and movements, when given) under `reading` with USD as the reporting
+    /// currency.
+    fn load_read(reading: Option<SnapshotDate>, snapshots: &str, movements: &str) -> Loaded {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path();
+        std::fs::write(path.join("subscription_snapshots.csv"), snapshots).expect("writing");
+        if !movements.is_empty() {
+            std::fs::write(path.join("revenue_movements.csv"), movements).expect("writing");
+        }
+        let opts = LoadOptions {
+            currency: Some("USD".into()),
+            snapshot_date: reading,
+            ..LoadOptions::default()
+        };
+        crate::load(path, &opts).expect("the snapshots load")
+    }
+
+    /// Each line's month and MRR (in native units: whole amounts here), in line order.
+    fn months_of(loaded: &Loaded) -> Vec<(String, i64)> {
+        let lines = &loaded.dataset.lines;
+        (0..lines.len())
+            .map(|i| (lines.start[i].to_string(), lines.mrr[i]))
+            .collect()
+    }
+
+    const MIXED: &str = "account_id,snapshot_date,mrr\n\
+                         acme,2026-02-01,80\nacme,2026-02-20,60\nacme,2026-03-01,70\n";
+
+    /// Under `open`, 2026-02-01 is January's close and 2026-03-01 February's, superseding the
+    /// February day 2026-02-20; under `close`, 2026-02-20 supersedes 2026-02-01.
+    #[test]
+    fn open_reads_a_date_as_the_end_of_the_day_before() {
+        let open = load_read(Some(SnapshotDate::Open), MIXED, "");
+        assert_eq!(open.snapshot_date, Some(SnapshotDate::Open));
+        assert_eq!(
+            months_of(&open),
+            [("2026-01".into(), 80), ("2026-02".into(), 70)]
+        );
+        assert_eq!(open.dataset.ledger.excluded.superseded, 1);
+        let close = load_read(Some(SnapshotDate::Close), MIXED, "");
+        assert_eq!(
+            months_of(&close),
+            [("2026-02".into(), 60), ("2026-03".into(), 70)]
+        );
+        assert_eq!(close.dataset.ledger.excluded.superseded, 1);
+        // Not every date is a 1st: no notice, whatever the reading.
+        assert!(load_read(None, MIXED, "").dataset.notices.is_empty());
+    }
+
+    const FIRSTS: &str = "account_id,snapshot_date,mrr\n\
+                          a,2026-01-01,100\nb,2026-01-01,200\na,2026-02-01,150\nc,2026-02-01,50\n";
+    const MOVES: &str = "account_id,movement_date,movement_type,mrr_change\n\
+                         c,2026-01-10,new,50\na,2026-01-15,expansion,50\nb,2026-01-20,churn,-200\n\
+                         z,2025-12-15,new,10\n";
+
+    /// Every date a 1st and no reading given: read at close, with the notice; given, no
+    /// notice. The check under `open` starts in 2026-01 (the month of the earliest date), so a
+    /// December movement is outside it; under `close` it is outside too (before 2026-01).
+    #[test]
+    fn first_of_month_dates_are_noted_unless_the_reading_is_given() {
+        let default = load_read(None, FIRSTS, MOVES);
+        assert_eq!(default.snapshot_date, Some(SnapshotDate::Close));
+        let notices = &default.dataset.notices;
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(
+            notices[0].contains("2026-01-01 is the MRR of 2026-01")
+                && notices[0].contains("2026-01-01 is then the closing MRR of 2025-12")
+                && notices[0].ends_with(
+                    "0 account-months agree and 6 disagree as read; with --snapshot-date open, \
+                     3 agree and 0 disagree"
+                ),
+            "{}",
+            notices[0]
+        );
+        let check = default.movement_check.expect("a check");
+        assert_eq!((check.agreeing, check.outside_snapshots), (0, 1));
+        for reading in [SnapshotDate::Close, SnapshotDate::Open] {
+            let given = load_read(Some(reading), FIRSTS, MOVES);
+            assert!(given.dataset.notices.is_empty(), "{reading:?}");
+        }
+        let open = load_read(Some(SnapshotDate::Open), FIRSTS, MOVES);
+        let check = open.movement_check.expect("a check");
+        assert_eq!(
+            (
+                check.agreeing,
+                check.outside_snapshots,
+                check.disagreements.len()
+            ),
+            (3, 1, 0)
+        );
+        let other = check.other_reading.expect("the other reading");
+        assert_eq!(
+            (
+                other.snapshot_date.as_str(),
+                other.agreeing,
+                other.disagreeing
+            ),
+            ("close", 0, 6)
+        );
+        // Without movements the notice has no movement counts.
+        let alone = load_read(None, FIRSTS, "");
+        assert!(alone.dataset.notices[0].ends_with("(docs/input.md#subscription_snapshots)"));
+    }
+
     /// [`check_in`] with USD as the reporting currency.
     fn check_of(snapshots: &str, movements: &str) -> MovementCheck {
         check_in(Some("USD"), snapshots, movements)
