@@ -17,7 +17,7 @@
 //!   account-month where they disagree is listed ([`MovementCheck`]). When some snapshot is
 //!   dated on the 1st of a month, the check is also made under the other reading
 //!   ([`OtherReading`]), and when the reading was not chosen and every snapshot is dated on a
-//!   1st, a notice says how the dates were read and how to switch ([`reading_notice`]).
+//!   1st, a notice says how the dates were read and how to switch ([`Finished::notice`]).
 
 use crate::error::{IoError, Rejection};
 use crate::read::{
