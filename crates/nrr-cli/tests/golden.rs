@@ -215,9 +215,16 @@ fn json_entry<'a>(scope: &'a Value, row: &dyn Fn(&str) -> &'a str) -> Option<&'a
 fn check_csv(name: &str) {
     let json = report_json(name);
     let out = run_report(name, "csv");
-    let text = String::from_utf8(out.stdout).expect("CSV is UTF-8");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("a header row").split(',').collect();
+    // Parsed as CSV: the `notes` and `notices` columns may hold quoted commas.
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(out.stdout.as_slice());
+    let records: Vec<::csv::StringRecord> = reader
+        .records()
+        .map(|r| r.unwrap_or_else(|e| panic!("{name}: CSV does not parse: {e}")))
+        .collect();
+    let (header, rows) = records.split_first().expect("a header row");
+    let header: Vec<&str> = header.iter().collect();
     let col = |n: &str| header.iter().position(|h| *h == n);
     for required in ["period", "granularity", "start_month", "end_month"]
         .iter()
@@ -233,16 +240,33 @@ fn check_csv(name: &str) {
     let segmented = header[0] == "segment";
     let mut diffs = Vec::new();
     let mut rows_per_scope = std::collections::BTreeMap::<String, usize>::new();
-    for (i, line) in lines.enumerate() {
+    // With notices, every row ends with them, the same on each.
+    let notices = json["notices"].as_array().map(|n| {
+        let n: Vec<&str> = n.iter().filter_map(Value::as_str).collect();
+        n.join(" | ")
+    });
+    assert_eq!(
+        header.last() == Some(&"notices"),
+        notices.is_some(),
+        "{name}: a `notices` column exactly when the report has notices"
+    );
+    for (i, record) in rows.iter().enumerate() {
         let line_no = i + 2;
-        let fields: Vec<&str> = line.split(',').collect();
+        let fields: Vec<&str> = record.iter().collect();
         assert_eq!(
             fields.len(),
             header.len(),
-            "{name}: CSV line {line_no} has {} fields, the header {}: {line}",
+            "{name}: CSV line {line_no} has {} fields, the header {}: {record:?}",
             fields.len(),
             header.len()
         );
+        if let Some(n) = &notices {
+            assert_eq!(
+                fields.last(),
+                Some(&n.as_str()),
+                "{name}: CSV line {line_no}"
+            );
+        }
         let get = |n: &str| fields[col(n).unwrap_or_else(|| panic!("no column {n}"))];
         let (scope_name, scope) = if segmented && get("segment") != "(all)" {
             let seg = get("segment");
@@ -386,6 +410,10 @@ fixtures!(
     reactivation_window_3,
     segment_by_product,
     segments,
+    snapshots_first_of_month_close,
+    snapshots_first_of_month_open,
+    snapshots_mixed_dates_close,
+    snapshots_mixed_dates_open,
     snapshots_movements_agree,
     snapshots_movements_as_expansion,
     snapshots_movements_disagree,

@@ -164,6 +164,23 @@ pub struct MovementCheck {
     pub not_checked_several_currencies: u64,
     /// Every account-month where they disagree, largest difference first.
     pub disagreements: Vec<MovementDisagreement>,
+    /// The same check with the snapshot dates read the other way (`--snapshot-date`,
+    /// docs/input.md#subscription_snapshots); omitted when no snapshot is dated on the 1st of
+    /// a month, as both readings then give the same months.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_reading: Option<OtherReading>,
+}
+
+/// The movement check under the snapshot-date reading not used: how many account-months would
+/// agree and disagree.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OtherReading {
+    /// The reading: `close` or `open`.
+    pub snapshot_date: String,
+    /// Account-months that would agree.
+    pub agreeing: u64,
+    /// Account-months that would disagree.
+    pub disagreeing: u64,
 }
 
 /// One account-month where revenue_movements and the snapshots disagree. Amounts are signed
@@ -212,6 +229,10 @@ pub struct Policies {
     pub fx: &'static str,
     /// Which instant defines a month's MRR.
     pub snapshot: &'static str,
+    /// subscription_snapshots only: what a `snapshot_date` means, `close` (the MRR at the end
+    /// of that day) or `open` (at its start: the end of the day before); omitted otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_date: Option<String>,
     /// invoices.csv only: `all` (MRR net of discounts) or `none` (gross); omitted otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<String>,
@@ -233,6 +254,7 @@ impl Default for Policies {
             reactivation: "any-gap".into(),
             fx: "constant-currency",
             snapshot: "month-end",
+            snapshot_date: None,
             discounts: None,
             past_due: None,
             pauses: None,

@@ -33,5 +33,6 @@ pub mod write;
 pub use error::{IoError, Rejection};
 pub use invoices::{ChurnRecognition, Discounts, InvoicePolicies, PastDue, Pauses};
 pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
+pub use snapshots::SnapshotDate;
 pub use source::Source;
 pub use timezone::Timezone;

@@ -36,6 +36,10 @@ pub struct LoadOptions {
     /// The reactivation rule (`--reactivation`): the revenue_movements check classifies
     /// returns by it, as the report does.
     pub reactivation: nrr_core::engine::Reactivation,
+    /// `--snapshot-date`: what a subscription_snapshots date means. `None`: not chosen, read
+    /// as `close`, with a notice when every snapshot is dated on the 1st of a month; `open`
+    /// is a usage error for other inputs.
+    pub snapshot_date: Option<crate::snapshots::SnapshotDate>,
 }
 
 /// The usage error for `--usage` with an input that has no usage lines.
@@ -106,6 +110,9 @@ pub struct Loaded {
     pub movement_check: Option<nrr_core::report::MovementCheck>,
     /// customer_map.csv, when present: the ids merged (`nrr explain` shows them).
     pub customer_map: Option<nrr_core::customer_map::CustomerMap>,
+    /// The snapshot-date reading applied, when the input was subscription_snapshots (for the
+    /// report's `policies`).
+    pub snapshot_date: Option<crate::snapshots::SnapshotDate>,
 }
 
 /// Column positions of the recognised item or mrr columns.
@@ -1253,6 +1260,7 @@ pub(crate) fn finish_load(
         invoice_policies: None,
         movement_check: None,
         customer_map,
+        snapshot_date: None,
     })
 }
 

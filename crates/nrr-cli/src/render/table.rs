@@ -406,8 +406,15 @@ pub fn report(r: &Report, style: Style) -> String {
     );
     let _ = writeln!(
         out,
-        "policies: churn {}, reactivation {}, fx {}, snapshot {}",
-        r.policies.churn_recognition, r.policies.reactivation, r.policies.fx, r.policies.snapshot
+        "policies: churn {}, reactivation {}, fx {}, snapshot {}{}",
+        r.policies.churn_recognition,
+        r.policies.reactivation,
+        r.policies.fx,
+        r.policies.snapshot,
+        r.policies
+            .snapshot_date
+            .as_ref()
+            .map_or_else(String::new, |d| format!(", snapshot-date {d}"))
     );
     if let (Some(d), Some(p), Some(z)) = (
         &r.policies.discounts,
