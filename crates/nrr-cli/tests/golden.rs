@@ -381,6 +381,8 @@ fixtures!(
     invoices_cancel_at_cancellation,
     invoices_coupons,
     invoices_coupons_gross,
+    invoices_free_month,
+    invoices_free_month_gross,
     invoices_fx,
     invoices_fx_past_due_churn,
     invoices_intervals,
