@@ -18,7 +18,7 @@ pub struct Cli {
 pub enum Command {
     /// Compute the MRR bridge and frozen-cohort NRR/GRR by month, quarter, year and TTM.
     #[command(
-        after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --segment product   # by product line, month by month\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n  nrr report warehouse --source snapshots   # subscription_snapshots.csv (+ revenue_movements.csv)\n  nrr report --postgres postgresql://reader@db/billing --query \"SELECT account_id, snapshot_date, mrr FROM snapshots\"\n  nrr report config --postgres \"$DATABASE_URL\" --table items   # fx.csv, customers.csv in config\n  nrr report --postgres \"$DATABASE_URL\" --source stripe --query \"SELECT data FROM stripe.subscriptions\" --invoices-query \"SELECT data FROM stripe.invoices\"\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
+        after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --segment product   # by product line, month by month\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n  nrr report warehouse --source snapshots   # subscription_snapshots.csv (+ revenue_movements.csv)\n  nrr report warehouse --snapshot-date open   # snapshot_date 2026-01-01 = January's starting cohort\n  nrr report --postgres postgresql://reader@db/billing --query \"SELECT account_id, snapshot_date, mrr FROM snapshots\"\n  nrr report config --postgres \"$DATABASE_URL\" --table items   # fx.csv, customers.csv in config\n  nrr report --postgres \"$DATABASE_URL\" --source stripe --query \"SELECT data FROM stripe.subscriptions\" --invoices-query \"SELECT data FROM stripe.invoices\"\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
     )]
     Report(ReportArgs),
     /// Signup-cohort retention matrix: revenue (NRR) or logos, by month or quarter.
@@ -141,6 +141,13 @@ pub struct DataArgs {
     /// (reactivation), window:N (new after more than N months at zero) or as-expansion.
     #[arg(long, value_name = "any-gap|window:N|as-expansion", default_value = "any-gap", value_parser = parse_reactivation)]
     pub reactivation: nrr_core::engine::Reactivation,
+    /// What a subscription_snapshots date means: close (the MRR at the end of that day; the
+    /// last snapshot of a month is that month's MRR) or open (the MRR at the start of that
+    /// day, i.e. at the end of the day before: 2026-01-01 is December's closing MRR and
+    /// January's starting cohort). Default: close, with a note in the report when every
+    /// snapshot is dated on the 1st of a month (docs/input.md#subscription_snapshots).
+    #[arg(long, value_enum, value_name = "close|open")]
+    pub snapshot_date: Option<SnapshotDateArg>,
     /// Set every policy as a tool documents it (docs/policies.md#presets); policy flags given
     /// on the command line win.
     #[arg(long, value_enum, value_name = "TOOL")]
@@ -273,6 +280,7 @@ impl DataArgs {
             pauses: PausesArg::Keep,
             timezone: nrr_io::Timezone::default(),
             reactivation: nrr_core::engine::Reactivation::AnyGap,
+            snapshot_date: None,
             preset: None,
             given: Given::default(),
         }
@@ -348,6 +356,10 @@ impl DataArgs {
             explicit_invoice_policies: Some(self.explicit_invoice_policies()),
             usage,
             reactivation: self.reactivation(),
+            snapshot_date: self.snapshot_date.map(|s| match s {
+                SnapshotDateArg::Close => nrr_io::SnapshotDate::Close,
+                SnapshotDateArg::Open => nrr_io::SnapshotDate::Open,
+            }),
         }
     }
 
@@ -404,6 +416,15 @@ pub enum SourceArg {
     Stripe,
     /// subscription_snapshots.csv or .parquet (and revenue_movements, checked against them).
     Snapshots,
+}
+
+/// `--snapshot-date`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotDateArg {
+    /// A snapshot dated D is the MRR at the end of D (default).
+    Close,
+    /// A snapshot dated D is the MRR at the start of D, i.e. at the end of D - 1 day.
+    Open,
 }
 
 /// `--churn-recognition`.

@@ -236,7 +236,7 @@ fn every_invoices_fixture_gives_the_same_report_from_typed_parquet_columns() {
 #[test]
 fn every_snapshots_fixture_gives_the_same_report_and_movement_check_from_parquet() {
     for typed in [false, true] {
-        for fixture in fixtures_named("snapshots_", 3) {
+        for fixture in fixtures_named("snapshots_", 9) {
             let mut csv = report_json(&fixture, &fixture);
             let stems = ["subscription_snapshots", "revenue_movements"];
             let tmp = parquet_twin(&fixture, &stems, typed, !typed);

@@ -1,7 +1,7 @@
 //! `--postgres`: a real PostgreSQL server started for the test (initdb + pg_ctl on loopback, in
 //! a temporary directory), fixtures loaded into it, and the reports compared with the same
-//! fixtures read from files: every `invoices_*` and `stripe_*` fixture folder (listed when the
-//! test runs, each in a schema of its own), and a few others. The server binaries must be installed (`.ci/run` installs the
+//! fixtures read from files: every `invoices_*`, `stripe_*` and `snapshots_*` fixture folder
+//! (listed when the test runs, each in a schema of its own), and a few others. The server binaries must be installed (`.ci/run` installs the
 //! Debian package `postgresql`); without them these tests fail, they do not skip.
 #![cfg(feature = "postgres")]
 
@@ -242,13 +242,14 @@ fn fixtures_named(prefix: &str, min: usize) -> Vec<String> {
 }
 
 /// The files of a fixture read from `DIR` (or not at all), never from the database.
-const BESIDE: [&str; 6] = [
+const BESIDE: [&str; 7] = [
     "NOTES.md",
     "args.txt",
     "expected.json",
     "fx.csv",
     "customers.csv",
     "annotations.csv",
+    "customer_map.csv",
 ];
 
 /// A kind of fixture, each read from a schema of its own: the folders named `prefix…` (at
@@ -263,7 +264,7 @@ struct Kind {
     source: &'static [&'static str],
 }
 
-const KINDS: [Kind; 2] = [
+const KINDS: [Kind; 3] = [
     Kind {
         prefix: "invoices_",
         min: 15,
@@ -276,7 +277,7 @@ const KINDS: [Kind; 2] = [
     },
     Kind {
         prefix: "stripe_",
-        min: 12,
+        min: 21,
         files: &[
             ("subscriptions", "--table"),
             ("invoices", "--invoices-table"),
@@ -285,6 +286,16 @@ const KINDS: [Kind; 2] = [
         ],
         exts: &["json", "jsonl"],
         source: &["--source", "stripe"],
+    },
+    Kind {
+        prefix: "snapshots_",
+        min: 9,
+        files: &[
+            ("subscription_snapshots", "--table"),
+            ("revenue_movements", "--movements-table"),
+        ],
+        exts: &["csv"],
+        source: &[],
     },
 ];
 
@@ -353,8 +364,9 @@ fn load_fixture(s: &Server, name: &str, kind: &Kind) -> SchemaFixture {
     loaded
 }
 
-/// Starts a server and loads the fixtures into it: every `invoices_*` and `stripe_*` fixture
-/// in a schema of its own (returned), and the tables of the separate checks.
+/// Starts a server and loads the fixtures into it: every `invoices_*`, `stripe_*` and
+/// `snapshots_*` fixture in a schema of its own (returned), and the tables of the separate
+/// checks.
 fn loaded_server() -> (Server, Vec<SchemaFixture>) {
     let s = Server::start();
     let schemas = KINDS
@@ -561,6 +573,7 @@ fn postgres_reads_every_shape_read_only() {
     items_table_reports_exactly_as_the_csv(&url);
     snapshots_query_reports_exactly_as_the_csv(&url);
     movements_are_checked_exactly_as_from_the_csv(&url);
+    snapshot_dates_are_read_under_the_reading_chosen(&url);
     bad_values_are_rejected_with_their_row_number(&url);
     invoices_report_exactly_as_the_csv(&url, "invoices_cancel", &[]);
     invoices_report_exactly_as_the_csv(&url, "invoices_cancel_at_cancellation", &[]);
@@ -583,20 +596,39 @@ fn postgres_reads_every_shape_read_only() {
 }
 
 /// A fixture from the tables of its schema (`--table SCHEMA.invoices`, `--events-table …`;
-/// Stripe objects with `--source stripe`), `DIR` giving fx.csv, customers.csv and
-/// annotations.csv, under its args.txt: the report as from the files, the row ledger and the
-/// policies included. `None` when equal, else the fixture and the differences.
+/// Stripe objects with `--source stripe`; `--table SCHEMA.subscription_snapshots`,
+/// `--movements-table …`), `DIR` giving fx.csv, customers.csv and annotations.csv, under its
+/// args.txt: the report as from the files, the row ledger, the policies, the notices and the
+/// movement check included. `None` when equal, else the fixture and the differences.
 fn fixture_differs_from_the_files(url: &str, f: &SchemaFixture) -> Option<String> {
     let dir = fixture_dir(&f.name);
     let files = report_json(&[&dir], &f.name, &[]);
     let mut args = vec![dir.as_str(), "--postgres", url];
     args.extend(f.args.iter().map(String::as_str));
-    let pg = report_json(&args, &f.name, &[]);
+    let mut pg = report_json(&args, &f.name, &[]);
     assert_eq!(pg["inputs"], serde_json::json!(f.tables), "{}", f.name);
+    // Notices name the inputs: the tables' names stand for the files'.
+    if let Some(notices) = pg.get_mut("notices").and_then(Value::as_array_mut) {
+        for n in notices {
+            let mut text = n.as_str().unwrap_or_default().to_string();
+            for (table, file) in f.tables.iter().zip(files["inputs"].as_array().unwrap()) {
+                text = text.replace(table.as_str(), file.as_str().unwrap_or_default());
+            }
+            *n = Value::String(text);
+        }
+    }
     for key in ["rows", "policies"] {
         assert!(files[key].is_object(), "{}: no {key} in {files}", f.name);
     }
     let mut diffs = Vec::new();
+    // The movement check (snapshots with movements) too: it names no input.
+    let check = ".movement_check";
+    differences(
+        check,
+        &pg["movement_check"],
+        &files["movement_check"],
+        &mut diffs,
+    );
     differences("", &figures(pg), &figures(files), &mut diffs);
     let n = diffs.len();
     diffs.truncate(30);
@@ -725,6 +757,45 @@ fn movements_are_checked_exactly_as_from_the_csv(url: &str) {
         text.contains("postgres movements query:12:movement_type: `upgrade`"),
         "{text}"
     );
+}
+
+/// Snapshots dated on the 1st of a month (issue 15's example, `snapshots_first_of_month_*`)
+/// from a query: `--snapshot-date open` reads them as the month before, every movement
+/// agrees; without it they are read at close with the notice, which names both readings. (Each
+/// fixture is also compared whole with its files in `fixture_differs_from_the_files`.)
+fn snapshot_dates_are_read_under_the_reading_chosen(url: &str) {
+    let fixture = "snapshots_first_of_month_open";
+    let snaps = format!("SELECT * FROM {fixture}.subscription_snapshots");
+    let movements = format!("{fixture}.revenue_movements");
+    let pg_args = ["--postgres", url, "--query", &snaps];
+    let more = ["--movements-table", movements.as_str()];
+    let open = report_json(&pg_args, fixture, &more);
+    assert_eq!(open["policies"]["snapshot_date"], "open");
+    assert_eq!(open["window"]["start_month"], "2025-12");
+    let january = &open["periods"][1];
+    assert_eq!(
+        (&january["period"], &january["nrr"]),
+        (&"2026-01".into(), &0.5.into())
+    );
+    assert_eq!(open["movement_check"]["agreeing"], 3);
+    assert_eq!(open["movement_check"]["other_reading"]["disagreeing"], 6);
+    assert!(open.get("notices").is_none(), "{open}");
+    // The same rows without the flag (args.txt of the `close` twin: --currency USD only).
+    let close = report_json(&pg_args, "snapshots_first_of_month_close", &more);
+    assert_eq!(close["policies"]["snapshot_date"], "close");
+    let notice = close["notices"][0].as_str().unwrap_or_default();
+    assert!(
+        notice.contains("pass --snapshot-date open: 2026-01-01 is then the closing MRR of 2025-12")
+            && notice.contains("with --snapshot-date open, 3 agree and 0 disagree"),
+        "{close}"
+    );
+    let files = report_json(
+        &[&fixture_dir("snapshots_first_of_month_close")],
+        "snapshots_first_of_month_close",
+        &[],
+    );
+    assert_eq!(close["notices"], files["notices"]);
+    assert_eq!(close["movement_check"], files["movement_check"]);
 }
 
 fn bad_values_are_rejected_with_their_row_number(url: &str) {

@@ -1,5 +1,6 @@
 //! The columnar input the engine works on, and the builder readers fill.
 
+use crate::customer_map::CustomerMap;
 use crate::date::{Date, Month};
 use crate::money::{lcm, Decimal, Scale};
 use crate::report::RowLedger;
@@ -458,6 +459,8 @@ pub struct DatasetBuilder {
     /// The report's `notices` ([`Dataset::notices`]); readers add to it.
     pub notices: Vec<String>,
     files: Vec<String>,
+    /// customer_map.csv, applied to every line and pause by `finish`.
+    customer_map: Option<CustomerMap>,
 }
 
 impl DatasetBuilder {
@@ -485,6 +488,7 @@ impl DatasetBuilder {
             ledger: RowLedger::default(),
             notices: Vec::new(),
             files: Vec::new(),
+            customer_map: None,
         }
     }
 
@@ -698,6 +702,12 @@ impl DatasetBuilder {
         self.lines = lines;
         self.mantissa = mantissa;
         self.decimals = decimals;
+    }
+
+    /// Merges customer ids by `map` (customer_map.csv): `finish` counts every line and pause
+    /// of a mapped id under its target, and the ledger's `mapped` counts those lines.
+    pub fn set_customer_map(&mut self, map: CustomerMap) {
+        self.customer_map = Some(map);
     }
 
     /// Records that `customer` is paused from `start` (inclusive) to `end` (exclusive; `None`:
@@ -960,6 +970,17 @@ impl DatasetBuilder {
             }
             ids
         };
+        let customers = match self.customer_map.take() {
+            Some(map) => {
+                let (ids, mapped) = merge_ids(customers, &map, &mut self.lines, &mut self.pauses);
+                self.ledger.mapped = Some(mapped);
+                ids
+            }
+            None => customers,
+        };
+        if let Some(n) = spells_inside_one_month(&self.lines, &customers) {
+            self.notices.push(n);
+        }
         let mut pauses = std::mem::take(&mut self.pauses);
         pauses.retain(|p| p.start < p.end);
         pauses.sort_by_key(|p| (p.customer, p.start));
@@ -1008,4 +1029,87 @@ impl DatasetBuilder {
         }
         Some((first, last))
     }
+}
+
+/// The customer ids with those `map` replaces merged into their targets (new indices in
+/// first-appearance order), every line and pause moved to its customer's new index; returns
+/// the ids and the number of lines whose customer was mapped.
+fn merge_ids(ids: Ids, map: &CustomerMap, lines: &mut Lines, pauses: &mut [Pause]) -> (Ids, u64) {
+    let mut merged = Ids::default();
+    let mut was_mapped = Vec::with_capacity(ids.len());
+    let new_index: Vec<u32> = ids
+        .iter()
+        .map(|id| {
+            let target = map.target(id);
+            was_mapped.push(target.is_some());
+            merged.intern(target.unwrap_or(id))
+        })
+        .collect();
+    let mut mapped = 0u64;
+    for c in &mut lines.customer {
+        mapped += u64::from(was_mapped[*c as usize]);
+        *c = new_index[*c as usize];
+    }
+    for p in pauses {
+        p.customer = new_index[p.customer as usize];
+    }
+    (merged, mapped)
+}
+
+/// Says how many revenue spells (a customer's time with a line in force, lines that touch or
+/// overlap joined) start and end inside one calendar month: no month-end MRR holds them, so
+/// that revenue is in no figure (docs/metrics.md §5), which a reader should not have to find
+/// out alone. Only customers with a line inside one month are looked at, so the usual input
+/// costs one pass over the lines.
+fn spells_inside_one_month(lines: &Lines, customers: &Ids) -> Option<String> {
+    let inside = |i: usize| {
+        lines.start[i] == lines.end[i] && lines.end_date[i].is_some_and(|e| e > lines.start_date[i])
+    };
+    let mut suspect = vec![false; customers.len()];
+    let mut any = false;
+    for i in (0..lines.len()).filter(|&i| inside(i)) {
+        suspect[lines.customer[i] as usize] = true;
+        any = true;
+    }
+    if !any {
+        return None;
+    }
+    // (customer, start, end or far future, line) of every line of those customers.
+    let far = Date::from_days(i32::MAX / 2);
+    let mut spans: Vec<(u32, Date, Date, usize)> = (0..lines.len())
+        .filter(|&i| suspect[lines.customer[i] as usize])
+        .map(|i| {
+            let end = lines.end_date[i].unwrap_or(far);
+            (lines.customer[i], lines.start_date[i], end, i)
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut count = 0u64;
+    let mut first: Option<(u32, Date, Date, usize)> = None;
+    let mut k = 0;
+    while k < spans.len() {
+        let (c, start, mut end, line) = spans[k];
+        k += 1;
+        while k < spans.len() && spans[k].0 == c && spans[k].1 <= end {
+            end = end.max(spans[k].2);
+            k += 1;
+        }
+        if end != far && start.month() == end.month() {
+            count += 1;
+            // The example: the earliest such spell, ties to the smaller id, so that the row
+            // order of the input does not change it.
+            let key = |x: &(u32, Date, Date, usize)| (x.1, customers.get(x.0 as usize));
+            let this = (c, start, end, line);
+            if first.is_none_or(|f| key(&this) < key(&f)) {
+                first = Some(this);
+            }
+        }
+    }
+    let (c, start, end, _) = first?;
+    Some(format!(
+        "{count} revenue spell(s) start and end inside one calendar month (the first: customer \
+         {}, {start} to {end}; nrr explain shows its lines), so no month-end MRR holds them and \
+         that revenue is in no figure (docs/metrics.md §5)",
+        customers.get(c as usize),
+    ))
 }

@@ -25,6 +25,32 @@ pub struct Explanation {
     pub lines: Vec<ExplainLine>,
     /// One entry per month of the window.
     pub months: Vec<ExplainMonth>,
+    /// Other ids counted as this customer by customer_map.csv (omitted when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merged_ids: Vec<MergedId>,
+}
+
+/// An id customer_map.csv counts as the explained customer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MergedId {
+    /// The id as the input has it.
+    pub customer_id: String,
+    /// The map's row.
+    pub line: u64,
+    /// The row's note (`""` when none).
+    pub note: String,
+}
+
+/// Lists in an explanation the ids `map` merges into its customer.
+pub fn attach_customer_map(ex: &mut Explanation, map: &crate::customer_map::CustomerMap) {
+    ex.merged_ids = map
+        .merged_into(&ex.customer_id)
+        .map(|e| MergedId {
+            customer_id: e.from.clone(),
+            line: e.line,
+            note: e.note.clone(),
+        })
+        .collect();
 }
 
 /// One input line of the customer.
@@ -158,5 +184,6 @@ pub fn explain(ds: &Dataset, opts: &Options, customer: &str) -> Result<Explanati
         first_month: first,
         lines: out_lines,
         months,
+        merged_ids: Vec::new(),
     })
 }

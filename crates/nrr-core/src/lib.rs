@@ -21,6 +21,7 @@ mod attribution;
 pub mod benchmarks;
 pub mod cohort;
 pub mod compare;
+pub mod customer_map;
 pub mod dataset;
 pub mod date;
 pub mod engine;

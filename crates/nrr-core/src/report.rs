@@ -18,6 +18,11 @@ pub struct RowLedger {
     pub excluded: Excluded,
     /// Rows that failed validation.
     pub rejected: u64,
+    /// With customer_map.csv: the used lines whose customer id it replaced (a line is a row of
+    /// items.csv, mrr.csv or subscription_snapshots; for invoices and Stripe exports, one
+    /// price spell of a subscription, built from one or more rows). Omitted without a map.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapped: Option<u64>,
 }
 
 /// Counts of rows excluded from MRR, by reason.
@@ -62,6 +67,10 @@ pub struct Excluded {
     /// service period (omitted when 0).
     #[serde(skip_serializing_if = "is_zero")]
     pub void_invoice: u64,
+    /// Stripe subscription items of a subscription priced by its invoice lines, which count
+    /// instead (omitted when 0).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub priced_by_invoices: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -70,7 +79,7 @@ fn is_zero(n: &u64) -> bool {
 
 impl Excluded {
     /// Every reason (named as its JSON key) with its count, in field order.
-    pub fn fields(&self) -> [(&'static str, u64); 12] {
+    pub fn fields(&self) -> [(&'static str, u64); 13] {
         [
             ("one_time", self.one_time),
             ("zero_amount", self.zero_amount),
@@ -84,11 +93,12 @@ impl Excluded {
             ("incomplete", self.incomplete),
             ("superseded", self.superseded),
             ("void_invoice", self.void_invoice),
+            ("priced_by_invoices", self.priced_by_invoices),
         ]
     }
 
     /// The counts of [`Excluded::fields`], in the same order, to update.
-    fn counts_mut(&mut self) -> [&mut u64; 12] {
+    fn counts_mut(&mut self) -> [&mut u64; 13] {
         [
             &mut self.one_time,
             &mut self.zero_amount,
@@ -102,6 +112,7 @@ impl Excluded {
             &mut self.incomplete,
             &mut self.superseded,
             &mut self.void_invoice,
+            &mut self.priced_by_invoices,
         ]
     }
 
@@ -125,6 +136,9 @@ impl RowLedger {
             *count += n;
         }
         self.rejected += o.rejected;
+        if let Some(m) = o.mapped {
+            *self.mapped.get_or_insert(0) += m;
+        }
     }
 
     /// `true` when `read = used + excluded + rejected`.
@@ -150,6 +164,23 @@ pub struct MovementCheck {
     pub not_checked_several_currencies: u64,
     /// Every account-month where they disagree, largest difference first.
     pub disagreements: Vec<MovementDisagreement>,
+    /// The same check with the snapshot dates read the other way (`--snapshot-date`,
+    /// docs/input.md#subscription_snapshots); omitted when no snapshot is dated on the 1st of
+    /// a month, as both readings then give the same months.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_reading: Option<OtherReading>,
+}
+
+/// The movement check under the snapshot-date reading not used: how many account-months would
+/// agree and disagree.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OtherReading {
+    /// The reading: `close` or `open`.
+    pub snapshot_date: String,
+    /// Account-months that would agree.
+    pub agreeing: u64,
+    /// Account-months that would disagree.
+    pub disagreeing: u64,
 }
 
 /// One account-month where revenue_movements and the snapshots disagree. Amounts are signed
@@ -198,6 +229,10 @@ pub struct Policies {
     pub fx: &'static str,
     /// Which instant defines a month's MRR.
     pub snapshot: &'static str,
+    /// subscription_snapshots only: what a `snapshot_date` means, `close` (the MRR at the end
+    /// of that day) or `open` (at its start: the end of the day before); omitted otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_date: Option<String>,
     /// invoices.csv only: `all` (MRR net of discounts) or `none` (gross); omitted otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<String>,
@@ -219,6 +254,7 @@ impl Default for Policies {
             reactivation: "any-gap".into(),
             fx: "constant-currency",
             snapshot: "month-end",
+            snapshot_date: None,
             discounts: None,
             past_due: None,
             pauses: None,

@@ -338,6 +338,11 @@ fn length(s: Date, e: Date) -> Length {
 
 /// `(amount', interval months)` such that `amount' / interval = MRR` of `net` charged for a
 /// period of this length. `None` on overflow.
+/// The MRR of `net` for the service period `[s, e)`, as `(amount, interval months)`.
+pub(crate) fn rate_of_period(net: Decimal, s: Date, e: Date) -> Option<(Decimal, u32)> {
+    per_interval(net, length(s, e))
+}
+
 pub(crate) fn per_interval(net: Decimal, len: Length) -> Option<(Decimal, u32)> {
     match len {
         Length::Months(n) => Some((net, n)),
@@ -439,6 +444,8 @@ pub(crate) struct Event {
 /// A subscription: one customer's subscription id.
 pub(crate) struct Sub {
     pub(crate) customer: String,
+    /// The subscription id.
+    pub(crate) id: String,
     pub(crate) events: Vec<Event>,
 }
 
@@ -522,6 +529,7 @@ impl Book {
         let i = self.subs.len();
         self.subs.push(Sub {
             customer: customer.to_string(),
+            id: id.to_string(),
             events: Vec::new(),
         });
         self.index.insert(key, i);
@@ -1203,6 +1211,8 @@ struct SubLines<'a> {
     segs: Vec<Vec<Seg>>,
     /// `--pauses zero`: the paused spans (revenue removed, customer not churned).
     paused: Vec<(Date, Option<Date>)>,
+    /// `--pauses keep`: a pause with no end kept a price running for good.
+    kept_open_pause: bool,
 }
 
 impl SubLines<'_> {
@@ -1304,6 +1314,7 @@ impl SubLines<'_> {
                     Close::Resumed(r) | Close::Canceled(r) => Some(r),
                     Close::Open => None,
                 };
+                self.kept_open_pause |= until.is_none();
                 for k in 0..self.segs.len() {
                     let before = p.add_days(-1);
                     let Some(prev) = self.segs[k].iter().find(|s| s.covers(before)) else {
@@ -1359,11 +1370,15 @@ impl SubLines<'_> {
 
         // Pauses as churn, or as paused revenue at 0 (`zero`: the span is also marked, so
         // the engine reports paused and resumed instead of churn and reactivation).
+        // Under `zero`, a pause that ends in a cancellation was churn from its first day: the
+        // revenue stopped then and never came back, so it is not marked as a pause (the month
+        // it began shows churn, and the bridge and the frozen cohort agree).
         if matches!(self.policies.pauses, Pauses::Churn | Pauses::Zero) {
             for &(p, _, close) in &pauses {
                 let to = self.state_end(close);
                 self.remove_all(p, to);
-                if self.policies.pauses == Pauses::Zero {
+                let ended_in_cancellation = matches!(close, Close::Canceled(_));
+                if self.policies.pauses == Pauses::Zero && !ended_in_cancellation {
                     self.paused.push((p, to));
                 }
             }
@@ -1405,6 +1420,7 @@ pub(crate) fn build_lines(
     builder: &mut DatasetBuilder,
 ) -> Vec<(Origin, Decimal)> {
     let mut failed = Vec::new();
+    let mut kept_open: Vec<String> = Vec::new();
     // Charges per subscription, in input order.
     let mut by_sub: Vec<Vec<usize>> = vec![Vec::new(); book.subs.len()];
     for (i, ch) in book.charges.iter().enumerate() {
@@ -1416,7 +1432,14 @@ pub(crate) fn build_lines(
             continue;
         }
         let charges: Vec<&Charge> = idx.iter().map(|&i| &book.charges[i]).collect();
-        let (lines, paused) = sub_lines(&charges, &mut events, book.as_of, policies, &mut failed);
+        let SubscriptionLines {
+            lines,
+            paused,
+            kept_open_pause,
+        } = sub_lines(&charges, &mut events, book.as_of, policies, &mut failed);
+        if kept_open_pause {
+            kept_open.push(book.subs[s].id.clone());
+        }
         let customer = &book.subs[s].customer;
         for (start, end) in paused {
             builder.push_pause(customer, start, end);
@@ -1441,6 +1464,21 @@ pub(crate) fn build_lines(
                 );
             }
         }
+    }
+    if !kept_open.is_empty() {
+        const SHOWN: usize = 10;
+        let more = kept_open.len().saturating_sub(SHOWN);
+        builder.notices.push(format!(
+            "{} subscription(s) are paused with no resume date, and under --pauses keep their \
+             price runs on for good: {}{}",
+            kept_open.len(),
+            kept_open[..kept_open.len().min(SHOWN)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
     }
     failed
 }
@@ -1485,7 +1523,13 @@ fn scaled(ch: &Charge, full: Option<(Date, Date)>) -> Option<(Decimal, u32)> {
 }
 
 /// One subscription's lines per product, and its paused spans (`--pauses zero`).
-type SubscriptionLines = (Vec<(String, Vec<Seg>)>, Vec<(Date, Option<Date>)>);
+/// One subscription's lines per product, its paused spans (`--pauses zero`), and whether a
+/// pause with no end kept its price running (`--pauses keep`).
+struct SubscriptionLines {
+    lines: Vec<(String, Vec<Seg>)>,
+    paused: Vec<(Date, Option<Date>)>,
+    kept_open_pause: bool,
+}
 
 /// The lines of one subscription, per product.
 fn sub_lines(
@@ -1601,6 +1645,7 @@ fn sub_lines(
         periods,
         segs,
         paused: Vec::new(),
+        kept_open_pause: false,
     };
     // Still running at the as-of date: the periods that end last stay open.
     if let Some(a) = as_of {
@@ -1615,6 +1660,7 @@ fn sub_lines(
     }
     sl.apply_events(events);
     let paused = std::mem::take(&mut sl.paused);
+    let kept_open_pause = sl.kept_open_pause;
     let lines = products
         .into_iter()
         .zip(sl.segs)
@@ -1629,7 +1675,11 @@ fn sub_lines(
             (p, merged)
         })
         .collect();
-    (lines, paused)
+    SubscriptionLines {
+        lines,
+        paused,
+        kept_open_pause,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod customer_map;
 mod error;
 pub mod generate;
 mod guard;
@@ -34,5 +35,6 @@ pub use error::{printable, IoError, Rejection};
 pub use guard::MAX_RECORD_BYTES;
 pub use invoices::{ChurnRecognition, Discounts, InvoicePolicies, PastDue, Pauses};
 pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
+pub use snapshots::SnapshotDate;
 pub use source::Source;
 pub use timezone::Timezone;

@@ -17,7 +17,8 @@
 //! of subscription events (`--events-query`, `--events-table`), read in the same transaction
 //! (`REPEATABLE READ`, so both see one snapshot of the database). Snapshot rows may come with
 //! a second query or table of revenue movements (`--movements-query`, `--movements-table`;
-//! the columns of revenue_movements.csv), checked against the snapshots as from files.
+//! the columns of revenue_movements.csv), checked against the snapshots as from files; the
+//! snapshot dates are read under `--snapshot-date` as from files too.
 //!
 //! With `--source stripe`, each row holds one Stripe `subscription` object as JSON (a `json`,
 //! `jsonb` or text column: the only column, else the one named `data`), and a second query or
@@ -29,7 +30,9 @@
 use crate::error::{IoError, Rejection};
 use crate::invoices::Table;
 use crate::read::{finish_load, Cols, Fields, Layout, LoadOptions, Loaded, Sink};
-use crate::snapshots::{check_given, MovementCols, Movements, SnapshotCols, Snapshots};
+use crate::snapshots::{
+    check_given, check_reading_for, MovementCols, Movements, SnapshotCols, Snapshots,
+};
 use crate::source::Source;
 use crate::stripe::{Json, Objects, StripeInput};
 use nrr_core::dataset::{DatasetBuilder, SourceKind};
@@ -253,6 +256,9 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
     if stripe && pg.movements.is_some() {
         return Err(movements_need_snapshots("Stripe objects"));
     }
+    if stripe {
+        check_reading_for(opts, "Stripe objects")?;
+    }
     let name = pg.query.name();
     let mut queries = vec![(&pg.query, name.clone())];
     // Where each optional query's result is in `fetched`.
@@ -302,6 +308,9 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
     if source != Source::Snapshots && movements.is_some() {
         return Err(movements_need_snapshots(source.name()));
     }
+    if source != Source::Snapshots {
+        check_reading_for(opts, &format!("{name} ({} rows)", source.name()))?;
+    }
     if source == Source::Invoices {
         return load_invoices(&name, &cols, &rows, events, side, opts);
     }
@@ -336,14 +345,16 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
     let mut rejections: Vec<Rejection> = Vec::new();
     let mut names = vec![name.clone()];
     let mut check = None;
+    let mut snapshot_date = None;
     if source == Source::Snapshots {
         let c = SnapshotCols::new(&cols, path)?;
         let mut snaps = Snapshots::default();
         for (i, r) in rows.iter().enumerate() {
             snaps.row(c, &name, file, i as u64 + 1, r);
         }
-        let (series, rej) = snaps.finish(&mut builder);
-        rejections = rej;
+        let reading = opts.snapshot_date.unwrap_or_default();
+        let mut fin = snaps.finish(&mut builder, reading, movements.is_some());
+        rejections = std::mem::take(&mut fin.rejections);
         if let Some((mv_name, (columns, rows))) = movements {
             let mc = MovementCols::new(&cols_of(&columns, &mv_name)?, Path::new(&mv_name))?;
             let mut mv = Movements::default();
@@ -352,14 +363,18 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
             }
             rejections.append(&mut mv.rejections);
             check = Some(check_given(
-                &series,
-                mv,
+                &fin,
+                &mv,
                 mv_name,
                 opts,
                 &mut builder,
                 &mut names,
             ));
         }
+        builder
+            .notices
+            .extend(fin.notice(opts.snapshot_date, check.as_ref()));
+        snapshot_date = Some(reading);
     } else {
         let layout = Layout::new(kind, &cols, path)?;
         let mut sink = Sink {
@@ -375,6 +390,7 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
     }
     let mut loaded = finish_load(side, &names, builder, rejections, opts)?;
     loaded.movement_check = check;
+    loaded.snapshot_date = snapshot_date;
     Ok(loaded)
 }
 

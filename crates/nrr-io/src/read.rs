@@ -37,6 +37,10 @@ pub struct LoadOptions {
     /// The reactivation rule (`--reactivation`): the revenue_movements check classifies
     /// returns by it, as the report does.
     pub reactivation: nrr_core::engine::Reactivation,
+    /// `--snapshot-date`: what a subscription_snapshots date means. `None`: not chosen, read
+    /// as `close`, with a notice when every snapshot is dated on the 1st of a month; `open`
+    /// is a usage error for other inputs.
+    pub snapshot_date: Option<crate::snapshots::SnapshotDate>,
 }
 
 /// The usage error for `--usage` with an input that has no usage lines.
@@ -105,6 +109,11 @@ pub struct Loaded {
     pub invoice_policies: Option<crate::invoices::InvoicePolicies>,
     /// revenue_movements checked against subscription_snapshots, when both were read.
     pub movement_check: Option<nrr_core::report::MovementCheck>,
+    /// customer_map.csv, when present: the ids merged (`nrr explain` shows them).
+    pub customer_map: Option<nrr_core::customer_map::CustomerMap>,
+    /// The snapshot-date reading applied, when the input was subscription_snapshots (for the
+    /// report's `policies`).
+    pub snapshot_date: Option<crate::snapshots::SnapshotDate>,
 }
 
 /// Column positions of the recognised item or mrr columns.
@@ -1550,22 +1559,36 @@ pub(crate) fn finish_load(
         }
     }
     let customers_path = base.map(|b| b.join("customers.csv"));
-    let attributes = match customers_path.filter(|p| opts.customers && p.exists()) {
+    let mut attributes = match customers_path.filter(|p| opts.customers && p.exists()) {
         Some(p) => Some(read_customers(&p, &mut rejections)?),
         None => None,
     };
     let notes_path = base.map(|b| b.join("annotations.csv"));
-    let notes = match notes_path.filter(|p| p.exists()) {
+    let mut notes = match notes_path.filter(|p| p.exists()) {
         Some(p) => read_notes(&p, &mut rejections, &mut builder.notices)?,
         None => Vec::new(),
     };
-    // Rejections in reading order: revenue files in order, then fx.csv, customers.csv and
-    // annotations.csv.
+    let map_path = base.map(|b| b.join(crate::customer_map::FILE));
+    let customer_map = match map_path.filter(|p| p.exists()) {
+        Some(p) => {
+            let map = crate::customer_map::read(&p, &mut rejections)?;
+            if let Some(a) = attributes.as_mut() {
+                crate::customer_map::merge_attributes(&map, a);
+            }
+            crate::customer_map::merge_notes(&map, &mut notes);
+            builder.set_customer_map(map.clone());
+            Some(map)
+        }
+        None => None,
+    };
+    // Rejections in reading order: revenue files in order, then fx.csv, customers.csv,
+    // annotations.csv and customer_map.csv.
     let rank = |file: &str| {
         names.iter().position(|f| f == file).unwrap_or(match file {
             "fx.csv" => names.len(),
             "customers.csv" => names.len() + 1,
-            _ => names.len() + 2,
+            "annotations.csv" => names.len() + 2,
+            _ => names.len() + 3,
         })
     };
     rejections.sort_by_key(|r| (rank(&r.file), r.line));
@@ -1577,6 +1600,8 @@ pub(crate) fn finish_load(
         notes,
         invoice_policies: None,
         movement_check: None,
+        customer_map,
+        snapshot_date: None,
     })
 }
 

@@ -1,17 +1,23 @@
 //! `subscription_snapshots` and `revenue_movements`: the tables teams already keep in a
 //! warehouse, as CSV, Parquet or a PostgreSQL query (docs/input.md).
 //!
-//! - A snapshot row is `(account_id, snapshot_date, mrr[, currency])`. The **last snapshot
-//!   date in a month** gives the account's MRR for that month (rows of one account on that
-//!   date are summed, like several mrr.csv rows of one month); rows dated earlier in the same
-//!   month are excluded as `superseded`. A month with no snapshot is MRR 0, as in mrr.csv and
+//! - A snapshot row is `(account_id, snapshot_date, mrr[, currency])`. What its date means is
+//!   the reading [`SnapshotDate`] (`--snapshot-date`): `close`, the MRR at the end of that day
+//!   (the default), or `open`, the MRR at its start, i.e. at the end of the day before. The
+//!   row's **day** is that end-of-day (`open`: the date minus one day). The **last day in a
+//!   month** gives the account's MRR for that month (rows of one account on that day are
+//!   summed, like several mrr.csv rows of one month); rows of earlier days in the same month
+//!   are excluded as `superseded`. A month with no snapshot is MRR 0, as in mrr.csv and
 //!   as in the dbt mrr-playbook's customer-month spine (`coalesce(monthly_amount, 0)` in
 //!   `models/customer_revenue_by_month.sql`). Each chosen month becomes one line active in
 //!   exactly that month, so every definition of docs/metrics.md applies unchanged.
 //! - A movement row is `(account_id, movement_date, movement_type, mrr_change)`. Movements
 //!   are not figures: they are checked against the movements the snapshots imply
 //!   ([`nrr_core::engine::classify`] on the month-end values, docs/metrics.md §7), and every
-//!   account-month where they disagree is listed ([`MovementCheck`]).
+//!   account-month where they disagree is listed ([`MovementCheck`]). When some snapshot is
+//!   dated on the 1st of a month, the check is also made under the other reading
+//!   ([`OtherReading`]), and when the reading was not chosen and every snapshot is dated on a
+//!   1st, a notice says how the dates were read and how to switch ([`Finished::notice`]).
 
 use crate::error::{IoError, Rejection};
 use crate::read::{
@@ -23,7 +29,7 @@ use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
 use nrr_core::date::{Date, Month};
 use nrr_core::engine::{classify, Movement, Reactivation};
 use nrr_core::money::{format_scaled, Decimal, MAX_AMOUNT_DECIMALS};
-use nrr_core::report::{MovementCheck, MovementDisagreement};
+use nrr_core::report::{MovementCheck, MovementDisagreement, OtherReading};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -32,6 +38,68 @@ use std::path::Path;
 pub(crate) const SNAPSHOTS: &str = "subscription_snapshots";
 /// Base name of the movements file read beside it.
 pub(crate) const MOVEMENTS: &str = "revenue_movements";
+
+/// What a `snapshot_date` means (`--snapshot-date`, docs/input.md#subscription_snapshots).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SnapshotDate {
+    /// The MRR at the end of that day: the last snapshot dated in a month is that month's MRR
+    /// (the default).
+    #[default]
+    Close,
+    /// The MRR at the start of that day, i.e. at the end of the day before: a snapshot dated
+    /// 2026-01-01 is December's closing MRR and January's starting cohort.
+    Open,
+}
+
+impl SnapshotDate {
+    /// Parses `close` or `open`.
+    pub fn parse(s: &str) -> Option<SnapshotDate> {
+        match s {
+            "close" => Some(SnapshotDate::Close),
+            "open" => Some(SnapshotDate::Open),
+            _ => None,
+        }
+    }
+
+    /// The name echoed in the report's `policies` (`close`, `open`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SnapshotDate::Close => "close",
+            SnapshotDate::Open => "open",
+        }
+    }
+
+    /// The other reading.
+    pub fn other(self) -> SnapshotDate {
+        match self {
+            SnapshotDate::Close => SnapshotDate::Open,
+            SnapshotDate::Open => SnapshotDate::Close,
+        }
+    }
+
+    /// The day at whose end a snapshot dated `date` gives the MRR.
+    fn day(self, date: Date) -> Date {
+        match self {
+            SnapshotDate::Close => date,
+            SnapshotDate::Open => date.add_days(-1),
+        }
+    }
+}
+
+/// The usage error for `--snapshot-date open` with an input other than subscription_snapshots
+/// (`close`, the default, is accepted everywhere).
+pub(crate) fn check_reading_for(opts: &LoadOptions, input: &str) -> Result<(), IoError> {
+    match opts.snapshot_date {
+        Some(SnapshotDate::Open) => Err(IoError::BadOption {
+            option: "--snapshot-date open".into(),
+            reason: format!(
+                "applies to subscription_snapshots only; the revenue input here is {input}, \
+                 which accepts only the default (close)"
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
 
 /// Amounts are kept as integers of 10^-6 (the most places an amount may have).
 const SCALE: u32 = MAX_AMOUNT_DECIMALS;
@@ -167,44 +235,30 @@ impl Snapshots {
         });
     }
 
-    /// Picks each account-month's snapshot (the last date in the month), counts every row in
-    /// the ledger, pushes the month lines, and returns the month-end MRR per account (in
-    /// 10^-6 units, in the snapshots' own currency) for [`check_movements`].
-    pub(crate) fn finish(self, builder: &mut DatasetBuilder) -> (Series, Vec<Rejection>) {
-        let mut last: HashMap<(&str, Month), Date> = HashMap::new();
-        for s in &self.rows {
-            let d = last.entry((&s.account, s.date.month())).or_insert(s.date);
-            *d = (*d).max(s.date);
-        }
+    /// Picks each account-month's snapshot (the last day in the month under `reading`),
+    /// counts every row in the ledger, pushes the month lines, and returns the month-end MRR
+    /// per account (in 10^-6 units, in the snapshots' own currency) for [`check_movements`];
+    /// with `other`, also the month-end MRR under the other reading when some snapshot is
+    /// dated on the 1st of a month (otherwise both readings give the same months).
+    pub(crate) fn finish(
+        self,
+        builder: &mut DatasetBuilder,
+        reading: SnapshotDate,
+        other: bool,
+    ) -> Finished {
         let ledger = &mut builder.ledger;
         ledger.read += self.read;
         ledger.rejected += self.rejections.len() as u64;
         let mut series = Series::default();
-        for s in &self.rows {
-            let m = s.date.month();
-            if last[&(s.account.as_str(), m)] != s.date {
+        pick(&self.rows, reading, |s, month| {
+            let Some(m) = month else {
                 builder.ledger.excluded.superseded += 1;
-                continue;
-            }
-            *series
-                .by_account
-                .entry(s.account.clone())
-                .or_default()
-                .entry(m)
-                .or_default() += scaled(s.mrr);
-            series.first = Some(series.first.map_or(m, |f: Month| f.min(m)));
-            series.last = Some(series.last.map_or(m, |l: Month| l.max(m)));
-            // Zero is zero in any currency: only paid snapshots say what an account bills in.
-            if !s.mrr.is_zero() {
-                series
-                    .currencies
-                    .entry(s.account.clone())
-                    .or_default()
-                    .insert(s.currency.clone());
-            }
+                return;
+            };
+            series.add(s, m);
             if s.mrr.is_zero() {
                 builder.ledger.excluded.zero_amount += 1;
-                continue;
+                return;
             }
             builder.ledger.used += 1;
             builder.push_line(LineInput {
@@ -216,8 +270,105 @@ impl Snapshots {
                 end: Some(m.plus(1).first_day()),
                 origin: s.origin,
             });
+        });
+        let is_first = |s: &Snap| s.date.ymd().2 == 1;
+        let some_first = self.rows.iter().any(is_first);
+        let earliest = self.rows.iter().map(|s| s.date).min();
+        series.check_from = earliest.map(Date::month);
+        let other = (other && some_first).then(|| {
+            let mut o = Series::default();
+            pick(&self.rows, reading.other(), |s, month| {
+                if let Some(m) = month {
+                    o.add(s, m);
+                }
+            });
+            o.check_from = series.check_from;
+            o
+        });
+        Finished {
+            series,
+            other,
+            rejections: self.rejections,
+            reading,
+            all_first: some_first && self.rows.iter().all(is_first),
+            earliest,
         }
-        (series, self.rejections)
+    }
+}
+
+/// Calls `each(row, Some(month))` for every row on its account's last day of a month under
+/// `reading` (the row then gives that month's MRR), and `each(row, None)` for every other row
+/// (`superseded`).
+fn pick<'a>(
+    rows: &'a [Snap],
+    reading: SnapshotDate,
+    mut each: impl FnMut(&'a Snap, Option<Month>),
+) {
+    let mut last: HashMap<(&str, Month), Date> = HashMap::new();
+    for s in rows {
+        let day = reading.day(s.date);
+        let d = last.entry((&s.account, day.month())).or_insert(day);
+        *d = (*d).max(day);
+    }
+    for s in rows {
+        let day = reading.day(s.date);
+        let m = day.month();
+        each(s, (last[&(s.account.as_str(), m)] == day).then_some(m));
+    }
+}
+
+/// The snapshots read: their month-end MRR under the reading used (and under the other one,
+/// when asked for and different), and what the notice about the reading needs.
+pub(crate) struct Finished {
+    series: Series,
+    other: Option<Series>,
+    /// Rejected rows, in reading order.
+    pub(crate) rejections: Vec<Rejection>,
+    /// The reading used.
+    pub(crate) reading: SnapshotDate,
+    /// Every valid snapshot (at least one) is dated on the 1st of a month.
+    all_first: bool,
+    /// The earliest snapshot date.
+    earliest: Option<Date>,
+}
+
+impl Finished {
+    /// The notice when the reading was not chosen (`given`) and every snapshot is dated on
+    /// the 1st of a month: how the dates were read, what the other reading would make of
+    /// them and how to choose it, and with a movement check, how many account-months agree
+    /// under each reading.
+    pub(crate) fn notice(
+        &self,
+        given: Option<SnapshotDate>,
+        check: Option<&MovementCheck>,
+    ) -> Option<String> {
+        if given.is_some() || !self.all_first {
+            return None;
+        }
+        let date = self.earliest?;
+        let month = date.month();
+        let mut text = format!(
+            "every snapshot_date is the first day of a month, read as the MRR at the close of \
+             that day (--snapshot-date close, the default): {date} is the MRR of {month}. If \
+             the dates mark the open of their month ({date} as the starting cohort of {month}, \
+             as the usual warehouse query reads it), pass --snapshot-date open: {date} is then \
+             the closing MRR of {} (docs/input.md#subscription_snapshots)",
+            month.plus(-1)
+        );
+        if let Some(c) = check {
+            text.push_str(&format!(
+                ". revenue_movements: {} account-months agree and {} disagree as read",
+                c.agreeing,
+                c.disagreements.len()
+            ));
+            if let Some(o) = &c.other_reading {
+                text.push_str(&format!(
+                    "; with --snapshot-date {}, {} agree and {} disagree",
+                    o.snapshot_date, o.agreeing, o.disagreeing
+                ));
+            }
+        }
+        Some(text)
     }
 }
 
@@ -277,7 +428,9 @@ pub(crate) fn load_files(
     )?;
     snaps.read += bad.len() as u64;
     snaps.rejections.extend(bad);
-    let (series, mut rejections) = snaps.finish(&mut builder);
+    let reading = opts.snapshot_date.unwrap_or_default();
+    let mut fin = snaps.finish(&mut builder, reading, sf.movements.is_some());
+    let mut rejections = std::mem::take(&mut fin.rejections);
     let mut names = vec![name];
     let mut check = None;
     if let Some(mpath) = &sf.movements {
@@ -292,32 +445,47 @@ pub(crate) fn load_files(
         rejections.append(&mut mv.rejections);
         rejections.extend(bad);
         check = Some(check_given(
-            &series,
-            mv,
+            &fin,
+            &mv,
             mname,
             opts,
             &mut builder,
             &mut names,
         ));
     }
+    builder
+        .notices
+        .extend(fin.notice(opts.snapshot_date, check.as_ref()));
     let mut loaded = finish_load(Some(base), &names, builder, rejections, opts)?;
     loaded.movement_check = check;
+    loaded.snapshot_date = Some(fin.reading);
     Ok(loaded)
 }
 
-/// Checks the movements read from `name` against the snapshots' `series`, in the reporting
-/// currency the lines give, and lists `name` in the report's `inputs` (its rows are checked,
-/// not figures, so no line points at it).
+/// Checks the movements read from `name` against the snapshots, in the reporting currency
+/// the lines give (and under the other reading when the snapshots have it), and lists `name`
+/// in the report's `inputs` (its rows are checked, not figures, so no line points at it).
 pub(crate) fn check_given(
-    series: &Series,
-    movements: Movements,
+    snapshots: &Finished,
+    movements: &Movements,
     name: String,
     opts: &LoadOptions,
     builder: &mut DatasetBuilder,
     names: &mut Vec<String>,
 ) -> MovementCheck {
     let reporting = crate::read::reporting_currency(opts, builder);
-    let check = check_movements(series, movements, opts.reactivation, reporting.as_deref());
+    let check_of = |series: &Series| {
+        check_movements(series, movements, opts.reactivation, reporting.as_deref())
+    };
+    let mut check = check_of(&snapshots.series);
+    check.other_reading = snapshots.other.as_ref().map(|other| {
+        let o = check_of(other);
+        OtherReading {
+            snapshot_date: snapshots.reading.other().name().to_string(),
+            agreeing: o.agreeing,
+            disagreeing: o.disagreements.len() as u64,
+        }
+    });
     builder.add_file(&name);
     names.push(name);
     check
@@ -333,6 +501,31 @@ pub(crate) struct Series {
     currencies: BTreeMap<String, BTreeSet<String>>,
     first: Option<Month>,
     last: Option<Month>,
+    /// The month of the earliest snapshot date, where the check starts. Under `open`, a
+    /// snapshot dated on the 1st of it gives the MRR that month opens with (the month before
+    /// it is in the series, not checked): it says nothing about movements before it.
+    check_from: Option<Month>,
+}
+
+impl Series {
+    /// Adds the snapshot `s` as MRR of `m`.
+    fn add(&mut self, s: &Snap, m: Month) {
+        *self
+            .by_account
+            .entry(s.account.clone())
+            .or_default()
+            .entry(m)
+            .or_default() += scaled(s.mrr);
+        self.first = Some(self.first.map_or(m, |f| f.min(m)));
+        self.last = Some(self.last.map_or(m, |l| l.max(m)));
+        // Zero is zero in any currency: only paid snapshots say what an account bills in.
+        if !s.mrr.is_zero() {
+            self.currencies
+                .entry(s.account.clone())
+                .or_default()
+                .insert(s.currency.clone());
+        }
+    }
 }
 
 /// Column positions of a movements table.
@@ -448,7 +641,9 @@ struct GivenMonth {
 }
 
 /// Compares the given movements with the movements the snapshots imply, account by account
-/// and month by month over the months the snapshots span.
+/// and month by month over the months the snapshots span, from the month of the earliest
+/// snapshot date ([`Series::check_from`]; the first month has no MRR before it, as in the
+/// report).
 ///
 /// Amounts are compared in each account's own snapshot currency (revenue_movements has no
 /// currency column), and each disagreement names that currency. An account whose paid
@@ -457,12 +652,13 @@ struct GivenMonth {
 /// names the currency of snapshots with an empty `currency`.
 fn check_movements(
     series: &Series,
-    movements: Movements,
+    movements: &Movements,
     policy: Reactivation,
     reporting: Option<&str>,
 ) -> MovementCheck {
     let movements_read = movements.rows.len() as u64;
-    let (Some(first), Some(last)) = (series.first, series.last) else {
+    let (Some(first), Some(last), Some(from)) = (series.first, series.last, series.check_from)
+    else {
         return MovementCheck {
             movements_read,
             outside_snapshots: movements_read,
@@ -498,8 +694,8 @@ fn check_movements(
     let mut outside = 0;
     let mut not_checked = 0;
     let mut given: BTreeMap<(String, Month), GivenMonth> = BTreeMap::new();
-    for g in movements.rows {
-        if g.month < first || g.month > last {
+    for g in &movements.rows {
+        if g.month < from || g.month > last {
             outside += 1;
             continue;
         }
@@ -507,7 +703,7 @@ fn check_movements(
             not_checked += 1;
             continue;
         }
-        let e = given.entry((g.account, g.month)).or_default();
+        let e = given.entry((g.account.clone(), g.month)).or_default();
         if !e.kinds.contains(&g.kind) {
             e.kinds.push(g.kind);
         }
@@ -520,7 +716,7 @@ fn check_movements(
             continue;
         }
         let first_paid = months.iter().find(|(_, v)| **v > 0).map(|(m, _)| *m);
-        let mut m = first;
+        let mut m = from;
         while m <= last {
             let at = |m: Month| months.get(&m).copied().unwrap_or(0);
             let prev = if m == first { 0 } else { at(m.plus(-1)) };
@@ -601,6 +797,7 @@ fn check_movements(
         several_currencies: several.into_iter().cloned().collect(),
         not_checked_several_currencies: not_checked,
         disagreements: disagreements.into_iter().map(|d| d.2).collect(),
+        other_reading: None,
     }
 }
 
@@ -634,6 +831,110 @@ mod tests {
         };
         let loaded = crate::load(dir.path(), &opts).expect("the snapshots load");
         loaded.movement_check.expect("a movement check")
+    }
+
+    /// Loads snapshots (and movements, when given) under `reading` with USD as the reporting
+    /// currency.
+    fn load_read(reading: Option<SnapshotDate>, snapshots: &str, movements: &str) -> Loaded {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path();
+        std::fs::write(path.join("subscription_snapshots.csv"), snapshots).expect("writing");
+        if !movements.is_empty() {
+            std::fs::write(path.join("revenue_movements.csv"), movements).expect("writing");
+        }
+        let opts = LoadOptions {
+            currency: Some("USD".into()),
+            snapshot_date: reading,
+            ..LoadOptions::default()
+        };
+        crate::load(path, &opts).expect("the snapshots load")
+    }
+
+    /// Each line's month and MRR (in native units: whole amounts here), in line order.
+    fn months_of(loaded: &Loaded) -> Vec<(String, i64)> {
+        let lines = &loaded.dataset.lines;
+        (0..lines.len())
+            .map(|i| (lines.start[i].to_string(), lines.mrr[i]))
+            .collect()
+    }
+
+    const MIXED: &str = "account_id,snapshot_date,mrr\n\
+                         acme,2026-02-01,80\nacme,2026-02-20,60\nacme,2026-03-01,70\n";
+
+    /// Under `open`, 2026-02-01 is January's close and 2026-03-01 February's, superseding the
+    /// February day 2026-02-20; under `close`, 2026-02-20 supersedes 2026-02-01.
+    #[test]
+    fn open_reads_a_date_as_the_end_of_the_day_before() {
+        let open = load_read(Some(SnapshotDate::Open), MIXED, "");
+        assert_eq!(open.snapshot_date, Some(SnapshotDate::Open));
+        assert_eq!(
+            months_of(&open),
+            [("2026-01".into(), 80), ("2026-02".into(), 70)]
+        );
+        assert_eq!(open.dataset.ledger.excluded.superseded, 1);
+        let close = load_read(Some(SnapshotDate::Close), MIXED, "");
+        assert_eq!(
+            months_of(&close),
+            [("2026-02".into(), 60), ("2026-03".into(), 70)]
+        );
+        assert_eq!(close.dataset.ledger.excluded.superseded, 1);
+        // Not every date is a 1st: no notice, whatever the reading.
+        assert!(load_read(None, MIXED, "").dataset.notices.is_empty());
+    }
+
+    const FIRSTS: &str = "account_id,snapshot_date,mrr\n\
+                          a,2026-01-01,100\nb,2026-01-01,200\na,2026-02-01,150\nc,2026-02-01,50\n";
+    const MOVES: &str = "account_id,movement_date,movement_type,mrr_change\n\
+                         c,2026-01-10,new,50\na,2026-01-15,expansion,50\nb,2026-01-20,churn,-200\n\
+                         z,2025-12-15,new,10\n";
+
+    /// Every date a 1st and no reading given: read at close, with the notice; given, no
+    /// notice. The check under `open` starts in 2026-01 (the month of the earliest date), so a
+    /// December movement is outside it; under `close` it is outside too (before 2026-01).
+    #[test]
+    fn first_of_month_dates_are_noted_unless_the_reading_is_given() {
+        let default = load_read(None, FIRSTS, MOVES);
+        assert_eq!(default.snapshot_date, Some(SnapshotDate::Close));
+        let notices = &default.dataset.notices;
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(
+            notices[0].contains("2026-01-01 is the MRR of 2026-01")
+                && notices[0].contains("2026-01-01 is then the closing MRR of 2025-12")
+                && notices[0].ends_with(
+                    "0 account-months agree and 6 disagree as read; with --snapshot-date open, \
+                     3 agree and 0 disagree"
+                ),
+            "{}",
+            notices[0]
+        );
+        let check = default.movement_check.expect("a check");
+        assert_eq!((check.agreeing, check.outside_snapshots), (0, 1));
+        for reading in [SnapshotDate::Close, SnapshotDate::Open] {
+            let given = load_read(Some(reading), FIRSTS, MOVES);
+            assert!(given.dataset.notices.is_empty(), "{reading:?}");
+        }
+        let open = load_read(Some(SnapshotDate::Open), FIRSTS, MOVES);
+        let check = open.movement_check.expect("a check");
+        assert_eq!(
+            (
+                check.agreeing,
+                check.outside_snapshots,
+                check.disagreements.len()
+            ),
+            (3, 1, 0)
+        );
+        let other = check.other_reading.expect("the other reading");
+        assert_eq!(
+            (
+                other.snapshot_date.as_str(),
+                other.agreeing,
+                other.disagreeing
+            ),
+            ("close", 0, 6)
+        );
+        // Without movements the notice has no movement counts.
+        let alone = load_read(None, FIRSTS, "");
+        assert!(alone.dataset.notices[0].ends_with("(docs/input.md#subscription_snapshots)"));
     }
 
     /// [`check_in`] with USD as the reporting currency.

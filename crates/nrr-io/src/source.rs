@@ -113,7 +113,7 @@ fn lines_kind(s: Source) -> Option<SourceKind> {
 }
 
 /// Picks the revenue input of `dir` (a directory or one revenue file) and checks that the
-/// invoice policies fit it.
+/// invoice policies and `--snapshot-date` fit it.
 pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> {
     let chosen = detect(dir, opts.source)?;
     if !opts.timezone.is_utc() && !matches!(chosen, Chosen::Stripe(_)) {
@@ -125,7 +125,8 @@ pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> 
         });
     }
     match &chosen {
-        Chosen::Invoices(_) | Chosen::Stripe(_) => {}
+        Chosen::Invoices(_) => crate::snapshots::check_reading_for(opts, "invoices.csv")?,
+        Chosen::Stripe(_) => crate::snapshots::check_reading_for(opts, "a Stripe export")?,
         Chosen::Snapshots(_) => {
             crate::read::check_usage(opts, SNAPSHOTS)?;
             opts.invoice_policies.check_for_lines(SNAPSHOTS)?
@@ -139,6 +140,7 @@ pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> 
                 "items.csv".to_string()
             };
             crate::read::check_usage(opts, &input)?;
+            crate::snapshots::check_reading_for(opts, &input)?;
             opts.explicit_invoice_policies
                 .as_ref()
                 .unwrap_or(&opts.invoice_policies)

@@ -43,7 +43,11 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+mod invoice;
+mod pricing;
 mod refunds;
+
+use invoice::{invoice, InvLine, InvObj, InvStatus, KnownPrices, LineKind};
 
 /// The files of a Stripe data directory.
 #[derive(Clone, Debug)]
@@ -615,7 +619,8 @@ struct Price {
     id: String,
     product: String,
     currency: String,
-    /// Per interval, in major units (`unit_amount x quantity`).
+    /// Per interval, in major units, for the item's quantity (`unit_amount x quantity`, or
+    /// its tiers: `pricing`); 0 for a metered price.
     amount: Decimal,
     interval: Interval,
     count: u32,
@@ -623,6 +628,8 @@ struct Price {
 }
 
 struct Item {
+    /// `si_...`, when exported: invoice lines of the current shape name it.
+    id: Option<String>,
     price: Price,
     quantity: u64,
     /// `items.data[i]`.
@@ -676,49 +683,6 @@ fn price(v: &Value, path: &str, quantity: u64) -> Result<Price, Bad> {
         .to_string();
     let cur = currency(p, &pp, "currency")?
         .ok_or_else(|| bad(&join(&pp, "currency"), None, "a currency code (required)"))?;
-    let unit = match field(p, "unit_amount") {
-        Some(x) => match x.as_i64() {
-            Some(n) if n >= 0 => major(n, &cur),
-            _ => {
-                return Err(bad(
-                    &join(&pp, "unit_amount"),
-                    Some(x),
-                    "an integer >= 0 in the currency's minor units",
-                ))
-            }
-        },
-        None => match opt_str(p, &pp, "unit_amount_decimal")? {
-            Some(s) => {
-                let d = Decimal::parse(s, 6)
-                    .filter(|d| !d.is_negative())
-                    .ok_or_else(|| {
-                        bad(
-                            &join(&pp, "unit_amount_decimal"),
-                            field(p, "unit_amount_decimal"),
-                            "a decimal >= 0 in minor units with at most 6 places",
-                        )
-                    })?;
-                Decimal {
-                    mantissa: d.mantissa,
-                    decimals: d.decimals + minor_places(&cur),
-                }
-            }
-            None => {
-                return Err(bad(
-                    &join(&pp, "unit_amount"),
-                    None,
-                    "a unit amount (tiered prices are not supported)",
-                ))
-            }
-        },
-    };
-    let amount = Decimal {
-        mantissa: i64::try_from(quantity)
-            .ok()
-            .and_then(|q| unit.mantissa.checked_mul(q))
-            .ok_or_else(|| bad(&join(path, "quantity"), None, "a smaller quantity"))?,
-        decimals: unit.decimals,
-    };
     let Some(r) = field(p, "recurring").filter(|r| r.is_object()) else {
         return Err(bad(
             &join(&pp, "recurring"),
@@ -761,6 +725,15 @@ fn price(v: &Value, path: &str, quantity: u64) -> Result<Price, Bad> {
                 "licensed or metered",
             ))
         }
+    };
+    // A metered price is never MRR: what its usage costs is on the invoices (`--usage`).
+    let amount = if metered {
+        Decimal {
+            mantissa: 0,
+            decimals: 0,
+        }
+    } else {
+        pricing::interval_amount(p, &pp, quantity, path, &cur)?
     };
     Ok(Price {
         id,
@@ -884,6 +857,7 @@ fn subscription(v: &Value, line: u64) -> Result<SubObj, Bad> {
         let path = format!("{ip}[{i}]");
         let q = quantity(it, &path)?;
         items.push(Item {
+            id: opt_str(it, &path, "id")?.map(str::to_string),
             price: price(it, &path, q)?,
             quantity: q,
             path,
@@ -985,295 +959,6 @@ fn subscription(v: &Value, line: u64) -> Result<SubObj, Bad> {
         items,
         discounts,
         seen,
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Invoices
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum LineKind {
-    Recurring { proration: bool },
-    OneTime,
-    Usage,
-}
-
-struct InvLine {
-    kind: LineKind,
-    sub: Option<String>,
-    product: String,
-    plan: String,
-    quantity: u64,
-    currency: String,
-    amount: Decimal,
-    /// `(amount, discount id)` per discount.
-    discounts: Vec<(Decimal, String)>,
-    /// Tax included in `amount`.
-    inclusive_tax: Decimal,
-    period: Option<(i64, i64)>,
-    path: String,
-}
-
-impl InvLine {
-    /// The net amount: `amount - inclusive tax - discounts` (those `discounts` takes); `None`
-    /// on overflow.
-    fn net(&self, discounts: Discounts, forever: &HashSet<&str>) -> Option<Decimal> {
-        self.discounts
-            .iter()
-            .filter(|(_, id)| discounts.takes(forever.contains(id.as_str())))
-            .try_fold(dsub(self.amount, self.inclusive_tax)?, |n, (amt, _)| {
-                dsub(n, *amt)
-            })
-    }
-}
-
-struct InvObj {
-    line: u64,
-    id: String,
-    customer: String,
-    created: Option<i64>,
-    lines: Vec<InvLine>,
-    /// The invoice's subscription (on the invoice, else on its first line that names one).
-    sub: Option<String>,
-    pay: Payment,
-}
-
-/// What an invoice shows of its payment: `status`, `status_transitions`, `attempt_count`
-/// and `due_date`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Payment {
-    status: Option<InvStatus>,
-    finalized_at: Option<i64>,
-    paid_at: Option<i64>,
-    uncollectible_at: Option<i64>,
-    attempt_count: i64,
-    due_date: Option<i64>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum InvStatus {
-    Draft,
-    Open,
-    Paid,
-    Uncollectible,
-    Void,
-}
-
-impl Payment {
-    /// The delinquency this invoice shows, as `(first failed payment, recovered, unpaid)`:
-    /// - with a `due_date` (`send_invoice`): past due from the due date when it was paid
-    ///   after it (`paid_at`), or is still open or uncollectible with the due date before
-    ///   `as_of`;
-    /// - without (`charge_automatically`): the first attempt is made when the invoice is
-    ///   finalized (`finalized_at`, else `created`); it failed when there were retries
-    ///   (`attempt_count` >= 2), or when the invoice is still open or uncollectible after an
-    ///   attempt.
-    ///
-    /// A paid invoice without `paid_at`, a `draft` or `void` one shows nothing.
-    fn delinquency(
-        &self,
-        created: Option<i64>,
-        as_of: Option<i64>,
-    ) -> Option<(i64, Option<i64>, Option<i64>)> {
-        let unsettled = matches!(
-            self.status,
-            Some(InvStatus::Open) | Some(InvStatus::Uncollectible)
-        );
-        let paid = self.status == Some(InvStatus::Paid);
-        if paid && self.paid_at.is_none() {
-            return None;
-        }
-        if !paid && !unsettled {
-            return None;
-        }
-        let first = match self.due_date {
-            Some(due) => {
-                let late = match self.paid_at.filter(|_| paid) {
-                    Some(p) => p > due,
-                    None => as_of.is_some_and(|a| a > due),
-                };
-                late.then_some(due)?
-            }
-            None => {
-                let failed = self.attempt_count >= 2 || (unsettled && self.attempt_count >= 1);
-                if !failed {
-                    return None;
-                }
-                self.finalized_at.or(created)?
-            }
-        };
-        Some((first, self.paid_at.filter(|_| paid), self.uncollectible_at))
-    }
-}
-
-fn invoice(v: &Value, line: u64) -> Result<InvObj, Bad> {
-    let id = req_str(v, "", "id", "an invoice id")?.to_string();
-    let customer = id_of(v, "", "customer", "a customer id")?.to_string();
-    let inv_currency = currency(v, "", "currency")?;
-    let inv_sub = opt_id(v, "", "subscription", "a subscription id")?;
-    let created = opt_ts(v, "", "created")?;
-    let (ls, lp) = list(v, "", "lines")?;
-    let mut lines = Vec::new();
-    for (j, l) in ls.iter().enumerate() {
-        let path = format!("{lp}[{j}]");
-        let amount_v = field(l, "amount");
-        let amount_minor = amount_v.and_then(Value::as_i64).ok_or_else(|| {
-            bad(
-                &join(&path, "amount"),
-                amount_v,
-                "an integer amount in the currency's minor units (required)",
-            )
-        })?;
-        let cur = match currency(l, &path, "currency")?.or(inv_currency.clone()) {
-            Some(c) => c,
-            None => return Err(bad(&join(&path, "currency"), None, "a currency code")),
-        };
-        let q = quantity(l, &path)?;
-        let proration = opt_bool(l, &path, "proration")?;
-        let typ = opt_str(l, &path, "type")?;
-        let pr = field(l, "price").filter(|p| p.is_object());
-        let metered = match pr {
-            Some(p) => field(p, "recurring")
-                .and_then(|r| field(r, "usage_type"))
-                .is_some_and(|u| u == "metered"),
-            None => false,
-        };
-        let sub = opt_id(l, &path, "subscription", "a subscription id")?
-            .or(inv_sub)
-            .map(str::to_string);
-        let kind = if metered {
-            LineKind::Usage
-        } else if proration || typ == Some("subscription") {
-            LineKind::Recurring { proration }
-        } else {
-            LineKind::OneTime
-        };
-        let (plan, product) = match pr {
-            Some(p) => {
-                let pp = join(&path, "price");
-                let product = opt_id(p, &pp, "product", "a product id")?.unwrap_or("");
-                (opt_str(p, &pp, "id")?.unwrap_or(""), product)
-            }
-            None => ("", ""),
-        };
-        let period = match field(l, "period") {
-            Some(p) => {
-                let pp = join(&path, "period");
-                match (opt_ts(p, &pp, "start")?, opt_ts(p, &pp, "end")?) {
-                    (Some(s), Some(e)) => Some((s, e)),
-                    _ => None,
-                }
-            }
-            None => None,
-        };
-        if matches!(kind, LineKind::Recurring { .. }) {
-            let Some((s, e)) = period else {
-                return Err(bad(
-                    &join(&path, "period"),
-                    field(l, "period"),
-                    "a period {start, end} (required on subscription and proration lines)",
-                ));
-            };
-            if e <= s {
-                return Err(bad(
-                    &join(&path, "period.end"),
-                    Some(&Value::from(e)),
-                    format!("a time after period.start ({s})"),
-                ));
-            }
-            if sub.is_none() {
-                return Err(bad(
-                    &join(&path, "subscription"),
-                    None,
-                    "a subscription id (on the line or the invoice)",
-                ));
-            }
-            if !proration && amount_minor < 0 {
-                return Err(bad(
-                    &join(&path, "amount"),
-                    amount_v,
-                    "an amount >= 0 on a subscription line",
-                ));
-            }
-        }
-        let mut discounts = Vec::new();
-        let (das, dap) = list(l, &path, "discount_amounts")?;
-        for (k, da) in das.iter().enumerate() {
-            let p = format!("{dap}[{k}]");
-            let a = opt_int(da, &p, "amount", "an integer >= 0 in minor units")?.unwrap_or(0);
-            let d = opt_id(da, &p, "discount", "a discount id")?.unwrap_or("");
-            discounts.push((major(a, &cur), d.to_string()));
-        }
-        let mut inclusive = 0i64;
-        let (tas, tap) = list(l, &path, "tax_amounts")?;
-        for (k, ta) in tas.iter().enumerate() {
-            let p = format!("{tap}[{k}]");
-            if opt_bool(ta, &p, "inclusive")? {
-                inclusive +=
-                    opt_int(ta, &p, "amount", "an integer >= 0 in minor units")?.unwrap_or(0);
-            }
-        }
-        lines.push(InvLine {
-            kind,
-            sub,
-            product: product.to_string(),
-            plan: plan.to_string(),
-            quantity: q,
-            amount: major(amount_minor, &cur),
-            inclusive_tax: major(inclusive, &cur),
-            currency: cur,
-            discounts,
-            period,
-            path,
-        });
-    }
-    let sub = inv_sub
-        .map(str::to_string)
-        .or_else(|| lines.iter().find_map(|l| l.sub.clone()));
-    Ok(InvObj {
-        line,
-        id,
-        customer,
-        created,
-        lines,
-        sub,
-        pay: payment(v)?,
-    })
-}
-
-/// The payment fields of an invoice object.
-fn payment(v: &Value) -> Result<Payment, Bad> {
-    let status = match opt_str(v, "", "status")? {
-        None => None,
-        Some("draft") => Some(InvStatus::Draft),
-        Some("open") => Some(InvStatus::Open),
-        Some("paid") => Some(InvStatus::Paid),
-        Some("uncollectible") => Some(InvStatus::Uncollectible),
-        Some("void") => Some(InvStatus::Void),
-        Some(_) => {
-            return Err(bad(
-                "status",
-                field(v, "status"),
-                "one of draft, open, paid, uncollectible, void",
-            ))
-        }
-    };
-    let (finalized_at, paid_at, uncollectible_at) = match field(v, "status_transitions") {
-        Some(st) if st.is_object() => (
-            opt_ts(st, "status_transitions", "finalized_at")?,
-            opt_ts(st, "status_transitions", "paid_at")?,
-            opt_ts(st, "status_transitions", "marked_uncollectible_at")?,
-        ),
-        _ => (None, None, None),
-    };
-    let attempt_count = opt_int(v, "", "attempt_count", "an integer >= 0")?.unwrap_or(0);
-    Ok(Payment {
-        status,
-        finalized_at,
-        paid_at,
-        uncollectible_at,
-        attempt_count,
-        due_date: opt_ts(v, "", "due_date")?,
     })
 }
 
@@ -1388,7 +1073,11 @@ pub(crate) fn read(
     let inv_file = inv_name.as_ref().map(|n| builder.add_file(n));
     let ledger = &mut builder.ledger;
     let mut invs = match &files.invoices {
-        Some(o) => o.parse(invoice, |i| i.lines.len(), ledger, &mut rej)?,
+        Some(o) => {
+            let prices = KnownPrices::of(&subs);
+            let parse = |v: &Value, line: u64| invoice(v, line, &prices);
+            o.parse(parse, |i| i.lines.len(), ledger, &mut rej)?
+        }
         None => Vec::new(),
     };
     // An object twice (overlapping pages of an export) would count twice: the later copy is
@@ -1481,6 +1170,7 @@ pub(crate) fn read(
 
     // Invoice lines.
     let mut invoiced: HashSet<String> = HashSet::new();
+    let mut unknown_prices = 0u64;
     if let (Some(name), Some(file)) = (&inv_name, inv_file) {
         for inv in &invs {
             // A void invoice was canceled: nothing was billed, so none of its lines shows a
@@ -1555,6 +1245,7 @@ pub(crate) fn read(
                     continue;
                 }
                 ledger.used += 1;
+                unknown_prices += u64::from(l.price_unknown);
                 let sub = book.sub(&inv.customer, sub_id);
                 book.charges.push(Charge {
                     origin: Origin {
@@ -1576,6 +1267,17 @@ pub(crate) fn read(
             }
         }
     }
+
+    if unknown_prices > 0 {
+        builder.notices.push(format!(
+            "{unknown_prices} subscription line(s) in {} name a price that is neither expanded \
+             nor on a subscription item in {sub_name}, so nothing shows whether it is metered: \
+             they were read as licensed (MRR); to let nrr tell, export the invoices with \
+             expand[]=data.lines.data.pricing.price_details.price (API 2025-12-15 and later)",
+            inv_name.as_deref().unwrap_or("the invoices")
+        ));
+    }
+    let ledger = &mut builder.ledger;
 
     // Delinquency spells shown by the invoices' payment fields, per subscription.
     let mut paid_late: HashMap<&str, Vec<Event>> = HashMap::new();
@@ -1622,6 +1324,7 @@ pub(crate) fn read(
     }
 
     // Subscriptions: events, and charges from their items when they have no invoice lines.
+    let mut uninvoiced: Vec<String> = Vec::new();
     for s in &subs {
         let origin = Origin {
             file: sub_file,
@@ -1698,8 +1401,24 @@ pub(crate) fn read(
         if let Some(evs) = paid_late.remove(s.id.as_str()) {
             book.subs[sub].events.extend(evs);
         }
+        // A scheduled end (`cancel_at`, not at the period's end) is prorated by Stripe: the
+        // period holding it is paid up to that day only, not to the period's end.
+        let scheduled_end = s
+            .cancel_at
+            .filter(|_| !s.cancel_at_period_end)
+            .map(d)
+            .filter(|c| end_ts.is_none_or(|e| d(e) == *c));
         if invoiced.contains(&s.id) {
-            ledger.used += licensed.len() as u64;
+            // Its invoice lines price it; its items are not counted twice.
+            ledger.excluded.priced_by_invoices += licensed.len() as u64;
+            // A live subscription runs on past a missing invoice: its last invoiced price
+            // carries to its current period's end (docs/input.md, Stripe exports).
+            if is_live(s.status) {
+                let until = runs_until(s, as_of, &d, scheduled_end);
+                if carry_last_price(&mut book, sub, until, origin) {
+                    uninvoiced.push(s.id.clone());
+                }
+            }
             continue;
         }
 
@@ -1738,18 +1457,10 @@ pub(crate) fn read(
         let stop = match end_ts {
             Some(e) => d(e),
             None => {
-                let mut stop = s.cpe.map_or(paid_from, d);
-                if let Some(r) = resumes {
+                let mut stop = runs_until(s, as_of, &d, scheduled_end).max(paid_from);
+                if let Some(r) = resumes.filter(|_| scheduled_end.is_none()) {
                     // Resuming after the current period: it runs on from then.
                     stop = stop.max(r.add_days(1));
-                }
-                if !s.cancel_at_period_end {
-                    if let Some(a) = as_of {
-                        stop = stop.max(a.add_days(1));
-                    }
-                    if let Some(c) = s.cancel_at {
-                        stop = stop.max(d(c));
-                    }
                 }
                 stop
             }
@@ -1766,6 +1477,22 @@ pub(crate) fn read(
         for i in &licensed {
             *products.entry(i.price.product.as_str()).or_default() += 1;
         }
+        // Each coupon's amount_off per item (none for percent coupons).
+        let amount_off_shares: Vec<Vec<Decimal>> = s
+            .discounts
+            .iter()
+            .map(|c| match &c.amount_off {
+                Some((amt, cur)) => {
+                    let items: Vec<Option<Decimal>> = licensed
+                        .iter()
+                        .map(|i| (i.price.currency == *cur).then_some(i.price.amount))
+                        .collect();
+                    // `None` only past i64 minor units, which no parsed amount reaches.
+                    pricing::spread_amount_off(*amt, minor_places(cur), &items).unwrap_or_default()
+                }
+                None => Vec::new(),
+            })
+            .collect();
         for (n, item) in licensed.iter().enumerate() {
             let p = &item.price;
             let anchor_ts = s.anchor.or(s.cps).unwrap_or(s.start);
@@ -1816,22 +1543,18 @@ pub(crate) fn read(
                     if let Some(pct) = c.percent_off {
                         net = net.and_then(|x| percent_of(x, pct));
                     }
-                    if let Some((amt, _)) =
-                        c.amount_off.as_ref().filter(|(_, cur)| *cur == p.currency)
-                    {
-                        // A fixed amount comes off the invoice: off the first item.
-                        if n == 0 {
-                            net = net.and_then(|x| dsub(x, *amt)).map(|x| {
-                                if x.is_negative() {
-                                    Decimal {
-                                        mantissa: 0,
-                                        decimals: 0,
-                                    }
-                                } else {
-                                    x
+                    // A fixed amount comes off the items in proportion to their amounts.
+                    if let Some(share) = amount_off_shares[ci].get(n) {
+                        net = net.and_then(|x| dsub(x, *share)).map(|x| {
+                            if x.is_negative() {
+                                Decimal {
+                                    mantissa: 0,
+                                    decimals: 0,
                                 }
-                            });
-                        }
+                            } else {
+                                x
+                            }
+                        });
                     }
                 }
                 let Some(net) = net else { continue };
@@ -1852,7 +1575,7 @@ pub(crate) fn read(
                     net,
                     places: net.decimals.max(2),
                     start,
-                    end: b1,
+                    end: scheduled_end.map_or(b1, |c| b1.min(c)),
                     proration: false,
                     rate: Some(r),
                 });
@@ -1865,6 +1588,15 @@ pub(crate) fn read(
         }
     }
 
+    if !uninvoiced.is_empty() {
+        builder.notices.push(format!(
+            "{} live subscription(s) have no invoice in {} for their current period, so their \
+             last invoiced price was carried to its end (a partial or filtered export?): {}",
+            uninvoiced.len(),
+            inv_name.as_deref().unwrap_or("the invoices"),
+            listed(&uninvoiced)
+        ));
+    }
     if opts.usage {
         usage_settle(&subs, &invs, files.invoices.is_some(), &mut book, builder);
     }
@@ -1907,7 +1639,84 @@ pub(crate) fn read(
     Ok(())
 }
 
-/// The object's id for messages, else its position.
+/// `active`, `past_due`, `unpaid` or `paused`: still running at the export.
+fn is_live(status: Status) -> bool {
+    matches!(
+        status,
+        Status::Active | Status::PastDue | Status::Unpaid | Status::Paused
+    )
+}
+
+/// The day a live subscription's service runs to (exclusive), as its object shows: a
+/// scheduled `cancel_at` day; else its current period's end, and past the export's as-of date
+/// unless it ends with that period (`cancel_at_period_end`).
+fn runs_until(
+    s: &SubObj,
+    as_of: Option<Date>,
+    d: &impl Fn(i64) -> Date,
+    scheduled_end: Option<Date>,
+) -> Date {
+    if let Some(c) = scheduled_end {
+        return c;
+    }
+    let period_end = s.cpe.map(d).unwrap_or_else(|| d(s.start));
+    match as_of.filter(|_| !s.cancel_at_period_end) {
+        Some(a) => period_end.max(a.add_days(1)),
+        None => period_end,
+    }
+}
+
+/// When the latest invoiced (non-proration) price of subscription `sub` ends before `until`,
+/// carries it on to `until` as a charge of its own (from the subscription's object, at the
+/// same monthly rate); returns whether it did.
+fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin: Origin) -> bool {
+    let last = book
+        .charges
+        .iter()
+        .filter(|c| c.sub == sub && !c.proration)
+        .max_by_key(|c| (c.end, c.start));
+    let Some(last) = last.filter(|c| c.end < until) else {
+        return false;
+    };
+    let rate = last
+        .rate
+        .or_else(|| crate::invoices::rate_of_period(last.net, last.start, last.end));
+    let Some(rate) = rate else {
+        return false;
+    };
+    let carried = Charge {
+        origin,
+        sub,
+        product: last.product.clone(),
+        plan: last.plan.clone(),
+        quantity: last.quantity,
+        currency: last.currency.clone(),
+        net: last.net,
+        places: last.places,
+        start: last.end,
+        end: until,
+        proration: false,
+        rate: Some(rate),
+    };
+    book.charges.push(carried);
+    true
+}
+
+/// The first ids of a list, for a message.
+fn listed(ids: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut s = ids
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > SHOWN {
+        s.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    s
+}
+
 /// Rejects the copy at `line` of object `id` first seen at `first`: its `rows` are left out.
 fn twice(
     rej: &mut Vec<Rejection>,
@@ -1935,6 +1744,7 @@ fn twice(
     });
 }
 
+/// The object's id for messages, else its position.
 fn obj_id(o: &Obj) -> String {
     match o.value.get("id").and_then(Value::as_str) {
         Some(id) if !id.is_empty() => id.to_string(),
@@ -2150,8 +1960,10 @@ mod tests {
         starts.sort();
         assert_eq!(starts, ["2024-01-01", "2024-03-01"]);
         assert_eq!(ds.ledger.excluded.void_invoice, 2);
-        // Two invoice lines and each subscription's item (used for status and events).
-        assert_eq!(ds.ledger.used, 4);
+        // Two invoice lines; each subscription's item gives its status and events, and is
+        // excluded as priced by its invoices.
+        assert_eq!(ds.ledger.used, 2);
+        assert_eq!(ds.ledger.excluded.priced_by_invoices, 2);
         assert!(ds.ledger.balances(), "{:?}", ds.ledger);
     }
 
@@ -2337,53 +2149,5 @@ mod tests {
         let a = Decimal::parse("100.00", 6).unwrap();
         let p = Decimal::parse("12.5", 4).unwrap();
         assert_eq!(dec_str(percent_of(a, p).unwrap()), "87.50");
-    }
-
-    #[test]
-    fn invoices_show_failed_payments() {
-        let paid = |finalized: i64, paid: i64, attempts: i64, due: Option<i64>| Payment {
-            status: Some(InvStatus::Paid),
-            finalized_at: Some(finalized),
-            paid_at: Some(paid),
-            attempt_count: attempts,
-            due_date: due,
-            ..Payment::default()
-        };
-        // Retried, then paid: delinquent from the first attempt until paid.
-        assert_eq!(
-            paid(100, 900, 3, None).delinquency(None, None),
-            Some((100, Some(900), None))
-        );
-        // One attempt, settled later (a slow debit): no failure.
-        assert_eq!(paid(100, 900, 1, None).delinquency(None, None), None);
-        // send_invoice: late only when paid after the due date.
-        assert_eq!(
-            paid(100, 900, 1, Some(500)).delinquency(None, None),
-            Some((500, Some(900), None))
-        );
-        assert_eq!(paid(100, 400, 1, Some(500)).delinquency(None, None), None);
-        // Still open after an attempt, then marked uncollectible: never recovered.
-        let open = Payment {
-            status: Some(InvStatus::Uncollectible),
-            finalized_at: Some(100),
-            uncollectible_at: Some(700),
-            attempt_count: 4,
-            ..Payment::default()
-        };
-        assert_eq!(open.delinquency(None, None), Some((100, None, Some(700))));
-        // Open past its due date at the as-of time; not yet due: nothing.
-        let due = Payment {
-            status: Some(InvStatus::Open),
-            due_date: Some(500),
-            ..Payment::default()
-        };
-        assert_eq!(due.delinquency(None, Some(600)), Some((500, None, None)));
-        assert_eq!(due.delinquency(None, Some(400)), None);
-        // Paid without paid_at, draft and void invoices show nothing.
-        let mut p = paid(100, 900, 3, None);
-        p.paid_at = None;
-        assert_eq!(p.delinquency(None, None), None);
-        p.status = Some(InvStatus::Void);
-        assert_eq!(p.delinquency(None, None), None);
     }
 }

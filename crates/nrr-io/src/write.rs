@@ -172,15 +172,22 @@ fn records(f: &SegmentFigures) -> Vec<Vec<String>> {
 /// The period table (months, quarters, years, then TTM rows) as CSV. Ratios are fractions
 /// with 6 decimals, empty when undefined. With segments, a leading `segment` column holds
 /// `(all)` for the totals and each value for its rows (`column=value` when several
-/// `--segment` cuts were asked for).
+/// `--segment` cuts were asked for). When the report has notices, a last column `notices`
+/// holds them (joined by ` | `) on every row.
 pub fn report_csv(r: &Report) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let seg = r.segments.as_ref();
+    let notices = (!r.notices.is_empty()).then(|| r.notices.join(" | "));
+    let last = notices.as_ref().map(|_| "notices");
     if seg.is_some() {
-        w.write_record(std::iter::once("segment").chain(PERIOD_COLUMNS))?;
+        w.write_record(std::iter::once("segment").chain(PERIOD_COLUMNS).chain(last))?;
     } else {
-        w.write_record(PERIOD_COLUMNS)?;
+        w.write_record(PERIOD_COLUMNS.into_iter().chain(last))?;
     }
+    let mut w = NoticeWriter {
+        w,
+        notices: notices.as_deref(),
+    };
     let total = SegmentFigures {
         months: Vec::new(),
         periods: r.periods.clone(),
@@ -208,8 +215,24 @@ pub fn report_csv(r: &Report) -> Result<String, csv::Error> {
             }
         }
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    let bytes = w.w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A CSV writer that ends every record with the report's notices, when it has any.
+struct NoticeWriter<'a> {
+    w: csv::Writer<Vec<u8>>,
+    notices: Option<&'a str>,
+}
+
+impl NoticeWriter<'_> {
+    fn write_record<I>(&mut self, record: I) -> Result<(), csv::Error>
+    where
+        I: IntoIterator<Item = String>,
+    {
+        let notices = self.notices.map(str::to_string);
+        self.w.write_record(record.into_iter().chain(notices))
+    }
 }
 
 /// The cohort matrix as CSV: `cohort,customers,starting_mrr,age_0,age_1,...`; a cell is a

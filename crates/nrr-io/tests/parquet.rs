@@ -50,7 +50,7 @@ fn every_fixture_gives_the_same_report_from_parquet() {
         };
         let (from, to) = (arg("--from").unwrap(), arg("--to").unwrap());
         let tmp = tempfile::tempdir().unwrap();
-        for f in ["fx.csv", "customers.csv"] {
+        for f in ["fx.csv", "customers.csv", "customer_map.csv"] {
             if dir.join(f).exists() {
                 std::fs::copy(dir.join(f), tmp.path().join(f)).unwrap();
             }

@@ -14,8 +14,16 @@ pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
         reactivation: a.data.reactivation(),
         ..Options::default()
     };
-    let mut ex = nrr_core::explain::explain(&loaded.dataset, &opts, &a.customer)?;
+    // An id customer_map.csv merges into another is explained as that customer.
+    let map = loaded.customer_map.as_ref();
+    let customer = map
+        .and_then(|m| m.target(&a.customer))
+        .unwrap_or(&a.customer);
+    let mut ex = nrr_core::explain::explain(&loaded.dataset, &opts, customer)?;
     nrr_core::explain::attach_notes(&mut ex, &loaded.notes);
+    if let Some(m) = map {
+        nrr_core::explain::attach_customer_map(&mut ex, m);
+    }
     let text = match a.format {
         TextFormat::Json => render::json(&ex)?,
         TextFormat::Table => render::table::explanation(&ex, render::style()),

@@ -142,9 +142,11 @@ pub fn load_with(
     }
 }
 
-/// Puts the preset's name and the invoice policies the reader applied into `report.policies`.
+/// Puts the preset's name, the invoice policies and the snapshot-date reading the reader
+/// applied into `report.policies`.
 pub fn echo_policies(report: &mut nrr_core::report::Report, args: &DataArgs, loaded: &Loaded) {
     report.policies.preset = args.preset_name().map(str::to_string);
+    report.policies.snapshot_date = loaded.snapshot_date.map(|s| s.name().to_string());
     if let Some(p) = &loaded.invoice_policies {
         p.echo(&mut report.policies);
     }

@@ -25,6 +25,12 @@ pub fn section(c: &MovementCheck, style: Style) -> String {
         c.agreeing,
         c.disagreements.len()
     ));
+    if let Some(o) = &c.other_reading {
+        out.push_str(&format!(
+            "with --snapshot-date {} instead: {} account-months would agree, {} would disagree\n",
+            o.snapshot_date, o.agreeing, o.disagreeing
+        ));
+    }
     if !c.several_currencies.is_empty() {
         out.push_str(&format!(
             "not checked: {} movement rows of {} account(s) whose snapshots are in more than one currency: {}\n",

@@ -152,8 +152,11 @@ pub fn ledger(rows: &RowLedger) -> String {
         .filter(|(i, (_, n))| *i < 3 || *n > 0)
         .map(|(_, (k, n))| format!("{k} {n}"))
         .collect();
+    let mapped = rows.mapped.map_or_else(String::new, |m| {
+        format!("; {m} used lines mapped by customer_map.csv")
+    });
     format!(
-        "rows: {} read, {} used, {} excluded ({}), {} rejected\n",
+        "rows: {} read, {} used, {} excluded ({}), {} rejected{mapped}\n",
         rows.read,
         rows.used,
         e.total(),
@@ -413,8 +416,15 @@ pub fn report(r: &Report, style: Style) -> String {
     );
     let _ = writeln!(
         out,
-        "policies: churn {}, reactivation {}, fx {}, snapshot {}",
-        r.policies.churn_recognition, r.policies.reactivation, r.policies.fx, r.policies.snapshot
+        "policies: churn {}, reactivation {}, fx {}, snapshot {}{}",
+        r.policies.churn_recognition,
+        r.policies.reactivation,
+        r.policies.fx,
+        r.policies.snapshot,
+        r.policies
+            .snapshot_date
+            .as_ref()
+            .map_or_else(String::new, |d| format!(", snapshot-date {d}"))
     );
     if let (Some(d), Some(p), Some(z)) = (
         &r.policies.discounts,
@@ -674,6 +684,18 @@ pub fn explanation(e: &Explanation, style: Style) -> String {
             .map_or_else(|| "none".to_string(), |m| m.to_string()),
         e.currency
     );
+    for m in &e.merged_ids {
+        let note = if m.note.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", m.note)
+        };
+        let _ = writeln!(
+            out,
+            "  also counts customer {} (customer_map.csv line {}{note})",
+            m.customer_id, m.line
+        );
+    }
     heading(
         &mut out,
         style,
