@@ -11,11 +11,20 @@ use std::path::Path;
 /// The file's name in a data directory.
 pub(crate) const FILE: &str = "customer_map.csv";
 
-/// Reads the map; rejected rows go to `rejections` (and are not in the map).
-pub(crate) fn read(path: &Path, rejections: &mut Vec<Rejection>) -> Result<CustomerMap, IoError> {
+/// The columns of the file.
+const COLUMNS: &[&str] = &["from_customer_id", "to_customer_id", "note"];
+
+/// Reads the map; rejected rows go to `rejections` (and are not in the map), notices about
+/// the header (a column that is not read) to `notices`.
+pub(crate) fn read(
+    path: &Path,
+    rejections: &mut Vec<Rejection>,
+    notices: &mut Vec<String>,
+) -> Result<CustomerMap, IoError> {
     let name = display_name(path);
     let csv = open_csv(path)?;
     let cols = csv.cols();
+    notices.extend(cols.check(path, FILE, COLUMNS)?);
     let from_col = cols.require(path, "from_customer_id")?;
     let to_col = cols.require(path, "to_customer_id")?;
     let note_col = cols.get("note");

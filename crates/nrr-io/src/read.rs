@@ -1571,7 +1571,7 @@ pub(crate) fn finish_load(
     let map_path = base.map(|b| b.join(crate::customer_map::FILE));
     let customer_map = match map_path.filter(|p| p.exists()) {
         Some(p) => {
-            let map = crate::customer_map::read(&p, &mut rejections)?;
+            let map = crate::customer_map::read(&p, &mut rejections, &mut builder.notices)?;
             if let Some(a) = attributes.as_mut() {
                 crate::customer_map::merge_attributes(&map, a);
             }
