@@ -348,11 +348,11 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
     let mut snapshot_date = None;
     if source == Source::Snapshots {
         let c = SnapshotCols::new(&cols, path)?;
-        let mut snaps = Snapshots::default();
+        let reading = opts.snapshot_date.unwrap_or_default();
+        let mut snaps = Snapshots::new(reading);
         for (i, r) in rows.iter().enumerate() {
             snaps.row(c, &name, file, i as u64 + 1, r);
         }
-        let reading = opts.snapshot_date.unwrap_or_default();
         let mut fin = snaps.finish(&mut builder, reading, movements.is_some());
         rejections = std::mem::take(&mut fin.rejections);
         if let Some((mv_name, (columns, rows))) = movements {

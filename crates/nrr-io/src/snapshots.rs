@@ -186,6 +186,9 @@ struct Snap {
 /// month's snapshot and hands the lines to the builder.
 #[derive(Default)]
 pub(crate) struct Snapshots {
+    /// How the dates are read: under `open`, 0001-01-01 would mean the end of a day before the
+    /// first date nrr accepts, and is rejected.
+    reading: SnapshotDate,
     rows: Vec<Snap>,
     read: u64,
     /// Rejected rows, in reading order.
@@ -193,6 +196,14 @@ pub(crate) struct Snapshots {
 }
 
 impl Snapshots {
+    /// No rows yet; dates read as `reading` says.
+    pub(crate) fn new(reading: SnapshotDate) -> Snapshots {
+        Snapshots {
+            reading,
+            ..Snapshots::default()
+        }
+    }
+
     /// Validates one row of the table `name` (registered in the builder as `file`).
     pub(crate) fn row<R: Fields + ?Sized>(
         &mut self,
@@ -208,6 +219,18 @@ impl Snapshots {
         let Some((account, date)) = account_and_date(rec, columns, (name, line), rej) else {
             return;
         };
+        if self.reading == SnapshotDate::Open && date == Date::MIN {
+            let expected = "a date after 0001-01-01: under --snapshot-date open a date means the \
+                            end of the day before, and dates start at 0001-01-01";
+            return reject(
+                rej,
+                name,
+                line,
+                "snapshot_date",
+                &rec.text(c.date),
+                expected,
+            );
+        }
         let mrr = match rec.decimal(c.mrr, MAX_AMOUNT_DECIMALS) {
             Some(d) if !d.is_negative() => d,
             Some(_) => return reject(rej, name, line, "mrr", &rec.text(c.mrr), EXPECT_AMOUNT),
@@ -419,16 +442,16 @@ pub(crate) fn load_files(
     let name = display_name(&sf.snapshots);
     let file = builder.add_file(&name);
     let path = &sf.snapshots;
+    let reading = opts.snapshot_date.unwrap_or_default();
     let ((_, mut snaps), bad) = each_file_row(
         path,
         SNAPSHOT_COLUMNS,
         &mut builder.notices,
-        |cols| Ok((SnapshotCols::new(cols, path)?, Snapshots::default())),
+        |cols| Ok((SnapshotCols::new(cols, path)?, Snapshots::new(reading))),
         |(c, snaps), line, rec| snaps.row(*c, &name, file, line, rec),
     )?;
     snaps.read += bad.len() as u64;
     snaps.rejections.extend(bad);
-    let reading = opts.snapshot_date.unwrap_or_default();
     let mut fin = snaps.finish(&mut builder, reading, sf.movements.is_some());
     let mut rejections = std::mem::take(&mut fin.rejections);
     let mut names = vec![name];
