@@ -177,7 +177,7 @@ fn records(f: &SegmentFigures) -> Vec<Vec<String>> {
 pub fn report_csv(r: &Report) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let seg = r.segments.as_ref();
-    let notices = (!r.notices.is_empty()).then(|| r.notices.join(" | "));
+    let notices = (!r.notices.is_empty()).then(|| text_cell(&r.notices.join(" | ")).into_owned());
     let last = notices.as_ref().map(|_| "notices");
     if seg.is_some() {
         w.write_record(std::iter::once("segment").chain(PERIOD_COLUMNS).chain(last))?;

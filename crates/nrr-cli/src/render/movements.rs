@@ -36,7 +36,7 @@ pub fn section(c: &MovementCheck, style: Style) -> String {
             "not checked: {} movement rows of {} account(s) whose snapshots are in more than one currency: {}\n",
             c.not_checked_several_currencies,
             c.several_currencies.len(),
-            c.several_currencies.join(", ")
+            nrr_io::printable(&c.several_currencies.join(", "))
         ));
     }
     if c.disagreements.is_empty() {

@@ -688,12 +688,13 @@ pub fn explanation(e: &Explanation, style: Style) -> String {
         let note = if m.note.is_empty() {
             String::new()
         } else {
-            format!(": {}", m.note)
+            format!(": {}", printable(&m.note))
         };
         let _ = writeln!(
             out,
             "  also counts customer {} (customer_map.csv line {}{note})",
-            m.customer_id, m.line
+            printable(&m.customer_id),
+            m.line
         );
     }
     heading(
