@@ -21,6 +21,10 @@
 //! Usage: `cargo run -p nrr-fuzz --release -- --seconds 1800 [--seed N] [--findings DIR]`.
 //! Findings are written to `DIR/<kind>-<n>/` (the input files and `reason.txt`); the exit code
 //! is 1 when there was any. `--replay DIR` reads one saved input and checks it again.
+//!
+//! At the end it prints the run's figures: executions, seeds, inputs kept, findings, how many
+//! executions each reader took part in, the highest allocation peak while loading (with the
+//! input's size and the share of its bound) and the workers' peak resident memory.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashSet;
@@ -207,6 +211,10 @@ fn seeds(fixtures: &Path) -> Vec<Input> {
             ),
             text("annotations.csv", "month,note\n2024-01,Migration week\n2030-01,Outside\n"),
             text("customers.csv", "customer_id,segment\nacme,smb\nglobex,ent\n"),
+            text(
+                "customer_map.csv",
+                "from_customer_id,to_customer_id,note\r\nglobex,acme,\"merged, 2024\"\r\nold,acme,\r\n",
+            ),
         ],
     });
     // Generated data (several currencies, fx.csv) and its snappy-compressed items.parquet, as
@@ -660,7 +668,12 @@ fn mutate(input: &mut Input, rng: &mut Rng) {
     if rng.chance(40) {
         input.files.push(File {
             name: rng
-                .pick(&["fx.csv", "customers.csv", "annotations.csv"])
+                .pick(&[
+                    "fx.csv",
+                    "customers.csv",
+                    "annotations.csv",
+                    "customer_map.csv",
+                ])
                 .to_string(),
             bytes: token(rng),
             csv_twin: None,
@@ -689,6 +702,11 @@ fn run(dir: &Path, input: &Input, variant: u64) -> Result<String, String> {
         },
         customers: true,
         usage: variant % 5 == 0,
+        snapshot_date: match (variant / 5) % 3 {
+            0 => None,
+            1 => Some(nrr_io::SnapshotDate::Close),
+            _ => Some(nrr_io::SnapshotDate::Open),
+        },
         ..Default::default()
     };
     let size = input.size();
@@ -697,6 +715,7 @@ fn run(dir: &Path, input: &Input, variant: u64) -> Result<String, String> {
     let loaded = nrr_io::load(dir, &opts);
     let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
     let bound = MEMORY_FACTOR * size + MEMORY_BASE;
+    note_peak(peak, size, bound);
     if peak > bound {
         return Err(format!(
             "memory: {peak} bytes at peak while loading {size} bytes (bound {bound})"
@@ -743,7 +762,10 @@ fn run(dir: &Path, input: &Input, variant: u64) -> Result<String, String> {
             nrr_core::engine::attach_notes(&mut r, &loaded.notes);
             let _ = nrr_io::write::report_csv(&r);
             if let Some(c) = loaded.dataset.customers.iter().next() {
-                let _ = nrr_core::explain::explain(&loaded.dataset, &Default::default(), c);
+                let ex = nrr_core::explain::explain(&loaded.dataset, &Default::default(), c);
+                if let (Ok(mut ex), Some(m)) = (ex, loaded.customer_map.as_ref()) {
+                    nrr_core::explain::attach_customer_map(&mut ex, m);
+                }
             }
             sig.push("report".into());
         }
@@ -753,6 +775,120 @@ fn run(dir: &Path, input: &Input, variant: u64) -> Result<String, String> {
         )),
     }
     Ok(sig.join("|"))
+}
+
+/// A peak while loading: (bytes, input size, bound).
+type Peak = (u64, u64, u64);
+
+/// The highest allocation peak while loading so far, and the peak nearest its bound.
+static TOP_PEAK: std::sync::Mutex<(Peak, Peak)> = std::sync::Mutex::new(((0, 0, 0), (0, 0, 1)));
+
+/// `a` nearer its bound than `b`.
+fn nearer(a: Peak, b: Peak) -> bool {
+    u128::from(a.0) * u128::from(b.2.max(1)) > u128::from(b.0) * u128::from(a.2.max(1))
+}
+
+fn note_peak(peak: usize, size: usize, bound: usize) {
+    let p = (peak as u64, size as u64, bound as u64);
+    if let Ok(mut t) = TOP_PEAK.lock() {
+        if p.0 > t.0 .0 {
+            t.0 = p;
+        }
+        if nearer(p, t.1) {
+            t.1 = p;
+        }
+    }
+}
+
+/// The readers an input goes through: its revenue input and side files, by file name.
+const READERS: &[(&str, &[&str])] = &[
+    ("items.csv", &["items.csv"]),
+    ("items.parquet", &["items.parquet"]),
+    ("mrr", &["mrr.csv", "mrr.parquet"]),
+    ("invoices.csv", &["invoices.csv", "invoices.parquet"]),
+    (
+        "events",
+        &["subscription_events.csv", "subscription_events.parquet"],
+    ),
+    (
+        "stripe.json",
+        &[
+            "subscriptions.json",
+            "invoices.json",
+            "credit_notes.json",
+            "refunds.json",
+        ],
+    ),
+    (
+        "stripe.jsonl",
+        &[
+            "subscriptions.jsonl",
+            "invoices.jsonl",
+            "credit_notes.jsonl",
+            "refunds.jsonl",
+        ],
+    ),
+    (
+        "snapshots",
+        &[
+            "subscription_snapshots.csv",
+            "subscription_snapshots.parquet",
+        ],
+    ),
+    (
+        "movements",
+        &["revenue_movements.csv", "revenue_movements.parquet"],
+    ),
+    ("fx.csv", &["fx.csv"]),
+    ("customers.csv", &["customers.csv"]),
+    ("annotations.csv", &["annotations.csv"]),
+    ("customer_map.csv", &["customer_map.csv"]),
+];
+
+/// Which of [`READERS`] `input` has files for.
+fn readers_of(input: &Input) -> impl Iterator<Item = usize> + '_ {
+    READERS.iter().enumerate().filter_map(|(i, (_, names))| {
+        input
+            .files
+            .iter()
+            .any(|f| names.contains(&f.name.as_str()))
+            .then_some(i)
+    })
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), in bytes; 0 when unknown.
+fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// A worker's progress line: `execs N corpus M peak BYTES SIZE BOUND share BYTES SIZE BOUND
+/// rss BYTES readers a,b,...` (`peak`: the highest peak while loading; `share`: the peak
+/// nearest its bound).
+fn progress_line(execs: u64, corpus: usize, per_reader: &[u64]) -> String {
+    let (p, s) = TOP_PEAK.lock().map_or(((0, 0, 0), (0, 0, 1)), |t| *t);
+    let readers: Vec<String> = per_reader.iter().map(u64::to_string).collect();
+    format!(
+        "execs {execs} corpus {corpus} peak {} {} {} share {} {} {} rss {} readers {}",
+        p.0,
+        p.1,
+        p.2,
+        s.0,
+        s.1,
+        s.2,
+        peak_rss(),
+        readers.join(",")
+    )
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
 }
 
 // -------------------------------------------------------------------------------------------
@@ -835,6 +971,7 @@ fn worker(a: &Args) {
     let mut seen: HashSet<String> = HashSet::new();
     let end = Instant::now() + Duration::from_secs(a.seconds);
     let mut execs: u64 = 0;
+    let mut per_reader = vec![0u64; READERS.len()];
     let mut last = Instant::now();
     let mut out = std::io::stdout();
     while Instant::now() < end {
@@ -845,6 +982,9 @@ fn worker(a: &Args) {
             rng.pick(&seeds).clone()
         };
         mutate(&mut input, &mut rng);
+        for r in readers_of(&input) {
+            per_reader[r] += 1;
+        }
         let variant = rng.next();
         let outcome = std::panic::catch_unwind(|| run(&dir, &input, variant));
         execs += 1;
@@ -869,12 +1009,12 @@ fn worker(a: &Args) {
             }
         }
         if last.elapsed() >= Duration::from_millis(500) {
-            let _ = writeln!(out, "execs {execs} corpus {}", corpus.len());
+            let _ = writeln!(out, "{}", progress_line(execs, corpus.len(), &per_reader));
             let _ = out.flush();
             last = Instant::now();
         }
     }
-    let _ = writeln!(out, "execs {execs} corpus {}", corpus.len());
+    let _ = writeln!(out, "{}", progress_line(execs, corpus.len(), &per_reader));
     let _ = writeln!(out, "done");
 }
 
@@ -913,6 +1053,11 @@ fn supervise(a: &Args) -> u64 {
     let mut corpus_max = 0usize;
     let mut findings = 0u64;
     let mut round: u64 = 0;
+    let mut per_reader = vec![0u64; READERS.len()];
+    // The highest peak while loading: (bytes, input size, bound); the workers' highest RSS.
+    let mut top: Peak = (0, 0, 0);
+    let mut share: Peak = (0, 0, 1);
+    let mut rss_max = 0u64;
     let seeds = seeds(&a.fixtures).len();
     while start.elapsed() < total {
         let left = total.saturating_sub(start.elapsed()).as_secs().max(1);
@@ -947,16 +1092,33 @@ fn supervise(a: &Args) -> u64 {
             });
         }
         let mut execs = 0u64;
+        let mut readers = vec![0u64; READERS.len()];
         let mut finished = false;
         let mut hung = false;
         loop {
             match rx.recv_timeout(Duration::from_secs(HANG_SECS)) {
                 Ok(line) => {
                     if let Some(rest) = line.strip_prefix("execs ") {
-                        let mut parts = rest.split_whitespace();
-                        execs = parts.next().and_then(|n| n.parse().ok()).unwrap_or(execs);
-                        corpus_max =
-                            corpus_max.max(parts.nth(1).and_then(|n| n.parse().ok()).unwrap_or(0));
+                        let parts: Vec<&str> = rest.split_whitespace().collect();
+                        let num = |i: usize| parts.get(i).and_then(|n| n.parse::<u64>().ok());
+                        execs = num(0).unwrap_or(execs);
+                        corpus_max = corpus_max.max(num(2).unwrap_or(0) as usize);
+                        if let (Some(p), Some(s), Some(b)) = (num(4), num(5), num(6)) {
+                            if p > top.0 {
+                                top = (p, s, b);
+                            }
+                        }
+                        if let (Some(p), Some(s), Some(b)) = (num(8), num(9), num(10)) {
+                            if nearer((p, s, b), share) {
+                                share = (p, s, b);
+                            }
+                        }
+                        rss_max = rss_max.max(num(12).unwrap_or(0));
+                        if let Some(list) = parts.get(14) {
+                            for (r, n) in readers.iter_mut().zip(list.split(',')) {
+                                *r = n.parse().unwrap_or(*r);
+                            }
+                        }
                     } else if line == "done" {
                         finished = true;
                     } else if line.starts_with("finding") {
@@ -974,6 +1136,9 @@ fn supervise(a: &Args) -> u64 {
         }
         let status = child.wait();
         execs_done += execs;
+        for (t, n) in per_reader.iter_mut().zip(&readers) {
+            *t += n;
+        }
         let died = !finished && !status.as_ref().is_ok_and(|s| s.success());
         if hung || died {
             findings += 1;
@@ -995,6 +1160,24 @@ fn supervise(a: &Args) -> u64 {
         } else {
             String::new()
         }
+    );
+    let readers: Vec<String> = READERS
+        .iter()
+        .zip(&per_reader)
+        .map(|((name, _), n)| format!("{name} {n}"))
+        .collect();
+    println!("nrr-fuzz: executions by reader: {}", readers.join(", "));
+    let pct = |p: Peak| 100.0 * p.0 as f64 / p.2.max(1) as f64;
+    println!(
+        "nrr-fuzz: memory while loading: highest peak {} (an input of {} bytes, {:.1}% of its bound); nearest its bound {:.1}% ({} for {} bytes, bound {}); workers' peak RSS {}",
+        mib(top.0),
+        top.1,
+        pct(top),
+        pct(share),
+        mib(share.0),
+        share.1,
+        mib(share.2),
+        mib(rss_max)
     );
     findings
 }
