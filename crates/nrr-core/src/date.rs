@@ -39,8 +39,10 @@ fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
     era * 146_097 + doe - 719_468
 }
 
+/// In 64 bits: any `i32` day count works (a Parquet `Date32` far outside years 1 to 9999 is
+/// still shown as its date, as in a rejection), and its year fits an `i32`.
 fn civil_from_days(z: i32) -> (i32, u32, u32) {
-    let z = z + 719_468;
+    let z = i64::from(z) + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -49,7 +51,7 @@ fn civil_from_days(z: i32) -> (i32, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    ((if m <= 2 { y + 1 } else { y }) as i32, m, d)
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
@@ -267,6 +269,9 @@ mod tests {
     #[test]
     fn min_and_max_are_the_ends_of_years_1_and_9999() {
         assert_eq!(Date::from_ymd(1, 1, 1), Some(Date::MIN));
+        // Any day count has a date to show, without overflow (Parquet Date32 extremes).
+        assert_eq!(Date::from_days(i32::MAX).to_string(), "5881580-07-11");
+        assert_eq!(Date::from_days(i32::MIN).to_string(), "-5877641-06-23");
         assert_eq!(Date::from_ymd(9999, 12, 31), Some(Date::MAX));
     }
 
