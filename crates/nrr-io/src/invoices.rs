@@ -1568,21 +1568,25 @@ fn sub_lines(
     // ends moves that line's start; the others are scaled to their full period.
     let mut start_of: Vec<Option<(Date, Origin)>> = vec![None; charges.len()];
     let mut matched = vec![false; charges.len()];
+    // Positive prorations by (product, end day): one look-up a regular charge, not a scan of
+    // every charge (a subscription can have thousands of periods).
+    let mut by_end: HashMap<(usize, Date), Vec<usize>> = HashMap::new();
+    for (j, p) in charges.iter().enumerate() {
+        if p.proration && !p.net.is_negative() {
+            by_end.entry((keys[j], p.end)).or_default().push(j);
+        }
+    }
     for (i, ch) in charges.iter().enumerate() {
         if ch.proration {
             continue;
         }
-        let best = charges
-            .iter()
-            .enumerate()
-            .filter(|(j, p)| {
-                p.proration
-                    && !p.net.is_negative()
-                    && keys[*j] == keys[i]
-                    && p.end == ch.start
-                    && p.plan == ch.plan
-                    && p.quantity == ch.quantity
-                    && p.currency == ch.currency
+        let best = by_end
+            .get(&(keys[i], ch.start))
+            .into_iter()
+            .flatten()
+            .map(|&j| (j, charges[j]))
+            .filter(|(_, p)| {
+                p.plan == ch.plan && p.quantity == ch.quantity && p.currency == ch.currency
             })
             .max_by_key(|(j, p)| (p.start, p.origin.line, *j));
         if let Some((j, p)) = best {

@@ -965,6 +965,10 @@ fn subscription(v: &Value, line: u64) -> Result<SubObj, Bad> {
 // ---------------------------------------------------------------------------------------------
 // Billing periods and prices
 
+/// The most billing periods read for one subscription item (a daily price for 273 years, a
+/// weekly one for 1,917); a subscription needing more is rejected (docs/input.md#limits).
+const MAX_PERIODS: u32 = 100_000;
+
 /// `d` plus `n` months, on day `anchor_day` (else `d`'s day) clamped at month end, and
 /// within years 1 to 9999 (timestamps are at most [`MAX_TS`], so only an absurd coupon
 /// duration reaches that clamp).
@@ -1493,6 +1497,15 @@ pub(crate) fn read(
                 None => Vec::new(),
             })
             .collect();
+        // Periods after the subscription's last event that keep the same price are one charge:
+        // no event asks where they start or end (the paid period holding a cancellation, the
+        // restart after it), and a line joins them anyway. A live subscription runs on to the
+        // export's as-of date, which one far-off timestamp can put centuries away.
+        let last_event = book.subs[sub].events.iter().map(|e| e.date).max();
+        let charges_before = book.charges.len();
+        let used_before = ledger.used;
+        let zero_before = ledger.excluded.zero_amount;
+        let mut too_many: Option<(&str, Date)> = None;
         for (n, item) in licensed.iter().enumerate() {
             let p = &item.price;
             let anchor_ts = s.anchor.or(s.cps).unwrap_or(s.start);
@@ -1511,13 +1524,18 @@ pub(crate) fn read(
             let mut k = cycle.index_at(paid_from);
             let mut first_once: HashMap<usize, Date> = HashMap::new();
             let mut any = false;
-            let mut guard = 0;
+            let mut periods = 0;
+            let mut last: Option<usize> = None;
             loop {
                 let (b0, b1) = (cycle.boundary(k), cycle.boundary(k + 1));
-                if b0 >= stop || guard > 100_000 {
+                if b0 >= stop {
                     break;
                 }
-                guard += 1;
+                if periods == MAX_PERIODS {
+                    too_many = Some((item.path.as_str(), b0));
+                    break;
+                }
+                periods += 1;
                 k += 1;
                 let start = b0.max(paid_from);
                 let mut net = Some(p.amount);
@@ -1565,6 +1583,16 @@ pub(crate) fn read(
                     continue;
                 };
                 any = true;
+                let end = scheduled_end.map_or(b1, |c| b1.min(c));
+                if let Some(prev) = last.and_then(|i| book.charges.get_mut(i)) {
+                    let after_events = last_event.is_none_or(|e| prev.start > e);
+                    if after_events && prev.end == start && prev.net == net && prev.rate == Some(r)
+                    {
+                        prev.end = end;
+                        continue;
+                    }
+                }
+                last = Some(book.charges.len());
                 book.charges.push(Charge {
                     origin,
                     sub,
@@ -1575,16 +1603,38 @@ pub(crate) fn read(
                     net,
                     places: net.decimals.max(2),
                     start,
-                    end: scheduled_end.map_or(b1, |c| b1.min(c)),
+                    end,
                     proration: false,
                     rate: Some(r),
                 });
+            }
+            if too_many.is_some() {
+                break;
             }
             if any {
                 ledger.used += 1;
             } else {
                 ledger.excluded.zero_amount += 1;
             }
+        }
+        if let Some((path, at)) = too_many {
+            // Rejected whole, rather than cut short at the limit without a word.
+            book.charges.truncate(charges_before);
+            ledger.used = used_before;
+            ledger.excluded.zero_amount = zero_before;
+            ledger.rejected += licensed.len() as u64;
+            rej.push(Rejection {
+                file: sub_name.clone(),
+                line: s.line,
+                column: format!("{}: {path}.price.recurring", s.id),
+                value: format!("{} to {stop}", paid_from),
+                expected: format!(
+                    "at most {MAX_PERIODS} billing periods for an item, and period {} would \
+                     start {at}: check its start_date, its interval and the export's latest \
+                     timestamp (a live subscription runs on to it)",
+                    MAX_PERIODS + 1
+                ),
+            });
         }
     }
 
