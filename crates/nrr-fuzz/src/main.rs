@@ -20,7 +20,8 @@
 //!
 //! Usage: `cargo run -p nrr-fuzz --release -- --seconds 1800 [--seed N] [--findings DIR]`.
 //! Findings are written to `DIR/<kind>-<n>/` (the input files and `reason.txt`); the exit code
-//! is 1 when there was any. `--replay DIR` reads one saved input and checks it again.
+//! is 1 when there was any. `--replay DIR` reads one saved input and checks it again under
+//! every variant of the options.
 //!
 //! At the end it prints the run's figures: executions, seeds, inputs kept, findings, how many
 //! executions each reader took part in, the highest allocation peak while loading (with the
@@ -1185,9 +1186,17 @@ fn supervise(a: &Args) -> u64 {
 fn main() {
     let a = parse_args();
     if let Some(dir) = &a.replay {
+        // Every variant of the options (currency, --usage, --snapshot-date): the first that
+        // breaks an invariant, else the last outcome.
         let input = input_in(dir);
         let _ = std::fs::create_dir_all(&a.work);
-        let outcome = run(&a.work, &input, 0);
+        let mut outcome = Ok(String::new());
+        for variant in 0..15 {
+            outcome = run(&a.work, &input, variant);
+            if outcome.is_err() {
+                break;
+            }
+        }
         let _ = std::fs::remove_dir_all(&a.work);
         println!("{outcome:?}");
         std::process::exit(i32::from(outcome.is_err()));
