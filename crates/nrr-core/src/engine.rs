@@ -606,6 +606,9 @@ pub(crate) struct Scratch {
     seg: Vec<u32>,
     /// Per slot: the customer is paused (`--pauses zero`); empty when it never is.
     pub(crate) paused: Vec<bool>,
+    /// One-month periods compute their own expansion and contraction reasons (line
+    /// segments) instead of taking their month's.
+    own_reasons: bool,
     /// The customer's lines.
     pub(crate) lines: Vec<u32>,
     /// Per slot: index into `mask_set` of the set of the customer's lines active then.
@@ -992,6 +995,10 @@ fn add_customer_by_line(
     accs: &mut [Acc],
 ) -> Result<(), CoreError> {
     line_segments(ds, plan, spec, scratch)?;
+    // A one-month period's cohort belongs to the segment at t0 and the month's movement to
+    // the segment at t1: when they differ the month's reasons are not the cohort's, so the
+    // periods find their own.
+    scratch.own_reasons = true;
     let scratch = &*scratch;
     let seg = &scratch.seg;
     let one = scratch.used <= 1;
@@ -1345,12 +1352,12 @@ fn add_period(
         p.top_expansion.offer(e - s, customer, &ds.customers);
         // A one-month period's reasons are its month's (same snapshots, same rates):
         // `figures` takes them from the monthly sums.
-        if t1 > t0 + 1 {
+        if t1 > t0 + 1 || scratch.own_reasons {
             p.exp_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += e - s;
         }
     } else if e < s {
         p.contraction += s - e;
-        if t1 > t0 + 1 {
+        if t1 > t0 + 1 || scratch.own_reasons {
             p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
         }
     }
@@ -1585,6 +1592,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 expansion_by_reason: exp(&a.exp_reason),
                 contraction_by_reason: con(&a.con_reason),
                 notes: Vec::new(),
+                exact: Default::default(),
             }
         })
         .collect();
@@ -1604,6 +1612,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             moved_in: ctx.moved.then(|| sum(|x| x.moved_in)),
             moved_out: ctx.moved.then(|| sum(|x| x.moved_out)),
             closing: m(closing[spec.t1]),
+            exact: Default::default(),
         }
     };
     // The cohort of a period is every customer paying at t0: its size and starting MRR are
@@ -1626,10 +1635,11 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 fx_impact: m(p.fx_impact),
                 expansion_by_reason: exp(er),
                 contraction_by_reason: con(cr),
+                exact: Default::default(),
             }
         };
     let retention = |p: &PeriodAcc, spec: &PeriodSpec| {
-        if spec.t1 == spec.t0 + 1 {
+        if spec.t1 == spec.t0 + 1 && !ctx.moved {
             // The month's reasons, without returns counted as expansion (not in the cohort).
             let month = &acc.months[spec.t1];
             let mut er = month.exp_reason;
@@ -1688,6 +1698,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             net_mrr_churn_rate: ratio(churn + contraction - expansion - reactivation, opening),
             quick_ratio: ratio(new + reactivation + expansion, contraction + churn),
             ltv,
+            exact: Default::default(),
         }
     };
     let concentration = |p: &PeriodAcc| {

@@ -26,6 +26,7 @@ pub mod dataset;
 pub mod date;
 pub mod engine;
 pub mod explain;
+pub mod foot;
 pub mod money;
 pub mod report;
 pub mod usage;

@@ -7,6 +7,9 @@ use crate::date::Month;
 use crate::money::Money;
 use serde::Serialize;
 
+/// Exact values beside shown ones: key -> exact decimal (`crate::money::exact_string`).
+pub type Exact = std::collections::BTreeMap<&'static str, String>;
+
 /// Where each input row went. Every row read is used, excluded with a reason, or rejected.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RowLedger {
@@ -332,6 +335,11 @@ pub struct MonthRow {
     /// Notes from annotations.csv for this month (omitted when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// The exact value of every amount above whose shown (footed, 2-decimal) value is not
+    /// exactly it, by key (`"expansion_by_reason.seats"` for a nested one); omitted when none
+    /// (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// The sum of a run of months' movements.
@@ -365,6 +373,11 @@ pub struct Bridge {
     pub moved_out: Option<Money>,
     /// Closing MRR of the last month.
     pub closing: Money,
+    /// The exact value of every amount above whose shown (footed, 2-decimal) value is not
+    /// exactly it, by key (`"expansion_by_reason.seats"` for a nested one); omitted when none
+    /// (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// Frozen-cohort retention between t0 and t1.
@@ -396,6 +409,11 @@ pub struct Retention {
     pub expansion_by_reason: ExpansionByReason,
     /// Cohort contraction by reason.
     pub contraction_by_reason: ContractionByReason,
+    /// The exact value of every amount above whose shown (footed, 2-decimal) value is not
+    /// exactly it, by key (`"expansion_by_reason.seats"` for a nested one); omitted when none
+    /// (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// Operating metrics of a period, from its bridge and customer counts (docs/metrics.md).
@@ -424,6 +442,11 @@ pub struct PeriodMetrics {
     /// ARPA x gross margin / monthly revenue churn rate (sum of churn / sum of opening MRR
     /// over the period's months); `null` without churn or customers.
     pub ltv: Option<Money>,
+    /// The exact value of every amount above whose shown (footed, 2-decimal) value is not
+    /// exactly it, by key (`"expansion_by_reason.seats"` for a nested one); omitted when none
+    /// (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// One customer carrying more than the configured share of a period's cohort expansion or
@@ -628,6 +651,10 @@ pub struct Usage {
     /// What is not in the figure, and why (omitted when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The exact value of an amount above whose shown value is not exactly it, by key;
+    /// omitted when none (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// One month of usage revenue.
@@ -648,6 +675,10 @@ pub struct UsagePeriod {
     pub period: String,
     /// The sum of its months.
     pub amount: Money,
+    /// The exact value of an amount above whose shown value is not exactly it, by key;
+    /// omitted when none (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// The latest TTM NRR read against the published figures of `crates/nrr-core/data/
@@ -672,6 +703,10 @@ pub struct BenchmarkContext {
     pub comparisons: Vec<BenchmarkComparison>,
     /// One plain line saying all of the above.
     pub summary: String,
+    /// The exact value of an amount above whose shown value is not exactly it, by key;
+    /// omitted when none (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// The TTM NRR against one published figure.

@@ -43,6 +43,8 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
             &report.periods,
         )?);
     }
+    // Every output shows the same footed cents (docs/metrics.md, "Shown figures foot").
+    nrr_core::foot::foot(&mut report);
     let computed_at = t.elapsed();
     let text = match a.format {
         Format::Table => {
