@@ -574,6 +574,18 @@ pub struct Segments {
     pub values: std::collections::BTreeMap<String, SegmentFigures>,
 }
 
+/// The date the report is as of: the window ends at its month, never after it
+/// (docs/metrics.md, "The reporting window").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AsOf {
+    /// The date.
+    pub date: crate::date::Date,
+    /// Where it comes from: `given` (`--as-of`), or what in the data shows it as past
+    /// (`the latest invoice_date`, `the latest Stripe timestamp`, `the latest start_date or
+    /// end_date not after today`).
+    pub source: String,
+}
+
 /// The whole report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
@@ -594,6 +606,11 @@ pub struct Report {
     pub concentration_threshold: String,
     /// Reported months.
     pub window: Window,
+    /// The as-of date and where it comes from; `null` when neither given nor known (a
+    /// window given in full with `--from` and `--to` over data that shows none).
+    pub as_of: Option<AsOf>,
+    /// First month of the fiscal year (1 = January): quarters and years start there.
+    pub fiscal_year_start: u32,
     /// Input files the lines were read from.
     pub inputs: Vec<String>,
     /// Where every input row went.

@@ -1812,6 +1812,13 @@ fn settle(
     }
     builder.ledger.used += book.charges.len() as u64;
     book.push_usage(builder);
+    // The data's as-of date is said in the report; one given (`--as-of`) wins.
+    if let Some(d) = book.as_of {
+        builder.as_of = Some((d, "the latest invoice_date or event date".to_string()));
+    }
+    if opts.as_of.is_some() {
+        book.as_of = opts.as_of;
+    }
     for (o, net) in build_lines(&mut book, policies, builder) {
         builder.ledger.used -= 1;
         builder.ledger.rejected += 1;

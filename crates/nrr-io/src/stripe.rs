@@ -1491,6 +1491,16 @@ pub(crate) fn read(
         usage_settle(&subs, &invs, files.invoices.is_some(), &mut book, builder);
     }
 
+    // The data's as-of date is said in the report; one given (`--as-of`) wins.
+    if let Some(d) = book.as_of {
+        builder.as_of = Some((
+            d,
+            "the latest Stripe timestamp (subscription or invoice)".to_string(),
+        ));
+    }
+    if opts.as_of.is_some() {
+        book.as_of = opts.as_of;
+    }
     let mut failed: Vec<Origin> = build_lines(&mut book, policies, builder)
         .into_iter()
         .map(|(o, _)| o)

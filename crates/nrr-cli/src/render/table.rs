@@ -404,6 +404,9 @@ pub fn report(r: &Report, style: Style) -> String {
         "nrr report: currency {}, window {} to {}; definitions in {}",
         r.currency, r.window.start_month, r.window.end_month, r.definitions
     );
+    if let Some(a) = &r.as_of {
+        let _ = writeln!(out, "as of {} ({})", a.date, a.source);
+    }
     let _ = writeln!(
         out,
         "policies: churn {}, reactivation {}, fx {}, snapshot {}{}",

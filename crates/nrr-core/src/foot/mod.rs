@@ -94,14 +94,23 @@ pub fn foot(report: &mut Report) {
         foot_sets(&mut sets, Some((&exact, &shown)));
     }
     if let Some(u) = report.usage.as_mut() {
-        let cents: HashMap<String, i128> = u
+        let cents: HashMap<Month, i128> = u
             .months
             .iter()
-            .map(|m| (m.month.to_string(), Cents::of(m.amount, 1).round()))
+            .map(|m| (m.month, Cents::of(m.amount, 1).round()))
+            .collect();
+        let spans: HashMap<&str, (Month, Month)> = report
+            .periods
+            .iter()
+            .map(|p| (p.period.as_str(), (p.start_month, p.end_month)))
             .collect();
         for p in &mut u.periods {
-            let months = months_of_period(&p.period);
-            if let Some(sum) = months.map(|ms| ms.iter().filter_map(|m| cents.get(m)).sum()) {
+            if let Some(&(from, to)) = spans.get(p.period.as_str()) {
+                let sum = cents
+                    .iter()
+                    .filter(|(m, _)| (from..=to).contains(*m))
+                    .map(|(_, c)| c)
+                    .sum();
                 show(&mut p.exact, "amount", &mut p.amount, sum);
             }
         }
@@ -121,24 +130,6 @@ pub fn foot(report: &mut Report) {
             );
         }
     }
-}
-
-/// `2024-Q1` -> its three months, `2024` -> its twelve, as `YYYY-MM`.
-fn months_of_period(p: &str) -> Option<Vec<String>> {
-    let (year, rest) = p.split_at(p.len().min(4));
-    let year: i32 = year.parse().ok()?;
-    let (first, n) = match rest {
-        "" => (1, 12),
-        q => {
-            let q: u32 = q.strip_prefix("-Q")?.parse().ok()?;
-            (3 * q - 2, 3)
-        }
-    };
-    Some(
-        (first..first + n)
-            .map(|m| format!("{year:04}-{m:02}"))
-            .collect(),
-    )
 }
 
 fn times(m: Money, k: i128) -> Money {
