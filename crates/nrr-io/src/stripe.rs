@@ -1153,6 +1153,8 @@ pub(crate) fn read(
                     end,
                     proration,
                     rate: None,
+                    invoice: None,
+                    refunded: None,
                 });
             }
         }
@@ -1468,6 +1470,8 @@ pub(crate) fn read(
                     end: scheduled_end.map_or(b1, |c| b1.min(c)),
                     proration: false,
                     rate: Some(r),
+                    invoice: None,
+                    refunded: None,
                 });
             }
             if any {
@@ -1587,6 +1591,8 @@ fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin: Origin) ->
         end: until,
         proration: false,
         rate: Some(rate),
+        invoice: None,
+        refunded: None,
     };
     book.charges.push(carried);
     true
