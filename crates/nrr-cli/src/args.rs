@@ -181,6 +181,12 @@ pub struct DataArgs {
     /// Paused subscriptions (invoices.csv with subscription_events.csv). Default: keep.
     #[arg(long, value_enum, value_name = "HOW", default_value_t = PausesArg::Keep, help_heading = INVOICE_POLICIES)]
     pub pauses: PausesArg,
+    /// What a full refund of an invoice does (invoices.csv and Stripe exports): ignore (the
+    /// default: refunds and credit notes never move MRR) or end-service (a credit note or
+    /// refund of the whole invoice ends the service of its subscription lines on its date:
+    /// churn or contraction that month; a partial refund changes nothing).
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = FullRefundsArg::Ignore, help_heading = INVOICE_POLICIES)]
+    pub full_refunds: FullRefundsArg,
     /// The time zone in which Stripe timestamps (Unix seconds) are read as dates: UTC, a
     /// fixed offset like +02:00 or -05:00, or an IANA zone name like Europe/Paris or
     /// America/New_York, whose daylight saving is followed at each timestamp (Stripe exports
@@ -214,6 +220,7 @@ pub struct Given {
     pub discounts: bool,
     pub past_due: bool,
     pub pauses: bool,
+    pub full_refunds: bool,
     pub reactivation: bool,
 }
 
@@ -313,7 +320,8 @@ pub struct PgArgs {
 
 const POSTGRES: &str = "PostgreSQL (docs/input.md#postgresql)";
 
-const INVOICE_POLICIES: &str = "Invoice policies (invoices.csv only; see docs/policies.md)";
+const INVOICE_POLICIES: &str =
+    "Invoice policies (invoices.csv and Stripe exports; see docs/policies.md)";
 
 impl DataArgs {
     /// A data directory with every option at its default.
@@ -329,6 +337,7 @@ impl DataArgs {
             discounts: DiscountsArg::All,
             past_due: nrr_io::PastDue::default(),
             pauses: PausesArg::Keep,
+            full_refunds: FullRefundsArg::Ignore,
             timezone: nrr_io::Timezone::default(),
             reactivation: nrr_core::engine::Reactivation::AnyGap,
             snapshot_date: None,
@@ -373,6 +382,11 @@ impl DataArgs {
                 base.past_due
             },
             pauses: if g.pauses { f.pauses } else { base.pauses },
+            full_refunds: if g.full_refunds {
+                f.full_refunds
+            } else {
+                base.full_refunds
+            },
         }
     }
 
@@ -433,6 +447,10 @@ impl DataArgs {
                 PausesArg::Keep => nrr_io::Pauses::Keep,
                 PausesArg::Churn => nrr_io::Pauses::Churn,
                 PausesArg::Zero => nrr_io::Pauses::Zero,
+            },
+            full_refunds: match self.full_refunds {
+                FullRefundsArg::Ignore => nrr_io::FullRefunds::Ignore,
+                FullRefundsArg::EndService => nrr_io::FullRefunds::EndService,
             },
         }
     }
@@ -514,6 +532,15 @@ pub enum PausesArg {
     /// Paused revenue is 0 without churn: paused and resumed movements instead of churn and
     /// reactivation.
     Zero,
+}
+
+/// `--full-refunds`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FullRefundsArg {
+    /// Refunds and credit notes never move MRR (default).
+    Ignore,
+    /// A full refund or credit note of an invoice ends its subscription lines on its date.
+    EndService,
 }
 
 /// The reported window.
@@ -729,6 +756,7 @@ pub fn parse() -> Cli {
             discounts: given("discounts"),
             past_due: given("past_due"),
             pauses: given("pauses"),
+            full_refunds: given("full_refunds"),
             reactivation: given("reactivation"),
         };
         match &mut cli.command {

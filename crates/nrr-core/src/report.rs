@@ -245,6 +245,10 @@ pub struct Policies {
     /// invoices.csv only: paused subscriptions, `keep` or `churn`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pauses: Option<String>,
+    /// invoices.csv and Stripe exports only: invoices refunded in full, `ignore` or
+    /// `end-service`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_refunds: Option<String>,
     /// The `--preset` the policies came from, if any (docs/policies.md#presets).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
@@ -261,6 +265,7 @@ impl Default for Policies {
             discounts: None,
             past_due: None,
             pauses: None,
+            full_refunds: None,
             preset: None,
         }
     }

@@ -424,9 +424,10 @@ pub fn report(r: &Report, style: Style) -> String {
         &r.policies.past_due,
         &r.policies.pauses,
     ) {
+        let f = r.policies.full_refunds.as_deref().unwrap_or("ignore");
         let _ = writeln!(
             out,
-            "invoice policies: discounts {d}, past-due {p}, pauses {z}"
+            "invoice policies: discounts {d}, past-due {p}, pauses {z}, full-refunds {f}"
         );
     }
     if r.gross_margin != "1" {
@@ -787,6 +788,7 @@ pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
             p.discounts.clone().unwrap_or_else(|| "-".into()),
             p.past_due.clone().unwrap_or_else(|| "-".into()),
             p.pauses.clone().unwrap_or_else(|| "-".into()),
+            p.full_refunds.clone().unwrap_or_else(|| "-".into()),
         ]
     };
     let (pa, pb) = (pol(&c.policies[0]), pol(&c.policies[1]));
@@ -796,6 +798,7 @@ pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
         "discounts",
         "past due",
         "pauses",
+        "full refunds",
     ];
     let rows: Vec<Vec<String>> = names
         .iter()
