@@ -597,6 +597,11 @@ pub struct ReportArgs {
     /// lines or Stripe invoice lines of metered prices (docs/metrics.md, "Usage").
     #[arg(long)]
     pub usage: bool,
+    /// Table only: the sections to show, in the report's order, comma-separated (summary,
+    /// months, quarters, years, ttm, metrics, reasons, concentration, bridge, segments,
+    /// context, all). Default: summary,quarters,years,bridge,segments,context.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub sections: Vec<crate::render::Section>,
 }
 
 /// Cohort granularity.
@@ -736,6 +741,9 @@ pub struct DemoArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Table only: the sections to show (as `nrr report --sections`).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub sections: Vec<crate::render::Section>,
 }
 
 /// Parses the command line, noting which policy flags were given (they win over a preset).

@@ -12,6 +12,8 @@ fn nrr(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_nrr"))
         .args(args)
         .env("NO_COLOR", "1")
+        // One line per row, so the rows can be read back.
+        .env("COLUMNS", "400")
         .output()
         .expect("nrr runs");
     assert!(
@@ -218,7 +220,9 @@ fn check(dir: &Path, extra: &[&str]) {
     let d = dir.to_str().unwrap();
     let mut args = vec!["report", d, "--currency", "USD"];
     args.extend_from_slice(extra);
-    check_table(&nrr(&args));
+    let mut table = args.clone();
+    table.extend_from_slice(&["--sections", "all"]);
+    check_table(&nrr(&table));
     args.extend_from_slice(&["--format", "csv"]);
     check_csv(&nrr(&args));
 }

@@ -43,5 +43,6 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         gross_margin: None,
         concentration: None,
         usage: false,
+        sections: a.sections,
     })
 }

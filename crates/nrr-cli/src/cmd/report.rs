@@ -48,12 +48,23 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let computed_at = t.elapsed();
     let text = match a.format {
         Format::Table => {
-            let mut t = render::table::report(&report, render::style());
+            let sections = if a.sections.is_empty() {
+                render::Sections::default()
+            } else {
+                render::Sections(a.sections.clone())
+            };
+            let mut t = render::table::report(&report, render::style(), &sections);
+            // Their sentences kept within the width (their tables already fit).
+            let fit = |text: String| -> String {
+                text.lines()
+                    .map(|l| render::wrap(l, render::width(), "  "))
+                    .collect()
+            };
             if let Some(c) = &report.movement_check {
-                t.push_str(&render::movements::section(c, render::style()));
+                t.push_str(&fit(render::movements::section(c, render::style())));
             }
             if let Some(u) = &report.usage {
-                t.push_str(&render::usage::section(u, &report.currency));
+                t.push_str(&fit(render::usage::section(u, &report.currency)));
             }
             t
         }

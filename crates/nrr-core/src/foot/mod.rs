@@ -122,12 +122,12 @@ pub fn foot(report: &mut Report) {
     if let (Some(b), Some(last)) = (report.benchmark_context.as_mut(), report.months.last()) {
         let exact_last = exact.months.last().map(|m| m.closing_mrr);
         if last.month == b.arr_month && exact_last.is_some_and(|c| same(times(c, 12), b.arr)) {
-            show(
-                &mut b.exact,
-                "arr",
-                &mut b.arr,
-                12 * Cents::of(last.closing_mrr, 1).round(),
-            );
+            let before = crate::money::grouped(&b.arr.to_string());
+            let arr = 12 * Cents::of(last.closing_mrr, 1).round();
+            show(&mut b.exact, "arr", &mut b.arr, arr);
+            // The one-line summary states the ARR: the shown one.
+            let after = crate::money::grouped(&b.arr.to_string());
+            b.summary = b.summary.replacen(&before, &after, 1);
         }
     }
 }
