@@ -6,7 +6,7 @@ use nrr_core::date::{Date, Month};
 use nrr_core::engine::SegmentSpec;
 use nrr_core::money::{Decimal, MAX_AMOUNT_DECIMALS, MAX_RATE_DECIMALS};
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Options for [`load`].
@@ -886,14 +886,16 @@ pub(crate) fn display_name(path: &Path) -> String {
     )
 }
 
-/// Reads fx.csv into the builder, rejecting bad rows.
+/// Reads fx.csv into the builder, rejecting bad rows. Rows for any currency are kept, the
+/// reporting currency's too: which currency the file is quoted in, and the rates into the
+/// reporting currency that follow, are the core's rule (`nrr_core::fx`).
 pub(crate) fn read_fx(
     path: &Path,
-    reporting: Option<&str>,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let name = display_name(path);
+    builder.set_fx_file(&path.display().to_string());
     let csv = open_csv(path)?;
     let cols = csv.cols();
     let idx = (
@@ -913,14 +915,8 @@ pub(crate) fn read_fx(
             return r("currency", ccy, "a three-letter ISO 4217 code like EUR");
         }
         let Some(rate) = Decimal::parse(f(idx.2), MAX_RATE_DECIMALS).filter(|d| d.mantissa > 0) else {
-            return r("rate", f(idx.2), "a decimal number > 0 with at most 10 decimal places (units of reporting currency per 1 unit)");
+            return r("rate", f(idx.2), "a decimal number > 0 with at most 10 decimal places (the value of 1 unit in the currency fx.csv is quoted in)");
         };
-        if Some(ccy) == reporting {
-            if rate.mantissa != 10i64.pow(rate.decimals) {
-                r("rate", f(idx.2), "1 for the reporting currency");
-            }
-            return;
-        }
         builder.push_fx(ccy, date, rate);
     })?;
     rej.extend(bad);
@@ -1062,8 +1058,8 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     // Every input but items and mrr files has its own reader.
     let (kind, files) = match crate::source::choose(dir, opts)? {
         crate::source::Chosen::Invoices(inv) => {
-            return load_invoices(Some(base), opts, |opts, fx, builder, rejections| {
-                crate::invoices::read(&inv, fx, opts, builder, rejections)?;
+            return load_invoices(Some(base), opts, |opts, builder, rejections| {
+                crate::invoices::read(&inv, opts, builder, rejections)?;
                 Ok(inv.paths().iter().map(|p| display_name(p)).collect())
             })
         }
@@ -1104,16 +1100,14 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     finish_load(Some(base), &names, builder, rejections, opts)
 }
 
-/// What every reader of invoice rows (files, PostgreSQL) does around `read`: a preset's
-/// discounts made fit for invoices ([`for_invoices`]), fx.csv from `base` handed to `read`
-/// (which rejects charges in a currency without rates and returns the inputs' names), and
-/// the invoice policies used reported with the figures.
+/// What every reader of invoice rows (files, PostgreSQL) does around `read` (which returns
+/// the inputs' names): a preset's discounts made fit for invoices ([`for_invoices`]), and the
+/// invoice policies used reported with the figures.
 pub(crate) fn load_invoices(
     base: Option<&Path>,
     opts: &LoadOptions,
     read: impl FnOnce(
         &LoadOptions,
-        Option<&Path>,
         &mut DatasetBuilder,
         &mut Vec<Rejection>,
     ) -> Result<Vec<String>, IoError>,
@@ -1121,8 +1115,7 @@ pub(crate) fn load_invoices(
     let opts = &for_invoices(opts);
     let mut builder = DatasetBuilder::new(SourceKind::Items);
     let mut rejections = Vec::new();
-    let fx = base.map(|b| b.join("fx.csv")).filter(|p| p.exists());
-    let names = read(opts, fx.as_deref(), &mut builder, &mut rejections)?;
+    let names = read(opts, &mut builder, &mut rejections)?;
     let mut loaded = finish_load(base, &names, builder, rejections, opts)?;
     loaded.invoice_policies = Some(opts.invoice_policies);
     Ok(loaded)
@@ -1160,8 +1153,8 @@ pub(crate) fn reporting_currency(opts: &LoadOptions, builder: &DatasetBuilder) -
 }
 
 /// What every revenue reader ends with: reads fx.csv, customers.csv and annotations.csv from
-/// `base` (none without a base), rejects lines in a currency without rates, orders the
-/// rejections and builds the dataset. `names`: the revenue inputs in reading order, as the
+/// `base` (none without a base), orders the rejections and builds the dataset (which fails
+/// once for currencies without rates, not row by row). `names`: the revenue inputs in reading order, as the
 /// builder's file indices and the rejections name them.
 pub(crate) fn finish_load(
     base: Option<&Path>,
@@ -1170,52 +1163,8 @@ pub(crate) fn finish_load(
     mut rejections: Vec<Rejection>,
     opts: &LoadOptions,
 ) -> Result<Loaded, IoError> {
-    let reporting = reporting_currency(opts, &builder);
     if let Some(fx_path) = base.map(|b| b.join("fx.csv")).filter(|p| p.exists()) {
-        read_fx(
-            &fx_path,
-            reporting.as_deref(),
-            &mut builder,
-            &mut rejections,
-        )?;
-    }
-    if let Some(rep) = &reporting {
-        let with_rates: BTreeSet<String> = builder.fx_currencies().into_iter().collect();
-        // `--usage` charges in a currency without rates are rejected like lines.
-        for code in builder.usage_currencies() {
-            if &code != rep && !with_rates.contains(&code) {
-                for (o, column) in builder.remove_usage_in(&code) {
-                    builder.ledger.excluded.usage -= 1;
-                    builder.ledger.rejected += 1;
-                    rejections.push(Rejection {
-                        file: names.get(usize::from(o.file)).cloned().unwrap_or_default(),
-                        line: o.line,
-                        column,
-                        value: code.clone(),
-                        expected: format!(
-                            "a currency with rates in fx.csv (the reporting currency is {rep})"
-                        ),
-                    });
-                }
-            }
-        }
-        for code in builder.line_currencies() {
-            if &code != rep && !with_rates.contains(&code) {
-                for o in builder.remove_lines_in(&code) {
-                    builder.ledger.used -= 1;
-                    builder.ledger.rejected += 1;
-                    rejections.push(Rejection {
-                        file: names.get(usize::from(o.file)).cloned().unwrap_or_default(),
-                        line: o.line,
-                        column: "currency".into(),
-                        value: code.clone(),
-                        expected: format!(
-                            "a currency with rates in fx.csv (the reporting currency is {rep})"
-                        ),
-                    });
-                }
-            }
-        }
+        read_fx(&fx_path, &mut builder, &mut rejections)?;
     }
     let customers_path = base.map(|b| b.join("customers.csv"));
     let mut attributes = match customers_path.filter(|p| opts.customers && p.exists()) {
