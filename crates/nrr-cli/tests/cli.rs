@@ -249,6 +249,23 @@ mod reject {
     }
 }
 
+/// items.csv with `unit_amount`: the line total is unit_amount x quantity, and a row that also
+/// gives `amount` must agree with it exactly (`120` = `120.00`).
+#[test]
+fn reject_amount_that_is_not_unit_amount_times_quantity() {
+    let tmp = data_dir(&[(
+        "items.csv",
+        &[
+            "customer_id,subscription_id,quantity,unit_amount,amount,currency,start_date",
+            "acme,acme-1,3,40.00,120,USD,2024-01-01",
+            "beta,beta-1,3,40.00,100.00,USD,2024-01-01",
+            "gamma,gamma-1,2,12.50,,USD,2024-01-01",
+            "delta,delta-1,2,,,USD,2024-01-01",
+        ],
+    )]);
+    insta::assert_snapshot!(rejected(&tmp, &[]));
+}
+
 /// fx.csv: a currency of the data without rates, and rates missing at month ends, stop the
 /// run with one message per currency (and month), naming fx.csv; never one per row (exit 1).
 mod fx {

@@ -156,7 +156,9 @@ impl Cols {
 pub(crate) enum Layout {
     Items {
         customer: usize,
-        amount: usize,
+        /// `amount` (the line total), `unit_amount` (per unit, times `quantity`): at least one.
+        amount: Option<usize>,
+        unit_amount: Option<usize>,
         start: usize,
         quantity: Option<usize>,
         currency: Option<usize>,
@@ -179,7 +181,18 @@ impl Layout {
         Ok(match kind {
             SourceKind::Items => Layout::Items {
                 customer: cols.require(path, "customer_id")?,
-                amount: cols.require(path, "amount")?,
+                amount: match (cols.get("amount"), cols.get("unit_amount")) {
+                    (None, None) => Some(cols.require(path, "amount").map_err(|e| match e {
+                        IoError::MissingColumn { path, found, .. } => IoError::MissingColumn {
+                            path,
+                            column: "amount` or `unit_amount".into(),
+                            found,
+                        },
+                        e => e,
+                    })?),
+                    (amount, _) => amount,
+                },
+                unit_amount: cols.get("unit_amount"),
                 start: cols.require(path, "start_date")?,
                 quantity: cols.get("quantity"),
                 currency: cols.get("currency"),
@@ -252,6 +265,27 @@ pub(crate) struct Sink<'a> {
     pub(crate) layout: Layout,
 }
 
+/// `unit x quantity` exactly (the unit's decimal places kept); `None` beyond 18 digits.
+fn unit_times_quantity(unit: Decimal, quantity: u64) -> Option<Decimal> {
+    let q = i64::try_from(quantity).ok()?;
+    Some(Decimal {
+        mantissa: unit.mantissa.checked_mul(q)?,
+        decimals: unit.decimals,
+    })
+}
+
+/// `true` when two decimals are the same number (`120` and `120.00`).
+fn same_value(a: Decimal, b: Decimal) -> bool {
+    let scaled = |d: Decimal, to: u32| i128::from(d.mantissa) * 10i128.pow(to - d.decimals);
+    let to = a.decimals.max(b.decimals);
+    scaled(a, to) == scaled(b, to)
+}
+
+/// A decimal as written with its places (`4000`, 2 places: `40.00`).
+fn dec_text(d: Decimal) -> String {
+    nrr_core::money::format_scaled(i128::from(d.mantissa), d.decimals)
+}
+
 pub(crate) fn is_currency_code(s: &str) -> bool {
     s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
 }
@@ -317,6 +351,7 @@ impl Sink<'_> {
             Layout::Items {
                 customer,
                 amount,
+                unit_amount,
                 start,
                 quantity,
                 currency,
@@ -342,18 +377,36 @@ impl Sink<'_> {
                         )
                     }
                 };
-                let Some(amount_d) = rec.decimal(amount, MAX_AMOUNT_DECIMALS) else {
-                    return self.reject(line, "amount", &rec.text(amount), EXPECT_AMOUNT);
-                };
-                if amount_d.is_negative() {
-                    let v = rec.text(amount);
-                    return self.reject(
-                        line,
-                        "amount",
-                        &v,
-                        "an amount >= 0 (credits and refunds are not recurring revenue)",
-                    );
+                let given = |i: Option<usize>| i.filter(|&i| !rec.is_empty(i));
+                // The line total as given, and the unit price (times quantity below).
+                let mut amounts = [None, None];
+                for (k, (col, name)) in [(amount, "amount"), (unit_amount, "unit_amount")]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let Some(i) = given(col) else { continue };
+                    let Some(d) = rec.decimal(i, MAX_AMOUNT_DECIMALS) else {
+                        return self.reject(line, name, &rec.text(i), EXPECT_AMOUNT);
+                    };
+                    if d.is_negative() {
+                        let v = rec.text(i);
+                        return self.reject(
+                            line,
+                            name,
+                            &v,
+                            "an amount >= 0 (credits and refunds are not recurring revenue)",
+                        );
+                    }
+                    amounts[k] = Some(d);
                 }
+                let [total_d, unit_d] = amounts;
+                let Some(given_d) = total_d.or(unit_d) else {
+                    let expected = match unit_amount {
+                        Some(_) => "an amount (the line total) or a unit_amount",
+                        None => EXPECT_AMOUNT,
+                    };
+                    return self.reject(line, "amount", "", expected);
+                };
                 let mut quantity_n = 1;
                 if let Some(q) = quantity.filter(|_| !empty(quantity)) {
                     let parsed = rec.uint(q);
@@ -367,6 +420,40 @@ impl Sink<'_> {
                         );
                     }
                 }
+                // The line total: as given, or unit_amount x quantity, which a given total
+                // must equal.
+                let amount_d = match unit_d {
+                    None => given_d,
+                    Some(unit) => {
+                        let Some(product) = unit_times_quantity(unit, quantity_n) else {
+                            let v = rec.text(unit_amount.unwrap_or_default());
+                            return self.reject(
+                                line,
+                                "unit_amount",
+                                &v,
+                                format!(
+                                    "a unit_amount whose product with quantity {quantity_n} has \
+                                     at most 18 digits"
+                                ),
+                            );
+                        };
+                        if total_d.is_some_and(|t| !same_value(t, product)) {
+                            let v = rec.text(amount.unwrap_or_default());
+                            return self.reject(
+                                line,
+                                "amount",
+                                &v,
+                                format!(
+                                    "unit_amount x quantity = {} x {quantity_n} = {} (or an \
+                                     empty amount)",
+                                    dec_text(unit),
+                                    dec_text(product)
+                                ),
+                            );
+                        }
+                        product
+                    }
+                };
                 let Some(currency_v) = self.currency_of(line, rec, currency) else {
                     return;
                 };
