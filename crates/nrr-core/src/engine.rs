@@ -10,7 +10,7 @@
 use crate::attribution::{reason, REASONS};
 use crate::dataset::Dataset;
 use crate::date::Month;
-use crate::money::{div_round_half_even, ratio, Decimal, Money, Scale};
+use crate::money::{mul_div_round, ratio, Decimal, Money, Scale};
 use crate::report::{
     Bridge, Granularity, MonthRow, PeriodMetrics, PeriodRow, Policies, Report, Retention,
     SegmentFigures, Segments, TtmRow, Window,
@@ -1687,16 +1687,17 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
         let ltv = (customers_end > 0 && churn > 0)
             .then(|| {
                 // LTV = (end / customers) * gm / (churn / openings), in cents, exactly rounded.
-                let num = end
-                    .checked_mul(i128::from(gm.mantissa))?
-                    .checked_mul(openings)?
-                    .checked_mul(100)?;
-                let den = denom
-                    .checked_mul(10i128.pow(gm.decimals))?
-                    .checked_mul(i128::from(customers_end))?
-                    .checked_mul(churn)?;
+                let units = mul_div_round(
+                    &[end, i128::from(gm.mantissa), openings, 100],
+                    &[
+                        denom,
+                        10i128.pow(gm.decimals),
+                        i128::from(customers_end),
+                        churn,
+                    ],
+                )?;
                 Some(Money {
-                    units: div_round_half_even(num, den),
+                    units,
                     denominator: 100,
                 })
             })
