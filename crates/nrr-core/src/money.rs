@@ -3,7 +3,7 @@
 //! Every MRR figure inside `nrr` is an integer count of one small unit, fixed per dataset by
 //! its [`Scale`]: `1 / (10^a * L * 10^r)` where `a` is the most decimal places of any amount,
 //! `L` the least common multiple of every `interval_months`, and `r` the most decimal places of
-//! any FX rate. So `amount / interval_months` and conversion at a rate are exact integers, sums
+//! any FX rate (or [`crate::fx::DERIVED_RATE_DECIMALS`] for rates derived from another base). So `amount / interval_months` and conversion at a rate are exact integers, sums
 //! are exact, and the bridge identities hold to the last unit. Rounding (half-even, 2 places)
 //! happens only when a figure is shown.
 
@@ -90,7 +90,7 @@ pub struct Scale {
     pub amount_decimals: u32,
     /// Least common multiple of all `interval_months` (`L`).
     pub interval_lcm: u64,
-    /// Most decimal places of any FX rate (`r`).
+    /// Most decimal places of any FX rate, or those of derived rates (`r`).
     pub rate_decimals: u32,
 }
 
