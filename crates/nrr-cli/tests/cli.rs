@@ -1176,6 +1176,7 @@ mod invoices {
             &["--discounts", "none"],
             &["--past-due", "churn"],
             &["--pauses", "churn"],
+            &["--full-refunds", "end-service"],
         ] {
             let mut args = vec!["report", "data"];
             args.extend_from_slice(flag);
@@ -1240,6 +1241,8 @@ mod invoices {
                 "keep:14",
                 "--pauses",
                 "churn",
+                "--full-refunds",
+                "end-service",
             ],
         );
         run.assert_code(0);
@@ -1248,14 +1251,14 @@ mod invoices {
             serde_json::json!({
                 "churn_recognition": "at-cancellation", "reactivation": "any-gap",
                 "fx": "constant-currency", "snapshot": "month-end", "discounts": "none",
-                "past_due": "keep:14", "pauses": "churn"
+                "past_due": "keep:14", "pauses": "churn", "full_refunds": "end-service"
             })
         );
         let table = nrr_in(tmp.path(), &["report", "data"]);
         assert!(
-            table
-                .stdout
-                .contains("invoice policies: discounts all, past-due keep:30, pauses keep"),
+            table.stdout.contains(
+                "invoice policies: discounts all, past-due keep:30, pauses keep, full-refunds ignore"
+            ),
             "{}",
             table.transcript()
         );
@@ -1277,6 +1280,8 @@ mod invoices {
                 "--past-due",
                 "keep:30",
                 "--pauses",
+                "--full-refunds",
+                "end-service",
                 "docs/policies.md",
             ] {
                 assert!(

@@ -28,6 +28,7 @@ pub mod dataset;
 pub mod date;
 pub mod engine;
 pub mod explain;
+pub mod foot;
 pub mod fx;
 pub mod money;
 pub mod report;

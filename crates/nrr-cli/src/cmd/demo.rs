@@ -36,6 +36,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         window: WindowArgs {
             from: None,
             to: None,
+            fiscal_year_start: None,
         },
         format: a.format,
         segment: Vec::new(),

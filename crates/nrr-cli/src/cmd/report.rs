@@ -13,13 +13,13 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let spec =
         |col: &String| nrr_io::segment_spec(&loaded.dataset, loaded.attributes.as_ref(), col);
     let opts = Options {
-        from: a.window.from,
-        to: a.window.to,
         segment: a.segment.first().map(spec).transpose()?,
         skipped_invalid_rows: skipped,
         reactivation: a.data.reactivation(),
         gross_margin: a.gross_margin,
         concentration: a.concentration,
+        as_of: a.data.as_of,
+        ..a.window.options()
     };
     let mut report = compute(&loaded.dataset, &opts)?;
     // Further cuts: one pass each (the totals they recompute are identical).
@@ -43,6 +43,8 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
             &report.periods,
         )?);
     }
+    // Every output shows the same footed cents (docs/metrics.md, "Shown figures foot").
+    nrr_core::foot::foot(&mut report);
     let computed_at = t.elapsed();
     let text = match a.format {
         Format::Table => {

@@ -404,6 +404,9 @@ pub fn report(r: &Report, style: Style) -> String {
         "nrr report: currency {}, window {} to {}; definitions in {}",
         r.currency, r.window.start_month, r.window.end_month, r.definitions
     );
+    if let Some(a) = &r.as_of {
+        let _ = writeln!(out, "as of {} ({})", a.date, a.source);
+    }
     let _ = writeln!(
         out,
         "policies: churn {}, reactivation {}, fx {}, snapshot {}{}",
@@ -421,9 +424,10 @@ pub fn report(r: &Report, style: Style) -> String {
         &r.policies.past_due,
         &r.policies.pauses,
     ) {
+        let f = r.policies.full_refunds.as_deref().unwrap_or("ignore");
         let _ = writeln!(
             out,
-            "invoice policies: discounts {d}, past-due {p}, pauses {z}"
+            "invoice policies: discounts {d}, past-due {p}, pauses {z}, full-refunds {f}"
         );
     }
     if r.gross_margin != "1" {
@@ -784,6 +788,7 @@ pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
             p.discounts.clone().unwrap_or_else(|| "-".into()),
             p.past_due.clone().unwrap_or_else(|| "-".into()),
             p.pauses.clone().unwrap_or_else(|| "-".into()),
+            p.full_refunds.clone().unwrap_or_else(|| "-".into()),
         ]
     };
     let (pa, pb) = (pol(&c.policies[0]), pol(&c.policies[1]));
@@ -793,6 +798,7 @@ pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
         "discounts",
         "past due",
         "pauses",
+        "full refunds",
     ];
     let rows: Vec<Vec<String>> = names
         .iter()
