@@ -31,6 +31,12 @@ struct Run {
 }
 
 impl Run {
+    /// stdout with wrapped lines joined again (a line break and the two-space indent of a
+    /// continuation read as one space), for finding a sentence whatever the width.
+    fn unwrapped(&self) -> String {
+        self.stdout.replace("\n  ", " ")
+    }
+
     /// Exit code, stdout and stderr, as one text for a snapshot.
     fn transcript(&self) -> String {
         let mut s = format!(
@@ -246,7 +252,118 @@ mod reject {
         start_date_not_a_day: ["beta,b-1,10.00,USD,1,2024-02-30,,recurring"];
         end_date_not_a_day: ["beta,b-1,10.00,USD,1,2024-01-01,2024-02-30,recurring"];
         lowercase_currency: ["beta,b-1,10.00,usd,1,2024-01-01,,recurring"];
-        currency_without_rate: ["beta,b-1,10.00,EUR,1,2024-01-01,,recurring"], args = ["--currency", "USD"];
+    }
+}
+
+/// items.csv with `unit_amount`: the line total is unit_amount x quantity, and a row that also
+/// gives `amount` must agree with it exactly (`120` = `120.00`).
+#[test]
+fn reject_amount_that_is_not_unit_amount_times_quantity() {
+    let tmp = data_dir(&[(
+        "items.csv",
+        &[
+            "customer_id,subscription_id,quantity,unit_amount,amount,currency,start_date",
+            "acme,acme-1,3,40.00,120,USD,2024-01-01",
+            "beta,beta-1,3,40.00,100.00,USD,2024-01-01",
+            "gamma,gamma-1,2,12.50,,USD,2024-01-01",
+            "delta,delta-1,2,,,USD,2024-01-01",
+        ],
+    )]);
+    insta::assert_snapshot!(rejected(&tmp, &[]));
+}
+
+/// fx.csv: a currency of the data without rates, and rates missing at month ends, stop the
+/// run with one message per currency (and month), naming fx.csv; never one per row (exit 1).
+mod fx {
+    use super::*;
+
+    /// EUR rows and no fx.csv at all: one error, however many rows.
+    #[test]
+    fn a_currency_without_rates_is_one_error() {
+        let tmp = items(&[
+            "beta,b-1,10.00,EUR,1,2024-01-01,,recurring",
+            "gamma,g-1,20.00,EUR,1,2024-01-01,,recurring",
+        ]);
+        let run = nrr_in(tmp.path(), &["report", "data", "--currency", "USD"]);
+        run.assert_code(1);
+        assert!(run.stdout.is_empty());
+        insta::assert_snapshot!(run.transcript());
+    }
+
+    /// A USD-based fx.csv (EUR, GBP rows) read for a JPY report: no rows for JPY, so the file
+    /// reads as quoted in JPY and USD has none; one error that says so and how to fix it.
+    #[test]
+    fn a_reporting_currency_without_rates_is_one_error() {
+        let tmp = data_dir(&[
+            (
+                "items.csv",
+                &[
+                    ITEMS_HEADER,
+                    GOOD_ROW,
+                    "beta,b-1,10.00,EUR,1,2024-01-01,,recurring",
+                    "gamma,g-1,20.00,GBP,1,2024-01-01,,recurring",
+                ],
+            ),
+            (
+                "fx.csv",
+                &[
+                    "date,currency,rate",
+                    "2023-12-01,EUR,1.08",
+                    "2023-12-01,GBP,1.27",
+                ],
+            ),
+        ]);
+        let run = nrr_in(tmp.path(), &["report", "data", "--currency", "JPY"]);
+        run.assert_code(1);
+        insta::assert_snapshot!(run.transcript());
+        // The same file reads for a EUR or GBP report: USD, with no rows, is its base.
+        for code in ["EUR", "GBP", "USD"] {
+            nrr_in(tmp.path(), &["report", "data", "--currency", code]).assert_code(0);
+        }
+    }
+
+    /// Three EUR customers from 2023-10 with EUR rates from 2024-01-15, two GBP customers from
+    /// 2023-11 with GBP rates from 2023-12-01: one line per currency and month, for the
+    /// report, cohorts and explain alike.
+    #[test]
+    fn missing_rates_are_listed_once_per_currency_and_month() {
+        let tmp = data_dir(&[
+            (
+                "items.csv",
+                &[
+                    ITEMS_HEADER,
+                    "e1,e1-1,100.00,EUR,1,2023-10-01,,recurring",
+                    "e2,e2-1,100.00,EUR,1,2023-10-01,,recurring",
+                    "e3,e3-1,100.00,EUR,1,2023-10-01,,recurring",
+                    "g1,g1-1,100.00,GBP,1,2023-11-01,,recurring",
+                    "g2,g2-1,100.00,GBP,1,2023-11-01,,recurring",
+                ],
+            ),
+            (
+                "fx.csv",
+                &[
+                    "date,currency,rate",
+                    "2024-01-15,EUR,1.10",
+                    "2023-12-01,GBP,1.27",
+                ],
+            ),
+        ]);
+        let window = ["--currency", "USD", "--from", "2023-11", "--to", "2024-02"];
+        let run = |cmd: &[&str]| {
+            let args: Vec<&str> = cmd.iter().chain(&window).copied().collect();
+            let run = nrr_in(tmp.path(), &args);
+            run.assert_code(1);
+            run
+        };
+        let report = run(&["report", "data"]);
+        insta::assert_snapshot!(report.transcript());
+        assert_eq!(run(&["cohorts", "data"]).stderr, report.stderr);
+        let explain = run(&["explain", "data", "--customer", "e1"]);
+        assert!(
+            explain.stderr.contains("EUR 2023-12: no rate into USD"),
+            "{}",
+            explain.transcript()
+        );
     }
 }
 
@@ -575,6 +692,80 @@ mod report {
         run.assert_code(0);
         assert!(!run.stdout.contains('\u{1b}'), "escape codes with NO_COLOR");
         insta::assert_snapshot!(run.transcript());
+    }
+
+    /// `--sections all` shows every section, in the report's order; at 80 columns a table
+    /// wider than that is cut into blocks that repeat its first column.
+    #[test]
+    fn every_section_at_80_columns() {
+        let mut args = ARGS.to_vec();
+        args.extend(["--sections", "all"]);
+        let run = nrr(&args);
+        run.assert_code(0);
+        let mut at = 0;
+        for title in [
+            "Summary (USD)",
+            "Retention by month",
+            "Retention by quarter",
+            "Metrics by quarter",
+            "Expansion and contraction by reason",
+            "Concentration",
+            "MRR bridge by month",
+            "Context",
+        ] {
+            let found = run.stdout[at..]
+                .find(title)
+                .unwrap_or_else(|| panic!("{title} after byte {at}:\n{}", run.stdout));
+            at += found;
+        }
+        assert!(
+            run.stdout.lines().all(|l| l.chars().count() <= 80),
+            "lines within 80 columns:\n{}",
+            run.stdout
+        );
+        insta::assert_snapshot!(run.transcript());
+    }
+
+    /// The demo's default report starts with the summary and fits 100 columns (80 when not a
+    /// terminal, but for an address, which is never broken).
+    #[test]
+    fn the_demo_starts_with_the_summary_and_fits_100_columns() {
+        let run = nrr(&["demo"]);
+        run.assert_code(0);
+        let first_section = run.stdout.split("\n\n").nth(1).unwrap_or("");
+        assert!(first_section.starts_with("Summary (USD)"), "{}", run.stdout);
+        for l in run.stdout.lines() {
+            assert!(l.chars().count() <= 100, "over 100 columns: {l}");
+        }
+        assert!(run.stdout.lines().count() < 150, "{}", run.stdout);
+        // Empty leading periods (no cohort) show no quick ratio or LTV.
+        let all = nrr(&["demo", "--sections", "metrics"]);
+        let q1: Vec<&str> = all
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("2023-Q1"))
+            .collect();
+        assert!(!q1.is_empty(), "{}", all.stdout);
+        assert!(q1.iter().all(|l| !l.contains("86.00")), "{}", all.stdout);
+    }
+
+    /// `--sections` shows only what is asked for, in the report's own order.
+    #[test]
+    fn chosen_sections_only() {
+        let mut args = ARGS.to_vec();
+        args.extend(["--sections", "bridge,summary"]);
+        let run = nrr(&args);
+        run.assert_code(0);
+        let (summary, bridge) = (
+            run.stdout.find("Summary (USD)").expect("summary"),
+            run.stdout.find("MRR bridge by month").expect("bridge"),
+        );
+        assert!(summary < bridge);
+        for absent in ["Retention by quarter", "Context", "Metrics by quarter"] {
+            assert!(!run.stdout.contains(absent), "{absent}:\n{}", run.stdout);
+        }
+        let bad = nrr(&["report", "x", "--sections", "headline"]);
+        bad.assert_code(2);
     }
 
     #[test]
@@ -1065,6 +1256,7 @@ mod invoices {
             &["--discounts", "none"],
             &["--past-due", "churn"],
             &["--pauses", "churn"],
+            &["--full-refunds", "end-service"],
         ] {
             let mut args = vec!["report", "data"];
             args.extend_from_slice(flag);
@@ -1129,6 +1321,8 @@ mod invoices {
                 "keep:14",
                 "--pauses",
                 "churn",
+                "--full-refunds",
+                "end-service",
             ],
         );
         run.assert_code(0);
@@ -1137,14 +1331,14 @@ mod invoices {
             serde_json::json!({
                 "churn_recognition": "at-cancellation", "reactivation": "any-gap",
                 "fx": "constant-currency", "snapshot": "month-end", "discounts": "none",
-                "past_due": "keep:14", "pauses": "churn"
+                "past_due": "keep:14", "pauses": "churn", "full_refunds": "end-service"
             })
         );
         let table = nrr_in(tmp.path(), &["report", "data"]);
         assert!(
-            table
-                .stdout
-                .contains("invoice policies: discounts all, past-due keep:30, pauses keep"),
+            table.unwrapped().contains(
+                "invoice policies: discounts all, past-due keep:30, pauses keep, full-refunds ignore"
+            ),
             "{}",
             table.transcript()
         );
@@ -1166,6 +1360,8 @@ mod invoices {
                 "--past-due",
                 "keep:30",
                 "--pauses",
+                "--full-refunds",
+                "end-service",
                 "docs/policies.md",
             ] {
                 assert!(
@@ -1197,15 +1393,14 @@ mod fixed_bugs {
         }
     }
 
-    /// Rejections are listed in file and line order (the currency-without-rate rejections
-    /// once came after all others, whatever their line).
+    /// Rejections are listed in file and line order, whatever the check that found them.
     #[test]
     fn rejections_are_in_line_order() {
         let tmp = data_dir(&[(
             "items.csv",
             &[
                 ITEMS_HEADER,
-                "beta,b-1,10.00,EUR,1,2024-01-01,,recurring",
+                "beta,b-1,10.00,USD,1,2024-01-01,,annual",
                 "gamma,g-1,-5.00,USD,1,2024-01-01,,recurring",
                 GOOD_ROW,
             ],
@@ -1800,7 +1995,7 @@ mod usage_figure {
     }
 
     #[test]
-    fn a_usage_line_without_rates_is_rejected_only_when_asked() {
+    fn a_usage_line_without_rates_stops_the_run_only_when_asked() {
         let tmp = data_dir(&[(
             "invoices.csv",
             &[
@@ -1810,28 +2005,20 @@ mod usage_figure {
             ],
         )]);
         nrr_in(tmp.path(), &["report", "data"]).assert_code(0);
-        let run = nrr_in(tmp.path(), &["report", "data", "--usage"]);
-        run.assert_code(1);
-        assert!(
-            run.stderr.contains("invoices.csv:3:currency: `GBP`"),
-            "{}",
-            run.stderr
-        );
-        let skipped = nrr_in(
-            tmp.path(),
-            &[
-                "report",
-                "data",
-                "--usage",
-                "--skip-invalid",
-                "--format",
-                "json",
-            ],
-        );
-        skipped.assert_code(0);
-        let r = json(&skipped);
-        assert_eq!(r["rows"]["rejected"], 1);
-        assert_eq!(r["usage"]["total"], "0.00");
+        // Asked for, the charge needs a GBP rate: one error, as for a line, which
+        // --skip-invalid (about rows) does not skip.
+        for extra in [&[][..], &["--skip-invalid"]] {
+            let mut args = vec!["report", "data", "--usage"];
+            args.extend_from_slice(extra);
+            let run = nrr_in(tmp.path(), &args);
+            run.assert_code(1);
+            assert!(
+                run.stderr
+                    .contains("no fx.csv was read, and GBP needs rates into USD"),
+                "{}",
+                run.stderr
+            );
+        }
     }
 }
 
@@ -1974,7 +2161,7 @@ mod snapshots {
             "with --snapshot-date open instead: 3 account-months would agree, 0 would disagree",
         ] {
             assert!(
-                run.stdout.contains(needle),
+                run.unwrapped().contains(needle),
                 "{needle}:\n{}",
                 run.transcript()
             );

@@ -240,10 +240,11 @@ fn check_csv(name: &str) {
     let segmented = header[0] == "segment";
     let mut diffs = Vec::new();
     let mut rows_per_scope = std::collections::BTreeMap::<String, usize>::new();
-    // With notices, every row ends with them, the same on each.
+    // With notices, every row ends with them, the same on each (a spreadsheet-safe text cell:
+    // `'` before a leading `-`, as `--full-refunds ...`).
     let notices = json["notices"].as_array().map(|n| {
         let n: Vec<&str> = n.iter().filter_map(Value::as_str).collect();
-        n.join(" | ")
+        nrr_io::write::text_cell(&n.join(" | ")).into_owned()
     });
     assert_eq!(
         header.last() == Some(&"notices"),
@@ -375,7 +376,9 @@ fixtures!(
     churn_reactivation_in_quarter,
     customer_map_migration,
     customer_map_migration_unmapped,
+    fx_eur_report_from_usd_rates,
     fx_expansion_same_month,
+    fx_gbp_eur_cross_from_usd_rates,
     fx_only_change,
     invoices_cancel,
     invoices_cancel_at_cancellation,
@@ -383,12 +386,21 @@ fixtures!(
     invoices_coupons_gross,
     invoices_free_month,
     invoices_free_month_gross,
+    invoices_monthly_window,
+    as_of_future_end,
+    as_of_mid_month,
+    fiscal_year_february,
+    fiscal_year_july,
+    invoices_full_refund,
+    invoices_full_refund_end_service,
+    invoices_full_refund_preset_chartmogul,
     invoices_fx,
     invoices_fx_past_due_churn,
     invoices_intervals,
     invoices_intervals_as_expansion,
     invoices_multi_interval,
     invoices_multi_interval_at_cancellation,
+    invoices_partial_refund_end_service,
     invoices_past_due,
     invoices_past_due_churn,
     invoices_pause,
@@ -424,6 +436,9 @@ fixtures!(
     stripe_amount_off_items,
     stripe_basil_quantity,
     stripe_cancel_at_mid_cycle,
+    stripe_full_refund,
+    stripe_full_refund_by_refund_end_service,
+    stripe_full_refund_end_service,
     stripe_intervals,
     stripe_intervals_preset_stripe,
     stripe_invoice_cases,
@@ -453,6 +468,7 @@ fixtures!(
     stripe_usage_basil,
     stripe_usage_gross,
     ttm_year,
+    unit_amount_seats,
     worked_example_100,
     worked_example_107,
     worked_example_115,

@@ -8,16 +8,17 @@
 //! customer ranges with rayon, so the result does not depend on input order or thread count.
 
 use crate::attribution::{reason, REASONS};
-use crate::dataset::Dataset;
-use crate::date::Month;
-use crate::money::{div_round_half_even, ratio, Decimal, Money, Scale};
+use crate::dataset::{Dataset, SourceKind};
+use crate::date::{Date, Month};
+use crate::money::{mul_div_round, ratio, Decimal, Money, Scale};
 use crate::report::{
-    Bridge, Granularity, MonthRow, PeriodMetrics, PeriodRow, Policies, Report, Retention,
+    AsOf, Bridge, Granularity, MonthRow, PeriodMetrics, PeriodRow, Policies, Report, Retention,
     SegmentFigures, Segments, TtmRow, Window,
 };
 use crate::CoreError;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How to cut the figures by a customer attribute.
 #[derive(Clone, Debug, Default)]
@@ -101,6 +102,13 @@ pub struct Options {
     pub concentration: Option<crate::money::Decimal>,
     /// How a customer that returns after months at zero counts (`--reactivation`).
     pub reactivation: Reactivation,
+    /// The as-of date given by the user; `None`: the data's own (see [`as_of`]).
+    pub as_of: Option<Date>,
+    /// Today's date, from the caller's clock: items data cannot tell a past end_date from a
+    /// scheduled one, so dates after today are not taken as past. `None`: every date is past.
+    pub today: Option<Date>,
+    /// First month of the fiscal year, 1-12 (0 or 1: January): quarters and years start there.
+    pub fiscal_year_start: u32,
 }
 
 /// How a customer that pays again after one or more months at zero counts
@@ -326,12 +334,15 @@ struct PeriodSpec {
 
 /// The window laid out as slots: slot 0 is the month before the window, slot `i` is
 /// `base + i`.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Plan {
     pub(crate) base: Month,
     pub(crate) slots: usize,
     /// Per currency, per slot: rate units in force at the slot month's last day.
     pub(crate) rates: Vec<Vec<Option<i128>>>,
+    /// Per currency, per slot (`currency * slots + slot`): a figure needed a rate that is
+    /// not in force there.
+    missed: Vec<AtomicBool>,
     periods: Vec<PeriodSpec>,
     /// `(t0, t1, index into periods)`, sorted by t0: a customer only visits the periods whose
     /// cohort month it paid in.
@@ -356,10 +367,27 @@ struct PeriodKind {
 
 impl Plan {
     pub(crate) fn new(ds: &Dataset, from: Month, to: Month) -> Plan {
+        Plan::with_fiscal_year(ds, from, to, 1)
+    }
+
+    /// The plan with quarters and years starting at month `fiscal` of the year (1-12; 1:
+    /// calendar quarters and years, labelled `2024-Q1` and `2024`; else fiscal ones, labelled
+    /// by the calendar year they end in: `FY2025-Q1` and `FY2025`).
+    pub(crate) fn with_fiscal_year(ds: &Dataset, from: Month, to: Month, fiscal: u32) -> Plan {
+        let fiscal = fiscal.clamp(1, 12);
+        // Months since the fiscal year began (0-11), and the fiscal year's name.
+        let into_year = |m: Month| (m.number() + 12 - fiscal) % 12;
+        let label = |m: Month| {
+            if fiscal == 1 {
+                m.year().to_string()
+            } else {
+                format!("FY{}", m.plus(11 - into_year(m) as i32).year())
+            }
+        };
         let base = from.plus(-1);
         let slots = (to.index() - base.index() + 1) as usize;
         let month = |s: usize| base.plus(s as i32);
-        let rates = (0..ds.currencies.len())
+        let rates: Vec<Vec<Option<i128>>> = (0..ds.currencies.len())
             .map(|c| {
                 (0..slots)
                     .map(|s| {
@@ -380,25 +408,25 @@ impl Plan {
         }
         for s in 1..slots {
             let m = month(s);
-            if matches!(m.number(), 1 | 4 | 7 | 10) && s + 2 < slots {
+            if into_year(m) % 3 == 0 && s + 2 < slots {
                 periods.push(PeriodSpec {
                     t0: s - 1,
                     t1: s + 2,
                 });
                 labels.push((
-                    format!("{}-Q{}", m.year(), m.quarter()),
+                    format!("{}-Q{}", label(m), into_year(m) / 3 + 1),
                     Granularity::Quarter,
                 ));
             }
         }
         for s in 1..slots {
             let m = month(s);
-            if m.number() == 1 && s + 11 < slots {
+            if into_year(m) == 0 && s + 11 < slots {
                 periods.push(PeriodSpec {
                     t0: s - 1,
                     t1: s + 11,
                 });
-                labels.push((m.year().to_string(), Granularity::Year));
+                labels.push((label(m), Granularity::Year));
             }
         }
         let ttm_from = periods.len();
@@ -436,6 +464,9 @@ impl Plan {
         Plan {
             base,
             slots,
+            missed: (0..rates.len() * slots)
+                .map(|_| AtomicBool::new(false))
+                .collect(),
             rates,
             periods,
             by_t0,
@@ -447,6 +478,35 @@ impl Plan {
 
     fn month(&self, slot: usize) -> Month {
         self.base.plus(slot as i32)
+    }
+
+    /// Every rate a figure computed with this plan needed and did not find, once per currency
+    /// and month, as one error; `Ok` when there was none. Called after the figures: those
+    /// computed with a missing rate (counted as 0) are then discarded.
+    pub(crate) fn missing_rates(&self, ds: &Dataset) -> Result<(), CoreError> {
+        let mut missing: Vec<crate::fx::MissingRate> = self
+            .missed
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.load(Ordering::Relaxed))
+            .map(|(i, _)| {
+                let ccy = (i / self.slots) as u16;
+                crate::fx::MissingRate {
+                    currency: ds.currencies[usize::from(ccy)].clone(),
+                    month: self.month(i % self.slots),
+                    first: ds.fx.first_date(ccy),
+                }
+            })
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        missing.sort_by(|a, b| (&a.currency, a.month).cmp(&(&b.currency, b.month)));
+        Err(CoreError::MissingRates {
+            file: ds.fx.file.clone(),
+            reporting: ds.currency().to_string(),
+            missing,
+        })
     }
 }
 
@@ -606,6 +666,9 @@ pub(crate) struct Scratch {
     seg: Vec<u32>,
     /// Per slot: the customer is paused (`--pauses zero`); empty when it never is.
     pub(crate) paused: Vec<bool>,
+    /// One-month periods compute their own expansion and contraction reasons (line
+    /// segments) instead of taking their month's.
+    own_reasons: bool,
     /// The customer's lines.
     pub(crate) lines: Vec<u32>,
     /// Per slot: index into `mask_set` of the set of the customer's lines active then.
@@ -853,7 +916,7 @@ pub(crate) fn customer_values(
         let rates = &plan.rates[usize::from(*ccy)];
         for (s, &v) in series.iter().enumerate().take(n) {
             if v != 0 {
-                scratch.cur[s] += v * rate(ds, plan, rates, *ccy, s)?;
+                scratch.cur[s] += v * rate(plan, rates, *ccy, s);
             }
         }
     }
@@ -863,7 +926,7 @@ pub(crate) fn customer_values(
         let rates = &plan.rates[usize::from(*ccy)];
         for (s, &v) in series.iter().enumerate().take(n).skip(1) {
             if v != 0 && scratch.cur[s - 1] != 0 {
-                scratch.cc[s] += v * rate(ds, plan, rates, *ccy, s - 1)?;
+                scratch.cc[s] += v * rate(plan, rates, *ccy, s - 1);
             }
         }
     }
@@ -934,38 +997,29 @@ fn line_sets(ds: &Dataset, lines: &[u32], scratch: &mut Scratch) {
     crate::attribution::summarise(ds, lines, &scratch.mask_set, &mut scratch.summaries);
 }
 
-fn rate(
-    ds: &Dataset,
-    plan: &Plan,
-    rates: &[Option<i128>],
-    ccy: u16,
-    slot: usize,
-) -> Result<i128, CoreError> {
-    rates[slot].ok_or_else(|| CoreError::NoRate {
-        currency: ds.currencies[usize::from(ccy)].clone(),
-        date: Some(plan.month(slot).last_day()),
+/// The rate of `ccy` at `slot`; a rate not in force is noted in the plan (see
+/// [`Plan::missing_rates`]) and counts as 0, so that one run finds every missing one.
+#[inline]
+fn rate(plan: &Plan, rates: &[Option<i128>], ccy: u16, slot: usize) -> i128 {
+    rates[slot].unwrap_or_else(|| {
+        plan.missed[usize::from(ccy) * plan.slots + slot].store(true, Ordering::Relaxed);
+        0
     })
 }
 
 /// value(t1, t0): the customer's MRR at `t1` converted at `t0`'s rates.
 #[inline]
-pub(crate) fn value_at(
-    ds: &Dataset,
-    plan: &Plan,
-    scratch: &Scratch,
-    t1: usize,
-    t0: usize,
-) -> Result<i128, CoreError> {
+pub(crate) fn value_at(plan: &Plan, scratch: &Scratch, t1: usize, t0: usize) -> i128 {
     if scratch.single_reporting {
-        return Ok(scratch.cur[t1]);
+        return scratch.cur[t1];
     }
     let mut v = 0;
     for (ccy, series) in &scratch.series[..scratch.used] {
         if series[t1] != 0 {
-            v += series[t1] * rate(ds, plan, &plan.rates[usize::from(*ccy)], *ccy, t0)?;
+            v += series[t1] * rate(plan, &plan.rates[usize::from(*ccy)], *ccy, t0);
         }
     }
-    Ok(v)
+    v
 }
 
 fn add_customer(
@@ -992,6 +1046,10 @@ fn add_customer_by_line(
     accs: &mut [Acc],
 ) -> Result<(), CoreError> {
     line_segments(ds, plan, spec, scratch)?;
+    // A one-month period's cohort belongs to the segment at t0 and the month's movement to
+    // the segment at t1: when they differ the month's reasons are not the cohort's, so the
+    // periods find their own.
+    scratch.own_reasons = true;
     let scratch = &*scratch;
     let seg = &scratch.seg;
     let one = scratch.used <= 1;
@@ -1095,7 +1153,7 @@ fn line_segments(
                     continue;
                 }
                 let rates = &plan.rates[usize::from(l.currency[i])];
-                let v = i128::from(l.mrr[i]) * rate(ds, plan, rates, l.currency[i], s)?;
+                let v = i128::from(l.mrr[i]) * rate(plan, rates, l.currency[i], s);
                 let g = value_of(i as u32);
                 match by_value.iter_mut().find(|x| x.0 == g) {
                     Some(x) => x.1 += v,
@@ -1288,7 +1346,7 @@ fn add_periods(
         let e = if scratch.single_reporting {
             cur[t1]
         } else {
-            let e = value_at(ds, plan, scratch, t1, t0)?;
+            let e = value_at(plan, scratch, t1, t0);
             periods[i as usize].fx_impact += cur[t1] - e;
             e
         };
@@ -1345,12 +1403,12 @@ fn add_period(
         p.top_expansion.offer(e - s, customer, &ds.customers);
         // A one-month period's reasons are its month's (same snapshots, same rates):
         // `figures` takes them from the monthly sums.
-        if t1 > t0 + 1 {
+        if t1 > t0 + 1 || scratch.own_reasons {
             p.exp_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += e - s;
         }
     } else if e < s {
         p.contraction += s - e;
-        if t1 > t0 + 1 {
+        if t1 > t0 + 1 || scratch.own_reasons {
             p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
         }
     }
@@ -1383,7 +1441,7 @@ fn add_period(
 /// ```
 pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     let (from, to) = window(ds, opts)?;
-    let plan = Plan::new(ds, from, to);
+    let plan = Plan::with_fiscal_year(ds, from, to, opts.fiscal_year_start);
     let groups = group_by_customer(ds);
     let n_values = opts.segment.as_ref().map_or(1, |s| s.values.len().max(1));
     let seg_of = |c: usize| {
@@ -1437,6 +1495,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             },
         )?;
 
+    plan.missing_rates(ds)?;
     let mut total = Acc::new(&plan);
     for a in &accs {
         total.merge(a, &ds.customers);
@@ -1490,6 +1549,8 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             start_month: from,
             end_month: to,
         },
+        as_of: as_of(ds, opts),
+        fiscal_year_start: opts.fiscal_year_start.max(1),
         inputs: ds.files.clone(),
         rows: ds.ledger.clone(),
         skipped_invalid_rows: opts.skipped_invalid_rows,
@@ -1505,14 +1566,67 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     })
 }
 
-/// The window from the options or the dataset's default.
+/// The date the report is as of: the one given, else the latest date the data shows as
+/// past (the readers' own, such as the latest invoice_date or Stripe timestamp; for items,
+/// the latest start_date or end_date not after today; for mrr.csv, the last day of its latest
+/// month). `None` without data.
+pub fn as_of(ds: &Dataset, opts: &Options) -> Option<AsOf> {
+    if let Some(date) = opts.as_of {
+        return Some(AsOf {
+            date,
+            source: "given".into(),
+        });
+    }
+    if let Some((date, source)) = &ds.as_of {
+        return Some(AsOf {
+            date: *date,
+            source: source.clone(),
+        });
+    }
+    let l = &ds.lines;
+    match ds.kind {
+        SourceKind::Items => {
+            let past = |d: &Date| opts.today.is_none_or(|t| *d <= t);
+            let latest = l
+                .start_date
+                .iter()
+                .chain(l.end_date.iter().flatten())
+                .filter(|d| past(d))
+                .max()?;
+            Some(AsOf {
+                date: *latest,
+                source: if opts.today.is_some() {
+                    "the latest start_date or end_date not after today".into()
+                } else {
+                    "the latest start_date or end_date".into()
+                },
+            })
+        }
+        SourceKind::Mrr => {
+            let last = l.start_date.iter().max()?;
+            Some(AsOf {
+                date: last.month().last_day(),
+                source: "the last day of the latest month".into(),
+            })
+        }
+    }
+}
+
+/// The window from the options or the dataset's default. The default ends at the as-of month
+/// (never after it) when the data shows an as-of date, else at the latest month a line starts
+/// or ends in.
 pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError> {
     let default = ds.default_window;
     let from = opts
         .from
         .or(default.map(|w| w.0))
         .ok_or(CoreError::NoData)?;
-    let to = opts.to.or(default.map(|w| w.1)).unwrap_or(from);
+    let as_of = as_of(ds, opts);
+    let default_to = as_of
+        .as_ref()
+        .map(|a| a.date.month())
+        .or(default.map(|w| w.1));
+    let to = opts.to.or(default_to).unwrap_or(from);
     if from > to {
         return Err(CoreError::BadWindow { from, to });
     }
@@ -1537,15 +1651,24 @@ pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError>
             let ends_at = |i: usize| {
                 l.start[i] == to || (l.end[i] == to && l.end[i] != crate::dataset::OPEN_END)
             };
-            if let Some(at) = line_at(&ends_at) {
+            // The default end is the as-of month: a line there, else where that date comes
+            // from.
+            if let Some(d) = opts.as_of {
+                cause.push(format!("it ends at --as-of {d}"));
+            } else if let Some(at) = line_at(&ends_at) {
                 cause.push(format!("{at} runs to {to}"));
+            } else if let Some(a) = &as_of {
+                cause.push(format!(
+                    "it ends at the as-of date {}, {}, which --as-of can set",
+                    a.date, a.source
+                ));
             }
         }
         return Err(CoreError::WindowTooLong {
             from,
             to,
             months,
-            cause: (!cause.is_empty()).then(|| cause.join(", ")),
+            cause: (!cause.is_empty()).then(|| cause.join("; ")),
         });
     }
     Ok((from, to))
@@ -1622,6 +1745,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 expansion_by_reason: exp(&a.exp_reason),
                 contraction_by_reason: con(&a.con_reason),
                 notes: Vec::new(),
+                exact: Default::default(),
             }
         })
         .collect();
@@ -1641,6 +1765,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             moved_in: ctx.moved.then(|| sum(|x| x.moved_in)),
             moved_out: ctx.moved.then(|| sum(|x| x.moved_out)),
             closing: m(closing[spec.t1]),
+            exact: Default::default(),
         }
     };
     // The cohort of a period is every customer paying at t0: its size and starting MRR are
@@ -1663,10 +1788,11 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 fx_impact: m(p.fx_impact),
                 expansion_by_reason: exp(er),
                 contraction_by_reason: con(cr),
+                exact: Default::default(),
             }
         };
     let retention = |p: &PeriodAcc, spec: &PeriodSpec| {
-        if spec.t1 == spec.t0 + 1 {
+        if spec.t1 == spec.t0 + 1 && !ctx.moved {
             // The month's reasons, without returns counted as expansion (not in the cohort).
             let month = &acc.months[spec.t1];
             let mut er = month.exp_reason;
@@ -1696,16 +1822,17 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
         let ltv = (customers_end > 0 && churn > 0)
             .then(|| {
                 // LTV = (end / customers) * gm / (churn / openings), in cents, exactly rounded.
-                let num = end
-                    .checked_mul(i128::from(gm.mantissa))?
-                    .checked_mul(openings)?
-                    .checked_mul(100)?;
-                let den = denom
-                    .checked_mul(10i128.pow(gm.decimals))?
-                    .checked_mul(i128::from(customers_end))?
-                    .checked_mul(churn)?;
+                let units = mul_div_round(
+                    &[end, i128::from(gm.mantissa), openings, 100],
+                    &[
+                        denom,
+                        10i128.pow(gm.decimals),
+                        i128::from(customers_end),
+                        churn,
+                    ],
+                )?;
                 Some(Money {
-                    units: div_round_half_even(num, den),
+                    units,
                     denominator: 100,
                 })
             })
@@ -1725,6 +1852,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             net_mrr_churn_rate: ratio(churn + contraction - expansion - reactivation, opening),
             quick_ratio: ratio(new + reactivation + expansion, contraction + churn),
             ltv,
+            exact: Default::default(),
         }
     };
     let concentration = |p: &PeriodAcc| {

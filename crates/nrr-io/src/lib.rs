@@ -16,6 +16,7 @@
 
 mod customer_map;
 mod error;
+mod full_refunds;
 pub mod generate;
 mod guard;
 pub mod invoices;
@@ -33,7 +34,7 @@ pub mod write;
 
 pub use error::{printable, IoError, Rejection};
 pub use guard::MAX_RECORD_BYTES;
-pub use invoices::{ChurnRecognition, Discounts, InvoicePolicies, PastDue, Pauses};
+pub use invoices::{ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses};
 pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
 pub use snapshots::SnapshotDate;
 pub use source::Source;

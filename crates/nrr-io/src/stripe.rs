@@ -19,7 +19,10 @@
 //!   the past-due spells the subscription's current status cannot show: `past_due` at the
 //!   first failed attempt (or the due date), `resumed` at `paid_at` (`Payment::delinquency`).
 //! - Never MRR: trials, metered prices (`usage`), `incomplete` and `incomplete_expired`
-//!   subscriptions (`incomplete`).
+//!   subscriptions (`incomplete`), credit notes and refunds (`refunds`). Under
+//!   `--full-refunds end-service` a credit note (by its `invoice`) or refund (by the `charge`
+//!   or `payment_intent` that paid an invoice) counts towards refunding that invoice in full,
+//!   which ends the service of its lines on that day (`crate::full_refunds`).
 //!
 //! Timestamps are Unix seconds, read as dates in `--timezone` (UTC, a fixed offset, or an IANA
 //! zone whose offset is taken at each timestamp: `crate::Timezone`).
@@ -28,9 +31,9 @@
 //! and the JSON path of the field.
 
 use crate::error::{IoError, Rejection};
+use crate::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
 use crate::invoices::{
-    build_lines, dec_str, dsub, per_interval, reporting_rates, Book, Charge, Discounts, Event,
-    EventKind, Length,
+    build_lines, dec_str, dsub, per_interval, Book, Charge, Discounts, Event, EventKind, Length,
 };
 use crate::read::{display_name, LoadOptions, Progress};
 use crate::Timezone;
@@ -40,7 +43,7 @@ use nrr_core::money::Decimal;
 use nrr_core::report::RowLedger;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 mod invoice;
@@ -112,8 +115,7 @@ pub(crate) fn load_input(
 ) -> Result<crate::read::Loaded, IoError> {
     let mut builder = DatasetBuilder::new(nrr_core::dataset::SourceKind::Items);
     let mut rejections = Vec::new();
-    let fx = side.map(|b| b.join("fx.csv")).filter(|p| p.exists());
-    read(input, fx.as_deref(), opts, &mut builder, &mut rejections)?;
+    read(input, opts, &mut builder, &mut rejections)?;
     let names = input.names();
     let mut loaded = crate::read::finish_load(side, &names, builder, rejections, opts)?;
     loaded.invoice_policies = Some(opts.invoice_policies);
@@ -632,8 +634,6 @@ struct Item {
     id: Option<String>,
     price: Price,
     quantity: u64,
-    /// `items.data[i]`.
-    path: String,
 }
 
 struct Coupon {
@@ -860,7 +860,6 @@ fn subscription(v: &Value, line: u64) -> Result<SubObj, Bad> {
             id: opt_str(it, &path, "id")?.map(str::to_string),
             price: price(it, &path, q)?,
             quantity: q,
-            path,
         });
     }
     if items.is_empty() {
@@ -1054,7 +1053,6 @@ fn percent_of(amount: Decimal, percent: Decimal) -> Option<Decimal> {
 /// used, excluded with a reason, or rejected.
 pub(crate) fn read(
     files: &StripeInput,
-    fx_path: Option<&Path>,
     opts: &LoadOptions,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
@@ -1135,35 +1133,39 @@ pub(crate) fn read(
         .map(|s| s.seen)
         .chain(invs.iter().filter_map(|i| i.created))
         .max();
-    let as_of = as_of_ts.map(|t| date_of(t, off));
+    let data_as_of = as_of_ts.map(|t| date_of(t, off));
+    // One given (`--as-of`) wins over the data's.
+    let as_of = opts.as_of.or(data_as_of);
 
-    // Currencies without a rate: their rows are rejected.
-    let used_currencies: BTreeSet<&str> = subs
-        .iter()
-        .filter(|s| s.status != Status::Incomplete)
-        .flat_map(|s| s.items.iter().filter(|i| !i.price.metered))
-        .map(|i| i.price.currency.as_str())
-        .chain(
-            invs.iter()
-                .flat_map(|i| &i.lines)
-                .filter(|l| matches!(l.kind, LineKind::Recurring { .. }))
-                .map(|l| l.currency.as_str()),
-        )
-        .collect();
-    let with_rates = reporting_rates(&used_currencies, fx_path, opts)?;
-    let rated = |c: &str| match &with_rates {
-        Some((rep, rates)) => c == rep || rates.contains(c),
-        None => true,
-    };
-    let no_rate = || {
-        format!(
-            "a currency with rates in fx.csv (the reporting currency is {})",
-            with_rates.as_ref().map_or("", |w| w.0.as_str())
-        )
-    };
-
-    let mut book = Book::default();
-    book.as_of = as_of;
+    let mut book = Book::for_policies(policies);
+    // The data's as-of date is said in the report; one given (`--as-of`) wins.
+    if let Some(d) = as_of {
+        builder.as_of = Some((
+            d,
+            "the latest Stripe timestamp (subscription or invoice)".into(),
+        ));
+    }
+    book.as_of = opts.as_of.or(as_of);
+    // `--full-refunds end-service`: each invoice's total, to tell a full refund from a partial
+    // one (`total`, else the sum of its lines' amounts).
+    if let Some(rb) = book.refunds.as_mut() {
+        for inv in &invs {
+            let i = rb.invoice(&inv.id);
+            let cur = inv
+                .currency
+                .clone()
+                .or_else(|| inv.lines.first().map(|l| l.currency.clone()))
+                .unwrap_or_default();
+            match inv.total {
+                Some(t) => rb.add(i, Some(major(t, &cur)), &cur),
+                None => {
+                    for l in &inv.lines {
+                        rb.add(i, Some(l.amount), &l.currency);
+                    }
+                }
+            }
+        }
+    }
     let status_of: HashMap<&str, Status> = subs.iter().map(|s| (s.id.as_str(), s.status)).collect();
     let forever: HashSet<&str> = subs
         .iter()
@@ -1213,17 +1215,6 @@ pub(crate) fn read(
                     ledger.excluded.incomplete += 1;
                     continue;
                 }
-                if !rated(&l.currency) {
-                    ledger.rejected += 1;
-                    rej.push(Rejection {
-                        file: name.clone(),
-                        line: inv.line,
-                        column: format!("{}: {}.currency", inv.id, l.path),
-                        value: l.currency.to_ascii_lowercase(),
-                        expected: no_rate(),
-                    });
-                    continue;
-                }
                 invoiced.insert(sub_id.to_string());
                 let (s, e) = l.period.expect("checked when read");
                 let (start, end) = (date_of(s, off), date_of(e, off));
@@ -1251,6 +1242,7 @@ pub(crate) fn read(
                 ledger.used += 1;
                 unknown_prices += u64::from(l.price_unknown);
                 let sub = book.sub(&inv.customer, sub_id);
+                let invoice = book.refunds.as_mut().map(|rb| rb.invoice(&inv.id));
                 book.charges.push(Charge {
                     origin: Origin {
                         file,
@@ -1267,6 +1259,8 @@ pub(crate) fn read(
                     end,
                     proration,
                     rate: None,
+                    invoice,
+                    refunded: None,
                 });
             }
         }
@@ -1280,6 +1274,31 @@ pub(crate) fn read(
              expand[]=data.lines.data.pricing.price_details.price (API 2025-12-15 and later)",
             inv_name.as_deref().unwrap_or("the invoices")
         ));
+    }
+
+    // Credit notes and refunds: never MRR, but read, validated and counted (their rejections
+    // follow those of the subscriptions and invoices). Under `--full-refunds end-service` each
+    // is linked to its invoice, and a full refund ends the service of the invoice's lines
+    // before a live subscription's last price is carried on (below).
+    let mut notes_rej: Vec<Rejection> = Vec::new();
+    let mut backs: Vec<refunds::Back> = Vec::new();
+    let notes = [
+        (&files.credit_notes, refunds::Kind::CreditNote),
+        (&files.refunds, refunds::Kind::Refund),
+    ];
+    for (objects, kind) in notes {
+        if let Some(o) = objects {
+            backs.extend(refunds::read(o, kind, builder, &mut notes_rej)?);
+        }
+    }
+    if let Some(rb) = book.refunds.as_mut() {
+        link_money_back(rb, &backs, &invs, off);
+    }
+    if let Some((r, ended)) = book.apply_full_refunds() {
+        let inv_file_name = inv_name
+            .as_deref()
+            .unwrap_or("the export (no invoices file)");
+        refund_notices(&r, &ended, inv_file_name, &mut builder.notices);
     }
     let ledger = &mut builder.ledger;
 
@@ -1338,18 +1357,6 @@ pub(crate) fn read(
         ledger.excluded.usage += (s.items.len() - licensed.len()) as u64;
         if s.status == Status::Incomplete {
             ledger.excluded.incomplete += licensed.len() as u64;
-            continue;
-        }
-        if let Some(i) = licensed.iter().find(|i| !rated(&i.price.currency)) {
-            // One rejection for the subscription; its other rows count as rejected with it.
-            ledger.rejected += licensed.len() as u64;
-            rej.push(Rejection {
-                file: sub_name.clone(),
-                line: s.line,
-                column: format!("{}: {}.price.currency", s.id, i.path),
-                value: i.price.currency.to_ascii_lowercase(),
-                expected: no_rate(),
-            });
             continue;
         }
         let sub = book.sub(&s.customer, &s.id);
@@ -1505,7 +1512,7 @@ pub(crate) fn read(
         let charges_before = book.charges.len();
         let used_before = ledger.used;
         let zero_before = ledger.excluded.zero_amount;
-        let mut too_many: Option<(&str, Date)> = None;
+        let mut too_many: Option<(String, Date)> = None;
         for (n, item) in licensed.iter().enumerate() {
             let p = &item.price;
             let anchor_ts = s.anchor.or(s.cps).unwrap_or(s.start);
@@ -1532,7 +1539,8 @@ pub(crate) fn read(
                     break;
                 }
                 if periods == MAX_PERIODS {
-                    too_many = Some((item.path.as_str(), b0));
+                    let at = s.items.iter().position(|x| std::ptr::eq(x, *item));
+                    too_many = Some((format!("items.data[{}]", at.unwrap_or(n)), b0));
                     break;
                 }
                 periods += 1;
@@ -1606,6 +1614,8 @@ pub(crate) fn read(
                     end,
                     proration: false,
                     rate: Some(r),
+                    invoice: None,
+                    refunded: None,
                 });
             }
             if too_many.is_some() {
@@ -1675,18 +1685,70 @@ pub(crate) fn read(
     }
     rej.sort_by_key(|r| (r.file != sub_name, r.line));
     rejections.extend(rej);
-
-    // Credit notes and refunds: never MRR, but read, validated and counted.
-    let notes = [
-        (&files.credit_notes, refunds::Kind::CreditNote),
-        (&files.refunds, refunds::Kind::Refund),
-    ];
-    for (objects, kind) in notes {
-        if let Some(o) = objects {
-            refunds::read(o, kind, builder, rejections)?;
-        }
-    }
+    rejections.extend(notes_rej);
     Ok(())
+}
+
+/// `--full-refunds end-service`: notes each credit note (by its `invoice`) and refund (by the
+/// invoice its `charge` or `payment_intent` paid) that handed money back; a void credit note, a
+/// failed or canceled refund hand nothing back and are left out.
+fn link_money_back(rb: &mut RefundBook, backs: &[refunds::Back], invs: &[InvObj], tz: &Timezone) {
+    let paid_by: HashMap<&str, &str> = invs
+        .iter()
+        .flat_map(|i| i.paid_by.iter().map(move |p| (p.as_str(), i.id.as_str())))
+        .collect();
+    for b in backs.iter().filter(|b| b.counts) {
+        let (kind, invoice) = match b.kind {
+            refunds::Kind::CreditNote => (BackKind::Credit, b.invoice.clone()),
+            refunds::Kind::Refund => (
+                BackKind::Refund,
+                b.charge
+                    .iter()
+                    .chain(&b.payment_intent)
+                    .find_map(|p| paid_by.get(p.as_str()))
+                    .map(|i| i.to_string()),
+            ),
+        };
+        rb.back(MoneyBack {
+            kind,
+            invoice,
+            amount: major(b.amount, &b.currency),
+            currency: b.currency.clone(),
+            date: date_of(b.at, tz),
+            label: b.id.clone(),
+        });
+    }
+}
+
+/// The notices of `--full-refunds end-service` for a Stripe export: the invoices whose service
+/// a full refund ended, and the credit notes and refunds that could end nothing.
+fn refund_notices(r: &Resolved, ended: &[String], invoices: &str, notices: &mut Vec<String>) {
+    if !ended.is_empty() {
+        notices.push(format!(
+            "--full-refunds end-service: {} invoice(s) refunded in full end the service of \
+             their subscription lines on the day of the refund or credit note: {}",
+            ended.len(),
+            listed(ended)
+        ));
+    }
+    let unmatched: Vec<String> = r.no_invoice.iter().chain(&r.unknown).cloned().collect();
+    if !unmatched.is_empty() {
+        notices.push(format!(
+            "{} credit note(s) or refund(s) match no invoice in {invoices} (a credit note by its \
+             invoice, a refund by the charge or payment_intent that paid the invoice), so under \
+             --full-refunds end-service they end no service: {}",
+            unmatched.len(),
+            listed(&unmatched)
+        ));
+    }
+    if !r.not_comparable.is_empty() {
+        notices.push(format!(
+            "{} credit note(s) or refund(s) are in another currency than their invoice, so \
+             under --full-refunds end-service they end no service: {}",
+            r.not_comparable.len(),
+            listed(&r.not_comparable)
+        ));
+    }
 }
 
 /// `active`, `past_due`, `unpaid` or `paused`: still running at the export.
@@ -1718,14 +1780,16 @@ fn runs_until(
 
 /// When the latest invoiced (non-proration) price of subscription `sub` ends before `until`,
 /// carries it on to `until` as a charge of its own (from the subscription's object, at the
-/// same monthly rate); returns whether it did.
+/// same monthly rate), unless its invoice was refunded in full; returns whether it did.
 fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin: Origin) -> bool {
     let last = book
         .charges
         .iter()
         .filter(|c| c.sub == sub && !c.proration)
         .max_by_key(|c| (c.end, c.start));
-    let Some(last) = last.filter(|c| c.end < until) else {
+    // A price whose invoice was refunded in full (`--full-refunds end-service`) is not
+    // carried: its service ended with the refund.
+    let Some(last) = last.filter(|c| c.end < until && c.refunded.is_none()) else {
         return false;
     };
     let rate = last
@@ -1747,24 +1811,11 @@ fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin: Origin) ->
         end: until,
         proration: false,
         rate: Some(rate),
+        invoice: None,
+        refunded: None,
     };
     book.charges.push(carried);
     true
-}
-
-/// The first ids of a list, for a message.
-fn listed(ids: &[String]) -> String {
-    const SHOWN: usize = 10;
-    let mut s = ids
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if ids.len() > SHOWN {
-        s.push_str(&format!(" and {} more", ids.len() - SHOWN));
-    }
-    s
 }
 
 /// Rejects the copy at `line` of object `id` first seen at `first`: its `rows` are left out.

@@ -36,11 +36,13 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         window: WindowArgs {
             from: None,
             to: None,
+            fiscal_year_start: None,
         },
         format: a.format,
         segment: Vec::new(),
         gross_margin: None,
         concentration: None,
         usage: false,
+        sections: a.sections,
     })
 }

@@ -42,7 +42,8 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
         if let Some(c) = core {
             use nrr_core::CoreError::*;
             return match c {
-                NoRate { .. }
+                NoRates { .. }
+                | MissingRates { .. }
                 | PrecisionOverflow
                 | AmountOverflow { .. }
                 | TotalOverflow { .. } => 1,
