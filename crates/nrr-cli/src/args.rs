@@ -496,6 +496,11 @@ pub struct ReportArgs {
     /// (a fraction; default 0.25).
     #[arg(long, value_parser = parse_margin)]
     pub concentration: Option<nrr_core::money::Decimal>,
+    /// Name the N cohort customers with the largest churn, contraction and expansion of every
+    /// period and TTM (JSON `top_customers`; the table shows the latest quarter, year and
+    /// TTM). 0 turns the lists off.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub top: usize,
     /// Also report usage (metered) revenue per month, apart from MRR: invoices.csv `usage`
     /// lines or Stripe invoice lines of metered prices (docs/metrics.md, "Usage").
     #[arg(long)]

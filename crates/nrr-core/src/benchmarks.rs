@@ -581,6 +581,7 @@ mod tests {
                 ltv: None,
             },
             concentration: Vec::new(),
+            top_customers: Default::default(),
         }
     }
 

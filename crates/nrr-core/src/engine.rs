@@ -101,6 +101,9 @@ pub struct Options {
     pub concentration: Option<crate::money::Decimal>,
     /// How a customer that returns after months at zero counts (`--reactivation`).
     pub reactivation: Reactivation,
+    /// How many customers each period's `top_customers` lists name per movement (`--top`;
+    /// totals only, not segments); 0 (the default here) lists none.
+    pub top: usize,
 }
 
 /// How a customer that pays again after one or more months at zero counts
@@ -341,6 +344,8 @@ pub(crate) struct Plan {
     /// The periods grouped by length, when the window has at most 128 slots (see
     /// [`PeriodKind`]); empty otherwise.
     kinds: Vec<PeriodKind>,
+    /// [`Options::top`].
+    top: usize,
 }
 
 /// The periods of one length `len` (t1 = t0 + len): a bit mask of their t0 slots and the
@@ -442,11 +447,18 @@ impl Plan {
             labels,
             ttm_from,
             kinds,
+            top: 0,
         }
     }
 
-    fn month(&self, slot: usize) -> Month {
+    pub(crate) fn month(&self, slot: usize) -> Month {
         self.base.plus(slot as i32)
+    }
+
+    /// How many customers a period keeps by expansion and churn (at least 1, for
+    /// `concentration`), and by contraction.
+    fn top_caps(&self) -> (usize, usize) {
+        (self.top.max(1), self.top)
     }
 }
 
@@ -495,30 +507,53 @@ struct PeriodAcc {
     /// Sum of value(t1, t1) - value(t1, t0) over the cohort (0 for one-currency customers).
     fx_impact: i128,
     churned: u64,
-    top_expansion: Top,
-    top_churn: Top,
+    /// The cohort customers with the largest expansion, contraction and churn (see
+    /// [`TopList`]); the first of expansion and churn feed `concentration`.
+    top_expansion: TopList,
+    top_contraction: TopList,
+    top_churn: TopList,
     exp_reason: [i128; REASONS],
     con_reason: [i128; REASONS],
 }
 
-/// The customer with the largest contribution to a sum (0 = none yet); ties go to the
-/// smaller customer id, so the result does not depend on input order or thread count.
+/// One customer's contribution to a period's cohort sum.
 #[derive(Clone, Copy, Debug, Default)]
 struct Top {
     amount: i128,
     customer: u32,
 }
 
-impl Top {
-    fn offer(&mut self, amount: i128, customer: u32, ids: &crate::dataset::Ids) {
-        if amount > self.amount
-            || (amount == self.amount
-                && amount > 0
-                && customer != self.customer
-                && ids.cmp_ids(customer, self.customer).is_lt())
-        {
-            *self = Top { amount, customer };
+/// The customers with the largest contributions to a sum, largest first, at most `cap` of
+/// them; equal contributions go to the smaller customer id, so the list does not depend on
+/// input order or thread count. Empty until offered something (no allocation).
+#[derive(Clone, Debug, Default)]
+struct TopList(Vec<Top>);
+
+impl TopList {
+    fn offer(&mut self, cap: usize, amount: i128, customer: u32, ids: &crate::dataset::Ids) {
+        if amount <= 0 || cap == 0 {
+            return;
         }
+        let ahead = |t: &Top| {
+            amount > t.amount || (amount == t.amount && ids.cmp_ids(customer, t.customer).is_lt())
+        };
+        if self.0.len() >= cap && !self.0.last().is_some_and(ahead) {
+            return;
+        }
+        let at = self.0.iter().position(ahead).unwrap_or(self.0.len());
+        self.0.insert(at, Top { amount, customer });
+        self.0.truncate(cap);
+    }
+
+    /// Offers every entry of `o` (the lists of two disjoint sets of customers).
+    fn merge(&mut self, cap: usize, o: &TopList, ids: &crate::dataset::Ids) {
+        for t in &o.0 {
+            self.offer(cap, t.amount, t.customer, ids);
+        }
+    }
+
+    fn first(&self) -> Top {
+        self.0.first().copied().unwrap_or_default()
     }
 }
 
@@ -536,7 +571,7 @@ impl Acc {
         }
     }
 
-    fn merge(&mut self, o: &Acc, ids: &crate::dataset::Ids) {
+    fn merge(&mut self, o: &Acc, plan: &Plan, ids: &crate::dataset::Ids) {
         for (a, b) in self.months.iter_mut().zip(&o.months) {
             add_reasons(&mut a.exp_reason, &b.exp_reason);
             add_reasons(&mut a.return_reason, &b.return_reason);
@@ -567,10 +602,11 @@ impl Acc {
             a.churned += b.churned;
             add_reasons(&mut a.exp_reason, &b.exp_reason);
             add_reasons(&mut a.con_reason, &b.con_reason);
-            a.top_expansion
-                .offer(b.top_expansion.amount, b.top_expansion.customer, ids);
-            a.top_churn
-                .offer(b.top_churn.amount, b.top_churn.customer, ids);
+            let (cap, cap_contraction) = plan.top_caps();
+            a.top_expansion.merge(cap, &b.top_expansion, ids);
+            a.top_contraction
+                .merge(cap_contraction, &b.top_contraction, ids);
+            a.top_churn.merge(cap, &b.top_churn, ids);
         }
     }
 }
@@ -1332,17 +1368,20 @@ fn add_period(
     customer: u32,
 ) {
     let one = scratch.used <= 1;
+    let (cap, cap_contraction) = plan.top_caps();
+    let ids = &ds.customers;
     if e == 0 && scratch.paused_at(t1) {
         // Paused at t1 (`--pauses zero`): its revenue is lost to the cohort, but it did not
         // churn.
         p.contraction += s;
+        p.top_contraction.offer(cap_contraction, s, customer, ids);
     } else if e == 0 {
         p.churn += s;
         p.churned += 1;
-        p.top_churn.offer(s, customer, &ds.customers);
+        p.top_churn.offer(cap, s, customer, ids);
     } else if e > s {
         p.expansion += e - s;
-        p.top_expansion.offer(e - s, customer, &ds.customers);
+        p.top_expansion.offer(cap, e - s, customer, ids);
         // A one-month period's reasons are its month's (same snapshots, same rates):
         // `figures` takes them from the monthly sums.
         if t1 > t0 + 1 {
@@ -1350,6 +1389,8 @@ fn add_period(
         }
     } else if e < s {
         p.contraction += s - e;
+        p.top_contraction
+            .offer(cap_contraction, s - e, customer, ids);
         if t1 > t0 + 1 {
             p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
         }
@@ -1383,7 +1424,8 @@ fn add_period(
 /// ```
 pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     let (from, to) = window(ds, opts)?;
-    let plan = Plan::new(ds, from, to);
+    let mut plan = Plan::new(ds, from, to);
+    plan.top = opts.top;
     let groups = group_by_customer(ds);
     let n_values = opts.segment.as_ref().map_or(1, |s| s.values.len().max(1));
     let seg_of = |c: usize| {
@@ -1431,7 +1473,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             || vec![Acc::new(&plan); n_values],
             |mut a, b| {
                 for (x, y) in a.iter_mut().zip(&b) {
-                    x.merge(y, &ds.customers);
+                    x.merge(y, &plan, &ds.customers);
                 }
                 Ok(a)
             },
@@ -1439,7 +1481,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
 
     let mut total = Acc::new(&plan);
     for a in &accs {
-        total.merge(a, &ds.customers);
+        total.merge(a, &plan, &ds.customers);
     }
     let gm = opts.gross_margin.unwrap_or(Decimal {
         mantissa: 1,
@@ -1455,6 +1497,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         gm,
         share,
         ids: &ds.customers,
+        top: opts.top,
     };
     let totals = figures(&ds.scale, &plan, &total, &ctx);
     let segments = opts.segment.as_ref().map(|spec| Segments {
@@ -1466,6 +1509,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             .map(|(v, a)| {
                 let ctx = FigureCtx {
                     moved: spec.by_line.is_some(),
+                    top: 0,
                     ..ctx
                 };
                 (v.clone(), figures(&ds.scale, &plan, a, &ctx))
@@ -1528,6 +1572,8 @@ struct FigureCtx<'a> {
     gm: Decimal,
     share: Decimal,
     ids: &'a crate::dataset::Ids,
+    /// Entries per `top_customers` list (0: none).
+    top: usize,
 }
 
 fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> SegmentFigures {
@@ -1693,8 +1739,8 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
     let concentration = |p: &PeriodAcc| {
         let mut out = Vec::new();
         for (movement, top, total) in [
-            ("expansion", p.top_expansion, p.expansion),
-            ("churn", p.top_churn, p.churn),
+            ("expansion", p.top_expansion.first(), p.expansion),
+            ("churn", p.top_churn.first(), p.churn),
         ] {
             // top / total > share, compared exactly: top * 10^d > share_mantissa * total.
             let over = top.amount > 0
@@ -1710,6 +1756,23 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             }
         }
         out
+    };
+    let top_customers = |p: &PeriodAcc| {
+        let list = |l: &TopList, total: i128| {
+            l.0.iter()
+                .take(ctx.top)
+                .map(|t| crate::report::TopCustomer {
+                    customer_id: ctx.ids.get(t.customer as usize).to_string(),
+                    amount: m(t.amount),
+                    share: ratio(t.amount, total),
+                })
+                .collect()
+        };
+        crate::report::TopCustomers {
+            churn: list(&p.top_churn, p.churn),
+            contraction: list(&p.top_contraction, p.contraction),
+            expansion: list(&p.top_expansion, p.expansion),
+        }
     };
     let mut periods = Vec::new();
     let mut ttm = Vec::new();
@@ -1727,6 +1790,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 metrics: metrics(spec),
                 notes: Vec::new(),
                 concentration: concentration(p),
+                top_customers: top_customers(p),
             });
         } else {
             ttm.push(TtmRow {
@@ -1736,6 +1800,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 bridge: bridge(spec),
                 metrics: metrics(spec),
                 concentration: concentration(p),
+                top_customers: top_customers(p),
             });
         }
     }

@@ -20,6 +20,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         reactivation: a.data.reactivation(),
         gross_margin: a.gross_margin,
         concentration: a.concentration,
+        top: a.top,
     };
     let mut report = compute(&loaded.dataset, &opts)?;
     // Further cuts: one pass each (the totals they recompute are identical).

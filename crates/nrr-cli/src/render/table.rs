@@ -20,17 +20,17 @@ pub fn percent(r: Option<f64>) -> String {
 
 /// Lays out rows under headers: first column left-aligned, the rest right-aligned.
 pub fn grid(headers: &[&str], rows: &[Vec<String>]) -> String {
-    aligned(headers, rows, true)
+    aligned(headers, rows, 1)
 }
 
 /// Like [`grid`], with every column left-aligned (for text such as addresses).
 fn left_grid(headers: &[&str], rows: &[Vec<String>]) -> String {
-    aligned(headers, rows, false)
+    aligned(headers, rows, usize::MAX)
 }
 
-/// Columns two spaces apart, each as wide as its widest cell; the first left-aligned, the
-/// rest right-aligned when `right`, else left-aligned. Trailing spaces are trimmed.
-fn aligned(headers: &[&str], rows: &[Vec<String>], right: bool) -> String {
+/// Columns two spaces apart, each as wide as its widest cell; the first `left` columns
+/// left-aligned, the rest right-aligned. Trailing spaces are trimmed.
+fn aligned(headers: &[&str], rows: &[Vec<String>], left: usize) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -45,7 +45,7 @@ fn aligned(headers: &[&str], rows: &[Vec<String>], right: bool) -> String {
             if i > 0 {
                 l.push_str("  ");
             }
-            if i > 0 && right {
+            if i >= left {
                 l.push_str(&pad);
                 l.push_str(c);
             } else {
@@ -344,6 +344,7 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
             out.push('\n');
         }
     }
+    top_customers(out, style, f);
     heading(out, style, &format!("MRR bridge by month{title_suffix}"));
     let with_fx = f.months.iter().any(|m| !m.fx.is_zero());
     let mut headers = vec![
@@ -394,6 +395,91 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
         .map(|m| nrr_io::write::note_text(&m.notes))
         .collect();
     out.push_str(&with_notes(grid(&headers, &rows), &notes));
+}
+
+/// Longest customer id shown in a table cell; longer ones are cut (JSON has them whole).
+const ID_WIDTH: usize = 40;
+
+/// A customer id as typed by a user, safe in a table: control characters (a newline, an
+/// escape code) written as escapes, and at most [`ID_WIDTH`] characters.
+pub fn id_cell(id: &str) -> String {
+    let mut out: String = id
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if out.chars().count() > ID_WIDTH {
+        out = out.chars().take(ID_WIDTH - 3).collect::<String>() + "...";
+    }
+    out
+}
+
+/// The "Top customers" section: the `top_customers` lists of the latest quarter, year and
+/// TTM (the latest month when there is none of those), one row per customer.
+fn top_customers(out: &mut String, style: Style, f: &SegmentFigures) {
+    let latest = |g: Granularity| f.periods.iter().rev().find(|p| p.granularity == g);
+    let mut shown: Vec<(String, &nrr_core::report::TopCustomers)> =
+        [Granularity::Quarter, Granularity::Year]
+            .into_iter()
+            .filter_map(latest)
+            .map(|p| (p.period.clone(), &p.top_customers))
+            .chain(
+                f.ttm
+                    .last()
+                    .map(|t| (format!("TTM {}", t.month), &t.top_customers)),
+            )
+            .collect();
+    if shown.is_empty() {
+        shown.extend(latest(Granularity::Month).map(|p| (p.period.clone(), &p.top_customers)));
+    }
+    shown.retain(|(_, t)| !t.is_empty());
+    if shown.is_empty() {
+        return;
+    }
+    heading(
+        out,
+        style,
+        "Top customers (largest cohort churn, contraction and expansion; --top; every period in JSON)",
+    );
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (label, t) in shown {
+        let mut first_of_period = true;
+        for (movement, list) in [
+            ("churn", &t.churn),
+            ("contraction", &t.contraction),
+            ("expansion", &t.expansion),
+        ] {
+            for (i, c) in list.iter().enumerate() {
+                rows.push(vec![
+                    if first_of_period {
+                        label.clone()
+                    } else {
+                        String::new()
+                    },
+                    if i == 0 {
+                        movement.to_string()
+                    } else {
+                        String::new()
+                    },
+                    id_cell(&c.customer_id),
+                    money(c.amount),
+                    percent(c.share),
+                ]);
+                first_of_period = false;
+            }
+        }
+    }
+    out.push_str(&aligned(
+        &["period", "movement", "customer", "amount", "share"],
+        &rows,
+        3,
+    ));
 }
 
 /// The full report as text.
