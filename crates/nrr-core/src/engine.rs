@@ -217,7 +217,7 @@ pub(crate) fn movement_at(
 /// start from zero. The report ([`add_movement`]) and explain/compare ([`movement_at`]) both
 /// categorise through here.
 #[inline]
-fn categorise(
+pub(crate) fn categorise(
     (prev, now, cc): (i128, i128, i128),
     (was_paused, is_paused): (bool, bool),
     start: impl FnOnce() -> Start,
@@ -639,7 +639,7 @@ pub(crate) struct Scratch {
     bits: bool,
     /// Line segments: the customer's segment value per slot (`u32::MAX` where it pays
     /// nothing).
-    seg: Vec<u32>,
+    pub(crate) seg: Vec<u32>,
     /// Per slot: the customer is paused (`--pauses zero`); empty when it never is.
     pub(crate) paused: Vec<bool>,
     /// The customer's lines.
@@ -657,6 +657,12 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
+    /// How many currencies the customer's lines are in (1 also for a customer all in the
+    /// reporting currency).
+    pub(crate) fn used_currencies(&self) -> usize {
+        self.used
+    }
+
     /// Whether the customer is paused at slot `s`.
     #[inline]
     pub(crate) fn paused_at(&self, s: usize) -> bool {
@@ -1090,7 +1096,7 @@ fn add_customer_by_line(
 /// Fills `scratch.seg` with the customer's segment value per slot: the value of `spec`'s
 /// line column holding the most MRR at the slot (at the slot's rates), ties to the smaller
 /// name; `u32::MAX` where the customer pays nothing.
-fn line_segments(
+pub(crate) fn line_segments(
     ds: &Dataset,
     plan: &Plan,
     spec: &SegmentSpec,

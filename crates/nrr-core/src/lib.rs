@@ -11,6 +11,7 @@
 //! - [`engine`]: monthly movements, frozen-cohort retention, segments.
 //! - [`report`]: the serialisable report types (the JSON output's schema).
 //! - [`explain`]: one customer's months and the input rows behind them.
+//! - [`movements`]: every customer-month movement as a row (the rows behind the bridge).
 //! - [`cohort`]: signup-cohort retention matrices (revenue and logos).
 //! - [`usage`]: the `--usage` figure, usage revenue per month apart from MRR.
 //! - [`benchmarks`]: published NRR figures by ARR band, read against a report (context, not a
@@ -27,6 +28,7 @@ pub mod date;
 pub mod engine;
 pub mod explain;
 pub mod money;
+pub mod movements;
 pub mod report;
 pub mod usage;
 

@@ -157,6 +157,52 @@ impl Money {
         format_scaled(scaled, places)
     }
 
+    /// The value in units of `10^-places`, rounded half-even; `None` when that does not fit
+    /// in an `i128`.
+    ///
+    /// ```
+    /// use nrr_core::money::Money;
+    /// let third = Money { units: 100, denominator: 3 };
+    /// assert_eq!(third.scaled(4), Some(333_333));
+    /// ```
+    pub fn scaled(self, places: u32) -> Option<i128> {
+        let p = 10i128.checked_pow(places)?;
+        if let Some(n) = self.units.checked_mul(p) {
+            return Some(div_round_half_even(n, self.denominator));
+        }
+        // Too large to scale at once: the whole part, then the remainder (p is even, so the
+        // tie still goes to the even result).
+        let (q, r) = (
+            self.units.div_euclid(self.denominator),
+            self.units.rem_euclid(self.denominator),
+        );
+        let frac = div_round_half_even(r.checked_mul(p)?, self.denominator);
+        q.checked_mul(p)?.checked_add(frac)
+    }
+
+    /// The value as a plain decimal string with at least 2 and at most `max_places` decimals:
+    /// exact when the value has at most `max_places` decimals, else rounded half-even at the
+    /// last one; trailing zeros beyond the second decimal are dropped. `None` when the value
+    /// does not fit (see [`Money::scaled`]).
+    ///
+    /// ```
+    /// use nrr_core::money::Money;
+    /// let m = |units, denominator| Money { units, denominator }.decimal_text(12).unwrap();
+    /// assert_eq!(m(100, 1), "100.00");
+    /// assert_eq!(m(-1_234_567, 10_000), "-123.4567");
+    /// assert_eq!(m(100, 12), "8.333333333333");
+    /// ```
+    pub fn decimal_text(self, max_places: u32) -> Option<String> {
+        let mut s = format_scaled(self.scaled(max_places)?, max_places);
+        if max_places > 2 {
+            let keep = s.len() - (max_places as usize - 2);
+            while s.len() > keep && s.ends_with('0') {
+                s.pop();
+            }
+        }
+        Some(s)
+    }
+
     /// `true` when exactly zero.
     pub fn is_zero(self) -> bool {
         self.units == 0
