@@ -21,6 +21,12 @@ pub enum Command {
         after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --segment product   # by product line, month by month\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n  nrr report warehouse --source snapshots   # subscription_snapshots.csv (+ revenue_movements.csv)\n  nrr report warehouse --snapshot-date open   # snapshot_date 2026-01-01 = January's starting cohort\n  nrr report --postgres postgresql://reader@db/billing --query \"SELECT account_id, snapshot_date, mrr FROM snapshots\"\n  nrr report config --postgres \"$DATABASE_URL\" --table items   # fx.csv, customers.csv in config\n  nrr report --postgres \"$DATABASE_URL\" --source stripe --query \"SELECT data FROM stripe.subscriptions\" --invoices-query \"SELECT data FROM stripe.invoices\"\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
     )]
     Report(ReportArgs),
+    /// Every customer-month movement (new, reactivation, expansion, contraction, churn, fx,
+    /// ...) as rows that sum to the report's bridge: CSV on stdout, or a .csv or .parquet file.
+    #[command(
+        after_help = "Examples:\n  nrr movements data > movements.csv\n  nrr movements data -o movements.parquet --segment segment\n  nrr movements data --from 2024-01 --to 2024-12 --currency USD -o movements.csv\n\nColumns: month, customer_id, category, reason, amount (constant currency, as in the\nbridge), amount_at_month_rates, then segment_<column> per --segment. For every month and\ncategory the amounts sum to the report's figure (docs/cli.md, docs/metrics.md)."
+    )]
+    Movements(MovementsArgs),
     /// Signup-cohort retention matrix: revenue (NRR) or logos, by month or quarter.
     #[command(
         after_help = "Examples:\n  nrr cohorts data\n  nrr cohorts data --by quarter --metric logos\n  nrr cohorts data --format csv > cohorts.csv\n\nA customer's cohort is the month (or quarter) of its first month with MRR > 0. Age k is\nmonth cohort+k (with --by quarter: the last month of quarter cohort+k). Revenue cells are\nthe cohort's MRR at age k over its MRR at age 0, at the age-0 month's exchange rates\n(expansion and reactivation included); logo cells are paying customers over cohort size."
@@ -507,6 +513,22 @@ pub struct ReportArgs {
     pub usage: bool,
 }
 
+#[derive(Args, Debug)]
+pub struct MovementsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// A column per cut, as `nrr report --segment` cuts: a customers.csv column, or `product`
+    /// or `plan` of the lines (then moved_out / moved_in rows for customers that switch).
+    /// Repeat for several.
+    #[arg(long)]
+    pub segment: Vec<String>,
+    /// Write to this file instead of stdout: `.csv`, or `.parquet` (typed columns).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// Cohort granularity.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum By {
@@ -668,6 +690,7 @@ pub fn parse() -> Cli {
         };
         match &mut cli.command {
             Command::Report(a) => a.data.given = g,
+            Command::Movements(a) => a.data.given = g,
             Command::Cohorts(a) => a.data.given = g,
             Command::Explain(a) => a.data.given = g,
             Command::Check(a) => a.data.given = g,
