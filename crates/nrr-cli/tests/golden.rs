@@ -452,6 +452,7 @@ fixtures!(
     stripe_usage,
     stripe_usage_basil,
     stripe_usage_gross,
+    top_customers,
     ttm_year,
     worked_example_100,
     worked_example_107,
