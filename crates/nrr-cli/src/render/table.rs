@@ -330,7 +330,7 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
         .map(|(label, c)| {
             format!(
                 "  {label}: {} carries {} of {} ({})",
-                c.customer_id,
+                id_cell(&c.customer_id),
                 percent(c.share),
                 c.movement,
                 money(c.amount)
@@ -421,7 +421,7 @@ pub fn id_cell(id: &str) -> String {
 }
 
 /// The "Top customers" section: the `top_customers` lists of the latest quarter, year and
-/// TTM (the latest month when there is none of those), one row per customer.
+/// TTM (the latest month when none of those has any), one row per customer.
 fn top_customers(out: &mut String, style: Style, f: &SegmentFigures) {
     let latest = |g: Granularity| f.periods.iter().rev().find(|p| p.granularity == g);
     let mut shown: Vec<(String, &nrr_core::report::TopCustomers)> =
@@ -435,10 +435,11 @@ fn top_customers(out: &mut String, style: Style, f: &SegmentFigures) {
                     .map(|t| (format!("TTM {}", t.month), &t.top_customers)),
             )
             .collect();
+    shown.retain(|(_, t)| !t.is_empty());
     if shown.is_empty() {
         shown.extend(latest(Granularity::Month).map(|p| (p.period.clone(), &p.top_customers)));
+        shown.retain(|(_, t)| !t.is_empty());
     }
-    shown.retain(|(_, t)| !t.is_empty());
     if shown.is_empty() {
         return;
     }
