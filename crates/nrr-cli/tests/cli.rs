@@ -622,8 +622,10 @@ mod movements {
         insta::assert_snapshot!(run.transcript());
     }
 
-    /// Annual plans make thirds: amounts with more than 12 decimals are rounded at the 12th;
-    /// others keep exactly the decimals they have (10.005), at least 2.
+    /// Annual plans make thirds: amounts with more than 12 decimals are rounded at the 12th,
+    /// down or up so that each month's and category's rows add up to its exact figure there
+    /// (December's new is 166.666666666667: globex's row is rounded up); others keep exactly
+    /// the decimals they have (10.005), at least 2.
     #[test]
     fn amounts_keep_up_to_twelve_decimals() {
         let run = nrr(&[

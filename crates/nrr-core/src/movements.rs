@@ -150,6 +150,85 @@ impl Movements {
     pub fn segment_value(&self, row: &MovementRow, k: usize) -> &str {
         &self.segments[k].values[row.segments[k] as usize]
     }
+
+    /// Each row's `amount` and `amount_at_month_rates` in whole units of `10^-places`, for
+    /// output with a fixed number of decimals. A value with at most `places` decimals is
+    /// exact; any other is rounded down or up (by less than a unit) so that the rows of each
+    /// month and category add up to their exact sum rounded half-even at `places`
+    /// ([`crate::money::allocate`]); within that, the rows of each value of the first cut add
+    /// up to their exact sum rounded down or up (the total is shared out among the values
+    /// first). So a pivot of the rounded rows by month and category gives the report's exact
+    /// figure at `places` decimals, not an accumulation of row roundings. `moved_out` and
+    /// `moved_in` rows, twins that cancel, are each rounded half-even. `None` when the
+    /// arithmetic overflows.
+    pub fn scaled_amounts(&self, places: u32) -> Option<Vec<[i128; 2]>> {
+        let amount = self.scaled_column(places, |r| r.amount)?;
+        let at_month_rates = self.scaled_column(places, |r| r.amount_at_month_rates)?;
+        Some(
+            amount
+                .into_iter()
+                .zip(at_month_rates)
+                .map(|(a, b)| [a, b])
+                .collect(),
+        )
+    }
+
+    /// One amount column of [`Movements::scaled_amounts`].
+    fn scaled_column(&self, places: u32, value: fn(&MovementRow) -> Money) -> Option<Vec<i128>> {
+        let mut out = vec![0i128; self.rows.len()];
+        let value = |i: usize| value(&self.rows[i]);
+        let mut start = 0;
+        while start < self.rows.len() {
+            let month = self.rows[start].month;
+            let end = start
+                + self.rows[start..]
+                    .iter()
+                    .position(|r| r.month != month)
+                    .unwrap_or(self.rows.len() - start);
+            // The month's rows by category, then by the first cut's value (one group without
+            // cuts).
+            let mut groups: Vec<(Category, u32, Vec<usize>)> = Vec::new();
+            for i in start..end {
+                let (c, v) = (
+                    self.rows[i].category,
+                    self.rows[i].segments.first().copied().unwrap_or(0),
+                );
+                match groups.iter_mut().find(|g| g.0 == c && g.1 == v) {
+                    Some(g) => g.2.push(i),
+                    None => groups.push((c, v, vec![i])),
+                }
+            }
+            let mut categories: Vec<Category> = groups.iter().map(|g| g.0).collect();
+            categories.sort();
+            categories.dedup();
+            for category in categories {
+                let subs: Vec<&Vec<usize>> = groups
+                    .iter()
+                    .filter(|g| g.0 == category)
+                    .map(|g| &g.2)
+                    .collect();
+                if matches!(category, Category::MovedOut | Category::MovedIn) {
+                    for &i in subs.iter().copied().flatten() {
+                        out[i] = value(i).scaled(places)?;
+                    }
+                    continue;
+                }
+                let den = value(subs[0][0]).denominator;
+                let units =
+                    |ix: &[usize]| -> Vec<i128> { ix.iter().map(|&i| value(i).units).collect() };
+                let sums: Vec<i128> = subs.iter().map(|ix| units(ix).iter().sum()).collect();
+                let shares = crate::money::allocate(&sums, den, places, None)?;
+                for (ix, share) in subs.into_iter().zip(shares) {
+                    let scaled = crate::money::allocate(&units(ix), den, places, Some(share))?;
+                    for (&i, v) in ix.iter().zip(scaled) {
+                        out[i] = v;
+                    }
+                }
+            }
+            start = end;
+        }
+        Some(out)
+    }
 }
 
 /// Every customer-month movement over the window of `opts` (its `from`, `to` and

@@ -1250,3 +1250,55 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The rows' amounts at 12 decimals (what the files hold): each is its exact value rounded
+    /// down or up (exact when it has at most 12 decimals), moves are rounded half-even (so
+    /// twins stay equal), the rounded rows of each month and category add up to their exact
+    /// sum rounded half-even at 12 decimals, and those of each value of the first cut within it
+    /// to their exact sum rounded down or up.
+    #[test]
+    fn rows_at_twelve_decimals_add_up_to_the_exact_sums(case in any_case()) {
+        use nrr_core::engine::LineColumn;
+        use nrr_core::movements::Category;
+        let ds = dataset_with_products_and_pauses(&case);
+        let cuts = [SegmentSpec::by_line(&ds, LineColumn::Product)];
+        let m = nrr_core::movements::movements(&ds, &options(&case), &cuts).unwrap();
+        let scaled = m.scaled_amounts(12).unwrap();
+        let p = 10i128.pow(12);
+        // (month, category, first cut's value or None for all): per column, (rounded, exact).
+        type Sums = [(i128, i128); 2];
+        let mut groups: std::collections::BTreeMap<(Month, Category, Option<u32>), Sums> =
+            Default::default();
+        for (row, got) in m.rows.iter().zip(&scaled) {
+            let moved = matches!(row.category, Category::MovedOut | Category::MovedIn);
+            for (col, exact) in [row.amount, row.amount_at_month_rates].into_iter().enumerate() {
+                let (g, d) = (got[col], exact.denominator);
+                // g / 10^12 is exact / d rounded down or up: |g * d - exact * 10^12| < d.
+                prop_assert!((g * d - exact.units * p).abs() < d, "{:?}", row);
+                if moved {
+                    prop_assert_eq!(g, exact.scaled(12).unwrap());
+                    continue;
+                }
+                for key in [(row.month, row.category, None), (row.month, row.category, Some(row.segments[0]))] {
+                    let e = groups.entry(key).or_default();
+                    e[col].0 += g;
+                    e[col].1 += exact.units;
+                }
+            }
+        }
+        let den = ds.scale.denominator();
+        for (key, cols) in groups {
+            for (sum, exact) in cols {
+                if key.2.is_none() {
+                    let want = Money { units: exact, denominator: den }.scaled(12).unwrap();
+                    prop_assert_eq!(sum, want, "{:?}", key);
+                } else {
+                    prop_assert!((sum * den - exact * p).abs() < den, "{:?}", key);
+                }
+            }
+        }
+    }
+}

@@ -520,7 +520,8 @@ pub fn items_csv_to_parquet_with(
 /// Writes every customer-month movement to a Parquet file (docs/cli.md, `nrr movements`):
 /// `month` (`YYYY-MM`), `customer_id`, `category`, `reason` (null when empty) and
 /// `segment_<column>` as strings; `amount` and `amount_at_month_rates` as
-/// `Decimal128(38, 12)`, the values of the CSV. Returns the number of rows written.
+/// `Decimal128(38, 12)`, the values of the CSV (the same allocation to 12 decimals). Returns
+/// the number of rows written.
 pub fn write_movements(m: &nrr_core::movements::Movements, out: &Path) -> Result<u64, IoError> {
     use crate::write::{movement_header, movement_reason, MOVEMENT_PLACES};
     let header = movement_header(m);
@@ -544,29 +545,21 @@ pub fn write_movements(m: &nrr_core::movements::Movements, out: &Path) -> Result
         .build();
     let mut w =
         ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| perr(out, e))?;
-    let too_large = |v: nrr_core::money::Money| {
-        perr(
-            out,
-            format!("the amount {v} does not fit Decimal128(38, {MOVEMENT_PLACES})"),
-        )
-    };
-    for rows in m.rows.chunks(64 * 1024) {
+    let amounts = crate::write::movement_amounts(m).map_err(|e| perr(out, e))?;
+    for (rows, amounts) in m.rows.chunks(64 * 1024).zip(amounts.chunks(64 * 1024)) {
         let text = |f: &dyn Fn(&nrr_core::movements::MovementRow) -> String| -> Arc<dyn Array> {
             Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
         };
-        let decimal = |f: &dyn Fn(&nrr_core::movements::MovementRow) -> nrr_core::money::Money| {
-            let v: Result<Vec<i128>, IoError> = rows
-                .iter()
-                .map(|r| {
-                    let v = f(r);
-                    v.scaled(MOVEMENT_PLACES)
-                        .filter(|s| s.unsigned_abs() < 10u128.pow(38))
-                        .ok_or_else(|| too_large(v))
-                })
-                .collect();
-            Decimal128Array::from(v?)
-                .with_precision_and_scale(38, MOVEMENT_PLACES as i8)
-                .map_err(|e| perr(out, e))
+        let decimal = |col: usize| -> Result<Arc<dyn Array>, IoError> {
+            let v: Vec<i128> = amounts.iter().map(|a| a[col]).collect();
+            if v.iter().any(|x| x.unsigned_abs() >= 10u128.pow(38)) {
+                return Err(perr(out, "an amount does not fit Decimal128(38, 12)"));
+            }
+            Ok(Arc::new(
+                Decimal128Array::from(v)
+                    .with_precision_and_scale(38, MOVEMENT_PLACES as i8)
+                    .map_err(|e| perr(out, e))?,
+            ))
         };
         let mut arrays: Vec<Arc<dyn Array>> = vec![
             text(&|r| r.month.to_string()),
@@ -577,8 +570,8 @@ pub fn write_movements(m: &nrr_core::movements::Movements, out: &Path) -> Result
                     .map(|r| Some(movement_reason(m, r)).filter(|s| !s.is_empty()))
                     .collect::<Vec<_>>(),
             )),
-            Arc::new(decimal(&|r| r.amount)?),
-            Arc::new(decimal(&|r| r.amount_at_month_rates)?),
+            decimal(0)?,
+            decimal(1)?,
         ];
         for k in 0..m.segments.len() {
             arrays.push(text(&|r| m.segment_value(r, k).to_string()));

@@ -252,9 +252,10 @@ pub fn cohorts_csv(t: &nrr_core::cohort::CohortTable) -> Result<String, csv::Err
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Decimal places of the money columns of [`movements_csv`] and the Parquet movements file:
-/// values with more (billing intervals such as 3 or 12 make thirds) are rounded half-even at
-/// the 12th, at most 5 x 10^-13 off per row.
+/// Decimal places of the money columns of [`movements_csv`] and the Parquet movements file.
+/// A value with more (billing intervals such as 3 or 12 make thirds) is rounded down or up at
+/// the 12th so that each month's and category's rows add up to its exact figure at 12 decimals
+/// ([`nrr_core::movements::Movements::scaled_amounts`]).
 pub const MOVEMENT_PLACES: u32 = 12;
 
 /// The fixed leading columns of [`movements_csv`]; one `segment_<column>` column follows for
@@ -290,32 +291,38 @@ pub fn movement_reason<'a>(
     }
 }
 
-/// A money cell of a movements file: a decimal string with 2 to [`MOVEMENT_PLACES`] decimals
-/// (exact unless it has more).
-pub fn movement_money(v: nrr_core::money::Money) -> String {
-    // Movement amounts are MRR figures, far below the 10^26 this scale allows.
-    v.decimal_text(MOVEMENT_PLACES)
-        .unwrap_or_else(|| v.to_string())
+/// The rows' amounts at [`MOVEMENT_PLACES`] decimals, or an error naming why not (amounts
+/// beyond what 128-bit integers hold at that scale: about 10^26).
+pub fn movement_amounts(
+    m: &nrr_core::movements::Movements,
+) -> Result<Vec<[i128; 2]>, std::io::Error> {
+    m.scaled_amounts(MOVEMENT_PLACES).ok_or_else(|| {
+        std::io::Error::other(format!(
+            "movement amounts too large to write with {MOVEMENT_PLACES} decimals"
+        ))
+    })
 }
 
 /// Every customer-month movement as CSV (docs/cli.md, `nrr movements`), written to `out` as
-/// it goes.
+/// it goes. Money cells are decimal strings with 2 to [`MOVEMENT_PLACES`] decimals.
 pub fn movements_csv<W: std::io::Write>(
     m: &nrr_core::movements::Movements,
     out: W,
 ) -> Result<(), csv::Error> {
+    let amounts = movement_amounts(m)?;
+    let money = |v: i128| nrr_core::money::trimmed_decimal(v, MOVEMENT_PLACES);
     let mut w = csv::Writer::from_writer(out);
     w.write_record(movement_header(m))?;
     let mut rec: Vec<String> = Vec::new();
-    for row in &m.rows {
+    for (row, [amount, at_month_rates]) in m.rows.iter().zip(amounts) {
         rec.clear();
         rec.extend([
             row.month.to_string(),
             row.customer_id.clone(),
             row.category.name().to_string(),
             movement_reason(m, row).to_string(),
-            movement_money(row.amount),
-            movement_money(row.amount_at_month_rates),
+            money(amount),
+            money(at_month_rates),
         ]);
         rec.extend((0..m.segments.len()).map(|k| m.segment_value(row, k).to_string()));
         w.write_record(&rec)?;
