@@ -99,6 +99,49 @@ fn parse_month(s: &str) -> Result<Month, String> {
     Month::parse(s).ok_or_else(|| format!("`{s}` is not a month YYYY-MM"))
 }
 
+fn parse_date(s: &str) -> Result<nrr_core::date::Date, String> {
+    nrr_core::date::Date::parse(s).ok_or_else(|| format!("`{s}` is not a date YYYY-MM-DD"))
+}
+
+/// `1`-`12`, or a month's name or its first three letters (`feb`, `July`).
+fn parse_month_of_year(s: &str) -> Result<u32, String> {
+    const NAMES: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let lower = s.trim().to_ascii_lowercase();
+    if let Ok(n) = lower.parse::<u32>() {
+        if (1..=12).contains(&n) {
+            return Ok(n);
+        }
+    }
+    NAMES
+        .iter()
+        .position(|n| lower.len() >= 3 && n.starts_with(&lower))
+        .map(|i| i as u32 + 1)
+        .ok_or_else(|| format!("`{s}` is not a month of the year (1-12, or jan..dec)"))
+}
+
+/// Today's date from the system clock (UTC): items data cannot tell a past end_date from a
+/// scheduled one, so dates after today are not taken as past when finding the as-of date.
+pub fn today() -> nrr_core::date::Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // Days since 1970-01-01 fit i32 until the year 5.8 million.
+    nrr_core::date::Date::from_days((secs / 86_400) as i32)
+}
+
 /// Options shared by commands that read a data directory.
 #[derive(Args, Debug, Clone)]
 pub struct DataArgs {
@@ -107,6 +150,13 @@ pub struct DataArgs {
     /// fx.csv, customers.csv and annotations.csv.
     #[arg(required_unless_present = "postgres")]
     pub data: Option<PathBuf>,
+    /// The date the report is as of (YYYY-MM-DD): the default window ends at its month, and
+    /// invoice and Stripe subscriptions still running are read as running to it. Default: the
+    /// latest date the data shows as past (the latest invoice_date or Stripe timestamp; for
+    /// items, the latest start_date or end_date not after today; for mrr.csv, its latest
+    /// month). The report says which.
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<nrr_core::date::Date>,
     #[command(flatten)]
     pub pg: PgArgs,
     /// Reporting currency (ISO 4217). Default: the only currency in the data.
@@ -137,6 +187,12 @@ pub struct DataArgs {
     /// Paused subscriptions (invoices.csv with subscription_events.csv). Default: keep.
     #[arg(long, value_enum, value_name = "HOW", default_value_t = PausesArg::Keep, help_heading = INVOICE_POLICIES)]
     pub pauses: PausesArg,
+    /// What a full refund of an invoice does (invoices.csv and Stripe exports): ignore (the
+    /// default: refunds and credit notes never move MRR) or end-service (a credit note or
+    /// refund of the whole invoice ends the service of its subscription lines on its date:
+    /// churn or contraction that month; a partial refund changes nothing).
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = FullRefundsArg::Ignore, help_heading = INVOICE_POLICIES)]
+    pub full_refunds: FullRefundsArg,
     /// The time zone in which Stripe timestamps (Unix seconds) are read as dates: UTC, a
     /// fixed offset like +02:00 or -05:00, or an IANA zone name like Europe/Paris or
     /// America/New_York, whose daylight saving is followed at each timestamp (Stripe exports
@@ -170,6 +226,7 @@ pub struct Given {
     pub discounts: bool,
     pub past_due: bool,
     pub pauses: bool,
+    pub full_refunds: bool,
     pub reactivation: bool,
 }
 
@@ -269,13 +326,15 @@ pub struct PgArgs {
 
 const POSTGRES: &str = "PostgreSQL (docs/input.md#postgresql)";
 
-const INVOICE_POLICIES: &str = "Invoice policies (invoices.csv only; see docs/policies.md)";
+const INVOICE_POLICIES: &str =
+    "Invoice policies (invoices.csv and Stripe exports; see docs/policies.md)";
 
 impl DataArgs {
     /// A data directory with every option at its default.
     pub fn for_dir(data: PathBuf) -> DataArgs {
         DataArgs {
             data: Some(data),
+            as_of: None,
             pg: PgArgs::default(),
             currency: None,
             skip_invalid: false,
@@ -284,6 +343,7 @@ impl DataArgs {
             discounts: DiscountsArg::All,
             past_due: nrr_io::PastDue::default(),
             pauses: PausesArg::Keep,
+            full_refunds: FullRefundsArg::Ignore,
             timezone: nrr_io::Timezone::default(),
             reactivation: nrr_core::engine::Reactivation::AnyGap,
             snapshot_date: None,
@@ -328,6 +388,11 @@ impl DataArgs {
                 base.past_due
             },
             pauses: if g.pauses { f.pauses } else { base.pauses },
+            full_refunds: if g.full_refunds {
+                f.full_refunds
+            } else {
+                base.full_refunds
+            },
         }
     }
 
@@ -362,6 +427,7 @@ impl DataArgs {
             explicit_invoice_policies: Some(self.explicit_invoice_policies()),
             usage,
             reactivation: self.reactivation(),
+            as_of: self.as_of,
             snapshot_date: self.snapshot_date.map(|s| match s {
                 SnapshotDateArg::Close => nrr_io::SnapshotDate::Close,
                 SnapshotDateArg::Open => nrr_io::SnapshotDate::Open,
@@ -387,6 +453,10 @@ impl DataArgs {
                 PausesArg::Keep => nrr_io::Pauses::Keep,
                 PausesArg::Churn => nrr_io::Pauses::Churn,
                 PausesArg::Zero => nrr_io::Pauses::Zero,
+            },
+            full_refunds: match self.full_refunds {
+                FullRefundsArg::Ignore => nrr_io::FullRefunds::Ignore,
+                FullRefundsArg::EndService => nrr_io::FullRefunds::EndService,
             },
         }
     }
@@ -470,15 +540,42 @@ pub enum PausesArg {
     Zero,
 }
 
+/// `--full-refunds`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FullRefundsArg {
+    /// Refunds and credit notes never move MRR (default).
+    Ignore,
+    /// A full refund or credit note of an invoice ends its subscription lines on its date.
+    EndService,
+}
+
 /// The reported window.
 #[derive(Args, Debug, Clone, Copy)]
 pub struct WindowArgs {
     /// First month (YYYY-MM). Default: the month of the earliest start_date.
     #[arg(long, value_parser = parse_month)]
     pub from: Option<Month>,
-    /// Last month (YYYY-MM). Default: the month of the latest start_date or end_date.
+    /// Last month (YYYY-MM). Default: the month of the as-of date (never after it).
     #[arg(long, value_parser = parse_month)]
     pub to: Option<Month>,
+    /// First month of the fiscal year (1-12 or jan..dec): quarters and years start there and
+    /// are named by the calendar year they end in (FY2025-Q1, FY2025). Default: January
+    /// (calendar quarters and years, 2024-Q1, 2024).
+    #[arg(long, value_parser = parse_month_of_year)]
+    pub fiscal_year_start: Option<u32>,
+}
+
+impl WindowArgs {
+    /// The engine options these flags set (`as_of` is the data's: [`DataArgs::as_of`]).
+    pub fn options(&self) -> nrr_core::engine::Options {
+        nrr_core::engine::Options {
+            from: self.from,
+            to: self.to,
+            today: Some(today()),
+            fiscal_year_start: self.fiscal_year_start.unwrap_or(1),
+            ..nrr_core::engine::Options::default()
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -503,14 +600,24 @@ pub struct ReportArgs {
     #[arg(long, value_parser = parse_margin)]
     pub concentration: Option<nrr_core::money::Decimal>,
     /// Name the N cohort customers with the largest churn, contraction and expansion of every
-    /// period and TTM (JSON `top_customers`; the table shows the latest quarter, year and
-    /// TTM). 0 turns the lists off.
+    /// period and TTM (JSON `top_customers`; the table's `top` section shows the latest
+    /// quarter, year and TTM, and is added to the default sections when --top is given). 0
+    /// turns the lists off.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub top: usize,
+    /// `--top` was given on the command line (filled by `parse`).
+    #[arg(skip)]
+    pub top_given: bool,
     /// Also report usage (metered) revenue per month, apart from MRR: invoices.csv `usage`
     /// lines or Stripe invoice lines of metered prices (docs/metrics.md, "Usage").
     #[arg(long)]
     pub usage: bool,
+    /// Table only: the sections to show, in the report's order, comma-separated (summary,
+    /// months, quarters, years, ttm, metrics, reasons, concentration, top, bridge, segments,
+    /// context, all). Default: summary,quarters,years,bridge,segments,context (and top when
+    /// --top is given).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub sections: Vec<crate::render::Section>,
 }
 
 #[derive(Args, Debug)]
@@ -666,6 +773,9 @@ pub struct DemoArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Table only: the sections to show (as `nrr report --sections`).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub sections: Vec<crate::render::Section>,
 }
 
 /// Parses the command line, noting which policy flags were given (they win over a preset).
@@ -686,10 +796,14 @@ pub fn parse() -> Cli {
             discounts: given("discounts"),
             past_due: given("past_due"),
             pauses: given("pauses"),
+            full_refunds: given("full_refunds"),
             reactivation: given("reactivation"),
         };
         match &mut cli.command {
-            Command::Report(a) => a.data.given = g,
+            Command::Report(a) => {
+                a.data.given = g;
+                a.top_given = given("top");
+            }
             Command::Movements(a) => a.data.given = g,
             Command::Cohorts(a) => a.data.given = g,
             Command::Explain(a) => a.data.given = g,

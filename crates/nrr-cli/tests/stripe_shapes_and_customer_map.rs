@@ -499,4 +499,49 @@ mod billing_rules {
             assert_eq!(churned, [month], "{pauses}");
         }
     }
+
+    /// The annual plan cancelled at once and refunded in full (fixtures `invoices_full_refund`
+    /// and `stripe_full_refund`, run under `ignore` by their args.txt): no preset turns
+    /// `end-service` on, and the flag wins over every preset. Under the presets that churn at
+    /// the cancellation (`stripe`, `maxio`) it churns in March either way: the option matters
+    /// where revenue runs to the end of the paid period.
+    #[test]
+    fn a_full_refund_ends_the_service_only_when_asked_under_every_preset() {
+        let month = |m: &str| vec![(m.to_string(), "100.00".to_string())];
+        for f in ["invoices_full_refund", "stripe_full_refund"] {
+            assert_eq!(churn_months(f, &[]), month("2025-01"), "{f}");
+            assert_eq!(
+                churn_months(f, &["--full-refunds", "end-service"]),
+                month("2024-03"),
+                "{f}"
+            );
+            for p in [
+                "chartmogul",
+                "profitwell",
+                "baremetrics",
+                "stripe",
+                "maxio",
+                "dbt",
+            ] {
+                let at_cancellation = matches!(p, "stripe" | "maxio");
+                let by_default = if at_cancellation {
+                    "2024-03"
+                } else {
+                    "2025-01"
+                };
+                let r = report(&fixtures().join(f), &["--preset", p]);
+                assert_eq!(r["policies"]["full_refunds"], "ignore", "{f} {p}");
+                assert_eq!(
+                    churn_months(f, &["--preset", p]),
+                    month(by_default),
+                    "{f} {p}"
+                );
+                assert_eq!(
+                    churn_months(f, &["--preset", p, "--full-refunds", "end-service"]),
+                    month("2024-03"),
+                    "{f} {p}"
+                );
+            }
+        }
+    }
 }

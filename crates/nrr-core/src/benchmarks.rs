@@ -372,6 +372,7 @@ fn build(
         ttm_nrr: latest.map(|(_, n)| n),
         comparisons,
         summary,
+        exact: Default::default(),
     })
 }
 
@@ -529,6 +530,7 @@ mod tests {
                 mixed: z,
             },
             notes: Vec::new(),
+            exact: Default::default(),
         }
     }
 
@@ -552,6 +554,7 @@ mod tests {
                 fx_impact: z,
                 expansion_by_reason: row.expansion_by_reason.clone(),
                 contraction_by_reason: row.contraction_by_reason.clone(),
+                exact: Default::default(),
             },
             bridge: Bridge {
                 opening: z,
@@ -566,6 +569,7 @@ mod tests {
                 paused: None,
                 resumed: None,
                 closing: z,
+                exact: Default::default(),
             },
             metrics: PeriodMetrics {
                 arr: z,
@@ -579,6 +583,7 @@ mod tests {
                 net_mrr_churn_rate: None,
                 quick_ratio: None,
                 ltv: None,
+                exact: Default::default(),
             },
             concentration: Vec::new(),
             top_customers: Default::default(),

@@ -314,6 +314,10 @@ pub struct Dataset {
     /// What the reader read in a way the user should know about (a reading it chose, data
     /// it could not see): the report's `notices`.
     pub notices: Vec<String>,
+    /// The latest date the input shows as past, and what shows it (see the builder's).
+    pub as_of: Option<(Date, String)>,
+    /// Which kind of input the lines came from.
+    pub kind: SourceKind,
 }
 
 /// One usage charge as the core keeps it: its amount net of discounts and tax, in its own
@@ -458,6 +462,10 @@ pub struct DatasetBuilder {
     pub ledger: RowLedger,
     /// The report's `notices` ([`Dataset::notices`]); readers add to it.
     pub notices: Vec<String>,
+    /// The latest date the input shows as past, and what shows it (`the latest
+    /// invoice_date`): the as-of date when none is given. Readers whose data does not show
+    /// one (items, mrr.csv) leave it `None`; see `engine::as_of`.
+    pub as_of: Option<(Date, String)>,
     files: Vec<String>,
     /// customer_map.csv, applied to every line and pause by `finish`.
     customer_map: Option<CustomerMap>,
@@ -487,6 +495,7 @@ impl DatasetBuilder {
             usage_known: true,
             ledger: RowLedger::default(),
             notices: Vec::new(),
+            as_of: None,
             files: Vec::new(),
             customer_map: None,
         }
@@ -987,6 +996,8 @@ impl DatasetBuilder {
             usage_notes: self.usage_notes,
             usage_known: self.usage_known,
             notices: self.notices,
+            as_of: self.as_of,
+            kind: self.kind,
         })
     }
 

@@ -8,11 +8,11 @@
 //! customer ranges with rayon, so the result does not depend on input order or thread count.
 
 use crate::attribution::{reason, REASONS};
-use crate::dataset::Dataset;
-use crate::date::Month;
+use crate::dataset::{Dataset, SourceKind};
+use crate::date::{Date, Month};
 use crate::money::{div_round_half_even, ratio, Decimal, Money, Scale};
 use crate::report::{
-    Bridge, Granularity, MonthRow, PeriodMetrics, PeriodRow, Policies, Report, Retention,
+    AsOf, Bridge, Granularity, MonthRow, PeriodMetrics, PeriodRow, Policies, Report, Retention,
     SegmentFigures, Segments, TtmRow, Window,
 };
 use crate::CoreError;
@@ -104,6 +104,13 @@ pub struct Options {
     /// How many customers each period's `top_customers` lists name per movement (`--top`;
     /// totals only, not segments); 0 (the default here) lists none.
     pub top: usize,
+    /// The as-of date given by the user; `None`: the data's own (see [`as_of`]).
+    pub as_of: Option<Date>,
+    /// Today's date, from the caller's clock: items data cannot tell a past end_date from a
+    /// scheduled one, so dates after today are not taken as past. `None`: every date is past.
+    pub today: Option<Date>,
+    /// First month of the fiscal year, 1-12 (0 or 1: January): quarters and years start there.
+    pub fiscal_year_start: u32,
 }
 
 /// How a customer that pays again after one or more months at zero counts
@@ -361,6 +368,23 @@ struct PeriodKind {
 
 impl Plan {
     pub(crate) fn new(ds: &Dataset, from: Month, to: Month) -> Plan {
+        Plan::with_fiscal_year(ds, from, to, 1)
+    }
+
+    /// The plan with quarters and years starting at month `fiscal` of the year (1-12; 1:
+    /// calendar quarters and years, labelled `2024-Q1` and `2024`; else fiscal ones, labelled
+    /// by the calendar year they end in: `FY2025-Q1` and `FY2025`).
+    pub(crate) fn with_fiscal_year(ds: &Dataset, from: Month, to: Month, fiscal: u32) -> Plan {
+        let fiscal = fiscal.clamp(1, 12);
+        // Months since the fiscal year began (0-11), and the fiscal year's name.
+        let into_year = |m: Month| (m.number() + 12 - fiscal) % 12;
+        let label = |m: Month| {
+            if fiscal == 1 {
+                m.year().to_string()
+            } else {
+                format!("FY{}", m.plus(11 - into_year(m) as i32).year())
+            }
+        };
         let base = from.plus(-1);
         let slots = (to.index() - base.index() + 1) as usize;
         let month = |s: usize| base.plus(s as i32);
@@ -385,25 +409,25 @@ impl Plan {
         }
         for s in 1..slots {
             let m = month(s);
-            if matches!(m.number(), 1 | 4 | 7 | 10) && s + 2 < slots {
+            if into_year(m) % 3 == 0 && s + 2 < slots {
                 periods.push(PeriodSpec {
                     t0: s - 1,
                     t1: s + 2,
                 });
                 labels.push((
-                    format!("{}-Q{}", m.year(), m.quarter()),
+                    format!("{}-Q{}", label(m), into_year(m) / 3 + 1),
                     Granularity::Quarter,
                 ));
             }
         }
         for s in 1..slots {
             let m = month(s);
-            if m.number() == 1 && s + 11 < slots {
+            if into_year(m) == 0 && s + 11 < slots {
                 periods.push(PeriodSpec {
                     t0: s - 1,
                     t1: s + 11,
                 });
-                labels.push((m.year().to_string(), Granularity::Year));
+                labels.push((label(m), Granularity::Year));
             }
         }
         let ttm_from = periods.len();
@@ -642,6 +666,9 @@ pub(crate) struct Scratch {
     pub(crate) seg: Vec<u32>,
     /// Per slot: the customer is paused (`--pauses zero`); empty when it never is.
     pub(crate) paused: Vec<bool>,
+    /// One-month periods compute their own expansion and contraction reasons (line
+    /// segments) instead of taking their month's.
+    own_reasons: bool,
     /// The customer's lines.
     pub(crate) lines: Vec<u32>,
     /// Per slot: index into `mask_set` of the set of the customer's lines active then.
@@ -1034,6 +1061,10 @@ fn add_customer_by_line(
     accs: &mut [Acc],
 ) -> Result<(), CoreError> {
     line_segments(ds, plan, spec, scratch)?;
+    // A one-month period's cohort belongs to the segment at t0 and the month's movement to
+    // the segment at t1: when they differ the month's reasons are not the cohort's, so the
+    // periods find their own.
+    scratch.own_reasons = true;
     let scratch = &*scratch;
     let seg = &scratch.seg;
     let one = scratch.used <= 1;
@@ -1390,14 +1421,14 @@ fn add_period(
         p.top_expansion.offer(cap, e - s, customer, ids);
         // A one-month period's reasons are its month's (same snapshots, same rates):
         // `figures` takes them from the monthly sums.
-        if t1 > t0 + 1 {
+        if t1 > t0 + 1 || scratch.own_reasons {
             p.exp_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += e - s;
         }
     } else if e < s {
         p.contraction += s - e;
         p.top_contraction
             .offer(cap_contraction, s - e, customer, ids);
-        if t1 > t0 + 1 {
+        if t1 > t0 + 1 || scratch.own_reasons {
             p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
         }
     }
@@ -1430,7 +1461,7 @@ fn add_period(
 /// ```
 pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     let (from, to) = window(ds, opts)?;
-    let mut plan = Plan::new(ds, from, to);
+    let mut plan = Plan::with_fiscal_year(ds, from, to, opts.fiscal_year_start);
     plan.top = opts.top;
     let groups = group_by_customer(ds);
     let n_values = opts.segment.as_ref().map_or(1, |s| s.values.len().max(1));
@@ -1540,6 +1571,8 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             start_month: from,
             end_month: to,
         },
+        as_of: as_of(ds, opts),
+        fiscal_year_start: opts.fiscal_year_start.max(1),
         inputs: ds.files.clone(),
         rows: ds.ledger.clone(),
         skipped_invalid_rows: opts.skipped_invalid_rows,
@@ -1555,14 +1588,65 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     })
 }
 
-/// The window from the options or the dataset's default.
+/// The date the report is as of: the one given, else the latest date the data shows as
+/// past (the readers' own, such as the latest invoice_date or Stripe timestamp; for items,
+/// the latest start_date or end_date not after today; for mrr.csv, the last day of its latest
+/// month). `None` without data.
+pub fn as_of(ds: &Dataset, opts: &Options) -> Option<AsOf> {
+    if let Some(date) = opts.as_of {
+        return Some(AsOf {
+            date,
+            source: "given".into(),
+        });
+    }
+    if let Some((date, source)) = &ds.as_of {
+        return Some(AsOf {
+            date: *date,
+            source: source.clone(),
+        });
+    }
+    let l = &ds.lines;
+    match ds.kind {
+        SourceKind::Items => {
+            let past = |d: &Date| opts.today.is_none_or(|t| *d <= t);
+            let latest = l
+                .start_date
+                .iter()
+                .chain(l.end_date.iter().flatten())
+                .filter(|d| past(d))
+                .max()?;
+            Some(AsOf {
+                date: *latest,
+                source: if opts.today.is_some() {
+                    "the latest start_date or end_date not after today".into()
+                } else {
+                    "the latest start_date or end_date".into()
+                },
+            })
+        }
+        SourceKind::Mrr => {
+            let last = l.start_date.iter().max()?;
+            Some(AsOf {
+                date: last.month().last_day(),
+                source: "the last day of the latest month".into(),
+            })
+        }
+    }
+}
+
+/// The window from the options or the dataset's default. The default ends at the as-of month
+/// (never after it) when the data shows an as-of date, else at the latest month a line starts
+/// or ends in.
 pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError> {
     let default = ds.default_window;
     let from = opts
         .from
         .or(default.map(|w| w.0))
         .ok_or(CoreError::NoData)?;
-    let to = opts.to.or(default.map(|w| w.1)).unwrap_or(from);
+    let default_to = as_of(ds, opts)
+        .map(|a| a.date.month())
+        .or(default.map(|w| w.1));
+    let to = opts.to.or(default_to).unwrap_or(from);
     if from > to {
         return Err(CoreError::BadWindow { from, to });
     }
@@ -1637,6 +1721,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 expansion_by_reason: exp(&a.exp_reason),
                 contraction_by_reason: con(&a.con_reason),
                 notes: Vec::new(),
+                exact: Default::default(),
             }
         })
         .collect();
@@ -1656,6 +1741,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             moved_in: ctx.moved.then(|| sum(|x| x.moved_in)),
             moved_out: ctx.moved.then(|| sum(|x| x.moved_out)),
             closing: m(closing[spec.t1]),
+            exact: Default::default(),
         }
     };
     // The cohort of a period is every customer paying at t0: its size and starting MRR are
@@ -1678,10 +1764,11 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 fx_impact: m(p.fx_impact),
                 expansion_by_reason: exp(er),
                 contraction_by_reason: con(cr),
+                exact: Default::default(),
             }
         };
     let retention = |p: &PeriodAcc, spec: &PeriodSpec| {
-        if spec.t1 == spec.t0 + 1 {
+        if spec.t1 == spec.t0 + 1 && !ctx.moved {
             // The month's reasons, without returns counted as expansion (not in the cohort).
             let month = &acc.months[spec.t1];
             let mut er = month.exp_reason;
@@ -1740,6 +1827,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             net_mrr_churn_rate: ratio(churn + contraction - expansion - reactivation, opening),
             quick_ratio: ratio(new + reactivation + expansion, contraction + churn),
             ltv,
+            exact: Default::default(),
         }
     };
     let concentration = |p: &PeriodAcc| {

@@ -27,6 +27,7 @@ pub mod dataset;
 pub mod date;
 pub mod engine;
 pub mod explain;
+pub mod foot;
 pub mod money;
 pub mod movements;
 pub mod report;

@@ -320,6 +320,35 @@ pub fn allocate(
     Some(floors)
 }
 
+/// An exact amount as a plain decimal: every decimal it has when it ends (at least 2), else
+/// rounded half-even at 12 places (`1000/12` -> `83.333333333333`).
+///
+/// ```
+/// use nrr_core::money::{exact_string, Money};
+/// assert_eq!(exact_string(Money { units: 12_345, denominator: 1000 }), "12.345");
+/// assert_eq!(exact_string(Money { units: 1_000, denominator: 12 }), "83.333333333333");
+/// assert_eq!(exact_string(Money { units: 7, denominator: 1 }), "7.00");
+/// ```
+pub fn exact_string(m: Money) -> String {
+    let (mut a, mut b) = (m.units.unsigned_abs(), m.denominator.unsigned_abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    // a is the gcd (the denominator is positive, so a >= 1 and divides it).
+    let den = m.denominator / (a.max(1) as i128);
+    let (mut d, mut twos, mut fives) = (den, 0u32, 0u32);
+    while d % 2 == 0 {
+        d /= 2;
+        twos += 1;
+    }
+    while d % 5 == 0 {
+        d /= 5;
+        fives += 1;
+    }
+    let places = if d == 1 { twos.max(fives).max(2) } else { 12 };
+    m.to_string_places(places)
+}
+
 /// Thousands separators on a plain decimal string: `39600.00` -> `39,600.00`.
 pub fn grouped(s: &str) -> String {
     let (sign, digits) = s.strip_prefix('-').map_or(("", s), |d| ("-", d));

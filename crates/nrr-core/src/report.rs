@@ -7,6 +7,9 @@ use crate::date::Month;
 use crate::money::Money;
 use serde::Serialize;
 
+/// Exact values beside shown ones: key -> exact decimal (`crate::money::exact_string`).
+pub type Exact = std::collections::BTreeMap<&'static str, String>;
+
 /// Where each input row went. Every row read is used, excluded with a reason, or rejected.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RowLedger {
@@ -242,6 +245,10 @@ pub struct Policies {
     /// invoices.csv only: paused subscriptions, `keep` or `churn`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pauses: Option<String>,
+    /// invoices.csv and Stripe exports only: invoices refunded in full, `ignore` or
+    /// `end-service`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_refunds: Option<String>,
     /// The `--preset` the policies came from, if any (docs/policies.md#presets).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
@@ -258,6 +265,7 @@ impl Default for Policies {
             discounts: None,
             past_due: None,
             pauses: None,
+            full_refunds: None,
             preset: None,
         }
     }
@@ -332,6 +340,11 @@ pub struct MonthRow {
     /// Notes from annotations.csv for this month (omitted when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// The exact value of every amount above whose shown (footed, 2-decimal) value is not
+    /// exactly it, by key (`"expansion_by_reason.seats"` for a nested one); omitted when none
+    /// (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// The sum of a run of months' movements.
@@ -365,6 +378,11 @@ pub struct Bridge {
     pub moved_out: Option<Money>,
     /// Closing MRR of the last month.
     pub closing: Money,
+    /// The exact value of every amount above whose shown (footed, 2-decimal) value is not
+    /// exactly it, by key (`"expansion_by_reason.seats"` for a nested one); omitted when none
+    /// (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// Frozen-cohort retention between t0 and t1.
@@ -396,6 +414,11 @@ pub struct Retention {
     pub expansion_by_reason: ExpansionByReason,
     /// Cohort contraction by reason.
     pub contraction_by_reason: ContractionByReason,
+    /// The exact value of every amount above whose shown (footed, 2-decimal) value is not
+    /// exactly it, by key (`"expansion_by_reason.seats"` for a nested one); omitted when none
+    /// (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// Operating metrics of a period, from its bridge and customer counts (docs/metrics.md).
@@ -424,6 +447,11 @@ pub struct PeriodMetrics {
     /// ARPA x gross margin / monthly revenue churn rate (sum of churn / sum of opening MRR
     /// over the period's months); `null` without churn or customers.
     pub ltv: Option<Money>,
+    /// The exact value of every amount above whose shown (footed, 2-decimal) value is not
+    /// exactly it, by key (`"expansion_by_reason.seats"` for a nested one); omitted when none
+    /// (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// One customer carrying more than the configured share of a period's cohort expansion or
@@ -595,6 +623,18 @@ pub struct Segments {
     pub values: std::collections::BTreeMap<String, SegmentFigures>,
 }
 
+/// The date the report is as of: the window ends at its month, never after it
+/// (docs/metrics.md, "The reporting window").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AsOf {
+    /// The date.
+    pub date: crate::date::Date,
+    /// Where it comes from: `given` (`--as-of`), or what in the data shows it as past
+    /// (`the latest invoice_date`, `the latest Stripe timestamp`, `the latest start_date or
+    /// end_date not after today`).
+    pub source: String,
+}
+
 /// The whole report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
@@ -615,6 +655,11 @@ pub struct Report {
     pub concentration_threshold: String,
     /// Reported months.
     pub window: Window,
+    /// The as-of date and where it comes from; `null` when neither given nor known (a
+    /// window given in full with `--from` and `--to` over data that shows none).
+    pub as_of: Option<AsOf>,
+    /// First month of the fiscal year (1 = January): quarters and years start there.
+    pub fiscal_year_start: u32,
     /// Input files the lines were read from.
     pub inputs: Vec<String>,
     /// Where every input row went.
@@ -672,6 +717,10 @@ pub struct Usage {
     /// What is not in the figure, and why (omitted when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The exact value of an amount above whose shown value is not exactly it, by key;
+    /// omitted when none (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// One month of usage revenue.
@@ -692,6 +741,10 @@ pub struct UsagePeriod {
     pub period: String,
     /// The sum of its months.
     pub amount: Money,
+    /// The exact value of an amount above whose shown value is not exactly it, by key;
+    /// omitted when none (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// The latest TTM NRR read against the published figures of `crates/nrr-core/data/
@@ -716,6 +769,10 @@ pub struct BenchmarkContext {
     pub comparisons: Vec<BenchmarkComparison>,
     /// One plain line saying all of the above.
     pub summary: String,
+    /// The exact value of an amount above whose shown value is not exactly it, by key;
+    /// omitted when none (docs/metrics.md, "Shown figures foot").
+    #[serde(skip_serializing_if = "Exact::is_empty")]
+    pub exact: Exact,
 }
 
 /// The TTM NRR against one published figure.

@@ -23,6 +23,7 @@ pub fn usage(ds: &Dataset, window: Window, periods: &[PeriodRow]) -> Result<Usag
             charges: 0,
             outside_window: 0,
             notes: ds.usage_notes.clone(),
+            exact: Default::default(),
         });
     }
     let (from, to) = (window.start_month, window.end_month);
@@ -98,6 +99,7 @@ pub fn usage(ds: &Dataset, window: Window, periods: &[PeriodRow]) -> Result<Usag
         sums.push(UsagePeriod {
             period: p.period.clone(),
             amount: money(sum(s, e)?),
+            exact: Default::default(),
         });
     }
     let total = if n == 0 { 0 } else { sum(0, n - 1)? };
@@ -109,6 +111,7 @@ pub fn usage(ds: &Dataset, window: Window, periods: &[PeriodRow]) -> Result<Usag
         charges: counts.iter().sum(),
         outside_window: outside,
         notes: ds.usage_notes.clone(),
+        exact: Default::default(),
     })
 }
 

@@ -1302,3 +1302,228 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shown figures foot (docs/metrics.md, "Shown figures foot")
+
+/// `"-1234.56"` -> -123456 cents; every shown amount has exactly 2 decimals.
+fn cents(v: &serde_json::Value) -> i128 {
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("an amount is a string: {v}"));
+    let (int, frac) = s.split_once('.').expect("two decimals");
+    assert_eq!(frac.len(), 2, "shown amounts have 2 decimals: {s}");
+    let neg = int.starts_with('-');
+    let whole: i128 = int.trim_start_matches('-').parse().expect("digits");
+    let c = whole * 100 + frac.parse::<i128>().expect("digits");
+    if neg {
+        -c
+    } else {
+        c
+    }
+}
+
+const FLOW_SIGNS: [(&str, i128); 10] = [
+    ("new", 1),
+    ("reactivation", 1),
+    ("expansion", 1),
+    ("contraction", -1),
+    ("churn", -1),
+    ("fx", 1),
+    ("moved_in", 1),
+    ("moved_out", -1),
+    ("paused", -1),
+    ("resumed", 1),
+];
+
+/// Every identity a reader can check on the shown figures of one set (totals or a segment).
+fn check_shown(f: &serde_json::Value, label: &str) -> Result<(), TestCaseError> {
+    let get = |o: &serde_json::Value, k: &str| o.get(k).map_or(0, cents);
+    let bridge = |o: &serde_json::Value, open: &str, close: &str, what: &str| {
+        let sum: i128 = get(o, open) + FLOW_SIGNS.iter().map(|(k, s)| s * get(o, k)).sum::<i128>();
+        prop_assert_eq!(
+            sum,
+            get(o, close),
+            "{} {}: the shown bridge foots",
+            label,
+            what
+        );
+        Ok(())
+    };
+    let reasons = |o: &serde_json::Value, what: &str| {
+        for (total, parts) in [
+            ("expansion", "expansion_by_reason"),
+            ("contraction", "contraction_by_reason"),
+        ] {
+            let sum: i128 = o[parts].as_object().unwrap().values().map(cents).sum();
+            prop_assert_eq!(
+                sum,
+                get(o, total),
+                "{} {}: {} reasons add up",
+                label,
+                what,
+                total
+            );
+        }
+        Ok(())
+    };
+    let months = f["months"].as_array().unwrap();
+    for (i, m) in months.iter().enumerate() {
+        let what = m["month"].as_str().unwrap();
+        bridge(m, "opening_mrr", "closing_mrr", what)?;
+        reasons(m, what)?;
+        if i > 0 {
+            prop_assert_eq!(get(m, "opening_mrr"), get(&months[i - 1], "closing_mrr"));
+        }
+    }
+    for p in f["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(f["ttm"].as_array().unwrap())
+    {
+        let what = p.get("period").unwrap_or(&p["month"]).to_string();
+        let cohort =
+            get(p, "starting_mrr") + get(p, "expansion") - get(p, "contraction") - get(p, "churn");
+        prop_assert_eq!(
+            cohort,
+            get(p, "ending_cohort_mrr"),
+            "{} {}: the shown cohort foots",
+            label,
+            what
+        );
+        reasons(p, &what)?;
+        bridge(&p["bridge"], "opening", "closing", &what)?;
+        prop_assert_eq!(get(&p["metrics"], "arr"), 12 * get(&p["bridge"], "closing"));
+        // A period's bridge is the sum of its months as shown.
+        let (from, to) = match (p.get("start_month"), p.get("t0")) {
+            (Some(s), _) => (
+                s.as_str().unwrap().to_string(),
+                p["end_month"].as_str().unwrap().to_string(),
+            ),
+            (None, Some(t0)) => (
+                Month::parse(t0.as_str().unwrap())
+                    .unwrap()
+                    .plus(1)
+                    .to_string(),
+                p["month"].as_str().unwrap().to_string(),
+            ),
+            _ => unreachable!("a period has start_month, a TTM row t0"),
+        };
+        let inside: Vec<_> = months
+            .iter()
+            .filter(|m| (from.as_str()..=to.as_str()).contains(&m["month"].as_str().unwrap()))
+            .collect();
+        for (k, _) in FLOW_SIGNS {
+            let sum: i128 = inside.iter().map(|m| get(m, k)).sum();
+            prop_assert_eq!(
+                sum,
+                get(&p["bridge"], k),
+                "{} {}: bridge {} is its months' sum",
+                label,
+                what,
+                k
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Every shown amount of the segments adds up to the totals' (moves add up to each other).
+fn check_segment_sums(
+    total: &serde_json::Value,
+    parts: &[&serde_json::Value],
+    path: &str,
+) -> Result<(), TestCaseError> {
+    const SKIP: [&str; 5] = ["exact", "notes", "concentration", "arpa", "ltv"];
+    match total {
+        serde_json::Value::Object(o) => {
+            for (k, v) in o.iter().filter(|(k, _)| !SKIP.contains(&k.as_str())) {
+                let sub: Vec<&serde_json::Value> = parts.iter().map(|p| &p[k.as_str()]).collect();
+                check_segment_sums(v, &sub, &format!("{path}.{k}"))?;
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                let sub: Vec<&serde_json::Value> = parts.iter().map(|p| &p[i]).collect();
+                check_segment_sums(v, &sub, &format!("{path}[{i}]"))?;
+            }
+        }
+        serde_json::Value::String(s) if s.contains('.') && s.parse::<f64>().is_ok() => {
+            let sum: i128 = parts.iter().map(|p| cents(p)).sum();
+            prop_assert_eq!(
+                sum,
+                cents(total),
+                "{}: the segments add up to the total",
+                path
+            );
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The value a footed row keeps for `key`: its `exact` entry, else the shown amount.
+fn kept(row: &serde_json::Value, key: &str) -> String {
+    let shown = key.split_once('.').map_or(&row[key], |(a, b)| &row[a][b]);
+    row.get("exact")
+        .and_then(|e| e.get(key))
+        .unwrap_or(shown)
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Every shown bridge, cohort identity, reason split, ARR and segment sum of a footed
+    /// report foots in cents, for a customer-attribute cut and a product cut; and the JSON
+    /// keeps every engine value exactly (in `exact` where the shown cents differ).
+    #[test]
+    fn shown_figures_foot_and_json_keeps_the_exact_values(case in any_case()) {
+        let ds = dataset_with_products(&case);
+        let product = SegmentSpec::by_line(&ds, nrr_core::engine::LineColumn::Product);
+        let mut rng = Rng::new(case.seed);
+        let tier = SegmentSpec {
+            column: "tier".into(),
+            values: ["", "mid", "top"].iter().map(|v| v.to_string()).collect(),
+            of_customer: ds.customers.iter().map(|_| rng.below(3) as u32).collect(),
+            ..SegmentSpec::default()
+        };
+        let exact = compute(&ds, &Options { segment: Some(tier), ..options(&case) }).unwrap();
+        let mut r = exact.clone();
+        r.segment_cuts = r.segments.clone().into_iter().collect();
+        r.segment_cuts.extend(compute(&ds, &Options { segment: Some(product), ..options(&case) }).unwrap().segments);
+        nrr_core::foot::foot(&mut r);
+        let v = json(&r);
+        check_shown(&v, "total")?;
+        for cut in v["segment_cuts"].as_array().unwrap() {
+            let parts: Vec<&serde_json::Value> = cut["values"].as_object().unwrap().values().collect();
+            for (name, f) in cut["values"].as_object().unwrap() {
+                check_shown(f, &format!("{}={}", cut["column"], name))?;
+            }
+            for key in ["months", "periods", "ttm"] {
+                let sub: Vec<&serde_json::Value> = parts.iter().map(|p| &p[key]).collect();
+                check_segment_sums(&v[key], &sub, key)?;
+            }
+        }
+        // Nothing is lost: every amount is the engine's, exactly, in `exact` or as shown.
+        for (m, row) in exact.months.iter().zip(v["months"].as_array().unwrap()) {
+            let keys = ["opening_mrr", "new", "reactivation", "expansion", "contraction", "churn", "fx", "closing_mrr"];
+            for (k, money) in keys.iter().zip(month_money(m)) {
+                prop_assert_eq!(kept(row, k), nrr_core::money::exact_string(money), "{} {}", m.month, k);
+            }
+            prop_assert_eq!(kept(row, "expansion_by_reason.seats"),
+                nrr_core::money::exact_string(m.expansion_by_reason.seats));
+        }
+        for (p, row) in exact.periods.iter().zip(v["periods"].as_array().unwrap()) {
+            let keys = ["starting_mrr", "expansion", "contraction", "churn", "ending_cohort_mrr", "fx_impact"];
+            for (k, money) in keys.iter().zip(retention_money(&p.retention)) {
+                prop_assert_eq!(kept(row, k), nrr_core::money::exact_string(money), "{} {}", p.period, k);
+            }
+            prop_assert_eq!(kept(&row["bridge"], "closing"), nrr_core::money::exact_string(p.bridge.closing));
+            prop_assert_eq!(kept(&row["metrics"], "arr"), nrr_core::money::exact_string(p.metrics.arr));
+        }
+    }
+}

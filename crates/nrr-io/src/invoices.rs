@@ -23,7 +23,9 @@
 //!   become one line; a gap between service periods is a time without revenue.
 //! - `one_time`, `tax`, `credit`, `refund` and `usage` lines never move MRR: each is excluded
 //!   with its reason. A line whose net amount is 0 (a trial, a free plan, a 100% discount) is
-//!   excluded as `zero_amount`.
+//!   excluded as `zero_amount`. Under `--full-refunds end-service` a `credit` or `refund` line
+//!   that names its invoice (`reference_invoice_id`) counts towards refunding that invoice in
+//!   full, which ends the service of the invoice's lines on that day (`crate::full_refunds`).
 //! - A subscription stays active until its last service period ends; when that end is after
 //!   the data's as-of date (the latest `invoice_date`), the subscription is still running and
 //!   stays open, unless an event ends it.
@@ -31,6 +33,7 @@
 //!   say ([`InvoicePolicies`]).
 
 use crate::error::{IoError, Rejection};
+use crate::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
 use crate::read::{display_name, Cols, Fields, LoadOptions, Progress, EXPECT_DATE};
 use crate::snapshots::each_file_row;
 use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
@@ -166,6 +169,27 @@ impl Pauses {
     }
 }
 
+/// What a full refund of an invoice does (`--full-refunds`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FullRefunds {
+    /// Refunds and credit notes never move MRR: the service paid for runs on (the default).
+    #[default]
+    Ignore,
+    /// A credit note or refund of the whole invoice ends the service of that invoice's
+    /// subscription lines on its date (ChartMogul's opt-in); a partial one changes nothing.
+    EndService,
+}
+
+impl FullRefunds {
+    /// The policy's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FullRefunds::Ignore => "ignore",
+            FullRefunds::EndService => "end-service",
+        }
+    }
+}
+
 /// The rules that turn invoices and events into MRR (docs/policies.md). They apply to
 /// `invoices.csv` only; other inputs accept them only at their defaults.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -178,6 +202,8 @@ pub struct InvoicePolicies {
     pub past_due: PastDue,
     /// Paused subscriptions.
     pub pauses: Pauses,
+    /// Invoices refunded in full.
+    pub full_refunds: FullRefunds,
 }
 
 impl InvoicePolicies {
@@ -187,6 +213,7 @@ impl InvoicePolicies {
         p.discounts = Some(self.discounts.name().to_string());
         p.past_due = Some(self.past_due.name());
         p.pauses = Some(self.pauses.name().to_string());
+        p.full_refunds = Some(self.full_refunds.name().to_string());
     }
 
     /// Usage errors: a policy the invoices reader cannot apply.
@@ -235,6 +262,12 @@ impl InvoicePolicies {
             return Err(bad(
                 format!("--pauses {}", self.pauses.name()),
                 d.pauses.name().into(),
+            ));
+        }
+        if self.full_refunds != d.full_refunds {
+            return Err(bad(
+                format!("--full-refunds {}", self.full_refunds.name()),
+                d.full_refunds.name().into(),
             ));
         }
         Ok(())
@@ -433,6 +466,18 @@ pub(crate) struct Charge {
     /// The MRR as `(amount, interval months)` when the price says it (Stripe items); `None`:
     /// from `net` over the period's length.
     pub(crate) rate: Option<(Decimal, u32)>,
+    /// `--full-refunds end-service`: the invoice it was billed on ([`RefundBook::invoice`]).
+    pub(crate) invoice: Option<u32>,
+    /// `--full-refunds end-service`: the day its invoice was refunded in full, when that is
+    /// before `end` (its service ends then; the rate is still that of the whole period).
+    pub(crate) refunded: Option<Date>,
+}
+
+impl Charge {
+    /// The day its service ends: `end`, or earlier when its invoice was refunded in full.
+    fn served_end(&self) -> Date {
+        self.refunded.map_or(self.end, |r| r.min(self.end))
+    }
 }
 
 pub(crate) struct Event {
@@ -465,6 +510,9 @@ pub(crate) struct Book {
     pub(crate) usage: Vec<UsageLine>,
     /// Usage lines that could not be placed in a month (no period, no invoice date).
     pub(crate) usage_unplaced: u64,
+    /// `--full-refunds end-service`: invoice totals and the credit notes and refunds that name
+    /// them (`None` under `ignore`: nothing is kept).
+    pub(crate) refunds: Option<RefundBook>,
 }
 
 /// A usage (metered) charge for the `--usage` figure (also built by the Stripe reader).
@@ -521,6 +569,40 @@ impl Book {
 }
 
 impl Book {
+    /// A book for `policies`: under `--full-refunds end-service` it keeps invoice totals and
+    /// money handed back.
+    pub(crate) fn for_policies(policies: &InvoicePolicies) -> Book {
+        Book {
+            refunds: (policies.full_refunds == FullRefunds::EndService).then(RefundBook::default),
+            ..Book::default()
+        }
+    }
+
+    /// `--full-refunds end-service`: ends the charges of the invoices refunded in full on the
+    /// day of the refund. Returns what was found (`None` under `ignore`) and the invoices whose
+    /// service it ended, as `id (date)`.
+    pub(crate) fn apply_full_refunds(&mut self) -> Option<(Resolved, Vec<String>)> {
+        let refunds = self.refunds.as_ref()?;
+        let r = refunds.resolve();
+        let mut ended: Vec<(Date, u32)> = Vec::new();
+        for ch in &mut self.charges {
+            let Some(end) = ch.invoice.and_then(|i| r.ends.get(&i)) else {
+                continue;
+            };
+            if *end < ch.end {
+                ch.refunded = Some(*end);
+                ended.push((*end, ch.invoice.unwrap_or_default()));
+            }
+        }
+        ended.sort();
+        ended.dedup();
+        let ended = ended
+            .into_iter()
+            .map(|(d, i)| format!("{} ({d})", refunds.id(i)))
+            .collect();
+        Some((r, ended))
+    }
+
     pub(crate) fn sub(&mut self, customer: &str, id: &str) -> usize {
         let key = (customer.to_string(), id.to_string());
         if let Some(&i) = self.index.get(&key) {
@@ -589,6 +671,7 @@ struct InvoiceCols {
     tax: Option<usize>,
     currency: Option<usize>,
     invoice_date: Option<usize>,
+    reference: Option<usize>,
 }
 
 impl InvoiceCols {
@@ -609,6 +692,7 @@ impl InvoiceCols {
             tax: cols.get("tax"),
             currency: cols.get("currency"),
             invoice_date: cols.get("invoice_date"),
+            reference: cols.get("reference_invoice_id"),
         })
     }
 }
@@ -839,6 +923,27 @@ fn invoice_row<R: Fields + ?Sized>(
         }
     };
     let invoice_date = date_opt("invoice_date", &opt(c.invoice_date), rej)?;
+    // The invoice a credit or refund line gives money back on (`--full-refunds`).
+    let reference = opt(c.reference);
+    let money_back = matches!(kind, LineType::Credit | LineType::Refund);
+    if !reference.is_empty() && !money_back {
+        rej.push(
+            line,
+            "reference_invoice_id",
+            &reference,
+            "empty: only credit and refund lines name the invoice they credit or refund",
+        );
+        return None;
+    }
+    if !reference.is_empty() && invoice_date.is_none() {
+        rej.push(
+            line,
+            "invoice_date",
+            "",
+            "the date of the credit or refund (required with reference_invoice_id)",
+        );
+        return None;
+    }
     let sub_v = rec.text(c.subscription);
     let (start_v, end_v) = (rec.text(c.start), rec.text(c.end));
     if !recurring {
@@ -877,6 +982,32 @@ fn invoice_row<R: Fields + ?Sized>(
         }
         if !sub_v.is_empty() {
             book.sub(&customer, &sub_v);
+        }
+        if let Some(rb) = book.refunds.as_mut() {
+            if money_back {
+                rb.back(MoneyBack {
+                    kind: if kind == LineType::Credit {
+                        BackKind::Credit
+                    } else {
+                        BackKind::Refund
+                    },
+                    invoice: (!reference.is_empty()).then(|| reference.to_string()),
+                    // A credit may be written negative or positive: the money handed back.
+                    amount: Decimal {
+                        mantissa: amount.mantissa.saturating_abs(),
+                        decimals: amount.decimals,
+                    },
+                    currency: currency.to_string(),
+                    // Only read with a reference, which requires the date.
+                    date: invoice_date.unwrap_or(Date::from_days(0)),
+                    // The credit note's or refund's own id: the same from a file, Parquet or
+                    // a database.
+                    label: invoice.to_string(),
+                });
+            } else {
+                let i = rb.invoice(&invoice);
+                rb.add(i, dsub(amount, discount), &currency);
+            }
         }
         return Some(RowOutcome::Excluded(kind));
     }
@@ -946,6 +1077,12 @@ fn invoice_row<R: Fields + ?Sized>(
         book.as_of = book.as_of.max(Some(d));
     }
     let sub = book.sub(&customer, &sub_v);
+    // The invoice's total, for `--full-refunds end-service`: amount - discount of every line.
+    let inv_index = book.refunds.as_mut().map(|rb| {
+        let i = rb.invoice(&invoice);
+        rb.add(i, dsub(amount, discount), &currency);
+        i
+    });
     if net.is_zero() {
         return Some(RowOutcome::ZeroAmount);
     }
@@ -962,6 +1099,8 @@ fn invoice_row<R: Fields + ?Sized>(
         end,
         proration: kind == LineType::Proration,
         rate: None,
+        invoice: inv_index,
+        refunded: None,
     });
     Some(RowOutcome::Charge)
 }
@@ -1077,6 +1216,9 @@ struct Seg {
     invoiced: Date,
     /// Overlay priority: the highest covering segment is in force.
     rank: (u8, Date, u64),
+    /// Its end is the day its invoice was refunded in full (`--full-refunds end-service`):
+    /// the service ended then, so it never stays open past the as-of date.
+    refunded: bool,
 }
 
 impl Seg {
@@ -1135,6 +1277,7 @@ fn push_merged(out: &mut Vec<Seg>, piece: Seg) {
     if let Some(last) = out.last_mut() {
         if last.end == Some(piece.start) && last.same_price(&piece) {
             last.end = piece.end;
+            last.refunded = piece.refunded;
             return;
         }
     }
@@ -1291,7 +1434,10 @@ impl SubLines<'_> {
                 self.kept_open_pause |= until.is_none();
                 for k in 0..self.segs.len() {
                     let before = p.add_days(-1);
-                    let Some(prev) = self.segs[k].iter().find(|s| s.covers(before)) else {
+                    let Some(prev) = self.segs[k]
+                        .iter()
+                        .find(|s| s.covers(before) && !s.refunded)
+                    else {
                         continue;
                     };
                     let Some(from) = prev.end else { continue };
@@ -1457,11 +1603,11 @@ pub(crate) fn build_lines(
     failed
 }
 
-/// A segment for a charge at `(amount, interval)`.
+/// A segment for a charge at `(amount, interval)`, ending when its service ends.
 fn seg_of(ch: &Charge, start: Date, amount: Decimal, interval: u32, origin: Origin) -> Seg {
     Seg {
         start,
-        end: Some(ch.end),
+        end: Some(ch.served_end()),
         amount,
         interval,
         plan: ch.plan.clone(),
@@ -1470,6 +1616,7 @@ fn seg_of(ch: &Charge, start: Date, amount: Decimal, interval: u32, origin: Orig
         origin,
         invoiced: ch.start,
         rank: (1, start, origin.line),
+        refunded: ch.served_end() < ch.end,
     }
 }
 
@@ -1530,8 +1677,9 @@ fn sub_lines(
     // Regular periods per product: for scaling prorations and for "paid until".
     let mut regular: Vec<Vec<(Date, Date)>> = vec![Vec::new(); n];
     for (ch, &k) in charges.iter().zip(&keys) {
-        if !ch.proration || !ch.net.is_negative() {
-            periods[k].push((ch.start, ch.end));
+        // A period refunded in full was paid until the refund (`--full-refunds end-service`).
+        if (!ch.proration || !ch.net.is_negative()) && ch.served_end() > ch.start {
+            periods[k].push((ch.start, ch.served_end()));
         }
         if !ch.proration {
             regular[k].push((ch.start, ch.end));
@@ -1621,12 +1769,19 @@ fn sub_lines(
         paused: Vec::new(),
         kept_open_pause: false,
     };
-    // Still running at the as-of date: the periods that end last stay open.
+    // Still running at the as-of date: the periods that end last stay open (not those whose
+    // service a full refund ended).
     if let Some(a) = as_of {
-        let last = sl.segs.iter().flatten().filter_map(|s| s.end).max();
+        let last = sl
+            .segs
+            .iter()
+            .flatten()
+            .filter(|s| !s.refunded)
+            .filter_map(|s| s.end)
+            .max();
         if let Some(l) = last.filter(|l| *l > a) {
             for s in sl.segs.iter_mut().flatten() {
-                if s.end == Some(l) {
+                if s.end == Some(l) && !s.refunded {
                     s.end = None;
                 }
             }
@@ -1689,7 +1844,7 @@ pub(crate) fn read(
     policies.check_for_invoices()?;
     let mut book = Book {
         usage_asked: opts.usage,
-        ..Book::default()
+        ..Book::for_policies(policies)
     };
     let inv_name = display_name(&files.invoices);
     let inv_file = builder.add_file(&inv_name);
@@ -1729,7 +1884,7 @@ pub(crate) fn read_tables<R: Fields>(
     policies.check_for_invoices()?;
     let mut book = Book {
         usage_asked: opts.usage,
-        ..Book::default()
+        ..Book::for_policies(policies)
     };
     let mut rej = Vec::new();
     let inv_file = builder.add_file(invoices.name);
@@ -1773,6 +1928,43 @@ pub(crate) fn reporting_rates(
     Ok(Some((rep, rates)))
 }
 
+/// The notices of `--full-refunds end-service` for invoices.csv: the invoices whose service a
+/// full refund ended, and the credit and refund lines that could end nothing.
+fn refund_notices(r: &Resolved, ended: &[String], notices: &mut Vec<String>) {
+    if !ended.is_empty() {
+        notices.push(format!(
+            "--full-refunds end-service: {} invoice(s) refunded in full end the service of \
+             their subscription lines on the day of the refund or credit: {}",
+            ended.len(),
+            listed(ended)
+        ));
+    }
+    let cases = [
+        (
+            &r.no_invoice,
+            "name no invoice (reference_invoice_id is empty)",
+        ),
+        (
+            &r.unknown,
+            "name an invoice that has no line of its own in the data",
+        ),
+        (
+            &r.not_comparable,
+            "are in another currency than the invoice they name (or it is in several)",
+        ),
+    ];
+    for (items, why) in cases {
+        if !items.is_empty() {
+            notices.push(format!(
+                "{} credit or refund line(s) {why}, so under --full-refunds end-service they \
+                 end no service: {}",
+                items.len(),
+                listed(items)
+            ));
+        }
+    }
+}
+
 /// What both entry points end with: rejects charges in a currency without rates, turns the
 /// book into lines and hands the rejections over (invoice rows first, by line).
 fn settle(
@@ -1812,6 +2004,16 @@ fn settle(
     }
     builder.ledger.used += book.charges.len() as u64;
     book.push_usage(builder);
+    // The data's as-of date is said in the report; one given (`--as-of`) wins.
+    if let Some(d) = book.as_of {
+        builder.as_of = Some((d, "the latest invoice_date or event date".to_string()));
+    }
+    if opts.as_of.is_some() {
+        book.as_of = opts.as_of;
+    }
+    if let Some((r, ended)) = book.apply_full_refunds() {
+        refund_notices(&r, &ended, &mut builder.notices);
+    }
     for (o, net) in build_lines(&mut book, policies, builder) {
         builder.ledger.used -= 1;
         builder.ledger.rejected += 1;
@@ -1880,6 +2082,7 @@ mod tests {
             origin: Origin { line, ..o },
             invoiced: d(s),
             rank: (1, d(s), line),
+            refunded: false,
         };
         let out = overlay(vec![
             seg("2024-01-10", "2024-03-01", "500", 2),
@@ -1910,6 +2113,77 @@ mod tests {
         for s in ["12.50", "-0.05", "7", "0.000001", "-100.00"] {
             assert_eq!(dec_str(Decimal::parse(s, 6).unwrap()), s);
         }
+    }
+
+    /// An annual line of 1,200.00 for 2024, refunded in full on `refunded` (if any).
+    fn annual(refunded: Option<&str>) -> Charge {
+        Charge {
+            origin: Origin { file: 0, line: 2 },
+            sub: 0,
+            product: "platform".into(),
+            plan: "annual".into(),
+            quantity: 1,
+            currency: "USD".into(),
+            net: Decimal::parse("1200.00", 6).unwrap(),
+            places: 2,
+            start: d("2024-01-01"),
+            end: d("2025-01-01"),
+            proration: false,
+            rate: None,
+            invoice: Some(0),
+            refunded: refunded.map(d),
+        }
+    }
+
+    /// `(start, end, amount, interval)` of each line of a one-charge subscription.
+    fn lines_of(
+        ch: &Charge,
+        events: &mut [Event],
+        as_of: &str,
+    ) -> Vec<(Date, Option<Date>, Decimal, u32)> {
+        let policies = InvoicePolicies {
+            full_refunds: FullRefunds::EndService,
+            ..InvoicePolicies::default()
+        };
+        let out = sub_lines(&[ch], events, Some(d(as_of)), &policies, &mut Vec::new());
+        out.lines
+            .into_iter()
+            .flat_map(|(_, segs)| segs)
+            .map(|s| (s.start, s.end, s.amount, s.interval))
+            .collect()
+    }
+
+    #[test]
+    fn a_line_refunded_in_full_stops_on_the_refund_day_at_its_own_rate() {
+        let year = Decimal::parse("1200.00", 6).unwrap();
+        // Not refunded: the year runs past the as-of date, so it stays open.
+        assert_eq!(
+            lines_of(&annual(None), &mut [], "2024-03-10"),
+            [(d("2024-01-01"), None, year, 12)]
+        );
+        // Refunded on 2024-03-10: it stops then, at 1,200 over 12 months (the rate of the
+        // whole period), and never stays open, even with the as-of date before the refund (a
+        // Stripe credit note does not move it).
+        for as_of in ["2024-03-10", "2024-02-01"] {
+            assert_eq!(
+                lines_of(&annual(Some("2024-03-10")), &mut [], as_of),
+                [(d("2024-01-01"), Some(d("2024-03-10")), year, 12)],
+                "{as_of}"
+            );
+        }
+        // A cancellation that day, at period end: the period was paid until the refund, so
+        // nothing runs on to 2025-01-01.
+        let mut cancel = [Event {
+            origin: Origin { file: 1, line: 2 },
+            kind: EventKind::Canceled,
+            date: d("2024-03-10"),
+        }];
+        assert_eq!(
+            lines_of(&annual(Some("2024-03-10")), &mut cancel, "2024-03-10"),
+            [(d("2024-01-01"), Some(d("2024-03-10")), year, 12)]
+        );
+        // Refunded before its service began: it never counts.
+        assert!(lines_of(&annual(Some("2023-12-20")), &mut [], "2023-12-20").is_empty());
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 mod customer_map;
 mod error;
+mod full_refunds;
 pub mod generate;
 pub mod invoices;
 #[cfg(feature = "parquet")]
@@ -31,7 +32,7 @@ mod timezone;
 pub mod write;
 
 pub use error::{IoError, Rejection};
-pub use invoices::{ChurnRecognition, Discounts, InvoicePolicies, PastDue, Pauses};
+pub use invoices::{ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses};
 pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
 pub use snapshots::SnapshotDate;
 pub use source::Source;

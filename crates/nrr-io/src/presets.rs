@@ -2,7 +2,7 @@
 //! can reproduce the figure their old tool showed. The table, with the reasons and sources for
 //! each choice, is in docs/policies.md; `PRESETS` must stay in step with it (a test checks).
 
-use crate::invoices::{ChurnRecognition, Discounts, InvoicePolicies, PastDue, Pauses};
+use crate::invoices::{ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses};
 use nrr_core::engine::Reactivation;
 
 /// One tool's documented policies.
@@ -26,6 +26,7 @@ pub const PRESETS: [Preset; 6] = [
             discounts: Discounts::All,
             past_due: PastDue::Keep,
             pauses: Pauses::Keep,
+            full_refunds: FullRefunds::Ignore,
         },
         reactivation: Reactivation::AnyGap,
     },
@@ -36,6 +37,7 @@ pub const PRESETS: [Preset; 6] = [
             discounts: Discounts::All,
             past_due: PastDue::KeepDays(15),
             pauses: Pauses::Zero,
+            full_refunds: FullRefunds::Ignore,
         },
         reactivation: Reactivation::AnyGap,
     },
@@ -46,6 +48,7 @@ pub const PRESETS: [Preset; 6] = [
             discounts: Discounts::All,
             past_due: PastDue::KeepDays(30),
             pauses: Pauses::Keep,
+            full_refunds: FullRefunds::Ignore,
         },
         reactivation: Reactivation::AnyGap,
     },
@@ -56,6 +59,7 @@ pub const PRESETS: [Preset; 6] = [
             discounts: Discounts::ForeverOnly,
             past_due: PastDue::Keep,
             pauses: Pauses::Churn,
+            full_refunds: FullRefunds::Ignore,
         },
         reactivation: Reactivation::AnyGap,
     },
@@ -66,6 +70,7 @@ pub const PRESETS: [Preset; 6] = [
             discounts: Discounts::All,
             past_due: PastDue::Keep,
             pauses: Pauses::Keep,
+            full_refunds: FullRefunds::Ignore,
         },
         reactivation: Reactivation::Window(3),
     },
@@ -76,6 +81,7 @@ pub const PRESETS: [Preset; 6] = [
             discounts: Discounts::All,
             past_due: PastDue::KeepDays(30),
             pauses: Pauses::Keep,
+            full_refunds: FullRefunds::Ignore,
         },
         reactivation: Reactivation::AnyGap,
     },
@@ -112,6 +118,7 @@ mod tests {
                 p.invoices.discounts.name().to_string(),
                 p.invoices.past_due.name(),
                 p.invoices.pauses.name().to_string(),
+                p.invoices.full_refunds.name().to_string(),
             ];
             for (k, w) in want.iter().enumerate() {
                 assert!(

@@ -40,6 +40,9 @@ pub struct LoadOptions {
     /// as `close`, with a notice when every snapshot is dated on the 1st of a month; `open`
     /// is a usage error for other inputs.
     pub snapshot_date: Option<crate::snapshots::SnapshotDate>,
+    /// The as-of date given by the user (`--as-of`): invoice and Stripe subscriptions still
+    /// running are read as running to it, instead of to the latest date the data shows.
+    pub as_of: Option<nrr_core::date::Date>,
 }
 
 /// The usage error for `--usage` with an input that has no usage lines.

@@ -19,7 +19,10 @@
 //!   the past-due spells the subscription's current status cannot show: `past_due` at the
 //!   first failed attempt (or the due date), `resumed` at `paid_at` (`Payment::delinquency`).
 //! - Never MRR: trials, metered prices (`usage`), `incomplete` and `incomplete_expired`
-//!   subscriptions (`incomplete`).
+//!   subscriptions (`incomplete`), credit notes and refunds (`refunds`). Under
+//!   `--full-refunds end-service` a credit note (by its `invoice`) or refund (by the `charge`
+//!   or `payment_intent` that paid an invoice) counts towards refunding that invoice in full,
+//!   which ends the service of its lines on that day (`crate::full_refunds`).
 //!
 //! Timestamps are Unix seconds, read as dates in `--timezone` (UTC, a fixed offset, or an IANA
 //! zone whose offset is taken at each timestamp: `crate::Timezone`).
@@ -28,6 +31,7 @@
 //! and the JSON path of the field.
 
 use crate::error::{IoError, Rejection};
+use crate::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
 use crate::invoices::{
     build_lines, dec_str, dsub, per_interval, reporting_rates, Book, Charge, Discounts, Event,
     EventKind, Length,
@@ -1021,7 +1025,9 @@ pub(crate) fn read(
         .map(|s| s.seen)
         .chain(invs.iter().filter_map(|i| i.created))
         .max();
-    let as_of = as_of_ts.map(|t| date_of(t, off));
+    let data_as_of = as_of_ts.map(|t| date_of(t, off));
+    // One given (`--as-of`) wins over the data's.
+    let as_of = opts.as_of.or(data_as_of);
 
     // Currencies without a rate: their rows are rejected.
     let used_currencies: BTreeSet<&str> = subs
@@ -1048,8 +1054,35 @@ pub(crate) fn read(
         )
     };
 
-    let mut book = Book::default();
-    book.as_of = as_of;
+    let mut book = Book::for_policies(policies);
+    // The data's as-of date is said in the report; one given (`--as-of`) wins.
+    if let Some(d) = as_of {
+        builder.as_of = Some((
+            d,
+            "the latest Stripe timestamp (subscription or invoice)".into(),
+        ));
+    }
+    book.as_of = opts.as_of.or(as_of);
+    // `--full-refunds end-service`: each invoice's total, to tell a full refund from a partial
+    // one (`total`, else the sum of its lines' amounts).
+    if let Some(rb) = book.refunds.as_mut() {
+        for inv in &invs {
+            let i = rb.invoice(&inv.id);
+            let cur = inv
+                .currency
+                .clone()
+                .or_else(|| inv.lines.first().map(|l| l.currency.clone()))
+                .unwrap_or_default();
+            match inv.total {
+                Some(t) => rb.add(i, Some(major(t, &cur)), &cur),
+                None => {
+                    for l in &inv.lines {
+                        rb.add(i, Some(l.amount), &l.currency);
+                    }
+                }
+            }
+        }
+    }
     let status_of: HashMap<&str, Status> = subs.iter().map(|s| (s.id.as_str(), s.status)).collect();
     let forever: HashSet<&str> = subs
         .iter()
@@ -1137,6 +1170,7 @@ pub(crate) fn read(
                 ledger.used += 1;
                 unknown_prices += u64::from(l.price_unknown);
                 let sub = book.sub(&inv.customer, sub_id);
+                let invoice = book.refunds.as_mut().map(|rb| rb.invoice(&inv.id));
                 book.charges.push(Charge {
                     origin: Origin {
                         file,
@@ -1153,6 +1187,8 @@ pub(crate) fn read(
                     end,
                     proration,
                     rate: None,
+                    invoice,
+                    refunded: None,
                 });
             }
         }
@@ -1166,6 +1202,31 @@ pub(crate) fn read(
              expand[]=data.lines.data.pricing.price_details.price (API 2025-12-15 and later)",
             inv_name.as_deref().unwrap_or("the invoices")
         ));
+    }
+
+    // Credit notes and refunds: never MRR, but read, validated and counted (their rejections
+    // follow those of the subscriptions and invoices). Under `--full-refunds end-service` each
+    // is linked to its invoice, and a full refund ends the service of the invoice's lines
+    // before a live subscription's last price is carried on (below).
+    let mut notes_rej: Vec<Rejection> = Vec::new();
+    let mut backs: Vec<refunds::Back> = Vec::new();
+    let notes = [
+        (&files.credit_notes, refunds::Kind::CreditNote),
+        (&files.refunds, refunds::Kind::Refund),
+    ];
+    for (objects, kind) in notes {
+        if let Some(o) = objects {
+            backs.extend(refunds::read(o, kind, builder, &mut notes_rej)?);
+        }
+    }
+    if let Some(rb) = book.refunds.as_mut() {
+        link_money_back(rb, &backs, &invs, off);
+    }
+    if let Some((r, ended)) = book.apply_full_refunds() {
+        let inv_file_name = inv_name
+            .as_deref()
+            .unwrap_or("the export (no invoices file)");
+        refund_notices(&r, &ended, inv_file_name, &mut builder.notices);
     }
     let ledger = &mut builder.ledger;
 
@@ -1468,6 +1529,8 @@ pub(crate) fn read(
                     end: scheduled_end.map_or(b1, |c| b1.min(c)),
                     proration: false,
                     rate: Some(r),
+                    invoice: None,
+                    refunded: None,
                 });
             }
             if any {
@@ -1515,18 +1578,70 @@ pub(crate) fn read(
     }
     rej.sort_by_key(|r| (r.file != sub_name, r.line));
     rejections.extend(rej);
-
-    // Credit notes and refunds: never MRR, but read, validated and counted.
-    let notes = [
-        (&files.credit_notes, refunds::Kind::CreditNote),
-        (&files.refunds, refunds::Kind::Refund),
-    ];
-    for (objects, kind) in notes {
-        if let Some(o) = objects {
-            refunds::read(o, kind, builder, rejections)?;
-        }
-    }
+    rejections.extend(notes_rej);
     Ok(())
+}
+
+/// `--full-refunds end-service`: notes each credit note (by its `invoice`) and refund (by the
+/// invoice its `charge` or `payment_intent` paid) that handed money back; a void credit note, a
+/// failed or canceled refund hand nothing back and are left out.
+fn link_money_back(rb: &mut RefundBook, backs: &[refunds::Back], invs: &[InvObj], tz: &Timezone) {
+    let paid_by: HashMap<&str, &str> = invs
+        .iter()
+        .flat_map(|i| i.paid_by.iter().map(move |p| (p.as_str(), i.id.as_str())))
+        .collect();
+    for b in backs.iter().filter(|b| b.counts) {
+        let (kind, invoice) = match b.kind {
+            refunds::Kind::CreditNote => (BackKind::Credit, b.invoice.clone()),
+            refunds::Kind::Refund => (
+                BackKind::Refund,
+                b.charge
+                    .iter()
+                    .chain(&b.payment_intent)
+                    .find_map(|p| paid_by.get(p.as_str()))
+                    .map(|i| i.to_string()),
+            ),
+        };
+        rb.back(MoneyBack {
+            kind,
+            invoice,
+            amount: major(b.amount, &b.currency),
+            currency: b.currency.clone(),
+            date: date_of(b.at, tz),
+            label: b.id.clone(),
+        });
+    }
+}
+
+/// The notices of `--full-refunds end-service` for a Stripe export: the invoices whose service
+/// a full refund ended, and the credit notes and refunds that could end nothing.
+fn refund_notices(r: &Resolved, ended: &[String], invoices: &str, notices: &mut Vec<String>) {
+    if !ended.is_empty() {
+        notices.push(format!(
+            "--full-refunds end-service: {} invoice(s) refunded in full end the service of \
+             their subscription lines on the day of the refund or credit note: {}",
+            ended.len(),
+            listed(ended)
+        ));
+    }
+    let unmatched: Vec<String> = r.no_invoice.iter().chain(&r.unknown).cloned().collect();
+    if !unmatched.is_empty() {
+        notices.push(format!(
+            "{} credit note(s) or refund(s) match no invoice in {invoices} (a credit note by its \
+             invoice, a refund by the charge or payment_intent that paid the invoice), so under \
+             --full-refunds end-service they end no service: {}",
+            unmatched.len(),
+            listed(&unmatched)
+        ));
+    }
+    if !r.not_comparable.is_empty() {
+        notices.push(format!(
+            "{} credit note(s) or refund(s) are in another currency than their invoice, so \
+             under --full-refunds end-service they end no service: {}",
+            r.not_comparable.len(),
+            listed(&r.not_comparable)
+        ));
+    }
 }
 
 /// `active`, `past_due`, `unpaid` or `paused`: still running at the export.
@@ -1558,14 +1673,16 @@ fn runs_until(
 
 /// When the latest invoiced (non-proration) price of subscription `sub` ends before `until`,
 /// carries it on to `until` as a charge of its own (from the subscription's object, at the
-/// same monthly rate); returns whether it did.
+/// same monthly rate), unless its invoice was refunded in full; returns whether it did.
 fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin: Origin) -> bool {
     let last = book
         .charges
         .iter()
         .filter(|c| c.sub == sub && !c.proration)
         .max_by_key(|c| (c.end, c.start));
-    let Some(last) = last.filter(|c| c.end < until) else {
+    // A price whose invoice was refunded in full (`--full-refunds end-service`) is not
+    // carried: its service ended with the refund.
+    let Some(last) = last.filter(|c| c.end < until && c.refunded.is_none()) else {
         return false;
     };
     let rate = last
@@ -1587,24 +1704,11 @@ fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin: Origin) ->
         end: until,
         proration: false,
         rate: Some(rate),
+        invoice: None,
+        refunded: None,
     };
     book.charges.push(carried);
     true
-}
-
-/// The first ids of a list, for a message.
-fn listed(ids: &[String]) -> String {
-    const SHOWN: usize = 10;
-    let mut s = ids
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if ids.len() > SHOWN {
-        s.push_str(&format!(" and {} more", ids.len() - SHOWN));
-    }
-    s
 }
 
 /// The object's id for messages, else its position.

@@ -4,8 +4,8 @@
 use nrr_core::date::{Date, Month};
 use nrr_core::engine::{compute, Options};
 use nrr_io::{
-    load, ChurnRecognition, Discounts, InvoicePolicies, IoError, LoadOptions, PastDue, Pauses,
-    Source,
+    load, ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, IoError, LoadOptions, PastDue,
+    Pauses, Source,
 };
 use std::path::{Path, PathBuf};
 
@@ -128,6 +128,7 @@ fn policies_change_nothing_where_there_is_nothing_to_apply() {
         discounts: Discounts::None,
         past_due: PastDue::Churn,
         pauses: Pauses::Churn,
+        full_refunds: FullRefunds::EndService,
     });
     for (name, from, to) in [
         ("invoices_intervals", "2024-01", "2024-04"),
@@ -347,4 +348,117 @@ fn an_amount_too_large_to_spread_is_rejected() {
     );
     let l = &loaded.dataset.ledger;
     assert_eq!((l.read, l.used, l.rejected), (2, 1, 1));
+}
+
+const REFUND_HEADER: &str = "invoice_id,customer_id,type,subscription_id,amount,currency,\
+                             service_period_start,service_period_end,invoice_date,\
+                             reference_invoice_id\n";
+
+/// `(month, churn, reactivation)` of the months with either, from invoices.csv `rows` under
+/// `--full-refunds end-service`.
+fn refund_moves(rows: &str) -> Vec<(String, String, String)> {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("invoices.csv"),
+        format!("{REFUND_HEADER}{rows}"),
+    )
+    .unwrap();
+    let opts = with(InvoicePolicies {
+        full_refunds: FullRefunds::EndService,
+        ..InvoicePolicies::default()
+    });
+    let loaded = load(tmp.path(), &opts).unwrap();
+    assert!(loaded.rejections.is_empty(), "{:?}", loaded.rejections);
+    let report = compute(&loaded.dataset, &Options::default()).unwrap();
+    report
+        .months
+        .iter()
+        .filter(|m| !m.churn.is_zero() || !m.reactivation.is_zero())
+        .map(|m| {
+            (
+                m.month.to_string(),
+                m.churn.to_string(),
+                m.reactivation.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A full refund of one monthly invoice of a subscription that goes on being billed (a
+/// goodwill refund) is a gap: churn, then reactivation when the next paid period starts.
+#[test]
+fn a_full_refund_of_one_month_makes_a_gap_when_billing_goes_on() {
+    let monthly = "in-1,acme,subscription,s1,100.00,USD,2024-01-01,2024-02-01,2024-01-01,\n\
+                   in-2,acme,subscription,s1,100.00,USD,2024-02-01,2024-03-01,2024-02-01,\n\
+                   in-3,acme,subscription,s1,100.00,USD,2024-03-01,2024-04-01,2024-03-01,\n";
+    let moves = refund_moves(&format!(
+        "{monthly}re-2,acme,refund,s1,-100.00,USD,,,2024-02-15,in-2\n"
+    ));
+    assert_eq!(
+        moves,
+        [
+            ("2024-02".into(), "100.00".into(), "0.00".into()),
+            ("2024-03".into(), "0.00".into(), "100.00".into()),
+        ]
+    );
+    // A partial refund of February changes nothing: March's period runs past the as-of date
+    // (2024-03-01), so acme never churns.
+    let partial = refund_moves(&format!(
+        "{monthly}re-2,acme,refund,s1,-99.99,USD,,,2024-02-15,in-2\n"
+    ));
+    assert!(partial.is_empty(), "{partial:?}");
+}
+
+/// Refunds in two parts end the service on the day of the part that completes the total (tax
+/// lines count in the total); a credit note and a refund of the same money are not added.
+#[test]
+fn refunds_in_parts_end_the_service_when_they_reach_the_total() {
+    let annual = "in-1,acme,subscription,s1,1100.00,USD,2024-01-01,2025-01-01,2024-01-01,\n\
+                  in-1,acme,tax,,100.00,USD,,,2024-01-01,\n\
+                  in-2,zed,subscription,s2,600.00,USD,2024-01-01,2025-01-01,2024-01-01,\n";
+    let two_parts = refund_moves(&format!(
+        "{annual}re-1,acme,refund,s1,600.00,USD,,,2024-02-10,in-1\n\
+         re-2,acme,refund,s1,600.00,USD,,,2024-04-10,in-1\n"
+    ));
+    // acme's line is 1,100.00 / 12 = 91.67 a month; its invoice's total 1,200.00 with tax.
+    assert_eq!(
+        two_parts,
+        [("2024-04".into(), "91.67".into(), "0.00".into())]
+    );
+    // 600 credited and the same 600 refunded: half of 1,200, nothing ends.
+    let same_money = refund_moves(&format!(
+        "{annual}cn-1,acme,credit,s1,-600.00,USD,,,2024-02-10,in-1\n\
+         re-1,acme,refund,s1,600.00,USD,,,2024-02-12,in-1\n"
+    ));
+    assert!(same_money.is_empty(), "{same_money:?}");
+}
+
+/// `reference_invoice_id` belongs on credit and refund lines, with their date.
+#[test]
+fn a_reference_invoice_id_is_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("invoices.csv"),
+        format!(
+            "{REFUND_HEADER}in-1,acme,subscription,s1,100.00,USD,2024-01-01,2024-02-01,2024-01-01,in-0\n\
+             re-1,acme,refund,s1,-100.00,USD,,,,in-1\n\
+             re-2,acme,refund,s1,-100.00,USD,,,2024-01-05,in-1\n"
+        ),
+    )
+    .unwrap();
+    let loaded = load(tmp.path(), &LoadOptions::default()).unwrap();
+    let shown: Vec<String> = loaded.rejections.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "invoices.csv:2:reference_invoice_id: `in-0`: expected empty: only credit and refund lines name the invoice they credit or refund",
+            "invoices.csv:3:invoice_date: ``: expected the date of the credit or refund (required with reference_invoice_id)",
+        ]
+    );
+    let l = &loaded.dataset.ledger;
+    assert_eq!(
+        (l.read, l.used, l.excluded.refund, l.rejected),
+        (3, 0, 1, 2)
+    );
+    assert!(l.balances());
 }

@@ -16,12 +16,19 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
-fn report_json(dir: &Path, opts: &LoadOptions, from: &str, to: &str) -> serde_json::Value {
+fn report_json(
+    dir: &Path,
+    opts: &LoadOptions,
+    (from, to): (Option<&str>, Option<&str>),
+    fiscal_year_start: u32,
+) -> serde_json::Value {
     let loaded = load(dir, opts).unwrap();
     assert!(loaded.rejections.is_empty(), "{:?}", loaded.rejections);
     let o = Options {
-        from: nrr_core::date::Month::parse(from),
-        to: nrr_core::date::Month::parse(to),
+        from: from.and_then(nrr_core::date::Month::parse),
+        to: to.and_then(nrr_core::date::Month::parse),
+        as_of: opts.as_of,
+        fiscal_year_start,
         ..Options::default()
     };
     let mut v = serde_json::to_value(compute(&loaded.dataset, &o).unwrap()).unwrap();
@@ -46,9 +53,16 @@ fn every_fixture_gives_the_same_report_from_parquet() {
         };
         let opts = LoadOptions {
             currency: arg("--currency"),
+            as_of: arg("--as-of").and_then(|d| Date::parse(&d)),
             ..LoadOptions::default()
         };
-        let (from, to) = (arg("--from").unwrap(), arg("--to").unwrap());
+        // The fiscal-year fixtures give a number or a month name; only these two appear.
+        let fy = match arg("--fiscal-year-start").as_deref() {
+            Some("feb") => 2,
+            Some(n) => n.parse().unwrap(),
+            None => 1,
+        };
+        let (from, to) = (arg("--from"), arg("--to"));
         let tmp = tempfile::tempdir().unwrap();
         for f in ["fx.csv", "customers.csv", "customer_map.csv"] {
             if dir.join(f).exists() {
@@ -60,8 +74,9 @@ fn every_fixture_gives_the_same_report_from_parquet() {
             &tmp.path().join("items.parquet"),
         )
         .unwrap();
-        let csv = report_json(&dir, &opts, &from, &to);
-        let pq = report_json(tmp.path(), &opts, &from, &to);
+        let window = (from.as_deref(), to.as_deref());
+        let csv = report_json(&dir, &opts, window, fy);
+        let pq = report_json(tmp.path(), &opts, window, fy);
         assert_eq!(csv, pq, "fixture {}", dir.display());
     }
 }

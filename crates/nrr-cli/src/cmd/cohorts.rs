@@ -8,11 +8,10 @@ use std::process::ExitCode;
 pub fn run(a: CohortsArgs) -> anyhow::Result<ExitCode> {
     let (loaded, skipped, bar) = super::load(&a.data, false)?;
     let opts = Options {
-        from: a.window.from,
-        to: a.window.to,
         skipped_invalid_rows: skipped,
         reactivation: a.data.reactivation(),
-        ..Options::default()
+        as_of: a.data.as_of,
+        ..a.window.options()
     };
     let table = nrr_core::cohort::cohorts(&loaded.dataset, &opts, a.by.into(), a.metric.into())?;
     let text = match a.format {

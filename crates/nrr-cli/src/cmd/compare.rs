@@ -27,11 +27,10 @@ pub fn run(a: CompareArgs) -> anyhow::Result<ExitCode> {
     let (loaded_b, skipped_b, bar) = super::load(&args_b, false)?;
     drop(bar);
     let options = |args: &DataArgs, skipped| Options {
-        from: a.window.from,
-        to: a.window.to,
         skipped_invalid_rows: skipped,
         reactivation: args.reactivation(),
-        ..Options::default()
+        as_of: args.as_of,
+        ..a.window.options()
     };
     let opts_a = options(&args_a, skipped_a);
     // Both sides over side A's window, so that the months line up.

@@ -36,12 +36,15 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         window: WindowArgs {
             from: None,
             to: None,
+            fiscal_year_start: None,
         },
         format: a.format,
         segment: Vec::new(),
         gross_margin: None,
         concentration: None,
         top: 5,
+        top_given: false,
         usage: false,
+        sections: a.sections,
     })
 }

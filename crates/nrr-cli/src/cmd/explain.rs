@@ -8,11 +8,10 @@ use std::process::ExitCode;
 pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
     let (loaded, skipped, bar) = super::load(&a.data, false)?;
     let opts = Options {
-        from: a.window.from,
-        to: a.window.to,
         skipped_invalid_rows: skipped,
         reactivation: a.data.reactivation(),
-        ..Options::default()
+        as_of: a.data.as_of,
+        ..a.window.options()
     };
     // An id customer_map.csv merges into another is explained as that customer.
     let map = loaded.customer_map.as_ref();

@@ -46,11 +46,11 @@ pub fn run(a: MovementsArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|col| nrr_io::segment_spec(&loaded.dataset, loaded.attributes.as_ref(), col))
         .collect::<Result<Vec<_>, _>>()?;
+    // The window, as-of date and reactivation rule exactly as `nrr report` takes them.
     let opts = Options {
-        from: a.window.from,
-        to: a.window.to,
         reactivation: a.data.reactivation(),
-        ..Options::default()
+        as_of: a.data.as_of,
+        ..a.window.options()
     };
     let m = nrr_core::movements::movements(&loaded.dataset, &opts, &cuts)?;
     bar.step("writing");

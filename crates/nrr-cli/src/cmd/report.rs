@@ -13,14 +13,14 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let spec =
         |col: &String| nrr_io::segment_spec(&loaded.dataset, loaded.attributes.as_ref(), col);
     let opts = Options {
-        from: a.window.from,
-        to: a.window.to,
         segment: a.segment.first().map(spec).transpose()?,
         skipped_invalid_rows: skipped,
         reactivation: a.data.reactivation(),
         gross_margin: a.gross_margin,
         concentration: a.concentration,
         top: a.top,
+        as_of: a.data.as_of,
+        ..a.window.options()
     };
     let mut report = compute(&loaded.dataset, &opts)?;
     // Further cuts: one pass each (the totals they recompute are identical).
@@ -44,15 +44,32 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
             &report.periods,
         )?);
     }
+    // Every output shows the same footed cents (docs/metrics.md, "Shown figures foot").
+    nrr_core::foot::foot(&mut report);
     let computed_at = t.elapsed();
     let text = match a.format {
         Format::Table => {
-            let mut t = render::table::report(&report, render::style());
+            let sections = if a.sections.is_empty() {
+                let mut d = render::Sections::default();
+                if a.top_given && a.top > 0 {
+                    d.0.push(render::Section::Top);
+                }
+                d
+            } else {
+                render::Sections(a.sections.clone())
+            };
+            let mut t = render::table::report(&report, render::style(), &sections);
+            // Their sentences kept within the width (their tables already fit).
+            let fit = |text: String| -> String {
+                text.lines()
+                    .map(|l| render::wrap(l, render::width(), "  "))
+                    .collect()
+            };
             if let Some(c) = &report.movement_check {
-                t.push_str(&render::movements::section(c, render::style()));
+                t.push_str(&fit(render::movements::section(c, render::style())));
             }
             if let Some(u) = &report.usage {
-                t.push_str(&render::usage::section(u, &report.currency));
+                t.push_str(&fit(render::usage::section(u, &report.currency)));
             }
             t
         }

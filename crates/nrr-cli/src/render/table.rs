@@ -1,6 +1,6 @@
 //! Aligned plain-text tables.
 
-use super::Style;
+use super::{Section, Sections, Style};
 use nrr_core::explain::Explanation;
 use nrr_core::money::Money;
 use nrr_core::report::{
@@ -29,7 +29,9 @@ fn left_grid(headers: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// Columns two spaces apart, each as wide as its widest cell; the first `left` columns
-/// left-aligned, the rest right-aligned. Trailing spaces are trimmed.
+/// left-aligned, the rest right-aligned. Trailing spaces are trimmed. A table wider than the
+/// output ([`super::width`]) is cut into blocks of columns that fit, one under the other (a
+/// blank line apart), each repeating the first column.
 fn aligned(headers: &[&str], rows: &[Vec<String>], left: usize) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for r in rows {
@@ -37,30 +39,61 @@ fn aligned(headers: &[&str], rows: &[Vec<String>], left: usize) -> String {
             *w = (*w).max(c.chars().count());
         }
     }
+    let blocks = column_blocks(&widths, super::width());
     let mut out = String::new();
-    let line = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
-        let mut l = String::new();
-        for (i, c) in cells.enumerate() {
-            let pad = " ".repeat(widths[i].saturating_sub(c.chars().count()));
-            if i > 0 {
-                l.push_str("  ");
-            }
-            if i >= left {
-                l.push_str(&pad);
-                l.push_str(c);
-            } else {
-                l.push_str(c);
-                l.push_str(&pad);
-            }
+    for (b, cols) in blocks.iter().enumerate() {
+        if b > 0 {
+            out.push('\n');
         }
-        out.push_str(l.trim_end());
-        out.push('\n');
-    };
-    line(&mut out, &mut headers.iter().copied());
-    for r in rows {
-        line(&mut out, &mut r.iter().map(String::as_str));
+        let line = |out: &mut String, cells: &dyn Fn(usize) -> String| {
+            let mut l = String::new();
+            for (k, &i) in cols.iter().enumerate() {
+                let c = cells(i);
+                let pad = " ".repeat(widths[i].saturating_sub(c.chars().count()));
+                if k > 0 {
+                    l.push_str("  ");
+                }
+                if i >= left {
+                    l.push_str(&pad);
+                    l.push_str(&c);
+                } else {
+                    l.push_str(&c);
+                    l.push_str(&pad);
+                }
+            }
+            out.push_str(l.trim_end());
+            out.push('\n');
+        };
+        line(&mut out, &|i| {
+            headers.get(i).copied().unwrap_or("").to_string()
+        });
+        for r in rows {
+            line(&mut out, &|i| r.get(i).cloned().unwrap_or_default());
+        }
     }
     out
+}
+
+/// The columns of each block: all of them when they fit `width`, else column 0 followed by
+/// as many of the next columns as fit (at least one per block).
+fn column_blocks(widths: &[usize], width: usize) -> Vec<Vec<usize>> {
+    let total: usize = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    if total <= width || widths.len() <= 2 {
+        return vec![(0..widths.len()).collect()];
+    }
+    let mut blocks = Vec::new();
+    let mut cur = vec![0];
+    let mut used = widths[0];
+    for (i, &w) in widths.iter().enumerate().skip(1) {
+        if cur.len() > 1 && used + 2 + w > width {
+            blocks.push(std::mem::replace(&mut cur, vec![0]));
+            used = widths[0];
+        }
+        cur.push(i);
+        used += 2 + w;
+    }
+    blocks.push(cur);
+    blocks
 }
 
 /// Appends each row's notes (from annotations.csv) after its line of a grid, so the "why"
@@ -69,11 +102,15 @@ fn with_notes(grid_text: String, notes: &[String]) -> String {
     if notes.iter().all(String::is_empty) {
         return grid_text;
     }
+    // The rows are the last `notes.len()` lines: those of the last block when the grid is
+    // cut into blocks.
+    let lines: Vec<&str> = grid_text.lines().collect();
+    let first_row = lines.len().saturating_sub(notes.len());
     let mut out = String::with_capacity(grid_text.len());
-    for (i, line) in grid_text.lines().enumerate() {
+    for (i, line) in lines.iter().enumerate() {
         out.push_str(line);
         if let Some(n) = i
-            .checked_sub(1)
+            .checked_sub(first_row)
             .and_then(|r| notes.get(r))
             .filter(|n| !n.is_empty())
         {
@@ -86,6 +123,8 @@ fn with_notes(grid_text: String, notes: &[String]) -> String {
 }
 
 pub(crate) fn heading(out: &mut String, style: Style, text: &str) {
+    let text = super::wrap(text, super::width(), "  ");
+    let text = text.trim_end();
     if style.color {
         let _ = writeln!(out, "\n\x1b[1m{text}\x1b[0m");
     } else {
@@ -155,7 +194,13 @@ pub fn ledger(rows: &RowLedger) -> String {
     )
 }
 
-fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &str) {
+fn figures(
+    out: &mut String,
+    style: Style,
+    f: &SegmentFigures,
+    title_suffix: &str,
+    sections: &Sections,
+) {
     let with_fx = f
         .periods
         .iter()
@@ -167,13 +212,17 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
     } else {
         &RETENTION_HEADERS[..9]
     };
-    for (g, title) in [
-        (Granularity::Month, "Retention by month"),
-        (Granularity::Quarter, "Retention by quarter"),
-        (Granularity::Year, "Retention by year"),
+    for (g, title, section) in [
+        (Granularity::Month, "Retention by month", Section::Months),
+        (
+            Granularity::Quarter,
+            "Retention by quarter",
+            Section::Quarters,
+        ),
+        (Granularity::Year, "Retention by year", Section::Years),
     ] {
         let ps: Vec<&PeriodRow> = f.periods.iter().filter(|p| p.granularity == g).collect();
-        if ps.is_empty() {
+        if ps.is_empty() || !sections.show(section) {
             continue;
         }
         heading(
@@ -193,7 +242,7 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
             &notes,
         ));
     }
-    if !f.ttm.is_empty() {
+    if !f.ttm.is_empty() && sections.show(Section::Ttm) {
         heading(
             out,
             style,
@@ -216,7 +265,7 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
         (Granularity::Year, "Metrics by year"),
     ] {
         let ps: Vec<&PeriodRow> = f.periods.iter().filter(|p| p.granularity == g).collect();
-        if ps.is_empty() {
+        if ps.is_empty() || !sections.show(Section::Metrics) {
             continue;
         }
         heading(
@@ -242,9 +291,14 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
                     ),
                     percent(m.revenue_churn_rate),
                     percent(m.net_mrr_churn_rate),
+                    // A period with no cohort (nothing paying at its start) has no
+                    // meaningful quick ratio or LTV.
                     m.quick_ratio
+                        .filter(|_| m.customers_start > 0)
                         .map_or_else(|| "-".into(), |q| format!("{q:.2}")),
-                    m.ltv.map_or_else(|| "-".into(), money),
+                    m.ltv
+                        .filter(|_| m.customers_start > 0)
+                        .map_or_else(|| "-".into(), money),
                 ]
             })
             .collect();
@@ -267,9 +321,10 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
         .iter()
         .filter(|p| p.granularity != Granularity::Month)
         .collect();
-    if cohort_periods
-        .iter()
-        .any(|p| !p.retention.expansion.is_zero() || !p.retention.contraction.is_zero())
+    if sections.show(Section::Reasons)
+        && cohort_periods
+            .iter()
+            .any(|p| !p.retention.expansion.is_zero() || !p.retention.contraction.is_zero())
     {
         heading(out, style, &format!("Expansion and contraction by reason{title_suffix} (cohort, t0 to t1; docs/metrics.md)"));
         let rows: Vec<Vec<String>> = cohort_periods
@@ -337,14 +392,18 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
             )
         })
         .collect();
-    if !flagged.is_empty() {
+    if !flagged.is_empty() && sections.show(Section::Concentration) {
         heading(out, style, &format!("Concentration{title_suffix} (one customer above the --concentration share of a quarter's, year's or the latest TTM's cohort expansion or churn)"));
         for l in flagged {
-            out.push_str(&l);
-            out.push('\n');
+            out.push_str(&super::wrap(&l, super::width(), "    "));
         }
     }
-    top_customers(out, style, f);
+    if sections.show(Section::Top) {
+        top_customers(out, style, f);
+    }
+    if !sections.show(Section::Bridge) {
+        return;
+    }
     heading(out, style, &format!("MRR bridge by month{title_suffix}"));
     let with_fx = f.months.iter().any(|m| !m.fx.is_zero());
     let mut headers = vec![
@@ -401,8 +460,9 @@ fn figures(out: &mut String, style: Style, f: &SegmentFigures, title_suffix: &st
 const ID_WIDTH: usize = 40;
 
 /// A customer id as typed by a user, safe in a table: control characters (a newline, an
-/// escape code) written as escapes, and at most [`ID_WIDTH`] characters.
-pub fn id_cell(id: &str) -> String {
+/// escape code) written as escapes, and at most `max` characters (the last three `...` when
+/// cut).
+pub fn id_cell_within(id: &str, max: usize) -> String {
     let mut out: String = id
         .chars()
         .flat_map(|c| {
@@ -414,27 +474,33 @@ pub fn id_cell(id: &str) -> String {
             escaped
         })
         .collect();
-    if out.chars().count() > ID_WIDTH {
-        out = out.chars().take(ID_WIDTH - 3).collect::<String>() + "...";
+    if out.chars().count() > max {
+        out = out.chars().take(max.saturating_sub(3)).collect::<String>() + "...";
     }
     out
+}
+
+/// [`id_cell_within`] at most [`ID_WIDTH`] characters.
+pub fn id_cell(id: &str) -> String {
+    id_cell_within(id, ID_WIDTH)
 }
 
 /// The "Top customers" section: the `top_customers` lists of the latest quarter, year and
 /// TTM (the latest month when none of those has any), one row per customer.
 fn top_customers(out: &mut String, style: Style, f: &SegmentFigures) {
     let latest = |g: Granularity| f.periods.iter().rev().find(|p| p.granularity == g);
-    let mut shown: Vec<(String, &nrr_core::report::TopCustomers)> =
-        [Granularity::Quarter, Granularity::Year]
-            .into_iter()
-            .filter_map(latest)
-            .map(|p| (p.period.clone(), &p.top_customers))
-            .chain(
-                f.ttm
-                    .last()
-                    .map(|t| (format!("TTM {}", t.month), &t.top_customers)),
-            )
-            .collect();
+    let year = latest(Granularity::Year);
+    // The latest TTM is left out when it is the latest year (same t0 and t1: same lists).
+    let ttm = f
+        .ttm
+        .last()
+        .filter(|t| !year.is_some_and(|y| y.end_month == t.month && y.start_month == t.t0.plus(1)));
+    let mut shown: Vec<(String, &nrr_core::report::TopCustomers)> = latest(Granularity::Quarter)
+        .into_iter()
+        .chain(year)
+        .map(|p| (p.period.clone(), &p.top_customers))
+        .chain(ttm.map(|t| (format!("TTM {}", t.month), &t.top_customers)))
+        .collect();
     shown.retain(|(_, t)| !t.is_empty());
     if shown.is_empty() {
         shown.extend(latest(Granularity::Month).map(|p| (p.period.clone(), &p.top_customers)));
@@ -446,8 +512,11 @@ fn top_customers(out: &mut String, style: Style, f: &SegmentFigures) {
     heading(
         out,
         style,
-        "Top customers (largest cohort churn, contraction and expansion; --top; every period in JSON)",
+        "Top customers by cohort churn, contraction and expansion (--top N)",
     );
+    // Ids get what the other columns leave of the width (period and movement up to 11
+    // characters, amount 16, share 6, two spaces apart), between 12 and ID_WIDTH.
+    let ids = super::width().saturating_sub(52).clamp(12, ID_WIDTH);
     let mut rows: Vec<Vec<String>> = Vec::new();
     for (label, t) in shown {
         let mut first_of_period = true;
@@ -468,7 +537,7 @@ fn top_customers(out: &mut String, style: Style, f: &SegmentFigures) {
                     } else {
                         String::new()
                     },
-                    id_cell(&c.customer_id),
+                    id_cell_within(&c.customer_id, ids),
                     money(c.amount),
                     percent(c.share),
                 ]);
@@ -484,13 +553,24 @@ fn top_customers(out: &mut String, style: Style, f: &SegmentFigures) {
 }
 
 /// The full report as text.
-pub fn report(r: &Report, style: Style) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
+pub fn report(r: &Report, style: Style, sections: &Sections) -> String {
+    // The title, then the headline, then how the figures were made.
+    let mut title = format!(
         "nrr report: currency {}, window {} to {}; definitions in {}",
         r.currency, r.window.start_month, r.window.end_month, r.definitions
     );
+    if let Some(a) = &r.as_of {
+        let _ = write!(title, "\nas of {} ({})", a.date, a.source);
+    }
+    let mut head: String = title
+        .lines()
+        .map(|l| super::wrap(l, super::width(), "  "))
+        .collect();
+    if sections.show(Section::Summary) {
+        super::summary::section(&mut head, style, r);
+        head.push('\n');
+    }
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "policies: churn {}, reactivation {}, fx {}, snapshot {}{}",
@@ -508,9 +588,10 @@ pub fn report(r: &Report, style: Style) -> String {
         &r.policies.past_due,
         &r.policies.pauses,
     ) {
+        let f = r.policies.full_refunds.as_deref().unwrap_or("ignore");
         let _ = writeln!(
             out,
-            "invoice policies: discounts {d}, past-due {p}, pauses {z}"
+            "invoice policies: discounts {d}, past-due {p}, pauses {z}, full-refunds {f}"
         );
     }
     if r.gross_margin != "1" {
@@ -526,8 +607,14 @@ pub fn report(r: &Report, style: Style) -> String {
         );
     }
     for n in &r.notices {
-        let _ = writeln!(out, "note: {n}");
+        out.push_str(&super::wrap(&format!("note: {n}"), super::width(), "  "));
     }
+    // The header's lines, kept within the width.
+    let about: String = out
+        .lines()
+        .map(|l| super::wrap(l, super::width(), "  "))
+        .collect();
+    let mut out = head + &about;
     figures(
         &mut out,
         style,
@@ -537,11 +624,18 @@ pub fn report(r: &Report, style: Style) -> String {
             ttm: r.ttm.clone(),
         },
         "",
+        sections,
     );
-    for cut in &r.segment_cuts {
-        segment_view(&mut out, style, r, cut);
+    if sections.show(Section::Segments) {
+        for cut in &r.segment_cuts {
+            segment_view(&mut out, style, r, cut);
+        }
     }
-    if let Some(c) = &r.benchmark_context {
+    if let Some(c) = r
+        .benchmark_context
+        .as_ref()
+        .filter(|_| sections.show(Section::Context))
+    {
         context(&mut out, style, c);
     }
     out
@@ -555,28 +649,23 @@ fn context(out: &mut String, style: Style, c: &nrr_core::report::BenchmarkContex
         style,
         "Context (published NRR figures, not a grade; docs/benchmarks.md)",
     );
-    let _ = writeln!(out, "{}", c.summary);
-    if c.comparisons.is_empty() {
-        return;
+    out.push_str(&super::wrap(&c.summary, super::width(), ""));
+    for x in &c.comparisons {
+        let value = nrr_core::benchmarks::value_text(x.value_low, x.value_high);
+        let who = if x.verified {
+            x.publisher.to_string()
+        } else {
+            format!("{} (unverified)", x.publisher)
+        };
+        let line = format!(
+            "{who}: {} {value}; this NRR is {}",
+            x.statistic.replace('_', " "),
+            x.relation
+        );
+        out.push_str(&super::wrap(&line, super::width(), "  "));
+        // An address is never broken: on its own line.
+        let _ = writeln!(out, "  {}", x.source_url);
     }
-    let rows: Vec<Vec<String>> = c
-        .comparisons
-        .iter()
-        .map(|x| {
-            let value = nrr_core::benchmarks::value_text(x.value_low, x.value_high);
-            vec![
-                if x.verified {
-                    x.publisher.to_string()
-                } else {
-                    format!("{} (unverified)", x.publisher)
-                },
-                format!("{} {value}", x.statistic.replace('_', " ")),
-                x.relation.to_string(),
-                x.source_url.to_string(),
-            ]
-        })
-        .collect();
-    out.push_str(&left_grid(&["source", "figure", "this NRR", "page"], &rows));
 }
 
 /// The compact segment view: for every quarter, year and the latest TTM, each segment value's
@@ -596,10 +685,14 @@ fn segment_view(out: &mut String, style: Style, r: &Report, cut: &nrr_core::repo
         .flat_map(|f| f.months.first())
         .any(|m| m.moved_in.is_some());
     if by_line {
-        out.push_str(&format!(
-            "a customer's {} is the one with the most MRR at the cohort month; the monthly \
-             bridge by {} in JSON and CSV moves customers that switch (moved_in, moved_out)\n",
-            cut.column, cut.column
+        out.push_str(&super::wrap(
+            &format!(
+                "a customer's {} is the one with the most MRR at the cohort month; the monthly \
+                 bridge by {} in JSON and CSV moves customers that switch (moved_in, moved_out)",
+                cut.column, cut.column
+            ),
+            super::width(),
+            "",
         ));
     }
     let mut rows: Vec<Vec<String>> = Vec::new();
@@ -871,6 +964,7 @@ pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
             p.discounts.clone().unwrap_or_else(|| "-".into()),
             p.past_due.clone().unwrap_or_else(|| "-".into()),
             p.pauses.clone().unwrap_or_else(|| "-".into()),
+            p.full_refunds.clone().unwrap_or_else(|| "-".into()),
         ]
     };
     let (pa, pb) = (pol(&c.policies[0]), pol(&c.policies[1]));
@@ -880,6 +974,7 @@ pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
         "discounts",
         "past due",
         "pauses",
+        "full refunds",
     ];
     let rows: Vec<Vec<String>> = names
         .iter()

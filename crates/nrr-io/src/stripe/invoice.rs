@@ -73,6 +73,14 @@ pub(super) struct InvObj {
     /// The invoice's subscription (on the invoice, else on its first line that names one).
     pub(super) sub: Option<String>,
     pub(super) pay: Payment,
+    /// The invoice's currency (upper case), when it gives one.
+    pub(super) currency: Option<String>,
+    /// `total` in minor units (after discounts, tax included), when given.
+    pub(super) total: Option<i64>,
+    /// The charges and payment intents that paid it: `charge` and `payment_intent` (API
+    /// versions before 2025-03-31), and `payments.data[].payment` (later versions, when the
+    /// export expands `payments`). Refunds name one of them.
+    pub(super) paid_by: Vec<String>,
 }
 
 /// Whether the prices of the subscriptions' items are metered, by price id and by
@@ -561,6 +569,16 @@ pub(super) fn invoice(v: &Value, line_no: u64, prices: &KnownPrices) -> Result<I
     let sub = inv_sub
         .map(str::to_string)
         .or_else(|| lines.iter().find_map(|l| l.sub.clone()));
+    let total = match field(v, "total") {
+        None => None,
+        Some(t) => Some(t.as_i64().ok_or_else(|| {
+            bad(
+                "total",
+                Some(t),
+                "an integer amount in the currency's minor units, or null",
+            )
+        })?),
+    };
     Ok(InvObj {
         line: line_no,
         id,
@@ -569,7 +587,36 @@ pub(super) fn invoice(v: &Value, line_no: u64, prices: &KnownPrices) -> Result<I
         lines,
         sub,
         pay: payment(v)?,
+        currency: inv_currency,
+        total,
+        paid_by: paid_by(v)?,
     })
+}
+
+/// The charges and payment intents that paid an invoice: `charge` and `payment_intent` (ids or
+/// expanded objects), and each `payments.data[].payment`'s `charge` and `payment_intent`.
+fn paid_by(v: &Value) -> Result<Vec<String>, Bad> {
+    let mut out = Vec::new();
+    let mut take = |o: &Value, path: &str| -> Result<(), Bad> {
+        for (key, what) in [
+            ("charge", "a charge id"),
+            ("payment_intent", "a payment intent id"),
+        ] {
+            if let Some(id) = opt_id(o, path, key, what)? {
+                out.push(id.to_string());
+            }
+        }
+        Ok(())
+    };
+    take(v, "")?;
+    let (payments, pp) = list(v, "", "payments")?;
+    for (k, p) in payments.iter().enumerate() {
+        let path = format!("{pp}[{k}].payment");
+        if let Some(pay) = field(p, "payment").filter(|x| x.is_object()) {
+            take(pay, &path)?;
+        }
+    }
+    Ok(out)
 }
 
 /// What an invoice shows of its payment: `status`, `status_transitions`, `attempt_count`

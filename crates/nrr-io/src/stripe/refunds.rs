@@ -2,12 +2,15 @@
 //! `credit_note` objects and `refunds.json` (or `.jsonl`) holding `refund` objects.
 //!
 //! They never move MRR (docs/policies.md), but nothing is lost silently: each object is
-//! read and validated (`id`, `object`, `amount`, `currency`, `created`) and counted in the row
-//! ledger, excluded as `credit` or `refund`, or rejected with the file, the object's line,
-//! its id and the JSON path of the field. Their times do not move the export's as-of date,
-//! so adding them to an export changes no figure.
+//! read and validated (`id`, `object`, `amount`, `currency`, `created`, and the fields that
+//! link it to an invoice: `invoice`, `charge`, `payment_intent`, `total`, `effective_at`,
+//! `status`) and counted in the row ledger, excluded as `credit` or `refund`, or rejected with
+//! the file, the object's line, its id and the JSON path of the field. Their times do not move
+//! the export's as-of date, so adding them to an export changes no figure under the default
+//! `--full-refunds ignore`. Under `end-service` the caller links each one to its invoice
+//! (`Back`): a full refund ends the service of that invoice's lines.
 
-use super::{bad, currency, field, opt_ts, req_str, Bad, Objects};
+use super::{bad, currency, field, opt_id, opt_str, opt_ts, req_str, Bad, Objects};
 use crate::error::{IoError, Rejection};
 use nrr_core::dataset::DatasetBuilder;
 use serde_json::Value;
@@ -44,9 +47,31 @@ impl Kind {
     }
 }
 
-/// Checks the fields every credit note and refund must hold.
-fn check(v: &Value, kind: Kind) -> Result<(), Bad> {
-    req_str(v, "", "id", &format!("a {} id", kind.what()))?;
+/// A credit note or refund as `--full-refunds` reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Back {
+    pub(super) id: String,
+    pub(super) kind: Kind,
+    /// Money handed back, in minor units: a credit note's `total` (tax and discounts in),
+    /// else its `amount`; a refund's `amount`.
+    pub(super) amount: i64,
+    /// Upper case.
+    pub(super) currency: String,
+    /// A credit note's `effective_at`, else `created`; a refund's `created`.
+    pub(super) at: i64,
+    /// A credit note's `invoice`.
+    pub(super) invoice: Option<String>,
+    /// A refund's `charge` and `payment_intent`.
+    pub(super) charge: Option<String>,
+    pub(super) payment_intent: Option<String>,
+    /// Money was handed back: not a `void` credit note, nor a `failed` or `canceled` refund.
+    pub(super) counts: bool,
+}
+
+/// Checks the fields every credit note and refund must hold, and reads what links it to an
+/// invoice.
+fn check(v: &Value, kind: Kind) -> Result<Back, Bad> {
+    let id = req_str(v, "", "id", &format!("a {} id", kind.what()))?;
     match field(v, "object") {
         None => {}
         Some(Value::String(s)) if s == kind.object() => {}
@@ -62,41 +87,79 @@ fn check(v: &Value, kind: Kind) -> Result<(), Bad> {
             ));
         }
     }
-    let amount = field(v, "amount");
-    if amount.and_then(Value::as_i64).is_none_or(|a| a < 0) {
+    let amount_v = field(v, "amount");
+    let Some(amount) = amount_v.and_then(Value::as_i64).filter(|a| *a >= 0) else {
         return Err(bad(
             "amount",
-            amount,
+            amount_v,
             "an integer >= 0 in the currency's minor units (required)",
         ));
-    }
-    if currency(v, "", "currency")?.is_none() {
+    };
+    let Some(cur) = currency(v, "", "currency")? else {
         return Err(bad("currency", None, "a currency code (required)"));
-    }
-    if opt_ts(v, "", "created")?.is_none() {
+    };
+    let Some(created) = opt_ts(v, "", "created")? else {
         return Err(bad("created", None, "a Unix timestamp (required)"));
-    }
-    Ok(())
+    };
+    let status = opt_str(v, "", "status")?;
+    let link = |key: &str, what: &str| opt_id(v, "", key, what).map(|x| x.map(str::to_string));
+    Ok(match kind {
+        Kind::CreditNote => {
+            let total_v = field(v, "total");
+            let total = match total_v {
+                None => None,
+                Some(t) => Some(t.as_i64().filter(|t| *t >= 0).ok_or_else(|| {
+                    bad(
+                        "total",
+                        total_v,
+                        "an integer >= 0 in the currency's minor units, or null",
+                    )
+                })?),
+            };
+            Back {
+                id: id.to_string(),
+                kind,
+                amount: total.unwrap_or(amount),
+                currency: cur,
+                at: opt_ts(v, "", "effective_at")?.unwrap_or(created),
+                invoice: link("invoice", "an invoice id")?,
+                charge: None,
+                payment_intent: None,
+                counts: status != Some("void"),
+            }
+        }
+        Kind::Refund => Back {
+            id: id.to_string(),
+            kind,
+            amount,
+            currency: cur,
+            at: created,
+            invoice: None,
+            charge: link("charge", "a charge id")?,
+            payment_intent: link("payment_intent", "a payment intent id")?,
+            counts: !matches!(status, Some("failed" | "canceled")),
+        },
+    })
 }
 
 /// Reads `objects` (a file or rows in memory) as `kind` objects: each object is one row of the
 /// ledger, excluded as `credit` or `refund` when valid, else rejected (malformed JSON: one row).
+/// Returns the valid ones.
 pub(super) fn read(
     objects: &Objects,
     kind: Kind,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
-) -> Result<(), IoError> {
+) -> Result<Vec<Back>, IoError> {
     builder.add_file(&objects.name());
     let l = &mut builder.ledger;
-    let excluded = objects
-        .parse(|v, _| check(v, kind), |_| 1, l, rejections)?
-        .len() as u64;
+    let backs = objects.parse(|v, _| check(v, kind), |_| 1, l, rejections)?;
+    let excluded = backs.len() as u64;
     match kind {
         Kind::CreditNote => l.excluded.credit += excluded,
         Kind::Refund => l.excluded.refund += excluded,
     }
-    Ok(())
+    Ok(backs)
 }
 
 #[cfg(test)]
@@ -106,6 +169,49 @@ mod tests {
 
     fn fails(v: Value, kind: Kind) -> Option<(String, String)> {
         check(&v, kind).err().map(|b| (b.path, b.value))
+    }
+
+    #[test]
+    fn the_links_to_an_invoice_are_read() {
+        let cn = json!({"id": "cn_1", "object": "credit_note", "amount": 100000,
+                        "total": 120000, "currency": "usd", "created": 1_710_100_000,
+                        "effective_at": 1_710_028_800, "invoice": {"id": "in_1"},
+                        "status": "issued"});
+        let b = check(&cn, Kind::CreditNote).ok().unwrap();
+        // total (tax in) over amount, effective_at over created, an expanded invoice's id.
+        assert_eq!(
+            (b.amount, b.at, b.invoice.as_deref(), b.counts),
+            (120000, 1_710_028_800, Some("in_1"), true)
+        );
+        assert_eq!(b.currency, "USD");
+        let mut void = cn.clone();
+        void["status"] = json!("void");
+        assert!(!check(&void, Kind::CreditNote).ok().unwrap().counts);
+        let mut bad_total = cn.clone();
+        bad_total["total"] = json!("1200.00");
+        assert_eq!(
+            fails(bad_total, Kind::CreditNote).map(|x| x.0),
+            Some("total".into())
+        );
+        let re = json!({"id": "re_1", "object": "refund", "amount": 120000, "currency": "usd",
+                        "created": 1_710_028_800, "charge": "ch_1",
+                        "payment_intent": {"id": "pi_1"}, "status": "succeeded"});
+        let b = check(&re, Kind::Refund).ok().unwrap();
+        assert_eq!(
+            (b.charge.as_deref(), b.payment_intent.as_deref(), b.counts),
+            (Some("ch_1"), Some("pi_1"), true)
+        );
+        for status in ["failed", "canceled"] {
+            let mut r = re.clone();
+            r["status"] = json!(status);
+            assert!(!check(&r, Kind::Refund).ok().unwrap().counts, "{status}");
+        }
+        let mut bad_charge = re.clone();
+        bad_charge["charge"] = json!(5);
+        assert_eq!(
+            fails(bad_charge, Kind::Refund).map(|x| x.0),
+            Some("charge".into())
+        );
     }
 
     #[test]
