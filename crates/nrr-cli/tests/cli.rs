@@ -253,7 +253,118 @@ mod reject {
         start_date_not_a_day: ["beta,b-1,10.00,USD,1,2024-02-30,,recurring"];
         end_date_not_a_day: ["beta,b-1,10.00,USD,1,2024-01-01,2024-02-30,recurring"];
         lowercase_currency: ["beta,b-1,10.00,usd,1,2024-01-01,,recurring"];
-        currency_without_rate: ["beta,b-1,10.00,EUR,1,2024-01-01,,recurring"], args = ["--currency", "USD"];
+    }
+}
+
+/// items.csv with `unit_amount`: the line total is unit_amount x quantity, and a row that also
+/// gives `amount` must agree with it exactly (`120` = `120.00`).
+#[test]
+fn reject_amount_that_is_not_unit_amount_times_quantity() {
+    let tmp = data_dir(&[(
+        "items.csv",
+        &[
+            "customer_id,subscription_id,quantity,unit_amount,amount,currency,start_date",
+            "acme,acme-1,3,40.00,120,USD,2024-01-01",
+            "beta,beta-1,3,40.00,100.00,USD,2024-01-01",
+            "gamma,gamma-1,2,12.50,,USD,2024-01-01",
+            "delta,delta-1,2,,,USD,2024-01-01",
+        ],
+    )]);
+    insta::assert_snapshot!(rejected(&tmp, &[]));
+}
+
+/// fx.csv: a currency of the data without rates, and rates missing at month ends, stop the
+/// run with one message per currency (and month), naming fx.csv; never one per row (exit 1).
+mod fx {
+    use super::*;
+
+    /// EUR rows and no fx.csv at all: one error, however many rows.
+    #[test]
+    fn a_currency_without_rates_is_one_error() {
+        let tmp = items(&[
+            "beta,b-1,10.00,EUR,1,2024-01-01,,recurring",
+            "gamma,g-1,20.00,EUR,1,2024-01-01,,recurring",
+        ]);
+        let run = nrr_in(tmp.path(), &["report", "data", "--currency", "USD"]);
+        run.assert_code(1);
+        assert!(run.stdout.is_empty());
+        insta::assert_snapshot!(run.transcript());
+    }
+
+    /// A USD-based fx.csv (EUR, GBP rows) read for a JPY report: no rows for JPY, so the file
+    /// reads as quoted in JPY and USD has none; one error that says so and how to fix it.
+    #[test]
+    fn a_reporting_currency_without_rates_is_one_error() {
+        let tmp = data_dir(&[
+            (
+                "items.csv",
+                &[
+                    ITEMS_HEADER,
+                    GOOD_ROW,
+                    "beta,b-1,10.00,EUR,1,2024-01-01,,recurring",
+                    "gamma,g-1,20.00,GBP,1,2024-01-01,,recurring",
+                ],
+            ),
+            (
+                "fx.csv",
+                &[
+                    "date,currency,rate",
+                    "2023-12-01,EUR,1.08",
+                    "2023-12-01,GBP,1.27",
+                ],
+            ),
+        ]);
+        let run = nrr_in(tmp.path(), &["report", "data", "--currency", "JPY"]);
+        run.assert_code(1);
+        insta::assert_snapshot!(run.transcript());
+        // The same file reads for a EUR or GBP report: USD, with no rows, is its base.
+        for code in ["EUR", "GBP", "USD"] {
+            nrr_in(tmp.path(), &["report", "data", "--currency", code]).assert_code(0);
+        }
+    }
+
+    /// Three EUR customers from 2023-10 with EUR rates from 2024-01-15, two GBP customers from
+    /// 2023-11 with GBP rates from 2023-12-01: one line per currency and month, for the
+    /// report, cohorts and explain alike.
+    #[test]
+    fn missing_rates_are_listed_once_per_currency_and_month() {
+        let tmp = data_dir(&[
+            (
+                "items.csv",
+                &[
+                    ITEMS_HEADER,
+                    "e1,e1-1,100.00,EUR,1,2023-10-01,,recurring",
+                    "e2,e2-1,100.00,EUR,1,2023-10-01,,recurring",
+                    "e3,e3-1,100.00,EUR,1,2023-10-01,,recurring",
+                    "g1,g1-1,100.00,GBP,1,2023-11-01,,recurring",
+                    "g2,g2-1,100.00,GBP,1,2023-11-01,,recurring",
+                ],
+            ),
+            (
+                "fx.csv",
+                &[
+                    "date,currency,rate",
+                    "2024-01-15,EUR,1.10",
+                    "2023-12-01,GBP,1.27",
+                ],
+            ),
+        ]);
+        let window = ["--currency", "USD", "--from", "2023-11", "--to", "2024-02"];
+        let run = |cmd: &[&str]| {
+            let args: Vec<&str> = cmd.iter().chain(&window).copied().collect();
+            let run = nrr_in(tmp.path(), &args);
+            run.assert_code(1);
+            run
+        };
+        let report = run(&["report", "data"]);
+        insta::assert_snapshot!(report.transcript());
+        assert_eq!(run(&["cohorts", "data"]).stderr, report.stderr);
+        let explain = run(&["explain", "data", "--customer", "e1"]);
+        assert!(
+            explain.stderr.contains("EUR 2023-12: no rate into USD"),
+            "{}",
+            explain.transcript()
+        );
     }
 }
 
@@ -1601,15 +1712,14 @@ mod fixed_bugs {
         }
     }
 
-    /// Rejections are listed in file and line order (the currency-without-rate rejections
-    /// once came after all others, whatever their line).
+    /// Rejections are listed in file and line order, whatever the check that found them.
     #[test]
     fn rejections_are_in_line_order() {
         let tmp = data_dir(&[(
             "items.csv",
             &[
                 ITEMS_HEADER,
-                "beta,b-1,10.00,EUR,1,2024-01-01,,recurring",
+                "beta,b-1,10.00,USD,1,2024-01-01,,annual",
                 "gamma,g-1,-5.00,USD,1,2024-01-01,,recurring",
                 GOOD_ROW,
             ],
@@ -2204,7 +2314,7 @@ mod usage_figure {
     }
 
     #[test]
-    fn a_usage_line_without_rates_is_rejected_only_when_asked() {
+    fn a_usage_line_without_rates_stops_the_run_only_when_asked() {
         let tmp = data_dir(&[(
             "invoices.csv",
             &[
@@ -2214,28 +2324,20 @@ mod usage_figure {
             ],
         )]);
         nrr_in(tmp.path(), &["report", "data"]).assert_code(0);
-        let run = nrr_in(tmp.path(), &["report", "data", "--usage"]);
-        run.assert_code(1);
-        assert!(
-            run.stderr.contains("invoices.csv:3:currency: `GBP`"),
-            "{}",
-            run.stderr
-        );
-        let skipped = nrr_in(
-            tmp.path(),
-            &[
-                "report",
-                "data",
-                "--usage",
-                "--skip-invalid",
-                "--format",
-                "json",
-            ],
-        );
-        skipped.assert_code(0);
-        let r = json(&skipped);
-        assert_eq!(r["rows"]["rejected"], 1);
-        assert_eq!(r["usage"]["total"], "0.00");
+        // Asked for, the charge needs a GBP rate: one error, as for a line, which
+        // --skip-invalid (about rows) does not skip.
+        for extra in [&[][..], &["--skip-invalid"]] {
+            let mut args = vec!["report", "data", "--usage"];
+            args.extend_from_slice(extra);
+            let run = nrr_in(tmp.path(), &args);
+            run.assert_code(1);
+            assert!(
+                run.stderr
+                    .contains("no fx.csv was read, and GBP needs rates into USD"),
+                "{}",
+                run.stderr
+            );
+        }
     }
 }
 

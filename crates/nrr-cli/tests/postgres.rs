@@ -208,7 +208,7 @@ fn sql_type(column: &str) -> &'static str {
         | "start_date"
         | "snapshot_date"
         | "movement_date" => "date",
-        "amount" | "discount" | "tax" | "mrr" | "mrr_change" => "numeric",
+        "amount" | "unit_amount" | "discount" | "tax" | "mrr" | "mrr_change" => "numeric",
         "quantity" => "integer",
         _ => "text",
     }
@@ -380,6 +380,9 @@ fn loaded_server() -> (Server, Vec<SchemaFixture>) {
         .collect();
     let fx = fixtures();
     s.load_csv("items", &fx.join("worked_example_115/items.csv"), false);
+    for name in TYPED_ITEMS {
+        s.load_csv(name, &fx.join(name).join("items.csv"), true);
+    }
     s.psql(
         "CREATE TABLE snaps (account_id text, snapshot_date date, mrr numeric(12, 2), \
          currency char(3))",
@@ -661,7 +664,25 @@ fn differences(path: &str, pg: &Value, files: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// Items fixtures also read from a typed table of their name (`numeric` amounts and unit
+/// amounts, `date`s, NULL for empty), fx.csv from the fixture's directory.
+const TYPED_ITEMS: [&str; 3] = [
+    "fx_eur_report_from_usd_rates",
+    "fx_gbp_eur_cross_from_usd_rates",
+    "unit_amount_seats",
+];
+
 fn items_table_reports_exactly_as_the_csv(url: &str) {
+    for name in TYPED_ITEMS {
+        let dir = fixture_dir(name);
+        let pg = report_json(&[&dir, "--postgres", url, "--table", name], name, &[]);
+        assert_eq!(pg["inputs"], serde_json::json!([name]));
+        assert_eq!(
+            figures(pg),
+            figures(report_json(&[&dir], name, &[])),
+            "{name}"
+        );
+    }
     let fixture = "worked_example_115";
     let dir = fixture_dir(fixture);
     let pg_args = ["--postgres", url, "--table", "items"];

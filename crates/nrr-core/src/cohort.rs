@@ -145,7 +145,7 @@ pub fn cohorts(
                     if m < from {
                         continue;
                     }
-                    let v = value_at(ds, &plan, &scratch, slot(m), slot(age0.max(from)))?;
+                    let v = value_at(&plan, &scratch, slot(m), slot(age0.max(from)));
                     if k == 0 {
                         a.starting += v;
                     }
@@ -172,7 +172,7 @@ pub fn cohorts(
                 Ok(a)
             },
         )?;
-
+    plan.missing_rates(ds)?;
     let cohorts = starts
         .iter()
         .zip(accs)

@@ -293,6 +293,8 @@ fn differences(
             visit(id, None, Some(i as u32))?;
         }
     }
+    pa.plan.missing_rates(pa.ds)?;
+    pb.plan.missing_rates(pb.ds)?;
     kept.sort_by(by_size);
     kept.truncate(top);
     Ok((count, kept))

@@ -252,30 +252,7 @@ impl Lines {
 /// A month far in the future standing for "no end".
 pub const OPEN_END: Month = Month::OPEN_END;
 
-/// FX rates: per currency, rows sorted by date (file order kept on equal dates).
-#[derive(Clone, Debug, Default)]
-pub struct FxRates {
-    /// Per currency index: `(date, rate units)` where rate units are `rate * 10^r`.
-    pub by_currency: Vec<Vec<(Date, i64)>>,
-}
-
-impl FxRates {
-    /// The rate in force on `day`: the latest row dated on or before it (the last such row
-    /// in file order wins on equal dates).
-    pub fn rate_on(&self, currency: u16, day: Date) -> Option<i64> {
-        let rows = self.by_currency.get(usize::from(currency))?;
-        let n = rows.partition_point(|(d, _)| *d <= day);
-        n.checked_sub(1).map(|i| rows[i].1)
-    }
-
-    /// The first date a rate exists for the currency.
-    pub fn first_date(&self, currency: u16) -> Option<Date> {
-        self.by_currency
-            .get(usize::from(currency))?
-            .first()
-            .map(|r| r.0)
-    }
-}
+pub use crate::fx::FxRates;
 
 /// Everything the engine needs, validated and in exact units.
 #[derive(Clone, Debug)]
@@ -451,6 +428,8 @@ pub struct DatasetBuilder {
     mantissa: Vec<i64>,
     decimals: Vec<u8>,
     fx: Vec<(u16, Date, Decimal)>,
+    /// fx.csv's path as the user named it, when one was read (for messages).
+    fx_file: Option<String>,
     pauses: Vec<Pause>,
     /// Usage charges and the column a rejection of each names.
     usage: Vec<(UsageCharge, String)>,
@@ -489,6 +468,7 @@ impl DatasetBuilder {
             mantissa: Vec::new(),
             decimals: Vec::new(),
             fx: Vec::new(),
+            fx_file: None,
             pauses: Vec::new(),
             usage: Vec::new(),
             usage_notes: Vec::new(),
@@ -667,6 +647,9 @@ impl DatasetBuilder {
                 .drain(..)
                 .map(|(c, d, r)| (ymap[usize::from(c)], d, r)),
         );
+        if self.fx_file.is_none() {
+            self.fx_file = other.fx_file.take();
+        }
         self.pauses.extend(other.pauses.drain(..).map(|p| Pause {
             customer: p.customer + shift,
             ..p
@@ -746,36 +729,16 @@ impl DatasetBuilder {
         ));
     }
 
-    /// Distinct non-empty currency codes used by usage charges, sorted.
-    pub fn usage_currencies(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .usage
-            .iter()
-            .map(|(u, _)| self.currencies[usize::from(u.currency)].clone())
-            .filter(|c| !c.is_empty())
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    }
-
-    /// Removes the usage charges whose currency is `code`, returning their origins and the
-    /// column their rejection names.
-    pub fn remove_usage_in(&mut self, code: &str) -> Vec<(Origin, String)> {
-        let Some(&ccy) = self.currency_ids.get(code) else {
-            return Vec::new();
-        };
-        let (out, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut self.usage)
-            .into_iter()
-            .partition(|(u, _)| u.currency == ccy);
-        self.usage = keep;
-        out.into_iter().map(|(u, c)| (u.origin, c)).collect()
-    }
-
-    /// Adds one FX row: `rate` units of reporting currency per 1 `currency`, from `date`.
+    /// Adds one FX row: the value of 1 `currency` in fx.csv's base currency, from `date`
+    /// (see [`crate::fx`] for how rates into the reporting currency follow).
     pub fn push_fx(&mut self, currency: &str, date: Date, rate: Decimal) {
         let c = self.currency_id(currency);
         self.fx.push((c, date, rate));
+    }
+
+    /// Names the fx.csv the rates came from, for the messages about missing rates.
+    pub fn set_fx_file(&mut self, path: &str) {
+        self.fx_file = Some(path.to_string());
     }
 
     /// Distinct non-empty currency codes used by lines, sorted.
@@ -793,59 +756,6 @@ impl DatasetBuilder {
             .collect();
         v.sort();
         v
-    }
-
-    /// Currency codes that have at least one FX row.
-    pub fn fx_currencies(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .fx
-            .iter()
-            .map(|(c, _, _)| self.currencies[usize::from(*c)].clone())
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    }
-
-    /// Removes the lines whose currency is `code`, returning their origins (for rejections).
-    pub fn remove_lines_in(&mut self, code: &str) -> Vec<Origin> {
-        let Some(&ccy) = self.currency_ids.get(code) else {
-            return Vec::new();
-        };
-        let keep: Vec<bool> = self.lines.currency.iter().map(|&c| c != ccy).collect();
-        let removed: Vec<Origin> = self
-            .lines
-            .origin
-            .iter()
-            .zip(&keep)
-            .filter(|(_, k)| !**k)
-            .map(|(o, _)| *o)
-            .collect();
-        if removed.is_empty() {
-            return removed;
-        }
-        fn retain<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {
-            let mut i = 0;
-            v.retain(|_| {
-                i += 1;
-                keep[i - 1]
-            });
-        }
-        let l = &mut self.lines;
-        retain(&mut l.customer, &keep);
-        retain(&mut l.currency, &keep);
-        retain(&mut l.start, &keep);
-        retain(&mut l.end, &keep);
-        retain(&mut l.start_date, &keep);
-        retain(&mut l.end_date, &keep);
-        retain(&mut l.interval, &keep);
-        retain(&mut l.origin, &keep);
-        retain(&mut l.product, &keep);
-        retain(&mut l.plan, &keep);
-        retain(&mut l.quantity, &keep);
-        retain(&mut self.mantissa, &keep);
-        retain(&mut self.decimals, &keep);
-        removed
     }
 
     /// Fixes the reporting currency and the exact scale, converting amounts to MRR units.
@@ -876,14 +786,26 @@ impl DatasetBuilder {
                 }
             }
         }
-        for &c in &self.lines.currency {
-            if c != reporting && !self.fx.iter().any(|(fc, _, _)| *fc == c) {
-                return Err(CoreError::NoRate {
-                    currency: self.currencies[usize::from(c)].clone(),
-                    date: None,
-                });
-            }
+        // Every currency the data holds amounts in needs a rate into the reporting currency.
+        let mut needed = vec![false; self.currencies.len()];
+        for c in self
+            .lines
+            .currency
+            .iter()
+            .chain(self.usage.iter().map(|(u, _)| &u.currency))
+        {
+            needed[usize::from(*c)] = true;
         }
+        let needed: Vec<u16> = (0..needed.len() as u16)
+            .filter(|&c| needed[usize::from(c)] && c != reporting)
+            .collect();
+        let (rate_decimals, fx) = crate::fx::into_reporting(&crate::fx::FxInput {
+            rows: &self.fx,
+            currencies: &self.currencies,
+            reporting,
+            needed: &needed,
+            file: self.fx_file.as_deref(),
+        })?;
 
         let amount_decimals = self.decimals.iter().copied().max().unwrap_or(0) as u32;
         let mut interval_lcm = 1u64;
@@ -896,12 +818,6 @@ impl DatasetBuilder {
                     lcm(interval_lcm, u64::from(i)).ok_or(CoreError::PrecisionOverflow)?;
             }
         }
-        let rate_decimals = self
-            .fx
-            .iter()
-            .map(|(_, _, r)| r.decimals)
-            .max()
-            .unwrap_or(0);
         let scale = Scale {
             amount_decimals,
             interval_lcm,
@@ -929,19 +845,12 @@ impl DatasetBuilder {
         let total: i128 = mrr.par_iter().map(|&v| i128::from(v)).sum();
         self.lines.mrr = mrr;
 
-        let mut by_currency: Vec<Vec<(Date, i64)>> = vec![Vec::new(); self.currencies.len()];
-        let mut max_rate: i128 = scale.rate_one();
-        for &(c, d, r) in &self.fx {
-            let v = r
-                .mantissa
-                .checked_mul(10i64.pow(rate_decimals - r.decimals))
-                .ok_or(CoreError::PrecisionOverflow)?;
-            max_rate = max_rate.max(i128::from(v));
-            by_currency[usize::from(c)].push((d, v));
-        }
-        for rows in &mut by_currency {
-            rows.sort_by_key(|r| r.0); // stable: file order kept on equal dates
-        }
+        let max_rate: i128 = fx
+            .by_currency
+            .iter()
+            .flatten()
+            .map(|r| i128::from(r.1))
+            .fold(scale.rate_one(), i128::max);
         // Every aggregate is a sum of at most 12 months of at most 2x the total converted
         // MRR, so this bound makes unchecked arithmetic in the engine safe.
         total
@@ -987,7 +896,7 @@ impl DatasetBuilder {
             reporting,
             lines: self.lines,
             scale,
-            fx: FxRates { by_currency },
+            fx,
             ledger: self.ledger,
             files: self.files,
             default_window,

@@ -10,7 +10,7 @@
 use crate::attribution::{reason, REASONS};
 use crate::dataset::{Dataset, SourceKind};
 use crate::date::{Date, Month};
-use crate::money::{div_round_half_even, ratio, Decimal, Money, Scale};
+use crate::money::{mul_div_round, ratio, Decimal, Money, Scale};
 use crate::report::{
     AsOf, Bridge, Granularity, MonthRow, PeriodMetrics, PeriodRow, Policies, Report, Retention,
     SegmentFigures, Segments, TtmRow, Window,
@@ -18,6 +18,7 @@ use crate::report::{
 use crate::CoreError;
 use rayon::prelude::*;
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How to cut the figures by a customer attribute.
 #[derive(Clone, Debug, Default)]
@@ -336,12 +337,15 @@ struct PeriodSpec {
 
 /// The window laid out as slots: slot 0 is the month before the window, slot `i` is
 /// `base + i`.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct Plan {
     pub(crate) base: Month,
     pub(crate) slots: usize,
     /// Per currency, per slot: rate units in force at the slot month's last day.
     pub(crate) rates: Vec<Vec<Option<i128>>>,
+    /// Per currency, per slot (`currency * slots + slot`): a figure needed a rate that is
+    /// not in force there.
+    missed: Vec<AtomicBool>,
     periods: Vec<PeriodSpec>,
     /// `(t0, t1, index into periods)`, sorted by t0: a customer only visits the periods whose
     /// cohort month it paid in.
@@ -388,7 +392,7 @@ impl Plan {
         let base = from.plus(-1);
         let slots = (to.index() - base.index() + 1) as usize;
         let month = |s: usize| base.plus(s as i32);
-        let rates = (0..ds.currencies.len())
+        let rates: Vec<Vec<Option<i128>>> = (0..ds.currencies.len())
             .map(|c| {
                 (0..slots)
                     .map(|s| {
@@ -465,6 +469,9 @@ impl Plan {
         Plan {
             base,
             slots,
+            missed: (0..rates.len() * slots)
+                .map(|_| AtomicBool::new(false))
+                .collect(),
             rates,
             periods,
             by_t0,
@@ -483,6 +490,35 @@ impl Plan {
     /// `concentration`), and by contraction.
     fn top_caps(&self) -> (usize, usize) {
         (self.top.max(1), self.top)
+    }
+
+    /// Every rate a figure computed with this plan needed and did not find, once per currency
+    /// and month, as one error; `Ok` when there was none. Called after the figures: those
+    /// computed with a missing rate (counted as 0) are then discarded.
+    pub(crate) fn missing_rates(&self, ds: &Dataset) -> Result<(), CoreError> {
+        let mut missing: Vec<crate::fx::MissingRate> = self
+            .missed
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.load(Ordering::Relaxed))
+            .map(|(i, _)| {
+                let ccy = (i / self.slots) as u16;
+                crate::fx::MissingRate {
+                    currency: ds.currencies[usize::from(ccy)].clone(),
+                    month: self.month(i % self.slots),
+                    first: ds.fx.first_date(ccy),
+                }
+            })
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        missing.sort_by(|a, b| (&a.currency, a.month).cmp(&(&b.currency, b.month)));
+        Err(CoreError::MissingRates {
+            file: ds.fx.file.clone(),
+            reporting: ds.currency().to_string(),
+            missing,
+        })
     }
 }
 
@@ -922,7 +958,7 @@ pub(crate) fn customer_values(
         let rates = &plan.rates[usize::from(*ccy)];
         for (s, &v) in series.iter().enumerate().take(n) {
             if v != 0 {
-                scratch.cur[s] += v * rate(ds, plan, rates, *ccy, s)?;
+                scratch.cur[s] += v * rate(plan, rates, *ccy, s);
             }
         }
     }
@@ -932,7 +968,7 @@ pub(crate) fn customer_values(
         let rates = &plan.rates[usize::from(*ccy)];
         for (s, &v) in series.iter().enumerate().take(n).skip(1) {
             if v != 0 && scratch.cur[s - 1] != 0 {
-                scratch.cc[s] += v * rate(ds, plan, rates, *ccy, s - 1)?;
+                scratch.cc[s] += v * rate(plan, rates, *ccy, s - 1);
             }
         }
     }
@@ -1003,38 +1039,29 @@ fn line_sets(ds: &Dataset, lines: &[u32], scratch: &mut Scratch) {
     crate::attribution::summarise(ds, lines, &scratch.mask_set, &mut scratch.summaries);
 }
 
-fn rate(
-    ds: &Dataset,
-    plan: &Plan,
-    rates: &[Option<i128>],
-    ccy: u16,
-    slot: usize,
-) -> Result<i128, CoreError> {
-    rates[slot].ok_or_else(|| CoreError::NoRate {
-        currency: ds.currencies[usize::from(ccy)].clone(),
-        date: Some(plan.month(slot).last_day()),
+/// The rate of `ccy` at `slot`; a rate not in force is noted in the plan (see
+/// [`Plan::missing_rates`]) and counts as 0, so that one run finds every missing one.
+#[inline]
+fn rate(plan: &Plan, rates: &[Option<i128>], ccy: u16, slot: usize) -> i128 {
+    rates[slot].unwrap_or_else(|| {
+        plan.missed[usize::from(ccy) * plan.slots + slot].store(true, Ordering::Relaxed);
+        0
     })
 }
 
 /// value(t1, t0): the customer's MRR at `t1` converted at `t0`'s rates.
 #[inline]
-pub(crate) fn value_at(
-    ds: &Dataset,
-    plan: &Plan,
-    scratch: &Scratch,
-    t1: usize,
-    t0: usize,
-) -> Result<i128, CoreError> {
+pub(crate) fn value_at(plan: &Plan, scratch: &Scratch, t1: usize, t0: usize) -> i128 {
     if scratch.single_reporting {
-        return Ok(scratch.cur[t1]);
+        return scratch.cur[t1];
     }
     let mut v = 0;
     for (ccy, series) in &scratch.series[..scratch.used] {
         if series[t1] != 0 {
-            v += series[t1] * rate(ds, plan, &plan.rates[usize::from(*ccy)], *ccy, t0)?;
+            v += series[t1] * rate(plan, &plan.rates[usize::from(*ccy)], *ccy, t0);
         }
     }
-    Ok(v)
+    v
 }
 
 fn add_customer(
@@ -1168,7 +1195,7 @@ pub(crate) fn line_segments(
                     continue;
                 }
                 let rates = &plan.rates[usize::from(l.currency[i])];
-                let v = i128::from(l.mrr[i]) * rate(ds, plan, rates, l.currency[i], s)?;
+                let v = i128::from(l.mrr[i]) * rate(plan, rates, l.currency[i], s);
                 let g = value_of(i as u32);
                 match by_value.iter_mut().find(|x| x.0 == g) {
                     Some(x) => x.1 += v,
@@ -1361,7 +1388,7 @@ fn add_periods(
         let e = if scratch.single_reporting {
             cur[t1]
         } else {
-            let e = value_at(ds, plan, scratch, t1, t0)?;
+            let e = value_at(plan, scratch, t1, t0);
             periods[i as usize].fx_impact += cur[t1] - e;
             e
         };
@@ -1516,6 +1543,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             },
         )?;
 
+    plan.missing_rates(ds)?;
     let mut total = Acc::new(&plan);
     for a in &accs {
         total.merge(a, &plan, &ds.customers);
@@ -1798,16 +1826,17 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
         let ltv = (customers_end > 0 && churn > 0)
             .then(|| {
                 // LTV = (end / customers) * gm / (churn / openings), in cents, exactly rounded.
-                let num = end
-                    .checked_mul(i128::from(gm.mantissa))?
-                    .checked_mul(openings)?
-                    .checked_mul(100)?;
-                let den = denom
-                    .checked_mul(10i128.pow(gm.decimals))?
-                    .checked_mul(i128::from(customers_end))?
-                    .checked_mul(churn)?;
+                let units = mul_div_round(
+                    &[end, i128::from(gm.mantissa), openings, 100],
+                    &[
+                        denom,
+                        10i128.pow(gm.decimals),
+                        i128::from(customers_end),
+                        churn,
+                    ],
+                )?;
                 Some(Money {
-                    units: div_round_half_even(num, den),
+                    units,
                     denominator: 100,
                 })
             })

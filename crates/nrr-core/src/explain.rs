@@ -174,6 +174,7 @@ pub fn explain(ds: &Dataset, opts: &Options, customer: &str) -> Result<Explanati
             }
         })
         .collect();
+    plan.missing_rates(ds)?;
     Ok(Explanation {
         customer_id: customer.to_string(),
         currency: ds.currency().to_string(),

@@ -8,6 +8,8 @@
 //! - [`date`]: strict `YYYY-MM-DD` / `YYYY-MM` parsing and month arithmetic.
 //! - [`money`]: exact integer money ([`money::Scale`], [`money::Money`]).
 //! - [`dataset`]: columnar lines, FX rates, the builder.
+//! - [`fx`]: the currency fx.csv is quoted in; cross and inverse rates into the reporting
+//!   currency.
 //! - [`engine`]: monthly movements, frozen-cohort retention, segments.
 //! - [`report`]: the serialisable report types (the JSON output's schema).
 //! - [`explain`]: one customer's months and the input rows behind them.
@@ -28,12 +30,13 @@ pub mod date;
 pub mod engine;
 pub mod explain;
 pub mod foot;
+pub mod fx;
 pub mod money;
 pub mod movements;
 pub mod report;
 pub mod usage;
 
-use date::{Date, Month};
+use date::Month;
 
 /// Errors from building a dataset or computing a report. Input-row problems are found by the
 /// readers (with positions) before data reaches the core; these concern the dataset as a whole.
@@ -46,13 +49,29 @@ pub enum CoreError {
         /// Currencies found.
         found: Vec<String>,
     },
-    /// A rate needed for conversion is not in fx.csv.
-    #[error("no exchange rate for `{currency}`{}: add rows for it to fx.csv", date.map(|d| format!(" in force on {d}")).unwrap_or_default())]
-    NoRate {
-        /// The currency.
-        currency: String,
-        /// The day a rate was needed, when known.
-        date: Option<Date>,
+    /// Currencies that need a rate into the reporting currency have no rows in fx.csv
+    /// (docs/metrics.md §13: which currency fx.csv is quoted in).
+    #[error("{}", fx::no_rates_message(file.as_deref(), currencies, reporting, quoted))]
+    NoRates {
+        /// fx.csv's path, when one was read.
+        file: Option<String>,
+        /// The currencies without rows, sorted.
+        currencies: Vec<String>,
+        /// The reporting currency.
+        reporting: String,
+        /// How fx.csv's base currency was found.
+        quoted: fx::Quoted,
+    },
+    /// Rates the figures need are not in force at some month ends: one entry per currency and
+    /// month, sorted.
+    #[error("{}", fx::missing_rates_message(file.as_deref(), reporting, missing))]
+    MissingRates {
+        /// fx.csv's path, when one was read.
+        file: Option<String>,
+        /// The reporting currency.
+        reporting: String,
+        /// The currency-months without a rate.
+        missing: Vec<fx::MissingRate>,
     },
     /// Exact arithmetic would overflow.
     #[error("amounts, billing intervals and FX rates together need more precision than exact 128-bit arithmetic allows (at most 6 decimals in amounts, 10 in rates, and common intervals are expected)")]

@@ -3,7 +3,7 @@
 //! Every MRR figure inside `nrr` is an integer count of one small unit, fixed per dataset by
 //! its [`Scale`]: `1 / (10^a * L * 10^r)` where `a` is the most decimal places of any amount,
 //! `L` the least common multiple of every `interval_months`, and `r` the most decimal places of
-//! any FX rate. So `amount / interval_months` and conversion at a rate are exact integers, sums
+//! any FX rate (or [`crate::fx::DERIVED_RATE_DECIMALS`] for rates derived from another base). So `amount / interval_months` and conversion at a rate are exact integers, sums
 //! are exact, and the bridge identities hold to the last unit. Rounding (half-even, 2 places)
 //! happens only when a figure is shown.
 
@@ -90,7 +90,7 @@ pub struct Scale {
     pub amount_decimals: u32,
     /// Least common multiple of all `interval_months` (`L`).
     pub interval_lcm: u64,
-    /// Most decimal places of any FX rate (`r`).
+    /// Most decimal places of any FX rate, or those of derived rates (`r`).
     pub rate_decimals: u32,
 }
 
@@ -403,6 +403,53 @@ pub fn ratio(num: i128, den: i128) -> Option<f64> {
     format_scaled(micro, 6).parse().ok()
 }
 
+/// `product(nums) / product(dens)` rounded half-even, exactly: factors common to both sides
+/// are cancelled first, so a result whose plain products would overflow 128 bits is still
+/// found when the reduced ones fit (a unit as fine as `10^-18` makes such products common).
+/// `None` when they do not fit, or a denominator factor is not positive.
+///
+/// ```
+/// use nrr_core::money::mul_div_round;
+/// let big = 10i128.pow(20);
+/// // (1e20 x 1e20 x 3) / (1e20 x 1e20 x 2) = 1.5 -> 2, though 1e40 overflows.
+/// assert_eq!(mul_div_round(&[big, big, 3], &[big, big, 2]), Some(2));
+/// assert_eq!(mul_div_round(&[5, -1], &[2]), Some(-2));
+/// ```
+pub fn mul_div_round(nums: &[i128], dens: &[i128]) -> Option<i128> {
+    if dens.iter().any(|d| *d <= 0) {
+        return None;
+    }
+    if nums.contains(&0) {
+        return Some(0);
+    }
+    let negative = nums.iter().filter(|n| **n < 0).count() % 2 == 1;
+    let mut n: Vec<u128> = nums.iter().map(|x| x.unsigned_abs()).collect();
+    let mut d: Vec<u128> = dens.iter().map(|x| x.unsigned_abs()).collect();
+    for a in &mut n {
+        for b in &mut d {
+            let g = gcd_u128(*a, *b);
+            *a /= g;
+            *b /= g;
+        }
+    }
+    let product = |v: &[u128]| {
+        v.iter()
+            .try_fold(1u128, |acc, x| acc.checked_mul(*x))
+            .and_then(|p| i128::try_from(p).ok())
+    };
+    let (num, den) = (product(&n)?, product(&d)?);
+    let q = div_round_half_even(if negative { -num } else { num }, den);
+    Some(q)
+}
+
+fn gcd_u128(a: u128, b: u128) -> u128 {
+    if b == 0 {
+        a
+    } else {
+        gcd_u128(b, a % b)
+    }
+}
+
 /// Greatest common divisor.
 pub fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 {
@@ -484,6 +531,22 @@ mod tests {
         ] {
             assert_eq!(Decimal::parse(bad, 6), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn mul_div_round_cancels_common_factors_before_multiplying() {
+        let e18 = 10i128.pow(18);
+        // LTV-like: 4.6875e20 x 1 x 6e21 x 100 / (1e18 x 1 x 3 x 4.4e20): the plain products
+        // overflow, the reduced ones do not. 468.75 x 6000 / (3 x 440) = 2130.681818... -> cents.
+        let got = mul_div_round(
+            &[46_875 * 10i128.pow(16), 1, 6 * 10i128.pow(21), 100],
+            &[e18, 1, 3, 44 * 10i128.pow(19)],
+        );
+        assert_eq!(got, Some(213_068));
+        assert_eq!(mul_div_round(&[0, i128::MAX], &[1]), Some(0));
+        assert_eq!(mul_div_round(&[1], &[0]), None);
+        // Coprime factors that cannot fit: None, never a wrapped value.
+        assert_eq!(mul_div_round(&[i128::MAX, 3], &[2]), None);
     }
 
     #[test]

@@ -299,6 +299,8 @@ pub fn movements(
             Ok::<_, CoreError>(rows)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Rates a value needed and fx.csv does not give: one error for all, as the report's.
+    plan.missing_rates(ds)?;
     let mut rows: Vec<MovementRow> = chunks.into_iter().flatten().collect();
     rows.par_sort_unstable_by(|a, b| {
         a.month
@@ -376,7 +378,7 @@ fn customer_rows(
         );
         // The previous month's lines at this month's rates.
         let prev_now = if prev > 0 {
-            value_at(ds, plan, scratch, s - 1, s)?
+            value_at(plan, scratch, s - 1, s)
         } else {
             0
         };

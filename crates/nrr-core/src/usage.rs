@@ -6,13 +6,14 @@
 //! the lines, the movements or the bridge.
 
 use crate::dataset::Dataset;
+use crate::fx::MissingRate;
 use crate::money::Money;
 use crate::report::{Granularity, PeriodRow, Usage, UsageMonth, UsagePeriod, Window};
 use crate::CoreError;
 
 /// The usage figure of `window`, with sums over the complete quarters and years among
 /// `periods` (the report's). Errors: a charge in another currency without a rate in force at
-/// its month's end (`NoRate`), or amounts and rates too precise for exact arithmetic.
+/// its month's end (`MissingRates`, each currency and month once), or amounts and rates too precise for exact arithmetic.
 pub fn usage(ds: &Dataset, window: Window, periods: &[PeriodRow]) -> Result<Usage, CoreError> {
     if !ds.usage_known {
         return Ok(Usage {
@@ -43,6 +44,7 @@ pub fn usage(ds: &Dataset, window: Window, periods: &[PeriodRow]) -> Result<Usag
     let mut units = vec![0i128; n];
     let mut counts = vec![0u64; n];
     let mut outside = 0u64;
+    let mut missing = Vec::new();
     for u in &ds.usage {
         if u.month < from || u.month > to {
             outside += 1;
@@ -51,15 +53,17 @@ pub fn usage(ds: &Dataset, window: Window, periods: &[PeriodRow]) -> Result<Usag
         let rate = if u.currency == ds.reporting {
             rate_one
         } else {
-            let day = u.month.last_day();
-            let r = ds
-                .fx
-                .rate_on(u.currency, day)
-                .ok_or_else(|| CoreError::NoRate {
-                    currency: ds.currencies[usize::from(u.currency)].clone(),
-                    date: Some(day),
-                })?;
-            i128::from(r)
+            match ds.fx.rate_on(u.currency, u.month.last_day()) {
+                Some(r) => i128::from(r),
+                None => {
+                    missing.push(MissingRate {
+                        currency: ds.currencies[usize::from(u.currency)].clone(),
+                        month: u.month,
+                        first: ds.fx.first_date(u.currency),
+                    });
+                    continue;
+                }
+            }
         };
         let v = 10i128
             .checked_pow(a - u.amount.decimals)
@@ -71,6 +75,15 @@ pub fn usage(ds: &Dataset, window: Window, periods: &[PeriodRow]) -> Result<Usag
             .checked_add(v)
             .ok_or(CoreError::PrecisionOverflow)?;
         counts[i] += 1;
+    }
+    if !missing.is_empty() {
+        missing.sort_by(|a, b| (&a.currency, a.month).cmp(&(&b.currency, b.month)));
+        missing.dedup();
+        return Err(CoreError::MissingRates {
+            file: ds.fx.file.clone(),
+            reporting: ds.currency().to_string(),
+            missing,
+        });
     }
     let money = |u: i128| Money {
         units: u,
@@ -180,11 +193,25 @@ mod tests {
     }
 
     #[test]
-    fn a_rate_missing_at_month_end_is_an_error() {
-        let ds = dataset(&[("EUR", "2024-01", "10")], &[("2024-02-01", "1.1")]);
-        assert!(matches!(
-            usage(&ds, window("2024-01", "2024-02"), &[]),
-            Err(CoreError::NoRate { .. })
-        ));
+    fn rates_missing_at_month_ends_are_one_error_per_currency_and_month() {
+        let ds = dataset(
+            &[
+                ("EUR", "2024-01", "10"),
+                ("EUR", "2024-01", "20"),
+                ("EUR", "2024-02", "10"),
+                ("EUR", "2024-03", "10"),
+            ],
+            &[("2024-03-01", "1.1")],
+        );
+        let Err(CoreError::MissingRates { missing, .. }) =
+            usage(&ds, window("2024-01", "2024-03"), &[])
+        else {
+            panic!("expected missing rates");
+        };
+        let got: Vec<String> = missing
+            .iter()
+            .map(|m| format!("{} {}", m.currency, m.month))
+            .collect();
+        assert_eq!(got, ["EUR 2024-01", "EUR 2024-02"]);
     }
 }

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use nrr_core::engine::{classify, compute, Movement, Options, SegmentSpec};
+use nrr_core::fx::{MissingRate, Quoted};
 use nrr_core::report::Granularity;
 use nrr_core::CoreError;
 
@@ -353,7 +354,7 @@ fn fx_rate_in_force_is_the_latest_row_on_or_before_the_last_day_and_the_last_row
 }
 
 #[test]
-fn a_missing_rate_at_a_needed_date_is_an_error_naming_currency_and_date() {
+fn a_missing_rate_at_a_needed_date_is_an_error_naming_currency_and_month() {
     // The line is active at the end of 2023-12 (the window's opening), but EUR has no row on
     // or before 2023-12-31.
     let ds = build(
@@ -364,24 +365,68 @@ fn a_missing_rate_at_a_needed_date_is_an_error_naming_currency_and_date() {
     let err = compute(&ds, &window("2024-01", "2024-02")).unwrap_err();
     assert_eq!(
         err,
-        CoreError::NoRate {
-            currency: "EUR".into(),
-            date: Some(date("2023-12-31")),
+        CoreError::MissingRates {
+            file: None,
+            reporting: "USD".into(),
+            missing: vec![MissingRate {
+                currency: "EUR".into(),
+                month: month("2023-12"),
+                first: Some(date("2024-01-15")),
+            }],
         }
     );
     let msg = err.to_string();
     assert!(
-        msg.contains("EUR") && msg.contains("2023-12-31"),
+        msg.contains("EUR 2023-12: no rate into USD on or before 2023-12-31"),
         "message: {msg}"
     );
 }
 
 #[test]
-fn a_currency_without_any_rate_is_an_error() {
+fn missing_rates_are_reported_once_per_currency_and_month_however_many_lines_need_them() {
+    // 50 EUR customers and 50 GBP customers from 2023-10; EUR rates from 2024-01-15, GBP
+    // rates from 2023-12-01: EUR lacks 2023-10, -11, -12 and GBP 2023-10, -11.
+    let mut lines: Vec<(String, &str)> = Vec::new();
+    for i in 0..50 {
+        lines.push((format!("e{i}"), "EUR"));
+        lines.push((format!("g{i}"), "GBP"));
+    }
+    let lines: Vec<Line<'_>> = lines
+        .iter()
+        .map(|(c, ccy)| (c.as_str(), *ccy, "100", 1, "2023-10-01", None))
+        .collect();
+    let ds = build(
+        &lines,
+        &[("EUR", "2024-01-15", "1.10"), ("GBP", "2023-12-01", "1.27")],
+        Some("USD"),
+    );
+    let Err(CoreError::MissingRates { missing, .. }) = compute(&ds, &window("2023-11", "2024-02"))
+    else {
+        panic!("expected missing rates");
+    };
+    let got: Vec<String> = missing
+        .iter()
+        .map(|m| format!("{} {}", m.currency, m.month))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "EUR 2023-10",
+            "EUR 2023-11",
+            "EUR 2023-12",
+            "GBP 2023-10",
+            "GBP 2023-11"
+        ]
+    );
+}
+
+#[test]
+fn a_currency_without_any_rate_is_one_error() {
     let err = try_build(
         &[
             ("a", "USD", "10", 1, "2024-01-01", None),
             ("b", "GBP", "10", 1, "2024-01-01", None),
+            ("c", "GBP", "10", 1, "2024-01-01", None),
         ],
         &[("EUR", "2024-01-01", "1.1")],
         Some("USD"),
@@ -389,11 +434,50 @@ fn a_currency_without_any_rate_is_an_error() {
     .unwrap_err();
     assert_eq!(
         err,
-        CoreError::NoRate {
-            currency: "GBP".into(),
-            date: None
+        CoreError::NoRates {
+            file: None,
+            currencies: vec!["GBP".into()],
+            reporting: "USD".into(),
+            quoted: Quoted::Reporting { listed: false },
         }
     );
+}
+
+#[test]
+fn a_report_in_a_quoted_currency_converts_at_the_inverse_rate() {
+    // USD-based rates (EUR 1.25 in January, 1.10 from February 15), EUR report: USD is the
+    // base, at 1 / 1.25 = 0.8 and then 1 / 1.10 = 0.909090909091 (12 places).
+    let ds = build(
+        &[
+            ("a", "USD", "1000", 1, "2023-12-01", None),
+            ("b", "EUR", "500", 1, "2023-12-01", None),
+        ],
+        &[("EUR", "2023-12-01", "1.25"), ("EUR", "2024-02-15", "1.10")],
+        Some("EUR"),
+    );
+    let r = report_for(&ds, "2024-01", "2024-02");
+    assert_exact(month_row(&r, "2024-01").closing_mrr, "1300");
+    // 500 + 1000 x 0.909090909091 = 1409.090909091.
+    assert_exact(month_row(&r, "2024-02").closing_mrr, "1409.090909091");
+    assert_exact(month_row(&r, "2024-02").fx, "109.090909091");
+}
+
+#[test]
+fn a_cross_rate_is_the_quotient_of_two_rates_in_the_file_base() {
+    // USD-based: EUR 1.08, GBP 1.35. GBP report of a EUR line and a USD line: EUR at
+    // 1.08 / 1.35 = 0.8 exactly, 1000 EUR = 800 GBP; USD at 1 / 1.35 = 0.740740740740|74...,
+    // kept as 0.740740740741 (12 places), so 270 USD = 200.00000000007 GBP, not 200.
+    let ds = build(
+        &[
+            ("a", "EUR", "1000", 1, "2024-01-01", None),
+            ("b", "USD", "270", 1, "2024-01-01", None),
+        ],
+        &[("EUR", "2023-12-01", "1.08"), ("GBP", "2023-12-01", "1.35")],
+        Some("GBP"),
+    );
+    let r = report_for(&ds, "2024-01", "2024-01");
+    assert_exact(month_row(&r, "2024-01").new, "1000.00000000007");
+    assert_eq!(month_row(&r, "2024-01").new.to_string(), "1000.00");
 }
 
 /// Spec: cc = value(c, M, M-1) enters only the movements of a customer with prev > 0. A

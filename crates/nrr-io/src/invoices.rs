@@ -41,7 +41,7 @@ use nrr_core::date::{days_in_month, Date};
 use nrr_core::money::{div_round_half_even, gcd, Decimal, MAX_AMOUNT_DECIMALS};
 use nrr_core::report::RowLedger;
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 // ---------------------------------------------------------------------------------------------
@@ -1831,11 +1831,9 @@ impl InvoiceFiles {
 }
 
 /// Reads invoices.csv (and subscription_events.csv), or their Parquet twins, into the
-/// builder: every row used, excluded with a reason, or rejected. Rows in a currency without
-/// any rate in fx.csv are rejected here, row by row.
+/// builder: every row used, excluded with a reason, or rejected.
 pub(crate) fn read(
     files: &InvoiceFiles,
-    fx_path: Option<&Path>,
     opts: &LoadOptions,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
@@ -1865,7 +1863,7 @@ pub(crate) fn read(
         let ev_file = builder.add_file(&display_name(ev));
         read_events(ev, ev_file, &mut book, builder, &mut rej)?;
     }
-    settle(book, &inv_name, fx_path, opts, builder, rej, rejections)
+    settle(book, &inv_name, opts, builder, rej, rejections)
 }
 
 /// [`read`] for rows already read (a database query): the invoice rows and, optionally, the
@@ -1875,7 +1873,6 @@ pub(crate) fn read(
 pub(crate) fn read_tables<R: Fields>(
     invoices: &Table<'_, R>,
     events: Option<&Table<'_, R>>,
-    fx_path: Option<&Path>,
     opts: &LoadOptions,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
@@ -1902,30 +1899,7 @@ pub(crate) fn read_tables<R: Fields>(
         }
         rows.rej.finish(Vec::new(), &mut builder.ledger, &mut rej);
     }
-    settle(book, invoices.name, fx_path, opts, builder, rej, rejections)
-}
-
-/// The reporting currency (`--currency`, else the only currency `used`) with the currencies
-/// fx.csv has rates for into it; `None` without one.
-pub(crate) fn reporting_rates(
-    used: &BTreeSet<&str>,
-    fx_path: Option<&Path>,
-    opts: &LoadOptions,
-) -> Result<Option<(String, BTreeSet<String>)>, IoError> {
-    let rep = match (&opts.currency, used.first()) {
-        (Some(c), _) => c.clone(),
-        (None, Some(c)) if used.len() == 1 => c.to_string(),
-        _ => return Ok(None),
-    };
-    let rates = match fx_path {
-        Some(p) => {
-            let mut scratch = DatasetBuilder::new(nrr_core::dataset::SourceKind::Items);
-            crate::read::read_fx(p, Some(&rep), &mut scratch, &mut Vec::new())?;
-            scratch.fx_currencies().into_iter().collect()
-        }
-        None => BTreeSet::new(),
-    };
-    Ok(Some((rep, rates)))
+    settle(book, invoices.name, opts, builder, rej, rejections)
 }
 
 /// The notices of `--full-refunds end-service` for invoices.csv: the invoices whose service a
@@ -1965,43 +1939,17 @@ fn refund_notices(r: &Resolved, ended: &[String], notices: &mut Vec<String>) {
     }
 }
 
-/// What both entry points end with: rejects charges in a currency without rates, turns the
-/// book into lines and hands the rejections over (invoice rows first, by line).
+/// What both entry points end with: turns the book into lines and hands the rejections over
+/// (invoice rows first, by line).
 fn settle(
     mut book: Book,
     inv_name: &str,
-    fx_path: Option<&Path>,
     opts: &LoadOptions,
     builder: &mut DatasetBuilder,
     mut rej: Vec<Rejection>,
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
-    // Currencies without a rate: reject their rows (as items.csv lines are).
-    let used: BTreeSet<&str> = book
-        .charges
-        .iter()
-        .map(|c| c.currency.as_str())
-        .filter(|c| !c.is_empty())
-        .collect();
-    if let Some((rep, with_rates)) = reporting_rates(&used, fx_path, opts)? {
-        book.charges.retain(|c| {
-            let ok = c.currency.is_empty() || c.currency == rep || with_rates.contains(&c.currency);
-            if !ok {
-                builder.ledger.rejected += 1;
-                rej.push(Rejection {
-                    file: inv_name.to_string(),
-                    line: c.origin.line,
-                    column: "currency".into(),
-                    value: c.currency.clone(),
-                    expected: format!(
-                        "a currency with rates in fx.csv (the reporting currency is {rep})"
-                    ),
-                });
-            }
-            ok
-        });
-    }
     builder.ledger.used += book.charges.len() as u64;
     book.push_usage(builder);
     // The data's as-of date is said in the report; one given (`--as-of`) wins.

@@ -380,8 +380,8 @@ pub(crate) fn read_lines_parquet(
 }
 
 /// Converts an items.csv into items.parquet with typed columns: dates as `Date32`, integers as
-/// `Int64`, `amount` as `Decimal128(18, 6)` (every amount nrr accepts fits exactly), the rest
-/// as strings. Streams in batches, so memory stays flat on large files. Every row must be
+/// `Int64`, `amount` and `unit_amount` as `Decimal128(18, 6)` (every amount nrr accepts fits
+/// exactly; empty is null when the file has `unit_amount`), the rest as strings. Streams in batches, so memory stays flat on large files. Every row must be
 /// valid (it is meant for generated data); the first invalid value stops it with an error.
 pub fn items_csv_to_parquet(csv_path: &Path, out: &Path) -> Result<u64, IoError> {
     items_csv_to_parquet_with(csv_path, out, 64 * 1024)
@@ -411,12 +411,14 @@ pub fn items_csv_to_parquet_with(
     let kind_of = |name: &str| match name {
         "start_date" | "end_date" => DataType::Date32,
         "quantity" | "interval_months" => DataType::Int64,
-        "amount" => DataType::Decimal128(18, MAX_AMOUNT_DECIMALS as i8),
+        "amount" | "unit_amount" => DataType::Decimal128(18, MAX_AMOUNT_DECIMALS as i8),
         _ => DataType::Utf8,
     };
+    // `amount` is required unless a `unit_amount` column may stand in for it.
+    let unit_prices = header.iter().any(|h| h == "unit_amount");
     let fields: Vec<Field> = header
         .iter()
-        .map(|h| Field::new(h, kind_of(h), h != "amount"))
+        .map(|h| Field::new(h, kind_of(h), h != "amount" || unit_prices))
         .collect();
     let schema = Arc::new(Schema::new(fields));
     let file = std::fs::File::create(out).map_err(|source| IoError::Io {
@@ -487,13 +489,18 @@ pub fn items_csv_to_parquet_with(
                     Arc::new(Int64Array::from(v?))
                 }
                 DataType::Decimal128(p, sc) => {
-                    let v: Result<Vec<i128>, IoError> = values
+                    let v: Result<Vec<Option<i128>>, IoError> = values
                         .iter()
                         .map(|s| {
+                            if s.is_empty() && unit_prices {
+                                return Ok(None);
+                            }
                             Decimal::parse(s, MAX_AMOUNT_DECIMALS)
                                 .map(|d| {
-                                    i128::from(d.mantissa)
-                                        * 10i128.pow(MAX_AMOUNT_DECIMALS - d.decimals)
+                                    Some(
+                                        i128::from(d.mantissa)
+                                            * 10i128.pow(MAX_AMOUNT_DECIMALS - d.decimals),
+                                    )
                                 })
                                 .ok_or_else(|| bad(name, s))
                         })

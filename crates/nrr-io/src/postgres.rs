@@ -446,8 +446,7 @@ fn cols_of(columns: &[String]) -> Cols {
 }
 
 /// Invoice rows (and event rows) through the invoices reader, every invoice policy applying
-/// as for invoices.csv; fx.csv from `side` rejects charges in a currency without rates, as for
-/// a directory.
+/// as for invoices.csv; fx.csv from `side`, as for a directory.
 fn load_invoices(
     name: &str,
     cols: &Cols,
@@ -462,8 +461,8 @@ fn load_invoices(
         (Some((name, (_, rows))), Some(cols)) => Some(Table { name, cols, rows }),
         _ => None,
     };
-    crate::read::load_invoices(side, opts, |opts, fx, builder, rejections| {
-        crate::invoices::read_tables(&invoices, ev_table.as_ref(), fx, opts, builder, rejections)?;
+    crate::read::load_invoices(side, opts, |opts, builder, rejections| {
+        crate::invoices::read_tables(&invoices, ev_table.as_ref(), opts, builder, rejections)?;
         let ev_name = events.as_ref().map(|e| e.0.clone());
         Ok(std::iter::once(name.to_string()).chain(ev_name).collect())
     })

@@ -6,7 +6,7 @@ use nrr_core::date::{Date, Month};
 use nrr_core::engine::SegmentSpec;
 use nrr_core::money::{Decimal, MAX_AMOUNT_DECIMALS, MAX_RATE_DECIMALS};
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Options for [`load`].
@@ -159,7 +159,9 @@ impl Cols {
 pub(crate) enum Layout {
     Items {
         customer: usize,
-        amount: usize,
+        /// `amount` (the line total), `unit_amount` (per unit, times `quantity`): at least one.
+        amount: Option<usize>,
+        unit_amount: Option<usize>,
         start: usize,
         quantity: Option<usize>,
         currency: Option<usize>,
@@ -182,7 +184,18 @@ impl Layout {
         Ok(match kind {
             SourceKind::Items => Layout::Items {
                 customer: cols.require(path, "customer_id")?,
-                amount: cols.require(path, "amount")?,
+                amount: match (cols.get("amount"), cols.get("unit_amount")) {
+                    (None, None) => Some(cols.require(path, "amount").map_err(|e| match e {
+                        IoError::MissingColumn { path, found, .. } => IoError::MissingColumn {
+                            path,
+                            column: "amount` or `unit_amount".into(),
+                            found,
+                        },
+                        e => e,
+                    })?),
+                    (amount, _) => amount,
+                },
+                unit_amount: cols.get("unit_amount"),
                 start: cols.require(path, "start_date")?,
                 quantity: cols.get("quantity"),
                 currency: cols.get("currency"),
@@ -255,6 +268,27 @@ pub(crate) struct Sink<'a> {
     pub(crate) layout: Layout,
 }
 
+/// `unit x quantity` exactly (the unit's decimal places kept); `None` beyond 18 digits.
+fn unit_times_quantity(unit: Decimal, quantity: u64) -> Option<Decimal> {
+    let q = i64::try_from(quantity).ok()?;
+    Some(Decimal {
+        mantissa: unit.mantissa.checked_mul(q)?,
+        decimals: unit.decimals,
+    })
+}
+
+/// `true` when two decimals are the same number (`120` and `120.00`).
+fn same_value(a: Decimal, b: Decimal) -> bool {
+    let scaled = |d: Decimal, to: u32| i128::from(d.mantissa) * 10i128.pow(to - d.decimals);
+    let to = a.decimals.max(b.decimals);
+    scaled(a, to) == scaled(b, to)
+}
+
+/// A decimal as written with its places (`4000`, 2 places: `40.00`).
+fn dec_text(d: Decimal) -> String {
+    nrr_core::money::format_scaled(i128::from(d.mantissa), d.decimals)
+}
+
 pub(crate) fn is_currency_code(s: &str) -> bool {
     s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase())
 }
@@ -320,6 +354,7 @@ impl Sink<'_> {
             Layout::Items {
                 customer,
                 amount,
+                unit_amount,
                 start,
                 quantity,
                 currency,
@@ -345,18 +380,36 @@ impl Sink<'_> {
                         )
                     }
                 };
-                let Some(amount_d) = rec.decimal(amount, MAX_AMOUNT_DECIMALS) else {
-                    return self.reject(line, "amount", &rec.text(amount), EXPECT_AMOUNT);
-                };
-                if amount_d.is_negative() {
-                    let v = rec.text(amount);
-                    return self.reject(
-                        line,
-                        "amount",
-                        &v,
-                        "an amount >= 0 (credits and refunds are not recurring revenue)",
-                    );
+                let given = |i: Option<usize>| i.filter(|&i| !rec.is_empty(i));
+                // The line total as given, and the unit price (times quantity below).
+                let mut amounts = [None, None];
+                for (k, (col, name)) in [(amount, "amount"), (unit_amount, "unit_amount")]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let Some(i) = given(col) else { continue };
+                    let Some(d) = rec.decimal(i, MAX_AMOUNT_DECIMALS) else {
+                        return self.reject(line, name, &rec.text(i), EXPECT_AMOUNT);
+                    };
+                    if d.is_negative() {
+                        let v = rec.text(i);
+                        return self.reject(
+                            line,
+                            name,
+                            &v,
+                            "an amount >= 0 (credits and refunds are not recurring revenue)",
+                        );
+                    }
+                    amounts[k] = Some(d);
                 }
+                let [total_d, unit_d] = amounts;
+                let Some(given_d) = total_d.or(unit_d) else {
+                    let expected = match unit_amount {
+                        Some(_) => "an amount (the line total) or a unit_amount",
+                        None => EXPECT_AMOUNT,
+                    };
+                    return self.reject(line, "amount", "", expected);
+                };
                 let mut quantity_n = 1;
                 if let Some(q) = quantity.filter(|_| !empty(quantity)) {
                     let parsed = rec.uint(q);
@@ -370,6 +423,40 @@ impl Sink<'_> {
                         );
                     }
                 }
+                // The line total: as given, or unit_amount x quantity, which a given total
+                // must equal.
+                let amount_d = match unit_d {
+                    None => given_d,
+                    Some(unit) => {
+                        let Some(product) = unit_times_quantity(unit, quantity_n) else {
+                            let v = rec.text(unit_amount.unwrap_or_default());
+                            return self.reject(
+                                line,
+                                "unit_amount",
+                                &v,
+                                format!(
+                                    "a unit_amount whose product with quantity {quantity_n} has \
+                                     at most 18 digits"
+                                ),
+                            );
+                        };
+                        if total_d.is_some_and(|t| !same_value(t, product)) {
+                            let v = rec.text(amount.unwrap_or_default());
+                            return self.reject(
+                                line,
+                                "amount",
+                                &v,
+                                format!(
+                                    "unit_amount x quantity = {} x {quantity_n} = {} (or an \
+                                     empty amount)",
+                                    dec_text(unit),
+                                    dec_text(product)
+                                ),
+                            );
+                        }
+                        product
+                    }
+                };
                 let Some(currency_v) = self.currency_of(line, rec, currency) else {
                     return;
                 };
@@ -889,14 +976,16 @@ pub(crate) fn display_name(path: &Path) -> String {
     )
 }
 
-/// Reads fx.csv into the builder, rejecting bad rows.
+/// Reads fx.csv into the builder, rejecting bad rows. Rows for any currency are kept, the
+/// reporting currency's too: which currency the file is quoted in, and the rates into the
+/// reporting currency that follow, are the core's rule (`nrr_core::fx`).
 pub(crate) fn read_fx(
     path: &Path,
-    reporting: Option<&str>,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let name = display_name(path);
+    builder.set_fx_file(&path.display().to_string());
     let csv = open_csv(path)?;
     let cols = csv.cols();
     let idx = (
@@ -916,14 +1005,8 @@ pub(crate) fn read_fx(
             return r("currency", ccy, "a three-letter ISO 4217 code like EUR");
         }
         let Some(rate) = Decimal::parse(f(idx.2), MAX_RATE_DECIMALS).filter(|d| d.mantissa > 0) else {
-            return r("rate", f(idx.2), "a decimal number > 0 with at most 10 decimal places (units of reporting currency per 1 unit)");
+            return r("rate", f(idx.2), "a decimal number > 0 with at most 10 decimal places (the value of 1 unit in the currency fx.csv is quoted in)");
         };
-        if Some(ccy) == reporting {
-            if rate.mantissa != 10i64.pow(rate.decimals) {
-                r("rate", f(idx.2), "1 for the reporting currency");
-            }
-            return;
-        }
         builder.push_fx(ccy, date, rate);
     })?;
     rej.extend(bad);
@@ -1065,8 +1148,8 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     // Every input but items and mrr files has its own reader.
     let (kind, files) = match crate::source::choose(dir, opts)? {
         crate::source::Chosen::Invoices(inv) => {
-            return load_invoices(Some(base), opts, |opts, fx, builder, rejections| {
-                crate::invoices::read(&inv, fx, opts, builder, rejections)?;
+            return load_invoices(Some(base), opts, |opts, builder, rejections| {
+                crate::invoices::read(&inv, opts, builder, rejections)?;
                 Ok(inv.paths().iter().map(|p| display_name(p)).collect())
             })
         }
@@ -1107,16 +1190,14 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Loaded, IoError> {
     finish_load(Some(base), &names, builder, rejections, opts)
 }
 
-/// What every reader of invoice rows (files, PostgreSQL) does around `read`: a preset's
-/// discounts made fit for invoices ([`for_invoices`]), fx.csv from `base` handed to `read`
-/// (which rejects charges in a currency without rates and returns the inputs' names), and
-/// the invoice policies used reported with the figures.
+/// What every reader of invoice rows (files, PostgreSQL) does around `read` (which returns
+/// the inputs' names): a preset's discounts made fit for invoices ([`for_invoices`]), and the
+/// invoice policies used reported with the figures.
 pub(crate) fn load_invoices(
     base: Option<&Path>,
     opts: &LoadOptions,
     read: impl FnOnce(
         &LoadOptions,
-        Option<&Path>,
         &mut DatasetBuilder,
         &mut Vec<Rejection>,
     ) -> Result<Vec<String>, IoError>,
@@ -1124,8 +1205,7 @@ pub(crate) fn load_invoices(
     let opts = &for_invoices(opts);
     let mut builder = DatasetBuilder::new(SourceKind::Items);
     let mut rejections = Vec::new();
-    let fx = base.map(|b| b.join("fx.csv")).filter(|p| p.exists());
-    let names = read(opts, fx.as_deref(), &mut builder, &mut rejections)?;
+    let names = read(opts, &mut builder, &mut rejections)?;
     let mut loaded = finish_load(base, &names, builder, rejections, opts)?;
     loaded.invoice_policies = Some(opts.invoice_policies);
     Ok(loaded)
@@ -1163,8 +1243,8 @@ pub(crate) fn reporting_currency(opts: &LoadOptions, builder: &DatasetBuilder) -
 }
 
 /// What every revenue reader ends with: reads fx.csv, customers.csv and annotations.csv from
-/// `base` (none without a base), rejects lines in a currency without rates, orders the
-/// rejections and builds the dataset. `names`: the revenue inputs in reading order, as the
+/// `base` (none without a base), orders the rejections and builds the dataset (which fails
+/// once for currencies without rates, not row by row). `names`: the revenue inputs in reading order, as the
 /// builder's file indices and the rejections name them.
 pub(crate) fn finish_load(
     base: Option<&Path>,
@@ -1173,52 +1253,8 @@ pub(crate) fn finish_load(
     mut rejections: Vec<Rejection>,
     opts: &LoadOptions,
 ) -> Result<Loaded, IoError> {
-    let reporting = reporting_currency(opts, &builder);
     if let Some(fx_path) = base.map(|b| b.join("fx.csv")).filter(|p| p.exists()) {
-        read_fx(
-            &fx_path,
-            reporting.as_deref(),
-            &mut builder,
-            &mut rejections,
-        )?;
-    }
-    if let Some(rep) = &reporting {
-        let with_rates: BTreeSet<String> = builder.fx_currencies().into_iter().collect();
-        // `--usage` charges in a currency without rates are rejected like lines.
-        for code in builder.usage_currencies() {
-            if &code != rep && !with_rates.contains(&code) {
-                for (o, column) in builder.remove_usage_in(&code) {
-                    builder.ledger.excluded.usage -= 1;
-                    builder.ledger.rejected += 1;
-                    rejections.push(Rejection {
-                        file: names.get(usize::from(o.file)).cloned().unwrap_or_default(),
-                        line: o.line,
-                        column,
-                        value: code.clone(),
-                        expected: format!(
-                            "a currency with rates in fx.csv (the reporting currency is {rep})"
-                        ),
-                    });
-                }
-            }
-        }
-        for code in builder.line_currencies() {
-            if &code != rep && !with_rates.contains(&code) {
-                for o in builder.remove_lines_in(&code) {
-                    builder.ledger.used -= 1;
-                    builder.ledger.rejected += 1;
-                    rejections.push(Rejection {
-                        file: names.get(usize::from(o.file)).cloned().unwrap_or_default(),
-                        line: o.line,
-                        column: "currency".into(),
-                        value: code.clone(),
-                        expected: format!(
-                            "a currency with rates in fx.csv (the reporting currency is {rep})"
-                        ),
-                    });
-                }
-            }
-        }
+        read_fx(&fx_path, &mut builder, &mut rejections)?;
     }
     let customers_path = base.map(|b| b.join("customers.csv"));
     let mut attributes = match customers_path.filter(|p| opts.customers && p.exists()) {

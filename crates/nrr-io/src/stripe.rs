@@ -33,8 +33,7 @@
 use crate::error::{IoError, Rejection};
 use crate::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
 use crate::invoices::{
-    build_lines, dec_str, dsub, per_interval, reporting_rates, Book, Charge, Discounts, Event,
-    EventKind, Length,
+    build_lines, dec_str, dsub, per_interval, Book, Charge, Discounts, Event, EventKind, Length,
 };
 use crate::read::{display_name, LoadOptions, Progress};
 use crate::Timezone;
@@ -44,7 +43,7 @@ use nrr_core::money::Decimal;
 use nrr_core::report::RowLedger;
 use serde_json::value::RawValue;
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 mod invoice;
@@ -107,8 +106,7 @@ pub(crate) fn load_input(
 ) -> Result<crate::read::Loaded, IoError> {
     let mut builder = DatasetBuilder::new(nrr_core::dataset::SourceKind::Items);
     let mut rejections = Vec::new();
-    let fx = side.map(|b| b.join("fx.csv")).filter(|p| p.exists());
-    read(input, fx.as_deref(), opts, &mut builder, &mut rejections)?;
+    read(input, opts, &mut builder, &mut rejections)?;
     let names = input.names();
     let mut loaded = crate::read::finish_load(side, &names, builder, rejections, opts)?;
     loaded.invoice_policies = Some(opts.invoice_policies);
@@ -573,8 +571,6 @@ struct Item {
     id: Option<String>,
     price: Price,
     quantity: u64,
-    /// `items.data[i]`.
-    path: String,
 }
 
 struct Coupon {
@@ -801,7 +797,6 @@ fn subscription(v: &Value, line: u64) -> Result<SubObj, Bad> {
             id: opt_str(it, &path, "id")?.map(str::to_string),
             price: price(it, &path, q)?,
             quantity: q,
-            path,
         });
     }
     if items.is_empty() {
@@ -988,7 +983,6 @@ fn percent_of(amount: Decimal, percent: Decimal) -> Option<Decimal> {
 /// used, excluded with a reason, or rejected.
 pub(crate) fn read(
     files: &StripeInput,
-    fx_path: Option<&Path>,
     opts: &LoadOptions,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
@@ -1028,31 +1022,6 @@ pub(crate) fn read(
     let data_as_of = as_of_ts.map(|t| date_of(t, off));
     // One given (`--as-of`) wins over the data's.
     let as_of = opts.as_of.or(data_as_of);
-
-    // Currencies without a rate: their rows are rejected.
-    let used_currencies: BTreeSet<&str> = subs
-        .iter()
-        .filter(|s| s.status != Status::Incomplete)
-        .flat_map(|s| s.items.iter().filter(|i| !i.price.metered))
-        .map(|i| i.price.currency.as_str())
-        .chain(
-            invs.iter()
-                .flat_map(|i| &i.lines)
-                .filter(|l| matches!(l.kind, LineKind::Recurring { .. }))
-                .map(|l| l.currency.as_str()),
-        )
-        .collect();
-    let with_rates = reporting_rates(&used_currencies, fx_path, opts)?;
-    let rated = |c: &str| match &with_rates {
-        Some((rep, rates)) => c == rep || rates.contains(c),
-        None => true,
-    };
-    let no_rate = || {
-        format!(
-            "a currency with rates in fx.csv (the reporting currency is {})",
-            with_rates.as_ref().map_or("", |w| w.0.as_str())
-        )
-    };
 
     let mut book = Book::for_policies(policies);
     // The data's as-of date is said in the report; one given (`--as-of`) wins.
@@ -1130,17 +1099,6 @@ pub(crate) fn read(
                 let sub_id = l.sub.as_deref().unwrap_or("");
                 if status_of.get(sub_id) == Some(&Status::Incomplete) {
                     ledger.excluded.incomplete += 1;
-                    continue;
-                }
-                if !rated(&l.currency) {
-                    ledger.rejected += 1;
-                    rej.push(Rejection {
-                        file: name.clone(),
-                        line: inv.line,
-                        column: format!("{}: {}.currency", inv.id, l.path),
-                        value: l.currency.to_ascii_lowercase(),
-                        expected: no_rate(),
-                    });
                     continue;
                 }
                 invoiced.insert(sub_id.to_string());
@@ -1285,18 +1243,6 @@ pub(crate) fn read(
         ledger.excluded.usage += (s.items.len() - licensed.len()) as u64;
         if s.status == Status::Incomplete {
             ledger.excluded.incomplete += licensed.len() as u64;
-            continue;
-        }
-        if let Some(i) = licensed.iter().find(|i| !rated(&i.price.currency)) {
-            // One rejection for the subscription; its other rows count as rejected with it.
-            ledger.rejected += licensed.len() as u64;
-            rej.push(Rejection {
-                file: sub_name.clone(),
-                line: s.line,
-                column: format!("{}: {}.price.currency", s.id, i.path),
-                value: i.price.currency.to_ascii_lowercase(),
-                expected: no_rate(),
-            });
             continue;
         }
         let sub = book.sub(&s.customer, &s.id);

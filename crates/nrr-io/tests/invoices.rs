@@ -255,7 +255,7 @@ fn without_invoice_dates_subscriptions_end_with_their_last_period() {
 }
 
 #[test]
-fn rows_in_a_currency_without_rates_are_rejected_one_by_one() {
+fn rows_in_a_currency_without_rates_are_one_error_not_a_rejection_each() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("invoices.csv"),
@@ -269,18 +269,12 @@ fn rows_in_a_currency_without_rates_are_rejected_one_by_one() {
         currency: Some("USD".into()),
         ..LoadOptions::default()
     };
-    let loaded = load(tmp.path(), &opts).unwrap();
-    let shown: Vec<String> = loaded.rejections.iter().map(|r| r.to_string()).collect();
-    assert_eq!(
-        shown,
-        [
-            "invoices.csv:3:currency: `GBP`: expected a currency with rates in fx.csv (the reporting currency is USD)",
-            "invoices.csv:4:currency: `GBP`: expected a currency with rates in fx.csv (the reporting currency is USD)",
-        ]
+    let err = load(tmp.path(), &opts).unwrap_err();
+    assert!(
+        matches!(&err, IoError::Core(nrr_core::CoreError::NoRates { currencies, .. })
+            if currencies == &["GBP"]),
+        "{err:?}"
     );
-    let l = &loaded.dataset.ledger;
-    assert_eq!((l.read, l.used, l.rejected), (3, 1, 2));
-    assert!(l.balances());
 }
 
 #[test]

@@ -43,7 +43,7 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
         if let Some(c) = core {
             use nrr_core::CoreError::*;
             return match c {
-                NoRate { .. } | PrecisionOverflow => 1,
+                NoRates { .. } | MissingRates { .. } | PrecisionOverflow => 1,
                 _ => 2,
             };
         }

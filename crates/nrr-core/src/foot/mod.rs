@@ -235,36 +235,49 @@ impl Memo {
     }
 }
 
-fn month_flows(r: &MonthRow) -> [Cents; 10] {
-    let v = [
-        Some(r.new),
-        Some(r.reactivation),
-        Some(r.expansion),
-        Some(r.contraction),
-        Some(r.churn),
-        Some(r.fx),
-        r.moved_in,
-        r.moved_out,
-        r.paused,
-        r.resumed,
-    ];
+/// The ten movement fields of a month row or a bridge (their names are the same), as
+/// `Option<Money>` values or, with `mut`, as `Option<&mut Money>`, in [`FLOWS`] order.
+macro_rules! flow_fields {
+    ($r:expr) => {
+        [
+            Some($r.new),
+            Some($r.reactivation),
+            Some($r.expansion),
+            Some($r.contraction),
+            Some($r.churn),
+            Some($r.fx),
+            $r.moved_in,
+            $r.moved_out,
+            $r.paused,
+            $r.resumed,
+        ]
+    };
+    (mut $r:expr) => {
+        [
+            Some(&mut $r.new),
+            Some(&mut $r.reactivation),
+            Some(&mut $r.expansion),
+            Some(&mut $r.contraction),
+            Some(&mut $r.churn),
+            Some(&mut $r.fx),
+            $r.moved_in.as_mut(),
+            $r.moved_out.as_mut(),
+            $r.paused.as_mut(),
+            $r.resumed.as_mut(),
+        ]
+    };
+}
+
+fn signed(v: [Option<Money>; 10]) -> [Cents; 10] {
     std::array::from_fn(|k| Cents::of_opt(v[k], FLOWS[k].1))
 }
 
+fn month_flows(r: &MonthRow) -> [Cents; 10] {
+    signed(flow_fields!(r))
+}
+
 fn bridge_flows(b: &Bridge) -> [Cents; 10] {
-    let v = [
-        Some(b.new),
-        Some(b.reactivation),
-        Some(b.expansion),
-        Some(b.contraction),
-        Some(b.churn),
-        Some(b.fx),
-        b.moved_in,
-        b.moved_out,
-        b.paused,
-        b.resumed,
-    ];
-    std::array::from_fn(|k| Cents::of_opt(v[k], FLOWS[k].1))
+    signed(flow_fields!(b))
 }
 
 fn exp_reasons(r: &ExpansionByReason) -> [Cents; 6] {
@@ -492,22 +505,7 @@ fn foot_month(
         let ex = &mut r.exact;
         show(ex, "opening_mrr", &mut r.opening_mrr, opening[k]);
         show(ex, "closing_mrr", &mut r.closing_mrr, closing[k]);
-        set_flows(
-            ex,
-            [
-                Some(&mut r.new),
-                Some(&mut r.reactivation),
-                Some(&mut r.expansion),
-                Some(&mut r.contraction),
-                Some(&mut r.churn),
-                Some(&mut r.fx),
-                r.moved_in.as_mut(),
-                r.moved_out.as_mut(),
-                r.paused.as_mut(),
-                r.resumed.as_mut(),
-            ],
-            &y[k],
-        );
+        set_flows(ex, flow_fields!(mut r), &y[k]);
         set_exp(ex, &mut r.expansion_by_reason, &exp_y[k]);
         set_con(ex, &mut r.contraction_by_reason, &con_y[k]);
     }
@@ -605,22 +603,7 @@ fn foot_period(parts: &mut [Period<'_>], memos: &[Memo], total: Option<PeriodTot
         let ex = &mut b.exact;
         show(ex, "opening", &mut b.opening, opening[k]);
         show(ex, "closing", &mut b.closing, closing[k]);
-        set_flows(
-            ex,
-            [
-                Some(&mut b.new),
-                Some(&mut b.reactivation),
-                Some(&mut b.expansion),
-                Some(&mut b.contraction),
-                Some(&mut b.churn),
-                Some(&mut b.fx),
-                b.moved_in.as_mut(),
-                b.moved_out.as_mut(),
-                b.paused.as_mut(),
-                b.resumed.as_mut(),
-            ],
-            &y[k],
-        );
+        set_flows(ex, flow_fields!(mut b), &y[k]);
         let mt = &mut *p.metrics;
         let arr = if arr_is_12x {
             12 * closing[k]
