@@ -913,6 +913,52 @@ mod movements {
         }
     }
 
+    /// `nrr movements data | head -1`: a reader that stops early is not an error (exit 0,
+    /// nothing on standard error), as for `report`.
+    #[test]
+    fn a_closed_pipe_ends_quietly() {
+        use std::io::{BufRead, BufReader};
+        let tmp = tempfile::tempdir().unwrap();
+        nrr_in(
+            tmp.path(),
+            &[
+                "generate",
+                "--customers",
+                "3000",
+                "--months",
+                "24",
+                "--out",
+                "data",
+            ],
+        )
+        .assert_code(0);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nrr"))
+            .args(["movements", "data"])
+            .current_dir(tmp.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("running nrr");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.starts_with("month,customer_id"), "{first}");
+        // The reader is dropped: the rest (far more than a pipe holds) has nowhere to go.
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     #[test]
     fn output_file_by_extension() {
         let tmp = tempfile::tempdir().unwrap();

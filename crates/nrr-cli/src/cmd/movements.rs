@@ -59,7 +59,7 @@ pub fn run(a: MovementsArgs) -> anyhow::Result<ExitCode> {
             let out = std::io::stdout().lock();
             let mut out = std::io::BufWriter::new(out);
             nrr_io::write::movements_csv(&m, &mut out)
-                .map_err(anyhow::Error::from)
+                .map_err(io_error)
                 .and_then(|()| out.flush().map_err(anyhow::Error::from))
         }
         Some((Output::Csv, path)) => write_csv(&m, path),
@@ -68,6 +68,18 @@ pub fn run(a: MovementsArgs) -> anyhow::Result<ExitCode> {
     drop(bar);
     result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A CSV writer's error with its I/O error brought out (csv::Error does not name it as its
+/// source), so that a closed pipe (`nrr movements data | head`) ends quietly, as for `report`.
+fn io_error(e: csv::Error) -> anyhow::Error {
+    if !e.is_io_error() {
+        return e.into();
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io.into(),
+        other => anyhow::anyhow!("writing CSV: {other:?}"),
+    }
 }
 
 fn write_csv(m: &nrr_core::movements::Movements, path: &Path) -> anyhow::Result<()> {
