@@ -600,22 +600,17 @@ pub struct ReportArgs {
     #[arg(long, value_parser = parse_margin)]
     pub concentration: Option<nrr_core::money::Decimal>,
     /// Name the N cohort customers with the largest churn, contraction and expansion of every
-    /// period and TTM (JSON `top_customers`; the table's `top` section shows the latest
-    /// quarter, year and TTM, and is added to the default sections when --top is given). 0
-    /// turns the lists off.
+    /// period and TTM (JSON `top_customers`; the table's `top` section, one of the default
+    /// sections, shows the latest quarter, year and TTM). 0 turns the lists off.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub top: usize,
-    /// `--top` was given on the command line (filled by `parse`).
-    #[arg(skip)]
-    pub top_given: bool,
     /// Also report usage (metered) revenue per month, apart from MRR: invoices.csv `usage`
     /// lines or Stripe invoice lines of metered prices (docs/metrics.md, "Usage").
     #[arg(long)]
     pub usage: bool,
     /// Table only: the sections to show, in the report's order, comma-separated (summary,
     /// months, quarters, years, ttm, metrics, reasons, concentration, top, bridge, segments,
-    /// context, all). Default: summary,quarters,years,bridge,segments,context (and top when
-    /// --top is given).
+    /// context, all). Default: summary,quarters,years,top,bridge,segments,context.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub sections: Vec<crate::render::Section>,
 }
@@ -800,10 +795,7 @@ pub fn parse() -> Cli {
             reactivation: given("reactivation"),
         };
         match &mut cli.command {
-            Command::Report(a) => {
-                a.data.given = g;
-                a.top_given = given("top");
-            }
+            Command::Report(a) => a.data.given = g,
             Command::Movements(a) => a.data.given = g,
             Command::Cohorts(a) => a.data.given = g,
             Command::Explain(a) => a.data.given = g,

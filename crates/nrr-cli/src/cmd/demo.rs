@@ -43,7 +43,6 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         gross_margin: None,
         concentration: None,
         top: 5,
-        top_given: false,
         usage: false,
         sections: a.sections,
     })

@@ -50,11 +50,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let text = match a.format {
         Format::Table => {
             let sections = if a.sections.is_empty() {
-                let mut d = render::Sections::default();
-                if a.top_given && a.top > 0 {
-                    d.0.push(render::Section::Top);
-                }
-                d
+                render::Sections::default()
             } else {
                 render::Sections(a.sections.clone())
             };
