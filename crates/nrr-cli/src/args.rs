@@ -21,6 +21,12 @@ pub enum Command {
         after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --segment product   # by product line, month by month\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n  nrr report warehouse --source snapshots   # subscription_snapshots.csv (+ revenue_movements.csv)\n  nrr report warehouse --snapshot-date open   # snapshot_date 2026-01-01 = January's starting cohort\n  nrr report --postgres postgresql://reader@db/billing --query \"SELECT account_id, snapshot_date, mrr FROM snapshots\"\n  nrr report config --postgres \"$DATABASE_URL\" --table items   # fx.csv, customers.csv in config\n  nrr report --postgres \"$DATABASE_URL\" --source stripe --query \"SELECT data FROM stripe.subscriptions\" --invoices-query \"SELECT data FROM stripe.invoices\"\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
     )]
     Report(ReportArgs),
+    /// Every customer-month movement (new, reactivation, expansion, contraction, churn, fx,
+    /// ...) as rows that sum to the report's bridge: CSV on stdout, or a .csv or .parquet file.
+    #[command(
+        after_help = "Examples:\n  nrr movements data > movements.csv\n  nrr movements data -o movements.parquet --segment segment\n  nrr movements data --from 2024-01 --to 2024-12 --currency USD -o movements.csv\n\nColumns: month, customer_id, category, reason, amount (constant currency, as in the\nbridge), amount_at_month_rates, then segment_<column> per --segment. For every month and\ncategory the amounts sum to the report's figure (docs/cli.md, docs/metrics.md)."
+    )]
+    Movements(MovementsArgs),
     /// Signup-cohort retention matrix: revenue (NRR) or logos, by month or quarter.
     #[command(
         after_help = "Examples:\n  nrr cohorts data\n  nrr cohorts data --by quarter --metric logos\n  nrr cohorts data --format csv > cohorts.csv\n\nA customer's cohort is the month (or quarter) of its first month with MRR > 0. Age k is\nmonth cohort+k (with --by quarter: the last month of quarter cohort+k). Revenue cells are\nthe cohort's MRR at age k over its MRR at age 0, at the age-0 month's exchange rates\n(expansion and reactivation included); logo cells are paying customers over cohort size."
@@ -593,15 +599,36 @@ pub struct ReportArgs {
     /// (a fraction; default 0.25).
     #[arg(long, value_parser = parse_margin, allow_negative_numbers = true)]
     pub concentration: Option<nrr_core::money::Decimal>,
+    /// Name the N cohort customers with the largest churn, contraction and expansion of every
+    /// period and TTM (JSON `top_customers`; the table's `top` section, one of the default
+    /// sections, shows the latest quarter, year and TTM). 0 turns the lists off.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub top: usize,
     /// Also report usage (metered) revenue per month, apart from MRR: invoices.csv `usage`
     /// lines or Stripe invoice lines of metered prices (docs/metrics.md, "Usage").
     #[arg(long)]
     pub usage: bool,
     /// Table only: the sections to show, in the report's order, comma-separated (summary,
-    /// months, quarters, years, ttm, metrics, reasons, concentration, bridge, segments,
-    /// context, all). Default: summary,quarters,years,bridge,segments,context.
+    /// months, quarters, years, ttm, metrics, reasons, concentration, top, bridge, segments,
+    /// context, all). Default: summary,quarters,years,top,bridge,segments,context.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub sections: Vec<crate::render::Section>,
+}
+
+#[derive(Args, Debug)]
+pub struct MovementsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// A column per cut, as `nrr report --segment` cuts: a customers.csv column, or `product`
+    /// or `plan` of the lines (then moved_out / moved_in rows for customers that switch).
+    /// Repeat for several.
+    #[arg(long)]
+    pub segment: Vec<String>,
+    /// Write to this file instead of stdout: `.csv`, or `.parquet` (typed columns).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Cohort granularity.
@@ -773,6 +800,7 @@ pub fn parse() -> Cli {
         };
         match &mut cli.command {
             Command::Report(a) => a.data.given = g,
+            Command::Movements(a) => a.data.given = g,
             Command::Cohorts(a) => a.data.given = g,
             Command::Explain(a) => a.data.given = g,
             Command::Check(a) => a.data.given = g,

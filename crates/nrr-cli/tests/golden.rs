@@ -467,6 +467,7 @@ fixtures!(
     stripe_usage,
     stripe_usage_basil,
     stripe_usage_gross,
+    top_customers,
     ttm_year,
     unit_amount_seats,
     worked_example_100,

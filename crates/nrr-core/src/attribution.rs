@@ -33,6 +33,20 @@ pub(crate) const INTERVAL: usize = 4;
 /// Several of the above.
 pub(crate) const MIXED: usize = 5;
 
+/// The name of reason `why` as the report's `expansion_by_reason` (`expansion`) or
+/// `contraction_by_reason` keys have it.
+pub(crate) fn reason_name(why: usize, expansion: bool) -> &'static str {
+    match why {
+        SEATS => "seats",
+        PRICE => "price",
+        PLAN => "plan",
+        PRODUCT if expansion => "cross_sell",
+        PRODUCT => "product_removed",
+        INTERVAL => "interval",
+        _ => "mixed",
+    }
+}
+
 fn active(ds: &Dataset, plan: &Plan, i: usize, slot: usize) -> bool {
     let m = plan.base.plus(slot as i32);
     ds.lines.start[i] <= m && m < ds.lines.end[i]

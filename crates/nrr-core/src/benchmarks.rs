@@ -586,6 +586,7 @@ mod tests {
                 exact: Default::default(),
             },
             concentration: Vec::new(),
+            top_customers: Default::default(),
         }
     }
 

@@ -102,6 +102,9 @@ pub struct Options {
     pub concentration: Option<crate::money::Decimal>,
     /// How a customer that returns after months at zero counts (`--reactivation`).
     pub reactivation: Reactivation,
+    /// How many customers each period's `top_customers` lists name per movement (`--top`;
+    /// totals only, not segments); 0 (the default here) lists none.
+    pub top: usize,
     /// The as-of date given by the user; `None`: the data's own (see [`as_of`]).
     pub as_of: Option<Date>,
     /// Today's date, from the caller's clock: items data cannot tell a past end_date from a
@@ -222,7 +225,7 @@ pub(crate) fn movement_at(
 /// start from zero. The report ([`add_movement`]) and explain/compare ([`movement_at`]) both
 /// categorise through here.
 #[inline]
-fn categorise(
+pub(crate) fn categorise(
     (prev, now, cc): (i128, i128, i128),
     (was_paused, is_paused): (bool, bool),
     start: impl FnOnce() -> Start,
@@ -352,6 +355,8 @@ pub(crate) struct Plan {
     /// The periods grouped by length, when the window has at most 128 slots (see
     /// [`PeriodKind`]); empty otherwise.
     kinds: Vec<PeriodKind>,
+    /// [`Options::top`].
+    top: usize,
 }
 
 /// The periods of one length `len` (t1 = t0 + len): a bit mask of their t0 slots and the
@@ -473,11 +478,18 @@ impl Plan {
             labels,
             ttm_from,
             kinds,
+            top: 0,
         }
     }
 
-    fn month(&self, slot: usize) -> Month {
+    pub(crate) fn month(&self, slot: usize) -> Month {
         self.base.plus(slot as i32)
+    }
+
+    /// How many customers a period keeps by expansion and churn (at least 1, for
+    /// `concentration`), and by contraction.
+    fn top_caps(&self) -> (usize, usize) {
+        (self.top.max(1), self.top)
     }
 
     /// Every rate a figure computed with this plan needed and did not find, once per currency
@@ -555,30 +567,53 @@ struct PeriodAcc {
     /// Sum of value(t1, t1) - value(t1, t0) over the cohort (0 for one-currency customers).
     fx_impact: i128,
     churned: u64,
-    top_expansion: Top,
-    top_churn: Top,
+    /// The cohort customers with the largest expansion, contraction and churn (see
+    /// [`TopList`]); the first of expansion and churn feed `concentration`.
+    top_expansion: TopList,
+    top_contraction: TopList,
+    top_churn: TopList,
     exp_reason: [i128; REASONS],
     con_reason: [i128; REASONS],
 }
 
-/// The customer with the largest contribution to a sum (0 = none yet); ties go to the
-/// smaller customer id, so the result does not depend on input order or thread count.
+/// One customer's contribution to a period's cohort sum.
 #[derive(Clone, Copy, Debug, Default)]
 struct Top {
     amount: i128,
     customer: u32,
 }
 
-impl Top {
-    fn offer(&mut self, amount: i128, customer: u32, ids: &crate::dataset::Ids) {
-        if amount > self.amount
-            || (amount == self.amount
-                && amount > 0
-                && customer != self.customer
-                && ids.cmp_ids(customer, self.customer).is_lt())
-        {
-            *self = Top { amount, customer };
+/// The customers with the largest contributions to a sum, largest first, at most `cap` of
+/// them; equal contributions go to the smaller customer id, so the list does not depend on
+/// input order or thread count. Empty until offered something (no allocation).
+#[derive(Clone, Debug, Default)]
+struct TopList(Vec<Top>);
+
+impl TopList {
+    fn offer(&mut self, cap: usize, amount: i128, customer: u32, ids: &crate::dataset::Ids) {
+        if amount <= 0 || cap == 0 {
+            return;
         }
+        let ahead = |t: &Top| {
+            amount > t.amount || (amount == t.amount && ids.cmp_ids(customer, t.customer).is_lt())
+        };
+        if self.0.len() >= cap && !self.0.last().is_some_and(ahead) {
+            return;
+        }
+        let at = self.0.iter().position(ahead).unwrap_or(self.0.len());
+        self.0.insert(at, Top { amount, customer });
+        self.0.truncate(cap);
+    }
+
+    /// Offers every entry of `o` (the lists of two disjoint sets of customers).
+    fn merge(&mut self, cap: usize, o: &TopList, ids: &crate::dataset::Ids) {
+        for t in &o.0 {
+            self.offer(cap, t.amount, t.customer, ids);
+        }
+    }
+
+    fn first(&self) -> Top {
+        self.0.first().copied().unwrap_or_default()
     }
 }
 
@@ -596,7 +631,7 @@ impl Acc {
         }
     }
 
-    fn merge(&mut self, o: &Acc, ids: &crate::dataset::Ids) {
+    fn merge(&mut self, o: &Acc, plan: &Plan, ids: &crate::dataset::Ids) {
         for (a, b) in self.months.iter_mut().zip(&o.months) {
             add_reasons(&mut a.exp_reason, &b.exp_reason);
             add_reasons(&mut a.return_reason, &b.return_reason);
@@ -627,10 +662,11 @@ impl Acc {
             a.churned += b.churned;
             add_reasons(&mut a.exp_reason, &b.exp_reason);
             add_reasons(&mut a.con_reason, &b.con_reason);
-            a.top_expansion
-                .offer(b.top_expansion.amount, b.top_expansion.customer, ids);
-            a.top_churn
-                .offer(b.top_churn.amount, b.top_churn.customer, ids);
+            let (cap, cap_contraction) = plan.top_caps();
+            a.top_expansion.merge(cap, &b.top_expansion, ids);
+            a.top_contraction
+                .merge(cap_contraction, &b.top_contraction, ids);
+            a.top_churn.merge(cap, &b.top_churn, ids);
         }
     }
 }
@@ -663,7 +699,7 @@ pub(crate) struct Scratch {
     bits: bool,
     /// Line segments: the customer's segment value per slot (`u32::MAX` where it pays
     /// nothing).
-    seg: Vec<u32>,
+    pub(crate) seg: Vec<u32>,
     /// Per slot: the customer is paused (`--pauses zero`); empty when it never is.
     pub(crate) paused: Vec<bool>,
     /// One-month periods compute their own expansion and contraction reasons (line
@@ -684,6 +720,12 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
+    /// How many currencies the customer's lines are in (1 also for a customer all in the
+    /// reporting currency).
+    pub(crate) fn used_currencies(&self) -> usize {
+        self.used
+    }
+
     /// Whether the customer is paused at slot `s`.
     #[inline]
     pub(crate) fn paused_at(&self, s: usize) -> bool {
@@ -1112,7 +1154,7 @@ fn add_customer_by_line(
 /// Fills `scratch.seg` with the customer's segment value per slot: the value of `spec`'s
 /// line column holding the most MRR at the slot (at the slot's rates), ties to the smaller
 /// name; `u32::MAX` where the customer pays nothing.
-fn line_segments(
+pub(crate) fn line_segments(
     ds: &Dataset,
     plan: &Plan,
     spec: &SegmentSpec,
@@ -1390,17 +1432,20 @@ fn add_period(
     customer: u32,
 ) {
     let one = scratch.used <= 1;
+    let (cap, cap_contraction) = plan.top_caps();
+    let ids = &ds.customers;
     if e == 0 && scratch.paused_at(t1) {
         // Paused at t1 (`--pauses zero`): its revenue is lost to the cohort, but it did not
         // churn.
         p.contraction += s;
+        p.top_contraction.offer(cap_contraction, s, customer, ids);
     } else if e == 0 {
         p.churn += s;
         p.churned += 1;
-        p.top_churn.offer(s, customer, &ds.customers);
+        p.top_churn.offer(cap, s, customer, ids);
     } else if e > s {
         p.expansion += e - s;
-        p.top_expansion.offer(e - s, customer, &ds.customers);
+        p.top_expansion.offer(cap, e - s, customer, ids);
         // A one-month period's reasons are its month's (same snapshots, same rates):
         // `figures` takes them from the monthly sums.
         if t1 > t0 + 1 || scratch.own_reasons {
@@ -1408,6 +1453,8 @@ fn add_period(
         }
     } else if e < s {
         p.contraction += s - e;
+        p.top_contraction
+            .offer(cap_contraction, s - e, customer, ids);
         if t1 > t0 + 1 || scratch.own_reasons {
             p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
         }
@@ -1441,7 +1488,8 @@ fn add_period(
 /// ```
 pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     let (from, to) = window(ds, opts)?;
-    let plan = Plan::with_fiscal_year(ds, from, to, opts.fiscal_year_start);
+    let mut plan = Plan::with_fiscal_year(ds, from, to, opts.fiscal_year_start);
+    plan.top = opts.top;
     let groups = group_by_customer(ds);
     let n_values = opts.segment.as_ref().map_or(1, |s| s.values.len().max(1));
     let seg_of = |c: usize| {
@@ -1489,7 +1537,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             || vec![Acc::new(&plan); n_values],
             |mut a, b| {
                 for (x, y) in a.iter_mut().zip(&b) {
-                    x.merge(y, &ds.customers);
+                    x.merge(y, &plan, &ds.customers);
                 }
                 Ok(a)
             },
@@ -1498,7 +1546,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     plan.missing_rates(ds)?;
     let mut total = Acc::new(&plan);
     for a in &accs {
-        total.merge(a, &ds.customers);
+        total.merge(a, &plan, &ds.customers);
     }
     let gm = opts.gross_margin.unwrap_or(Decimal {
         mantissa: 1,
@@ -1514,6 +1562,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         gm,
         share,
         ids: &ds.customers,
+        top: opts.top,
     };
     let totals = figures(&ds.scale, &plan, &total, &ctx);
     let segments = opts.segment.as_ref().map(|spec| Segments {
@@ -1525,6 +1574,7 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             .map(|(v, a)| {
                 let ctx = FigureCtx {
                     moved: spec.by_line.is_some(),
+                    top: 0,
                     ..ctx
                 };
                 (v.clone(), figures(&ds.scale, &plan, a, &ctx))
@@ -1688,6 +1738,8 @@ struct FigureCtx<'a> {
     gm: Decimal,
     share: Decimal,
     ids: &'a crate::dataset::Ids,
+    /// Entries per `top_customers` list (0: none).
+    top: usize,
 }
 
 fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> SegmentFigures {
@@ -1858,8 +1910,8 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
     let concentration = |p: &PeriodAcc| {
         let mut out = Vec::new();
         for (movement, top, total) in [
-            ("expansion", p.top_expansion, p.expansion),
-            ("churn", p.top_churn, p.churn),
+            ("expansion", p.top_expansion.first(), p.expansion),
+            ("churn", p.top_churn.first(), p.churn),
         ] {
             // top / total > share, compared exactly: top * 10^d > share_mantissa * total.
             let over = top.amount > 0
@@ -1875,6 +1927,23 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
             }
         }
         out
+    };
+    let top_customers = |p: &PeriodAcc| {
+        let list = |l: &TopList, total: i128| {
+            l.0.iter()
+                .take(ctx.top)
+                .map(|t| crate::report::TopCustomer {
+                    customer_id: ctx.ids.get(t.customer as usize).to_string(),
+                    amount: m(t.amount),
+                    share: ratio(t.amount, total),
+                })
+                .collect()
+        };
+        crate::report::TopCustomers {
+            churn: list(&p.top_churn, p.churn),
+            contraction: list(&p.top_contraction, p.contraction),
+            expansion: list(&p.top_expansion, p.expansion),
+        }
     };
     let mut periods = Vec::new();
     let mut ttm = Vec::new();
@@ -1892,6 +1961,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 metrics: metrics(spec),
                 notes: Vec::new(),
                 concentration: concentration(p),
+                top_customers: top_customers(p),
             });
         } else {
             ttm.push(TtmRow {
@@ -1901,6 +1971,7 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                 bridge: bridge(spec),
                 metrics: metrics(spec),
                 concentration: concentration(p),
+                top_customers: top_customers(p),
             });
         }
     }

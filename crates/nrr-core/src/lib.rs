@@ -13,6 +13,7 @@
 //! - [`engine`]: monthly movements, frozen-cohort retention, segments.
 //! - [`report`]: the serialisable report types (the JSON output's schema).
 //! - [`explain`]: one customer's months and the input rows behind them.
+//! - [`movements`]: every customer-month movement as a row (the rows behind the bridge).
 //! - [`cohort`]: signup-cohort retention matrices (revenue and logos).
 //! - [`usage`]: the `--usage` figure, usage revenue per month apart from MRR.
 //! - [`benchmarks`]: published NRR figures by ARR band, read against a report (context, not a
@@ -31,6 +32,7 @@ pub mod explain;
 pub mod foot;
 pub mod fx;
 pub mod money;
+pub mod movements;
 pub mod report;
 pub mod usage;
 

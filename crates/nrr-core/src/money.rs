@@ -157,6 +157,45 @@ impl Money {
         format_scaled(scaled, places)
     }
 
+    /// The value in units of `10^-places`, rounded half-even; `None` when that does not fit
+    /// in an `i128`.
+    ///
+    /// ```
+    /// use nrr_core::money::Money;
+    /// let third = Money { units: 100, denominator: 3 };
+    /// assert_eq!(third.scaled(4), Some(333_333));
+    /// ```
+    pub fn scaled(self, places: u32) -> Option<i128> {
+        let p = 10i128.checked_pow(places)?;
+        if let Some(n) = self.units.checked_mul(p) {
+            return Some(div_round_half_even(n, self.denominator));
+        }
+        // Too large to scale at once: the whole part, then the remainder (p is even, so the
+        // tie still goes to the even result).
+        let (q, r) = (
+            self.units.div_euclid(self.denominator),
+            self.units.rem_euclid(self.denominator),
+        );
+        let frac = div_round_half_even(r.checked_mul(p)?, self.denominator);
+        q.checked_mul(p)?.checked_add(frac)
+    }
+
+    /// The value as a plain decimal string with at least 2 and at most `max_places` decimals:
+    /// exact when the value has at most `max_places` decimals, else rounded half-even at the
+    /// last one (see [`trimmed_decimal`]). `None` when the value does not fit (see
+    /// [`Money::scaled`]).
+    ///
+    /// ```
+    /// use nrr_core::money::Money;
+    /// let m = |units, denominator| Money { units, denominator }.decimal_text(12).unwrap();
+    /// assert_eq!(m(100, 1), "100.00");
+    /// assert_eq!(m(-1_234_567, 10_000), "-123.4567");
+    /// assert_eq!(m(100, 12), "8.333333333333");
+    /// ```
+    pub fn decimal_text(self, max_places: u32) -> Option<String> {
+        Some(trimmed_decimal(self.scaled(max_places)?, max_places))
+    }
+
     /// `true` when exactly zero.
     pub fn is_zero(self) -> bool {
         self.units == 0
@@ -215,6 +254,70 @@ pub fn format_scaled(v: i128, places: u32) -> String {
     } else {
         format!("{sign}{int}.{frac:0width$}", width = places as usize)
     }
+}
+
+/// [`format_scaled`] without the trailing zeros beyond the second decimal:
+/// `trimmed_decimal(12_500_000, 6)` is `12.50`, `trimmed_decimal(10_005_000, 6)` `10.005`.
+pub fn trimmed_decimal(v: i128, places: u32) -> String {
+    let mut s = format_scaled(v, places);
+    if places > 2 {
+        let keep = s.len() - (places as usize - 2);
+        while s.len() > keep && s.ends_with('0') {
+            s.pop();
+        }
+    }
+    s
+}
+
+/// Exact amounts `units[i] / denominator` in whole units of `10^-places`, each rounded down
+/// or up so that together they make `target` (default: their exact sum rounded half-even):
+/// largest-remainder allocation, the largest remainders rounded up, equal remainders in input
+/// order. An amount with at most `places` decimals stays exact. `None` when the arithmetic
+/// overflows or `target` cannot be reached that way (it must lie between the sum rounded down
+/// amount by amount and that sum plus the number of inexact amounts).
+///
+/// ```
+/// use nrr_core::money::allocate;
+/// // Three thirds of 1.00 at 2 places: 0.33 + 0.33 + 0.33 would show 0.99.
+/// assert_eq!(allocate(&[1, 1, 1], 3, 2, None), Some(vec![34, 33, 33]));
+/// assert_eq!(allocate(&[5, 10], 4, 0, None), Some(vec![1, 3])); // 1.25 + 2.5 = 3.75 -> 4
+/// ```
+pub fn allocate(
+    units: &[i128],
+    denominator: i128,
+    places: u32,
+    target: Option<i128>,
+) -> Option<Vec<i128>> {
+    let p = 10i128.checked_pow(places)?;
+    let mut floors = Vec::with_capacity(units.len());
+    let mut rems = Vec::with_capacity(units.len());
+    for &u in units {
+        let (q, r) = (u.div_euclid(denominator), u.rem_euclid(denominator));
+        let rp = r.checked_mul(p)?;
+        floors.push(q.checked_mul(p)?.checked_add(rp.div_euclid(denominator))?);
+        rems.push(rp.rem_euclid(denominator));
+    }
+    let target = match target {
+        Some(t) => t,
+        None => Money {
+            units: units.iter().try_fold(0i128, |a, &u| a.checked_add(u))?,
+            denominator,
+        }
+        .scaled(places)?,
+    };
+    let floor_sum = floors
+        .iter()
+        .try_fold(0i128, |a: i128, &f| a.checked_add(f))?;
+    let up = usize::try_from(target.checked_sub(floor_sum)?).ok()?;
+    let mut order: Vec<usize> = (0..units.len()).filter(|&i| rems[i] > 0).collect();
+    if up > order.len() {
+        return None;
+    }
+    order.sort_by(|&a, &b| rems[b].cmp(&rems[a]).then(a.cmp(&b)));
+    for &i in &order[..up] {
+        floors[i] += 1;
+    }
+    Some(floors)
 }
 
 /// An exact amount as a plain decimal: every decimal it has when it ends (at least 2), else

@@ -468,6 +468,42 @@ pub struct Concentration {
     pub share: Option<f64>,
 }
 
+/// The cohort customers that churned, contracted and expanded the most in a period (`--top N`,
+/// docs/metrics.md "Top customers"): each list is largest first, ties to the smaller customer
+/// id, at most N long. Amounts are parts of the period's cohort `churn`, `contraction` and
+/// `expansion` (at t0's rates). Empty lists are omitted, and the whole object when all are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TopCustomers {
+    /// By churn: their MRR at t0.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub churn: Vec<TopCustomer>,
+    /// By contraction: t0 MRR minus t1 MRR at t0's rates (a customer paused at t1 under
+    /// `--pauses zero` contracts by its t0 MRR, as in the cohort figure).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contraction: Vec<TopCustomer>,
+    /// By expansion: t1 MRR at t0's rates minus t0 MRR.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expansion: Vec<TopCustomer>,
+}
+
+impl TopCustomers {
+    /// `true` when every list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.churn.is_empty() && self.contraction.is_empty() && self.expansion.is_empty()
+    }
+}
+
+/// One entry of a [`TopCustomers`] list.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopCustomer {
+    /// The customer.
+    pub customer_id: String,
+    /// Its contribution (positive).
+    pub amount: Money,
+    /// Its share of the period's cohort figure for the movement (6 decimals).
+    pub share: Option<f64>,
+}
+
 /// Expansion split by why it happened (docs/metrics.md): the parts sum to the expansion.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExpansionByReason {
@@ -538,6 +574,10 @@ pub struct PeriodRow {
     /// Customers above the concentration threshold (omitted when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub concentration: Vec<Concentration>,
+    /// The top churned, contracted and expanded cohort customers (`--top`; totals only;
+    /// omitted when none).
+    #[serde(skip_serializing_if = "TopCustomers::is_empty")]
+    pub top_customers: TopCustomers,
 }
 
 /// Trailing-twelve-month retention at one month.
@@ -557,6 +597,10 @@ pub struct TtmRow {
     /// Customers above the concentration threshold (omitted when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub concentration: Vec<Concentration>,
+    /// The top churned, contracted and expanded cohort customers (`--top`; totals only;
+    /// omitted when none).
+    #[serde(skip_serializing_if = "TopCustomers::is_empty")]
+    pub top_customers: TopCustomers,
 }
 
 /// Figures for one segment value (the same shape as the totals).

@@ -842,6 +842,11 @@ fn json<T: serde::Serialize>(row: &T) -> serde_json::Value {
 /// The case's dataset with a product on every line, a function of the line's content (so
 /// shuffles keep it): `""`, `alpha` or `beta`.
 fn dataset_with_products(case: &Case) -> Dataset {
+    finish(case, builder_with_products(case))
+}
+
+/// The builder of [`dataset_with_products`], before `finish`.
+fn builder_with_products(case: &Case) -> DatasetBuilder {
     let mut b = DatasetBuilder::new(SourceKind::Items);
     b.add_file("items.csv");
     let ids: Vec<String> = (0..case.customers).map(customer_id).collect();
@@ -881,6 +886,11 @@ fn dataset_with_products(case: &Case) -> Dataset {
             },
         );
     }
+    b
+}
+
+/// `b.finish` with the case's reporting currency.
+fn finish(case: &Case, b: DatasetBuilder) -> Dataset {
     let reporting = if case.single { None } else { Some("USD") };
     b.finish(reporting).expect("generated data builds")
 }
@@ -966,6 +976,327 @@ proptest! {
                 );
                 if rule == Reactivation::AsExpansion {
                     prop_assert!(m.reactivation.is_zero());
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Movement rows (`nrr movements`) and top customers (`--top`)
+
+/// The case's dataset with products on its lines (as [`dataset_with_products`]) and, for about
+/// half of the customers, a pause over up to a year of random months (so paused and resumed rows
+/// occur where such a customer's MRR falls to 0 or returns inside it).
+fn dataset_with_products_and_pauses(case: &Case) -> Dataset {
+    let mut b = builder_with_products(case);
+    let mut rng = Rng::new(case.seed ^ 0x9e37_79b9);
+    for c in 0..case.customers {
+        if rng.below(2) == 0 {
+            let start = month0().plus(rng.below(MONTHS as usize) as i32);
+            let end = start.plus(1 + rng.below(12) as i32);
+            b.push_pause(&customer_id(c), start.first_day(), Some(end.first_day()));
+        }
+    }
+    finish(case, b)
+}
+
+/// A month row's figure for a movement category, `None` when the row has no such figure.
+fn month_figure(m: &MonthRow, c: nrr_core::movements::Category) -> Option<Money> {
+    use nrr_core::movements::Category as C;
+    match c {
+        C::New => Some(m.new),
+        C::Reactivation => Some(m.reactivation),
+        C::Expansion => Some(m.expansion),
+        C::Contraction => Some(m.contraction),
+        C::Churn => Some(m.churn),
+        C::Paused => m.paused,
+        C::Resumed => m.resumed,
+        C::Fx => Some(m.fx),
+        C::MovedOut => m.moved_out,
+        C::MovedIn => m.moved_in,
+    }
+}
+
+const CATEGORIES: [nrr_core::movements::Category; 10] = {
+    use nrr_core::movements::Category as C;
+    [
+        C::New,
+        C::Reactivation,
+        C::Expansion,
+        C::Contraction,
+        C::Churn,
+        C::Paused,
+        C::Resumed,
+        C::Fx,
+        C::MovedOut,
+        C::MovedIn,
+    ]
+};
+
+/// For every month of `months` and every category, the exact sum of the rows `keep` selects
+/// equals the month's figure (a category the rows lack, 0); the expansion and contraction
+/// rows by reason equal the month's split; and each month's rows, signed, take opening to
+/// closing in both amount columns.
+fn rows_match_months(
+    label: &str,
+    m: &nrr_core::movements::Movements,
+    months: &[MonthRow],
+    keep: &dyn Fn(&nrr_core::movements::MovementRow) -> bool,
+) -> Result<(), TestCaseError> {
+    use nrr_core::movements::Category as C;
+    for mr in months {
+        let rows: Vec<_> = m
+            .rows
+            .iter()
+            .filter(|r| r.month == mr.month && keep(r))
+            .collect();
+        for r in &rows {
+            prop_assert_eq!(r.amount.denominator, mr.closing_mrr.denominator);
+            prop_assert_eq!(
+                r.amount_at_month_rates.denominator,
+                mr.closing_mrr.denominator
+            );
+        }
+        for c in CATEGORIES {
+            let sum: i128 = rows
+                .iter()
+                .filter(|r| r.category == c)
+                .map(|r| r.amount.units)
+                .sum();
+            let want = month_figure(mr, c).map_or(0, |f| f.units);
+            prop_assert_eq!(sum, want, "{} {} {}", label, mr.month, c.name());
+        }
+        let by_reason = |c: C, name: &str| -> i128 {
+            rows.iter()
+                .filter(|r| r.category == c && r.reason == Some(name))
+                .map(|r| r.amount.units)
+                .sum()
+        };
+        let e = &mr.expansion_by_reason;
+        for (name, v) in [
+            ("seats", e.seats),
+            ("price", e.price),
+            ("plan", e.plan),
+            ("cross_sell", e.cross_sell),
+            ("interval", e.interval),
+            ("mixed", e.mixed),
+        ] {
+            prop_assert_eq!(
+                by_reason(C::Expansion, name),
+                v.units,
+                "{} {} expansion {}",
+                label,
+                mr.month,
+                name
+            );
+        }
+        let c = &mr.contraction_by_reason;
+        for (name, v) in [
+            ("seats", c.seats),
+            ("price", c.price),
+            ("plan", c.plan),
+            ("product_removed", c.product_removed),
+            ("interval", c.interval),
+            ("mixed", c.mixed),
+        ] {
+            prop_assert_eq!(
+                by_reason(C::Contraction, name),
+                v.units,
+                "{} {} contraction {}",
+                label,
+                mr.month,
+                name
+            );
+        }
+        let change = mr.closing_mrr.units - mr.opening_mrr.units;
+        let signed = |f: fn(&nrr_core::movements::MovementRow) -> Money| -> i128 {
+            rows.iter().map(|r| r.category.sign() * f(r).units).sum()
+        };
+        prop_assert_eq!(
+            signed(|r| r.amount),
+            change,
+            "{} {} rolls forward",
+            label,
+            mr.month
+        );
+        prop_assert_eq!(
+            signed(|r| r.amount_at_month_rates),
+            change,
+            "{} {} rolls forward at the month's rates",
+            label,
+            mr.month
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The movement rows are the bridge's: for every month and category (paused and resumed
+    /// included), the exact sum of the rows equals the report's figure, with a customer
+    /// attribute cut and a product cut the same holds in every segment value (moved_in and
+    /// moved_out included), both amount columns roll opening to closing, and the rows come
+    /// in (month, customer id, category) order, one per key.
+    #[test]
+    fn movement_rows_sum_to_the_report(case in any_case(), rule in 0u32..8) {
+        use nrr_core::engine::{LineColumn, Reactivation};
+        let ds = dataset_with_products_and_pauses(&case);
+        let reactivation = match rule {
+            0..=3 => Reactivation::AnyGap,
+            4 | 5 => Reactivation::Window(rule - 4),
+            _ => Reactivation::AsExpansion,
+        };
+        let opts = Options { reactivation, ..options(&case) };
+        let mut rng = Rng::new(case.seed);
+        let tier = SegmentSpec {
+            column: "tier".into(),
+            values: ["", "mid", "top"].iter().map(|v| v.to_string()).collect(),
+            of_customer: (0..ds.customers.len()).map(|_| rng.below(3) as u32).collect(),
+            ..SegmentSpec::default()
+        };
+        let product = SegmentSpec::by_line(&ds, LineColumn::Product);
+        let cuts = [tier.clone(), product.clone()];
+        let m = nrr_core::movements::movements(&ds, &opts, &cuts).unwrap();
+        let r = compute(&ds, &opts).unwrap();
+        // The totals carry no moves: each moved_out row has its moved_in twin.
+        rows_match_months("total", &m, &r.months, &|row| row.moved_cut.is_none())?;
+        let moved = |c| m.rows.iter().filter(|r| r.category == c).map(|r| (r.month, r.customer_id.clone(), r.amount)).collect::<Vec<_>>();
+        prop_assert_eq!(moved(nrr_core::movements::Category::MovedOut), moved(nrr_core::movements::Category::MovedIn));
+
+        for (k, spec) in cuts.iter().enumerate() {
+            let seg = compute(&ds, &Options { segment: Some(spec.clone()), ..opts.clone() }).unwrap();
+            for (value, figures) in &seg.segments.as_ref().unwrap().values {
+                let label = format!("{}={value}", spec.column);
+                // A move belongs to the cut whose value changed.
+                rows_match_months(&label, &m, &figures.months, &|row| {
+                    m.segment_value(row, k) == value && row.moved_cut.is_none_or(|c| c == k)
+                })?;
+            }
+        }
+
+        let key = |r: &nrr_core::movements::MovementRow| {
+            (r.month, r.customer_id.clone(), r.category, r.moved_cut)
+        };
+        for w in m.rows.windows(2) {
+            prop_assert!(key(&w[0]) < key(&w[1]), "order: {:?} then {:?}", key(&w[0]), key(&w[1]));
+        }
+        for row in &m.rows {
+            prop_assert!(row.month >= case.from && row.month <= case.to);
+            prop_assert_eq!(row.segments.len(), 2);
+        }
+    }
+
+    /// `--top N`: every period's and TTM's lists name the cohort customers with the largest
+    /// churn (t0 MRR), contraction (s - e) and expansion (e - s) at t0's rates, as the naive
+    /// model finds them: at most N, largest first, equal amounts in customer id order; and
+    /// the first entries are the customers `concentration` would name.
+    #[test]
+    fn top_customers_are_the_largest_cohort_movements(case in any_case(), n in 0usize..5) {
+        let r = compute(&dataset(&case), &Options { top: n, ..options(&case) }).unwrap();
+        let model = Model { case: &case };
+        let check = |label: String, t0: Month, t1: Month, got: &nrr_core::report::TopCustomers|
+            -> Result<(), TestCaseError> {
+            let mut lists: [Vec<(i128, String)>; 3] = Default::default();
+            for c in 0..case.customers {
+                let s = model.value(c, t0, t0);
+                if s == 0 {
+                    continue;
+                }
+                let e = model.value(c, t1, t0);
+                let (k, amount) = if e == 0 { (0, s) } else if e < s { (1, s - e) } else { (2, e - s) };
+                if amount > 0 {
+                    lists[k].push((amount, customer_id(c)));
+                }
+            }
+            for (list, got) in lists.iter_mut().zip([&got.churn, &got.contraction, &got.expansion]) {
+                list.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                list.truncate(n);
+                prop_assert_eq!(list.len(), got.len(), "{}", label);
+                for ((amount, id), g) in list.iter().zip(got.iter()) {
+                    prop_assert_eq!(id, &g.customer_id, "{}", label);
+                    prop_assert!(same(g.amount, *amount), "{}: {} {} vs {}", label, id, g.amount, amount);
+                }
+            }
+            Ok(())
+        };
+        for p in &r.periods {
+            check(p.period.clone(), p.start_month.plus(-1), p.end_month, &p.top_customers)?;
+            for c in &p.concentration {
+                let first = if c.movement == "churn" { &p.top_customers.churn } else { &p.top_customers.expansion };
+                if n > 0 {
+                    prop_assert_eq!(&first[0].customer_id, &c.customer_id);
+                }
+            }
+        }
+        for t in &r.ttm {
+            check(format!("ttm {}", t.month), t.t0, t.month, &t.top_customers)?;
+        }
+        // Segments carry no lists, and cutting does not change the totals' lists.
+        let ds = dataset(&case);
+        let spec = SegmentSpec {
+            column: "tier".into(),
+            values: vec![String::new(), "odd".into()],
+            of_customer: (0..ds.customers.len() as u32).map(|c| c % 2).collect(),
+            ..SegmentSpec::default()
+        };
+        let cut = compute(&ds, &Options { top: n, segment: Some(spec), ..options(&case) }).unwrap();
+        prop_assert_eq!(&cut.periods, &r.periods);
+        prop_assert_eq!(&cut.ttm, &r.ttm);
+        for f in cut.segments.as_ref().unwrap().values.values() {
+            prop_assert!(f.periods.iter().all(|p| p.top_customers.is_empty()));
+            prop_assert!(f.ttm.iter().all(|t| t.top_customers.is_empty()));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The rows' amounts at 12 decimals (what the files hold): each is its exact value rounded
+    /// down or up (exact when it has at most 12 decimals), moves are rounded half-even (so
+    /// twins stay equal), the rounded rows of each month and category add up to their exact
+    /// sum rounded half-even at 12 decimals, and those of each value of the first cut within it
+    /// to their exact sum rounded down or up.
+    #[test]
+    fn rows_at_twelve_decimals_add_up_to_the_exact_sums(case in any_case()) {
+        use nrr_core::engine::LineColumn;
+        use nrr_core::movements::Category;
+        let ds = dataset_with_products_and_pauses(&case);
+        let cuts = [SegmentSpec::by_line(&ds, LineColumn::Product)];
+        let m = nrr_core::movements::movements(&ds, &options(&case), &cuts).unwrap();
+        let scaled = m.scaled_amounts(12).unwrap();
+        let p = 10i128.pow(12);
+        // (month, category, first cut's value or None for all): per column, (rounded, exact).
+        type Sums = [(i128, i128); 2];
+        let mut groups: std::collections::BTreeMap<(Month, Category, Option<u32>), Sums> =
+            Default::default();
+        for (row, got) in m.rows.iter().zip(&scaled) {
+            let moved = matches!(row.category, Category::MovedOut | Category::MovedIn);
+            for (col, exact) in [row.amount, row.amount_at_month_rates].into_iter().enumerate() {
+                let (g, d) = (got[col], exact.denominator);
+                // g / 10^12 is exact / d rounded down or up: |g * d - exact * 10^12| < d.
+                prop_assert!((g * d - exact.units * p).abs() < d, "{:?}", row);
+                if moved {
+                    prop_assert_eq!(g, exact.scaled(12).unwrap());
+                    continue;
+                }
+                for key in [(row.month, row.category, None), (row.month, row.category, Some(row.segments[0]))] {
+                    let e = groups.entry(key).or_default();
+                    e[col].0 += g;
+                    e[col].1 += exact.units;
+                }
+            }
+        }
+        let den = ds.scale.denominator();
+        for (key, cols) in groups {
+            for (sum, exact) in cols {
+                if key.2.is_none() {
+                    let want = Money { units: exact, denominator: den }.scaled(12).unwrap();
+                    prop_assert_eq!(sum, want, "{:?}", key);
+                } else {
+                    prop_assert!((sum * den - exact * p).abs() < den, "{:?}", key);
                 }
             }
         }

@@ -613,3 +613,69 @@ pub fn items_csv_to_parquet_with(
     w.close().map_err(|e| perr(out, e))?;
     Ok(rows)
 }
+
+/// Writes every customer-month movement to a Parquet file (docs/cli.md, `nrr movements`):
+/// `month` (`YYYY-MM`), `customer_id`, `category`, `reason` (null when empty) and
+/// `segment_<column>` as strings; `amount` and `amount_at_month_rates` as
+/// `Decimal128(38, 12)`, the values of the CSV (the same allocation to 12 decimals). Returns
+/// the number of rows written.
+pub fn write_movements(m: &nrr_core::movements::Movements, out: &Path) -> Result<u64, IoError> {
+    use crate::write::{movement_header, movement_reason, MOVEMENT_PLACES};
+    let header = movement_header(m);
+    let money = DataType::Decimal128(38, MOVEMENT_PLACES as i8);
+    let fields: Vec<Field> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| match i {
+            3 => Field::new(h, DataType::Utf8, true),
+            4 | 5 => Field::new(h, money.clone(), false),
+            _ => Field::new(h, DataType::Utf8, false),
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let file = std::fs::File::create(out).map_err(|source| IoError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut w =
+        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| perr(out, e))?;
+    let amounts = crate::write::movement_amounts(m).map_err(|e| perr(out, e))?;
+    for (rows, amounts) in m.rows.chunks(64 * 1024).zip(amounts.chunks(64 * 1024)) {
+        let text = |f: &dyn Fn(&nrr_core::movements::MovementRow) -> String| -> Arc<dyn Array> {
+            Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+        };
+        let decimal = |col: usize| -> Result<Arc<dyn Array>, IoError> {
+            let v: Vec<i128> = amounts.iter().map(|a| a[col]).collect();
+            if v.iter().any(|x| x.unsigned_abs() >= 10u128.pow(38)) {
+                return Err(perr(out, "an amount does not fit Decimal128(38, 12)"));
+            }
+            Ok(Arc::new(
+                Decimal128Array::from(v)
+                    .with_precision_and_scale(38, MOVEMENT_PLACES as i8)
+                    .map_err(|e| perr(out, e))?,
+            ))
+        };
+        let mut arrays: Vec<Arc<dyn Array>> = vec![
+            text(&|r| r.month.to_string()),
+            text(&|r| r.customer_id.clone()),
+            text(&|r| r.category.name().to_string()),
+            Arc::new(StringArray::from(
+                rows.iter()
+                    .map(|r| Some(movement_reason(m, r)).filter(|s| !s.is_empty()))
+                    .collect::<Vec<_>>(),
+            )),
+            decimal(0)?,
+            decimal(1)?,
+        ];
+        for k in 0..m.segments.len() {
+            arrays.push(text(&|r| m.segment_value(r, k).to_string()));
+        }
+        let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| perr(out, e))?;
+        w.write(&batch).map_err(|e| perr(out, e))?;
+    }
+    w.close().map_err(|e| perr(out, e))?;
+    Ok(m.rows.len() as u64)
+}

@@ -265,3 +265,85 @@ pub fn cohorts_csv(t: &nrr_core::cohort::CohortTable) -> Result<String, csv::Err
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
+
+/// Decimal places of the money columns of [`movements_csv`] and the Parquet movements file.
+/// A value with more (billing intervals such as 3 or 12 make thirds) is rounded down or up at
+/// the 12th so that each month's and category's rows add up to its exact figure at 12 decimals
+/// ([`nrr_core::movements::Movements::scaled_amounts`]).
+pub const MOVEMENT_PLACES: u32 = 12;
+
+/// The fixed leading columns of [`movements_csv`]; one `segment_<column>` column follows for
+/// each `--segment` cut. Stable, documented in docs/cli.md.
+pub const MOVEMENT_COLUMNS: [&str; 6] = [
+    "month",
+    "customer_id",
+    "category",
+    "reason",
+    "amount",
+    "amount_at_month_rates",
+];
+
+/// The header of a movements file: [`MOVEMENT_COLUMNS`], then `segment_<column>` per cut.
+pub fn movement_header(m: &nrr_core::movements::Movements) -> Vec<String> {
+    MOVEMENT_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(m.segments.iter().map(|s| format!("segment_{}", s.column)))
+        .collect()
+}
+
+/// A row's `reason` cell: the attribution reason of an expansion or contraction, the
+/// `--segment` column whose value changed for `moved_out` and `moved_in`, else empty.
+pub fn movement_reason<'a>(
+    m: &'a nrr_core::movements::Movements,
+    row: &'a nrr_core::movements::MovementRow,
+) -> &'a str {
+    match (row.reason, row.moved_cut) {
+        (Some(r), _) => r,
+        (None, Some(k)) => &m.segments[k].column,
+        (None, None) => "",
+    }
+}
+
+/// The rows' amounts at [`MOVEMENT_PLACES`] decimals, or an error naming why not (amounts
+/// beyond what 128-bit integers hold at that scale: about 10^26).
+pub fn movement_amounts(
+    m: &nrr_core::movements::Movements,
+) -> Result<Vec<[i128; 2]>, std::io::Error> {
+    m.scaled_amounts(MOVEMENT_PLACES).ok_or_else(|| {
+        std::io::Error::other(format!(
+            "movement amounts too large to write with {MOVEMENT_PLACES} decimals"
+        ))
+    })
+}
+
+/// Every customer-month movement as CSV (docs/cli.md, `nrr movements`), written to `out` as
+/// it goes. Money cells are decimal strings with 2 to [`MOVEMENT_PLACES`] decimals; text cells
+/// from the data go through [`text_cell`].
+pub fn movements_csv<W: std::io::Write>(
+    m: &nrr_core::movements::Movements,
+    out: W,
+) -> Result<(), csv::Error> {
+    let amounts = movement_amounts(m)?;
+    let money = |v: i128| nrr_core::money::trimmed_decimal(v, MOVEMENT_PLACES);
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(movement_header(m))?;
+    let mut rec: Vec<String> = Vec::new();
+    for (row, [amount, at_month_rates]) in m.rows.iter().zip(amounts) {
+        rec.clear();
+        // Text from the data (ids, segment values, a --segment column as reason) made
+        // spreadsheet-safe, as in the report's CSV.
+        rec.extend([
+            row.month.to_string(),
+            text_cell(&row.customer_id).into_owned(),
+            row.category.name().to_string(),
+            text_cell(movement_reason(m, row)).into_owned(),
+            money(amount),
+            money(at_month_rates),
+        ]);
+        rec.extend((0..m.segments.len()).map(|k| text_cell(m.segment_value(row, k)).into_owned()));
+        w.write_record(&rec)?;
+    }
+    w.flush()?;
+    Ok(())
+}

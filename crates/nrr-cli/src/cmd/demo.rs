@@ -42,6 +42,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         segment: Vec::new(),
         gross_margin: None,
         concentration: None,
+        top: 5,
         usage: false,
         sections: a.sections,
     })

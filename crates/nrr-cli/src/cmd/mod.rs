@@ -6,6 +6,7 @@ mod compare;
 mod demo;
 mod explain;
 mod generate;
+mod movements;
 mod report;
 
 use crate::args::{Cli, Command, DataArgs};
@@ -62,6 +63,7 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Report(a) => report::run(a),
+        Command::Movements(a) => movements::run(a),
         Command::Cohorts(a) => cohorts::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Check(a) => check::run(a),

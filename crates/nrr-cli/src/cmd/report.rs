@@ -18,6 +18,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         reactivation: a.data.reactivation(),
         gross_margin: a.gross_margin,
         concentration: a.concentration,
+        top: a.top,
         as_of: a.data.as_of,
         ..a.window.options()
     };

@@ -33,6 +33,9 @@ pub enum Section {
     Reasons,
     /// Customers carrying a large share of a period's expansion or churn.
     Concentration,
+    /// The `--top N` customers by churn, contraction and expansion of the latest quarter, year
+    /// and TTM (none with `--top 0`).
+    Top,
     /// The monthly MRR bridge.
     Bridge,
     /// Retention by segment (with --segment).
@@ -45,10 +48,11 @@ pub enum Section {
 
 impl Section {
     /// What the table shows when `--sections` is not given.
-    pub const DEFAULT: [Section; 6] = [
+    pub const DEFAULT: [Section; 7] = [
         Section::Summary,
         Section::Quarters,
         Section::Years,
+        Section::Top,
         Section::Bridge,
         Section::Segments,
         Section::Context,

@@ -21,19 +21,19 @@ pub fn percent(r: Option<f64>) -> String {
 
 /// Lays out rows under headers: first column left-aligned, the rest right-aligned.
 pub fn grid(headers: &[&str], rows: &[Vec<String>]) -> String {
-    aligned(headers, rows, true)
+    aligned(headers, rows, 1)
 }
 
 /// Like [`grid`], with every column left-aligned (for text such as addresses).
 fn left_grid(headers: &[&str], rows: &[Vec<String>]) -> String {
-    aligned(headers, rows, false)
+    aligned(headers, rows, usize::MAX)
 }
 
-/// Columns two spaces apart, each as wide as its widest cell; the first left-aligned, the
-/// rest right-aligned when `right`, else left-aligned. Trailing spaces are trimmed. A table
-/// wider than the output ([`super::width`]) is cut into blocks of columns that fit, one under
-/// the other (a blank line apart), each repeating the first column.
-fn aligned(headers: &[&str], rows: &[Vec<String>], right: bool) -> String {
+/// Columns two spaces apart, each as wide as its widest cell; the first `left` columns
+/// left-aligned, the rest right-aligned. Trailing spaces are trimmed. A table wider than the
+/// output ([`super::width`]) is cut into blocks of columns that fit, one under the other (a
+/// blank line apart), each repeating the first column.
+fn aligned(headers: &[&str], rows: &[Vec<String>], left: usize) -> String {
     // Text from the data with its control characters escaped: a cell cannot break its line
     // or send the terminal a command.
     let headers: Vec<String> = headers.iter().map(|h| printable(h).into_owned()).collect();
@@ -62,7 +62,7 @@ fn aligned(headers: &[&str], rows: &[Vec<String>], right: bool) -> String {
                 if k > 0 {
                     l.push_str("  ");
                 }
-                if k > 0 && right {
+                if i >= left {
                     l.push_str(&pad);
                     l.push_str(&c);
                 } else {
@@ -395,7 +395,7 @@ fn figures(
         .map(|(label, c)| {
             format!(
                 "  {label}: {} carries {} of {} ({})",
-                c.customer_id,
+                id_cell(&c.customer_id),
                 percent(c.share),
                 c.movement,
                 money(c.amount)
@@ -407,6 +407,9 @@ fn figures(
         for l in flagged {
             out.push_str(&super::wrap(&l, super::width(), "    "));
         }
+    }
+    if sections.show(Section::Top) {
+        top_customers(out, style, f);
     }
     if !sections.show(Section::Bridge) {
         return;
@@ -461,6 +464,102 @@ fn figures(
         .map(|m| nrr_io::write::note_text(&m.notes))
         .collect();
     out.push_str(&with_notes(grid(&headers, &rows), &notes));
+}
+
+/// Longest customer id shown in a table cell; longer ones are cut (JSON has them whole).
+const ID_WIDTH: usize = 40;
+
+/// A customer id as typed by a user, safe in a table: control characters (a newline, an
+/// escape code) written as escapes, and at most `max` characters (the last three `...` when
+/// cut).
+pub fn id_cell_within(id: &str, max: usize) -> String {
+    let mut out: String = id
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if out.chars().count() > max {
+        out = out.chars().take(max.saturating_sub(3)).collect::<String>() + "...";
+    }
+    out
+}
+
+/// [`id_cell_within`] at most [`ID_WIDTH`] characters.
+pub fn id_cell(id: &str) -> String {
+    id_cell_within(id, ID_WIDTH)
+}
+
+/// The "Top customers" section: the `top_customers` lists of the latest quarter, year and
+/// TTM (the latest month when none of those has any), one row per customer.
+fn top_customers(out: &mut String, style: Style, f: &SegmentFigures) {
+    let latest = |g: Granularity| f.periods.iter().rev().find(|p| p.granularity == g);
+    let year = latest(Granularity::Year);
+    // The latest TTM is left out when it is the latest year (same t0 and t1: same lists).
+    let ttm = f
+        .ttm
+        .last()
+        .filter(|t| !year.is_some_and(|y| y.end_month == t.month && y.start_month == t.t0.plus(1)));
+    let mut shown: Vec<(String, &nrr_core::report::TopCustomers)> = latest(Granularity::Quarter)
+        .into_iter()
+        .chain(year)
+        .map(|p| (p.period.clone(), &p.top_customers))
+        .chain(ttm.map(|t| (format!("TTM {}", t.month), &t.top_customers)))
+        .collect();
+    shown.retain(|(_, t)| !t.is_empty());
+    if shown.is_empty() {
+        shown.extend(latest(Granularity::Month).map(|p| (p.period.clone(), &p.top_customers)));
+        shown.retain(|(_, t)| !t.is_empty());
+    }
+    if shown.is_empty() {
+        return;
+    }
+    heading(
+        out,
+        style,
+        "Top customers by cohort churn, contraction and expansion (--top N)",
+    );
+    // Ids get what the other columns leave of the width (period and movement up to 11
+    // characters, amount 16, share 6, two spaces apart), between 12 and ID_WIDTH.
+    let ids = super::width().saturating_sub(52).clamp(12, ID_WIDTH);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (label, t) in shown {
+        let mut first_of_period = true;
+        for (movement, list) in [
+            ("churn", &t.churn),
+            ("contraction", &t.contraction),
+            ("expansion", &t.expansion),
+        ] {
+            for (i, c) in list.iter().enumerate() {
+                rows.push(vec![
+                    if first_of_period {
+                        label.clone()
+                    } else {
+                        String::new()
+                    },
+                    if i == 0 {
+                        movement.to_string()
+                    } else {
+                        String::new()
+                    },
+                    id_cell_within(&c.customer_id, ids),
+                    money(c.amount),
+                    percent(c.share),
+                ]);
+                first_of_period = false;
+            }
+        }
+    }
+    out.push_str(&aligned(
+        &["period", "movement", "customer", "amount", "share"],
+        &rows,
+        3,
+    ));
 }
 
 /// The full report as text.

@@ -1,0 +1,435 @@
+//! Every customer-month movement as a row: the rows behind the bridge (`nrr movements`).
+//!
+//! Each row is one customer's movement of one category in one month, classified by the same
+//! rules as the report ([`crate::engine::compute`]), so for every month and category the
+//! rows' `amount`s sum exactly to the report's figure, and with segments to each segment's
+//! figure (docs/metrics.md, "Movement rows").
+//!
+//! Two amounts per row:
+//! - `amount`: the bridge's amount, in constant currency (the report's `fx` policy): new,
+//!   reactivation and resumed at the month's rates; expansion, contraction, churn and paused
+//!   at the previous month's rates; an `fx` row carries the rest of the customer's change
+//!   (cur - cc, signed).
+//! - `amount_at_month_rates`: the same movement with every line valued at the month's rates
+//!   (last_day(M)); the `fx` row then holds what the rates did to the previous month's MRR.
+//!
+//! Either column, signed (contraction, churn, paused and moved_out negative), sums for each
+//! customer-month to cur - prev, so both roll opening MRR forward to closing MRR.
+
+use crate::attribution::{reason, reason_name};
+use crate::dataset::Dataset;
+use crate::date::Month;
+use crate::engine::{
+    categorise, customer_values, group_by_customer, line_segments, start_kind, value_at, window,
+    Movement, Options, Plan, Scratch, SegmentSpec,
+};
+use crate::money::Money;
+use crate::report::Window;
+use crate::CoreError;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// A movement row's category. The order of the variants is the order of the rows within one
+/// customer-month.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// First-ever paying month.
+    New,
+    /// Back above 0 after a month at 0.
+    Reactivation,
+    /// Constant-currency increase (with `--reactivation as-expansion`, also a return).
+    Expansion,
+    /// Constant-currency decrease, still above 0.
+    Contraction,
+    /// Fell to 0.
+    Churn,
+    /// Fell to 0 while paused (`--pauses zero`).
+    Paused,
+    /// Back above 0 after a pause (`--pauses zero`).
+    Resumed,
+    /// Change from exchange rates alone (signed).
+    Fx,
+    /// `--segment product|plan`: the previous month's MRR leaving the customer's old value ...
+    MovedOut,
+    /// ... and entering its new one.
+    MovedIn,
+}
+
+impl Category {
+    /// The name written in the files (`moved_out`, ...), as the report's JSON keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::New => "new",
+            Category::Reactivation => "reactivation",
+            Category::Expansion => "expansion",
+            Category::Contraction => "contraction",
+            Category::Churn => "churn",
+            Category::Paused => "paused",
+            Category::Resumed => "resumed",
+            Category::Fx => "fx",
+            Category::MovedOut => "moved_out",
+            Category::MovedIn => "moved_in",
+        }
+    }
+
+    /// +1 for a category that adds MRR in the bridge, -1 for one that takes it away
+    /// (contraction, churn, paused, moved_out; their amounts are positive magnitudes), and +1
+    /// for fx, whose amount carries its own sign.
+    pub fn sign(self) -> i128 {
+        match self {
+            Category::Contraction | Category::Churn | Category::Paused | Category::MovedOut => -1,
+            _ => 1,
+        }
+    }
+}
+
+impl From<Movement> for Category {
+    fn from(m: Movement) -> Category {
+        match m {
+            Movement::New => Category::New,
+            Movement::Reactivation => Category::Reactivation,
+            Movement::Expansion => Category::Expansion,
+            Movement::Contraction => Category::Contraction,
+            Movement::Churn => Category::Churn,
+            Movement::Paused => Category::Paused,
+            Movement::Resumed => Category::Resumed,
+        }
+    }
+}
+
+/// One customer's movement of one category in one month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MovementRow {
+    /// The month.
+    pub month: Month,
+    /// The customer.
+    pub customer_id: String,
+    /// The category.
+    pub category: Category,
+    /// Expansion and contraction: why (`seats`, `price`, `plan`, `cross_sell`,
+    /// `product_removed`, `interval`, `mixed`; docs/metrics.md "Expansion quality").
+    pub reason: Option<&'static str>,
+    /// `moved_out` and `moved_in`: the index into [`Movements::segments`] of the cut whose
+    /// value changed.
+    pub moved_cut: Option<usize>,
+    /// The bridge's amount, in constant currency (positive; fx signed).
+    pub amount: Money,
+    /// The movement with every line at the month's rates (positive in all but rare
+    /// multi-currency cases; fx signed).
+    pub amount_at_month_rates: Money,
+    /// For each cut of [`Movements::segments`], the index of the row's value in its `values`.
+    pub segments: Vec<u32>,
+}
+
+/// A segment cut the rows carry a column for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SegmentColumn {
+    /// The `--segment` column (`segment`, `region`, `product`, `plan`).
+    pub column: String,
+    /// Its values; a row names one by index.
+    pub values: Vec<String>,
+}
+
+/// Every customer-month movement of the window, ordered by month, customer id, category (in
+/// [`Category`] order) and, for moves, cut.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Movements {
+    /// Reporting currency.
+    pub currency: String,
+    /// Reported months.
+    pub window: Window,
+    /// The segment cuts, in the order asked for.
+    pub segments: Vec<SegmentColumn>,
+    /// The rows.
+    pub rows: Vec<MovementRow>,
+}
+
+impl Movements {
+    /// The value of cut `k` on `row`.
+    pub fn segment_value(&self, row: &MovementRow, k: usize) -> &str {
+        &self.segments[k].values[row.segments[k] as usize]
+    }
+
+    /// Each row's `amount` and `amount_at_month_rates` in whole units of `10^-places`, for
+    /// output with a fixed number of decimals. A value with at most `places` decimals is
+    /// exact; any other is rounded down or up (by less than a unit) so that the rows of each
+    /// month and category add up to their exact sum rounded half-even at `places`
+    /// ([`crate::money::allocate`]); within that, the rows of each value of the first cut add
+    /// up to their exact sum rounded down or up (the total is shared out among the values
+    /// first). So a pivot of the rounded rows by month and category gives the report's exact
+    /// figure at `places` decimals, not an accumulation of row roundings. `moved_out` and
+    /// `moved_in` rows, twins that cancel, are each rounded half-even. `None` when the
+    /// arithmetic overflows.
+    pub fn scaled_amounts(&self, places: u32) -> Option<Vec<[i128; 2]>> {
+        let amount = self.scaled_column(places, |r| r.amount)?;
+        let at_month_rates = self.scaled_column(places, |r| r.amount_at_month_rates)?;
+        Some(
+            amount
+                .into_iter()
+                .zip(at_month_rates)
+                .map(|(a, b)| [a, b])
+                .collect(),
+        )
+    }
+
+    /// One amount column of [`Movements::scaled_amounts`].
+    fn scaled_column(&self, places: u32, value: fn(&MovementRow) -> Money) -> Option<Vec<i128>> {
+        let mut out = vec![0i128; self.rows.len()];
+        let value = |i: usize| value(&self.rows[i]);
+        let mut start = 0;
+        while start < self.rows.len() {
+            let month = self.rows[start].month;
+            let end = start
+                + self.rows[start..]
+                    .iter()
+                    .position(|r| r.month != month)
+                    .unwrap_or(self.rows.len() - start);
+            // The month's rows by category, then by the first cut's value (one group without
+            // cuts).
+            let mut groups: Vec<(Category, u32, Vec<usize>)> = Vec::new();
+            for i in start..end {
+                let (c, v) = (
+                    self.rows[i].category,
+                    self.rows[i].segments.first().copied().unwrap_or(0),
+                );
+                match groups.iter_mut().find(|g| g.0 == c && g.1 == v) {
+                    Some(g) => g.2.push(i),
+                    None => groups.push((c, v, vec![i])),
+                }
+            }
+            let mut categories: Vec<Category> = groups.iter().map(|g| g.0).collect();
+            categories.sort();
+            categories.dedup();
+            for category in categories {
+                let subs: Vec<&Vec<usize>> = groups
+                    .iter()
+                    .filter(|g| g.0 == category)
+                    .map(|g| &g.2)
+                    .collect();
+                if matches!(category, Category::MovedOut | Category::MovedIn) {
+                    for &i in subs.iter().copied().flatten() {
+                        out[i] = value(i).scaled(places)?;
+                    }
+                    continue;
+                }
+                let den = value(subs[0][0]).denominator;
+                let units =
+                    |ix: &[usize]| -> Vec<i128> { ix.iter().map(|&i| value(i).units).collect() };
+                let sums: Vec<i128> = subs.iter().map(|ix| units(ix).iter().sum()).collect();
+                let shares = crate::money::allocate(&sums, den, places, None)?;
+                for (ix, share) in subs.into_iter().zip(shares) {
+                    let scaled = crate::money::allocate(&units(ix), den, places, Some(share))?;
+                    for (&i, v) in ix.iter().zip(scaled) {
+                        out[i] = v;
+                    }
+                }
+            }
+            start = end;
+        }
+        Some(out)
+    }
+}
+
+/// Every customer-month movement over the window of `opts` (its `from`, `to` and
+/// `reactivation`; `opts.segment` is not read), with a column for each of `cuts`.
+///
+/// A row's segment value is the one the report puts its amount in: a customer attribute's
+/// value, or with a cut by product or plan the customer's value in the month (in the previous
+/// month for churn and paused, which leave from there). A customer whose product or plan
+/// changes while it pays gets a `moved_out` row in the old value and a `moved_in` row in the
+/// new one, both of the previous month's MRR.
+///
+/// ```
+/// use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
+/// use nrr_core::{date::Date, money::Decimal, engine::Options, movements::movements};
+///
+/// let mut b = DatasetBuilder::new(SourceKind::Items);
+/// let f = b.add_file("items.csv");
+/// let mut line = |c: &str, amount: &str, start: &str, end: Option<&str>| b.push_line(LineInput {
+///     customer: c, currency: "USD", amount: Decimal::parse(amount, 6).unwrap(), interval: 1,
+///     start: Date::parse(start).unwrap(), end: end.map(|e| Date::parse(e).unwrap()),
+///     origin: Origin { file: f, line: 2 },
+/// });
+/// line("a", "100", "2024-01-01", Some("2024-02-01"));
+/// line("a", "130", "2024-02-01", None);
+/// line("b", "50", "2024-01-01", Some("2024-02-10"));
+/// let ds = b.finish(None).unwrap();
+/// let m = movements(&ds, &Options::default(), &[]).unwrap();
+/// let feb: Vec<_> = m.rows.iter().filter(|r| r.month.to_string() == "2024-02")
+///     .map(|r| (r.customer_id.as_str(), r.category.name(), r.amount.to_string())).collect();
+/// assert_eq!(feb, [("a", "expansion", "30.00".to_string()), ("b", "churn", "50.00".to_string())]);
+/// ```
+pub fn movements(
+    ds: &Dataset,
+    opts: &Options,
+    cuts: &[SegmentSpec],
+) -> Result<Movements, CoreError> {
+    let (from, to) = window(ds, opts)?;
+    let plan = Plan::new(ds, from, to);
+    let groups = group_by_customer(ds);
+    const CHUNK: usize = 2048;
+    let n = ds.customers.len();
+    let chunks = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|k| {
+            let mut rows = Vec::new();
+            let mut scratch = Scratch::default();
+            let mut segs: Vec<Vec<u32>> = vec![Vec::new(); cuts.len()];
+            for c in k * CHUNK..((k + 1) * CHUNK).min(n) {
+                let lines =
+                    &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
+                let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
+                    continue;
+                };
+                for (spec, seg) in cuts.iter().zip(&mut segs) {
+                    seg.clear();
+                    if spec.by_line.is_some() {
+                        line_segments(ds, &plan, spec, &mut scratch)?;
+                        seg.extend_from_slice(&scratch.seg);
+                    }
+                }
+                let customer = Customer {
+                    index: c,
+                    first,
+                    segs: &segs,
+                };
+                customer_rows(ds, &plan, opts, cuts, &customer, &scratch, &mut rows)?;
+            }
+            Ok::<_, CoreError>(rows)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // Rates a value needed and fx.csv does not give: one error for all, as the report's.
+    plan.missing_rates(ds)?;
+    let mut rows: Vec<MovementRow> = chunks.into_iter().flatten().collect();
+    rows.par_sort_unstable_by(|a, b| {
+        a.month
+            .cmp(&b.month)
+            .then_with(|| a.customer_id.cmp(&b.customer_id))
+            .then(a.category.cmp(&b.category))
+            .then(a.moved_cut.cmp(&b.moved_cut))
+    });
+    Ok(Movements {
+        currency: ds.currency().to_string(),
+        window: Window {
+            start_month: from,
+            end_month: to,
+        },
+        segments: cuts
+            .iter()
+            .map(|s| SegmentColumn {
+                column: s.column.clone(),
+                values: s.values.clone(),
+            })
+            .collect(),
+        rows,
+    })
+}
+
+/// One customer while its rows are made.
+struct Customer<'a> {
+    index: usize,
+    /// First paying month ever.
+    first: Month,
+    /// Per cut by product or plan, the customer's value per slot (empty for other cuts).
+    segs: &'a [Vec<u32>],
+}
+
+/// Appends one customer's rows (after [`customer_values`] and the line cuts' values).
+fn customer_rows(
+    ds: &Dataset,
+    plan: &Plan,
+    opts: &Options,
+    cuts: &[SegmentSpec],
+    c: &Customer<'_>,
+    scratch: &Scratch,
+    rows: &mut Vec<MovementRow>,
+) -> Result<(), CoreError> {
+    let money = |u: i128| ds.scale.money(u);
+    let one = scratch.used_currencies() <= 1;
+    let id = ds.customers.get(c.index);
+    let cur = &scratch.cur;
+    for s in 1..plan.slots {
+        let (prev, now, cc) = (cur[s - 1], cur[s], scratch.cc(s));
+        let moved: Vec<usize> = (0..cuts.len())
+            .filter(|&k| {
+                let seg = &c.segs[k];
+                !seg.is_empty() && prev > 0 && now > 0 && seg[s - 1] != seg[s]
+            })
+            .collect();
+        if now == prev && cc == prev && moved.is_empty() {
+            continue; // nothing moved, not even the exchange rate
+        }
+        // The segment values the report puts this month's movement in: the month's, or the
+        // previous month's when the customer left (churn, paused).
+        let slot = if now > 0 { s } else { s - 1 };
+        let values: Vec<u32> = cuts
+            .iter()
+            .zip(c.segs)
+            .map(|(spec, seg)| match spec.by_line {
+                Some(_) => seg[slot],
+                None => spec.of_customer[c.index],
+            })
+            .collect();
+        let (movement, fx, is_return) = categorise(
+            (prev, now, cc),
+            (scratch.paused_at(s - 1), scratch.paused_at(s)),
+            || start_kind(ds, plan, scratch, s, c.first, opts.reactivation),
+        );
+        // The previous month's lines at this month's rates.
+        let prev_now = if prev > 0 {
+            value_at(plan, scratch, s - 1, s)
+        } else {
+            0
+        };
+        let month = plan.month(s);
+        let row = |category, reason, amount, at_month_rates, values: Vec<u32>| MovementRow {
+            month,
+            customer_id: id.to_string(),
+            category,
+            reason,
+            moved_cut: None,
+            amount: money(amount),
+            amount_at_month_rates: money(at_month_rates),
+            segments: values,
+        };
+        let mut change_at_month_rates = 0;
+        if let Some((m, v)) = movement {
+            let category = Category::from(m);
+            let why = |expansion| {
+                let r = reason(ds, plan, scratch, s - 1, s, s - 1, one);
+                Some(reason_name(r, expansion))
+            };
+            let (reason, at_month_rates) = match category {
+                Category::Expansion if is_return => (why(true), v),
+                Category::Expansion => (why(true), now - prev_now),
+                Category::Contraction => (why(false), prev_now - now),
+                Category::Churn | Category::Paused => (None, prev_now),
+                _ => (None, v), // new, reactivation, resumed: the month's MRR
+            };
+            change_at_month_rates = category.sign() * at_month_rates;
+            rows.push(row(category, reason, v, at_month_rates, values.clone()));
+        }
+        let fx_at_month_rates = now - prev - change_at_month_rates;
+        if fx != 0 || fx_at_month_rates != 0 {
+            rows.push(row(
+                Category::Fx,
+                None,
+                fx,
+                fx_at_month_rates,
+                values.clone(),
+            ));
+        }
+        for k in moved {
+            for (category, slot) in [(Category::MovedOut, s - 1), (Category::MovedIn, s)] {
+                let mut v = values.clone();
+                v[k] = c.segs[k][slot];
+                rows.push(MovementRow {
+                    moved_cut: Some(k),
+                    ..row(category, None, prev, prev, v)
+                });
+            }
+        }
+    }
+    Ok(())
+}
