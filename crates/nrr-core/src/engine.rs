@@ -858,7 +858,9 @@ pub(crate) fn customer_values(
             cur[a] += v;
             cur[b] -= v;
             if scratch.bits {
-                edges |= 1u128 << a | 1u128 << b;
+                // `b` may be 128, one past the last slot: no bit (a plain shift by 128
+                // overflows; release builds happened to wrap it to slot 0, which is ignored).
+                edges |= 1u128 << a | 1u128.checked_shl(b as u32).unwrap_or(0);
                 if v > 0 {
                     // Bits a..b (b <= 128).
                     let upto = if b == 128 {
