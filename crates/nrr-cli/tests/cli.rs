@@ -1713,6 +1713,28 @@ mod presets {
         );
     }
 
+    /// The churn-recognition row of `nrr compare`'s table: a reader policy like the others,
+    /// so `-` where it does not apply (items.csv holds ended lines, whatever the preset says;
+    /// docs/policies.md#presets), and the preset's value on a Stripe export (maxio:
+    /// at-cancellation, chartmogul: at-period-end).
+    #[test]
+    fn compare_shows_churn_recognition_only_where_it_applies() {
+        let row = |data: &str| {
+            let table = compare(data, ["chartmogul", "maxio"], "table").stdout;
+            let line = table
+                .lines()
+                .find(|l| l.starts_with("churn recognition"))
+                .unwrap_or_else(|| panic!("no churn recognition row:\n{table}"))
+                .to_string();
+            line.split_whitespace().skip(2).collect::<Vec<_>>().join(" ")
+        };
+        assert_eq!(row(DATA), "- -");
+        assert_eq!(
+            row("tests/fixtures/stripe_lifecycle"),
+            "at-period-end at-cancellation differs"
+        );
+    }
+
     #[test]
     fn compare_table() {
         let run = compare(DATA, ["chartmogul", "maxio"], "table");
