@@ -156,7 +156,8 @@ pub struct DataArgs {
     /// Reporting currency (ISO 4217). Default: the only currency in the data.
     #[arg(long, value_parser = parse_currency)]
     pub currency: Option<String>,
-    /// Report even when rows are rejected; the report states how many were skipped.
+    /// Leave rejected rows out and go on (exit 0) instead of stopping with exit code 1; the
+    /// output states how many were skipped (`check` still lists them).
     #[arg(long)]
     pub skip_invalid: bool,
     /// The revenue input to read: items, mrr, invoices, snapshots or stripe. Default: detected

@@ -348,6 +348,34 @@ fn skip_invalid_reports_without_the_bad_row() {
     );
 }
 
+/// `nrr check --skip-invalid`: the rejections are still listed, but the check passes (exit 0)
+/// and says they are skipped, as `report --skip-invalid` would skip them.
+#[test]
+fn check_skip_invalid_lists_and_skips() {
+    let tmp = items(&["beta,b-1,-5.00,USD,1,2024-01-01,,recurring"]);
+    nrr_in(tmp.path(), &["check", "data"]).assert_code(1);
+    let run = nrr_in(tmp.path(), &["check", "data", "--skip-invalid"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("items.csv:3:amount"),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr.contains("--skip-invalid: 1 row rejected, skipped"),
+        "{}",
+        run.transcript()
+    );
+    let json = nrr_in(
+        tmp.path(),
+        &["check", "data", "--skip-invalid", "--format", "json"],
+    );
+    json.assert_code(0);
+    assert_eq!(json.json()["skipped_invalid_rows"], 1);
+    let without = nrr_in(tmp.path(), &["check", "data", "--format", "json"]);
+    assert_eq!(without.json()["skipped_invalid_rows"], 0);
+}
+
 mod usage {
     use super::*;
 
