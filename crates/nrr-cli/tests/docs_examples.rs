@@ -732,3 +732,40 @@ fn matcher() {
         Some(v(&["top2", "new", "...", "", "A", "1", "...", "", "B", "1", "2", "3"]))
     );
 }
+
+/// GitHub's anchor of a heading: lower case, punctuation dropped, spaces to `-`.
+fn anchor(heading: &str) -> String {
+    heading
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// docs/metrics.md: its sections are numbered 1, 2, ... in the order they appear, and its
+/// contents list every section and subsection, in order, with working anchors.
+#[test]
+fn metrics_contents_list_every_section_in_order() {
+    let text = std::fs::read_to_string(root().join("docs/metrics.md")).expect("metrics.md");
+    let mut want = Vec::new();
+    let mut number = 0;
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            number += 1;
+            let (n, title) = h.split_once(". ").unwrap_or(("", h));
+            assert_eq!(n, number.to_string(), "section `{h}` is out of order");
+            want.push(format!("{n}. [{title}](#{})", anchor(h)));
+        } else if let Some(h) = line.strip_prefix("### ") {
+            want.push(format!("    - [{h}](#{})", anchor(h)));
+        }
+    }
+    let contents: Vec<String> = text
+        .lines()
+        .skip_while(|l| *l != "Contents:")
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(contents, want, "docs/metrics.md's contents");
+}
