@@ -362,7 +362,8 @@ fn check_skip_invalid_lists_and_skips() {
         run.transcript()
     );
     assert!(
-        run.stderr.contains("--skip-invalid: 1 row rejected, skipped"),
+        run.stderr
+            .contains("--skip-invalid: 1 row rejected, skipped"),
         "{}",
         run.transcript()
     );
@@ -1754,7 +1755,10 @@ mod presets {
                 .find(|l| l.starts_with("churn recognition"))
                 .unwrap_or_else(|| panic!("no churn recognition row:\n{table}"))
                 .to_string();
-            line.split_whitespace().skip(2).collect::<Vec<_>>().join(" ")
+            line.split_whitespace()
+                .skip(2)
+                .collect::<Vec<_>>()
+                .join(" ")
         };
         assert_eq!(row(DATA), "- -");
         assert_eq!(
