@@ -227,17 +227,23 @@ fn reshape(expected: &[String], actual: &[String]) -> Option<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     let mut pos = 0;
     for (k, &(gap, para, cut)) in paras.iter().enumerate() {
-        let start = if k == 0 && !gap {
-            0
-        } else {
-            // The first line of the paragraph found again, else any of its lines.
+        // Where the paragraph is found again: by its first line, else by any of its lines.
+        let found = |pos: usize| {
             (0..para.len()).find_map(|j| {
                 let q = pos
                     + actual[pos..]
                         .iter()
                         .position(|a| line_matches(&para[j], a))?;
                 (q >= pos + j).then(|| q - j)
-            })?
+            })
+        };
+        // The opening paragraph starts the output: what the output now prints before it (a
+        // new section at the top) is kept with it.
+        let (start, from) = if k == 0 && !gap {
+            (0, found(0).unwrap_or(0))
+        } else {
+            let q = found(pos)?;
+            (q, q)
         };
         let between = &actual[pos..start];
         if gap || between.iter().any(|l| !blank(l)) {
@@ -247,19 +253,19 @@ fn reshape(expected: &[String], actual: &[String]) -> Option<Vec<String>> {
         } else {
             out.extend(between.iter().cloned());
         }
-        let para_end = start
-            + actual[start..]
+        let para_end = from
+            + actual[from..]
                 .iter()
                 .position(blank)
-                .unwrap_or(actual.len() - start);
+                .unwrap_or(actual.len() - from);
         let end = if cut {
-            (start + para.len()).min(para_end)
+            (from + para.len()).min(para_end)
         } else {
             para_end
         };
-        for (j, a) in actual[start..end].iter().enumerate() {
+        for (i, a) in actual[start..end].iter().enumerate() {
             // Keep a `[..]` line that still matches.
-            match para.get(j) {
+            match (start + i).checked_sub(from).and_then(|j| para.get(j)) {
                 Some(e) if e.contains("[..]") && line_matches(e, a) => out.push(e.clone()),
                 _ => out.push(a.clone()),
             }
@@ -743,6 +749,16 @@ fn matcher() {
         reshape(&expected, &actual),
         Some(v(&[
             "top2", "new", "...", "", "A", "1", "...", "", "B", "1", "2", "3"
+        ]))
+    );
+    // A section new at the top is kept with the opening one.
+    let actual = v(&[
+        "Summary", "s", "", "top", "", "A", "1", "2", "", "B", "1", "2",
+    ]);
+    assert_eq!(
+        reshape(&expected, &actual),
+        Some(v(&[
+            "Summary", "s", "", "top", "", "A", "1", "...", "", "B", "1", "2"
         ]))
     );
 }
