@@ -695,7 +695,30 @@ fn run(dir: &Path, input: &Input, variant: u64) -> Result<String, String> {
     for f in &input.files {
         std::fs::write(dir.join(&f.name), &f.bytes).map_err(|e| format!("writing: {e}"))?;
     }
+    // Invoice policies other than the defaults only where an invoice reader runs (items and
+    // mrr refuse them): pauses, churn recognition, past-due and full-refund rules.
+    let invoicy = input.files.iter().any(|f| {
+        ["invoices.", "subscriptions.", "subscription_events."]
+            .iter()
+            .any(|p| f.name.starts_with(p))
+    });
+    let mut invoice_policies = nrr_io::InvoicePolicies::default();
+    if invoicy && (variant / 15) % 2 == 1 {
+        use nrr_io::{ChurnRecognition, FullRefunds, PastDue, Pauses};
+        let v = variant / 30;
+        invoice_policies.pauses = [Pauses::Keep, Pauses::Churn, Pauses::Zero][(v % 3) as usize];
+        invoice_policies.churn_recognition = [
+            ChurnRecognition::AtPeriodEnd,
+            ChurnRecognition::AtCancellation,
+            ChurnRecognition::AtRequest,
+        ][((v / 3) % 3) as usize];
+        invoice_policies.past_due =
+            [PastDue::Keep, PastDue::KeepDays(30), PastDue::Churn][((v / 9) % 3) as usize];
+        invoice_policies.full_refunds =
+            [FullRefunds::Ignore, FullRefunds::EndService][((v / 27) % 2) as usize];
+    }
     let opts = nrr_io::LoadOptions {
+        invoice_policies,
         currency: match variant % 3 {
             0 => None,
             1 => Some("USD".into()),
@@ -762,6 +785,10 @@ fn run(dir: &Path, input: &Input, variant: u64) -> Result<String, String> {
         Ok(mut r) => {
             nrr_core::engine::attach_notes(&mut r, &loaded.notes);
             let _ = nrr_io::write::report_csv(&r);
+            if let Ok(m) = nrr_core::movements::movements(&loaded.dataset, &Default::default(), &[])
+            {
+                let _ = nrr_io::write::movements_csv(&m, std::io::sink());
+            }
             if let Some(c) = loaded.dataset.customers.iter().next() {
                 let ex = nrr_core::explain::explain(&loaded.dataset, &Default::default(), c);
                 if let (Ok(mut ex), Some(m)) = (ex, loaded.customer_map.as_ref()) {
@@ -1186,12 +1213,12 @@ fn supervise(a: &Args) -> u64 {
 fn main() {
     let a = parse_args();
     if let Some(dir) = &a.replay {
-        // Every variant of the options (currency, --usage, --snapshot-date): the first that
-        // breaks an invariant, else the last outcome.
+        // Every variant of the options (currency, --usage, --snapshot-date, invoice policies):
+        // the first that breaks an invariant, else the last outcome.
         let input = input_in(dir);
         let _ = std::fs::create_dir_all(&a.work);
         let mut outcome = Ok(String::new());
-        for variant in 0..15 {
+        for variant in 0..90 {
             outcome = run(&a.work, &input, variant);
             if outcome.is_err() {
                 break;

@@ -71,9 +71,12 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
             );
         }
         // What `nrr report` would still refuse (a rate missing at a month end, a window too
-        // long, amounts too large together) is found by computing the default report.
+        // long, amounts too large together) is found by computing the default report, with
+        // the same as-of date (given, else found in the data as of today).
         let opts = nrr_core::engine::Options {
             reactivation: a.data.reactivation(),
+            as_of: a.data.as_of,
+            today: Some(crate::args::today()),
             ..Default::default()
         };
         match nrr_core::engine::compute(ds, &opts) {
