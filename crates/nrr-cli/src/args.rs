@@ -8,7 +8,7 @@ use std::path::PathBuf;
 ///
 /// Definitions: docs/metrics.md. Exit codes: 0 ok, 1 invalid data, 2 usage or I/O error.
 #[derive(Parser, Debug)]
-#[command(name = "nrr", version, about, long_about = None, after_help = "Examples:\n  nrr demo\n  nrr generate --customers 10000 --months 36 --seed 7 --out data\n  nrr report data\n  nrr report data --format json --from 2024-01 --to 2024-12\n  nrr explain data --customer c000042\n  nrr check data")]
+#[command(name = "nrr", version, about, long_about = None, after_help = "Examples:\n  nrr demo\n  nrr generate --customers 10000 --months 36 --seed 7 --out data\n  nrr report data\n  nrr report data --format json --from 2024-01 --to 2024-12\n  nrr explain data --customer c00042\n  nrr check data")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -34,7 +34,7 @@ pub enum Command {
     Cohorts(CohortsArgs),
     /// Trace one customer: its lines, monthly MRR, and each month's movement.
     #[command(
-        after_help = "Examples:\n  nrr explain data --customer c000042\n  nrr explain data --customer acme --format json"
+        after_help = "Examples:\n  nrr explain data --customer c00042\n  nrr explain data --customer c00042 --from 2024-01 --to 2024-06 --format json\n\nCustomer ids are those of the data: `nrr generate --customers 10000` writes c00001 to c10000."
     )]
     Explain(ExplainArgs),
     /// The same data under two presets side by side, and the customers and months that make
@@ -50,7 +50,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Write a deterministic, realistic synthetic dataset (items.csv, customers.csv, fx.csv).
     #[command(
-        after_help = "Examples:\n  nrr generate --customers 100000 --months 36 --seed 1 --out /tmp/data\n  nrr generate --customers 5000 --out demo --currencies"
+        after_help = "Examples:\n  nrr generate --customers 100000 --months 36 --seed 1 --out data-100k\n  nrr generate --customers 5000 --out demo --currencies"
     )]
     Generate(GenerateArgs),
     /// Generate a demo dataset and print its report: the quickest way to see nrr at work.
@@ -162,7 +162,8 @@ pub struct DataArgs {
     /// Reporting currency (ISO 4217). Default: the only currency in the data.
     #[arg(long, value_parser = parse_currency)]
     pub currency: Option<String>,
-    /// Report even when rows are rejected; the report states how many were skipped.
+    /// Leave rejected rows out and go on (exit 0) instead of stopping with exit code 1; the
+    /// output states how many were skipped (`check` still lists them).
     #[arg(long)]
     pub skip_invalid: bool,
     /// The revenue input to read: items, mrr, invoices, snapshots or stripe. Default: detected

@@ -466,6 +466,35 @@ fn skip_invalid_reports_without_the_bad_row() {
     );
 }
 
+/// `nrr check --skip-invalid`: the rejections are still listed, but the check passes (exit 0)
+/// and says they are skipped, as `report --skip-invalid` would skip them.
+#[test]
+fn check_skip_invalid_lists_and_skips() {
+    let tmp = items(&["beta,b-1,-5.00,USD,1,2024-01-01,,recurring"]);
+    nrr_in(tmp.path(), &["check", "data"]).assert_code(1);
+    let run = nrr_in(tmp.path(), &["check", "data", "--skip-invalid"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("items.csv:3:amount"),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr
+            .contains("--skip-invalid: 1 row rejected, skipped"),
+        "{}",
+        run.transcript()
+    );
+    let json = nrr_in(
+        tmp.path(),
+        &["check", "data", "--skip-invalid", "--format", "json"],
+    );
+    json.assert_code(0);
+    assert_eq!(json.json()["skipped_invalid_rows"], 1);
+    let without = nrr_in(tmp.path(), &["check", "data", "--format", "json"]);
+    assert_eq!(without.json()["skipped_invalid_rows"], 0);
+}
+
 mod usage {
     use super::*;
 
@@ -2268,6 +2297,31 @@ mod presets {
                     ["cus_massive", "2024-06", "-", "reactivation", "40.00"],
                 ],
             },
+        );
+    }
+
+    /// The churn-recognition row of `nrr compare`'s table: a reader policy like the others,
+    /// so `-` where it does not apply (items.csv holds ended lines, whatever the preset says;
+    /// docs/policies.md#presets), and the preset's value on a Stripe export (maxio:
+    /// at-cancellation, chartmogul: at-period-end).
+    #[test]
+    fn compare_shows_churn_recognition_only_where_it_applies() {
+        let row = |data: &str| {
+            let table = compare(data, ["chartmogul", "maxio"], "table").stdout;
+            let line = table
+                .lines()
+                .find(|l| l.starts_with("churn recognition"))
+                .unwrap_or_else(|| panic!("no churn recognition row:\n{table}"))
+                .to_string();
+            line.split_whitespace()
+                .skip(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(row(DATA), "- -");
+        assert_eq!(
+            row("tests/fixtures/stripe_lifecycle"),
+            "at-period-end at-cancellation differs"
         );
     }
 

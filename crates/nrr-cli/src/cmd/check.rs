@@ -14,6 +14,9 @@ struct CheckReport<'a> {
     inputs: &'a [String],
     rows: &'a RowLedger,
     rejections: &'a [Rejection],
+    /// With `--skip-invalid`: the rejected rows a report would leave out (every file's); 0
+    /// without the flag.
+    skipped_invalid_rows: usize,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notices: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -23,12 +26,18 @@ struct CheckReport<'a> {
 pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = super::load_data(&a.data, &a.data.load_options(true, false, None))?;
     let ds = &loaded.dataset;
+    let skipped = if a.data.skip_invalid {
+        loaded.rejections.len()
+    } else {
+        0
+    };
     let text = match a.format {
         TextFormat::Json => render::json(&CheckReport {
             currency: ds.currency(),
             inputs: &ds.files,
             rows: &ds.ledger,
             rejections: &loaded.rejections,
+            skipped_invalid_rows: skipped,
             notices: &ds.notices,
             movement_check: loaded.movement_check.as_ref(),
         })?,
@@ -52,7 +61,15 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
         }
     };
     super::emit(&text)?;
-    if loaded.rejections.is_empty() {
+    if loaded.rejections.is_empty() || a.data.skip_invalid {
+        if !loaded.rejections.is_empty() {
+            // As `report --skip-invalid` would: the rows are left out, the run goes on.
+            eprintln!(
+                "warning: --skip-invalid: {} rejected, skipped; report, explain, cohorts and \
+                 compare with --skip-invalid leave them out",
+                super::rows(skipped)
+            );
+        }
         // What `nrr report` would still refuse (a rate missing at a month end, a window too
         // long, amounts too large together) is found by computing the default report, with
         // the same as-of date (given, else found in the data as of today).

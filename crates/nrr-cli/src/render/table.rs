@@ -969,9 +969,17 @@ pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
         c.currency, c.window.start_month, c.window.end_month
     );
     heading(&mut out, style, "Policies");
+    // The reader policies, churn recognition among them, act on invoices.csv and Stripe
+    // exports only (they echo `discounts`); items.csv, mrr.csv and subscription_snapshots
+    // already hold their result, whatever a preset says, so they show `-` there.
     let pol = |p: &nrr_core::report::Policies| {
+        let applies = p.discounts.is_some();
         [
-            p.churn_recognition.to_string(),
+            if applies {
+                p.churn_recognition.to_string()
+            } else {
+                "-".into()
+            },
             p.reactivation.clone(),
             p.discounts.clone().unwrap_or_else(|| "-".into()),
             p.past_due.clone().unwrap_or_else(|| "-".into()),
@@ -999,7 +1007,7 @@ pub fn comparison(c: &nrr_core::compare::Comparison, style: Style) -> String {
     out.push_str(&left_grid(&["policy", a, b, ""], &rows));
     if pa.iter().chain(&pb).any(|v| v == "-") {
         out.push_str(
-            "(\"-\": the reader policy does not apply to this input; items.csv and mrr.csv hold its result)\n",
+            "(\"-\": the reader policy does not apply to this input; items.csv, mrr.csv and snapshots hold its result)\n",
         );
     }
     heading(&mut out, style, "Movements over the window");
