@@ -857,10 +857,11 @@ impl DatasetBuilder {
             .map(|r| i128::from(r.1))
             .fold(scale.rate_one(), i128::max);
         // Every aggregate is a sum of at most 12 months of at most 2x the total converted
-        // MRR, so this bound makes unchecked arithmetic in the engine safe.
+        // MRR, so this bound makes unchecked arithmetic in the engine safe; the further 128
+        // leaves room for the shown figures' cents (foot: x 100).
         if total
             .checked_mul(max_rate)
-            .and_then(|v| v.checked_mul(64))
+            .and_then(|v| v.checked_mul(64 * 128))
             .is_none()
         {
             let largest = (0..self.lines.mrr.len())

@@ -1885,7 +1885,9 @@ fn figures(scale: &Scale, plan: &Plan, acc: &Acc, ctx: &FigureCtx<'_>) -> Segmen
                         churn,
                     ],
                 )?;
-                Some(Money {
+                // Beyond 10^30 cents (a churn near zero against huge amounts) there is no
+                // meaningful LTV, and showing it would overflow: none, as with no churn.
+                (units.unsigned_abs() < 10u128.pow(30)).then_some(Money {
                     units,
                     denominator: 100,
                 })

@@ -611,13 +611,17 @@ fn foot_period(parts: &mut [Period<'_>], memos: &[Memo], total: Option<PeriodTot
             Cents::of(mt.arr, 1).round()
         };
         show(&mut mt.exact, "arr", &mut mt.arr, arr);
+        // Derived values, not sums: one too large for cents in i128 (an LTV over a churn near
+        // zero) is left as computed.
         if let Some(a) = mt.arpa.as_mut() {
-            let c = Cents::of(*a, 1).round();
-            show(&mut mt.exact, "arpa", a, c);
+            if let Some(c) = Cents::try_of(*a, 1) {
+                show(&mut mt.exact, "arpa", a, c.round());
+            }
         }
         if let Some(l) = mt.ltv.as_mut() {
-            let c = Cents::of(*l, 1).round();
-            show(&mut mt.exact, "ltv", l, c);
+            if let Some(c) = Cents::try_of(*l, 1) {
+                show(&mut mt.exact, "ltv", l, c.round());
+            }
         }
     }
 }

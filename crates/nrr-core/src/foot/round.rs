@@ -15,12 +15,26 @@ pub(crate) struct Cents {
 impl Cents {
     pub(crate) const ZERO: Cents = Cents { num: 0, den: 1 };
 
-    /// `sign x m` in cents.
+    /// `sign x m` in cents. The engine keeps sums of amounts far enough below `i128::MAX` for
+    /// this (dataset.rs, the total bound); a derived value beyond it (an LTV over a churn
+    /// near zero) saturates rather than wraps or panics; see [`Cents::try_of`].
     pub(crate) fn of(m: Money, sign: i128) -> Cents {
-        Cents {
-            num: sign * m.units * 100,
+        Cents::try_of(m, sign).unwrap_or(Cents {
+            num: if (sign < 0) == (m.units < 0) {
+                i128::MAX
+            } else {
+                i128::MIN
+            },
             den: m.denominator,
-        }
+        })
+    }
+
+    /// `sign x m` in cents, when that fits `i128`.
+    pub(crate) fn try_of(m: Money, sign: i128) -> Option<Cents> {
+        Some(Cents {
+            num: sign.checked_mul(m.units)?.checked_mul(100)?,
+            den: m.denominator,
+        })
     }
 
     pub(crate) fn of_opt(m: Option<Money>, sign: i128) -> Cents {
