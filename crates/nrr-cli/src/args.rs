@@ -184,7 +184,7 @@ pub struct DataArgs {
     /// them unless they recovered (a `resumed` event); keep counts them while invoiced; churn
     /// churns them the day they fall past due.
     #[arg(long, value_name = "keep:N|keep|churn", default_value = "keep:30", value_parser = parse_past_due, help_heading = INVOICE_POLICIES)]
-    pub past_due: nrr_io::PastDue,
+    pub past_due: nrr_core::policy::PastDue,
     /// Paused subscriptions (invoices.csv with subscription_events.csv). Default: keep.
     #[arg(long, value_enum, value_name = "HOW", default_value_t = PausesArg::Keep, help_heading = INVOICE_POLICIES)]
     pub pauses: PausesArg,
@@ -203,7 +203,7 @@ pub struct DataArgs {
     /// How a customer returning after months at zero counts (every input): any-gap
     /// (reactivation), window:N (new after more than N months at zero) or as-expansion.
     #[arg(long, value_name = "any-gap|window:N|as-expansion", default_value = "any-gap", value_parser = parse_reactivation)]
-    pub reactivation: nrr_core::engine::Reactivation,
+    pub reactivation: nrr_core::policy::Reactivation,
     /// What a subscription_snapshots date means: close (the MRR at the end of that day; the
     /// last snapshot of a month is that month's MRR) or open (the MRR at the start of that
     /// day, i.e. at the end of the day before: 2026-01-01 is December's closing MRR and
@@ -250,18 +250,18 @@ pub enum PresetArg {
 
 impl PresetArg {
     /// The preset's policies.
-    pub fn preset(self) -> &'static nrr_io::presets::Preset {
+    pub fn preset(self) -> &'static nrr_core::policy::presets::Preset {
         let name = self
             .to_possible_value()
             .map(|v| v.get_name().to_string())
             .unwrap_or_default();
-        // Every PresetArg value names an entry of nrr_io::presets::PRESETS (a test checks).
-        nrr_io::presets::preset(&name).unwrap_or(&nrr_io::presets::PRESETS[0])
+        // Every PresetArg value names an entry of nrr_core::policy::presets::PRESETS (a test checks).
+        nrr_core::policy::presets::preset(&name).unwrap_or(&nrr_core::policy::presets::PRESETS[0])
     }
 }
 
-fn parse_reactivation(s: &str) -> Result<nrr_core::engine::Reactivation, String> {
-    nrr_core::engine::Reactivation::parse(s).ok_or_else(|| {
+fn parse_reactivation(s: &str) -> Result<nrr_core::policy::Reactivation, String> {
+    nrr_core::policy::Reactivation::parse(s).ok_or_else(|| {
         format!("`{s}` is not any-gap, window:N (N months, like window:3) or as-expansion")
     })
 }
@@ -342,11 +342,11 @@ impl DataArgs {
             source: None,
             churn_recognition: ChurnArg::AtPeriodEnd,
             discounts: DiscountsArg::All,
-            past_due: nrr_io::PastDue::default(),
+            past_due: nrr_core::policy::PastDue::default(),
             pauses: PausesArg::Keep,
             full_refunds: FullRefundsArg::Ignore,
             timezone: nrr_io::Timezone::default(),
-            reactivation: nrr_core::engine::Reactivation::AnyGap,
+            reactivation: nrr_core::policy::Reactivation::AnyGap,
             snapshot_date: None,
             preset: None,
             given: Given::default(),
@@ -355,7 +355,7 @@ impl DataArgs {
 
     /// The invoice policies in force: a flag given on the command line, else the preset's,
     /// else the default.
-    pub fn invoice_policies(&self) -> nrr_io::InvoicePolicies {
+    pub fn invoice_policies(&self) -> nrr_core::policy::InvoicePolicies {
         self.with_given_flags(
             self.preset
                 .map_or_else(Default::default, |p| p.preset().invoices),
@@ -365,14 +365,17 @@ impl DataArgs {
     /// The invoice policies given on the command line (the others at their defaults): what
     /// items.csv and mrr.csv are checked against (a preset's reader policies do not apply to
     /// them).
-    pub fn explicit_invoice_policies(&self) -> nrr_io::InvoicePolicies {
-        self.with_given_flags(nrr_io::InvoicePolicies::default())
+    pub fn explicit_invoice_policies(&self) -> nrr_core::policy::InvoicePolicies {
+        self.with_given_flags(nrr_core::policy::InvoicePolicies::default())
     }
 
     /// `base` with each policy flag given on the command line put in.
-    fn with_given_flags(&self, base: nrr_io::InvoicePolicies) -> nrr_io::InvoicePolicies {
+    fn with_given_flags(
+        &self,
+        base: nrr_core::policy::InvoicePolicies,
+    ) -> nrr_core::policy::InvoicePolicies {
         let (f, g) = (self.flag_policies(), self.given);
-        nrr_io::InvoicePolicies {
+        nrr_core::policy::InvoicePolicies {
             churn_recognition: if g.churn_recognition {
                 f.churn_recognition
             } else {
@@ -398,7 +401,7 @@ impl DataArgs {
     }
 
     /// The reactivation rule in force: the flag if given, else the preset's, else any-gap.
-    pub fn reactivation(&self) -> nrr_core::engine::Reactivation {
+    pub fn reactivation(&self) -> nrr_core::policy::Reactivation {
         match self.preset {
             Some(p) if !self.given.reactivation => p.preset().reactivation,
             _ => self.reactivation,
@@ -430,34 +433,34 @@ impl DataArgs {
             reactivation: self.reactivation(),
             as_of: self.as_of,
             snapshot_date: self.snapshot_date.map(|s| match s {
-                SnapshotDateArg::Close => nrr_io::SnapshotDate::Close,
-                SnapshotDateArg::Open => nrr_io::SnapshotDate::Open,
+                SnapshotDateArg::Close => nrr_core::policy::SnapshotDate::Close,
+                SnapshotDateArg::Open => nrr_core::policy::SnapshotDate::Open,
             }),
         }
     }
 
     /// The invoice policies the flags ask for (defaults where not given).
-    fn flag_policies(&self) -> nrr_io::InvoicePolicies {
-        nrr_io::InvoicePolicies {
+    fn flag_policies(&self) -> nrr_core::policy::InvoicePolicies {
+        nrr_core::policy::InvoicePolicies {
             churn_recognition: match self.churn_recognition {
-                ChurnArg::AtPeriodEnd => nrr_io::ChurnRecognition::AtPeriodEnd,
-                ChurnArg::AtCancellation => nrr_io::ChurnRecognition::AtCancellation,
-                ChurnArg::AtRequest => nrr_io::ChurnRecognition::AtRequest,
+                ChurnArg::AtPeriodEnd => nrr_core::policy::ChurnRecognition::AtPeriodEnd,
+                ChurnArg::AtCancellation => nrr_core::policy::ChurnRecognition::AtCancellation,
+                ChurnArg::AtRequest => nrr_core::policy::ChurnRecognition::AtRequest,
             },
             discounts: match self.discounts {
-                DiscountsArg::All => nrr_io::Discounts::All,
-                DiscountsArg::ForeverOnly => nrr_io::Discounts::ForeverOnly,
-                DiscountsArg::None => nrr_io::Discounts::None,
+                DiscountsArg::All => nrr_core::policy::Discounts::All,
+                DiscountsArg::ForeverOnly => nrr_core::policy::Discounts::ForeverOnly,
+                DiscountsArg::None => nrr_core::policy::Discounts::None,
             },
             past_due: self.past_due,
             pauses: match self.pauses {
-                PausesArg::Keep => nrr_io::Pauses::Keep,
-                PausesArg::Churn => nrr_io::Pauses::Churn,
-                PausesArg::Zero => nrr_io::Pauses::Zero,
+                PausesArg::Keep => nrr_core::policy::Pauses::Keep,
+                PausesArg::Churn => nrr_core::policy::Pauses::Churn,
+                PausesArg::Zero => nrr_core::policy::Pauses::Zero,
             },
             full_refunds: match self.full_refunds {
-                FullRefundsArg::Ignore => nrr_io::FullRefunds::Ignore,
-                FullRefundsArg::EndService => nrr_io::FullRefunds::EndService,
+                FullRefundsArg::Ignore => nrr_core::policy::FullRefunds::Ignore,
+                FullRefundsArg::EndService => nrr_core::policy::FullRefunds::EndService,
             },
         }
     }
@@ -474,8 +477,8 @@ impl DataArgs {
     }
 }
 
-fn parse_past_due(s: &str) -> Result<nrr_io::PastDue, String> {
-    nrr_io::PastDue::parse(s).ok_or_else(|| {
+fn parse_past_due(s: &str) -> Result<nrr_core::policy::PastDue, String> {
+    nrr_core::policy::PastDue::parse(s).ok_or_else(|| {
         format!("`{s}` is not keep:N (N days from 0 to 3650, like keep:30), keep or churn")
     })
 }

@@ -11,6 +11,7 @@ use crate::attribution::{reason, REASONS};
 use crate::dataset::{Dataset, SourceKind};
 use crate::date::{Date, Month};
 use crate::money::{mul_div_round, ratio, Decimal, Money, Scale};
+pub use crate::policy::Reactivation;
 use crate::report::{
     AsOf, Bridge, Granularity, MonthRow, PeriodMetrics, PeriodRow, Policies, Report, Retention,
     SegmentFigures, Segments, TtmRow, Window,
@@ -112,52 +113,6 @@ pub struct Options {
     pub today: Option<Date>,
     /// First month of the fiscal year, 1-12 (0 or 1: January): quarters and years start there.
     pub fiscal_year_start: u32,
-}
-
-/// How a customer that pays again after one or more months at zero counts
-/// (`--reactivation`, docs/policies.md#reactivation).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Reactivation {
-    /// Any gap: the return is reactivation (ChartMogul, ProfitWell, Stripe, the dbt
-    /// mrr-playbook).
-    #[default]
-    AnyGap,
-    /// A return after more than N months at zero is new business, like a first sign-up
-    /// (Maxio: reactivation only within 90 days).
-    Window(u32),
-    /// No reactivation category: a return is expansion (Lago). The customer count still
-    /// records the returning customer as reactivated, so customer counts add up.
-    AsExpansion,
-}
-
-impl Reactivation {
-    /// Parses `any-gap`, `window:N` (N >= 0 months) or `as-expansion`.
-    ///
-    /// ```
-    /// use nrr_core::engine::Reactivation;
-    /// assert_eq!(Reactivation::parse("window:3"), Some(Reactivation::Window(3)));
-    /// assert_eq!(Reactivation::parse("as-expansion"), Some(Reactivation::AsExpansion));
-    /// assert_eq!(Reactivation::parse("window:"), None);
-    /// ```
-    pub fn parse(s: &str) -> Option<Reactivation> {
-        match s {
-            "any-gap" => Some(Reactivation::AnyGap),
-            "as-expansion" => Some(Reactivation::AsExpansion),
-            _ => s
-                .strip_prefix("window:")
-                .and_then(|n| n.parse().ok())
-                .map(Reactivation::Window),
-        }
-    }
-
-    /// The name echoed in the report's `policies`.
-    pub fn label(self) -> String {
-        match self {
-            Reactivation::AnyGap => "any-gap".into(),
-            Reactivation::Window(n) => format!("window:{n}"),
-            Reactivation::AsExpansion => "as-expansion".into(),
-        }
-    }
 }
 
 /// How a customer's MRR starting from zero in a month counts.

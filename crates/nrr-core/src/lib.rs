@@ -15,6 +15,7 @@
 //! - [`explain`]: one customer's months and the input rows behind them.
 //! - [`movements`]: every customer-month movement as a row (the rows behind the bridge).
 //! - [`cohort`]: signup-cohort retention matrices (revenue and logos).
+//! - [`policy`]: every policy choice as one typed value, and the vendor presets.
 //! - [`usage`]: the `--usage` figure, usage revenue per month apart from MRR.
 //! - [`benchmarks`]: published NRR figures by ARR band, read against a report (context, not a
 //!   grade; `docs/benchmarks.md`).
@@ -33,6 +34,7 @@ pub mod foot;
 pub mod fx;
 pub mod money;
 pub mod movements;
+pub mod policy;
 pub mod report;
 pub mod usage;
 

@@ -949,7 +949,7 @@ proptest! {
     /// every period's frozen-cohort retention (with its expansion reasons) is unchanged.
     #[test]
     fn reactivation_rules_only_move_returns_between_categories(case in any_case(), n in 0u32..6) {
-        use nrr_core::engine::Reactivation;
+        use nrr_core::policy::Reactivation;
         let base = report(&case);
         for rule in [Reactivation::Window(n), Reactivation::AsExpansion] {
             let r = compute(&dataset(&case), &Options { reactivation: rule, ..options(&case) }).unwrap();

@@ -702,9 +702,9 @@ fn run(dir: &Path, input: &Input, variant: u64) -> Result<String, String> {
             .iter()
             .any(|p| f.name.starts_with(p))
     });
-    let mut invoice_policies = nrr_io::InvoicePolicies::default();
+    let mut invoice_policies = nrr_core::policy::InvoicePolicies::default();
     if invoicy && (variant / 15) % 2 == 1 {
-        use nrr_io::{ChurnRecognition, FullRefunds, PastDue, Pauses};
+        use nrr_core::policy::{ChurnRecognition, FullRefunds, PastDue, Pauses};
         let v = variant / 30;
         invoice_policies.pauses = [Pauses::Keep, Pauses::Churn, Pauses::Zero][(v % 3) as usize];
         invoice_policies.churn_recognition = [
@@ -728,8 +728,8 @@ fn run(dir: &Path, input: &Input, variant: u64) -> Result<String, String> {
         usage: variant % 5 == 0,
         snapshot_date: match (variant / 5) % 3 {
             0 => None,
-            1 => Some(nrr_io::SnapshotDate::Close),
-            _ => Some(nrr_io::SnapshotDate::Open),
+            1 => Some(nrr_core::policy::SnapshotDate::Close),
+            _ => Some(nrr_core::policy::SnapshotDate::Open),
         },
         ..Default::default()
     };

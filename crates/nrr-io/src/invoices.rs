@@ -39,240 +39,12 @@ use crate::snapshots::each_file_row;
 use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
 use nrr_core::date::{days_in_month, Date};
 use nrr_core::money::{div_round_half_even, gcd, Decimal, MAX_AMOUNT_DECIMALS};
+use nrr_core::policy::FullRefunds;
+pub(crate) use nrr_core::policy::{ChurnRecognition, Discounts, InvoicePolicies, PastDue, Pauses};
 use nrr_core::report::RowLedger;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-// ---------------------------------------------------------------------------------------------
-// Policies
-
-/// When a cancelled subscription's revenue stops counting (`--churn-recognition`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ChurnRecognition {
-    /// Revenue counts until the paid service period in which the cancellation takes effect
-    /// ends (the default).
-    #[default]
-    AtPeriodEnd,
-    /// Revenue stops on the `canceled` event's date.
-    AtCancellation,
-    /// Revenue stops on the `cancel_requested` event's date (else the `canceled` one's).
-    AtRequest,
-}
-
-impl ChurnRecognition {
-    /// The policy's name as written on the command line and in the report.
-    pub fn name(self) -> &'static str {
-        match self {
-            ChurnRecognition::AtPeriodEnd => "at-period-end",
-            ChurnRecognition::AtCancellation => "at-cancellation",
-            ChurnRecognition::AtRequest => "at-request",
-        }
-    }
-}
-
-/// Whether discounts are taken off MRR (`--discounts`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Discounts {
-    /// MRR is net of every discount (the default).
-    #[default]
-    All,
-    /// Only discounts that last forever are taken off. Invoices do not say how long a
-    /// discount lasts, so this cannot be decided from invoices.csv (a usage error there).
-    ForeverOnly,
-    /// MRR is gross of discounts.
-    None,
-}
-
-impl Discounts {
-    /// The policy's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Discounts::All => "all",
-            Discounts::ForeverOnly => "forever-only",
-            Discounts::None => "none",
-        }
-    }
-
-    /// Whether a discount is taken off MRR (`forever`: it lasts forever).
-    pub(crate) fn takes(self, forever: bool) -> bool {
-        match self {
-            Discounts::All => true,
-            Discounts::ForeverOnly => forever,
-            Discounts::None => false,
-        }
-    }
-}
-
-/// What a past-due or unpaid subscription counts as (`--past-due`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PastDue {
-    /// Delinquency changes nothing: revenue counts while service periods run.
-    Keep,
-    /// Revenue counts for this many days after the subscription fell past due; if it has not
-    /// recovered (a `resumed` event) by then, it stops (churn) until it recovers.
-    KeepDays(u32),
-    /// Revenue stops the day the subscription falls past due, until it recovers.
-    Churn,
-}
-
-impl Default for PastDue {
-    fn default() -> Self {
-        PastDue::KeepDays(30)
-    }
-}
-
-impl PastDue {
-    /// The policy's name: `keep`, `keep:30`, `churn`.
-    pub fn name(self) -> String {
-        match self {
-            PastDue::Keep => "keep".into(),
-            PastDue::KeepDays(n) => format!("keep:{n}"),
-            PastDue::Churn => "churn".into(),
-        }
-    }
-
-    /// Parses `keep`, `keep:N` (N days, 0 to 3650) or `churn`.
-    pub fn parse(s: &str) -> Option<PastDue> {
-        match s {
-            "keep" => Some(PastDue::Keep),
-            "churn" => Some(PastDue::Churn),
-            _ => {
-                let n: u32 = s.strip_prefix("keep:")?.parse().ok()?;
-                (n <= 3650).then_some(PastDue::KeepDays(n))
-            }
-        }
-    }
-}
-
-/// What a paused subscription counts as (`--pauses`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Pauses {
-    /// A paused subscription keeps its MRR until it resumes (the default).
-    #[default]
-    Keep,
-    /// A pause is churn; resuming is reactivation.
-    Churn,
-    /// Paused revenue is 0 but the customer is not churned: the engine reports paused and
-    /// resumed movements (the spans are marked with `DatasetBuilder::push_pause`).
-    Zero,
-}
-
-impl Pauses {
-    /// The policy's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Pauses::Keep => "keep",
-            Pauses::Churn => "churn",
-            Pauses::Zero => "zero",
-        }
-    }
-}
-
-/// What a full refund of an invoice does (`--full-refunds`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum FullRefunds {
-    /// Refunds and credit notes never move MRR: the service paid for runs on (the default).
-    #[default]
-    Ignore,
-    /// A credit note or refund of the whole invoice ends the service of that invoice's
-    /// subscription lines on its date (ChartMogul's opt-in); a partial one changes nothing.
-    EndService,
-}
-
-impl FullRefunds {
-    /// The policy's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            FullRefunds::Ignore => "ignore",
-            FullRefunds::EndService => "end-service",
-        }
-    }
-}
-
-/// The rules that turn invoices and events into MRR (docs/policies.md). They apply to
-/// `invoices.csv` only; other inputs accept them only at their defaults.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct InvoicePolicies {
-    /// When a cancelled subscription stops counting.
-    pub churn_recognition: ChurnRecognition,
-    /// Whether discounts are taken off MRR.
-    pub discounts: Discounts,
-    /// Past-due and unpaid subscriptions.
-    pub past_due: PastDue,
-    /// Paused subscriptions.
-    pub pauses: Pauses,
-    /// Invoices refunded in full.
-    pub full_refunds: FullRefunds,
-}
-
-impl InvoicePolicies {
-    /// Writes the policies into a report's `policies` object.
-    pub fn echo(&self, p: &mut nrr_core::report::Policies) {
-        p.churn_recognition = self.churn_recognition.name();
-        p.discounts = Some(self.discounts.name().to_string());
-        p.past_due = Some(self.past_due.name());
-        p.pauses = Some(self.pauses.name().to_string());
-        p.full_refunds = Some(self.full_refunds.name().to_string());
-    }
-
-    /// Usage errors: a policy the invoices reader cannot apply.
-    pub(crate) fn check_for_invoices(&self) -> Result<(), IoError> {
-        if self.discounts == Discounts::ForeverOnly {
-            return Err(IoError::BadOption {
-                option: "--discounts forever-only".into(),
-                reason: "invoices.csv does not say how long a discount lasts, so which \
-                         discounts are forever cannot be decided from invoices alone; use \
-                         `all` (the default) or `none`"
-                    .into(),
-            });
-        }
-        Ok(())
-    }
-
-    /// Usage errors: a policy other than its default for an input it does not apply to.
-    pub(crate) fn check_for_lines(&self, input: &str) -> Result<(), IoError> {
-        let d = InvoicePolicies::default();
-        let bad = |option: String, default: String| IoError::BadOption {
-            option,
-            reason: format!(
-                "applies to invoices.csv only; the revenue input here is {input}, which \
-                 accepts only the default ({default})"
-            ),
-        };
-        if self.churn_recognition != d.churn_recognition {
-            return Err(bad(
-                format!("--churn-recognition {}", self.churn_recognition.name()),
-                d.churn_recognition.name().into(),
-            ));
-        }
-        if self.discounts != d.discounts {
-            return Err(bad(
-                format!("--discounts {}", self.discounts.name()),
-                d.discounts.name().into(),
-            ));
-        }
-        if self.past_due != d.past_due {
-            return Err(bad(
-                format!("--past-due {}", self.past_due.name()),
-                d.past_due.name(),
-            ));
-        }
-        if self.pauses != d.pauses {
-            return Err(bad(
-                format!("--pauses {}", self.pauses.name()),
-                d.pauses.name().into(),
-            ));
-        }
-        if self.full_refunds != d.full_refunds {
-            return Err(bad(
-                format!("--full-refunds {}", self.full_refunds.name()),
-                d.full_refunds.name().into(),
-            ));
-        }
-        Ok(())
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Exact decimal and period arithmetic
@@ -1870,7 +1642,7 @@ pub(crate) fn read(
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
-    policies.check_for_invoices()?;
+    check_for_invoices(policies)?;
     let mut book = Book {
         usage_asked: opts.usage,
         ..Book::for_policies(policies)
@@ -1909,7 +1681,7 @@ pub(crate) fn read_tables<R: Fields>(
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
-    policies.check_for_invoices()?;
+    check_for_invoices(policies)?;
     let mut book = Book {
         usage_asked: opts.usage,
         ..Book::for_policies(policies)
@@ -2007,6 +1779,34 @@ fn settle(
     rej.sort_by_key(|r| (r.file != inv_name, r.line));
     rejections.extend(rej);
     Ok(())
+}
+
+/// Usage errors: a policy the invoices reader cannot apply.
+fn check_for_invoices(policies: &InvoicePolicies) -> Result<(), IoError> {
+    if policies.discounts == Discounts::ForeverOnly {
+        return Err(IoError::BadOption {
+            option: "--discounts forever-only".into(),
+            reason: "invoices.csv does not say how long a discount lasts, so which \
+                     discounts are forever cannot be decided from invoices alone; use \
+                     `all` (the default) or `none`"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// Usage errors: a lifecycle policy other than its default for an input it does not apply to.
+pub(crate) fn check_for_lines(policies: &InvoicePolicies, input: &str) -> Result<(), IoError> {
+    match policies.first_not_default() {
+        None => Ok(()),
+        Some((policy, value, default)) => Err(IoError::BadOption {
+            option: format!("--{policy} {value}"),
+            reason: format!(
+                "applies to invoices.csv only; the revenue input here is {input}, which \
+                 accepts only the default ({default})"
+            ),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,6 @@ pub mod invoices;
 pub mod parquet;
 #[cfg(feature = "postgres")]
 pub mod postgres;
-pub mod presets;
 mod read;
 mod snapshots;
 mod source;
@@ -34,8 +33,6 @@ pub mod write;
 
 pub use error::{printable, IoError, Rejection};
 pub use guard::MAX_RECORD_BYTES;
-pub use invoices::{ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses};
 pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
-pub use snapshots::SnapshotDate;
 pub use source::Source;
 pub use timezone::Timezone;

@@ -332,7 +332,7 @@ pub fn load(pg: &PgSource, side: Option<&Path>, opts: &LoadOptions) -> Result<Lo
             .as_ref()
             .unwrap_or(&opts.invoice_policies),
     };
-    policies.check_for_lines(&name)?;
+    crate::invoices::check_for_lines(policies, &name)?;
     crate::read::check_usage(opts, &name)?;
     let path = Path::new(&name);
     let kind = if source == Source::Items {

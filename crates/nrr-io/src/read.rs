@@ -23,24 +23,24 @@ pub struct LoadOptions {
     /// The revenue input to read (`--source`); detected from the file names when `None`.
     pub source: Option<crate::source::Source>,
     /// The rules for invoices.csv (docs/policies.md); other inputs accept only the defaults.
-    pub invoice_policies: crate::invoices::InvoicePolicies,
+    pub invoice_policies: nrr_core::policy::InvoicePolicies,
     /// `--timezone`: the zone in which Stripe timestamps are read as dates (UTC by default;
     /// Stripe input only).
     pub timezone: crate::Timezone,
     /// The invoice policies given explicitly (the rest at defaults), when `invoice_policies`
     /// also holds a preset's: items.csv and mrr.csv are checked against these, as a preset's
     /// reader policies do not apply to them. `None`: check `invoice_policies`.
-    pub explicit_invoice_policies: Option<crate::invoices::InvoicePolicies>,
+    pub explicit_invoice_policies: Option<nrr_core::policy::InvoicePolicies>,
     /// `--usage`: collect usage (metered) charges for the report's separate `usage` figure
     /// (invoices.csv and Stripe exports only; a usage error for other inputs).
     pub usage: bool,
     /// The reactivation rule (`--reactivation`): the revenue_movements check classifies
     /// returns by it, as the report does.
-    pub reactivation: nrr_core::engine::Reactivation,
+    pub reactivation: nrr_core::policy::Reactivation,
     /// `--snapshot-date`: what a subscription_snapshots date means. `None`: not chosen, read
     /// as `close`, with a notice when every snapshot is dated on the 1st of a month; `open`
     /// is a usage error for other inputs.
-    pub snapshot_date: Option<crate::snapshots::SnapshotDate>,
+    pub snapshot_date: Option<nrr_core::policy::SnapshotDate>,
     /// The as-of date given by the user (`--as-of`): invoice and Stripe subscriptions still
     /// running are read as running to it, instead of to the latest date the data shows.
     pub as_of: Option<nrr_core::date::Date>,
@@ -109,14 +109,14 @@ pub struct Loaded {
     /// annotations.csv, if present: notes shown beside periods and customer explanations.
     pub notes: Vec<nrr_core::report::Note>,
     /// The policies applied, when the input was invoices.csv (for the report's `policies`).
-    pub invoice_policies: Option<crate::invoices::InvoicePolicies>,
+    pub invoice_policies: Option<nrr_core::policy::InvoicePolicies>,
     /// revenue_movements checked against subscription_snapshots, when both were read.
     pub movement_check: Option<nrr_core::report::MovementCheck>,
     /// customer_map.csv, when present: the ids merged (`nrr explain` shows them).
     pub customer_map: Option<nrr_core::customer_map::CustomerMap>,
     /// The snapshot-date reading applied, when the input was subscription_snapshots (for the
     /// report's `policies`).
-    pub snapshot_date: Option<crate::snapshots::SnapshotDate>,
+    pub snapshot_date: Option<nrr_core::policy::SnapshotDate>,
 }
 
 /// Column positions of the recognised item or mrr columns.

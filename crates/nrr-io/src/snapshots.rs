@@ -27,8 +27,9 @@ use crate::read::{
 use crate::source::SnapshotFiles;
 use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
 use nrr_core::date::{Date, Month};
-use nrr_core::engine::{classify, Movement, Reactivation};
+use nrr_core::engine::{classify, Movement};
 use nrr_core::money::{format_scaled, Decimal, MAX_AMOUNT_DECIMALS};
+use nrr_core::policy::{Reactivation, SnapshotDate};
 use nrr_core::report::{MovementCheck, MovementDisagreement, OtherReading};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -38,53 +39,6 @@ use std::path::Path;
 pub(crate) const SNAPSHOTS: &str = "subscription_snapshots";
 /// Base name of the movements file read beside it.
 pub(crate) const MOVEMENTS: &str = "revenue_movements";
-
-/// What a `snapshot_date` means (`--snapshot-date`, docs/input.md#subscription_snapshots).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SnapshotDate {
-    /// The MRR at the end of that day: the last snapshot dated in a month is that month's MRR
-    /// (the default).
-    #[default]
-    Close,
-    /// The MRR at the start of that day, i.e. at the end of the day before: a snapshot dated
-    /// 2026-01-01 is December's closing MRR and January's starting cohort.
-    Open,
-}
-
-impl SnapshotDate {
-    /// Parses `close` or `open`.
-    pub fn parse(s: &str) -> Option<SnapshotDate> {
-        match s {
-            "close" => Some(SnapshotDate::Close),
-            "open" => Some(SnapshotDate::Open),
-            _ => None,
-        }
-    }
-
-    /// The name echoed in the report's `policies` (`close`, `open`).
-    pub fn name(self) -> &'static str {
-        match self {
-            SnapshotDate::Close => "close",
-            SnapshotDate::Open => "open",
-        }
-    }
-
-    /// The other reading.
-    pub fn other(self) -> SnapshotDate {
-        match self {
-            SnapshotDate::Close => SnapshotDate::Open,
-            SnapshotDate::Open => SnapshotDate::Close,
-        }
-    }
-
-    /// The day at whose end a snapshot dated `date` gives the MRR.
-    fn day(self, date: Date) -> Date {
-        match self {
-            SnapshotDate::Close => date,
-            SnapshotDate::Open => date.add_days(-1),
-        }
-    }
-}
 
 /// The usage error for `--snapshot-date open` with an input other than subscription_snapshots
 /// (`close`, the default, is accepted everywhere).

@@ -129,7 +129,7 @@ pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> 
         Chosen::Stripe(_) => crate::snapshots::check_reading_for(opts, "a Stripe export")?,
         Chosen::Snapshots(_) => {
             crate::read::check_usage(opts, SNAPSHOTS)?;
-            opts.invoice_policies.check_for_lines(SNAPSHOTS)?
+            crate::invoices::check_for_lines(&opts.invoice_policies, SNAPSHOTS)?
         }
         Chosen::Lines(kind, _) => {
             let input = if dir.is_file() {
@@ -141,10 +141,8 @@ pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> 
             };
             crate::read::check_usage(opts, &input)?;
             crate::snapshots::check_reading_for(opts, &input)?;
-            opts.explicit_invoice_policies
-                .as_ref()
-                .unwrap_or(&opts.invoice_policies)
-                .check_for_lines(&input)?;
+            let policies = opts.explicit_invoice_policies.as_ref();
+            crate::invoices::check_for_lines(policies.unwrap_or(&opts.invoice_policies), &input)?;
         }
     }
     Ok(chosen)

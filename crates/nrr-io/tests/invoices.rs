@@ -3,10 +3,10 @@
 
 use nrr_core::date::{Date, Month};
 use nrr_core::engine::{compute, Options};
-use nrr_io::{
-    load, ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, IoError, LoadOptions, PastDue,
-    Pauses, Source,
+use nrr_core::policy::{
+    ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses,
 };
+use nrr_io::{load, IoError, LoadOptions, Source};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {

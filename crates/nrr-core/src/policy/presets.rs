@@ -2,8 +2,9 @@
 //! can reproduce the figure their old tool showed. The table, with the reasons and sources for
 //! each choice, is in docs/policies.md; `PRESETS` must stay in step with it (a test checks).
 
-use crate::invoices::{ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses};
-use nrr_core::engine::Reactivation;
+use super::{
+    ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses, Reactivation,
+};
 
 /// One tool's documented policies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,9 +91,9 @@ pub const PRESETS: [Preset; 6] = [
 /// The preset named `name`.
 ///
 /// ```
-/// let maxio = nrr_io::presets::preset("maxio").unwrap();
-/// assert_eq!(maxio.reactivation, nrr_core::engine::Reactivation::Window(3));
-/// assert!(nrr_io::presets::preset("quickbooks").is_none());
+/// let maxio = nrr_core::policy::presets::preset("maxio").unwrap();
+/// assert_eq!(maxio.reactivation, nrr_core::policy::Reactivation::Window(3));
+/// assert!(nrr_core::policy::presets::preset("quickbooks").is_none());
 /// ```
 pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
@@ -105,7 +106,7 @@ mod tests {
     /// docs/policies.md's preset table lists every preset with the values this module uses.
     #[test]
     fn the_docs_table_matches_the_presets() {
-        let doc = include_str!("../../../docs/policies.md");
+        let doc = include_str!("../../../../docs/policies.md");
         for p in PRESETS {
             let row = doc
                 .lines()

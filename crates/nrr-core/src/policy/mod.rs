@@ -1,0 +1,29 @@
+//! Every policy choice in one place: each is one typed value, decided once by the front end
+//! (a flag beats a preset beats the default) and echoed in the report from that value.
+//! What each one does, with sources, is in docs/policies.md.
+//!
+//! - [`Reactivation`]: how a returning customer counts (the engine applies it).
+//! - [`lifecycle`]: churn recognition, discounts, past due, pauses and full refunds (the
+//!   invoice and Stripe readers apply them).
+//! - [`SnapshotDate`]: how a subscription snapshot's date is read.
+//! - [`presets`]: the combination each vendor documents.
+
+pub mod lifecycle;
+pub mod presets;
+mod reactivation;
+mod snapshot_date;
+
+pub use lifecycle::{ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses};
+pub use reactivation::Reactivation;
+pub use snapshot_date::SnapshotDate;
+
+/// The policies of one run, as resolved by the front end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Policies {
+    /// The lifecycle policies of the invoice and Stripe readers.
+    pub invoices: InvoicePolicies,
+    /// How a returning customer counts.
+    pub reactivation: Reactivation,
+    /// How snapshot dates are read.
+    pub snapshot_date: SnapshotDate,
+}
