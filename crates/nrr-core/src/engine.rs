@@ -12,6 +12,7 @@ use crate::dataset::{Dataset, SourceKind};
 use crate::date::{Date, Month};
 use crate::money::{mul_div_round, ratio, Decimal, Money, Scale};
 pub use crate::policy::Reactivation;
+pub(crate) use crate::policy::Start;
 use crate::report::{
     AsOf, Bridge, Granularity, MonthRow, PeriodMetrics, PeriodRow, Policies, Report, Retention,
     SegmentFigures, Segments, TtmRow, Window,
@@ -115,18 +116,6 @@ pub struct Options {
     pub fiscal_year_start: u32,
 }
 
-/// How a customer's MRR starting from zero in a month counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Start {
-    /// New business (the first-ever paying month, or a return after a long gap under
-    /// `window:N`).
-    New,
-    /// Reactivation.
-    Reactivation,
-    /// Expansion (`as-expansion`).
-    Expansion,
-}
-
 /// How a start from zero at slot `s` counts under `policy`; `first` is the customer's first
 /// month ever with MRR > 0. Only meaningful when the value at `s - 1` is 0 and at `s` is > 0.
 pub(crate) fn start_kind(
@@ -137,22 +126,9 @@ pub(crate) fn start_kind(
     first: Month,
     policy: Reactivation,
 ) -> Start {
-    let month = plan.month(s);
-    if month == first {
-        return Start::New;
-    }
-    match policy {
-        Reactivation::AnyGap => Start::Reactivation,
-        Reactivation::AsExpansion => Start::Expansion,
-        Reactivation::Window(n) => {
-            let gap = months_at_zero_before(ds, plan, scratch, s);
-            if gap > n as i32 {
-                Start::New
-            } else {
-                Start::Reactivation
-            }
-        }
-    }
+    policy.start(plan.month(s) == first, || {
+        months_at_zero_before(ds, plan, scratch, s)
+    })
 }
 
 /// One customer's movement in slot `s` (1..slots) under `policy`, after

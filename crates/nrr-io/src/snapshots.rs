@@ -29,7 +29,7 @@ use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
 use nrr_core::date::{Date, Month};
 use nrr_core::engine::{classify, Movement};
 use nrr_core::money::{format_scaled, Decimal, MAX_AMOUNT_DECIMALS};
-use nrr_core::policy::{Reactivation, SnapshotDate};
+use nrr_core::policy::{Reactivation, SnapshotDate, Start};
 use nrr_core::report::{MovementCheck, MovementDisagreement, OtherReading};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -700,19 +700,19 @@ fn check_movements(
             let cur = at(m);
             let first_month = Some(m) == first_paid;
             // A return after months at zero counts under the reactivation rule in force, as
-            // in the report (docs/policies.md#reactivation).
-            let is_return = prev == 0 && cur > 0 && !first_month;
-            let gap = || {
-                months
-                    .range(..m)
-                    .rev()
-                    .find(|(_, v)| **v > 0)
-                    .map_or(0, |(p, _)| m.index() - p.index() - 1)
-            };
-            let as_new = is_return && matches!(policy, Reactivation::Window(n) if gap() > n as i32);
-            let classified = classify(prev, cur, cur, first_month || as_new).0;
+            // in the report (docs/policies.md#reactivation): the engine's rule.
+            let start = (prev == 0 && cur > 0).then(|| {
+                policy.start(first_month, || {
+                    months
+                        .range(..m)
+                        .rev()
+                        .find(|(_, v)| **v > 0)
+                        .map_or(0, |(p, _)| m.index() - p.index() - 1)
+                })
+            });
+            let classified = classify(prev, cur, cur, start == Some(Start::New)).0;
             let classified = match classified {
-                Some((Movement::Reactivation, v)) if policy == Reactivation::AsExpansion => {
+                Some((Movement::Reactivation, v)) if start == Some(Start::Expansion) => {
                     Some((Movement::Expansion, v))
                 }
                 c => c,

@@ -14,7 +14,7 @@ mod reactivation;
 mod snapshot_date;
 
 pub use lifecycle::{ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses};
-pub use reactivation::Reactivation;
+pub use reactivation::{Reactivation, Start};
 pub use snapshot_date::SnapshotDate;
 
 /// The policies of one run, as resolved by the front end.

@@ -46,3 +46,41 @@ impl Reactivation {
         }
     }
 }
+
+/// How a customer's MRR starting from zero in a month counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// New business (the first-ever paying month, or a return after a long gap under
+    /// `window:N`).
+    New,
+    /// Reactivation.
+    Reactivation,
+    /// Expansion (`as-expansion`).
+    Expansion,
+}
+
+impl Reactivation {
+    /// The reactivation rule, the one place it is written: how a start from zero counts.
+    /// `first` says the month is the customer's first paying month ever; `months_at_zero`
+    /// gives how many months at zero came before it (asked only under `window:N`). The
+    /// engine's report and the snapshots' movement check both count through here.
+    ///
+    /// ```
+    /// use nrr_core::policy::{Reactivation, Start};
+    /// assert_eq!(Reactivation::Window(3).start(false, || 4), Start::New);
+    /// assert_eq!(Reactivation::Window(3).start(false, || 3), Start::Reactivation);
+    /// assert_eq!(Reactivation::AsExpansion.start(false, || 9), Start::Expansion);
+    /// assert_eq!(Reactivation::AnyGap.start(true, || 0), Start::New);
+    /// ```
+    pub fn start(self, first: bool, months_at_zero: impl FnOnce() -> i32) -> Start {
+        if first {
+            return Start::New;
+        }
+        match self {
+            Reactivation::AnyGap => Start::Reactivation,
+            Reactivation::AsExpansion => Start::Expansion,
+            Reactivation::Window(n) if months_at_zero() > n as i32 => Start::New,
+            Reactivation::Window(_) => Start::Reactivation,
+        }
+    }
+}
