@@ -21,7 +21,6 @@
 //!   grade; `docs/benchmarks.md`).
 #![warn(missing_docs)]
 
-mod attribution;
 pub mod benchmarks;
 pub mod cohort;
 pub mod compare;

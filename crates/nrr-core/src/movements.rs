@@ -16,9 +16,9 @@
 //! Either column, signed (contraction, churn, paused and moved_out negative), sums for each
 //! customer-month to cur - prev, so both roll opening MRR forward to closing MRR.
 
-use crate::attribution::{reason, reason_name};
 use crate::dataset::Dataset;
 use crate::date::Month;
+use crate::engine::attribution::{reason, reason_name};
 use crate::engine::{
     categorise, customer_values, group_by_customer, line_segments, start_kind, value_at, window,
     Movement, Options, Plan, Scratch, SegmentSpec,

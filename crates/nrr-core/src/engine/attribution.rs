@@ -15,8 +15,9 @@
 //! The customer's whole movement goes to the one reason all its changed products share, or to
 //! `mixed` when they differ. Parts therefore sum exactly to the category total.
 
+use super::plan::Plan;
+use super::series::Scratch;
 use crate::dataset::Dataset;
-use crate::engine::{Plan, Scratch};
 
 /// Number of reasons; indices into the per-reason sums.
 pub(crate) const REASONS: usize = 6;
