@@ -9,7 +9,7 @@
 //! - `amount`: the bridge's amount, in constant currency (the report's `fx` policy): new,
 //!   reactivation and resumed at the month's rates; expansion, contraction, churn and paused
 //!   at the previous month's rates; an `fx` row carries the rest of the customer's change
-//!   (cur - cc, signed).
+//!   (value(M, M) - value(M, M-1), signed).
 //! - `amount_at_month_rates`: the same movement with every line valued at the month's rates
 //!   (last_day(M)); the `fx` row then holds what the rates did to the previous month's MRR.
 //!
@@ -18,10 +18,9 @@
 
 use crate::dataset::Dataset;
 use crate::date::Month;
-use crate::engine::attribution::{reason, reason_name};
 use crate::engine::{
     categorise, customer_values, group_by_customer, line_segments, start_kind, value_at, window,
-    Movement, Options, Plan, Scratch, SegmentSpec,
+    Movement, Options, Plan, Scratch, SegmentSpec, Step,
 };
 use crate::money::Money;
 use crate::report::Window;
@@ -346,18 +345,17 @@ fn customer_rows(
     rows: &mut Vec<MovementRow>,
 ) -> Result<(), CoreError> {
     let money = |u: i128| ds.scale.money(u);
-    let one = scratch.used_currencies() <= 1;
     let id = ds.customers.get(c.index);
-    let cur = &scratch.cur;
     for s in 1..plan.slots {
-        let (prev, now, cc) = (cur[s - 1], cur[s], scratch.cc(s));
+        let step = Step::at(scratch, s);
+        let (prev, now) = (step.prev, step.now);
         let moved: Vec<usize> = (0..cuts.len())
             .filter(|&k| {
                 let seg = &c.segs[k];
                 !seg.is_empty() && prev > 0 && now > 0 && seg[s - 1] != seg[s]
             })
             .collect();
-        if now == prev && cc == prev && moved.is_empty() {
+        if now == prev && step.at_constant_currency == prev && moved.is_empty() {
             continue; // nothing moved, not even the exchange rate
         }
         // The segment values the report puts this month's movement in: the month's, or the
@@ -371,11 +369,9 @@ fn customer_rows(
                 None => spec.of_customer[c.index],
             })
             .collect();
-        let (movement, fx, is_return) = categorise(
-            (prev, now, cc),
-            (scratch.paused_at(s - 1), scratch.paused_at(s)),
-            || start_kind(ds, plan, scratch, s, c.first, opts.reactivation),
-        );
+        let (movement, fx, is_return) = categorise(step, || {
+            start_kind(ds, plan, scratch, s, c.first, opts.reactivation)
+        });
         // The previous month's lines at this month's rates.
         let prev_now = if prev > 0 {
             value_at(plan, scratch, s - 1, s)
@@ -396,10 +392,7 @@ fn customer_rows(
         let mut change_at_month_rates = 0;
         if let Some((m, v)) = movement {
             let category = Category::from(m);
-            let why = |expansion| {
-                let r = reason(ds, plan, scratch, s - 1, s, s - 1, one);
-                Some(reason_name(r, expansion))
-            };
+            let why = |expansion| Some(scratch.reason(ds, plan, s - 1, s).name(expansion));
             let (reason, at_month_rates) = match category {
                 Category::Expansion if is_return => (why(true), v),
                 Category::Expansion => (why(true), now - prev_now),

@@ -16,74 +16,48 @@
 //! `mixed` when they differ. Parts therefore sum exactly to the category total.
 
 use super::plan::Plan;
-use super::series::Scratch;
 use crate::dataset::Dataset;
 
-/// Number of reasons; indices into the per-reason sums.
+/// Number of reasons: the length of the per-reason sums, indexed by `reason as usize`.
 pub(crate) const REASONS: usize = 6;
-/// Quantity changed within the same product and plan.
-pub(crate) const SEATS: usize = 0;
-/// Only the amount changed.
-pub(crate) const PRICE: usize = 1;
-/// The plan changed within a product.
-pub(crate) const PLAN: usize = 2;
-/// A product line appeared (expansion) or disappeared (contraction).
-pub(crate) const PRODUCT: usize = 3;
-/// The billing interval changed.
-pub(crate) const INTERVAL: usize = 4;
-/// Several of the above.
-pub(crate) const MIXED: usize = 5;
 
-/// The name of reason `why` as the report's `expansion_by_reason` (`expansion`) or
-/// `contraction_by_reason` keys have it.
-pub(crate) fn reason_name(why: usize, expansion: bool) -> &'static str {
-    match why {
-        SEATS => "seats",
-        PRICE => "price",
-        PLAN => "plan",
-        PRODUCT if expansion => "cross_sell",
-        PRODUCT => "product_removed",
-        INTERVAL => "interval",
-        _ => "mixed",
+/// Why a customer expanded or contracted; `as usize`, the index into the per-reason sums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reason {
+    /// Quantity changed within the same product and plan.
+    Seats = 0,
+    /// Only the amount changed.
+    Price = 1,
+    /// The plan changed within a product.
+    Plan = 2,
+    /// A product line appeared (expansion, `cross_sell`) or disappeared (contraction,
+    /// `product_removed`).
+    Product = 3,
+    /// The billing interval changed.
+    Interval = 4,
+    /// Several of the above.
+    Mixed = 5,
+}
+
+impl Reason {
+    /// The name of the reason as the report's `expansion_by_reason` (`expansion`) or
+    /// `contraction_by_reason` keys have it.
+    pub(crate) fn name(self, expansion: bool) -> &'static str {
+        match self {
+            Reason::Seats => "seats",
+            Reason::Price => "price",
+            Reason::Plan => "plan",
+            Reason::Product if expansion => "cross_sell",
+            Reason::Product => "product_removed",
+            Reason::Interval => "interval",
+            Reason::Mixed => "mixed",
+        }
     }
 }
 
 fn active(ds: &Dataset, plan: &Plan, i: usize, slot: usize) -> bool {
     let m = plan.base.plus(slot as i32);
     ds.lines.start[i] <= m && m < ds.lines.end[i]
-}
-
-/// The reason for the change of a customer between slots `a` and `b`, valued at the rates
-/// of slot `r`. A customer's set of active lines changes only a few times, so reasons are
-/// cached per pair of line sets; `one_currency` (all its lines share a currency) makes the
-/// answer independent of `r`, which the cache relies on.
-pub(crate) fn reason(
-    ds: &Dataset,
-    plan: &Plan,
-    scratch: &Scratch,
-    a: usize,
-    b: usize,
-    r: usize,
-    one_currency: bool,
-) -> usize {
-    if one_currency {
-        if let Some(why) = scratch.cached_reason(a, b) {
-            return why;
-        }
-    }
-    let summarised = if one_currency {
-        scratch.set_ids(a, b)
-    } else {
-        None
-    };
-    let why = match summarised.and_then(|(x, y)| scratch.summaries.compare(x, y)) {
-        Some(why) => why,
-        None => compute(ds, plan, &scratch.lines, a, b, r),
-    };
-    if one_currency {
-        scratch.cache_reason(a, b, why);
-    }
-    why
 }
 
 /// What the reason compares of one product's lines: the set of plans, the set of billing
@@ -127,20 +101,23 @@ impl Shape {
     }
 
     /// The reason between this (earlier) shape and `b`, when the product's value changed.
-    fn reason(&self, b: &Shape) -> usize {
+    fn reason(&self, b: &Shape) -> Reason {
         if self.overflow || b.overflow {
-            return MIXED;
+            return Reason::Mixed;
         }
         let changed = [
-            (self.plans[..self.np] != b.plans[..b.np], PLAN),
-            (self.intervals[..self.ni] != b.intervals[..b.ni], INTERVAL),
-            (self.units != b.units, SEATS),
+            (self.plans[..self.np] != b.plans[..b.np], Reason::Plan),
+            (
+                self.intervals[..self.ni] != b.intervals[..b.ni],
+                Reason::Interval,
+            ),
+            (self.units != b.units, Reason::Seats),
         ];
         let mut which = changed.iter().filter(|c| c.0).map(|c| c.1);
         match (which.next(), which.next()) {
-            (None, _) => PRICE,
+            (None, _) => Reason::Price,
             (Some(one), None) => one,
-            _ => MIXED,
+            _ => Reason::Mixed,
         }
     }
 }
@@ -174,33 +151,41 @@ impl Side {
     }
 }
 
-fn compute(ds: &Dataset, plan: &Plan, lines: &[u32], a: usize, b: usize, r: usize) -> usize {
+/// The reason for the change of a customer with `lines` between slots `a` and `b`, worked
+/// out from the lines, each valued at the rates of slot `a`.
+pub(crate) fn reason_between(
+    ds: &Dataset,
+    plan: &Plan,
+    lines: &[u32],
+    a: usize,
+    b: usize,
+) -> Reason {
     let l = &ds.lines;
     let mut seen: Vec<u32> = Vec::new();
-    let mut found: Option<usize> = None;
+    let mut found: Option<Reason> = None;
     for &i in lines {
         let p = l.product[i as usize];
         if seen.contains(&p) {
             continue;
         }
         seen.push(p);
-        let sa = Side::of(ds, plan, lines, p, a, r);
-        let sb = Side::of(ds, plan, lines, p, b, r);
+        let sa = Side::of(ds, plan, lines, p, a, a);
+        let sb = Side::of(ds, plan, lines, p, b, a);
         if sa.value == sb.value {
             continue;
         }
         let why = if sa.value == 0 || sb.value == 0 {
-            PRODUCT
+            Reason::Product
         } else {
             sa.shape.reason(&sb.shape)
         };
         match found {
             None => found = Some(why),
             Some(f) if f == why => {}
-            Some(_) => return MIXED,
+            Some(_) => return Reason::Mixed,
         }
     }
-    found.unwrap_or(MIXED)
+    found.unwrap_or(Reason::Mixed)
 }
 
 /// One product's lines in one line set: their native value (all in one currency) and
@@ -262,7 +247,7 @@ pub(crate) fn summarise(ds: &Dataset, lines: &[u32], sets: &[u64], out: &mut Sum
 
 impl Summaries {
     /// The reason between line sets `a` and `b`; `None` when not summarised.
-    pub(crate) fn compare(&self, a: usize, b: usize) -> Option<usize> {
+    pub(crate) fn compare(&self, a: usize, b: usize) -> Option<Reason> {
         if a + 1 >= self.start.len() || b + 1 >= self.start.len() {
             return None;
         }
@@ -271,8 +256,8 @@ impl Summaries {
             &self.entries[self.start[b]..self.start[b + 1]],
         );
         let (mut i, mut j) = (0, 0);
-        let mut found: Option<usize> = None;
-        let mut note = |why: usize| match found {
+        let mut found: Option<Reason> = None;
+        let mut note = |why: Reason| match found {
             None => {
                 found = Some(why);
                 true
@@ -291,21 +276,21 @@ impl Summaries {
                 }
                 (Some(x), Some(y)) if x.product < y.product => {
                     i += 1;
-                    PRODUCT
+                    Reason::Product
                 }
                 (Some(_), None) => {
                     i += 1;
-                    PRODUCT
+                    Reason::Product
                 }
                 _ => {
                     j += 1;
-                    PRODUCT
+                    Reason::Product
                 }
             };
             if !note(why) {
-                return Some(MIXED);
+                return Some(Reason::Mixed);
             }
         }
-        Some(found.unwrap_or(MIXED))
+        Some(found.unwrap_or(Reason::Mixed))
     }
 }

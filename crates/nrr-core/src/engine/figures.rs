@@ -1,6 +1,6 @@
 //! The sums turned into the report's rows: months, periods and trailing twelve months.
 
-use super::attribution::REASONS;
+use super::attribution::{Reason, REASONS};
 use super::plan::{PeriodSpec, Plan};
 use super::totals::{Acc, MonthAcc, PeriodAcc, TopList};
 use crate::money::{mul_div_round, ratio, Decimal, Money, Scale};
@@ -30,20 +30,20 @@ pub(super) fn figures(
     let gm = ctx.gm;
     let m = |u: i128| scale.money(u);
     let exp = |r: &[i128; REASONS]| crate::report::ExpansionByReason {
-        seats: m(r[0]),
-        price: m(r[1]),
-        plan: m(r[2]),
-        cross_sell: m(r[3]),
-        interval: m(r[4]),
-        mixed: m(r[5]),
+        seats: m(r[Reason::Seats as usize]),
+        price: m(r[Reason::Price as usize]),
+        plan: m(r[Reason::Plan as usize]),
+        cross_sell: m(r[Reason::Product as usize]),
+        interval: m(r[Reason::Interval as usize]),
+        mixed: m(r[Reason::Mixed as usize]),
     };
     let con = |r: &[i128; REASONS]| crate::report::ContractionByReason {
-        seats: m(r[0]),
-        price: m(r[1]),
-        plan: m(r[2]),
-        product_removed: m(r[3]),
-        interval: m(r[4]),
-        mixed: m(r[5]),
+        seats: m(r[Reason::Seats as usize]),
+        price: m(r[Reason::Price as usize]),
+        plan: m(r[Reason::Plan as usize]),
+        product_removed: m(r[Reason::Product as usize]),
+        interval: m(r[Reason::Interval as usize]),
+        mixed: m(r[Reason::Mixed as usize]),
     };
     // closing[s] and customers[s] from the per-slot differences; opening[s] = closing[s - 1].
     let mut closing = Vec::with_capacity(plan.slots);

@@ -1,7 +1,7 @@
 //! The engine's kernels one at a time, for micro-benchmarks (`benches/kernels.rs`); not a
 //! stable API.
 
-use super::movement::add_months;
+use super::movement::{add_months, Customer};
 use super::plan::Plan;
 use super::retention::add_periods;
 use super::series::{customer_values, group_by_customer, Groups, Scratch};
@@ -45,7 +45,12 @@ pub fn sweep(ds: &Dataset, p: &Prepared) -> i128 {
 pub fn movements(ds: &Dataset, p: &Prepared) -> i128 {
     let mut months = vec![MonthAcc::default(); p.plan.slots];
     each(ds, p, |first, s| {
-        add_months(ds, &p.plan, (first, Reactivation::AnyGap), s, &mut months)
+        let customer = Customer {
+            index: 0,
+            first,
+            reactivation: Reactivation::AnyGap,
+        };
+        add_months(ds, &p.plan, customer, s, &mut months)
     });
     months.iter().map(|m| m.churn).sum()
 }

@@ -33,7 +33,7 @@ mod window;
 
 pub use crate::policy::Reactivation;
 pub(crate) use crate::policy::Start;
-pub(crate) use movement::{categorise, movement_at, start_kind};
+pub(crate) use movement::{categorise, movement_at, start_kind, Step};
 pub use movement::{classify, Movement};
 pub use notes::attach_notes;
 pub(crate) use plan::Plan;
@@ -48,7 +48,7 @@ use crate::money::Decimal;
 use crate::report::{Policies, Report, Segments, Window};
 use crate::CoreError;
 use figures::{figures, FigureCtx};
-use movement::add_months;
+use movement::{add_months, Customer};
 use rayon::prelude::*;
 use retention::add_periods;
 use segment::add_customer_by_line;
@@ -136,22 +136,16 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
                 let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
                     continue;
                 };
+                let customer = Customer {
+                    index: c as u32,
+                    first,
+                    reactivation: opts.reactivation,
+                };
                 match opts.segment.as_ref().filter(|s| s.by_line.is_some()) {
-                    Some(spec) => add_customer_by_line(
-                        ds,
-                        &plan,
-                        (c as u32, first, opts.reactivation),
-                        spec,
-                        &mut scratch,
-                        &mut accs,
-                    )?,
-                    None => add_customer(
-                        ds,
-                        &plan,
-                        (c as u32, first, opts.reactivation),
-                        &scratch,
-                        &mut accs[seg_of(c)],
-                    )?,
+                    Some(spec) => {
+                        add_customer_by_line(ds, &plan, customer, spec, &mut scratch, &mut accs)?
+                    }
+                    None => add_customer(ds, &plan, customer, &scratch, &mut accs[seg_of(c)])?,
                 }
             }
             Ok::<_, CoreError>(accs)
@@ -242,10 +236,10 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
 fn add_customer(
     ds: &Dataset,
     plan: &Plan,
-    (customer, first, policy): (u32, Month, Reactivation),
+    customer: Customer,
     scratch: &Scratch,
     acc: &mut Acc,
 ) -> Result<(), CoreError> {
-    add_months(ds, plan, (first, policy), scratch, &mut acc.months);
-    add_periods(ds, plan, scratch, &mut acc.periods, customer, None)
+    add_months(ds, plan, customer, scratch, &mut acc.months);
+    add_periods(ds, plan, scratch, &mut acc.periods, customer.index, None)
 }

@@ -1,7 +1,7 @@
 //! The monthly movement of one customer-month (new, reactivation, expansion, contraction,
 //! churn, paused, resumed) and its addition to the month sums.
 
-use super::attribution::reason;
+use super::attribution::Reason;
 use super::plan::Plan;
 use super::series::Scratch;
 use super::totals::MonthAcc;
@@ -9,6 +9,48 @@ use super::{Reactivation, Start};
 use crate::dataset::Dataset;
 use crate::date::Month;
 use serde::Serialize;
+
+/// A paying customer while its movements are added to the sums.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Customer {
+    /// Index into the dataset's customers.
+    pub(super) index: u32,
+    /// The first month it ever paid (decides new against reactivation).
+    pub(super) first: Month,
+    /// How a return after months at zero counts.
+    pub(super) reactivation: Reactivation,
+}
+
+/// One customer-month as the movement rules read it: its values either side of the month
+/// and whether it is paused at each end.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Step {
+    /// value(M-1, M-1): the previous month's MRR at that month's rates.
+    pub(crate) prev: i128,
+    /// value(M, M): the month's MRR at its own rates.
+    pub(crate) now: i128,
+    /// value(M, M-1): the month's MRR at the previous month's rates (constant currency).
+    pub(crate) at_constant_currency: i128,
+    /// Paused in the previous month (`--pauses zero`).
+    pub(crate) was_paused: bool,
+    /// Paused in the month.
+    pub(crate) is_paused: bool,
+}
+
+impl Step {
+    /// The customer's step into slot `s` (1..slots), after
+    /// [`customer_values`](super::series::customer_values).
+    #[inline]
+    pub(crate) fn at(scratch: &Scratch, s: usize) -> Step {
+        Step {
+            prev: scratch.cur[s - 1],
+            now: scratch.cur[s],
+            at_constant_currency: scratch.at_constant_currency(s),
+            was_paused: scratch.paused_at(s - 1),
+            is_paused: scratch.paused_at(s),
+        }
+    }
+}
 
 /// How a start from zero at slot `s` counts under `policy`; `first` is the customer's first
 /// month ever with MRR > 0. Only meaningful when the value at `s - 1` is 0 and at `s` is > 0.
@@ -36,11 +78,9 @@ pub(crate) fn movement_at(
     first: Month,
     policy: Reactivation,
 ) -> (Option<(Movement, i128)>, i128) {
-    let (m, fx, _) = categorise(
-        (scratch.cur[s - 1], scratch.cur[s], scratch.cc(s)),
-        (scratch.paused_at(s - 1), scratch.paused_at(s)),
-        || start_kind(ds, plan, scratch, s, first, policy),
-    );
+    let (m, fx, _) = categorise(Step::at(scratch, s), || {
+        start_kind(ds, plan, scratch, s, first, policy)
+    });
     (m, fx)
 }
 
@@ -51,16 +91,22 @@ pub(crate) fn movement_at(
 /// categorise through here.
 #[inline]
 pub(crate) fn categorise(
-    (prev, now, cc): (i128, i128, i128),
-    (was_paused, is_paused): (bool, bool),
+    step: Step,
     start: impl FnOnce() -> Start,
 ) -> (Option<(Movement, i128)>, i128, bool) {
+    let Step {
+        prev,
+        now,
+        at_constant_currency,
+        was_paused,
+        is_paused,
+    } = step;
     let start = if prev == 0 && now > 0 {
         start()
     } else {
         Start::Reactivation // unused: not a start from zero
     };
-    let (m, fx) = classify(prev, now, cc, start == Start::New);
+    let (m, fx) = classify(prev, now, at_constant_currency, start == Start::New);
     let m = match m {
         Some((Movement::Churn, v)) if is_paused => Some((Movement::Paused, v)),
         Some((Movement::New | Movement::Reactivation, v)) if was_paused => {
@@ -113,7 +159,7 @@ pub enum Movement {
 }
 
 /// Classifies one customer-month. `prev` = value(M-1, M-1), `cur` = value(M, M),
-/// `cc` = value(M, M-1). Returns the category with its (positive) amount, and the fx part.
+/// `at_constant_currency` = value(M, M-1). Returns the category with its (positive) amount, and the fx part.
 ///
 /// ```
 /// use nrr_core::engine::{classify, Movement};
@@ -126,7 +172,7 @@ pub enum Movement {
 pub fn classify(
     prev: i128,
     cur: i128,
-    cc: i128,
+    at_constant_currency: i128,
     first_month: bool,
 ) -> (Option<(Movement, i128)>, i128) {
     if prev == 0 {
@@ -140,13 +186,13 @@ pub fn classify(
         }
         return (None, 0);
     }
-    let fx = cur - cc;
-    let m = if cc > prev {
-        Some((Movement::Expansion, cc - prev))
-    } else if cc == 0 {
+    let fx = cur - at_constant_currency;
+    let m = if at_constant_currency > prev {
+        Some((Movement::Expansion, at_constant_currency - prev))
+    } else if at_constant_currency == 0 {
         Some((Movement::Churn, prev))
-    } else if cc < prev {
-        Some((Movement::Contraction, prev - cc))
+    } else if at_constant_currency < prev {
+        Some((Movement::Contraction, prev - at_constant_currency))
     } else {
         None
     };
@@ -157,12 +203,11 @@ pub fn classify(
 pub(super) fn add_months(
     ds: &Dataset,
     plan: &Plan,
-    (first, policy): (Month, Reactivation),
+    customer: Customer,
     scratch: &Scratch,
     months: &mut [MonthAcc],
 ) {
-    let one = scratch.used <= 1;
-    let why = |s: usize| reason(ds, plan, scratch, s - 1, s, s - 1, one);
+    let why = |s: usize| scratch.reason(ds, plan, s - 1, s);
     let cur = &scratch.cur;
     let m0 = &mut months[0];
     m0.d_closing += cur[0];
@@ -189,18 +234,25 @@ pub(super) fn add_months(
             }
             next
         };
-        let (prev, now, cc) = (cur[s - 1], cur[s], scratch.cc(s));
-        if now == prev && cc == prev {
+        let (prev, now) = (cur[s - 1], cur[s]);
+        let at_constant_currency = scratch.at_constant_currency(s);
+        if now == prev && at_constant_currency == prev {
             continue; // nothing moved, not even the exchange rate
         }
         let m = &mut months[s];
         m.d_closing += now - prev;
         m.d_customers += i64::from(now > 0) - i64::from(prev > 0);
+        let step = Step {
+            prev,
+            now,
+            at_constant_currency,
+            was_paused: scratch.paused_at(s - 1),
+            is_paused: scratch.paused_at(s),
+        };
         add_movement(
             m,
-            (prev, now, cc),
-            (scratch.paused_at(s - 1), scratch.paused_at(s)),
-            || start_kind(ds, plan, scratch, s, first, policy),
+            step,
+            || start_kind(ds, plan, scratch, s, customer.first, customer.reactivation),
             || why(s),
         );
     }
@@ -211,12 +263,11 @@ pub(super) fn add_months(
 #[inline]
 pub(super) fn add_movement(
     m: &mut MonthAcc,
-    (prev, now, cc): (i128, i128, i128),
-    (was_paused, is_paused): (bool, bool),
+    step: Step,
     start: impl FnOnce() -> Start,
-    why: impl Fn() -> usize,
+    why: impl Fn() -> Reason,
 ) {
-    let (movement, fx, is_return) = categorise((prev, now, cc), (was_paused, is_paused), start);
+    let (movement, fx, is_return) = categorise(step, start);
     m.fx += fx;
     match movement {
         Some((Movement::Paused, v)) => {
@@ -232,7 +283,7 @@ pub(super) fn add_movement(
             m.new_customers += 1;
         }
         Some((Movement::Expansion, v)) if is_return => {
-            let r = why();
+            let r = why() as usize;
             m.expansion += v;
             m.exp_reason[r] += v;
             m.return_reason[r] += v;
@@ -244,11 +295,11 @@ pub(super) fn add_movement(
         }
         Some((Movement::Expansion, v)) => {
             m.expansion += v;
-            m.exp_reason[why()] += v;
+            m.exp_reason[why() as usize] += v;
         }
         Some((Movement::Contraction, v)) => {
             m.contraction += v;
-            m.con_reason[why()] += v;
+            m.con_reason[why() as usize] += v;
         }
         Some((Movement::Churn, v)) => {
             m.churn += v;

@@ -1,7 +1,6 @@
 //! Frozen-cohort retention: one customer's contribution to every period whose cohort it is
 //! in.
 
-use super::attribution::reason;
 use super::plan::Plan;
 use super::series::{value_at, Scratch};
 use super::totals::PeriodAcc;
@@ -51,9 +50,13 @@ pub(super) fn add_periods(
                         plan,
                         scratch,
                         &mut periods[i],
-                        (t0, t1),
-                        (s, e),
-                        customer,
+                        CohortChange {
+                            t0,
+                            t1,
+                            start: s,
+                            end: e,
+                            customer,
+                        },
                     );
                 }
             }
@@ -87,9 +90,13 @@ pub(super) fn add_periods(
                 plan,
                 scratch,
                 &mut periods[i as usize],
-                (t0, t1),
-                (s, e),
-                customer,
+                CohortChange {
+                    t0,
+                    t1,
+                    start: s,
+                    end: e,
+                    customer,
+                },
             );
         }
     }
@@ -109,18 +116,33 @@ fn within(changed: u128, len: usize) -> u128 {
     near
 }
 
-/// Adds one cohort customer whose value moved from `s` at t0 to `e` at t1 (in t0's rates).
+/// A cohort customer whose value moved over a period: from `start` at slot `t0` to `end` at
+/// slot `t1` (both at t0's rates).
+#[derive(Clone, Copy, Debug)]
+struct CohortChange {
+    t0: usize,
+    t1: usize,
+    start: i128,
+    end: i128,
+    customer: u32,
+}
+
+/// Adds one cohort customer's change to its period's sums.
 #[inline]
 fn add_period(
     ds: &Dataset,
     plan: &Plan,
     scratch: &Scratch,
     p: &mut PeriodAcc,
-    (t0, t1): (usize, usize),
-    (s, e): (i128, i128),
-    customer: u32,
+    change: CohortChange,
 ) {
-    let one = scratch.used <= 1;
+    let CohortChange {
+        t0,
+        t1,
+        start: s,
+        end: e,
+        customer,
+    } = change;
     let (cap, cap_contraction) = plan.top_caps();
     let ids = &ds.customers;
     if e == 0 && scratch.paused_at(t1) {
@@ -138,14 +160,14 @@ fn add_period(
         // A one-month period's reasons are its month's (same snapshots, same rates):
         // `figures` takes them from the monthly sums.
         if t1 > t0 + 1 || scratch.own_reasons {
-            p.exp_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += e - s;
+            p.exp_reason[scratch.reason(ds, plan, t0, t1) as usize] += e - s;
         }
     } else if e < s {
         p.contraction += s - e;
         p.top_contraction
             .offer(cap_contraction, s - e, customer, ids);
         if t1 > t0 + 1 || scratch.own_reasons {
-            p.con_reason[reason(ds, plan, scratch, t0, t1, t0, one)] += s - e;
+            p.con_reason[scratch.reason(ds, plan, t0, t1) as usize] += s - e;
         }
     }
 }

@@ -1,15 +1,12 @@
 //! Segment cuts: by a customer attribute, or by the product or plan of the customer's lines,
 //! which can change from month to month.
 
-use super::attribution::reason;
-use super::movement::{add_movement, start_kind};
+use super::movement::{add_movement, start_kind, Customer, Step};
 use super::plan::Plan;
 use super::retention::add_periods;
 use super::series::{rate, Scratch};
 use super::totals::Acc;
-use super::Reactivation;
 use crate::dataset::Dataset;
-use crate::date::Month;
 use crate::CoreError;
 
 /// How to cut the figures by a customer attribute.
@@ -83,7 +80,7 @@ impl SegmentSpec {
 pub(super) fn add_customer_by_line(
     ds: &Dataset,
     plan: &Plan,
-    (customer, first, policy): (u32, Month, Reactivation),
+    customer: Customer,
     spec: &SegmentSpec,
     scratch: &mut Scratch,
     accs: &mut [Acc],
@@ -95,7 +92,6 @@ pub(super) fn add_customer_by_line(
     scratch.own_reasons = true;
     let scratch = &*scratch;
     let seg = &scratch.seg;
-    let one = scratch.used <= 1;
     let cur = &scratch.cur;
     if cur[0] > 0 {
         let m0 = &mut accs[seg[0] as usize].months[0];
@@ -103,12 +99,20 @@ pub(super) fn add_customer_by_line(
         m0.d_customers += 1;
     }
     for s in 1..plan.slots {
-        let (prev, now, cc) = (cur[s - 1], cur[s], scratch.cc(s));
+        let (prev, now) = (cur[s - 1], cur[s]);
+        let at_constant_currency = scratch.at_constant_currency(s);
         let (a, b) = (seg[s - 1] as usize, seg[s] as usize);
         let moved = prev > 0 && now > 0 && a != b;
-        if now == prev && cc == prev && !moved {
+        if now == prev && at_constant_currency == prev && !moved {
             continue;
         }
+        let step = Step {
+            prev,
+            now,
+            at_constant_currency,
+            was_paused: scratch.paused_at(s - 1),
+            is_paused: scratch.paused_at(s),
+        };
         if prev > 0 {
             let m = &mut accs[a].months[s];
             m.d_closing -= prev;
@@ -124,12 +128,11 @@ pub(super) fn add_customer_by_line(
             accs[b].months[s].moved_in += prev;
         }
         let h = if now > 0 { b } else { a };
-        let why = || reason(ds, plan, scratch, s - 1, s, s - 1, one);
+        let why = || scratch.reason(ds, plan, s - 1, s);
         add_movement(
             &mut accs[h].months[s],
-            (prev, now, cc),
-            (scratch.paused_at(s - 1), scratch.paused_at(s)),
-            || start_kind(ds, plan, scratch, s, first, policy),
+            step,
+            || start_kind(ds, plan, scratch, s, customer.first, customer.reactivation),
             why,
         );
     }
@@ -145,7 +148,7 @@ pub(super) fn add_customer_by_line(
             plan,
             scratch,
             &mut accs[g as usize].periods,
-            customer,
+            customer.index,
             Some((seg, g)),
         )?;
     }

@@ -1,7 +1,7 @@
 //! One customer's values: its month-end MRR per slot (value(i, i)), at the previous month's
 //! rates (value(i, i - 1)), per currency, its pauses and its distinct sets of active lines.
 
-use super::attribution::{summarise, Summaries};
+use super::attribution::{reason_between, summarise, Reason, Summaries};
 use super::plan::Plan;
 use crate::dataset::Dataset;
 use crate::date::Month;
@@ -17,7 +17,7 @@ pub(crate) struct Scratch {
     /// value(i, i) per slot.
     pub(crate) cur: Vec<i128>,
     /// value(i, i - 1) per slot (slot 0 unused); left empty when `single_reporting`.
-    pub(crate) cc: Vec<i128>,
+    pub(crate) constant_currency: Vec<i128>,
     /// All of the customer's MRR is in the reporting currency: every rate is 1, so
     /// value(i, j) = cur[i] for any j.
     pub(crate) single_reporting: bool,
@@ -42,8 +42,8 @@ pub(crate) struct Scratch {
     pub(super) mask_id: Vec<u8>,
     /// The distinct sets of active lines (bit k = the customer's k-th line).
     pub(super) mask_set: Vec<u64>,
-    /// Reason between two sets, `mask_set.len()` squared entries; `u8::MAX` = not yet known.
-    pub(super) reason_cache: std::cell::RefCell<Vec<u8>>,
+    /// Reason between two sets, `mask_set.len()` squared entries; `None` = not yet known.
+    pub(super) reason_cache: std::cell::RefCell<Vec<Option<Reason>>>,
     /// Per slot: bit k set when the customer's k-th line is active (reused buffer).
     pub(super) masks: Vec<u64>,
     /// Per distinct line set, its lines summarised by product (for expansion reasons).
@@ -51,54 +51,60 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    /// How many currencies the customer's lines are in (1 also for a customer all in the
-    /// reporting currency).
-    pub(crate) fn used_currencies(&self) -> usize {
-        self.used
-    }
-
     /// Whether the customer is paused at slot `s`.
     #[inline]
     pub(crate) fn paused_at(&self, s: usize) -> bool {
         self.paused.get(s).copied().unwrap_or(false)
     }
 
+    /// The reason for the customer's change between slots `a` and `b`, its lines valued at
+    /// the rates of slot `a`. A customer's set of active lines changes only a few times, so
+    /// for a customer in one currency (whose reasons then do not depend on the rates) reasons
+    /// are cached per pair of line sets and worked out from the sets' per-product summaries.
+    pub(crate) fn reason(&self, ds: &Dataset, plan: &Plan, a: usize, b: usize) -> Reason {
+        let one_currency = self.used <= 1;
+        if !one_currency {
+            return reason_between(ds, plan, &self.lines, a, b);
+        }
+        let sets = self.set_ids(a, b);
+        if let Some((x, y)) = sets {
+            let cached = self
+                .reason_cache
+                .borrow()
+                .get(x * self.mask_set.len() + y)
+                .copied();
+            if let Some(why) = cached.flatten() {
+                return why;
+            }
+        }
+        let why = match sets.and_then(|(x, y)| self.summaries.compare(x, y)) {
+            Some(why) => why,
+            None => reason_between(ds, plan, &self.lines, a, b),
+        };
+        if let Some((x, y)) = sets {
+            let mut cache = self.reason_cache.borrow_mut();
+            if let Some(v) = cache.get_mut(x * self.mask_set.len() + y) {
+                *v = Some(why);
+            }
+        }
+        why
+    }
+
     /// The distinct-line-set ids of slots `a` and `b`, when tracked.
-    pub(crate) fn set_ids(&self, a: usize, b: usize) -> Option<(usize, usize)> {
+    fn set_ids(&self, a: usize, b: usize) -> Option<(usize, usize)> {
         Some((
             usize::from(*self.mask_id.get(a)?),
             usize::from(*self.mask_id.get(b)?),
         ))
     }
 
-    /// The cached reason between slots `a` and `b`, if the customer's line sets are cached.
-    pub(crate) fn cached_reason(&self, a: usize, b: usize) -> Option<usize> {
-        let k = self.mask_set.len();
-        let idx = usize::from(*self.mask_id.get(a)?) * k + usize::from(*self.mask_id.get(b)?);
-        let v = *self.reason_cache.borrow().get(idx)?;
-        (v != u8::MAX).then_some(usize::from(v))
-    }
-
-    /// Remembers the reason between slots `a` and `b`.
-    pub(crate) fn cache_reason(&self, a: usize, b: usize, why: usize) {
-        let k = self.mask_set.len();
-        if let (Some(&x), Some(&y)) = (self.mask_id.get(a), self.mask_id.get(b)) {
-            if let Some(v) = self
-                .reason_cache
-                .borrow_mut()
-                .get_mut(usize::from(x) * k + usize::from(y))
-            {
-                *v = why as u8;
-            }
-        }
-    }
-
-    /// value(i, i - 1) for slot `i`.
-    pub(crate) fn cc(&self, i: usize) -> i128 {
+    /// value(i, i - 1) for slot `i`: the month's MRR at the previous month's rates.
+    #[inline]
+    pub(crate) fn at_constant_currency(&self, i: usize) -> i128 {
         if self.single_reporting {
             self.cur[i]
         } else {
-            self.cc[i]
+            self.constant_currency[i]
         }
     }
 }
@@ -222,7 +228,7 @@ pub(crate) fn customer_values(
         }
         scratch.changed = changed;
         scratch.paying = paying;
-        scratch.cc.clear();
+        scratch.constant_currency.clear();
         scratch.single_reporting = true;
         scratch.used = 1;
         scratch.masks = masks;
@@ -274,7 +280,7 @@ pub(crate) fn customer_values(
     }
     scratch.cur.clear();
     scratch.cur.resize(n, 0);
-    scratch.cc.clear();
+    scratch.constant_currency.clear();
     scratch.single_reporting = scratch.used == 1 && scratch.series[0].0 == ds.reporting;
     if scratch.single_reporting || scratch.used == 0 {
         let one = ds.scale.rate_one();
@@ -286,7 +292,7 @@ pub(crate) fn customer_values(
         scratch.single_reporting = true;
         return Ok(Some(first));
     }
-    scratch.cc.resize(n, 0);
+    scratch.constant_currency.resize(n, 0);
     for (ccy, series) in &scratch.series[..scratch.used] {
         let rates = &plan.rates[usize::from(*ccy)];
         for (s, &v) in series.iter().enumerate().take(n) {
@@ -301,7 +307,7 @@ pub(crate) fn customer_values(
         let rates = &plan.rates[usize::from(*ccy)];
         for (s, &v) in series.iter().enumerate().take(n).skip(1) {
             if v != 0 && scratch.cur[s - 1] != 0 {
-                scratch.cc[s] += v * rate(plan, rates, *ccy, s - 1);
+                scratch.constant_currency[s] += v * rate(plan, rates, *ccy, s - 1);
             }
         }
     }
@@ -367,7 +373,7 @@ fn line_sets(ds: &Dataset, lines: &[u32], scratch: &mut Scratch) {
     {
         let mut cache = scratch.reason_cache.borrow_mut();
         cache.clear();
-        cache.resize(scratch.mask_set.len() * scratch.mask_set.len(), u8::MAX);
+        cache.resize(scratch.mask_set.len() * scratch.mask_set.len(), None);
     }
     summarise(ds, lines, &scratch.mask_set, &mut scratch.summaries);
 }
