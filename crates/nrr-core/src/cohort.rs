@@ -64,7 +64,7 @@ pub struct CohortTable {
 
 /// Sums for one cohort.
 #[derive(Clone, Debug, Default)]
-struct Acc {
+struct CohortSums {
     customers: u64,
     starting: i128,
     /// Per age: MRR at the age-0 month's rates.
@@ -112,32 +112,32 @@ pub fn cohorts(
         .collect();
     let ages =
         |start: Month| -> usize { (0..).take_while(|&k| age_month(start, k, by) <= to).count() };
-    let empty: Vec<Acc> = starts
+    let empty: Vec<CohortSums> = starts
         .iter()
-        .map(|&s| Acc {
+        .map(|&s| CohortSums {
             revenue: vec![0; ages(s)],
             alive: vec![0; ages(s)],
-            ..Acc::default()
+            ..CohortSums::default()
         })
         .collect();
 
-    let accs = (0..ds.customers.len())
+    let sums = (0..ds.customers.len())
         .into_par_iter()
         .with_min_len(2048)
         .try_fold(
             || (empty.clone(), Scratch::default()),
-            |(mut accs, mut scratch), c| {
+            |(mut sums, mut scratch), c| {
                 let lines =
                     &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
                 let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
-                    return Ok((accs, scratch));
+                    return Ok((sums, scratch));
                 };
                 if first < from || first > to {
-                    return Ok((accs, scratch));
+                    return Ok((sums, scratch));
                 }
                 let (start, _) = cohort_of(first, by);
                 let i = ((start.index() - first_start.index()) / step) as usize;
-                let a = &mut accs[i];
+                let a = &mut sums[i];
                 a.customers += 1;
                 let age0 = age_month(start, 0, by);
                 for k in 0..a.revenue.len() {
@@ -152,10 +152,10 @@ pub fn cohorts(
                     a.revenue[k] += v;
                     a.alive[k] += u64::from(scratch.cur[slot(m)] > 0);
                 }
-                Ok::<_, CoreError>((accs, scratch))
+                Ok::<_, CoreError>((sums, scratch))
             },
         )
-        .map(|r| r.map(|(accs, _)| accs))
+        .map(|r| r.map(|(sums, _)| sums))
         .try_reduce(
             || empty.clone(),
             |mut a, b| {
@@ -175,7 +175,7 @@ pub fn cohorts(
     plan.missing_rates(ds)?;
     let cohorts = starts
         .iter()
-        .zip(accs)
+        .zip(sums)
         .map(|(&start, a)| CohortRow {
             cohort: cohort_of(start, by).1,
             customers: a.customers,

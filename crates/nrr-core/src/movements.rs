@@ -28,25 +28,14 @@ use crate::CoreError;
 use rayon::prelude::*;
 use serde::Serialize;
 
-/// A movement row's category. The order of the variants is the order of the rows within one
-/// customer-month.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// A movement row's category: a customer-month [`Movement`], or one of the rows only the
+/// movement list has. The order (the movements' own, then fx, moved_out, moved_in) is the
+/// order of the rows within one customer-month.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Category {
-    /// First-ever paying month.
-    New,
-    /// Back above 0 after a month at 0.
-    Reactivation,
-    /// Constant-currency increase (with `--reactivation as-expansion`, also a return).
-    Expansion,
-    /// Constant-currency decrease, still above 0.
-    Contraction,
-    /// Fell to 0.
-    Churn,
-    /// Fell to 0 while paused (`--pauses zero`).
-    Paused,
-    /// Back above 0 after a pause (`--pauses zero`).
-    Resumed,
+    /// A movement of the bridge (with `--reactivation as-expansion`, a return is an
+    /// expansion).
+    Movement(Movement),
     /// Change from exchange rates alone (signed).
     Fx,
     /// `--segment product|plan`: the previous month's MRR leaving the customer's old value ...
@@ -59,13 +48,7 @@ impl Category {
     /// The name written in the files (`moved_out`, ...), as the report's JSON keys.
     pub fn name(self) -> &'static str {
         match self {
-            Category::New => "new",
-            Category::Reactivation => "reactivation",
-            Category::Expansion => "expansion",
-            Category::Contraction => "contraction",
-            Category::Churn => "churn",
-            Category::Paused => "paused",
-            Category::Resumed => "resumed",
+            Category::Movement(m) => m.name(),
             Category::Fx => "fx",
             Category::MovedOut => "moved_out",
             Category::MovedIn => "moved_in",
@@ -77,23 +60,22 @@ impl Category {
     /// for fx, whose amount carries its own sign.
     pub fn sign(self) -> i128 {
         match self {
-            Category::Contraction | Category::Churn | Category::Paused | Category::MovedOut => -1,
+            Category::Movement(Movement::Contraction | Movement::Churn | Movement::Paused)
+            | Category::MovedOut => -1,
             _ => 1,
         }
     }
 }
 
+impl Serialize for Category {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 impl From<Movement> for Category {
     fn from(m: Movement) -> Category {
-        match m {
-            Movement::New => Category::New,
-            Movement::Reactivation => Category::Reactivation,
-            Movement::Expansion => Category::Expansion,
-            Movement::Contraction => Category::Contraction,
-            Movement::Churn => Category::Churn,
-            Movement::Paused => Category::Paused,
-            Movement::Resumed => Category::Resumed,
-        }
+        Category::Movement(m)
     }
 }
 
@@ -274,24 +256,24 @@ pub fn movements(
         .map(|k| {
             let mut rows = Vec::new();
             let mut scratch = Scratch::default();
-            let mut segs: Vec<Vec<u32>> = vec![Vec::new(); cuts.len()];
+            let mut cut_values: Vec<Vec<u32>> = vec![Vec::new(); cuts.len()];
             for c in k * CHUNK..((k + 1) * CHUNK).min(n) {
                 let lines =
                     &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
                 let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
                     continue;
                 };
-                for (spec, seg) in cuts.iter().zip(&mut segs) {
+                for (spec, seg) in cuts.iter().zip(&mut cut_values) {
                     seg.clear();
                     if spec.by_line.is_some() {
                         line_segments(ds, &plan, spec, &mut scratch)?;
-                        seg.extend_from_slice(&scratch.seg);
+                        seg.extend_from_slice(&scratch.segments);
                     }
                 }
                 let customer = Customer {
                     index: c,
                     first,
-                    segs: &segs,
+                    cut_values: &cut_values,
                 };
                 customer_rows(ds, &plan, opts, cuts, &customer, &scratch, &mut rows)?;
             }
@@ -331,7 +313,7 @@ struct Customer<'a> {
     /// First paying month ever.
     first: Month,
     /// Per cut by product or plan, the customer's value per slot (empty for other cuts).
-    segs: &'a [Vec<u32>],
+    cut_values: &'a [Vec<u32>],
 }
 
 /// Appends one customer's rows (after [`customer_values`] and the line cuts' values).
@@ -351,7 +333,7 @@ fn customer_rows(
         let (prev, now) = (step.prev, step.now);
         let moved: Vec<usize> = (0..cuts.len())
             .filter(|&k| {
-                let seg = &c.segs[k];
+                let seg = &c.cut_values[k];
                 !seg.is_empty() && prev > 0 && now > 0 && seg[s - 1] != seg[s]
             })
             .collect();
@@ -363,7 +345,7 @@ fn customer_rows(
         let slot = if now > 0 { s } else { s - 1 };
         let values: Vec<u32> = cuts
             .iter()
-            .zip(c.segs)
+            .zip(c.cut_values)
             .map(|(spec, seg)| match spec.by_line {
                 Some(_) => seg[slot],
                 None => spec.of_customer[c.index],
@@ -393,11 +375,11 @@ fn customer_rows(
         if let Some((m, v)) = movement {
             let category = Category::from(m);
             let why = |expansion| Some(scratch.reason(ds, plan, s - 1, s).name(expansion));
-            let (reason, at_month_rates) = match category {
-                Category::Expansion if is_return => (why(true), v),
-                Category::Expansion => (why(true), now - prev_now),
-                Category::Contraction => (why(false), prev_now - now),
-                Category::Churn | Category::Paused => (None, prev_now),
+            let (reason, at_month_rates) = match m {
+                Movement::Expansion if is_return => (why(true), v),
+                Movement::Expansion => (why(true), now - prev_now),
+                Movement::Contraction => (why(false), prev_now - now),
+                Movement::Churn | Movement::Paused => (None, prev_now),
                 _ => (None, v), // new, reactivation, resumed: the month's MRR
             };
             change_at_month_rates = category.sign() * at_month_rates;
@@ -416,7 +398,7 @@ fn customer_rows(
         for k in moved {
             for (category, slot) in [(Category::MovedOut, s - 1), (Category::MovedIn, s)] {
                 let mut v = values.clone();
-                v[k] = c.segs[k][slot];
+                v[k] = c.cut_values[k][slot];
                 rows.push(MovementRow {
                     moved_cut: Some(k),
                     ..row(category, None, prev, prev, v)

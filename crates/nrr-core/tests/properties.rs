@@ -1003,15 +1003,16 @@ fn dataset_with_products_and_pauses(case: &Case) -> Dataset {
 
 /// A month row's figure for a movement category, `None` when the row has no such figure.
 fn month_figure(m: &MonthRow, c: nrr_core::movements::Category) -> Option<Money> {
+    use nrr_core::engine::Movement as M;
     use nrr_core::movements::Category as C;
     match c {
-        C::New => Some(m.new),
-        C::Reactivation => Some(m.reactivation),
-        C::Expansion => Some(m.expansion),
-        C::Contraction => Some(m.contraction),
-        C::Churn => Some(m.churn),
-        C::Paused => m.paused,
-        C::Resumed => m.resumed,
+        C::Movement(M::New) => Some(m.new),
+        C::Movement(M::Reactivation) => Some(m.reactivation),
+        C::Movement(M::Expansion) => Some(m.expansion),
+        C::Movement(M::Contraction) => Some(m.contraction),
+        C::Movement(M::Churn) => Some(m.churn),
+        C::Movement(M::Paused) => m.paused,
+        C::Movement(M::Resumed) => m.resumed,
         C::Fx => Some(m.fx),
         C::MovedOut => m.moved_out,
         C::MovedIn => m.moved_in,
@@ -1019,15 +1020,16 @@ fn month_figure(m: &MonthRow, c: nrr_core::movements::Category) -> Option<Money>
 }
 
 const CATEGORIES: [nrr_core::movements::Category; 10] = {
+    use nrr_core::engine::Movement as M;
     use nrr_core::movements::Category as C;
     [
-        C::New,
-        C::Reactivation,
-        C::Expansion,
-        C::Contraction,
-        C::Churn,
-        C::Paused,
-        C::Resumed,
+        C::Movement(M::New),
+        C::Movement(M::Reactivation),
+        C::Movement(M::Expansion),
+        C::Movement(M::Contraction),
+        C::Movement(M::Churn),
+        C::Movement(M::Paused),
+        C::Movement(M::Resumed),
         C::Fx,
         C::MovedOut,
         C::MovedIn,
@@ -1044,6 +1046,7 @@ fn rows_match_months(
     months: &[MonthRow],
     keep: &dyn Fn(&nrr_core::movements::MovementRow) -> bool,
 ) -> Result<(), TestCaseError> {
+    use nrr_core::engine::Movement as M;
     use nrr_core::movements::Category as C;
     for mr in months {
         let rows: Vec<_> = m
@@ -1083,7 +1086,7 @@ fn rows_match_months(
             ("mixed", e.mixed),
         ] {
             prop_assert_eq!(
-                by_reason(C::Expansion, name),
+                by_reason(C::Movement(M::Expansion), name),
                 v.units,
                 "{} {} expansion {}",
                 label,
@@ -1101,7 +1104,7 @@ fn rows_match_months(
             ("mixed", c.mixed),
         ] {
             prop_assert_eq!(
-                by_reason(C::Contraction, name),
+                by_reason(C::Movement(M::Contraction), name),
                 v.units,
                 "{} {} contraction {}",
                 label,

@@ -5,7 +5,7 @@ use super::movement::{add_months, Customer};
 use super::plan::Plan;
 use super::retention::add_periods;
 use super::series::{customer_values, group_by_customer, Groups, Scratch};
-use super::totals::{MonthAcc, PeriodAcc};
+use super::sums::{MonthSums, PeriodSums};
 use super::Reactivation;
 use crate::dataset::Dataset;
 use crate::date::Month;
@@ -43,7 +43,7 @@ pub fn sweep(ds: &Dataset, p: &Prepared) -> i128 {
 
 /// Sweep plus movement classification; returns total churn.
 pub fn movements(ds: &Dataset, p: &Prepared) -> i128 {
-    let mut months = vec![MonthAcc::default(); p.plan.slots];
+    let mut months = vec![MonthSums::default(); p.plan.slots];
     each(ds, p, |first, s| {
         let customer = Customer {
             index: 0,
@@ -58,7 +58,7 @@ pub fn movements(ds: &Dataset, p: &Prepared) -> i128 {
 /// Sweep plus frozen-cohort retention for every period; returns the total of expansion,
 /// contraction and churn over all periods.
 pub fn retention(ds: &Dataset, p: &Prepared) -> i128 {
-    let mut periods = vec![PeriodAcc::default(); p.plan.periods.len()];
+    let mut periods = vec![PeriodSums::default(); p.plan.periods.len()];
     each(ds, p, |_, s| {
         let _ = add_periods(ds, &p.plan, s, &mut periods, 0, None);
     });

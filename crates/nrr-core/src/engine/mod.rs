@@ -14,7 +14,7 @@
 //! - [`retention`]: the customer's frozen-cohort contribution to each period;
 //! - [`segment`]: cuts by a customer attribute or by the lines' product or plan;
 //! - [`attribution`]: why a customer expanded or contracted;
-//! - [`totals`]: the per-month and per-period sums the above add to;
+//! - [`sums`]: the per-month and per-period sums the above add to;
 //! - [`figures`]: the sums turned into the report's rows;
 //! - [`window`]: the reported months and the as-of date.
 
@@ -28,7 +28,7 @@ pub(crate) mod plan;
 mod retention;
 pub(crate) mod segment;
 pub(crate) mod series;
-mod totals;
+mod sums;
 mod window;
 
 pub use crate::policy::Reactivation;
@@ -44,7 +44,7 @@ pub use window::{as_of, window, MAX_WINDOW_MONTHS};
 
 use crate::dataset::Dataset;
 use crate::date::{Date, Month};
-use crate::money::Decimal;
+use crate::money::{format_scaled, Decimal};
 use crate::report::{Policies, Report, Segments, Window};
 use crate::CoreError;
 use figures::{figures, FigureCtx};
@@ -52,7 +52,7 @@ use movement::{add_months, Customer};
 use rayon::prelude::*;
 use retention::add_periods;
 use segment::add_customer_by_line;
-use totals::Acc;
+use sums::Sums;
 
 /// Options for [`compute`].
 #[derive(Clone, Debug, Default)]
@@ -113,88 +113,42 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     let (from, to) = window(ds, opts)?;
     let mut plan = Plan::with_fiscal_year(ds, from, to, opts.fiscal_year_start);
     plan.top = opts.top;
-    let groups = group_by_customer(ds);
-    let n_values = opts.segment.as_ref().map_or(1, |s| s.values.len().max(1));
-    let seg_of = |c: usize| {
-        opts.segment
-            .as_ref()
-            .map_or(0, |s| s.of_customer[c] as usize)
-    };
-
-    // Customers in chunks, each chunk with its own sums and scratch buffers (moving the
-    // scratch through a per-customer fold costs more than the work on most customers).
-    const CHUNK: usize = 2048;
-    let n_customers = ds.customers.len();
-    let accs = (0..n_customers.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|k| {
-            let mut accs = vec![Acc::new(&plan); n_values];
-            let mut scratch = Scratch::default();
-            for c in k * CHUNK..((k + 1) * CHUNK).min(n_customers) {
-                let lines =
-                    &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
-                let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
-                    continue;
-                };
-                let customer = Customer {
-                    index: c as u32,
-                    first,
-                    reactivation: opts.reactivation,
-                };
-                match opts.segment.as_ref().filter(|s| s.by_line.is_some()) {
-                    Some(spec) => {
-                        add_customer_by_line(ds, &plan, customer, spec, &mut scratch, &mut accs)?
-                    }
-                    None => add_customer(ds, &plan, customer, &scratch, &mut accs[seg_of(c)])?,
-                }
-            }
-            Ok::<_, CoreError>(accs)
-        })
-        .try_reduce(
-            || vec![Acc::new(&plan); n_values],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    x.merge(y, &plan, &ds.customers);
-                }
-                Ok(a)
-            },
-        )?;
-
+    let by_segment = sum_customers(ds, &plan, opts)?;
     plan.missing_rates(ds)?;
-    let mut total = Acc::new(&plan);
-    for a in &accs {
-        total.merge(a, &plan, &ds.customers);
+    let mut all = Sums::new(&plan);
+    for a in &by_segment {
+        all.merge(a, &plan, &ds.customers);
     }
-    let gm = opts.gross_margin.unwrap_or(Decimal {
+    let gross_margin = opts.gross_margin.unwrap_or(Decimal {
         mantissa: 1,
         decimals: 0,
     });
-    let share = opts.concentration.unwrap_or(Decimal {
+    let concentration = opts.concentration.unwrap_or(Decimal {
         mantissa: 25,
         decimals: 2,
     });
     let ctx = FigureCtx {
         moved: false,
         pauses: !ds.pauses.is_empty(),
-        gm,
-        share,
+        gross_margin,
+        concentration,
         ids: &ds.customers,
         top: opts.top,
     };
-    let totals = figures(&ds.scale, &plan, &total, &ctx);
+    let totals = figures(&ds.scale, &plan, &all, &ctx);
     let segments = opts.segment.as_ref().map(|spec| Segments {
         column: spec.column.clone(),
         values: spec
             .values
             .iter()
-            .zip(&accs)
-            .map(|(v, a)| {
+            .zip(&by_segment)
+            .map(|(v, sums)| {
                 let ctx = FigureCtx {
                     moved: spec.by_line.is_some(),
                     top: 0,
                     ..ctx
                 };
-                (v.clone(), figures(&ds.scale, &plan, a, &ctx))
+                (v.clone(), figures(&ds.scale, &plan, sums, &ctx))
             })
             .collect(),
     });
@@ -207,10 +161,10 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
             reactivation: opts.reactivation.label(),
             ..Policies::default()
         },
-        gross_margin: crate::money::format_scaled(i128::from(gm.mantissa), gm.decimals),
-        concentration_threshold: crate::money::format_scaled(
-            i128::from(share.mantissa),
-            share.decimals,
+        gross_margin: format_scaled(i128::from(gross_margin.mantissa), gross_margin.decimals),
+        concentration_threshold: format_scaled(
+            i128::from(concentration.mantissa),
+            concentration.decimals,
         ),
         window: Window {
             start_month: from,
@@ -233,13 +187,72 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     })
 }
 
+/// Customers per chunk: each chunk has its own sums and scratch buffers (moving the scratch
+/// through a per-customer fold costs more than the work on most customers).
+const CHUNK: usize = 2048;
+
+/// Every customer's movements and cohort contributions, summed per segment value (one set
+/// of sums without segments), over chunks of customers in parallel.
+fn sum_customers(ds: &Dataset, plan: &Plan, opts: &Options) -> Result<Vec<Sums>, CoreError> {
+    let groups = group_by_customer(ds);
+    let n_values = opts.segment.as_ref().map_or(1, |s| s.values.len().max(1));
+    (0..ds.customers.len().div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|k| sum_chunk(ds, plan, opts, &groups, k))
+        .try_reduce(
+            || vec![Sums::new(plan); n_values],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    x.merge(y, plan, &ds.customers);
+                }
+                Ok(a)
+            },
+        )
+}
+
+/// The sums of chunk `k` of the customers (see [`sum_customers`]).
+fn sum_chunk(
+    ds: &Dataset,
+    plan: &Plan,
+    opts: &Options,
+    groups: &Groups,
+    k: usize,
+) -> Result<Vec<Sums>, CoreError> {
+    let n_values = opts.segment.as_ref().map_or(1, |s| s.values.len().max(1));
+    let segment_of = |c: usize| {
+        opts.segment
+            .as_ref()
+            .map_or(0, |s| s.of_customer[c] as usize)
+    };
+    let by_line = opts.segment.as_ref().filter(|s| s.by_line.is_some());
+    let mut sums = vec![Sums::new(plan); n_values];
+    let mut scratch = Scratch::default();
+    for c in k * CHUNK..((k + 1) * CHUNK).min(ds.customers.len()) {
+        let lines = &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
+        let Some(first) = customer_values(ds, plan, lines, &mut scratch)? else {
+            continue;
+        };
+        let customer = Customer {
+            index: c as u32,
+            first,
+            reactivation: opts.reactivation,
+        };
+        match by_line {
+            Some(spec) => add_customer_by_line(ds, plan, customer, spec, &mut scratch, &mut sums)?,
+            None => add_customer(ds, plan, customer, &scratch, &mut sums[segment_of(c)])?,
+        }
+    }
+    Ok(sums)
+}
+
+/// Adds a customer of one segment (or of none) to its sums.
 fn add_customer(
     ds: &Dataset,
     plan: &Plan,
     customer: Customer,
     scratch: &Scratch,
-    acc: &mut Acc,
+    sums: &mut Sums,
 ) -> Result<(), CoreError> {
-    add_months(ds, plan, customer, scratch, &mut acc.months);
-    add_periods(ds, plan, scratch, &mut acc.periods, customer.index, None)
+    add_months(ds, plan, customer, scratch, &mut sums.months);
+    add_periods(ds, plan, scratch, &mut sums.periods, customer.index, None)
 }

@@ -4,7 +4,7 @@
 use super::attribution::Reason;
 use super::plan::Plan;
 use super::series::Scratch;
-use super::totals::MonthAcc;
+use super::sums::MonthSums;
 use super::{Reactivation, Start};
 use crate::dataset::Dataset;
 use crate::date::Month;
@@ -139,7 +139,7 @@ fn months_at_zero_before(ds: &Dataset, plan: &Plan, scratch: &Scratch, s: usize)
 }
 
 /// A monthly movement category.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Movement {
     /// First-ever month with MRR > 0.
@@ -156,6 +156,21 @@ pub enum Movement {
     Paused,
     /// Back above 0 after a pause (`--pauses zero`).
     Resumed,
+}
+
+impl Movement {
+    /// The category's name, as the JSON output and the movement files write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Movement::New => "new",
+            Movement::Reactivation => "reactivation",
+            Movement::Expansion => "expansion",
+            Movement::Contraction => "contraction",
+            Movement::Churn => "churn",
+            Movement::Paused => "paused",
+            Movement::Resumed => "resumed",
+        }
+    }
 }
 
 /// Classifies one customer-month. `prev` = value(M-1, M-1), `cur` = value(M, M),
@@ -205,7 +220,7 @@ pub(super) fn add_months(
     plan: &Plan,
     customer: Customer,
     scratch: &Scratch,
-    months: &mut [MonthAcc],
+    months: &mut [MonthSums],
 ) {
     let why = |s: usize| scratch.reason(ds, plan, s - 1, s);
     let cur = &scratch.cur;
@@ -262,7 +277,7 @@ pub(super) fn add_months(
 /// expansion or contraction, asked only for those).
 #[inline]
 pub(super) fn add_movement(
-    m: &mut MonthAcc,
+    m: &mut MonthSums,
     step: Step,
     start: impl FnOnce() -> Start,
     why: impl Fn() -> Reason,

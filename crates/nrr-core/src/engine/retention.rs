@@ -3,12 +3,12 @@
 
 use super::plan::Plan;
 use super::series::{value_at, Scratch};
-use super::totals::PeriodAcc;
+use super::sums::PeriodSums;
 use crate::dataset::Dataset;
 use crate::CoreError;
 
 /// Adds one customer's frozen-cohort contribution to every period it is in the cohort of and
-/// whose end value differs from its start value (see [`PeriodAcc`]).
+/// whose end value differs from its start value (see [`PeriodSums`]).
 ///
 /// `only`: with line segments, `(segment per slot, g)`: only the periods whose t0 has the
 /// customer in segment `g`.
@@ -16,12 +16,12 @@ pub(super) fn add_periods(
     ds: &Dataset,
     plan: &Plan,
     scratch: &Scratch,
-    periods: &mut [PeriodAcc],
+    periods: &mut [PeriodSums],
     customer: u32,
     only: Option<(&[u32], u32)>,
 ) -> Result<(), CoreError> {
     let cur = &scratch.cur;
-    let in_segment = |t0: usize| only.is_none_or(|(seg, g)| seg[t0] == g);
+    let in_segment = |t0: usize| only.is_none_or(|(segments, g)| segments[t0] == g);
     if scratch.bits && !plan.kinds.is_empty() {
         let (changed, mut paying) = (scratch.changed, scratch.paying);
         if only.is_some() {
@@ -133,7 +133,7 @@ fn add_period(
     ds: &Dataset,
     plan: &Plan,
     scratch: &Scratch,
-    p: &mut PeriodAcc,
+    p: &mut PeriodSums,
     change: CohortChange,
 ) {
     let CohortChange {

@@ -5,7 +5,7 @@ use super::movement::{add_movement, start_kind, Customer, Step};
 use super::plan::Plan;
 use super::retention::add_periods;
 use super::series::{rate, Scratch};
-use super::totals::Acc;
+use super::sums::Sums;
 use crate::dataset::Dataset;
 use crate::CoreError;
 
@@ -83,7 +83,7 @@ pub(super) fn add_customer_by_line(
     customer: Customer,
     spec: &SegmentSpec,
     scratch: &mut Scratch,
-    accs: &mut [Acc],
+    sums: &mut [Sums],
 ) -> Result<(), CoreError> {
     line_segments(ds, plan, spec, scratch)?;
     // A one-month period's cohort belongs to the segment at t0 and the month's movement to
@@ -91,17 +91,17 @@ pub(super) fn add_customer_by_line(
     // periods find their own.
     scratch.own_reasons = true;
     let scratch = &*scratch;
-    let seg = &scratch.seg;
+    let segments = &scratch.segments;
     let cur = &scratch.cur;
     if cur[0] > 0 {
-        let m0 = &mut accs[seg[0] as usize].months[0];
+        let m0 = &mut sums[segments[0] as usize].months[0];
         m0.d_closing += cur[0];
         m0.d_customers += 1;
     }
     for s in 1..plan.slots {
         let (prev, now) = (cur[s - 1], cur[s]);
         let at_constant_currency = scratch.at_constant_currency(s);
-        let (a, b) = (seg[s - 1] as usize, seg[s] as usize);
+        let (a, b) = (segments[s - 1] as usize, segments[s] as usize);
         let moved = prev > 0 && now > 0 && a != b;
         if now == prev && at_constant_currency == prev && !moved {
             continue;
@@ -114,23 +114,23 @@ pub(super) fn add_customer_by_line(
             is_paused: scratch.paused_at(s),
         };
         if prev > 0 {
-            let m = &mut accs[a].months[s];
+            let m = &mut sums[a].months[s];
             m.d_closing -= prev;
             m.d_customers -= 1;
         }
         if now > 0 {
-            let m = &mut accs[b].months[s];
+            let m = &mut sums[b].months[s];
             m.d_closing += now;
             m.d_customers += 1;
         }
         if moved {
-            accs[a].months[s].moved_out += prev;
-            accs[b].months[s].moved_in += prev;
+            sums[a].months[s].moved_out += prev;
+            sums[b].months[s].moved_in += prev;
         }
         let h = if now > 0 { b } else { a };
         let why = || scratch.reason(ds, plan, s - 1, s);
         add_movement(
-            &mut accs[h].months[s],
+            &mut sums[h].months[s],
             step,
             || start_kind(ds, plan, scratch, s, customer.first, customer.reactivation),
             why,
@@ -138,7 +138,7 @@ pub(super) fn add_customer_by_line(
     }
     // Each segment the customer is in at some t0, once (a customer is in a few at most).
     let mut done: Vec<u32> = Vec::new();
-    for &g in &seg[..plan.slots] {
+    for &g in &segments[..plan.slots] {
         if g == u32::MAX || done.contains(&g) {
             continue;
         }
@@ -147,15 +147,15 @@ pub(super) fn add_customer_by_line(
             ds,
             plan,
             scratch,
-            &mut accs[g as usize].periods,
+            &mut sums[g as usize].periods,
             customer.index,
-            Some((seg, g)),
+            Some((segments, g)),
         )?;
     }
     Ok(())
 }
 
-/// Fills `scratch.seg` with the customer's segment value per slot: the value of `spec`'s
+/// Fills `scratch.segments` with the customer's segment value per slot: the value of `spec`'s
 /// line column holding the most MRR at the slot (at the slot's rates), ties to the smaller
 /// name; `u32::MAX` where the customer pays nothing.
 pub(crate) fn line_segments(
@@ -172,14 +172,14 @@ pub(crate) fn line_segments(
     let value_of = |i: u32| spec.of_label[col[i as usize] as usize];
     let n = plan.slots;
     let base = plan.base.index();
-    let mut seg = std::mem::take(&mut scratch.seg);
-    seg.clear();
-    seg.resize(n, u32::MAX);
+    let mut segments = std::mem::take(&mut scratch.segments);
+    segments.clear();
+    segments.resize(n, u32::MAX);
     let lines = &scratch.lines;
     let single = lines.iter().all(|&i| value_of(i) == value_of(lines[0]));
     if single {
         let g = value_of(lines[0]);
-        for (s, v) in seg.iter_mut().enumerate() {
+        for (s, v) in segments.iter_mut().enumerate() {
             if scratch.cur[s] > 0 {
                 *v = g;
             }
@@ -187,7 +187,7 @@ pub(crate) fn line_segments(
     } else {
         // Per slot, the MRR of each value (few values per customer: a short list).
         let mut by_value: Vec<(u32, i128)> = Vec::new();
-        for (s, slot) in seg.iter_mut().enumerate() {
+        for (s, slot) in segments.iter_mut().enumerate() {
             if scratch.cur[s] <= 0 {
                 continue;
             }
@@ -214,6 +214,6 @@ pub(crate) fn line_segments(
                 .map_or(u32::MAX, |x| x.0);
         }
     }
-    scratch.seg = seg;
+    scratch.segments = segments;
     Ok(())
 }

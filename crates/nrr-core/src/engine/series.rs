@@ -30,7 +30,7 @@ pub(crate) struct Scratch {
     pub(super) bits: bool,
     /// Line segments: the customer's segment value per slot (`u32::MAX` where it pays
     /// nothing).
-    pub(crate) seg: Vec<u32>,
+    pub(crate) segments: Vec<u32>,
     /// Per slot: the customer is paused (`--pauses zero`); empty when it never is.
     pub(crate) paused: Vec<bool>,
     /// One-month periods compute their own expansion and contraction reasons (line
@@ -153,97 +153,134 @@ pub(crate) fn customer_values(
     scratch.lines.clear();
     scratch.lines.extend_from_slice(lines);
     pause_slots(ds, plan, l.customer[lines[0] as usize], scratch);
-    let n = plan.slots;
     scratch.used = 0;
-    let base = plan.base.index();
     // Which of the customer's lines are active at each slot (one bit per line, for the
     // first 64 lines): the key of the expansion-reason cache.
     // A customer with one line never expands or contracts (the line is there or not): only
     // customers with several lines need the line sets behind expansion reasons.
-    let track = lines.len() > 1;
     let mut masks = std::mem::take(&mut scratch.masks);
     masks.clear();
-    if track {
-        masks.resize(n, 0);
+    if lines.len() > 1 {
+        masks.resize(plan.slots, 0);
     }
     let one_currency = lines
         .iter()
         .all(|&i| l.currency[i as usize] == ds.reporting);
-    scratch.bits = one_currency && n <= 128;
+    scratch.bits = one_currency && plan.slots <= 128;
     if one_currency {
-        // Fast path: values straight into `cur` from a difference array; the slots where
-        // the value can change are the lines' first and end slots.
-        let one = ds.scale.rate_one();
-        let cur = &mut scratch.cur;
-        cur.clear();
-        cur.resize(n + 1, 0);
-        let (mut edges, mut paying) = (0u128, 0u128);
-        for (k, &i) in lines.iter().enumerate() {
-            let i = i as usize;
-            let a = (l.start[i].index() - base).max(0);
-            let b = (l.end[i].index() - base).min(n as i32);
-            if a >= b {
-                continue;
-            }
-            let (a, b) = (a as usize, b as usize);
-            if track && k < 64 {
-                for m in &mut masks[a..b] {
-                    *m |= 1 << k;
-                }
-            }
-            let v = i128::from(l.mrr[i]) * one;
-            cur[a] += v;
-            cur[b] -= v;
-            if scratch.bits {
-                // `b` may be 128, one past the last slot: no bit (a plain shift by 128
-                // overflows; release builds happened to wrap it to slot 0, which is ignored).
-                edges |= 1u128 << a | 1u128.checked_shl(b as u32).unwrap_or(0);
-                if v > 0 {
-                    // Bits a..b (b <= 128).
-                    let upto = if b == 128 {
-                        u128::MAX
-                    } else {
-                        (1u128 << b) - 1
-                    };
-                    paying |= upto & !((1u128 << a) - 1);
-                }
-            }
-        }
-        let mut run = 0;
-        for v in cur.iter_mut() {
-            run += *v;
-            *v = run;
-        }
-        cur.truncate(n);
-        let mut changed = 0u128;
-        if scratch.bits {
-            let mut e = edges & !1; // slot 0 has no previous month
-            while e != 0 {
-                let s = e.trailing_zeros() as usize;
-                e &= e - 1;
-                if s < n && cur[s] != cur[s - 1] {
-                    changed |= 1u128 << s;
-                }
-            }
-        }
-        scratch.changed = changed;
-        scratch.paying = paying;
-        scratch.constant_currency.clear();
-        scratch.single_reporting = true;
-        scratch.used = 1;
+        reporting_values(ds, plan, lines, &mut masks, scratch);
         scratch.masks = masks;
         line_sets(ds, lines, scratch);
         return Ok(Some(first));
     }
+    native_series(ds, plan, lines, &mut masks, scratch);
+    scratch.masks = masks;
+    line_sets(ds, lines, scratch);
+    converted_values(ds, plan, scratch);
+    Ok(Some(first))
+}
+
+/// The slots `a..b` line `i` is active in, within the window; `None` when none.
+#[inline]
+fn active_slots(ds: &Dataset, plan: &Plan, i: usize) -> Option<(usize, usize)> {
+    let base = plan.base.index();
+    let a = (ds.lines.start[i].index() - base).max(0);
+    let b = (ds.lines.end[i].index() - base).min(plan.slots as i32);
+    (a < b).then_some((a as usize, b as usize))
+}
+
+/// The values of a customer whose lines are all in the reporting currency (the fast path):
+/// straight into `cur` from a difference array, with the `changed` and `paying` bits when
+/// [`Scratch::bits`]; the slots where the value can change are the lines' first and end
+/// slots. `masks` (empty: not tracked) gets each line's active slots.
+#[inline]
+fn reporting_values(
+    ds: &Dataset,
+    plan: &Plan,
+    lines: &[u32],
+    masks: &mut [u64],
+    scratch: &mut Scratch,
+) {
+    let l = &ds.lines;
+    let n = plan.slots;
+    let track = !masks.is_empty();
+    let one = ds.scale.rate_one();
+    let cur = &mut scratch.cur;
+    cur.clear();
+    cur.resize(n + 1, 0);
+    let (mut edges, mut paying) = (0u128, 0u128);
     for (k, &i) in lines.iter().enumerate() {
         let i = i as usize;
-        let a = (l.start[i].index() - base).max(0);
-        let b = (l.end[i].index() - base).min(n as i32);
-        if a >= b {
+        let Some((a, b)) = active_slots(ds, plan, i) else {
             continue;
-        }
+        };
         if track && k < 64 {
-            for m in &mut masks[a as usize..b as usize] {
+            for m in &mut masks[a..b] {
+                *m |= 1 << k;
+            }
+        }
+        let v = i128::from(l.mrr[i]) * one;
+        cur[a] += v;
+        cur[b] -= v;
+        if scratch.bits {
+            // `b` may be 128, one past the last slot: no bit (a plain shift by 128
+            // overflows; release builds happened to wrap it to slot 0, which is ignored).
+            edges |= 1u128 << a | 1u128.checked_shl(b as u32).unwrap_or(0);
+            if v > 0 {
+                // Bits a..b (b <= 128).
+                let upto = if b == 128 {
+                    u128::MAX
+                } else {
+                    (1u128 << b) - 1
+                };
+                paying |= upto & !((1u128 << a) - 1);
+            }
+        }
+    }
+    let mut run = 0;
+    for v in cur.iter_mut() {
+        run += *v;
+        *v = run;
+    }
+    cur.truncate(n);
+    let mut changed = 0u128;
+    if scratch.bits {
+        let mut e = edges & !1; // slot 0 has no previous month
+        while e != 0 {
+            let s = e.trailing_zeros() as usize;
+            e &= e - 1;
+            if s < n && cur[s] != cur[s - 1] {
+                changed |= 1u128 << s;
+            }
+        }
+    }
+    scratch.changed = changed;
+    scratch.paying = paying;
+    scratch.constant_currency.clear();
+    scratch.single_reporting = true;
+    scratch.used = 1;
+}
+
+/// The native MRR per slot of each currency of the customer's lines (`scratch.series`, the
+/// first `scratch.used`). `masks` (empty: not tracked) gets each line's active slots.
+#[inline]
+fn native_series(
+    ds: &Dataset,
+    plan: &Plan,
+    lines: &[u32],
+    masks: &mut [u64],
+    scratch: &mut Scratch,
+) {
+    let l = &ds.lines;
+    let n = plan.slots;
+    let track = !masks.is_empty();
+    for (k, &i) in lines.iter().enumerate() {
+        let i = i as usize;
+        let Some((a, b)) = active_slots(ds, plan, i) else {
+            continue;
+        };
+        if track && k < 64 {
+            for m in &mut masks[a..b] {
                 *m |= 1 << k;
             }
         }
@@ -266,11 +303,9 @@ pub(crate) fn customer_values(
             }
         };
         let d = &mut scratch.series[k].1;
-        d[a as usize] += i128::from(l.mrr[i]);
-        d[b as usize] -= i128::from(l.mrr[i]);
+        d[a] += i128::from(l.mrr[i]);
+        d[b] -= i128::from(l.mrr[i]);
     }
-    scratch.masks = masks;
-    line_sets(ds, lines, scratch);
     for s in &mut scratch.series[..scratch.used] {
         let mut run = 0;
         for v in s.1.iter_mut() {
@@ -278,6 +313,13 @@ pub(crate) fn customer_values(
             *v = run;
         }
     }
+}
+
+/// `cur` and `constant_currency` from the per-currency series, at each slot's rates and at
+/// the previous slot's.
+#[inline]
+fn converted_values(ds: &Dataset, plan: &Plan, scratch: &mut Scratch) {
+    let n = plan.slots;
     scratch.cur.clear();
     scratch.cur.resize(n, 0);
     scratch.constant_currency.clear();
@@ -290,7 +332,7 @@ pub(crate) fn customer_values(
             }
         }
         scratch.single_reporting = true;
-        return Ok(Some(first));
+        return;
     }
     scratch.constant_currency.resize(n, 0);
     for (ccy, series) in &scratch.series[..scratch.used] {
@@ -301,8 +343,8 @@ pub(crate) fn customer_values(
             }
         }
     }
-    // cc (this month's lines at last month's rates) is only defined where the customer paid
-    // last month: ask for no rate the definitions do not use.
+    // constant_currency (this month's lines at last month's rates) is only defined where the
+    // customer paid last month: ask for no rate the definitions do not use.
     for (ccy, series) in &scratch.series[..scratch.used] {
         let rates = &plan.rates[usize::from(*ccy)];
         for (s, &v) in series.iter().enumerate().take(n).skip(1) {
@@ -311,7 +353,6 @@ pub(crate) fn customer_values(
             }
         }
     }
-    Ok(Some(first))
 }
 
 /// Marks the slots in which customer `c` is paused (`--pauses zero`).

@@ -9,7 +9,7 @@ use crate::dataset::Ids;
 /// previous slot (a customer adds to them only in months where its MRR changes); opening is
 /// the previous slot's closing.
 #[derive(Clone, Debug, Default)]
-pub(super) struct MonthAcc {
+pub(super) struct MonthSums {
     pub(super) exp_reason: [i128; REASONS],
     /// The part of `exp_reason` from returns counted as expansion (`as-expansion`): not in
     /// any cohort, so a one-month period's reasons leave it out.
@@ -43,7 +43,7 @@ pub(super) struct MonthAcc {
 /// customer paying at t0 is in the cohort), and its ending MRR is starting + expansion -
 /// contraction - churn, so a customer whose MRR is the same at both ends costs nothing here.
 #[derive(Clone, Debug, Default)]
-pub(super) struct PeriodAcc {
+pub(super) struct PeriodSums {
     pub(super) expansion: i128,
     pub(super) contraction: i128,
     pub(super) churn: i128,
@@ -101,20 +101,20 @@ impl TopList {
 }
 
 #[derive(Clone, Debug)]
-pub(super) struct Acc {
-    pub(super) months: Vec<MonthAcc>,
-    pub(super) periods: Vec<PeriodAcc>,
+pub(super) struct Sums {
+    pub(super) months: Vec<MonthSums>,
+    pub(super) periods: Vec<PeriodSums>,
 }
 
-impl Acc {
-    pub(super) fn new(plan: &Plan) -> Acc {
-        Acc {
-            months: vec![MonthAcc::default(); plan.slots],
-            periods: vec![PeriodAcc::default(); plan.periods.len()],
+impl Sums {
+    pub(super) fn new(plan: &Plan) -> Sums {
+        Sums {
+            months: vec![MonthSums::default(); plan.slots],
+            periods: vec![PeriodSums::default(); plan.periods.len()],
         }
     }
 
-    pub(super) fn merge(&mut self, o: &Acc, plan: &Plan, ids: &Ids) {
+    pub(super) fn merge(&mut self, o: &Sums, plan: &Plan, ids: &Ids) {
         for (a, b) in self.months.iter_mut().zip(&o.months) {
             add_reasons(&mut a.exp_reason, &b.exp_reason);
             add_reasons(&mut a.return_reason, &b.return_reason);
