@@ -165,70 +165,145 @@ pub fn parse(text: &str) -> Result<Vec<Figure>, String> {
         return Err(format!("header must be `{}`", COLUMNS.join(",")));
     }
     let mut out: Vec<Figure> = Vec::with_capacity(rows.len());
-    for (i, r) in rows.iter().enumerate() {
-        let line = i + 2;
-        let err = |m: String| format!("line {line}: {m}");
-        if r.len() != COLUMNS.len() {
+    for (i, fields) in rows.iter().enumerate() {
+        let row = Row {
+            fields,
+            line: i + 2,
+        };
+        let figure = row.figure(&out)?;
+        out.push(figure);
+    }
+    Ok(out)
+}
+
+/// One data row of the figures file while it is checked.
+struct Row<'a> {
+    fields: &'a [String],
+    /// 1-based line in the file.
+    line: usize,
+}
+
+impl Row<'_> {
+    fn err(&self, m: String) -> String {
+        format!("line {}: {m}", self.line)
+    }
+
+    /// Column `name`'s value, trimmed.
+    fn field(&self, name: &str) -> String {
+        let k = COLUMNS.iter().position(|c| *c == name).expect("a column");
+        self.fields[k].trim().to_string()
+    }
+
+    fn required(&self, name: &str) -> Result<String, String> {
+        let v = self.field(name);
+        if v.is_empty() {
+            Err(self.err(format!("`{name}` is empty")))
+        } else {
+            Ok(v)
+        }
+    }
+
+    /// A whole number of dollars, or nothing.
+    fn usd(&self, name: &str) -> Result<Option<u64>, String> {
+        let v = self.field(name);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse::<u64>()
+            .map(Some)
+            .map_err(|_| self.err(format!("`{name}` = `{v}` is not a whole number of dollars")))
+    }
+
+    fn percent(&self, name: &str, v: &str) -> Result<i64, String> {
+        percent_micro(v).ok_or_else(|| {
+            self.err(format!(
+                "`{name}` = `{v}` is not a percent (up to 4 decimals)"
+            ))
+        })
+    }
+
+    /// The row as a figure, checked in column order (`seen`: the rows before it).
+    fn figure(&self, seen: &[Figure]) -> Result<Figure, String> {
+        let err = |m: String| self.err(m);
+        if self.fields.len() != COLUMNS.len() {
             return Err(err(format!(
                 "{} fields, expected {}",
-                r.len(),
+                self.fields.len(),
                 COLUMNS.len()
             )));
         }
-        let f = |name: &str| {
-            let k = COLUMNS.iter().position(|c| *c == name).expect("a column");
-            r[k].trim().to_string()
-        };
-        let required = |name: &str| {
-            let v = f(name);
-            if v.is_empty() {
-                Err(err(format!("`{name}` is empty")))
-            } else {
-                Ok(v)
-            }
-        };
-        let usd = |name: &str| -> Result<Option<u64>, String> {
-            let v = f(name);
-            if v.is_empty() {
-                return Ok(None);
-            }
-            v.parse::<u64>()
-                .map(Some)
-                .map_err(|_| err(format!("`{name}` = `{v}` is not a whole number of dollars")))
-        };
-        let percent = |name: &str, v: &str| {
-            percent_micro(v).ok_or_else(|| {
-                err(format!(
-                    "`{name}` = `{v}` is not a percent (up to 4 decimals)"
-                ))
-            })
-        };
-        let id = required("id")?;
-        if out.iter().any(|o| o.id == id) {
+        let id = self.required("id")?;
+        if seen.iter().any(|o| o.id == id) {
             return Err(err(format!("id `{id}` appears twice")));
         }
-        let metric = required("metric")?;
+        let metric = self.required("metric")?;
         if metric != "nrr" {
             return Err(err(format!("metric `{metric}`: only `nrr` is known")));
         }
-        let (arr_min_usd, arr_max_usd) = (usd("arr_min_usd")?, usd("arr_max_usd")?);
+        let (arr_min_usd, arr_max_usd) = (self.usd("arr_min_usd")?, self.usd("arr_max_usd")?);
         if let (Some(lo), Some(hi)) = (arr_min_usd, arr_max_usd) {
             if lo >= hi {
                 return Err(err(format!("ARR band {lo}..{hi} is empty")));
             }
         }
-        let statistic = required("statistic")?;
-        if !STATISTICS.contains(&statistic.as_str()) {
+        let statistic = self.required("statistic")?;
+        let value = self.value(&statistic)?;
+        let source_url = self.required("source_url")?;
+        if !source_url.starts_with("https://") && !source_url.starts_with("http://") {
+            return Err(err(format!(
+                "source_url `{source_url}` is not a web address"
+            )));
+        }
+        let verified = match self.field("verified").as_str() {
+            "true" => true,
+            "false" => false,
+            v => return Err(err(format!("verified `{v}`: expected true or false"))),
+        };
+        let note = self.field("note");
+        if !verified && !note.contains(UNVERIFIED_NOTE) {
+            return Err(err(format!(
+                "an unverified row's note must say `{UNVERIFIED_NOTE}`"
+            )));
+        }
+        let phrase = self.required("phrase")?;
+        if !phrase.contains("{value}") {
+            return Err(err("phrase has no `{value}`".into()));
+        }
+        Ok(Figure {
+            id,
+            metric,
+            arr_min_usd,
+            arr_max_usd,
+            statistic,
+            value_low: value.low,
+            value_high: value.high,
+            population: self.required("population")?,
+            publisher: self.required("publisher")?,
+            source_title: self.required("source_title")?,
+            source_url,
+            verified,
+            phrase,
+            quote: self.field("quote"),
+            note,
+            low_micro: value.low_micro,
+            high_micro: value.high_micro,
+        })
+    }
+
+    /// The row's value of `statistic`: a low value, and a high one only for a range.
+    fn value(&self, statistic: &str) -> Result<Value, String> {
+        let err = |m: String| self.err(m);
+        if !STATISTICS.contains(&statistic) {
             return Err(err(format!(
                 "statistic `{statistic}`: expected one of {}",
                 STATISTICS.join(", ")
             )));
         }
-        let value_low = required("value_low")?;
-        let low_micro = percent("value_low", &value_low)?;
-        let value_high = Some(f("value_high")).filter(|v| !v.is_empty());
-        let high_micro = match &value_high {
-            Some(v) => Some(percent("value_high", v)?),
+        let low = self.required("value_low")?;
+        let low_micro = self.percent("value_low", &low)?;
+        let high = Some(self.field("value_high")).filter(|v| !v.is_empty());
+        let high_micro = match &high {
+            Some(v) => Some(self.percent("value_high", v)?),
             None => None,
         };
         match (statistic == "range", high_micro) {
@@ -237,48 +312,21 @@ pub fn parse(text: &str) -> Result<Vec<Figure>, String> {
             (false, Some(_)) => return Err(err(format!("a {statistic} takes no value_high"))),
             (false, None) => {}
         }
-        let source_url = required("source_url")?;
-        if !source_url.starts_with("https://") && !source_url.starts_with("http://") {
-            return Err(err(format!(
-                "source_url `{source_url}` is not a web address"
-            )));
-        }
-        let verified = match f("verified").as_str() {
-            "true" => true,
-            "false" => false,
-            v => return Err(err(format!("verified `{v}`: expected true or false"))),
-        };
-        let note = f("note");
-        if !verified && !note.contains(UNVERIFIED_NOTE) {
-            return Err(err(format!(
-                "an unverified row's note must say `{UNVERIFIED_NOTE}`"
-            )));
-        }
-        let phrase = required("phrase")?;
-        if !phrase.contains("{value}") {
-            return Err(err("phrase has no `{value}`".into()));
-        }
-        out.push(Figure {
-            id,
-            metric,
-            arr_min_usd,
-            arr_max_usd,
-            statistic,
-            value_low,
-            value_high,
-            population: required("population")?,
-            publisher: required("publisher")?,
-            source_title: required("source_title")?,
-            source_url,
-            verified,
-            phrase,
-            quote: f("quote"),
-            note,
+        Ok(Value {
+            low,
             low_micro,
+            high,
             high_micro,
-        });
+        })
     }
-    Ok(out)
+}
+
+/// A row's value as written and in millionths of a percent point.
+struct Value {
+    low: String,
+    low_micro: i64,
+    high: Option<String>,
+    high_micro: Option<i64>,
 }
 
 /// The benchmark context (see the module documentation) from a report's currency and total
