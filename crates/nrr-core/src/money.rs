@@ -3,9 +3,10 @@
 //! Every MRR figure inside `nrr` is an integer count of one small unit, fixed per dataset by
 //! its [`Scale`]: `1 / (10^a * L * 10^r)` where `a` is the most decimal places of any amount,
 //! `L` the least common multiple of every `interval_months`, and `r` the most decimal places of
-//! any FX rate (or [`crate::fx::DERIVED_RATE_DECIMALS`] for rates derived from another base). So `amount / interval_months` and conversion at a rate are exact integers, sums
-//! are exact, and the bridge identities hold to the last unit. Rounding (half-even, 2 places)
-//! happens only when a figure is shown.
+//! any FX rate (or the fixed decimals of rates derived from another base, which the `fx`
+//! module sets). So `amount / interval_months` and conversion at a rate are exact integers,
+//! sums are exact, and the bridge identities hold to the last unit. Rounding (half-even, 2
+//! places) happens only when a figure is shown.
 
 use serde::{Serialize, Serializer};
 use std::fmt;
