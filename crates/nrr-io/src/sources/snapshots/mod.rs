@@ -357,7 +357,7 @@ const MOVEMENT_COLUMNS: &[&str] = &["account_id", "movement_date", "movement_typ
 /// Calls `each` for every row of a CSV or Parquet file, after `start` has seen its columns
 /// (checked against `known`, notices about unknown ones added to `notices`).
 /// Rows that are not UTF-8 (CSV) are returned as rejections. Also reads invoices and
-/// subscription events (`crate::invoices`).
+/// subscription events (`crate::sources::invoices`).
 pub(crate) fn each_file_row<S>(
     path: &Path,
     known: &[&str],

@@ -1,6 +1,6 @@
 //! Stripe API objects as exported: `subscriptions.json` (or `.jsonl`) and optionally
 //! `invoices.json` (or `.jsonl`), turned into the same charges and events the invoices reader
-//! builds (`crate::invoices`), so every rule of docs/policies.md applies unchanged.
+//! builds (`crate::sources::invoices`), so every rule of docs/policies.md applies unchanged.
 //!
 //! - A subscription with invoice lines in the invoices file is priced by those lines (as
 //!   invoices.csv lines: periods, prorations, discount amounts), and its status fields give
@@ -22,7 +22,7 @@
 //!   subscriptions (`incomplete`), credit notes and refunds (`refunds`). Under
 //!   `--full-refunds end-service` a credit note (by its `invoice`) or refund (by the `charge`
 //!   or `payment_intent` that paid an invoice) counts towards refunding that invoice in full,
-//!   which ends the service of its lines on that day (`crate::full_refunds`).
+//!   which ends the service of its lines on that day (`crate::sources::full_refunds`).
 //!
 //! Timestamps are Unix seconds, read as dates in `--timezone` (UTC, a fixed offset, or an IANA
 //! zone whose offset is taken at each timestamp: `crate::Timezone`).
@@ -31,11 +31,11 @@
 //! and the JSON path of the field.
 
 use crate::error::{IoError, Rejection};
-use crate::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
-use crate::invoices::{
+use crate::read::{display_name, LoadOptions, Progress};
+use crate::sources::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
+use crate::sources::invoices::{
     build_lines, dec_str, dsub, per_interval, Book, Charge, Discounts, Event, EventKind, Length,
 };
-use crate::read::{display_name, LoadOptions, Progress};
 use crate::Timezone;
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::{days_in_month, Date};
@@ -1794,7 +1794,7 @@ fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin: Origin) ->
     };
     let rate = last
         .rate
-        .or_else(|| crate::invoices::rate_of_period(last.net, last.start, last.end));
+        .or_else(|| crate::sources::invoices::rate_of_period(last.net, last.start, last.end));
     let Some(rate) = rate else {
         return false;
     };
@@ -1866,12 +1866,13 @@ fn usage_line(
 ) {
     let (period, created, file) = u;
     let net = l.net(discounts, forever);
-    let month = crate::invoices::usage_month(period.map(|p| p.0), period.map(|p| p.1), created);
+    let month =
+        crate::sources::invoices::usage_month(period.map(|p| p.0), period.map(|p| p.1), created);
     let (Some(net), Some(month)) = (net, month) else {
         book.usage_unplaced += 1;
         return;
     };
-    book.usage.push(crate::invoices::UsageLine {
+    book.usage.push(crate::sources::invoices::UsageLine {
         origin: Origin {
             file,
             line: inv.line,
@@ -2160,7 +2161,7 @@ mod tests {
         // `--pauses zero`: a pause before the first paid day pauses nothing (its first MRR
         // is new, not resumed); the pause of a paying subscription is still one.
         let mut opts = LoadOptions::default();
-        opts.invoice_policies.pauses = crate::invoices::Pauses::Zero;
+        opts.invoice_policies.pauses = crate::sources::invoices::Pauses::Zero;
         let ds = load_input(&input, None, &opts).unwrap().dataset;
         let paused: Vec<&str> = ds
             .pauses

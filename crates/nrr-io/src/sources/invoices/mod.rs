@@ -25,7 +25,7 @@
 //!   with its reason. A line whose net amount is 0 (a trial, a free plan, a 100% discount) is
 //!   excluded as `zero_amount`. Under `--full-refunds end-service` a `credit` or `refund` line
 //!   that names its invoice (`reference_invoice_id`) counts towards refunding that invoice in
-//!   full, which ends the service of the invoice's lines on that day (`crate::full_refunds`).
+//!   full, which ends the service of the invoice's lines on that day (`crate::sources::full_refunds`).
 //! - A subscription stays active until its last service period ends; when that end is after
 //!   the data's as-of date (the latest `invoice_date`), the subscription is still running and
 //!   stays open, unless an event ends it.
@@ -33,9 +33,9 @@
 //!   say ([`InvoicePolicies`]).
 
 use crate::error::{IoError, Rejection};
-use crate::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
 use crate::read::{display_name, Cols, Fields, LoadOptions, Progress, EXPECT_DATE};
-use crate::snapshots::each_file_row;
+use crate::sources::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
+use crate::sources::snapshots::each_file_row;
 use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
 use nrr_core::date::{days_in_month, Date};
 use nrr_core::money::{div_round_half_even, gcd, Decimal, MAX_AMOUNT_DECIMALS};
@@ -218,7 +218,7 @@ impl EventKind {
 }
 
 /// A subscription or proration line with a non-zero net amount (also built by the Stripe
-/// reader, `crate::stripe`).
+/// reader, `crate::sources::stripe`).
 pub(crate) struct Charge {
     pub(crate) origin: Origin,
     /// Index into `Book::subs`.
