@@ -15,7 +15,7 @@
 //! Money back that names no invoice, an invoice not in the data, or another currency ends
 //! nothing, and the report's `notices` says so.
 
-use crate::sources::invoices::dsub;
+use crate::sources::decimal::dsub;
 use nrr_core::date::Date;
 use nrr_core::money::Decimal;
 use std::collections::HashMap;

@@ -7,6 +7,7 @@
 //! - `snapshots`: `subscription_snapshots` and the `revenue_movements` checked against them;
 //! - `full_refunds`: which invoices were refunded in full, for both invoice readers.
 
+pub(crate) mod decimal;
 pub(crate) mod full_refunds;
 pub mod invoices;
 pub(crate) mod snapshots;

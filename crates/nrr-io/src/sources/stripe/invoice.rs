@@ -19,7 +19,8 @@ use super::{
     bad, currency, field, id_of, join, list, major, opt_bool, opt_id, opt_int, opt_str, opt_ts,
     pricing, quantity, req_str, Bad, SubObj,
 };
-use crate::sources::invoices::{dsub, Discounts};
+use crate::sources::decimal::dsub;
+use crate::sources::invoices::Discounts;
 use nrr_core::money::Decimal;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};

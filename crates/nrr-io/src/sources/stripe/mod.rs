@@ -32,9 +32,10 @@
 
 use crate::error::{IoError, Rejection};
 use crate::read::{display_name, LoadOptions, Progress};
+use crate::sources::decimal::{dec_str, dsub};
 use crate::sources::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
 use crate::sources::invoices::{
-    build_lines, dec_str, dsub, per_interval, Book, Charge, Discounts, Event, EventKind, Length,
+    build_lines, per_interval, Book, Charge, Discounts, Event, EventKind, Length,
 };
 use crate::Timezone;
 use nrr_core::dataset::{DatasetBuilder, Origin};
@@ -2161,7 +2162,7 @@ mod tests {
         // `--pauses zero`: a pause before the first paid day pauses nothing (its first MRR
         // is new, not resumed); the pause of a paying subscription is still one.
         let mut opts = LoadOptions::default();
-        opts.invoice_policies.pauses = crate::sources::invoices::Pauses::Zero;
+        opts.invoice_policies.pauses = nrr_core::policy::Pauses::Zero;
         let ds = load_input(&input, None, &opts).unwrap().dataset;
         let paused: Vec<&str> = ds
             .pauses

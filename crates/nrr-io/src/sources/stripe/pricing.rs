@@ -319,7 +319,7 @@ mod tests {
 
     fn amount(price: Value, q: u64) -> Result<String, String> {
         interval_amount(&price, "price", q, "items.data[0]", "USD")
-            .map(crate::sources::invoices::dec_str)
+            .map(crate::sources::decimal::dec_str)
             .map_err(|b| format!("{}: {}", b.path, b.expected))
     }
 
