@@ -15,10 +15,12 @@
 //! line carries both, they must agree. `discount_amounts[]` is read in both shapes; a discount
 //! in `pretax_credit_amounts[]` is the same discount again and is taken once.
 
-use super::{
+use super::fields::{
     bad, currency, field, id_of, join, list, major, opt_bool, opt_id, opt_int, opt_str, opt_ts,
-    pricing, quantity, req_str, Bad, SubObj,
+    req_str, Bad,
 };
+use super::pricing;
+use super::subscription::{quantity, Subscription};
 use crate::sources::decimal::dsub;
 use crate::sources::invoices::Discounts;
 use nrr_core::money::Decimal;
@@ -94,7 +96,7 @@ pub(super) struct KnownPrices {
 }
 
 impl KnownPrices {
-    pub(super) fn of(subs: &[SubObj]) -> KnownPrices {
+    pub(super) fn of(subs: &[Subscription]) -> KnownPrices {
         let mut k = KnownPrices::default();
         for i in subs.iter().flat_map(|s| &s.items) {
             k.by_price.insert(i.price.id.clone(), i.price.metered);
