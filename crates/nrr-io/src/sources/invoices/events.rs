@@ -76,155 +76,219 @@ impl SubLines<'_> {
 
     /// Applies the subscription's events under the policies.
     pub(super) fn apply_events(&mut self, events: &mut [Event]) {
-        events.sort_by_key(|e| (e.date, e.origin.line));
-        let mut request: Option<Date> = None;
-        let mut pause: Option<(Date, Origin)> = None;
-        let mut delinquent: Option<Date> = None;
-        let mut cancels: Vec<(Option<Date>, Date)> = Vec::new();
-        let mut pauses: Vec<(Date, Origin, Close)> = Vec::new();
-        let mut delinquencies: Vec<(Date, Close)> = Vec::new();
-        for e in events.iter() {
-            match e.kind {
-                EventKind::CancelRequested => {
-                    request.get_or_insert(e.date);
-                }
-                EventKind::Canceled => {
-                    cancels.push((request.take(), e.date));
-                    if let Some((p, o)) = pause.take() {
-                        pauses.push((p, o, Close::Canceled(e.date)));
-                    }
-                    if let Some(d) = delinquent.take() {
-                        delinquencies.push((d, Close::Canceled(e.date)));
-                    }
-                }
-                EventKind::Paused => {
-                    pause.get_or_insert((e.date, e.origin));
-                }
-                EventKind::Resumed => {
-                    if let Some((p, o)) = pause.take() {
-                        pauses.push((p, o, Close::Resumed(e.date)));
-                    }
-                    if let Some(d) = delinquent.take() {
-                        delinquencies.push((d, Close::Resumed(e.date)));
-                    }
-                }
-                EventKind::PastDue | EventKind::Unpaid => {
-                    delinquent.get_or_insert(e.date);
-                }
-            }
-        }
-        if let Some((p, o)) = pause {
-            pauses.push((p, o, Close::Open));
-        }
-        if let Some(d) = delinquent {
-            delinquencies.push((d, Close::Open));
-        }
-
+        let spells = Spells::of(events);
         // Pauses kept in MRR: the price in force the day before the pause runs on until the
         // subscription resumes, filling the time it was not invoiced.
         if self.policies.pauses == Pauses::Keep {
-            for &(p, origin, close) in &pauses {
-                let until = match close {
-                    Close::Resumed(r) | Close::Canceled(r) => Some(r),
-                    Close::Open => None,
-                };
-                self.kept_open_pause |= until.is_none();
-                for k in 0..self.segs.len() {
-                    let before = p.add_days(-1);
-                    let Some(prev) = self.segs[k]
-                        .iter()
-                        .find(|s| s.covers(before) && !s.refunded)
-                    else {
-                        continue;
-                    };
-                    let Some(from) = prev.end else { continue };
-                    if until.is_some_and(|u| u <= from) {
-                        continue;
-                    }
-                    let mut bridge = prev.clone();
-                    bridge.start = from;
-                    bridge.end = until;
-                    bridge.origin = origin;
-                    bridge.rank = (0, from, origin.line);
-                    let mut all = std::mem::take(&mut self.segs[k]);
-                    all.push(bridge);
-                    self.segs[k] = overlay(all);
-                }
+            for pause in &spells.pauses {
+                self.bridge_pause(pause);
             }
         }
-
-        // Cancellations.
-        let rule = self.policies.churn_recognition;
-        for &(q, c) in &cancels {
-            let restart = self.restart_after(c);
-            for k in 0..self.segs.len() {
-                let from = match rule {
-                    ChurnRecognition::AtPeriodEnd => self.paid_until(k, c),
-                    ChurnRecognition::AtCancellation => c,
-                    ChurnRecognition::AtRequest => q.unwrap_or(c),
-                };
-                self.remove(k, from, restart);
-            }
-        }
-        // A request never followed by a cancellation: withdrawn if the subscription renewed
-        // after the paid period it fell in, else it ends the subscription.
-        if let Some(q) = request {
-            let ends: Vec<Date> = (0..self.segs.len())
-                .map(|k| self.paid_until(k, q))
-                .collect();
-            let last = ends.iter().copied().max().unwrap_or(q);
-            let renewed = self.periods.iter().flatten().any(|p| p.0 >= last);
-            if !renewed {
-                for (k, &e) in ends.iter().enumerate() {
-                    let from = match rule {
-                        ChurnRecognition::AtRequest => q,
-                        _ => e,
-                    };
-                    self.remove(k, from, None);
-                }
-            }
-        }
-
+        self.cancel(&spells);
         // Pauses as churn, or as paused revenue at 0 (`zero`: the span is also marked, so
         // the engine reports paused and resumed instead of churn and reactivation).
         // Under `zero`, a pause that ends in a cancellation was churn from its first day: the
         // revenue stopped then and never came back, so it is not marked as a pause (the month
         // it began shows churn, and the bridge and the frozen cohort agree).
         if matches!(self.policies.pauses, Pauses::Churn | Pauses::Zero) {
-            for &(p, _, close) in &pauses {
-                let to = self.state_end(close);
-                self.remove_all(p, to);
-                let ended_in_cancellation = matches!(close, Close::Canceled(_));
+            for pause in &spells.pauses {
+                let to = self.state_end(pause.close);
+                self.remove_all(pause.from, to);
+                let ended_in_cancellation = matches!(pause.close, Close::Canceled(_));
                 if self.policies.pauses == Pauses::Zero && !ended_in_cancellation {
-                    self.paused.push((p, to));
+                    self.paused.push((pause.from, to));
                 }
             }
         }
-
-        // Delinquency.
-        for &(d, close) in &delinquencies {
-            let to = self.state_end(close);
-            let from = match self.policies.past_due {
-                PastDue::Keep => continue,
-                PastDue::Churn => d,
-                PastDue::KeepDays(n) => {
-                    let grace_end = d.add_days(n as i32);
-                    let recovered_in_time = match close {
-                        Close::Resumed(r) => r <= grace_end,
-                        // Cancelled within its grace: the cancellation rule decides.
-                        Close::Canceled(c) => c <= grace_end,
-                        Close::Open => false,
-                    };
-                    // Still within its grace at the data's as-of date: not churned yet.
-                    let undecided =
-                        matches!(close, Close::Open) && self.as_of.is_some_and(|a| grace_end > a);
-                    if recovered_in_time || undecided {
-                        continue;
-                    }
-                    grace_end
-                }
-            };
-            self.remove_all(from, to);
+        for spell in &spells.delinquencies {
+            self.delinquency(spell);
         }
+    }
+
+    /// `--pauses keep`: the price in force the day before `pause` runs on through it.
+    fn bridge_pause(&mut self, pause: &Pause) {
+        let until = match pause.close {
+            Close::Resumed(r) | Close::Canceled(r) => Some(r),
+            Close::Open => None,
+        };
+        self.kept_open_pause |= until.is_none();
+        for k in 0..self.segs.len() {
+            let before = pause.from.add_days(-1);
+            let Some(prev) = self.segs[k]
+                .iter()
+                .find(|s| s.covers(before) && !s.refunded)
+            else {
+                continue;
+            };
+            let Some(from) = prev.end else { continue };
+            if until.is_some_and(|u| u <= from) {
+                continue;
+            }
+            let mut bridge = prev.clone();
+            bridge.start = from;
+            bridge.end = until;
+            bridge.origin = pause.origin;
+            bridge.rank = (0, from, pause.origin.line);
+            let mut all = std::mem::take(&mut self.segs[k]);
+            all.push(bridge);
+            self.segs[k] = overlay(all);
+        }
+    }
+
+    /// Cancellations, under the churn recognition rule; a request never followed by a
+    /// cancellation is withdrawn if the subscription renewed after the paid period it fell
+    /// in, else it ends the subscription.
+    fn cancel(&mut self, spells: &Spells) {
+        let rule = self.policies.churn_recognition;
+        for c in &spells.cancels {
+            let restart = self.restart_after(c.at);
+            for k in 0..self.segs.len() {
+                let from = match rule {
+                    ChurnRecognition::AtPeriodEnd => self.paid_until(k, c.at),
+                    ChurnRecognition::AtCancellation => c.at,
+                    ChurnRecognition::AtRequest => c.requested.unwrap_or(c.at),
+                };
+                self.remove(k, from, restart);
+            }
+        }
+        let Some(q) = spells.request else {
+            return;
+        };
+        let ends: Vec<Date> = (0..self.segs.len())
+            .map(|k| self.paid_until(k, q))
+            .collect();
+        let last = ends.iter().copied().max().unwrap_or(q);
+        let renewed = self.periods.iter().flatten().any(|p| p.0 >= last);
+        if !renewed {
+            for (k, &e) in ends.iter().enumerate() {
+                let from = match rule {
+                    ChurnRecognition::AtRequest => q,
+                    _ => e,
+                };
+                self.remove(k, from, None);
+            }
+        }
+    }
+
+    /// A delinquency spell, under the past-due policy.
+    fn delinquency(&mut self, spell: &Delinquency) {
+        let (d, close) = (spell.from, spell.close);
+        let to = self.state_end(close);
+        let from = match self.policies.past_due {
+            PastDue::Keep => return,
+            PastDue::Churn => d,
+            PastDue::KeepDays(n) => {
+                let grace_end = d.add_days(n as i32);
+                let recovered_in_time = match close {
+                    Close::Resumed(r) => r <= grace_end,
+                    // Cancelled within its grace: the cancellation rule decides.
+                    Close::Canceled(c) => c <= grace_end,
+                    Close::Open => false,
+                };
+                // Still within its grace at the data's as-of date: not churned yet.
+                let undecided =
+                    matches!(close, Close::Open) && self.as_of.is_some_and(|a| grace_end > a);
+                if recovered_in_time || undecided {
+                    return;
+                }
+                grace_end
+            }
+        };
+        self.remove_all(from, to);
+    }
+}
+
+/// A cancellation, and the request before it.
+struct Cancellation {
+    requested: Option<Date>,
+    at: Date,
+}
+
+/// A pause: from its first day, the event that began it, until it closed.
+struct Pause {
+    from: Date,
+    origin: Origin,
+    close: Close,
+}
+
+/// A delinquency (past due or unpaid): from its first day until it closed.
+struct Delinquency {
+    from: Date,
+    close: Close,
+}
+
+/// A subscription's events read in date order: the spells they open and close.
+struct Spells {
+    /// A cancellation request never followed by a cancellation.
+    request: Option<Date>,
+    cancels: Vec<Cancellation>,
+    pauses: Vec<Pause>,
+    delinquencies: Vec<Delinquency>,
+}
+
+impl Spells {
+    /// Sorts `events` by date (then line) and reads them.
+    fn of(events: &mut [Event]) -> Spells {
+        events.sort_by_key(|e| (e.date, e.origin.line));
+        let mut request: Option<Date> = None;
+        let mut pause: Option<(Date, Origin)> = None;
+        let mut delinquent: Option<Date> = None;
+        let mut spells = Spells {
+            request: None,
+            cancels: Vec::new(),
+            pauses: Vec::new(),
+            delinquencies: Vec::new(),
+        };
+        let close = |spells: &mut Spells,
+                     pause: &mut Option<(Date, Origin)>,
+                     delinquent: &mut Option<Date>,
+                     how: Close| {
+            if let Some((from, origin)) = pause.take() {
+                spells.pauses.push(Pause {
+                    from,
+                    origin,
+                    close: how,
+                });
+            }
+            if let Some(from) = delinquent.take() {
+                spells.delinquencies.push(Delinquency { from, close: how });
+            }
+        };
+        for e in events.iter() {
+            match e.kind {
+                EventKind::CancelRequested => {
+                    request.get_or_insert(e.date);
+                }
+                EventKind::Canceled => {
+                    spells.cancels.push(Cancellation {
+                        requested: request.take(),
+                        at: e.date,
+                    });
+                    close(
+                        &mut spells,
+                        &mut pause,
+                        &mut delinquent,
+                        Close::Canceled(e.date),
+                    );
+                }
+                EventKind::Paused => {
+                    pause.get_or_insert((e.date, e.origin));
+                }
+                EventKind::Resumed => {
+                    close(
+                        &mut spells,
+                        &mut pause,
+                        &mut delinquent,
+                        Close::Resumed(e.date),
+                    );
+                }
+                EventKind::PastDue | EventKind::Unpaid => {
+                    delinquent.get_or_insert(e.date);
+                }
+            }
+        }
+        close(&mut spells, &mut pause, &mut delinquent, Close::Open);
+        spells.request = request;
+        spells
     }
 }

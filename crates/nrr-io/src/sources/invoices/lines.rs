@@ -3,13 +3,13 @@
 
 use super::charges::{Book, Charge, Event};
 use super::events::SubLines;
-use super::period::{length, per_interval, Length};
+use super::period::{length, per_interval};
+use super::prorations::{end_credited, full_period, match_prorations, scaled, ProrationStarts};
 use super::segments::{overlay, push_merged, Seg};
 use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
 use nrr_core::date::Date;
-use nrr_core::money::{div_round_half_even, Decimal};
+use nrr_core::money::Decimal;
 use nrr_core::policy::InvoicePolicies;
-use std::collections::HashMap;
 
 /// Turns the charges of `book` into the builder's lines.
 /// Returns the charges whose amount is too large to compute exactly: origin and net amount.
@@ -99,29 +99,6 @@ fn seg_of(ch: &Charge, start: Date, amount: Decimal, interval: u32, origin: Orig
     }
 }
 
-/// A positive proration scaled to its full period: `net x full days / its days`, rounded
-/// half-even to the proration's decimal places, over the full period's months. Without a
-/// full period, 365 / 12 days make a month.
-fn scaled(ch: &Charge, full: Option<(Date, Date)>) -> Option<(Decimal, u32)> {
-    let part = i128::from(ch.end.days() - ch.start.days());
-    let up = 10i128.checked_pow(ch.places.checked_sub(ch.net.decimals)?)?;
-    let m = i128::from(ch.net.mantissa).checked_mul(up)?;
-    let (num, den, len) = match full {
-        Some((fs, fe)) => (i128::from(fe.days() - fs.days()), part, length(fs, fe)),
-        None => match length(ch.start, ch.end) {
-            // A whole number of months or weeks is its own full period.
-            len @ (Length::Months(_) | Length::Weeks(_)) => (1, 1, len),
-            Length::Days(_) => (365, 12 * part, Length::Months(1)),
-        },
-    };
-    let v = div_round_half_even(m.checked_mul(num)?, den);
-    let amount = Decimal {
-        mantissa: i64::try_from(v).ok()?,
-        decimals: ch.places,
-    };
-    per_interval(amount, len)
-}
-
 /// One subscription's lines per product, and its paused spans (`--pauses zero`).
 /// One subscription's lines per product, its paused spans (`--pauses zero`), and whether a
 /// pause with no end kept its price running (`--pauses keep`).
@@ -129,6 +106,100 @@ struct SubscriptionLines {
     lines: Vec<(String, Vec<Seg>)>,
     paused: Vec<(Date, Option<Date>)>,
     kept_open_pause: bool,
+}
+
+/// One subscription's charges, keyed by product.
+struct Products<'c> {
+    charges: &'c [&'c Charge],
+    /// The products, in order of first charge.
+    names: Vec<String>,
+    /// Each charge's index into `names`.
+    keys: Vec<usize>,
+}
+
+impl<'c> Products<'c> {
+    fn of(charges: &'c [&'c Charge]) -> Products<'c> {
+        let mut names: Vec<String> = Vec::new();
+        let key_of = |p: &str, names: &mut Vec<String>| match names.iter().position(|x| x == p) {
+            Some(k) => k,
+            None => {
+                names.push(p.to_string());
+                names.len() - 1
+            }
+        };
+        let keys: Vec<usize> = charges
+            .iter()
+            .map(|c| key_of(&c.product, &mut names))
+            .collect();
+        Products {
+            charges,
+            names,
+            keys,
+        }
+    }
+
+    /// Invoiced service periods per product (a period refunded in full was paid until the
+    /// refund: `--full-refunds end-service`), and the regular (non-proration) ones: for
+    /// scaling prorations and for "paid until".
+    fn periods(&self) -> ServicePeriods {
+        let n = self.names.len();
+        let mut paid: Vec<Vec<(Date, Date)>> = vec![Vec::new(); n];
+        let mut regular: Vec<Vec<(Date, Date)>> = vec![Vec::new(); n];
+        for (ch, &k) in self.charges.iter().zip(&self.keys) {
+            if (!ch.proration || !ch.net.is_negative()) && ch.served_end() > ch.start {
+                paid[k].push((ch.start, ch.served_end()));
+            }
+            if !ch.proration {
+                regular[k].push((ch.start, ch.end));
+            }
+        }
+        ServicePeriods { paid, regular }
+    }
+
+    /// The segments per product: each regular charge at its rate (from the start a matching
+    /// proration gives it), each unmatched positive proration scaled to its full period;
+    /// then the negative prorations end the lines they credit.
+    fn segments(
+        &self,
+        regular: &[Vec<(Date, Date)>],
+        starts: &ProrationStarts,
+        failed: &mut Vec<(Origin, Decimal)>,
+    ) -> Vec<Vec<Seg>> {
+        let mut segs: Vec<Vec<Seg>> = vec![Vec::new(); self.names.len()];
+        for (i, ch) in self.charges.iter().enumerate() {
+            let k = self.keys[i];
+            if ch.proration {
+                if ch.net.is_negative() || starts.matched[i] {
+                    continue;
+                }
+                match scaled(ch, full_period(ch, &regular[k], regular)) {
+                    Some((amount, interval)) if amount.mantissa > 0 => {
+                        segs[k].push(seg_of(ch, ch.start, amount, interval, ch.origin));
+                    }
+                    Some(_) => {}
+                    None => failed.push((ch.origin, ch.net)),
+                }
+                continue;
+            }
+            let rate = ch
+                .rate
+                .or_else(|| per_interval(ch.net, length(ch.start, ch.end)));
+            let Some((amount, interval)) = rate else {
+                failed.push((ch.origin, ch.net));
+                continue;
+            };
+            let (start, origin) = starts.start_of[i].unwrap_or((ch.start, ch.origin));
+            segs[k].push(seg_of(ch, start, amount, interval, origin));
+        }
+        end_credited(self.charges, &self.keys, &mut segs);
+        segs
+    }
+}
+
+/// Service periods per product.
+struct ServicePeriods {
+    paid: Vec<Vec<(Date, Date)>>,
+    regular: Vec<Vec<(Date, Date)>>,
 }
 
 /// The lines of one subscription, per product.
@@ -139,141 +210,28 @@ fn sub_lines(
     policies: &InvoicePolicies,
     failed: &mut Vec<(Origin, Decimal)>,
 ) -> SubscriptionLines {
-    let mut products: Vec<String> = Vec::new();
-    let key_of = |p: &str, products: &mut Vec<String>| match products.iter().position(|x| x == p) {
-        Some(k) => k,
-        None => {
-            products.push(p.to_string());
-            products.len() - 1
-        }
-    };
-    let keys: Vec<usize> = charges
-        .iter()
-        .map(|c| key_of(&c.product, &mut products))
-        .collect();
-    let n = products.len();
-    let mut periods: Vec<Vec<(Date, Date)>> = vec![Vec::new(); n];
-    // Regular periods per product: for scaling prorations and for "paid until".
-    let mut regular: Vec<Vec<(Date, Date)>> = vec![Vec::new(); n];
-    for (ch, &k) in charges.iter().zip(&keys) {
-        // A period refunded in full was paid until the refund (`--full-refunds end-service`).
-        if (!ch.proration || !ch.net.is_negative()) && ch.served_end() > ch.start {
-            periods[k].push((ch.start, ch.served_end()));
-        }
-        if !ch.proration {
-            regular[k].push((ch.start, ch.end));
-        }
-    }
-
-    // Positive prorations: the latest one matching the regular line that starts where it
-    // ends moves that line's start; the others are scaled to their full period.
-    let mut start_of: Vec<Option<(Date, Origin)>> = vec![None; charges.len()];
-    let mut matched = vec![false; charges.len()];
-    // Positive prorations by (product, end day): one look-up a regular charge, not a scan of
-    // every charge (a subscription can have thousands of periods).
-    let mut by_end: HashMap<(usize, Date), Vec<usize>> = HashMap::new();
-    for (j, p) in charges.iter().enumerate() {
-        if p.proration && !p.net.is_negative() {
-            by_end.entry((keys[j], p.end)).or_default().push(j);
-        }
-    }
-    for (i, ch) in charges.iter().enumerate() {
-        if ch.proration {
-            continue;
-        }
-        let best = by_end
-            .get(&(keys[i], ch.start))
-            .into_iter()
-            .flatten()
-            .map(|&j| (j, charges[j]))
-            .filter(|(_, p)| {
-                p.plan == ch.plan && p.quantity == ch.quantity && p.currency == ch.currency
-            })
-            .max_by_key(|(j, p)| (p.start, p.origin.line, *j));
-        if let Some((j, p)) = best {
-            start_of[i] = Some((p.start, p.origin));
-            matched[j] = true;
-        }
-    }
-
-    let mut segs: Vec<Vec<Seg>> = vec![Vec::new(); n];
-    for (i, ch) in charges.iter().enumerate() {
-        let k = keys[i];
-        if ch.proration {
-            if ch.net.is_negative() || matched[i] {
-                continue;
-            }
-            let holds = |p: &&(Date, Date)| p.0 <= ch.start && ch.start < p.1;
-            let full = regular[k]
-                .iter()
-                .filter(holds)
-                .chain(regular.iter().flatten().filter(holds))
-                .copied()
-                .next();
-            match scaled(ch, full) {
-                Some((amount, interval)) if amount.mantissa > 0 => {
-                    segs[k].push(seg_of(ch, ch.start, amount, interval, ch.origin));
-                }
-                Some(_) => {}
-                None => failed.push((ch.origin, ch.net)),
-            }
-            continue;
-        }
-        let rate = ch
-            .rate
-            .or_else(|| per_interval(ch.net, length(ch.start, ch.end)));
-        let Some((amount, interval)) = rate else {
-            failed.push((ch.origin, ch.net));
-            continue;
-        };
-        let (start, origin) = start_of[i].unwrap_or((ch.start, ch.origin));
-        segs[k].push(seg_of(ch, start, amount, interval, origin));
-    }
-    // Negative prorations (credit for unused time) end the line they credit.
-    for (i, ch) in charges.iter().enumerate() {
-        if !(ch.proration && ch.net.is_negative()) {
-            continue;
-        }
-        for s in &mut segs[keys[i]] {
-            // Only a line invoiced before the credit's start and running past it (not the new
-            // price that starts on the same day).
-            if s.invoiced < ch.start && s.end.is_some_and(|e| ch.start < e) {
-                s.end = Some(ch.start);
-            }
-        }
-    }
+    let products = Products::of(charges);
+    let ServicePeriods { paid, regular } = products.periods();
+    let starts = match_prorations(charges, &products.keys);
+    let segs = products.segments(&regular, &starts, failed);
     let segs: Vec<Vec<Seg>> = segs.into_iter().map(overlay).collect();
 
     let mut sl = SubLines {
         policies,
         as_of,
-        periods,
+        periods: paid,
         segs,
         paused: Vec::new(),
         kept_open_pause: false,
     };
-    // Still running at the as-of date: the periods that end last stay open (not those whose
-    // service a full refund ended).
     if let Some(a) = as_of {
-        let last = sl
-            .segs
-            .iter()
-            .flatten()
-            .filter(|s| !s.refunded)
-            .filter_map(|s| s.end)
-            .max();
-        if let Some(l) = last.filter(|l| *l > a) {
-            for s in sl.segs.iter_mut().flatten() {
-                if s.end == Some(l) && !s.refunded {
-                    s.end = None;
-                }
-            }
-        }
+        keep_open(&mut sl.segs, a);
     }
     sl.apply_events(events);
     let paused = std::mem::take(&mut sl.paused);
     let kept_open_pause = sl.kept_open_pause;
     let lines = products
+        .names
         .into_iter()
         .zip(sl.segs)
         .map(|(p, segs)| {
@@ -291,6 +249,24 @@ fn sub_lines(
         lines,
         paused,
         kept_open_pause,
+    }
+}
+
+/// Still running at the as-of date `as_of`: the periods that end last stay open (not those
+/// whose service a full refund ended).
+fn keep_open(segs: &mut [Vec<Seg>], as_of: Date) {
+    let last = segs
+        .iter()
+        .flatten()
+        .filter(|s| !s.refunded)
+        .filter_map(|s| s.end)
+        .max();
+    if let Some(l) = last.filter(|l| *l > as_of) {
+        for s in segs.iter_mut().flatten() {
+            if s.end == Some(l) && !s.refunded {
+                s.end = None;
+            }
+        }
     }
 }
 

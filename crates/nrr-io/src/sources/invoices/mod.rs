@@ -37,6 +37,7 @@ mod event_rows;
 mod events;
 mod lines;
 mod period;
+mod prorations;
 mod rows;
 mod segments;
 

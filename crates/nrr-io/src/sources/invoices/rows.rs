@@ -5,7 +5,7 @@ use super::charges::{usage_month, Book, Charge, UsageLine};
 use crate::error::{IoError, Rejection};
 use crate::read::{display_name, Cols, Fields, EXPECT_DATE};
 use crate::sources::decimal::{dsub, ZERO};
-use crate::sources::full_refunds::{BackKind, MoneyBack};
+use crate::sources::full_refunds::{BackKind, MoneyBack, RefundBook};
 use crate::sources::snapshots::each_file_row;
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::Date;
@@ -261,52 +261,61 @@ fn invoice_row<R: Fields + ?Sized>(
     rej: &mut Rejects<'_>,
     file: u16,
 ) -> Option<RowOutcome> {
-    let opt = |i: Option<usize>| i.map_or(Cow::Borrowed(""), |i| rec.text(i));
-    // Money as written: a typed decimal with its significant places (prorations keep them).
-    let money_text = |i: Option<usize>| i.map_or(Cow::Borrowed(""), |i| rec.decimal_text(i));
-    let invoice = rec.text(c.invoice);
-    if invoice.is_empty() {
-        rej.push(
-            line,
-            "invoice_id",
-            "",
-            "a non-empty invoice (or credit note) id",
-        );
-        return None;
+    let row = Row { line, rec, c };
+    let fields = row.line_fields(rej)?;
+    if matches!(fields.kind, LineType::Subscription | LineType::Proration) {
+        row.recurring_line(&fields, policies, book, rej, file)
+    } else {
+        row.excluded_line(&fields, policies, book, rej, file)
     }
-    let customer = rec.text(c.customer);
-    if customer.is_empty() {
-        rej.push(line, "customer_id", "", "a non-empty customer id");
-        return None;
+}
+
+/// One row being read: its line (or row number), its fields and the columns.
+struct Row<'r, R: ?Sized> {
+    line: u64,
+    rec: &'r R,
+    c: &'r InvoiceCols,
+}
+
+/// The fields every invoice line has, validated.
+struct LineFields<'r> {
+    invoice: Cow<'r, str>,
+    customer: Cow<'r, str>,
+    kind: LineType,
+    /// The amount as written.
+    amount_v: Cow<'r, str>,
+    amount: Decimal,
+    discount: Decimal,
+    tax: Decimal,
+    currency: Cow<'r, str>,
+    quantity: u64,
+    invoice_date: Option<Date>,
+    /// The invoice a credit or refund line gives money back on (`--full-refunds`).
+    reference: Cow<'r, str>,
+    subscription: Cow<'r, str>,
+}
+
+impl<'r, R: Fields + ?Sized> Row<'r, R> {
+    /// An optional column's text (empty when the column is absent).
+    fn opt(&self, i: Option<usize>) -> Cow<'r, str> {
+        i.map_or(Cow::Borrowed(""), |i| self.rec.text(i))
     }
-    let kind_v = rec.text(c.kind);
-    let Some(kind) = LineType::parse(&kind_v) else {
-        rej.push(
-            line,
-            "type",
-            &kind_v,
-            "one of subscription, one_time, proration, credit, refund, tax, usage",
-        );
-        return None;
-    };
-    let amount_v = money_text(Some(c.amount));
-    if amount_v.is_empty() {
-        rej.push(
-            line,
-            "amount",
-            "",
-            "an amount (required): a decimal number like 1200.00",
-        );
-        return None;
+
+    /// Money as written: a typed decimal with its significant places (prorations keep them).
+    fn money_text(&self, i: Option<usize>) -> Cow<'r, str> {
+        i.map_or(Cow::Borrowed(""), |i| self.rec.decimal_text(i))
     }
-    let Some(amount) = Decimal::parse(&amount_v, MAX_AMOUNT_DECIMALS) else {
-        let e = crate::read::expect_decimal(&amount_v, MAX_AMOUNT_DECIMALS, EXPECT_DECIMAL);
-        rej.push(line, "amount", &amount_v, e);
-        return None;
-    };
-    let recurring = matches!(kind, LineType::Subscription | LineType::Proration);
-    let money = |col: &str, i: Option<usize>, rej: &mut Rejects<'_>| -> Option<Decimal> {
-        let v = money_text(i);
+
+    /// An optional money column (empty: 0); a subscription line's is not negative.
+    fn money(
+        &self,
+        col: &str,
+        i: Option<usize>,
+        kind: LineType,
+        rej: &mut Rejects<'_>,
+    ) -> Option<Decimal> {
+        let line = self.line;
+        let v = self.money_text(i);
         if v.is_empty() {
             return Some(ZERO);
         }
@@ -323,105 +332,196 @@ fn invoice_row<R: Fields + ?Sized>(
                 None
             }
         }
-    };
-    let discount = money("discount", c.discount, rej)?;
-    let tax = money("tax", c.tax, rej)?;
-    if kind == LineType::Subscription && amount.is_negative() {
-        rej.push(
-            line,
-            "amount",
-            &amount_v,
-            "an amount >= 0 for a subscription line (a credit for unused time is a proration \
-             line; a credit note is type credit)",
-        );
-        return None;
     }
-    let currency = opt(c.currency);
-    let is_code = currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase());
-    if !currency.is_empty() && !is_code {
-        rej.push(
-            line,
-            "currency",
-            &currency,
-            "a three-letter ISO 4217 code like USD, or empty for the reporting currency",
-        );
-        return None;
-    }
-    let quantity_v = opt(c.quantity);
-    let quantity = if quantity_v.is_empty() {
-        1
-    } else {
-        let Ok(q) = quantity_v.parse::<u64>() else {
-            rej.push(
-                line,
-                "quantity",
-                &quantity_v,
-                "an integer >= 0, or empty (1)",
-            );
-            return None;
-        };
-        q
-    };
-    let date_opt = |col: &str, v: &str, rej: &mut Rejects<'_>| -> Option<Option<Date>> {
+
+    /// An optional date: `Some(None)` when empty, `None` after rejecting it.
+    fn date_opt(&self, col: &str, v: &str, rej: &mut Rejects<'_>) -> Option<Option<Date>> {
         if v.is_empty() {
             return Some(None);
         }
         match Date::parse(v) {
             Some(d) => Some(Some(d)),
             None => {
-                rej.push(line, col, v, format!("{EXPECT_DATE}, or empty"));
+                rej.push(self.line, col, v, format!("{EXPECT_DATE}, or empty"));
                 None
             }
         }
-    };
-    let invoice_date = date_opt("invoice_date", &opt(c.invoice_date), rej)?;
-    // The invoice a credit or refund line gives money back on (`--full-refunds`).
-    let reference = opt(c.reference);
-    let money_back = matches!(kind, LineType::Credit | LineType::Refund);
-    if !reference.is_empty() && !money_back {
-        rej.push(
-            line,
-            "reference_invoice_id",
-            &reference,
-            "empty: only credit and refund lines name the invoice they credit or refund",
-        );
-        return None;
     }
-    if !reference.is_empty() && invoice_date.is_none() {
-        rej.push(
-            line,
-            "invoice_date",
-            "",
-            "the date of the credit or refund (required with reference_invoice_id)",
-        );
-        return None;
+
+    /// The ids and the line type; `None` after rejecting the row.
+    fn ids(&self, rej: &mut Rejects<'_>) -> Option<(Cow<'r, str>, Cow<'r, str>, LineType)> {
+        let (line, c, rec) = (self.line, self.c, self.rec);
+        let invoice = rec.text(c.invoice);
+        if invoice.is_empty() {
+            rej.push(
+                line,
+                "invoice_id",
+                "",
+                "a non-empty invoice (or credit note) id",
+            );
+            return None;
+        }
+        let customer = rec.text(c.customer);
+        if customer.is_empty() {
+            rej.push(line, "customer_id", "", "a non-empty customer id");
+            return None;
+        }
+        let kind_v = rec.text(c.kind);
+        let Some(kind) = LineType::parse(&kind_v) else {
+            rej.push(
+                line,
+                "type",
+                &kind_v,
+                "one of subscription, one_time, proration, credit, refund, tax, usage",
+            );
+            return None;
+        };
+        Some((invoice, customer, kind))
     }
-    let sub_v = rec.text(c.subscription);
-    let (start_v, end_v) = (rec.text(c.start), rec.text(c.end));
-    if !recurring {
-        // Validated, then left out of MRR whatever they hold.
-        let start = date_opt("service_period_start", &start_v, rej)?;
-        let end = date_opt("service_period_end", &end_v, rej)?;
-        if kind == LineType::Usage && book.usage_asked {
+
+    /// The fields every line has, in the order they are checked; `None` after rejecting the
+    /// row.
+    fn line_fields(&self, rej: &mut Rejects<'_>) -> Option<LineFields<'r>> {
+        let (line, c, rec) = (self.line, self.c, self.rec);
+        let (invoice, customer, kind) = self.ids(rej)?;
+        let amount_v = self.money_text(Some(c.amount));
+        if amount_v.is_empty() {
+            rej.push(
+                line,
+                "amount",
+                "",
+                "an amount (required): a decimal number like 1200.00",
+            );
+            return None;
+        }
+        let Some(amount) = Decimal::parse(&amount_v, MAX_AMOUNT_DECIMALS) else {
+            let e = crate::read::expect_decimal(&amount_v, MAX_AMOUNT_DECIMALS, EXPECT_DECIMAL);
+            rej.push(line, "amount", &amount_v, e);
+            return None;
+        };
+        let discount = self.money("discount", c.discount, kind, rej)?;
+        let tax = self.money("tax", c.tax, kind, rej)?;
+        if kind == LineType::Subscription && amount.is_negative() {
+            rej.push(
+                line,
+                "amount",
+                &amount_v,
+                "an amount >= 0 for a subscription line (a credit for unused time is a proration \
+                 line; a credit note is type credit)",
+            );
+            return None;
+        }
+        let currency = self.opt(c.currency);
+        let is_code = currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase());
+        if !currency.is_empty() && !is_code {
+            rej.push(
+                line,
+                "currency",
+                &currency,
+                "a three-letter ISO 4217 code like USD, or empty for the reporting currency",
+            );
+            return None;
+        }
+        let quantity = self.quantity(rej)?;
+        let invoice_date = self.date_opt("invoice_date", &self.opt(c.invoice_date), rej)?;
+        let reference = self.reference(kind, invoice_date, rej)?;
+        Some(LineFields {
+            invoice,
+            customer,
+            kind,
+            amount_v,
+            amount,
+            discount,
+            tax,
+            currency,
+            quantity,
+            invoice_date,
+            reference,
+            subscription: rec.text(c.subscription),
+        })
+    }
+
+    /// The quantity (empty: 1); `None` after rejecting it.
+    fn quantity(&self, rej: &mut Rejects<'_>) -> Option<u64> {
+        let quantity_v = self.opt(self.c.quantity);
+        if quantity_v.is_empty() {
+            return Some(1);
+        }
+        let Ok(q) = quantity_v.parse::<u64>() else {
+            rej.push(
+                self.line,
+                "quantity",
+                &quantity_v,
+                "an integer >= 0, or empty (1)",
+            );
+            return None;
+        };
+        Some(q)
+    }
+
+    /// The invoice a credit or refund line gives money back on; `None` after rejecting it.
+    fn reference(
+        &self,
+        kind: LineType,
+        invoice_date: Option<Date>,
+        rej: &mut Rejects<'_>,
+    ) -> Option<Cow<'r, str>> {
+        let reference = self.opt(self.c.reference);
+        let money_back = matches!(kind, LineType::Credit | LineType::Refund);
+        if !reference.is_empty() && !money_back {
+            rej.push(
+                self.line,
+                "reference_invoice_id",
+                &reference,
+                "empty: only credit and refund lines name the invoice they credit or refund",
+            );
+            return None;
+        }
+        if !reference.is_empty() && invoice_date.is_none() {
+            rej.push(
+                self.line,
+                "invoice_date",
+                "",
+                "the date of the credit or refund (required with reference_invoice_id)",
+            );
+            return None;
+        }
+        Some(reference)
+    }
+
+    /// A line that never moves MRR: validated, then left out of MRR whatever it holds (a
+    /// usage line counts in `--usage`, a credit or refund towards `--full-refunds`).
+    fn excluded_line(
+        &self,
+        f: &LineFields<'r>,
+        policies: &InvoicePolicies,
+        book: &mut Book,
+        rej: &mut Rejects<'_>,
+        file: u16,
+    ) -> Option<RowOutcome> {
+        let (line, c, rec) = (self.line, self.c, self.rec);
+        let start = self.date_opt("service_period_start", &rec.text(c.start), rej)?;
+        let end = self.date_opt("service_period_end", &rec.text(c.end), rej)?;
+        if f.kind == LineType::Usage && book.usage_asked {
             // The `--usage` figure: net of discounts (under `all`) and tax, like MRR.
-            let net = dsub(amount, tax).and_then(|g| match policies.discounts {
+            let net = dsub(f.amount, f.tax).and_then(|g| match policies.discounts {
                 Discounts::None => Some(g),
-                _ => dsub(g, discount),
+                _ => dsub(g, f.discount),
             });
             let Some(net) = net else {
                 rej.push(
                     line,
                     "amount",
-                    &amount_v,
+                    &f.amount_v,
                     "an amount small enough to compute with",
                 );
                 return None;
             };
-            match usage_month(start, end, invoice_date) {
+            match usage_month(start, end, f.invoice_date) {
                 Some(month) => book.usage.push(UsageLine {
                     origin: Origin { file, line },
-                    customer: customer.to_string(),
-                    currency: currency.to_string(),
+                    customer: f.customer.to_string(),
+                    currency: f.currency.to_string(),
                     net,
                     month,
                     column: "currency".into(),
@@ -429,130 +529,148 @@ fn invoice_row<R: Fields + ?Sized>(
                 None => book.usage_unplaced += 1,
             }
         }
-        if let Some(d) = invoice_date {
+        if let Some(d) = f.invoice_date {
             book.as_of = book.as_of.max(Some(d));
         }
-        if !sub_v.is_empty() {
-            book.sub(&customer, &sub_v);
+        if !f.subscription.is_empty() {
+            book.sub(&f.customer, &f.subscription);
         }
         if let Some(rb) = book.refunds.as_mut() {
-            if money_back {
-                rb.back(MoneyBack {
-                    kind: if kind == LineType::Credit {
-                        BackKind::Credit
-                    } else {
-                        BackKind::Refund
-                    },
-                    invoice: (!reference.is_empty()).then(|| reference.to_string()),
-                    // A credit may be written negative or positive: the money handed back.
-                    amount: Decimal {
-                        mantissa: amount.mantissa.saturating_abs(),
-                        decimals: amount.decimals,
-                    },
-                    currency: currency.to_string(),
-                    // Only read with a reference, which requires the date.
-                    date: invoice_date.unwrap_or(Date::from_days(0)),
-                    // The credit note's or refund's own id: the same from a file, Parquet or
-                    // a database.
-                    label: invoice.to_string(),
-                });
-            } else {
-                let i = rb.invoice(&invoice);
-                rb.add(i, dsub(amount, discount), &currency);
-            }
+            note_refund(rb, f);
         }
-        return Some(RowOutcome::Excluded(kind));
+        Some(RowOutcome::Excluded(f.kind))
     }
-    if sub_v.is_empty() {
-        rej.push(
-            line,
-            "subscription_id",
-            "",
-            "a subscription id (subscription and proration lines need one)",
-        );
-        return None;
-    }
-    let Some(start) = Date::parse(&start_v) else {
-        rej.push(line, "service_period_start", &start_v, EXPECT_DATE);
-        return None;
-    };
-    let Some(end) = Date::parse(&end_v) else {
-        rej.push(line, "service_period_end", &end_v, EXPECT_DATE);
-        return None;
-    };
-    if end <= start {
-        rej.push(
-            line,
-            "service_period_end",
-            &end_v,
-            format!("a date after service_period_start {start} (the first day not covered)"),
-        );
-        return None;
-    }
-    let Some(gross) = dsub(amount, tax) else {
-        rej.push(
-            line,
-            "amount",
-            &amount_v,
-            "an amount small enough to compute with",
-        );
-        return None;
-    };
-    let Some(net) = dsub(gross, discount) else {
-        rej.push(
-            line,
-            "amount",
-            &amount_v,
-            "an amount small enough to compute with",
-        );
-        return None;
-    };
-    if kind == LineType::Subscription && net.is_negative() {
-        let (col, v) = if discount.is_zero() {
-            ("tax", money_text(c.tax))
-        } else {
-            ("discount", money_text(c.discount))
+
+    /// A subscription or proration line: a charge of the book, or excluded as `zero_amount`.
+    fn recurring_line(
+        &self,
+        f: &LineFields<'r>,
+        policies: &InvoicePolicies,
+        book: &mut Book,
+        rej: &mut Rejects<'_>,
+        file: u16,
+    ) -> Option<RowOutcome> {
+        let (line, c) = (self.line, self.c);
+        let (start, end) = self.period(f, rej)?;
+        let too_large = "an amount small enough to compute with";
+        let Some(gross) = dsub(f.amount, f.tax) else {
+            rej.push(line, "amount", &f.amount_v, too_large);
+            return None;
         };
-        rej.push(
-            line,
-            col,
-            &v,
-            format!("discount + tax no larger than amount {amount_v}"),
-        );
-        return None;
+        let Some(net) = dsub(gross, f.discount) else {
+            rej.push(line, "amount", &f.amount_v, too_large);
+            return None;
+        };
+        if f.kind == LineType::Subscription && net.is_negative() {
+            let (col, v) = if f.discount.is_zero() {
+                ("tax", self.money_text(c.tax))
+            } else {
+                ("discount", self.money_text(c.discount))
+            };
+            rej.push(
+                line,
+                col,
+                &v,
+                format!("discount + tax no larger than amount {}", f.amount_v),
+            );
+            return None;
+        }
+        let net = match policies.discounts {
+            Discounts::None => gross,
+            _ => net,
+        };
+        if let Some(d) = f.invoice_date {
+            book.as_of = book.as_of.max(Some(d));
+        }
+        let sub = book.sub(&f.customer, &f.subscription);
+        // The invoice's total, for `--full-refunds end-service`: amount - discount of every line.
+        let inv_index = book.refunds.as_mut().map(|rb| {
+            let i = rb.invoice(&f.invoice);
+            rb.add(i, dsub(f.amount, f.discount), &f.currency);
+            i
+        });
+        if net.is_zero() {
+            return Some(RowOutcome::ZeroAmount);
+        }
+        book.charges.push(Charge {
+            origin: Origin { file, line },
+            sub,
+            product: self.opt(c.product).to_string(),
+            plan: self.opt(c.plan).to_string(),
+            quantity: f.quantity,
+            currency: f.currency.to_string(),
+            net,
+            places: net.decimals.max(2),
+            start,
+            end,
+            proration: f.kind == LineType::Proration,
+            rate: None,
+            invoice: inv_index,
+            refunded: None,
+        });
+        Some(RowOutcome::Charge)
     }
-    let net = match policies.discounts {
-        Discounts::None => gross,
-        _ => net,
-    };
-    if let Some(d) = invoice_date {
-        book.as_of = book.as_of.max(Some(d));
+
+    /// A recurring line's subscription and service period `[start, end)`; `None` after
+    /// rejecting the row.
+    fn period(&self, f: &LineFields<'r>, rej: &mut Rejects<'_>) -> Option<(Date, Date)> {
+        let (line, c, rec) = (self.line, self.c, self.rec);
+        if f.subscription.is_empty() {
+            rej.push(
+                line,
+                "subscription_id",
+                "",
+                "a subscription id (subscription and proration lines need one)",
+            );
+            return None;
+        }
+        let (start_v, end_v) = (rec.text(c.start), rec.text(c.end));
+        let Some(start) = Date::parse(&start_v) else {
+            rej.push(line, "service_period_start", &start_v, EXPECT_DATE);
+            return None;
+        };
+        let Some(end) = Date::parse(&end_v) else {
+            rej.push(line, "service_period_end", &end_v, EXPECT_DATE);
+            return None;
+        };
+        if end <= start {
+            rej.push(
+                line,
+                "service_period_end",
+                &end_v,
+                format!("a date after service_period_start {start} (the first day not covered)"),
+            );
+            return None;
+        }
+        Some((start, end))
     }
-    let sub = book.sub(&customer, &sub_v);
-    // The invoice's total, for `--full-refunds end-service`: amount - discount of every line.
-    let inv_index = book.refunds.as_mut().map(|rb| {
-        let i = rb.invoice(&invoice);
-        rb.add(i, dsub(amount, discount), &currency);
-        i
+}
+
+/// `--full-refunds end-service`: a credit or refund line is money handed back; any other
+/// line adds to its invoice's total.
+fn note_refund(rb: &mut RefundBook, f: &LineFields<'_>) {
+    let money_back = matches!(f.kind, LineType::Credit | LineType::Refund);
+    if !money_back {
+        let i = rb.invoice(&f.invoice);
+        rb.add(i, dsub(f.amount, f.discount), &f.currency);
+        return;
+    }
+    rb.back(MoneyBack {
+        kind: if f.kind == LineType::Credit {
+            BackKind::Credit
+        } else {
+            BackKind::Refund
+        },
+        invoice: (!f.reference.is_empty()).then(|| f.reference.to_string()),
+        // A credit may be written negative or positive: the money handed back.
+        amount: Decimal {
+            mantissa: f.amount.mantissa.saturating_abs(),
+            decimals: f.amount.decimals,
+        },
+        currency: f.currency.to_string(),
+        // Only read with a reference, which requires the date.
+        date: f.invoice_date.unwrap_or(Date::from_days(0)),
+        // The credit note's or refund's own id: the same from a file, Parquet or a database.
+        label: f.invoice.to_string(),
     });
-    if net.is_zero() {
-        return Some(RowOutcome::ZeroAmount);
-    }
-    book.charges.push(Charge {
-        origin: Origin { file, line },
-        sub,
-        product: opt(c.product).to_string(),
-        plan: opt(c.plan).to_string(),
-        quantity,
-        currency: currency.to_string(),
-        net,
-        places: net.decimals.max(2),
-        start,
-        end,
-        proration: kind == LineType::Proration,
-        rate: None,
-        invoice: inv_index,
-        refunded: None,
-    });
-    Some(RowOutcome::Charge)
 }
