@@ -32,35 +32,38 @@
 
 use crate::error::{IoError, Rejection};
 use crate::read::{display_name, LoadOptions, Progress};
-use crate::sources::decimal::{dec_str, dsub};
-use crate::sources::full_refunds::listed;
-use crate::sources::invoices::{build_lines, Book, Charge, Event, EventKind};
+use crate::sources::full_refunds::{listed, RefundBook};
+use crate::sources::invoices::{build_lines, Book};
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::Date;
-use nrr_core::money::Decimal;
+use nrr_core::report::RowLedger;
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+mod charges;
 mod cycle;
 mod fields;
 mod invoice;
+mod items;
 mod objects;
+mod payment;
 mod pricing;
 mod refunds;
 mod status;
 mod subscription;
 mod usage;
 
-use cycle::{percent_of, rate, Cycle, MAX_PERIODS};
-use fields::{date_of, major, minor_places};
-use invoice::{invoice, InvStatus, KnownPrices, LineKind};
+use charges::invoice_charges;
+use fields::{date_of, major};
+use invoice::{invoice, InvObj, KnownPrices};
+use items::subscription_charges;
 use objects::twice;
 pub(crate) use objects::{Json, Objects};
 use refunds::{link_money_back, refund_notices};
-use status::{carry_last_price, is_live, runs_until};
-use subscription::{subscription, Duration, Item, Status};
-use usage::{usage_line, usage_settle};
+use status::paid_late_events;
+use subscription::{subscription, Subscription};
+use usage::usage_settle;
 
 /// The files of a Stripe data directory.
 #[derive(Clone, Debug)]
@@ -168,6 +171,43 @@ impl StripeFiles {
 // ---------------------------------------------------------------------------------------------
 // Entry point
 
+/// What every step of [`read`] reads: the options, the inputs' names and file indices, and
+/// the as-of dates.
+struct Context<'a> {
+    opts: &'a LoadOptions,
+    sub_name: String,
+    sub_file: u16,
+    /// The invoices input's name, when there is one.
+    inv_name: Option<String>,
+    inv_file: Option<u16>,
+    /// The latest time the objects show as past.
+    as_of_ts: Option<i64>,
+    /// The as-of date: `--as-of`, else the data's.
+    as_of: Option<Date>,
+}
+
+impl Context<'_> {
+    /// The date of a timestamp in `--timezone`.
+    fn date(&self, ts: i64) -> Date {
+        date_of(ts, &self.opts.timezone)
+    }
+}
+
+/// Where the steps of [`read`] put what they find: charges and events, row counts, rejections.
+struct ReadState<'a> {
+    book: &'a mut Book,
+    ledger: &'a mut RowLedger,
+    rej: &'a mut Vec<Rejection>,
+}
+
+/// The objects parsed, each once.
+struct Parsed {
+    subs: Vec<Subscription>,
+    invs: Vec<InvObj>,
+    inv_name: Option<String>,
+    inv_file: Option<u16>,
+}
+
 /// Reads the Stripe files into the builder: every row (subscription item, invoice line)
 /// used, excluded with a reason, or rejected.
 pub(crate) fn read(
@@ -177,74 +217,15 @@ pub(crate) fn read(
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
-    let off = &opts.timezone;
     let sub_name = files.subscriptions.name();
     let sub_file = builder.add_file(&sub_name);
     let mut rej: Vec<Rejection> = Vec::new();
-
-    // Parse.
-    let subs = files.subscriptions.parse(
-        subscription,
-        |s| s.items.len(),
-        &mut builder.ledger,
-        &mut rej,
-    )?;
-    Progress::advance(opts.progress.as_ref(), files.subscriptions.size());
-    let inv_name = files.invoices.as_ref().map(Objects::name);
-    let inv_file = inv_name.as_ref().map(|n| builder.add_file(n));
-    let ledger = &mut builder.ledger;
-    let mut invs = match &files.invoices {
-        Some(o) => {
-            let prices = KnownPrices::of(&subs);
-            let parse = |v: &Value, line: u64| invoice(v, line, &prices);
-            o.parse(parse, |i| i.lines.len(), ledger, &mut rej)?
-        }
-        None => Vec::new(),
-    };
-    // An object twice (overlapping pages of an export) would count twice: the later copy is
-    // rejected, with all its rows.
-    let mut first_at: HashMap<String, u64> = HashMap::new();
-    let mut subs = subs;
-    subs.retain(|s| match first_at.get(&s.id) {
-        None => {
-            first_at.insert(s.id.clone(), s.line);
-            true
-        }
-        Some(&first) => {
-            twice(
-                &mut rej,
-                ledger,
-                &sub_name,
-                &s.id,
-                s.line,
-                first,
-                s.items.len(),
-            );
-            false
-        }
-    });
-    first_at.clear();
-    invs.retain(|i| match first_at.get(&i.id) {
-        None => {
-            first_at.insert(i.id.clone(), i.line);
-            true
-        }
-        Some(&first) => {
-            let name = inv_name.as_deref().unwrap_or("");
-            twice(&mut rej, ledger, name, &i.id, i.line, first, i.lines.len());
-            false
-        }
-    });
-    for o in std::iter::once(&files.subscriptions).chain(&files.invoices) {
-        if o.has_more() {
-            builder.notices.push(format!(
-                "{}: the list says \"has_more\": true, so it is one page of a longer list: \
-                 the objects after it are missing (export every page)",
-                o.name()
-            ));
-        }
-    }
-    let ledger = &mut builder.ledger;
+    let Parsed {
+        subs,
+        invs,
+        inv_name,
+        inv_file,
+    } = parse(files, opts, &sub_name, builder, &mut rej)?;
 
     // The as-of date: the latest time the objects show as past.
     let as_of_ts = subs
@@ -252,9 +233,18 @@ pub(crate) fn read(
         .map(|s| s.seen)
         .chain(invs.iter().filter_map(|i| i.created))
         .max();
-    let data_as_of = as_of_ts.map(|t| date_of(t, off));
+    let data_as_of = as_of_ts.map(|t| date_of(t, &opts.timezone));
     // One given (`--as-of`) wins over the data's.
     let as_of = opts.as_of.or(data_as_of);
+    let ctx = Context {
+        opts,
+        sub_name,
+        sub_file,
+        inv_name,
+        inv_file,
+        as_of_ts,
+        as_of,
+    };
 
     let mut book = Book::for_policies(policies);
     // The data's as-of date is said in the report; one given (`--as-of`) wins.
@@ -265,140 +255,155 @@ pub(crate) fn read(
         ));
     }
     book.as_of = opts.as_of.or(as_of);
-    // `--full-refunds end-service`: each invoice's total, to tell a full refund from a partial
-    // one (`total`, else the sum of its lines' amounts).
     if let Some(rb) = book.refunds.as_mut() {
-        for inv in &invs {
-            let i = rb.invoice(&inv.id);
-            let cur = inv
-                .currency
-                .clone()
-                .or_else(|| inv.lines.first().map(|l| l.currency.clone()))
-                .unwrap_or_default();
-            match inv.total {
-                Some(t) => rb.add(i, Some(major(t, &cur)), &cur),
-                None => {
-                    for l in &inv.lines {
-                        rb.add(i, Some(l.amount), &l.currency);
-                    }
-                }
-            }
-        }
+        note_invoice_totals(rb, &invs);
     }
-    let status_of: HashMap<&str, Status> = subs.iter().map(|s| (s.id.as_str(), s.status)).collect();
-    let forever: HashSet<&str> = subs
-        .iter()
-        .flat_map(|s| &s.discounts)
-        .filter(|c| c.duration == Duration::Forever && !c.id.is_empty())
-        .map(|c| c.id.as_str())
-        .collect();
 
-    // Invoice lines.
-    let mut invoiced: HashSet<String> = HashSet::new();
-    let mut unknown_prices = 0u64;
-    if let (Some(name), Some(file)) = (&inv_name, inv_file) {
-        for inv in &invs {
-            // A void invoice was canceled: nothing was billed, so none of its lines shows a
-            // service period (a draft is the next bill and counts like an open one).
-            if inv.pay.status == Some(InvStatus::Void) {
-                ledger.excluded.void_invoice += inv.lines.len() as u64;
-                // Its subscription is still one with invoices: priced by its other lines, not
-                // by its items (all void: never billed, no MRR).
-                for l in &inv.lines {
-                    if let (LineKind::Recurring { .. }, Some(sub)) = (l.kind, &l.sub) {
-                        invoiced.insert(sub.clone());
-                    }
-                }
-                continue;
-            }
-            for l in &inv.lines {
-                let proration = match l.kind {
-                    LineKind::OneTime => {
-                        ledger.excluded.one_time += 1;
-                        continue;
-                    }
-                    LineKind::Usage => {
-                        ledger.excluded.usage += 1;
-                        if opts.usage {
-                            let period = l.period.map(|(s, e)| (date_of(s, off), date_of(e, off)));
-                            let created = inv.created.map(|t| date_of(t, off));
-                            let u = (period, created, file);
-                            usage_line(&mut book, inv, l, u, policies.discounts, &forever);
-                        }
-                        continue;
-                    }
-                    LineKind::Recurring { proration } => proration,
-                };
-                let sub_id = l.sub.as_deref().unwrap_or("");
-                if status_of.get(sub_id) == Some(&Status::Incomplete) {
-                    ledger.excluded.incomplete += 1;
-                    continue;
-                }
-                invoiced.insert(sub_id.to_string());
-                let (s, e) = l.period.expect("checked when read");
-                let (start, end) = (date_of(s, off), date_of(e, off));
-                let net = l.net(policies.discounts, &forever);
-                let Some(net) = net.filter(|n| proration || !n.is_negative()) else {
-                    ledger.rejected += 1;
-                    rej.push(Rejection {
-                        file: name.clone(),
-                        line: inv.line,
-                        column: format!("{}: {}.discount_amounts", inv.id, l.path),
-                        value: dec_str(l.amount),
-                        expected: "discounts and inclusive tax no larger than amount".into(),
-                    });
-                    continue;
-                };
-                if end <= start {
-                    ledger.excluded.zero_length += 1;
-                    continue;
-                }
-                if net.is_zero() {
-                    ledger.excluded.zero_amount += 1;
-                    let _ = book.sub(&inv.customer, sub_id);
-                    continue;
-                }
-                ledger.used += 1;
-                unknown_prices += u64::from(l.price_unknown);
-                let sub = book.sub(&inv.customer, sub_id);
-                let invoice = book.refunds.as_mut().map(|rb| rb.invoice(&inv.id));
-                book.charges.push(Charge {
-                    origin: Origin {
-                        file,
-                        line: inv.line,
-                    },
-                    sub,
-                    product: l.product.clone(),
-                    plan: l.plan.clone(),
-                    quantity: l.quantity,
-                    currency: l.currency.clone(),
-                    net,
-                    places: net.decimals.max(2),
-                    start,
-                    end,
-                    proration,
-                    rate: None,
-                    invoice,
-                    refunded: None,
-                });
-            }
+    let invoiced = invoice_charges(&ctx, &subs, &invs, &mut book, builder, &mut rej);
+    let notes_rej = money_back(&ctx, files, &invs, &mut book, builder)?;
+    let mut paid_late = paid_late_events(&ctx, &invs);
+
+    // Subscriptions: events, and charges from their items when they have no invoice lines.
+    let mut uninvoiced: Vec<String> = Vec::new();
+    let mut state = ReadState {
+        book: &mut book,
+        ledger: &mut builder.ledger,
+        rej: &mut rej,
+    };
+    for s in &subs {
+        let late = paid_late.remove(s.id.as_str());
+        if subscription_charges(&ctx, s, invoiced.contains(&s.id), late, &mut state) {
+            uninvoiced.push(s.id.clone());
         }
     }
 
-    if unknown_prices > 0 {
+    if !uninvoiced.is_empty() {
         builder.notices.push(format!(
-            "{unknown_prices} subscription line(s) in {} name a price that is neither expanded \
-             nor on a subscription item in {sub_name}, so nothing shows whether it is metered: \
-             they were read as licensed (MRR); to let nrr tell, export the invoices with \
-             expand[]=data.lines.data.pricing.price_details.price (API 2025-12-15 and later)",
-            inv_name.as_deref().unwrap_or("the invoices")
+            "{} live subscription(s) have no invoice in {} for their current period, so their \
+             last invoiced price was carried to its end (a partial or filtered export?): {}",
+            uninvoiced.len(),
+            ctx.inv_name.as_deref().unwrap_or("the invoices"),
+            listed(&uninvoiced)
         ));
     }
+    if opts.usage {
+        usage_settle(&subs, &invs, files.invoices.is_some(), &mut book, builder);
+    }
+    reject_inexact(&ctx, &mut book, builder, &mut rej);
+    rej.sort_by_key(|r| (r.file != ctx.sub_name, r.line));
+    rejections.extend(rej);
+    rejections.extend(notes_rej);
+    Ok(())
+}
 
-    // Credit notes and refunds: never MRR, but read, validated and counted (their rejections
-    // follow those of the subscriptions and invoices). Under `--full-refunds end-service` each
-    // is linked to its invoice, and a full refund ends the service of the invoice's lines
-    // before a live subscription's last price is carried on (below).
+/// Parses the subscriptions and invoices, each object once, and notes an input that is one
+/// page of a longer list.
+fn parse(
+    files: &StripeInput,
+    opts: &LoadOptions,
+    sub_name: &str,
+    builder: &mut DatasetBuilder,
+    rej: &mut Vec<Rejection>,
+) -> Result<Parsed, IoError> {
+    let mut subs =
+        files
+            .subscriptions
+            .parse(subscription, |s| s.items.len(), &mut builder.ledger, rej)?;
+    Progress::advance(opts.progress.as_ref(), files.subscriptions.size());
+    let inv_name = files.invoices.as_ref().map(Objects::name);
+    let inv_file = inv_name.as_ref().map(|n| builder.add_file(n));
+    let ledger = &mut builder.ledger;
+    let mut invs = match &files.invoices {
+        Some(o) => {
+            let prices = KnownPrices::of(&subs);
+            let parse = |v: &Value, line: u64| invoice(v, line, &prices);
+            o.parse(parse, |i| i.lines.len(), ledger, rej)?
+        }
+        None => Vec::new(),
+    };
+    fn sub_copy(s: &Subscription) -> (&str, u64, usize) {
+        (&s.id, s.line, s.items.len())
+    }
+    fn inv_copy(i: &InvObj) -> (&str, u64, usize) {
+        (&i.id, i.line, i.lines.len())
+    }
+    drop_copies(&mut subs, sub_copy, sub_name, ledger, rej);
+    let name = inv_name.as_deref().unwrap_or("");
+    drop_copies(&mut invs, inv_copy, name, ledger, rej);
+    for o in std::iter::once(&files.subscriptions).chain(&files.invoices) {
+        if o.has_more() {
+            builder.notices.push(format!(
+                "{}: the list says \"has_more\": true, so it is one page of a longer list: \
+                 the objects after it are missing (export every page)",
+                o.name()
+            ));
+        }
+    }
+    Ok(Parsed {
+        subs,
+        invs,
+        inv_name,
+        inv_file,
+    })
+}
+
+/// An object twice (overlapping pages of an export) would count twice: the later copy is
+/// rejected, with all its rows (`copy`: an object's id, line and number of rows).
+fn drop_copies<T>(
+    objects: &mut Vec<T>,
+    copy: impl Fn(&T) -> (&str, u64, usize),
+    name: &str,
+    ledger: &mut RowLedger,
+    rej: &mut Vec<Rejection>,
+) {
+    let mut first_at: HashMap<String, u64> = HashMap::new();
+    objects.retain(|o| {
+        let (id, line, rows) = copy(o);
+        match first_at.get(id) {
+            None => {
+                first_at.insert(id.to_string(), line);
+                true
+            }
+            Some(&first) => {
+                twice(rej, ledger, name, id, line, first, rows);
+                false
+            }
+        }
+    });
+}
+
+/// `--full-refunds end-service`: each invoice's total, to tell a full refund from a partial
+/// one (`total`, else the sum of its lines' amounts).
+fn note_invoice_totals(rb: &mut RefundBook, invs: &[InvObj]) {
+    for inv in invs {
+        let i = rb.invoice(&inv.id);
+        let cur = inv
+            .currency
+            .clone()
+            .or_else(|| inv.lines.first().map(|l| l.currency.clone()))
+            .unwrap_or_default();
+        match inv.total {
+            Some(t) => rb.add(i, Some(major(t, &cur)), &cur),
+            None => {
+                for l in &inv.lines {
+                    rb.add(i, Some(l.amount), &l.currency);
+                }
+            }
+        }
+    }
+}
+
+/// Credit notes and refunds: never MRR, but read, validated and counted (their rejections,
+/// returned, follow those of the subscriptions and invoices). Under `--full-refunds
+/// end-service` each is linked to its invoice, and a full refund ends the service of the
+/// invoice's lines before a live subscription's last price is carried on.
+fn money_back(
+    ctx: &Context<'_>,
+    files: &StripeInput,
+    invs: &[InvObj],
+    book: &mut Book,
+    builder: &mut DatasetBuilder,
+) -> Result<Vec<Rejection>, IoError> {
     let mut notes_rej: Vec<Rejection> = Vec::new();
     let mut backs: Vec<refunds::Back> = Vec::new();
     let notes = [
@@ -411,376 +416,27 @@ pub(crate) fn read(
         }
     }
     if let Some(rb) = book.refunds.as_mut() {
-        link_money_back(rb, &backs, &invs, off);
+        link_money_back(rb, &backs, invs, &ctx.opts.timezone);
     }
     if let Some((r, ended)) = book.apply_full_refunds() {
-        let inv_file_name = inv_name
+        let inv_file_name = ctx
+            .inv_name
             .as_deref()
             .unwrap_or("the export (no invoices file)");
         refund_notices(&r, &ended, inv_file_name, &mut builder.notices);
     }
-    let ledger = &mut builder.ledger;
+    Ok(notes_rej)
+}
 
-    // Delinquency spells shown by the invoices' payment fields, per subscription.
-    let mut paid_late: HashMap<&str, Vec<Event>> = HashMap::new();
-    if let Some(file) = inv_file {
-        for inv in &invs {
-            let Some(sub_id) = inv.sub.as_deref() else {
-                continue;
-            };
-            let Some((first, paid, uncollectible)) = inv.pay.delinquency(inv.created, as_of_ts)
-            else {
-                continue;
-            };
-            let origin = Origin {
-                file,
-                line: inv.line,
-            };
-            let from = date_of(first, off);
-            let recovered = paid.map(|p| date_of(p, off));
-            if recovered.is_some_and(|r| r <= from) {
-                // Failed and recovered within one day: no day was delinquent.
-                continue;
-            }
-            let evs = paid_late.entry(sub_id).or_default();
-            evs.push(Event {
-                origin,
-                kind: EventKind::PastDue,
-                date: from,
-            });
-            if let Some(u) = uncollectible.map(|u| date_of(u, off)).filter(|u| *u > from) {
-                evs.push(Event {
-                    origin,
-                    kind: EventKind::Unpaid,
-                    date: u,
-                });
-            }
-            if let Some(r) = recovered {
-                evs.push(Event {
-                    origin,
-                    kind: EventKind::Resumed,
-                    date: r,
-                });
-            }
-        }
-    }
-
-    // Subscriptions: events, and charges from their items when they have no invoice lines.
-    let mut uninvoiced: Vec<String> = Vec::new();
-    for s in &subs {
-        let origin = Origin {
-            file: sub_file,
-            line: s.line,
-        };
-        let licensed: Vec<&Item> = s.items.iter().filter(|i| !i.price.metered).collect();
-        ledger.excluded.usage += (s.items.len() - licensed.len()) as u64;
-        if s.status == Status::Incomplete {
-            ledger.excluded.incomplete += licensed.len() as u64;
-            continue;
-        }
-        let sub = book.sub(&s.customer, &s.id);
-        let d = |t: i64| date_of(t, off);
-        let fallback = s.cps.unwrap_or(s.start);
-        let mut events: Vec<(EventKind, Date)> = Vec::new();
-        let ended = s.status == Status::Canceled;
-        let end_ts = if ended {
-            Some(s.ended_at.or(s.canceled_at).or(s.cpe).unwrap_or(s.start))
-        } else {
-            None
-        };
-        if let Some(e) = end_ts {
-            if let Some(c) = s.canceled_at.filter(|c| d(*c) < d(e)) {
-                events.push((EventKind::CancelRequested, d(c)));
-            }
-            events.push((EventKind::Canceled, d(e)));
-        } else {
-            if s.cancel_at_period_end || s.cancel_at.is_some() {
-                events.push((
-                    EventKind::CancelRequested,
-                    d(s.canceled_at.unwrap_or(fallback)),
-                ));
-            }
-            if let Some(c) = s.cancel_at.filter(|_| !s.cancel_at_period_end) {
-                events.push((EventKind::Canceled, d(c)));
-            }
-            match s.status {
-                Status::PastDue => events.push((EventKind::PastDue, d(fallback))),
-                Status::Unpaid => {
-                    events.push((EventKind::PastDue, d(fallback)));
-                    events.push((EventKind::Unpaid, d(fallback)));
-                }
-                Status::Paused => events.push((EventKind::Paused, d(fallback))),
-                _ => {}
-            }
-            if let Some(resumes) = s.pause_collection {
-                if s.status != Status::Paused {
-                    events.push((EventKind::Paused, d(fallback)));
-                }
-                if let Some(r) = resumes {
-                    events.push((EventKind::Resumed, d(r)));
-                }
-            }
-        }
-        book.subs[sub]
-            .events
-            .extend(
-                events
-                    .into_iter()
-                    .map(|(kind, date)| Event { origin, kind, date }),
-            );
-        if let Some(evs) = paid_late.remove(s.id.as_str()) {
-            book.subs[sub].events.extend(evs);
-        }
-        // A scheduled end (`cancel_at`, not at the period's end) is prorated by Stripe: the
-        // period holding it is paid up to that day only, not to the period's end.
-        let scheduled_end = s
-            .cancel_at
-            .filter(|_| !s.cancel_at_period_end)
-            .map(d)
-            .filter(|c| end_ts.is_none_or(|e| d(e) == *c));
-        if invoiced.contains(&s.id) {
-            // Its invoice lines price it; its items are not counted twice.
-            ledger.excluded.priced_by_invoices += licensed.len() as u64;
-            // A live subscription runs on past a missing invoice: its last invoiced price
-            // carries to its current period's end (docs/input.md, Stripe exports).
-            if is_live(s.status) {
-                let until = runs_until(s, as_of, &d, scheduled_end);
-                if carry_last_price(&mut book, sub, until, origin) {
-                    uninvoiced.push(s.id.clone());
-                }
-            }
-            continue;
-        }
-
-        // Priced from the items.
-        let trial = s.trial_end.filter(|t| *t > s.start);
-        let mut paid_from = d(trial.unwrap_or(s.start));
-        // A pause (status `paused`, or `pause_collection`) from the first paid day or earlier:
-        // no price was in force the day before it, so none runs on through it under any
-        // `--pauses` value; the items are in force from the resume date, if any, else never.
-        // Stripe's `paused` status is a trial that ended without a payment method: never
-        // paid, a trial that did not convert (docs/policies.md, pauses; trials). Nothing
-        // paying was paused, so the object's pause events go (under `zero` its first MRR is
-        // new, not resumed). Only after a trial: without one the first period was paid at
-        // `start_date`, and a `pause_collection` taken to start with that period (its start is
-        // not recorded) pauses a paying subscription.
-        let mut never_paid = false;
-        let mut resumes: Option<Date> = None;
-        let paused = !ended
-            && (s.status == Status::Paused || (trial.is_some() && s.pause_collection.is_some()));
-        if paused && d(fallback) <= paid_from {
-            book.subs[sub].events.retain(|e| {
-                e.origin != origin || !matches!(e.kind, EventKind::Paused | EventKind::Resumed)
-            });
-            match s.pause_collection.flatten().map(d) {
-                Some(r) => {
-                    paid_from = paid_from.max(r);
-                    resumes = Some(paid_from);
-                }
-                None => never_paid = true,
-            }
-        }
-        if s.status == Status::Trialing {
-            ledger.excluded.trial += licensed.len() as u64;
-            continue;
-        }
-        let stop = match end_ts {
-            Some(e) => d(e),
-            None => {
-                let mut stop = runs_until(s, as_of, &d, scheduled_end).max(paid_from);
-                if let Some(r) = resumes.filter(|_| scheduled_end.is_none()) {
-                    // Resuming after the current period: it runs on from then.
-                    stop = stop.max(r.add_days(1));
-                }
-                stop
-            }
-        };
-        if never_paid || stop <= paid_from {
-            if trial.is_some() {
-                ledger.excluded.trial += licensed.len() as u64;
-            } else {
-                ledger.excluded.zero_length += licensed.len() as u64;
-            }
-            continue;
-        }
-        let mut products: HashMap<&str, usize> = HashMap::new();
-        for i in &licensed {
-            *products.entry(i.price.product.as_str()).or_default() += 1;
-        }
-        // Each coupon's amount_off per item (none for percent coupons).
-        let amount_off_shares: Vec<Vec<Decimal>> = s
-            .discounts
-            .iter()
-            .map(|c| match &c.amount_off {
-                Some((amt, cur)) => {
-                    let items: Vec<Option<Decimal>> = licensed
-                        .iter()
-                        .map(|i| (i.price.currency == *cur).then_some(i.price.amount))
-                        .collect();
-                    // `None` only past i64 minor units, which no parsed amount reaches.
-                    pricing::spread_amount_off(*amt, minor_places(cur), &items).unwrap_or_default()
-                }
-                None => Vec::new(),
-            })
-            .collect();
-        // Periods after the subscription's last event that keep the same price are one charge:
-        // no event asks where they start or end (the paid period holding a cancellation, the
-        // restart after it), and a line joins them anyway. A live subscription runs on to the
-        // export's as-of date, which one far-off timestamp can put centuries away.
-        let last_event = book.subs[sub].events.iter().map(|e| e.date).max();
-        let charges_before = book.charges.len();
-        let used_before = ledger.used;
-        let zero_before = ledger.excluded.zero_amount;
-        let mut too_many: Option<(String, Date)> = None;
-        for (n, item) in licensed.iter().enumerate() {
-            let p = &item.price;
-            let anchor_ts = s.anchor.or(s.cps).unwrap_or(s.start);
-            let anchor = d(anchor_ts);
-            let cycle = Cycle {
-                anchor,
-                day: anchor.ymd().2,
-                interval: p.interval,
-                count: p.count,
-            };
-            let product = if products[p.product.as_str()] > 1 {
-                format!("{} ({})", p.product, p.id)
-            } else {
-                p.product.clone()
-            };
-            let mut k = cycle.index_at(paid_from);
-            let mut first_once: HashMap<usize, Date> = HashMap::new();
-            let mut any = false;
-            let mut periods = 0;
-            let mut last: Option<usize> = None;
-            loop {
-                let (b0, b1) = (cycle.boundary(k), cycle.boundary(k + 1));
-                if b0 >= stop {
-                    break;
-                }
-                if periods == MAX_PERIODS {
-                    let at = s.items.iter().position(|x| std::ptr::eq(x, *item));
-                    too_many = Some((format!("items.data[{}]", at.unwrap_or(n)), b0));
-                    break;
-                }
-                periods += 1;
-                k += 1;
-                let start = b0.max(paid_from);
-                let mut net = Some(p.amount);
-                for (ci, c) in s.discounts.iter().enumerate() {
-                    let take = policies.discounts.takes(c.duration == Duration::Forever);
-                    let from = c.start.map_or(paid_from, d);
-                    let active = match c.duration {
-                        Duration::Once => {
-                            *first_once.entry(ci).or_insert_with(|| {
-                                // The first period starting on or after the coupon's start.
-                                let mut j = cycle.index_at(from);
-                                if cycle.boundary(j) < from {
-                                    j += 1;
-                                }
-                                cycle.boundary(j).max(paid_from)
-                            }) == start
-                        }
-                        _ => from <= start && c.end.is_none_or(|e| start < d(e)),
-                    };
-                    if !(take && active) {
-                        continue;
-                    }
-                    if let Some(pct) = c.percent_off {
-                        net = net.and_then(|x| percent_of(x, pct));
-                    }
-                    // A fixed amount comes off the items in proportion to their amounts.
-                    if let Some(share) = amount_off_shares[ci].get(n) {
-                        net = net.and_then(|x| dsub(x, *share)).map(|x| {
-                            if x.is_negative() {
-                                Decimal {
-                                    mantissa: 0,
-                                    decimals: 0,
-                                }
-                            } else {
-                                x
-                            }
-                        });
-                    }
-                }
-                let Some(net) = net else { continue };
-                if net.is_zero() {
-                    continue;
-                }
-                let Some(r) = rate(net, p.interval, p.count) else {
-                    continue;
-                };
-                any = true;
-                let end = scheduled_end.map_or(b1, |c| b1.min(c));
-                if let Some(prev) = last.and_then(|i| book.charges.get_mut(i)) {
-                    let after_events = last_event.is_none_or(|e| prev.start > e);
-                    if after_events && prev.end == start && prev.net == net && prev.rate == Some(r)
-                    {
-                        prev.end = end;
-                        continue;
-                    }
-                }
-                last = Some(book.charges.len());
-                book.charges.push(Charge {
-                    origin,
-                    sub,
-                    product: product.clone(),
-                    plan: p.id.clone(),
-                    quantity: item.quantity,
-                    currency: p.currency.clone(),
-                    net,
-                    places: net.decimals.max(2),
-                    start,
-                    end,
-                    proration: false,
-                    rate: Some(r),
-                    invoice: None,
-                    refunded: None,
-                });
-            }
-            if too_many.is_some() {
-                break;
-            }
-            if any {
-                ledger.used += 1;
-            } else {
-                ledger.excluded.zero_amount += 1;
-            }
-        }
-        if let Some((path, at)) = too_many {
-            // Rejected whole, rather than cut short at the limit without a word.
-            book.charges.truncate(charges_before);
-            ledger.used = used_before;
-            ledger.excluded.zero_amount = zero_before;
-            ledger.rejected += licensed.len() as u64;
-            rej.push(Rejection {
-                file: sub_name.clone(),
-                line: s.line,
-                column: format!("{}: {path}.price.recurring", s.id),
-                value: format!("{} to {stop}", paid_from),
-                expected: format!(
-                    "at most {MAX_PERIODS} billing periods for an item, and period {} would \
-                     start {at}: check its start_date, its interval and the export's latest \
-                     timestamp (a live subscription runs on to it)",
-                    MAX_PERIODS + 1
-                ),
-            });
-        }
-    }
-
-    if !uninvoiced.is_empty() {
-        builder.notices.push(format!(
-            "{} live subscription(s) have no invoice in {} for their current period, so their \
-             last invoiced price was carried to its end (a partial or filtered export?): {}",
-            uninvoiced.len(),
-            inv_name.as_deref().unwrap_or("the invoices"),
-            listed(&uninvoiced)
-        ));
-    }
-    if opts.usage {
-        usage_settle(&subs, &invs, files.invoices.is_some(), &mut book, builder);
-    }
-
-    let mut failed: Vec<Origin> = build_lines(&mut book, policies, builder)
+/// Turns the book into lines; a charge too large to compute exactly is rejected.
+fn reject_inexact(
+    ctx: &Context<'_>,
+    book: &mut Book,
+    builder: &mut DatasetBuilder,
+    rej: &mut Vec<Rejection>,
+) {
+    let policies = &ctx.opts.invoice_policies;
+    let mut failed: Vec<Origin> = build_lines(book, policies, builder)
         .into_iter()
         .map(|(o, _)| o)
         .collect();
@@ -789,10 +445,10 @@ pub(crate) fn read(
     for o in failed {
         builder.ledger.used = builder.ledger.used.saturating_sub(1);
         builder.ledger.rejected += 1;
-        let file = if o.file == sub_file {
-            sub_name.clone()
+        let file = if o.file == ctx.sub_file {
+            ctx.sub_name.clone()
         } else {
-            inv_name.clone().unwrap_or_default()
+            ctx.inv_name.clone().unwrap_or_default()
         };
         rej.push(Rejection {
             file,
@@ -802,10 +458,6 @@ pub(crate) fn read(
             expected: "an amount small enough to compute with exactly".into(),
         });
     }
-    rej.sort_by_key(|r| (r.file != sub_name, r.line));
-    rejections.extend(rej);
-    rejections.extend(notes_rej);
-    Ok(())
 }
 
 #[cfg(test)]

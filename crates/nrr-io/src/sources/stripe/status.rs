@@ -1,9 +1,12 @@
 //! What a subscription's status fields say about how long it runs.
 
+use super::invoice::InvObj;
 use super::subscription::{Status, Subscription};
-use crate::sources::invoices::{Book, Charge};
+use super::Context;
+use crate::sources::invoices::{Book, Charge, Event, EventKind};
 use nrr_core::dataset::Origin;
 use nrr_core::date::Date;
+use std::collections::HashMap;
 
 /// `active`, `past_due`, `unpaid` or `paused`: still running at the export.
 pub(super) fn is_live(status: Status) -> bool {
@@ -70,4 +73,106 @@ pub(super) fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin:
     };
     book.charges.push(carried);
     true
+}
+
+/// The time a subscription ended, when its status is `canceled`: `ended_at`, else
+/// `canceled_at`, else its current period's end, else its start.
+pub(super) fn ended_at(s: &Subscription) -> Option<i64> {
+    (s.status == Status::Canceled)
+        .then(|| s.ended_at.or(s.canceled_at).or(s.cpe).unwrap_or(s.start))
+}
+
+/// The events a subscription's status fields give (`end_ts`: [`ended_at`]).
+pub(super) fn status_events(
+    s: &Subscription,
+    end_ts: Option<i64>,
+    d: &impl Fn(i64) -> Date,
+) -> Vec<(EventKind, Date)> {
+    let fallback = s.cps.unwrap_or(s.start);
+    let mut events: Vec<(EventKind, Date)> = Vec::new();
+    if let Some(e) = end_ts {
+        if let Some(c) = s.canceled_at.filter(|c| d(*c) < d(e)) {
+            events.push((EventKind::CancelRequested, d(c)));
+        }
+        events.push((EventKind::Canceled, d(e)));
+        return events;
+    }
+    if s.cancel_at_period_end || s.cancel_at.is_some() {
+        events.push((
+            EventKind::CancelRequested,
+            d(s.canceled_at.unwrap_or(fallback)),
+        ));
+    }
+    if let Some(c) = s.cancel_at.filter(|_| !s.cancel_at_period_end) {
+        events.push((EventKind::Canceled, d(c)));
+    }
+    match s.status {
+        Status::PastDue => events.push((EventKind::PastDue, d(fallback))),
+        Status::Unpaid => {
+            events.push((EventKind::PastDue, d(fallback)));
+            events.push((EventKind::Unpaid, d(fallback)));
+        }
+        Status::Paused => events.push((EventKind::Paused, d(fallback))),
+        _ => {}
+    }
+    if let Some(resumes) = s.pause_collection {
+        if s.status != Status::Paused {
+            events.push((EventKind::Paused, d(fallback)));
+        }
+        if let Some(r) = resumes {
+            events.push((EventKind::Resumed, d(r)));
+        }
+    }
+    events
+}
+
+/// Delinquency spells shown by the invoices' payment fields, per subscription.
+pub(super) fn paid_late_events<'a>(
+    ctx: &Context<'_>,
+    invs: &'a [InvObj],
+) -> HashMap<&'a str, Vec<Event>> {
+    let mut paid_late: HashMap<&str, Vec<Event>> = HashMap::new();
+    let Some(file) = ctx.inv_file else {
+        return paid_late;
+    };
+    for inv in invs {
+        let Some(sub_id) = inv.sub.as_deref() else {
+            continue;
+        };
+        let Some((first, paid, uncollectible)) = inv.pay.delinquency(inv.created, ctx.as_of_ts)
+        else {
+            continue;
+        };
+        let origin = Origin {
+            file,
+            line: inv.line,
+        };
+        let from = ctx.date(first);
+        let recovered = paid.map(|p| ctx.date(p));
+        if recovered.is_some_and(|r| r <= from) {
+            // Failed and recovered within one day: no day was delinquent.
+            continue;
+        }
+        let evs = paid_late.entry(sub_id).or_default();
+        evs.push(Event {
+            origin,
+            kind: EventKind::PastDue,
+            date: from,
+        });
+        if let Some(u) = uncollectible.map(|u| ctx.date(u)).filter(|u| *u > from) {
+            evs.push(Event {
+                origin,
+                kind: EventKind::Unpaid,
+                date: u,
+            });
+        }
+        if let Some(r) = recovered {
+            evs.push(Event {
+                origin,
+                kind: EventKind::Resumed,
+                date: r,
+            });
+        }
+    }
+    paid_late
 }

@@ -259,39 +259,12 @@ pub(super) fn coupon(d: &Value, path: &str) -> Result<Coupon, Bad> {
 pub(super) fn subscription(v: &Value, line: u64) -> Result<Subscription, Bad> {
     let id = req_str(v, "", "id", "a subscription id")?.to_string();
     let customer = id_of(v, "", "customer", "a customer id")?.to_string();
-    let status = match opt_str(v, "", "status")? {
-        Some("trialing") => Status::Trialing,
-        Some("active") => Status::Active,
-        Some("past_due") => Status::PastDue,
-        Some("unpaid") => Status::Unpaid,
-        Some("canceled") => Status::Canceled,
-        Some("paused") => Status::Paused,
-        Some("incomplete" | "incomplete_expired") => Status::Incomplete,
-        _ => {
-            return Err(bad(
-                "status",
-                field(v, "status"),
-                "one of trialing, active, past_due, unpaid, canceled, paused, incomplete, \
-                 incomplete_expired",
-            ))
-        }
-    };
-    let (items_v, ip) = list(v, "", "items")?;
-    let mut items = Vec::new();
-    for (i, it) in items_v.iter().enumerate() {
-        let path = format!("{ip}[{i}]");
-        let q = quantity(it, &path)?;
-        items.push(Item {
-            id: opt_str(it, &path, "id")?.map(str::to_string),
-            price: price(it, &path, q)?,
-            quantity: q,
-        });
-    }
-    if items.is_empty() {
-        return Err(bad("items.data", field(v, "items"), "at least one item"));
-    }
-    // Since API version 2025-03-31 the current period is on the items.
-    let first = items_v[0];
+    let status = status(v)?;
+    let Items {
+        items,
+        first,
+        path: ip,
+    } = items(v)?;
     let period = |key: &str| -> Result<Option<i64>, Bad> {
         match opt_ts(v, "", key)? {
             Some(t) => Ok(Some(t)),
@@ -338,20 +311,7 @@ pub(super) fn subscription(v: &Value, line: u64) -> Result<Subscription, Bad> {
         Some(p) if p.is_object() => Some(opt_ts(p, "pause_collection", "resumes_at")?),
         Some(x) => return Err(bad("pause_collection", Some(x), "an object or null")),
     };
-    let mut discounts: Vec<Coupon> = Vec::new();
-    let (ds, dp) = list(v, "", "discounts")?;
-    for (i, d) in ds.iter().enumerate() {
-        // Unexpanded discount ids carry no coupon: they are left out (docs/input.md).
-        if d.is_object() {
-            discounts.push(coupon(d, &format!("{dp}[{i}]"))?);
-        }
-    }
-    if let Some(d) = field(v, "discount").filter(|d| d.is_object()) {
-        let c = coupon(d, "discount")?;
-        if c.id.is_empty() || !discounts.iter().any(|x| x.id == c.id) {
-            discounts.push(c);
-        }
-    }
+    let discounts = coupons(v)?;
     let canceled_at = opt_ts(v, "", "canceled_at")?;
     let seen = [
         Some(start),
@@ -384,4 +344,76 @@ pub(super) fn subscription(v: &Value, line: u64) -> Result<Subscription, Bad> {
         discounts,
         seen,
     })
+}
+
+/// The subscription's `status`.
+fn status(v: &Value) -> Result<Status, Bad> {
+    Ok(match opt_str(v, "", "status")? {
+        Some("trialing") => Status::Trialing,
+        Some("active") => Status::Active,
+        Some("past_due") => Status::PastDue,
+        Some("unpaid") => Status::Unpaid,
+        Some("canceled") => Status::Canceled,
+        Some("paused") => Status::Paused,
+        Some("incomplete" | "incomplete_expired") => Status::Incomplete,
+        _ => {
+            return Err(bad(
+                "status",
+                field(v, "status"),
+                "one of trialing, active, past_due, unpaid, canceled, paused, incomplete, \
+                 incomplete_expired",
+            ))
+        }
+    })
+}
+
+/// A subscription's items, the first item's value (it holds the current period since API
+/// version 2025-03-31) and the items' JSON path.
+struct Items<'v> {
+    items: Vec<Item>,
+    first: &'v Value,
+    path: String,
+}
+
+/// The subscription's items (at least one).
+fn items(v: &Value) -> Result<Items<'_>, Bad> {
+    let (items_v, ip) = list(v, "", "items")?;
+    let mut items = Vec::new();
+    for (i, it) in items_v.iter().enumerate() {
+        let path = format!("{ip}[{i}]");
+        let q = quantity(it, &path)?;
+        items.push(Item {
+            id: opt_str(it, &path, "id")?.map(str::to_string),
+            price: price(it, &path, q)?,
+            quantity: q,
+        });
+    }
+    if items.is_empty() {
+        return Err(bad("items.data", field(v, "items"), "at least one item"));
+    }
+    // Since API version 2025-03-31 the current period is on the items.
+    Ok(Items {
+        items,
+        first: items_v[0],
+        path: ip,
+    })
+}
+
+/// The subscription's coupons: `discounts` (expanded ones) and `discount`, each once.
+fn coupons(v: &Value) -> Result<Vec<Coupon>, Bad> {
+    let mut discounts: Vec<Coupon> = Vec::new();
+    let (ds, dp) = list(v, "", "discounts")?;
+    for (i, d) in ds.iter().enumerate() {
+        // Unexpanded discount ids carry no coupon: they are left out (docs/input.md).
+        if d.is_object() {
+            discounts.push(coupon(d, &format!("{dp}[{i}]"))?);
+        }
+    }
+    if let Some(d) = field(v, "discount").filter(|d| d.is_object()) {
+        let c = coupon(d, "discount")?;
+        if c.id.is_empty() || !discounts.iter().any(|x| x.id == c.id) {
+            discounts.push(c);
+        }
+    }
+    Ok(discounts)
 }

@@ -9,18 +9,30 @@ use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::Date;
 use std::collections::HashSet;
 
+/// Where a usage line is placed: its period as dates, the invoice's creation date for a line
+/// without one, and the invoices file index.
+#[derive(Clone, Copy)]
+pub(super) struct UsagePlace {
+    pub(super) period: Option<(Date, Date)>,
+    pub(super) created: Option<Date>,
+    pub(super) file: u16,
+}
+
 /// `--usage`: a metered invoice line as a usage charge, `amount - discount_amounts (under
-/// --discounts) - inclusive tax`, in the month of its last day of service (`u`: the period as
-/// dates, the invoice's creation date for a line without one, and the invoices file index).
+/// --discounts) - inclusive tax`, in the month of its last day of service.
 pub(super) fn usage_line(
     book: &mut Book,
     inv: &InvObj,
     l: &InvLine,
-    u: (Option<(Date, Date)>, Option<Date>, u16),
+    place: &UsagePlace,
     discounts: Discounts,
     forever: &HashSet<&str>,
 ) {
-    let (period, created, file) = u;
+    let UsagePlace {
+        period,
+        created,
+        file,
+    } = *place;
     let net = l.net(discounts, forever);
     let month =
         crate::sources::invoices::usage_month(period.map(|p| p.0), period.map(|p| p.1), created);
