@@ -19,20 +19,24 @@
 //!   ([`OtherReading`]), and when the reading was not chosen and every snapshot is dated on a
 //!   1st, a notice says how the dates were read and how to switch ([`Finished::notice`]).
 
+mod movement_check;
+mod series;
+
 use crate::error::{IoError, Rejection};
 use crate::read::{
-    display_name, finish_load, is_currency_code, open_csv, Cols, Fields, LoadOptions, Loaded,
-    EXPECT_AMOUNT, EXPECT_CCY, EXPECT_DATE,
+    display_name, finish_load, open_csv, Cols, Fields, LoadOptions, Loaded, EXPECT_DATE,
 };
 use crate::source::SnapshotFiles;
-use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
-use nrr_core::date::{Date, Month};
-use nrr_core::engine::{classify, Movement};
+use movement_check::check_movements;
+pub(crate) use movement_check::{MovementCols, Movements};
+use nrr_core::dataset::{DatasetBuilder, SourceKind};
+use nrr_core::date::Date;
 use nrr_core::money::{format_scaled, Decimal, MAX_AMOUNT_DECIMALS};
-use nrr_core::policy::{Reactivation, SnapshotDate, Start};
-use nrr_core::report::{MovementCheck, MovementDisagreement, OtherReading};
+use nrr_core::policy::SnapshotDate;
+use nrr_core::report::{MovementCheck, OtherReading};
+use series::Series;
+pub(crate) use series::{Finished, SnapshotCols, Snapshots};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// Base name of the snapshots file (`.csv` or `.parquet`).
@@ -70,21 +74,38 @@ fn amount_text(v: i128) -> String {
     format!("{int}.{frac:0<2}")
 }
 
-/// The account id and date of a snapshot or movement row (`date_column`: the date's header),
+/// Where a row is: its input's name and its line (or row number).
+#[derive(Clone, Copy)]
+struct RowAt<'a> {
+    name: &'a str,
+    line: u64,
+}
+
+/// The account and date columns of a snapshot or movement row, and the date's header.
+#[derive(Clone, Copy)]
+struct KeyColumns<'a> {
+    account: usize,
+    date: usize,
+    date_header: &'a str,
+}
+
+/// The account id and date of a snapshot or movement row ,
 /// or the row's rejection.
 fn account_and_date<'r, R: Fields + ?Sized>(
     rec: &'r R,
-    (account_c, date_c, date_column): (usize, usize, &str),
-    (name, line): (&str, u64),
+    columns: KeyColumns<'_>,
+    at: RowAt<'_>,
     rej: &mut Vec<Rejection>,
 ) -> Option<(Cow<'r, str>, Date)> {
-    let account = rec.text(account_c);
+    let RowAt { name, line } = at;
+    let account = rec.text(columns.account);
     if account.is_empty() {
         reject(rej, name, line, "account_id", "", "a non-empty account id");
         return None;
     }
-    let Some(date) = rec.date(date_c) else {
-        reject(rej, name, line, date_column, &rec.text(date_c), EXPECT_DATE);
+    let Some(date) = rec.date(columns.date) else {
+        let value = rec.text(columns.date);
+        reject(rej, name, line, columns.date_header, &value, EXPECT_DATE);
         return None;
     };
     Some((account, date))
@@ -105,248 +126,6 @@ fn reject(
         value: value.to_string(),
         expected: expected.to_string(),
     });
-}
-
-/// Column positions of a snapshots table.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct SnapshotCols {
-    account: usize,
-    date: usize,
-    mrr: usize,
-    currency: Option<usize>,
-}
-
-impl SnapshotCols {
-    pub(crate) fn new(cols: &Cols, path: &Path) -> Result<SnapshotCols, IoError> {
-        Ok(SnapshotCols {
-            account: cols.require(path, "account_id")?,
-            date: cols.require(path, "snapshot_date")?,
-            mrr: cols.require(path, "mrr")?,
-            currency: cols.get("currency"),
-        })
-    }
-}
-
-/// One valid snapshot row.
-struct Snap {
-    account: String,
-    date: Date,
-    mrr: Decimal,
-    currency: String,
-    origin: Origin,
-}
-
-/// Collects and validates the rows of a snapshots table; [`Snapshots::finish`] picks each
-/// month's snapshot and hands the lines to the builder.
-#[derive(Default)]
-pub(crate) struct Snapshots {
-    /// How the dates are read: under `open`, 0001-01-01 would mean the end of a day before the
-    /// first date nrr accepts, and is rejected.
-    reading: SnapshotDate,
-    rows: Vec<Snap>,
-    read: u64,
-    /// Rejected rows, in reading order.
-    pub(crate) rejections: Vec<Rejection>,
-}
-
-impl Snapshots {
-    /// No rows yet; dates read as `reading` says.
-    pub(crate) fn new(reading: SnapshotDate) -> Snapshots {
-        Snapshots {
-            reading,
-            ..Snapshots::default()
-        }
-    }
-
-    /// Validates one row of the table `name` (registered in the builder as `file`).
-    pub(crate) fn row<R: Fields + ?Sized>(
-        &mut self,
-        c: SnapshotCols,
-        name: &str,
-        file: u16,
-        line: u64,
-        rec: &R,
-    ) {
-        self.read += 1;
-        let rej = &mut self.rejections;
-        let columns = (c.account, c.date, "snapshot_date");
-        let Some((account, date)) = account_and_date(rec, columns, (name, line), rej) else {
-            return;
-        };
-        if self.reading == SnapshotDate::Open && date == Date::MIN {
-            let expected = "a date after 0001-01-01: under --snapshot-date open a date means the \
-                            end of the day before, and dates start at 0001-01-01";
-            return reject(
-                rej,
-                name,
-                line,
-                "snapshot_date",
-                &rec.text(c.date),
-                expected,
-            );
-        }
-        let mrr = match rec.decimal(c.mrr, MAX_AMOUNT_DECIMALS) {
-            Some(d) if !d.is_negative() => d,
-            Some(_) => return reject(rej, name, line, "mrr", &rec.text(c.mrr), EXPECT_AMOUNT),
-            None => {
-                let e = crate::read::expect_decimal(
-                    &rec.decimal_text(c.mrr),
-                    MAX_AMOUNT_DECIMALS,
-                    EXPECT_AMOUNT,
-                );
-                return reject(rej, name, line, "mrr", &rec.text(c.mrr), &e);
-            }
-        };
-        let currency = c
-            .currency
-            .map_or(String::new(), |i| rec.text(i).into_owned());
-        if !currency.is_empty() && !is_currency_code(&currency) {
-            return reject(rej, name, line, "currency", &currency, EXPECT_CCY);
-        }
-        self.rows.push(Snap {
-            account: account.into_owned(),
-            date,
-            mrr,
-            currency,
-            origin: Origin { file, line },
-        });
-    }
-
-    /// Picks each account-month's snapshot (the last day in the month under `reading`),
-    /// counts every row in the ledger, pushes the month lines, and returns the month-end MRR
-    /// per account (in 10^-6 units, in the snapshots' own currency) for [`check_movements`];
-    /// with `other`, also the month-end MRR under the other reading when some snapshot is
-    /// dated on the 1st of a month (otherwise both readings give the same months).
-    pub(crate) fn finish(
-        self,
-        builder: &mut DatasetBuilder,
-        reading: SnapshotDate,
-        other: bool,
-    ) -> Finished {
-        let ledger = &mut builder.ledger;
-        ledger.read += self.read;
-        ledger.rejected += self.rejections.len() as u64;
-        let mut series = Series::default();
-        pick(&self.rows, reading, |s, month| {
-            let Some(m) = month else {
-                builder.ledger.excluded.superseded += 1;
-                return;
-            };
-            series.add(s, m);
-            if s.mrr.is_zero() {
-                builder.ledger.excluded.zero_amount += 1;
-                return;
-            }
-            builder.ledger.used += 1;
-            builder.push_line(LineInput {
-                customer: &s.account,
-                currency: &s.currency,
-                amount: s.mrr,
-                interval: 1,
-                start: m.first_day(),
-                end: Some(m.plus(1).first_day()),
-                origin: s.origin,
-            });
-        });
-        let is_first = |s: &Snap| s.date.ymd().2 == 1;
-        let some_first = self.rows.iter().any(is_first);
-        let earliest = self.rows.iter().map(|s| s.date).min();
-        series.check_from = earliest.map(Date::month);
-        let other = (other && some_first).then(|| {
-            let mut o = Series::default();
-            pick(&self.rows, reading.other(), |s, month| {
-                if let Some(m) = month {
-                    o.add(s, m);
-                }
-            });
-            o.check_from = series.check_from;
-            o
-        });
-        Finished {
-            series,
-            other,
-            rejections: self.rejections,
-            reading,
-            all_first: some_first && self.rows.iter().all(is_first),
-            earliest,
-        }
-    }
-}
-
-/// Calls `each(row, Some(month))` for every row on its account's last day of a month under
-/// `reading` (the row then gives that month's MRR), and `each(row, None)` for every other row
-/// (`superseded`).
-fn pick<'a>(
-    rows: &'a [Snap],
-    reading: SnapshotDate,
-    mut each: impl FnMut(&'a Snap, Option<Month>),
-) {
-    let mut last: HashMap<(&str, Month), Date> = HashMap::new();
-    for s in rows {
-        let day = reading.day(s.date);
-        let d = last.entry((&s.account, day.month())).or_insert(day);
-        *d = (*d).max(day);
-    }
-    for s in rows {
-        let day = reading.day(s.date);
-        let m = day.month();
-        each(s, (last[&(s.account.as_str(), m)] == day).then_some(m));
-    }
-}
-
-/// The snapshots read: their month-end MRR under the reading used (and under the other one,
-/// when asked for and different), and what the notice about the reading needs.
-pub(crate) struct Finished {
-    series: Series,
-    other: Option<Series>,
-    /// Rejected rows, in reading order.
-    pub(crate) rejections: Vec<Rejection>,
-    /// The reading used.
-    pub(crate) reading: SnapshotDate,
-    /// Every valid snapshot (at least one) is dated on the 1st of a month.
-    all_first: bool,
-    /// The earliest snapshot date.
-    earliest: Option<Date>,
-}
-
-impl Finished {
-    /// The notice when the reading was not chosen (`given`) and every snapshot is dated on
-    /// the 1st of a month: how the dates were read, what the other reading would make of
-    /// them and how to choose it, and with a movement check, how many account-months agree
-    /// under each reading.
-    pub(crate) fn notice(
-        &self,
-        given: Option<SnapshotDate>,
-        check: Option<&MovementCheck>,
-    ) -> Option<String> {
-        if given.is_some() || !self.all_first {
-            return None;
-        }
-        let date = self.earliest?;
-        let month = date.month();
-        let mut text = format!(
-            "every snapshot_date is the first day of a month, read as the MRR at the close of \
-             that day (--snapshot-date close, the default): {date} is the MRR of {month}. If \
-             the dates mark the open of their month ({date} as the starting cohort of {month}, \
-             as the usual warehouse query reads it), pass --snapshot-date open: {date} is then \
-             the closing MRR of {} (docs/input.md#subscription_snapshots)",
-            month.plus(-1)
-        );
-        if let Some(c) = check {
-            text.push_str(&format!(
-                ". revenue_movements: {} account-months agree and {} disagree as read",
-                c.agreeing,
-                c.disagreements.len()
-            ));
-            if let Some(o) = &c.other_reading {
-                text.push_str(&format!(
-                    "; with --snapshot-date {}, {} agree and {} disagree",
-                    o.snapshot_date, o.agreeing, o.disagreeing
-                ));
-            }
-        }
-        Some(text)
-    }
 }
 
 /// The columns of subscription_snapshots.
@@ -467,317 +246,6 @@ pub(crate) fn check_given(
     names.push(name);
     check
 }
-
-/// Month-end MRR per account from the snapshots, and the months they span.
-#[derive(Debug, Default)]
-pub(crate) struct Series {
-    by_account: BTreeMap<String, BTreeMap<Month, i128>>,
-    /// The currencies of each account's paid month-end snapshots (`""`: the reporting
-    /// currency). Amounts are summed as they are, so an account with more than one is not
-    /// checked.
-    currencies: BTreeMap<String, BTreeSet<String>>,
-    first: Option<Month>,
-    last: Option<Month>,
-    /// The month of the earliest snapshot date, where the check starts. Under `open`, a
-    /// snapshot dated on the 1st of it gives the MRR that month opens with (the month before
-    /// it is in the series, not checked): it says nothing about movements before it.
-    check_from: Option<Month>,
-}
-
-impl Series {
-    /// Adds the snapshot `s` as MRR of `m`.
-    fn add(&mut self, s: &Snap, m: Month) {
-        *self
-            .by_account
-            .entry(s.account.clone())
-            .or_default()
-            .entry(m)
-            .or_default() += scaled(s.mrr);
-        self.first = Some(self.first.map_or(m, |f| f.min(m)));
-        self.last = Some(self.last.map_or(m, |l| l.max(m)));
-        // Zero is zero in any currency: only paid snapshots say what an account bills in.
-        if !s.mrr.is_zero() {
-            self.currencies
-                .entry(s.account.clone())
-                .or_default()
-                .insert(s.currency.clone());
-        }
-    }
-}
-
-/// Column positions of a movements table.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct MovementCols {
-    account: usize,
-    date: usize,
-    kind: usize,
-    change: usize,
-}
-
-impl MovementCols {
-    pub(crate) fn new(cols: &Cols, path: &Path) -> Result<MovementCols, IoError> {
-        Ok(MovementCols {
-            account: cols.require(path, "account_id")?,
-            date: cols.require(path, "movement_date")?,
-            kind: cols.require(path, "movement_type")?,
-            change: cols.require(path, "mrr_change")?,
-        })
-    }
-}
-
-/// The five movement types, as written in `movement_type`.
-const TYPES: [&str; 5] = ["new", "reactivation", "expansion", "contraction", "churn"];
-
-fn movement_name(m: Movement) -> &'static str {
-    match m {
-        Movement::New => "new",
-        Movement::Reactivation => "reactivation",
-        Movement::Expansion => "expansion",
-        Movement::Contraction => "contraction",
-        Movement::Churn => "churn",
-        // Snapshots carry no pauses, so these never arise here.
-        Movement::Paused => "paused",
-        Movement::Resumed => "resumed",
-    }
-}
-
-/// One valid movement row.
-struct Given {
-    account: String,
-    month: Month,
-    kind: &'static str,
-    change: i128,
-}
-
-/// Collects and validates the rows of a movements table.
-#[derive(Default)]
-pub(crate) struct Movements {
-    rows: Vec<Given>,
-    /// Rejected rows, in reading order.
-    pub(crate) rejections: Vec<Rejection>,
-}
-
-impl Movements {
-    /// Validates one row of the table `name`.
-    pub(crate) fn row<R: Fields + ?Sized>(
-        &mut self,
-        c: MovementCols,
-        name: &str,
-        line: u64,
-        rec: &R,
-    ) {
-        let rej = &mut self.rejections;
-        let columns = (c.account, c.date, "movement_date");
-        let Some((account, date)) = account_and_date(rec, columns, (name, line), rej) else {
-            return;
-        };
-        let kind_v = rec.text(c.kind);
-        let Some(kind) = TYPES.iter().copied().find(|t| *t == kind_v) else {
-            return reject(
-                rej,
-                name,
-                line,
-                "movement_type",
-                &kind_v,
-                "new, reactivation, expansion, contraction or churn",
-            );
-        };
-        let up = matches!(kind, "new" | "reactivation" | "expansion");
-        let change = match rec.decimal(c.change, MAX_AMOUNT_DECIMALS) {
-            Some(d) if up && d.mantissa > 0 => scaled(d),
-            Some(d) if !up && d.mantissa < 0 => scaled(d),
-            _ => {
-                let sign = if up { "> 0" } else { "< 0" };
-                return reject(
-                    rej,
-                    name,
-                    line,
-                    "mrr_change",
-                    &rec.text(c.change),
-                    &format!(
-                        "the change in MRR, a decimal {sign} for {kind} (at most 6 decimal places)"
-                    ),
-                );
-            }
-        };
-        self.rows.push(Given {
-            account: account.into_owned(),
-            month: date.month(),
-            kind,
-            change,
-        });
-    }
-}
-
-/// The given movements of one account-month, combined: their types (each once, in order of
-/// appearance) and the sum of their changes.
-#[derive(Default)]
-struct GivenMonth {
-    kinds: Vec<&'static str>,
-    change: i128,
-}
-
-/// Compares the given movements with the movements the snapshots imply, account by account
-/// and month by month over the months the snapshots span, from the month of the earliest
-/// snapshot date ([`Series::check_from`]; the first month has no MRR before it, as in the
-/// report).
-///
-/// Amounts are compared in each account's own snapshot currency (revenue_movements has no
-/// currency column), and each disagreement names that currency. An account whose paid
-/// snapshots are in more than one currency cannot be compared that way: it is listed in
-/// `several_currencies` and its movement rows are counted there, not checked. `reporting`
-/// names the currency of snapshots with an empty `currency`.
-fn check_movements(
-    series: &Series,
-    movements: &Movements,
-    policy: Reactivation,
-    reporting: Option<&str>,
-) -> MovementCheck {
-    let movements_read = movements.rows.len() as u64;
-    let (Some(first), Some(last), Some(from)) = (series.first, series.last, series.check_from)
-    else {
-        return MovementCheck {
-            movements_read,
-            outside_snapshots: movements_read,
-            ..MovementCheck::default()
-        };
-    };
-    // Each account's currencies, an empty code resolved to the reporting currency.
-    let resolved = |account: &str| -> BTreeSet<&str> {
-        series
-            .currencies
-            .get(account)
-            .map_or_else(BTreeSet::new, |codes| {
-                codes
-                    .iter()
-                    .map(|c| match c.as_str() {
-                        "" => reporting.unwrap_or(""),
-                        c => c,
-                    })
-                    .collect()
-            })
-    };
-    // The currency a disagreement's amounts are in (`None`: not named).
-    let currency_of = |account: &str| -> Option<String> {
-        let codes = resolved(account);
-        let code = codes.first().filter(|c| codes.len() == 1 && !c.is_empty());
-        code.map(|c| c.to_string())
-    };
-    let several: BTreeSet<&String> = series
-        .currencies
-        .keys()
-        .filter(|a| resolved(a).len() > 1)
-        .collect();
-    let mut outside = 0;
-    let mut not_checked = 0;
-    let mut given: BTreeMap<(String, Month), GivenMonth> = BTreeMap::new();
-    for g in &movements.rows {
-        if g.month < from || g.month > last {
-            outside += 1;
-            continue;
-        }
-        if several.contains(&g.account) {
-            not_checked += 1;
-            continue;
-        }
-        let e = given.entry((g.account.clone(), g.month)).or_default();
-        if !e.kinds.contains(&g.kind) {
-            e.kinds.push(g.kind);
-        }
-        e.change += g.change;
-    }
-    // The movement the snapshots imply for every account-month that has one.
-    let mut implied: BTreeMap<(String, Month), (&'static str, i128)> = BTreeMap::new();
-    for (account, months) in &series.by_account {
-        if several.contains(account) {
-            continue;
-        }
-        let first_paid = months.iter().find(|(_, v)| **v > 0).map(|(m, _)| *m);
-        let mut m = from;
-        while m <= last {
-            let at = |m: Month| months.get(&m).copied().unwrap_or(0);
-            let prev = if m == first { 0 } else { at(m.plus(-1)) };
-            let cur = at(m);
-            let first_month = Some(m) == first_paid;
-            // A return after months at zero counts under the reactivation rule in force, as
-            // in the report (docs/policies.md#reactivation): the engine's rule.
-            let start = (prev == 0 && cur > 0).then(|| {
-                policy.start(first_month, || {
-                    months
-                        .range(..m)
-                        .rev()
-                        .find(|(_, v)| **v > 0)
-                        .map_or(0, |(p, _)| m.index() - p.index() - 1)
-                })
-            });
-            let classified = classify(prev, cur, cur, start == Some(Start::New)).0;
-            let classified = match classified {
-                Some((Movement::Reactivation, v)) if start == Some(Start::Expansion) => {
-                    Some((Movement::Expansion, v))
-                }
-                c => c,
-            };
-            if let Some((mv, amount)) = classified {
-                let signed = match mv {
-                    Movement::Contraction | Movement::Churn => -amount,
-                    _ => amount,
-                };
-                implied.insert((account.clone(), m), (movement_name(mv), signed));
-            }
-            m = m.plus(1);
-        }
-    }
-    let mut agreeing = 0;
-    let mut disagreements = Vec::new();
-    let mut keys: Vec<&(String, Month)> = given.keys().chain(implied.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    for key in keys {
-        let g = given.get(key);
-        let i = implied.get(key);
-        let agree = match (g, i) {
-            (Some(g), Some((kind, amount))) => g.kinds == [*kind] && g.change == *amount,
-            _ => false,
-        };
-        if agree {
-            agreeing += 1;
-            continue;
-        }
-        let given_change = g.map_or(0, |g| g.change);
-        let implied_change = i.map_or(0, |i| i.1);
-        disagreements.push((
-            (given_change - implied_change).abs(),
-            given_change.abs().max(implied_change.abs()),
-            MovementDisagreement {
-                account_id: key.0.clone(),
-                currency: currency_of(&key.0),
-                month: key.1,
-                given_type: g.map(|g| g.kinds.join("+")),
-                given_amount: g.map(|g| amount_text(g.change)),
-                snapshot_type: i.map(|i| i.0.to_string()),
-                snapshot_amount: i.map(|i| amount_text(i.1)),
-                difference: amount_text(given_change - implied_change),
-            },
-        ));
-    }
-    // Largest first: by the size of the difference, then of the amounts; then account, month.
-    disagreements.sort_by(|a, b| {
-        (b.0, b.1)
-            .cmp(&(a.0, a.1))
-            .then_with(|| a.2.account_id.cmp(&b.2.account_id))
-            .then_with(|| a.2.month.cmp(&b.2.month))
-    });
-    MovementCheck {
-        movements_read,
-        agreeing,
-        outside_snapshots: outside,
-        several_currencies: several.into_iter().cloned().collect(),
-        not_checked_several_currencies: not_checked,
-        disagreements: disagreements.into_iter().map(|d| d.2).collect(),
-        other_reading: None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
