@@ -1,7 +1,7 @@
 //! What the invoice readers collect before any line is built: subscriptions, their charges and
 //! events, usage charges and invoice totals (also filled by the Stripe reader).
 
-use crate::sources::full_refunds::{RefundBook, Resolved};
+use crate::sources::full_refunds::{InvoiceRefunds, Resolved};
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::Date;
 use nrr_core::money::Decimal;
@@ -37,7 +37,7 @@ impl EventKind {
 /// reader, `crate::sources::stripe`).
 pub(crate) struct Charge {
     pub(crate) origin: Origin,
-    /// Index into `Book::subs`.
+    /// Index into `Billing::subs`.
     pub(crate) sub: usize,
     /// Product (the item key within the subscription).
     pub(crate) product: String,
@@ -54,7 +54,7 @@ pub(crate) struct Charge {
     /// The MRR as `(amount, interval months)` when the price says it (Stripe items); `None`:
     /// from `net` over the period's length.
     pub(crate) rate: Option<(Decimal, u32)>,
-    /// `--full-refunds end-service`: the invoice it was billed on ([`RefundBook::invoice`]).
+    /// `--full-refunds end-service`: the invoice it was billed on ([`InvoiceRefunds::invoice`]).
     pub(crate) invoice: Option<u32>,
     /// `--full-refunds end-service`: the day its invoice was refunded in full, when that is
     /// before `end` (its service ends then; the rate is still that of the whole period).
@@ -75,7 +75,7 @@ pub(crate) struct Event {
 }
 
 /// A subscription: one customer's subscription id.
-pub(crate) struct Sub {
+pub(crate) struct Subscription {
     pub(crate) customer: String,
     /// The subscription id.
     pub(crate) id: String,
@@ -84,8 +84,8 @@ pub(crate) struct Sub {
 
 /// Everything read from invoices.csv and subscription_events.csv (or from Stripe objects).
 #[derive(Default)]
-pub(crate) struct Book {
-    pub(crate) subs: Vec<Sub>,
+pub(crate) struct Billing {
+    pub(crate) subs: Vec<Subscription>,
     pub(super) index: HashMap<(String, String), usize>,
     /// Subscription id -> subscriptions (one per customer using it).
     pub(super) by_id: HashMap<String, Vec<usize>>,
@@ -100,7 +100,7 @@ pub(crate) struct Book {
     pub(crate) usage_unplaced: u64,
     /// `--full-refunds end-service`: invoice totals and the credit notes and refunds that name
     /// them (`None` under `ignore`: nothing is kept).
-    pub(crate) refunds: Option<RefundBook>,
+    pub(crate) refunds: Option<InvoiceRefunds>,
 }
 
 /// A usage (metered) charge for the `--usage` figure (also built by the Stripe reader).
@@ -133,7 +133,7 @@ pub(crate) fn usage_month(
     last.map(Date::month)
 }
 
-impl Book {
+impl Billing {
     /// Hands the usage charges to the builder (with a note about unplaced ones).
     pub(crate) fn push_usage(&mut self, builder: &mut DatasetBuilder) {
         for u in self.usage.drain(..) {
@@ -156,13 +156,14 @@ impl Book {
     }
 }
 
-impl Book {
-    /// A book for `policies`: under `--full-refunds end-service` it keeps invoice totals and
+impl Billing {
+    /// The billing record for `policies`: under `--full-refunds end-service` it keeps invoice totals and
     /// money handed back.
-    pub(crate) fn for_policies(policies: &InvoicePolicies) -> Book {
-        Book {
-            refunds: (policies.full_refunds == FullRefunds::EndService).then(RefundBook::default),
-            ..Book::default()
+    pub(crate) fn for_policies(policies: &InvoicePolicies) -> Billing {
+        Billing {
+            refunds: (policies.full_refunds == FullRefunds::EndService)
+                .then(InvoiceRefunds::default),
+            ..Billing::default()
         }
     }
 
@@ -197,7 +198,7 @@ impl Book {
             return i;
         }
         let i = self.subs.len();
-        self.subs.push(Sub {
+        self.subs.push(Subscription {
             customer: customer.to_string(),
             id: id.to_string(),
             events: Vec::new(),

@@ -1,7 +1,7 @@
 //! subscription_events.csv rows (or their Parquet or database twins): each an event of the
 //! subscriptions it names, or rejected.
 
-use super::charges::{Book, Event, EventKind};
+use super::charges::{Billing, Event, EventKind};
 use super::rows::Rejects;
 use crate::error::{IoError, Rejection};
 use crate::read::{display_name, Cols, Fields, EXPECT_DATE};
@@ -44,7 +44,7 @@ impl<'a> EventRows<'a> {
         &mut self,
         line: u64,
         rec: &R,
-        book: &mut Book,
+        billing: &mut Billing,
         ledger: &mut RowLedger,
     ) {
         ledger.read += 1;
@@ -71,13 +71,13 @@ impl<'a> EventRows<'a> {
             ledger.rejected += 1;
             return rej.push(line, "effective_date", &date_v, EXPECT_DATE);
         };
-        let Some(subs) = book.by_id.get(sub_v.as_ref()) else {
+        let Some(subs) = billing.by_id.get(sub_v.as_ref()) else {
             ledger.excluded.unknown_subscription += 1;
             return;
         };
         ledger.used += 1;
         for &s in subs {
-            book.subs[s].events.push(Event {
+            billing.subs[s].events.push(Event {
                 origin: Origin {
                     file: self.file,
                     line,
@@ -89,11 +89,11 @@ impl<'a> EventRows<'a> {
     }
 }
 
-/// Reads subscription_events.csv (or .parquet) into the subscriptions of `book`.
+/// Reads subscription_events.csv (or .parquet) into the subscriptions of `billing`.
 pub(super) fn read_events(
     path: &Path,
     file: u16,
-    book: &mut Book,
+    billing: &mut Billing,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
@@ -104,7 +104,7 @@ pub(super) fn read_events(
         &["subscription_id", "event", "effective_date"],
         &mut builder.notices,
         |cols| EventRows::new(cols, path, &name, file),
-        |rows, line, rec| rows.row(line, rec, book, ledger),
+        |rows, line, rec| rows.row(line, rec, billing, ledger),
     )?;
     rows.rej.finish(utf8, &mut builder.ledger, rejections);
     Ok(())

@@ -2,7 +2,7 @@
 //! delinquency) cut or bridge its segments as the lifecycle policies say.
 
 use super::charges::{Event, EventKind};
-use super::segments::{cut, overlay, Seg};
+use super::segments::{cut, overlay, Segment};
 use nrr_core::dataset::Origin;
 use nrr_core::date::Date;
 use nrr_core::policy::{ChurnRecognition, InvoicePolicies, PastDue, Pauses};
@@ -22,7 +22,7 @@ pub(super) struct SubLines<'a> {
     /// Invoiced service periods per product: `(start, end)`.
     pub(super) periods: Vec<Vec<(Date, Date)>>,
     /// Segments in force per product.
-    pub(super) segs: Vec<Vec<Seg>>,
+    pub(super) segs: Vec<Vec<Segment>>,
     /// `--pauses zero`: the paused spans (revenue removed, customer not churned).
     pub(super) paused: Vec<(Date, Option<Date>)>,
     /// `--pauses keep`: a pause with no end kept a price running for good.

@@ -1,45 +1,45 @@
 //! From charges to the core's lines: per subscription and product, prorations placed, the
 //! segments laid over each other, the events applied, then handed to the builder.
 
-use super::charges::{Book, Charge, Event};
+use super::charges::{Billing, Charge, Event};
 use super::events::SubLines;
 use super::period::{length, per_interval};
 use super::prorations::{end_credited, full_period, match_prorations, scaled, ProrationStarts};
-use super::segments::{overlay, push_merged, Seg};
+use super::segments::{overlay, push_merged, Segment};
 use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
 use nrr_core::date::Date;
 use nrr_core::money::Decimal;
 use nrr_core::policy::InvoicePolicies;
 
-/// Turns the charges of `book` into the builder's lines.
+/// Turns the charges of `billing` into the builder's lines.
 /// Returns the charges whose amount is too large to compute exactly: origin and net amount.
 pub(crate) fn build_lines(
-    book: &mut Book,
+    billing: &mut Billing,
     policies: &InvoicePolicies,
     builder: &mut DatasetBuilder,
 ) -> Vec<(Origin, Decimal)> {
     let mut failed = Vec::new();
     let mut kept_open: Vec<String> = Vec::new();
     // Charges per subscription, in input order.
-    let mut by_sub: Vec<Vec<usize>> = vec![Vec::new(); book.subs.len()];
-    for (i, ch) in book.charges.iter().enumerate() {
+    let mut by_sub: Vec<Vec<usize>> = vec![Vec::new(); billing.subs.len()];
+    for (i, ch) in billing.charges.iter().enumerate() {
         by_sub[ch.sub].push(i);
     }
     for (s, idx) in by_sub.iter().enumerate() {
-        let mut events = std::mem::take(&mut book.subs[s].events);
+        let mut events = std::mem::take(&mut billing.subs[s].events);
         if idx.is_empty() {
             continue;
         }
-        let charges: Vec<&Charge> = idx.iter().map(|&i| &book.charges[i]).collect();
+        let charges: Vec<&Charge> = idx.iter().map(|&i| &billing.charges[i]).collect();
         let SubscriptionLines {
             lines,
             paused,
             kept_open_pause,
-        } = sub_lines(&charges, &mut events, book.as_of, policies, &mut failed);
+        } = sub_lines(&charges, &mut events, billing.as_of, policies, &mut failed);
         if kept_open_pause {
-            kept_open.push(book.subs[s].id.clone());
+            kept_open.push(billing.subs[s].id.clone());
         }
-        let customer = &book.subs[s].customer;
+        let customer = &billing.subs[s].customer;
         for (start, end) in paused {
             builder.push_pause(customer, start, end);
         }
@@ -83,8 +83,8 @@ pub(crate) fn build_lines(
 }
 
 /// A segment for a charge at `(amount, interval)`, ending when its service ends.
-fn seg_of(ch: &Charge, start: Date, amount: Decimal, interval: u32, origin: Origin) -> Seg {
-    Seg {
+fn segment_of(ch: &Charge, start: Date, amount: Decimal, interval: u32, origin: Origin) -> Segment {
+    Segment {
         start,
         end: Some(ch.served_end()),
         amount,
@@ -103,7 +103,7 @@ fn seg_of(ch: &Charge, start: Date, amount: Decimal, interval: u32, origin: Orig
 /// One subscription's lines per product, its paused spans (`--pauses zero`), and whether a
 /// pause with no end kept its price running (`--pauses keep`).
 struct SubscriptionLines {
-    lines: Vec<(String, Vec<Seg>)>,
+    lines: Vec<(String, Vec<Segment>)>,
     paused: Vec<(Date, Option<Date>)>,
     kept_open_pause: bool,
 }
@@ -164,8 +164,8 @@ impl<'c> Products<'c> {
         regular: &[Vec<(Date, Date)>],
         starts: &ProrationStarts,
         failed: &mut Vec<(Origin, Decimal)>,
-    ) -> Vec<Vec<Seg>> {
-        let mut segs: Vec<Vec<Seg>> = vec![Vec::new(); self.names.len()];
+    ) -> Vec<Vec<Segment>> {
+        let mut segs: Vec<Vec<Segment>> = vec![Vec::new(); self.names.len()];
         for (i, ch) in self.charges.iter().enumerate() {
             let k = self.keys[i];
             if ch.proration {
@@ -174,7 +174,7 @@ impl<'c> Products<'c> {
                 }
                 match scaled(ch, full_period(ch, &regular[k], regular)) {
                     Some((amount, interval)) if amount.mantissa > 0 => {
-                        segs[k].push(seg_of(ch, ch.start, amount, interval, ch.origin));
+                        segs[k].push(segment_of(ch, ch.start, amount, interval, ch.origin));
                     }
                     Some(_) => {}
                     None => failed.push((ch.origin, ch.net)),
@@ -189,7 +189,7 @@ impl<'c> Products<'c> {
                 continue;
             };
             let (start, origin) = starts.start_of[i].unwrap_or((ch.start, ch.origin));
-            segs[k].push(seg_of(ch, start, amount, interval, origin));
+            segs[k].push(segment_of(ch, start, amount, interval, origin));
         }
         end_credited(self.charges, &self.keys, &mut segs);
         segs
@@ -214,7 +214,7 @@ fn sub_lines(
     let ServicePeriods { paid, regular } = products.periods();
     let starts = match_prorations(charges, &products.keys);
     let segs = products.segments(&regular, &starts, failed);
-    let segs: Vec<Vec<Seg>> = segs.into_iter().map(overlay).collect();
+    let segs: Vec<Vec<Segment>> = segs.into_iter().map(overlay).collect();
 
     let mut sl = SubLines {
         policies,
@@ -235,7 +235,7 @@ fn sub_lines(
         .into_iter()
         .zip(sl.segs)
         .map(|(p, segs)| {
-            let mut merged: Vec<Seg> = Vec::new();
+            let mut merged: Vec<Segment> = Vec::new();
             for s in segs {
                 if s.end.is_some_and(|e| e <= s.start) {
                     continue;
@@ -254,7 +254,7 @@ fn sub_lines(
 
 /// Still running at the as-of date `as_of`: the periods that end last stay open (not those
 /// whose service a full refund ended).
-fn keep_open(segs: &mut [Vec<Seg>], as_of: Date) {
+fn keep_open(segs: &mut [Vec<Segment>], as_of: Date) {
     let last = segs
         .iter()
         .flatten()

@@ -51,7 +51,7 @@ pub(crate) use nrr_core::policy::{Discounts, InvoicePolicies};
 use rows::{read_invoices, InvoiceRows};
 use std::path::{Path, PathBuf};
 
-pub(crate) use charges::{usage_month, Book, Charge, Event, EventKind, UsageLine};
+pub(crate) use charges::{usage_month, Billing, Charge, Event, EventKind, UsageLine};
 pub(crate) use lines::build_lines;
 pub(crate) use period::{per_interval, rate_of_period, Length};
 pub(crate) use rows::Table;
@@ -85,9 +85,9 @@ pub(crate) fn read(
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
     check_for_invoices(policies)?;
-    let mut book = Book {
+    let mut billing = Billing {
         usage_asked: opts.usage,
-        ..Book::for_policies(policies)
+        ..Billing::for_policies(policies)
     };
     let inv_name = display_name(&files.invoices);
     let inv_file = builder.add_file(&inv_name);
@@ -96,7 +96,7 @@ pub(crate) fn read(
         &files.invoices,
         inv_file,
         policies,
-        &mut book,
+        &mut billing,
         builder,
         &mut rej,
     )?;
@@ -106,9 +106,9 @@ pub(crate) fn read(
     );
     if let Some(ev) = &files.events {
         let ev_file = builder.add_file(&display_name(ev));
-        read_events(ev, ev_file, &mut book, builder, &mut rej)?;
+        read_events(ev, ev_file, &mut billing, builder, &mut rej)?;
     }
-    settle(book, &inv_name, opts, builder, rej, rejections)
+    settle(billing, &inv_name, opts, builder, rej, rejections)
 }
 
 /// [`read`] for rows already read (a database query): the invoice rows and, optionally, the
@@ -124,27 +124,27 @@ pub(crate) fn read_tables<R: Fields>(
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
     check_for_invoices(policies)?;
-    let mut book = Book {
+    let mut billing = Billing {
         usage_asked: opts.usage,
-        ..Book::for_policies(policies)
+        ..Billing::for_policies(policies)
     };
     let mut rej = Vec::new();
     let inv_file = builder.add_file(invoices.name);
     let path = Path::new(invoices.name);
     let mut rows = InvoiceRows::new(invoices.cols, path, invoices.name, inv_file, policies)?;
     for (i, r) in invoices.rows.iter().enumerate() {
-        rows.row(i as u64 + 1, r, &mut book, &mut builder.ledger);
+        rows.row(i as u64 + 1, r, &mut billing, &mut builder.ledger);
     }
     rows.rej.finish(Vec::new(), &mut builder.ledger, &mut rej);
     if let Some(ev) = events {
         let ev_file = builder.add_file(ev.name);
         let mut rows = EventRows::new(ev.cols, Path::new(ev.name), ev.name, ev_file)?;
         for (i, r) in ev.rows.iter().enumerate() {
-            rows.row(i as u64 + 1, r, &mut book, &mut builder.ledger);
+            rows.row(i as u64 + 1, r, &mut billing, &mut builder.ledger);
         }
         rows.rej.finish(Vec::new(), &mut builder.ledger, &mut rej);
     }
-    settle(book, invoices.name, opts, builder, rej, rejections)
+    settle(billing, invoices.name, opts, builder, rej, rejections)
 }
 
 /// The notices of `--full-refunds end-service` for invoices.csv: the invoices whose service a
@@ -184,10 +184,10 @@ fn refund_notices(r: &Resolved, ended: &[String], notices: &mut Vec<String>) {
     }
 }
 
-/// What both entry points end with: turns the book into lines and hands the rejections over
+/// What both entry points end with: turns the billing into lines and hands the rejections over
 /// (invoice rows first, by line).
 fn settle(
-    mut book: Book,
+    mut billing: Billing,
     inv_name: &str,
     opts: &LoadOptions,
     builder: &mut DatasetBuilder,
@@ -195,19 +195,19 @@ fn settle(
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
     let policies = &opts.invoice_policies;
-    builder.ledger.used += book.charges.len() as u64;
-    book.push_usage(builder);
+    builder.ledger.used += billing.charges.len() as u64;
+    billing.push_usage(builder);
     // The data's as-of date is said in the report; one given (`--as-of`) wins.
-    if let Some(d) = book.as_of {
+    if let Some(d) = billing.as_of {
         builder.as_of = Some((d, "the latest invoice_date or event date".to_string()));
     }
     if opts.as_of.is_some() {
-        book.as_of = opts.as_of;
+        billing.as_of = opts.as_of;
     }
-    if let Some((r, ended)) = book.apply_full_refunds() {
+    if let Some((r, ended)) = billing.apply_full_refunds() {
         refund_notices(&r, &ended, &mut builder.notices);
     }
-    for (o, net) in build_lines(&mut book, policies, builder) {
+    for (o, net) in build_lines(&mut billing, policies, builder) {
         builder.ledger.used -= 1;
         builder.ledger.rejected += 1;
         rej.push(Rejection {

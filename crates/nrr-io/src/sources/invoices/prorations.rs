@@ -4,7 +4,7 @@
 
 use super::charges::Charge;
 use super::period::{length, per_interval, Length};
-use super::segments::Seg;
+use super::segments::Segment;
 use nrr_core::dataset::Origin;
 use nrr_core::date::Date;
 use nrr_core::money::{div_round_half_even, Decimal};
@@ -69,7 +69,7 @@ pub(super) fn full_period(
 }
 
 /// Negative prorations (credit for unused time) end the line they credit.
-pub(super) fn end_credited(charges: &[&Charge], keys: &[usize], segs: &mut [Vec<Seg>]) {
+pub(super) fn end_credited(charges: &[&Charge], keys: &[usize], segs: &mut [Vec<Segment>]) {
     for (i, ch) in charges.iter().enumerate() {
         if !(ch.proration && ch.net.is_negative()) {
             continue;

@@ -1,11 +1,11 @@
 //! invoices.csv rows (or their Parquet or database twins): each validated into a charge of the
-//! book, excluded for its type, or rejected.
+//! billing, excluded for its type, or rejected.
 
-use super::charges::{usage_month, Book, Charge, UsageLine};
+use super::charges::{usage_month, Billing, Charge, UsageLine};
 use crate::error::{IoError, Rejection};
 use crate::read::{display_name, Cols, Fields, EXPECT_DATE};
 use crate::sources::decimal::{dsub, ZERO};
-use crate::sources::full_refunds::{BackKind, MoneyBack, RefundBook};
+use crate::sources::full_refunds::{BackKind, InvoiceRefunds, MoneyBack};
 use crate::sources::snapshots::each_file_row;
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::Date;
@@ -145,7 +145,7 @@ impl InvoiceCols {
 }
 
 /// The row handling of an invoices input, whatever the rows come from (a CSV file, a
-/// database query): each row validated into the book, counted in the ledger, or rejected
+/// database query): each row validated into the billing, counted in the ledger, or rejected
 /// under the input's name with its line (row) number.
 pub(super) struct InvoiceRows<'a> {
     c: InvoiceCols,
@@ -178,7 +178,7 @@ impl<'a> InvoiceRows<'a> {
         &mut self,
         line: u64,
         rec: &R,
-        book: &mut Book,
+        billing: &mut Billing,
         ledger: &mut RowLedger,
     ) {
         ledger.read += 1;
@@ -188,7 +188,7 @@ impl<'a> InvoiceRows<'a> {
             &self.c,
             rec,
             self.policies,
-            book,
+            billing,
             &mut self.rej,
             self.file,
         );
@@ -220,12 +220,12 @@ pub(crate) struct Table<'a, R> {
 }
 
 /// Reads invoices.csv (or invoices.parquet: rows numbered as lines, the first row is line 2)
-/// into `book`, counting every row in the ledger and rejecting bad ones.
+/// into `billing`, counting every row in the ledger and rejecting bad ones.
 pub(super) fn read_invoices(
     path: &Path,
     file: u16,
     policies: &InvoicePolicies,
-    book: &mut Book,
+    billing: &mut Billing,
     builder: &mut DatasetBuilder,
     rejections: &mut Vec<Rejection>,
 ) -> Result<(), IoError> {
@@ -236,14 +236,14 @@ pub(super) fn read_invoices(
         INVOICE_COLUMNS,
         &mut builder.notices,
         |cols| InvoiceRows::new(cols, path, &name, file, policies),
-        |rows, line, rec| rows.row(line, rec, book, ledger),
+        |rows, line, rec| rows.row(line, rec, billing, ledger),
     )?;
     rows.rej.finish(utf8, &mut builder.ledger, rejections);
     Ok(())
 }
 
 enum RowOutcome {
-    /// A subscription or proration line kept in `book.charges` (counted as used later).
+    /// A subscription or proration line kept in `billing.charges` (counted as used later).
     Charge,
     /// Excluded for its type.
     Excluded(LineType),
@@ -257,16 +257,16 @@ fn invoice_row<R: Fields + ?Sized>(
     c: &InvoiceCols,
     rec: &R,
     policies: &InvoicePolicies,
-    book: &mut Book,
+    billing: &mut Billing,
     rej: &mut Rejects<'_>,
     file: u16,
 ) -> Option<RowOutcome> {
     let row = Row { line, rec, c };
     let fields = row.line_fields(rej)?;
     if matches!(fields.kind, LineType::Subscription | LineType::Proration) {
-        row.recurring_line(&fields, policies, book, rej, file)
+        row.recurring_line(&fields, policies, billing, rej, file)
     } else {
-        row.excluded_line(&fields, policies, book, rej, file)
+        row.excluded_line(&fields, policies, billing, rej, file)
     }
 }
 
@@ -495,14 +495,14 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
         &self,
         f: &LineFields<'r>,
         policies: &InvoicePolicies,
-        book: &mut Book,
+        billing: &mut Billing,
         rej: &mut Rejects<'_>,
         file: u16,
     ) -> Option<RowOutcome> {
         let (line, c, rec) = (self.line, self.c, self.rec);
         let start = self.date_opt("service_period_start", &rec.text(c.start), rej)?;
         let end = self.date_opt("service_period_end", &rec.text(c.end), rej)?;
-        if f.kind == LineType::Usage && book.usage_asked {
+        if f.kind == LineType::Usage && billing.usage_asked {
             // The `--usage` figure: net of discounts (under `all`) and tax, like MRR.
             let net = dsub(f.amount, f.tax).and_then(|g| match policies.discounts {
                 Discounts::None => Some(g),
@@ -518,7 +518,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 return None;
             };
             match usage_month(start, end, f.invoice_date) {
-                Some(month) => book.usage.push(UsageLine {
+                Some(month) => billing.usage.push(UsageLine {
                     origin: Origin { file, line },
                     customer: f.customer.to_string(),
                     currency: f.currency.to_string(),
@@ -526,27 +526,27 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                     month,
                     column: "currency".into(),
                 }),
-                None => book.usage_unplaced += 1,
+                None => billing.usage_unplaced += 1,
             }
         }
         if let Some(d) = f.invoice_date {
-            book.as_of = book.as_of.max(Some(d));
+            billing.as_of = billing.as_of.max(Some(d));
         }
         if !f.subscription.is_empty() {
-            book.sub(&f.customer, &f.subscription);
+            billing.sub(&f.customer, &f.subscription);
         }
-        if let Some(rb) = book.refunds.as_mut() {
-            note_refund(rb, f);
+        if let Some(refunds) = billing.refunds.as_mut() {
+            note_refund(refunds, f);
         }
         Some(RowOutcome::Excluded(f.kind))
     }
 
-    /// A subscription or proration line: a charge of the book, or excluded as `zero_amount`.
+    /// A subscription or proration line: a charge of the billing, or excluded as `zero_amount`.
     fn recurring_line(
         &self,
         f: &LineFields<'r>,
         policies: &InvoicePolicies,
-        book: &mut Book,
+        billing: &mut Billing,
         rej: &mut Rejects<'_>,
         file: u16,
     ) -> Option<RowOutcome> {
@@ -580,19 +580,19 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
             _ => net,
         };
         if let Some(d) = f.invoice_date {
-            book.as_of = book.as_of.max(Some(d));
+            billing.as_of = billing.as_of.max(Some(d));
         }
-        let sub = book.sub(&f.customer, &f.subscription);
+        let sub = billing.sub(&f.customer, &f.subscription);
         // The invoice's total, for `--full-refunds end-service`: amount - discount of every line.
-        let inv_index = book.refunds.as_mut().map(|rb| {
-            let i = rb.invoice(&f.invoice);
-            rb.add(i, dsub(f.amount, f.discount), &f.currency);
+        let inv_index = billing.refunds.as_mut().map(|refunds| {
+            let i = refunds.invoice(&f.invoice);
+            refunds.add(i, dsub(f.amount, f.discount), &f.currency);
             i
         });
         if net.is_zero() {
             return Some(RowOutcome::ZeroAmount);
         }
-        book.charges.push(Charge {
+        billing.charges.push(Charge {
             origin: Origin { file, line },
             sub,
             product: self.opt(c.product).to_string(),
@@ -648,14 +648,14 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
 
 /// `--full-refunds end-service`: a credit or refund line is money handed back; any other
 /// line adds to its invoice's total.
-fn note_refund(rb: &mut RefundBook, f: &LineFields<'_>) {
+fn note_refund(refunds: &mut InvoiceRefunds, f: &LineFields<'_>) {
     let money_back = matches!(f.kind, LineType::Credit | LineType::Refund);
     if !money_back {
-        let i = rb.invoice(&f.invoice);
-        rb.add(i, dsub(f.amount, f.discount), &f.currency);
+        let i = refunds.invoice(&f.invoice);
+        refunds.add(i, dsub(f.amount, f.discount), &f.currency);
         return;
     }
-    rb.back(MoneyBack {
+    refunds.back(MoneyBack {
         kind: if f.kind == LineType::Credit {
             BackKind::Credit
         } else {

@@ -8,7 +8,7 @@ use nrr_core::money::Decimal;
 
 /// A stretch of time at one price: an invoiced period, a merged run of them, or a bridge.
 #[derive(Clone, Debug)]
-pub(super) struct Seg {
+pub(super) struct Segment {
     pub(super) start: Date,
     /// `None`: still running.
     pub(super) end: Option<Date>,
@@ -27,8 +27,8 @@ pub(super) struct Seg {
     pub(super) refunded: bool,
 }
 
-impl Seg {
-    pub(super) fn same_price(&self, o: &Seg) -> bool {
+impl Segment {
+    pub(super) fn same_price(&self, o: &Segment) -> bool {
         same_value(self.amount, o.amount)
             && self.interval == o.interval
             && self.plan == o.plan
@@ -43,7 +43,7 @@ impl Seg {
 
 /// At every instant, the covering segment of highest rank; adjacent pieces of the same
 /// segment, or at the same price, are joined.
-pub(super) fn overlay(mut segs: Vec<Seg>) -> Vec<Seg> {
+pub(super) fn overlay(mut segs: Vec<Segment>) -> Vec<Segment> {
     if segs.is_empty() {
         return segs;
     }
@@ -54,7 +54,7 @@ pub(super) fn overlay(mut segs: Vec<Seg>) -> Vec<Seg> {
     bounds.sort();
     bounds.dedup();
     segs.sort_by_key(|s| s.start);
-    let mut out: Vec<Seg> = Vec::new();
+    let mut out: Vec<Segment> = Vec::new();
     let mut active: Vec<usize> = Vec::new();
     let mut next = 0;
     for (i, &b) in bounds.iter().enumerate() {
@@ -79,7 +79,7 @@ pub(super) fn overlay(mut segs: Vec<Seg>) -> Vec<Seg> {
 }
 
 /// Appends `piece`, joining it to the last one when contiguous at the same price.
-pub(super) fn push_merged(out: &mut Vec<Seg>, piece: Seg) {
+pub(super) fn push_merged(out: &mut Vec<Segment>, piece: Segment) {
     if let Some(last) = out.last_mut() {
         if last.end == Some(piece.start) && last.same_price(&piece) {
             last.end = piece.end;
@@ -91,7 +91,7 @@ pub(super) fn push_merged(out: &mut Vec<Seg>, piece: Seg) {
 }
 
 /// Removes `[from, to)` (`to = None`: for good) from every segment.
-pub(super) fn cut(segs: Vec<Seg>, from: Date, to: Option<Date>) -> Vec<Seg> {
+pub(super) fn cut(segs: Vec<Segment>, from: Date, to: Option<Date>) -> Vec<Segment> {
     let mut out = Vec::with_capacity(segs.len());
     for s in segs {
         let ends_before = s.end.is_some_and(|e| e <= from);
@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn a_later_segment_wins_and_the_earlier_resumes_after_it() {
         let o = Origin { file: 0, line: 2 };
-        let seg = |s: &str, e: &str, amt: &str, line: u64| Seg {
+        let seg = |s: &str, e: &str, amt: &str, line: u64| Segment {
             start: d(s),
             end: Some(d(e)),
             amount: Decimal::parse(amt, 6).unwrap(),

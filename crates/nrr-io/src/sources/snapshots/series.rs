@@ -32,7 +32,7 @@ impl SnapshotCols {
 }
 
 /// One valid snapshot row.
-struct Snap {
+struct SnapshotRow {
     account: String,
     date: Date,
     mrr: Decimal,
@@ -47,7 +47,7 @@ pub(crate) struct Snapshots {
     /// How the dates are read: under `open`, 0001-01-01 would mean the end of a day before the
     /// first date nrr accepts, and is rejected.
     reading: SnapshotDate,
-    rows: Vec<Snap>,
+    rows: Vec<SnapshotRow>,
     pub(super) read: u64,
     /// Rejected rows, in reading order.
     pub(crate) rejections: Vec<Rejection>,
@@ -112,7 +112,7 @@ impl Snapshots {
         if !currency.is_empty() && !is_currency_code(&currency) {
             return reject(rej, name, line, "currency", &currency, EXPECT_CCY);
         }
-        self.rows.push(Snap {
+        self.rows.push(SnapshotRow {
             account: account.into_owned(),
             date,
             mrr,
@@ -157,7 +157,7 @@ impl Snapshots {
                 origin: s.origin,
             });
         });
-        let is_first = |s: &Snap| s.date.ymd().2 == 1;
+        let is_first = |s: &SnapshotRow| s.date.ymd().2 == 1;
         let some_first = self.rows.iter().any(is_first);
         let earliest = self.rows.iter().map(|s| s.date).min();
         series.check_from = earliest.map(Date::month);
@@ -186,9 +186,9 @@ impl Snapshots {
 /// `reading` (the row then gives that month's MRR), and `each(row, None)` for every other row
 /// (`superseded`).
 fn pick<'a>(
-    rows: &'a [Snap],
+    rows: &'a [SnapshotRow],
     reading: SnapshotDate,
-    mut each: impl FnMut(&'a Snap, Option<Month>),
+    mut each: impl FnMut(&'a SnapshotRow, Option<Month>),
 ) {
     let mut last: HashMap<(&str, Month), Date> = HashMap::new();
     for s in rows {
@@ -276,7 +276,7 @@ pub(crate) struct Series {
 
 impl Series {
     /// Adds the snapshot `s` as MRR of `m`.
-    fn add(&mut self, s: &Snap, m: Month) {
+    fn add(&mut self, s: &SnapshotRow, m: Month) {
         *self
             .by_account
             .entry(s.account.clone())

@@ -1,14 +1,14 @@
 //! Charges from invoice lines: a subscription with lines in the invoices file is priced by
 //! them, as invoices.csv lines (periods, prorations, discount amounts).
 
-use super::invoice::{InvLine, InvObj, LineKind};
-use super::payment::InvStatus;
+use super::invoice::{Invoice, InvoiceLine, LineKind};
+use super::payment::InvoiceStatus;
 use super::subscription::{Duration, Status, Subscription};
 use super::usage::{usage_line, UsagePlace};
 use super::{Context, ReadState};
 use crate::error::Rejection;
 use crate::sources::decimal::dec_str;
-use crate::sources::invoices::{Book, Charge};
+use crate::sources::invoices::{Billing, Charge};
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use std::collections::{HashMap, HashSet};
 
@@ -27,12 +27,12 @@ struct InvoiceLines<'a> {
     unknown_prices: u64,
 }
 
-/// Reads the invoice lines into charges of `book`; returns the subscriptions they price.
+/// Reads the invoice lines into charges of `billing`; returns the subscriptions they price.
 pub(super) fn invoice_charges(
     ctx: &Context<'_>,
     subs: &[Subscription],
-    invs: &[InvObj],
-    book: &mut Book,
+    invs: &[Invoice],
+    billing: &mut Billing,
     builder: &mut DatasetBuilder,
     rej: &mut Vec<Rejection>,
 ) -> HashSet<String> {
@@ -56,14 +56,14 @@ pub(super) fn invoice_charges(
         unknown_prices: 0,
     };
     let mut state = ReadState {
-        book,
+        billing,
         ledger: &mut builder.ledger,
         rej,
     };
     for inv in invs {
         // A void invoice was canceled: nothing was billed, so none of its lines shows a
         // service period (a draft is the next bill and counts like an open one).
-        if inv.pay.status == Some(InvStatus::Void) {
+        if inv.pay.status == Some(InvoiceStatus::Void) {
             state.ledger.excluded.void_invoice += inv.lines.len() as u64;
             // Its subscription is still one with invoices: priced by its other lines, not
             // by its items (all void: never billed, no MRR).
@@ -94,9 +94,9 @@ pub(super) fn invoice_charges(
 
 impl InvoiceLines<'_> {
     /// One line of a billed invoice: a charge, excluded with a reason, or rejected.
-    fn line(&mut self, inv: &InvObj, l: &InvLine, state: &mut ReadState<'_>) {
+    fn line(&mut self, inv: &Invoice, l: &InvoiceLine, state: &mut ReadState<'_>) {
         let ledger = &mut *state.ledger;
-        let book = &mut *state.book;
+        let billing = &mut *state.billing;
         let policies = &self.ctx.opts.invoice_policies;
         let proration = match l.kind {
             LineKind::OneTime => {
@@ -111,7 +111,7 @@ impl InvoiceLines<'_> {
                         created: inv.created.map(|t| self.ctx.date(t)),
                         file: self.file,
                     };
-                    usage_line(book, inv, l, &place, policies.discounts, &self.forever);
+                    usage_line(billing, inv, l, &place, policies.discounts, &self.forever);
                 }
                 return;
             }
@@ -143,14 +143,17 @@ impl InvoiceLines<'_> {
         }
         if net.is_zero() {
             ledger.excluded.zero_amount += 1;
-            let _ = book.sub(&inv.customer, sub_id);
+            let _ = billing.sub(&inv.customer, sub_id);
             return;
         }
         ledger.used += 1;
         self.unknown_prices += u64::from(l.price_unknown);
-        let sub = book.sub(&inv.customer, sub_id);
-        let invoice = book.refunds.as_mut().map(|rb| rb.invoice(&inv.id));
-        book.charges.push(Charge {
+        let sub = billing.sub(&inv.customer, sub_id);
+        let invoice = billing
+            .refunds
+            .as_mut()
+            .map(|refunds| refunds.invoice(&inv.id));
+        billing.charges.push(Charge {
             origin: Origin {
                 file: self.file,
                 line: inv.line,

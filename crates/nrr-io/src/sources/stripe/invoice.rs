@@ -35,7 +35,7 @@ pub(super) enum LineKind {
     Usage,
 }
 
-pub(super) struct InvLine {
+pub(super) struct InvoiceLine {
     pub(super) kind: LineKind,
     pub(super) sub: Option<String>,
     pub(super) product: String,
@@ -55,7 +55,7 @@ pub(super) struct InvLine {
     pub(super) price_unknown: bool,
 }
 
-impl InvLine {
+impl InvoiceLine {
     /// The net amount: `amount - inclusive tax - discounts` (those `discounts` takes); `None`
     /// on overflow.
     pub(super) fn net(&self, discounts: Discounts, forever: &HashSet<&str>) -> Option<Decimal> {
@@ -68,12 +68,12 @@ impl InvLine {
     }
 }
 
-pub(super) struct InvObj {
+pub(super) struct Invoice {
     pub(super) line: u64,
     pub(super) id: String,
     pub(super) customer: String,
     pub(super) created: Option<i64>,
-    pub(super) lines: Vec<InvLine>,
+    pub(super) lines: Vec<InvoiceLine>,
     /// The invoice's subscription (on the invoice, else on its first line that names one).
     pub(super) sub: Option<String>,
     pub(super) pay: Payment,
@@ -470,7 +470,7 @@ fn line(
     inv_currency: Option<&str>,
     inv_sub: Option<&str>,
     prices: &KnownPrices,
-) -> Result<InvLine, Bad> {
+) -> Result<InvoiceLine, Bad> {
     let amount_v = field(l, "amount");
     let amount_minor = amount_v.and_then(Value::as_i64).ok_or_else(|| {
         bad(
@@ -541,7 +541,7 @@ fn line(
         }
     }
     let inclusive = inclusive_tax(l, path)?;
-    Ok(InvLine {
+    Ok(InvoiceLine {
         kind,
         sub,
         product: price.product.unwrap_or("").to_string(),
@@ -558,7 +558,7 @@ fn line(
 }
 
 /// An `invoice` object (its lines in either shape).
-pub(super) fn invoice(v: &Value, line_no: u64, prices: &KnownPrices) -> Result<InvObj, Bad> {
+pub(super) fn invoice(v: &Value, line_no: u64, prices: &KnownPrices) -> Result<Invoice, Bad> {
     let id = req_str(v, "", "id", "an invoice id")?.to_string();
     let customer = id_of(v, "", "customer", "a customer id")?.to_string();
     let inv_currency = currency(v, "", "currency")?;
@@ -583,7 +583,7 @@ pub(super) fn invoice(v: &Value, line_no: u64, prices: &KnownPrices) -> Result<I
             )
         })?),
     };
-    Ok(InvObj {
+    Ok(Invoice {
         line: line_no,
         id,
         customer,

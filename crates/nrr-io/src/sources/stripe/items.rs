@@ -37,12 +37,12 @@ pub(super) fn subscription_charges(
         state.ledger.excluded.incomplete += licensed.len() as u64;
         return false;
     }
-    let book = &mut *state.book;
-    let sub = book.sub(&s.customer, &s.id);
+    let billing = &mut *state.billing;
+    let sub = billing.sub(&s.customer, &s.id);
     let d = |t: i64| ctx.date(t);
     let end_ts = ended_at(s);
     let events = status_events(s, end_ts, &d);
-    book.subs[sub]
+    billing.subs[sub]
         .events
         .extend(
             events
@@ -50,7 +50,7 @@ pub(super) fn subscription_charges(
                 .map(|(kind, date)| Event { origin, kind, date }),
         );
     if let Some(evs) = paid_late {
-        book.subs[sub].events.extend(evs);
+        billing.subs[sub].events.extend(evs);
     }
     // A scheduled end (`cancel_at`, not at the period's end) is prorated by Stripe: the
     // period holding it is paid up to that day only, not to the period's end.
@@ -66,14 +66,14 @@ pub(super) fn subscription_charges(
         // carries to its current period's end (docs/input.md, Stripe exports).
         if is_live(s.status) {
             let until = runs_until(s, ctx.as_of, &d, scheduled_end);
-            return carry_last_price(book, sub, until, origin);
+            return carry_last_price(billing, sub, until, origin);
         }
         return false;
     }
     let Some(span) = paid_span(ctx, s, end_ts, scheduled_end, sub, state) else {
         return false;
     };
-    let items = ItemPricing::new(ctx, s, &licensed, sub, span, scheduled_end, state.book);
+    let items = ItemPricing::new(ctx, s, &licensed, sub, span, scheduled_end, state.billing);
     items.price(&licensed, state);
     false
 }
@@ -119,7 +119,7 @@ fn paid_span(
     let paused = end_ts.is_none()
         && (s.status == Status::Paused || (trial.is_some() && s.pause_collection.is_some()));
     if paused && d(fallback) <= paid_from {
-        state.book.subs[sub].events.retain(|e| {
+        state.billing.subs[sub].events.retain(|e| {
             e.origin != origin || !matches!(e.kind, EventKind::Paused | EventKind::Resumed)
         });
         match s.pause_collection.flatten().map(d) {
@@ -192,7 +192,7 @@ impl<'a> ItemPricing<'a> {
         sub: usize,
         span: PaidSpan,
         scheduled_end: Option<Date>,
-        book: &crate::sources::invoices::Book,
+        billing: &crate::sources::invoices::Billing,
     ) -> ItemPricing<'a> {
         let mut products: HashMap<&str, usize> = HashMap::new();
         for i in licensed {
@@ -218,7 +218,7 @@ impl<'a> ItemPricing<'a> {
         // cancellation, the restart after it), and a line joins them anyway. A live
         // subscription runs on to the export's as-of date, which one far-off timestamp can put
         // centuries away.
-        let last_event = book.subs[sub].events.iter().map(|e| e.date).max();
+        let last_event = billing.subs[sub].events.iter().map(|e| e.date).max();
         ItemPricing {
             ctx,
             s,
@@ -234,7 +234,7 @@ impl<'a> ItemPricing<'a> {
     /// Charges of every licensed item; a subscription needing more than [`MAX_PERIODS`]
     /// periods for an item is rejected whole.
     fn price(&self, licensed: &[&Item], state: &mut ReadState<'_>) {
-        let charges_before = state.book.charges.len();
+        let charges_before = state.billing.charges.len();
         let used_before = state.ledger.used;
         let zero_before = state.ledger.excluded.zero_amount;
         let mut too_many: Option<(String, Date)> = None;
@@ -254,7 +254,7 @@ impl<'a> ItemPricing<'a> {
             return;
         };
         // Rejected whole, rather than cut short at the limit without a word.
-        state.book.charges.truncate(charges_before);
+        state.billing.charges.truncate(charges_before);
         state.ledger.used = used_before;
         state.ledger.excluded.zero_amount = zero_before;
         state.ledger.rejected += licensed.len() as u64;
@@ -334,15 +334,15 @@ impl<'a> ItemPricing<'a> {
             };
             any = true;
             let end = self.scheduled_end.map_or(b1, |c| b1.min(c));
-            if let Some(prev) = last.and_then(|i| state.book.charges.get_mut(i)) {
+            if let Some(prev) = last.and_then(|i| state.billing.charges.get_mut(i)) {
                 let after_events = self.last_event.is_none_or(|e| prev.start > e);
                 if after_events && prev.end == start && prev.net == net && prev.rate == Some(r) {
                     prev.end = end;
                     continue;
                 }
             }
-            last = Some(state.book.charges.len());
-            state.book.charges.push(Charge {
+            last = Some(state.billing.charges.len());
+            state.billing.charges.push(Charge {
                 origin: self.span.origin,
                 sub: self.sub,
                 product: periods.product.clone(),

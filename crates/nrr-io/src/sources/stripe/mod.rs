@@ -32,8 +32,8 @@
 
 use crate::error::{IoError, Rejection};
 use crate::read::{display_name, LoadOptions, Progress};
-use crate::sources::full_refunds::{listed, RefundBook};
-use crate::sources::invoices::{build_lines, Book};
+use crate::sources::full_refunds::{listed, InvoiceRefunds};
+use crate::sources::invoices::{build_lines, Billing};
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::Date;
 use nrr_core::report::RowLedger;
@@ -56,7 +56,7 @@ mod usage;
 
 use charges::invoice_charges;
 use fields::{date_of, major};
-use invoice::{invoice, InvObj, KnownPrices};
+use invoice::{invoice, Invoice, KnownPrices};
 use items::subscription_charges;
 use objects::twice;
 pub(crate) use objects::{Json, Objects};
@@ -195,7 +195,7 @@ impl Context<'_> {
 
 /// Where the steps of [`read`] put what they find: charges and events, row counts, rejections.
 struct ReadState<'a> {
-    book: &'a mut Book,
+    billing: &'a mut Billing,
     ledger: &'a mut RowLedger,
     rej: &'a mut Vec<Rejection>,
 }
@@ -203,7 +203,7 @@ struct ReadState<'a> {
 /// The objects parsed, each once.
 struct Parsed {
     subs: Vec<Subscription>,
-    invs: Vec<InvObj>,
+    invs: Vec<Invoice>,
     inv_name: Option<String>,
     inv_file: Option<u16>,
 }
@@ -246,7 +246,7 @@ pub(crate) fn read(
         as_of,
     };
 
-    let mut book = Book::for_policies(policies);
+    let mut billing = Billing::for_policies(policies);
     // The data's as-of date is said in the report; one given (`--as-of`) wins.
     if let Some(d) = as_of {
         builder.as_of = Some((
@@ -254,19 +254,19 @@ pub(crate) fn read(
             "the latest Stripe timestamp (subscription or invoice)".into(),
         ));
     }
-    book.as_of = opts.as_of.or(as_of);
-    if let Some(rb) = book.refunds.as_mut() {
-        note_invoice_totals(rb, &invs);
+    billing.as_of = opts.as_of.or(as_of);
+    if let Some(refunds) = billing.refunds.as_mut() {
+        note_invoice_totals(refunds, &invs);
     }
 
-    let invoiced = invoice_charges(&ctx, &subs, &invs, &mut book, builder, &mut rej);
-    let notes_rej = money_back(&ctx, files, &invs, &mut book, builder)?;
+    let invoiced = invoice_charges(&ctx, &subs, &invs, &mut billing, builder, &mut rej);
+    let notes_rej = money_back(&ctx, files, &invs, &mut billing, builder)?;
     let mut paid_late = paid_late_events(&ctx, &invs);
 
     // Subscriptions: events, and charges from their items when they have no invoice lines.
     let mut uninvoiced: Vec<String> = Vec::new();
     let mut state = ReadState {
-        book: &mut book,
+        billing: &mut billing,
         ledger: &mut builder.ledger,
         rej: &mut rej,
     };
@@ -287,9 +287,15 @@ pub(crate) fn read(
         ));
     }
     if opts.usage {
-        usage_settle(&subs, &invs, files.invoices.is_some(), &mut book, builder);
+        usage_settle(
+            &subs,
+            &invs,
+            files.invoices.is_some(),
+            &mut billing,
+            builder,
+        );
     }
-    reject_inexact(&ctx, &mut book, builder, &mut rej);
+    reject_inexact(&ctx, &mut billing, builder, &mut rej);
     rej.sort_by_key(|r| (r.file != ctx.sub_name, r.line));
     rejections.extend(rej);
     rejections.extend(notes_rej);
@@ -324,7 +330,7 @@ fn parse(
     fn sub_copy(s: &Subscription) -> (&str, u64, usize) {
         (&s.id, s.line, s.items.len())
     }
-    fn inv_copy(i: &InvObj) -> (&str, u64, usize) {
+    fn inv_copy(i: &Invoice) -> (&str, u64, usize) {
         (&i.id, i.line, i.lines.len())
     }
     drop_copies(&mut subs, sub_copy, sub_name, ledger, rej);
@@ -374,19 +380,19 @@ fn drop_copies<T>(
 
 /// `--full-refunds end-service`: each invoice's total, to tell a full refund from a partial
 /// one (`total`, else the sum of its lines' amounts).
-fn note_invoice_totals(rb: &mut RefundBook, invs: &[InvObj]) {
+fn note_invoice_totals(refunds: &mut InvoiceRefunds, invs: &[Invoice]) {
     for inv in invs {
-        let i = rb.invoice(&inv.id);
+        let i = refunds.invoice(&inv.id);
         let cur = inv
             .currency
             .clone()
             .or_else(|| inv.lines.first().map(|l| l.currency.clone()))
             .unwrap_or_default();
         match inv.total {
-            Some(t) => rb.add(i, Some(major(t, &cur)), &cur),
+            Some(t) => refunds.add(i, Some(major(t, &cur)), &cur),
             None => {
                 for l in &inv.lines {
-                    rb.add(i, Some(l.amount), &l.currency);
+                    refunds.add(i, Some(l.amount), &l.currency);
                 }
             }
         }
@@ -400,8 +406,8 @@ fn note_invoice_totals(rb: &mut RefundBook, invs: &[InvObj]) {
 fn money_back(
     ctx: &Context<'_>,
     files: &StripeInput,
-    invs: &[InvObj],
-    book: &mut Book,
+    invs: &[Invoice],
+    billing: &mut Billing,
     builder: &mut DatasetBuilder,
 ) -> Result<Vec<Rejection>, IoError> {
     let mut notes_rej: Vec<Rejection> = Vec::new();
@@ -415,10 +421,10 @@ fn money_back(
             backs.extend(refunds::read(o, kind, builder, &mut notes_rej)?);
         }
     }
-    if let Some(rb) = book.refunds.as_mut() {
-        link_money_back(rb, &backs, invs, &ctx.opts.timezone);
+    if let Some(refunds) = billing.refunds.as_mut() {
+        link_money_back(refunds, &backs, invs, &ctx.opts.timezone);
     }
-    if let Some((r, ended)) = book.apply_full_refunds() {
+    if let Some((r, ended)) = billing.apply_full_refunds() {
         let inv_file_name = ctx
             .inv_name
             .as_deref()
@@ -428,15 +434,15 @@ fn money_back(
     Ok(notes_rej)
 }
 
-/// Turns the book into lines; a charge too large to compute exactly is rejected.
+/// Turns the billing into lines; a charge too large to compute exactly is rejected.
 fn reject_inexact(
     ctx: &Context<'_>,
-    book: &mut Book,
+    billing: &mut Billing,
     builder: &mut DatasetBuilder,
     rej: &mut Vec<Rejection>,
 ) {
     let policies = &ctx.opts.invoice_policies;
-    let mut failed: Vec<Origin> = build_lines(book, policies, builder)
+    let mut failed: Vec<Origin> = build_lines(billing, policies, builder)
         .into_iter()
         .map(|(o, _)| o)
         .collect();

@@ -59,7 +59,7 @@ impl Objects {
 
     /// The objects with their positions; malformed JSON is a rejection (one a file, one a
     /// row in memory).
-    pub(super) fn read(&self, rejections: &mut Vec<Rejection>) -> Result<Vec<Obj>, IoError> {
+    pub(super) fn read(&self, rejections: &mut Vec<Rejection>) -> Result<Vec<FileObject>, IoError> {
         let (name, rows) = match self {
             Objects::File(p) => return read_objects(p, rejections),
             Objects::Rows { name, rows } => (name, rows),
@@ -77,7 +77,7 @@ impl Objects {
                     }
                 },
             };
-            out.push(Obj {
+            out.push(FileObject {
                 line: *row,
                 index,
                 value,
@@ -149,7 +149,7 @@ impl Objects {
 // Reading objects with their positions
 
 /// One top-level object of a file.
-pub(super) struct Obj {
+pub(super) struct FileObject {
     /// The line where it starts.
     line: u64,
     /// Its index in the file.
@@ -197,7 +197,7 @@ pub(super) fn malformed(
 pub(super) fn read_objects(
     path: &Path,
     rejections: &mut Vec<Rejection>,
-) -> Result<Vec<Obj>, IoError> {
+) -> Result<Vec<FileObject>, IoError> {
     let name = display_name(path);
     let text = std::fs::read_to_string(path).map_err(|source| IoError::Io {
         path: path.to_path_buf(),
@@ -213,7 +213,7 @@ pub(super) fn read_objects(
             }
             let line = i as u64 + 1;
             match serde_json::from_str::<Value>(l) {
-                Ok(value) => out.push(Obj {
+                Ok(value) => out.push(FileObject {
                     line,
                     index: out.len(),
                     value,
@@ -254,7 +254,7 @@ pub(super) fn read_objects(
         // Well-formed, but a value may still be refused: nesting deeper than serde_json's
         // limit (128) or a number out of range (1e400), even in a field nrr does not read.
         match serde_json::from_str(raw.get()) {
-            Ok(value) => out.push(Obj { line, index, value }),
+            Ok(value) => out.push(FileObject { line, index, value }),
             Err(e) => {
                 // Line and column in the file: the object's first line starts mid-line.
                 let (l, col) = if e.line() <= 1 {
@@ -301,7 +301,7 @@ pub(super) fn twice(
 }
 
 /// The object's id for messages, else its position.
-pub(super) fn obj_id(o: &Obj) -> String {
+pub(super) fn obj_id(o: &FileObject) -> String {
     match o.value.get("id").and_then(Value::as_str) {
         Some(id) if !id.is_empty() => id.to_string(),
         _ => format!("[{}]", o.index),

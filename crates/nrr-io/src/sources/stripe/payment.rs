@@ -34,7 +34,7 @@ pub(super) fn paid_by(v: &Value) -> Result<Vec<String>, Bad> {
 /// and `due_date`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct Payment {
-    pub(super) status: Option<InvStatus>,
+    pub(super) status: Option<InvoiceStatus>,
     finalized_at: Option<i64>,
     paid_at: Option<i64>,
     uncollectible_at: Option<i64>,
@@ -43,7 +43,7 @@ pub(super) struct Payment {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum InvStatus {
+pub(super) enum InvoiceStatus {
     Draft,
     Open,
     Paid,
@@ -69,9 +69,9 @@ impl Payment {
     ) -> Option<(i64, Option<i64>, Option<i64>)> {
         let unsettled = matches!(
             self.status,
-            Some(InvStatus::Open) | Some(InvStatus::Uncollectible)
+            Some(InvoiceStatus::Open) | Some(InvoiceStatus::Uncollectible)
         );
-        let paid = self.status == Some(InvStatus::Paid);
+        let paid = self.status == Some(InvoiceStatus::Paid);
         if paid && self.paid_at.is_none() {
             return None;
         }
@@ -102,11 +102,11 @@ impl Payment {
 pub(super) fn payment(v: &Value) -> Result<Payment, Bad> {
     let status = match opt_str(v, "", "status")? {
         None => None,
-        Some("draft") => Some(InvStatus::Draft),
-        Some("open") => Some(InvStatus::Open),
-        Some("paid") => Some(InvStatus::Paid),
-        Some("uncollectible") => Some(InvStatus::Uncollectible),
-        Some("void") => Some(InvStatus::Void),
+        Some("draft") => Some(InvoiceStatus::Draft),
+        Some("open") => Some(InvoiceStatus::Open),
+        Some("paid") => Some(InvoiceStatus::Paid),
+        Some("uncollectible") => Some(InvoiceStatus::Uncollectible),
+        Some("void") => Some(InvoiceStatus::Void),
         Some(_) => {
             return Err(bad(
                 "status",
@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn invoices_show_failed_payments() {
         let paid = |finalized: i64, paid: i64, attempts: i64, due: Option<i64>| Payment {
-            status: Some(InvStatus::Paid),
+            status: Some(InvoiceStatus::Paid),
             finalized_at: Some(finalized),
             paid_at: Some(paid),
             attempt_count: attempts,
@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(paid(100, 400, 1, Some(500)).delinquency(None, None), None);
         // Still open after an attempt, then marked uncollectible: never recovered.
         let open = Payment {
-            status: Some(InvStatus::Uncollectible),
+            status: Some(InvoiceStatus::Uncollectible),
             finalized_at: Some(100),
             uncollectible_at: Some(700),
             attempt_count: 4,
@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(open.delinquency(None, None), Some((100, None, Some(700))));
         // Open past its due date at the as-of time; not yet due: nothing.
         let due = Payment {
-            status: Some(InvStatus::Open),
+            status: Some(InvoiceStatus::Open),
             due_date: Some(500),
             ..Payment::default()
         };
@@ -182,7 +182,7 @@ mod tests {
         let mut p = paid(100, 900, 3, None);
         p.paid_at = None;
         assert_eq!(p.delinquency(None, None), None);
-        p.status = Some(InvStatus::Void);
+        p.status = Some(InvoiceStatus::Void);
         assert_eq!(p.delinquency(None, None), None);
     }
 }

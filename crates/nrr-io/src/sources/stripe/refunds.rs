@@ -11,10 +11,10 @@
 //! (`Back`): a full refund ends the service of that invoice's lines.
 
 use super::fields::{bad, currency, date_of, field, major, opt_id, opt_str, opt_ts, req_str, Bad};
-use super::invoice::InvObj;
+use super::invoice::Invoice;
 use super::objects::Objects;
 use crate::error::{IoError, Rejection};
-use crate::sources::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
+use crate::sources::full_refunds::{listed, BackKind, InvoiceRefunds, MoneyBack, Resolved};
 use crate::Timezone;
 use nrr_core::dataset::DatasetBuilder;
 use serde_json::Value;
@@ -170,7 +170,12 @@ pub(super) fn read(
 /// `--full-refunds end-service`: notes each credit note (by its `invoice`) and refund (by the
 /// invoice its `charge` or `payment_intent` paid) that handed money back; a void credit note, a
 /// failed or canceled refund hand nothing back and are left out.
-pub(super) fn link_money_back(rb: &mut RefundBook, backs: &[Back], invs: &[InvObj], tz: &Timezone) {
+pub(super) fn link_money_back(
+    refunds: &mut InvoiceRefunds,
+    backs: &[Back],
+    invs: &[Invoice],
+    tz: &Timezone,
+) {
     let paid_by: HashMap<&str, &str> = invs
         .iter()
         .flat_map(|i| i.paid_by.iter().map(move |p| (p.as_str(), i.id.as_str())))
@@ -187,7 +192,7 @@ pub(super) fn link_money_back(rb: &mut RefundBook, backs: &[Back], invs: &[InvOb
                     .map(|i| i.to_string()),
             ),
         };
-        rb.back(MoneyBack {
+        refunds.back(MoneyBack {
             kind,
             invoice,
             amount: major(b.amount, &b.currency),

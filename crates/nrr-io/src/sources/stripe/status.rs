@@ -1,9 +1,9 @@
 //! What a subscription's status fields say about how long it runs.
 
-use super::invoice::InvObj;
+use super::invoice::Invoice;
 use super::subscription::{Status, Subscription};
 use super::Context;
-use crate::sources::invoices::{Book, Charge, Event, EventKind};
+use crate::sources::invoices::{Billing, Charge, Event, EventKind};
 use nrr_core::dataset::Origin;
 use nrr_core::date::Date;
 use std::collections::HashMap;
@@ -38,8 +38,13 @@ pub(super) fn runs_until(
 /// When the latest invoiced (non-proration) price of subscription `sub` ends before `until`,
 /// carries it on to `until` as a charge of its own (from the subscription's object, at the
 /// same monthly rate), unless its invoice was refunded in full; returns whether it did.
-pub(super) fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin: Origin) -> bool {
-    let last = book
+pub(super) fn carry_last_price(
+    billing: &mut Billing,
+    sub: usize,
+    until: Date,
+    origin: Origin,
+) -> bool {
+    let last = billing
         .charges
         .iter()
         .filter(|c| c.sub == sub && !c.proration)
@@ -71,7 +76,7 @@ pub(super) fn carry_last_price(book: &mut Book, sub: usize, until: Date, origin:
         invoice: None,
         refunded: None,
     };
-    book.charges.push(carried);
+    billing.charges.push(carried);
     true
 }
 
@@ -129,7 +134,7 @@ pub(super) fn status_events(
 /// Delinquency spells shown by the invoices' payment fields, per subscription.
 pub(super) fn paid_late_events<'a>(
     ctx: &Context<'_>,
-    invs: &'a [InvObj],
+    invs: &'a [Invoice],
 ) -> HashMap<&'a str, Vec<Event>> {
     let mut paid_late: HashMap<&str, Vec<Event>> = HashMap::new();
     let Some(file) = ctx.inv_file else {

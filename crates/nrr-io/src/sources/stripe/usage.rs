@@ -1,10 +1,10 @@
 //! `--usage` from a Stripe export: metered invoice lines as usage charges.
 
 use super::invoice::LineKind;
-use super::invoice::{InvLine, InvObj};
+use super::invoice::{Invoice, InvoiceLine};
 use super::subscription::Status;
 use super::subscription::Subscription;
-use crate::sources::invoices::{Book, Discounts};
+use crate::sources::invoices::{Billing, Discounts};
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::Date;
 use std::collections::HashSet;
@@ -21,9 +21,9 @@ pub(super) struct UsagePlace {
 /// `--usage`: a metered invoice line as a usage charge, `amount - discount_amounts (under
 /// --discounts) - inclusive tax`, in the month of its last day of service.
 pub(super) fn usage_line(
-    book: &mut Book,
-    inv: &InvObj,
-    l: &InvLine,
+    billing: &mut Billing,
+    inv: &Invoice,
+    l: &InvoiceLine,
     place: &UsagePlace,
     discounts: Discounts,
     forever: &HashSet<&str>,
@@ -37,10 +37,10 @@ pub(super) fn usage_line(
     let month =
         crate::sources::invoices::usage_month(period.map(|p| p.0), period.map(|p| p.1), created);
     let (Some(net), Some(month)) = (net, month) else {
-        book.usage_unplaced += 1;
+        billing.usage_unplaced += 1;
         return;
     };
-    book.usage.push(crate::sources::invoices::UsageLine {
+    billing.usage.push(crate::sources::invoices::UsageLine {
         origin: Origin {
             file,
             line: inv.line,
@@ -58,12 +58,12 @@ pub(super) fn usage_line(
 /// subscriptions that have no metered line in it.
 pub(super) fn usage_settle(
     subs: &[Subscription],
-    invs: &[InvObj],
+    invs: &[Invoice],
     has_invoices: bool,
-    book: &mut Book,
+    billing: &mut Billing,
     builder: &mut DatasetBuilder,
 ) {
-    book.push_usage(builder);
+    billing.push_usage(builder);
     let metered = |s: &&Subscription| s.status != Status::Incomplete;
     if !has_invoices {
         let n: usize = subs
