@@ -15,11 +15,15 @@
 //! line carries both, they must agree. `discount_amounts[]` is read in both shapes; a discount
 //! in `pretax_credit_amounts[]` is the same discount again and is taken once.
 
-use super::{
+use super::fields::{
     bad, currency, field, id_of, join, list, major, opt_bool, opt_id, opt_int, opt_str, opt_ts,
-    pricing, quantity, req_str, Bad, SubObj,
+    req_str, Bad,
 };
-use crate::invoices::{dsub, Discounts};
+use super::payment::{paid_by, payment, Payment};
+use super::pricing;
+use super::subscription::{quantity, Subscription};
+use crate::sources::decimal::dsub;
+use crate::sources::invoices::Discounts;
 use nrr_core::money::Decimal;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -31,7 +35,7 @@ pub(super) enum LineKind {
     Usage,
 }
 
-pub(super) struct InvLine {
+pub(super) struct InvoiceLine {
     pub(super) kind: LineKind,
     pub(super) sub: Option<String>,
     pub(super) product: String,
@@ -51,7 +55,7 @@ pub(super) struct InvLine {
     pub(super) price_unknown: bool,
 }
 
-impl InvLine {
+impl InvoiceLine {
     /// The net amount: `amount - inclusive tax - discounts` (those `discounts` takes); `None`
     /// on overflow.
     pub(super) fn net(&self, discounts: Discounts, forever: &HashSet<&str>) -> Option<Decimal> {
@@ -64,12 +68,12 @@ impl InvLine {
     }
 }
 
-pub(super) struct InvObj {
+pub(super) struct Invoice {
     pub(super) line: u64,
     pub(super) id: String,
     pub(super) customer: String,
     pub(super) created: Option<i64>,
-    pub(super) lines: Vec<InvLine>,
+    pub(super) lines: Vec<InvoiceLine>,
     /// The invoice's subscription (on the invoice, else on its first line that names one).
     pub(super) sub: Option<String>,
     pub(super) pay: Payment,
@@ -93,7 +97,7 @@ pub(super) struct KnownPrices {
 }
 
 impl KnownPrices {
-    pub(super) fn of(subs: &[SubObj]) -> KnownPrices {
+    pub(super) fn of(subs: &[Subscription]) -> KnownPrices {
         let mut k = KnownPrices::default();
         for i in subs.iter().flat_map(|s| &s.items) {
             k.by_price.insert(i.price.id.clone(), i.price.metered);
@@ -466,7 +470,7 @@ fn line(
     inv_currency: Option<&str>,
     inv_sub: Option<&str>,
     prices: &KnownPrices,
-) -> Result<InvLine, Bad> {
+) -> Result<InvoiceLine, Bad> {
     let amount_v = field(l, "amount");
     let amount_minor = amount_v.and_then(Value::as_i64).ok_or_else(|| {
         bad(
@@ -537,7 +541,7 @@ fn line(
         }
     }
     let inclusive = inclusive_tax(l, path)?;
-    Ok(InvLine {
+    Ok(InvoiceLine {
         kind,
         sub,
         product: price.product.unwrap_or("").to_string(),
@@ -554,7 +558,7 @@ fn line(
 }
 
 /// An `invoice` object (its lines in either shape).
-pub(super) fn invoice(v: &Value, line_no: u64, prices: &KnownPrices) -> Result<InvObj, Bad> {
+pub(super) fn invoice(v: &Value, line_no: u64, prices: &KnownPrices) -> Result<Invoice, Bad> {
     let id = req_str(v, "", "id", "an invoice id")?.to_string();
     let customer = id_of(v, "", "customer", "a customer id")?.to_string();
     let inv_currency = currency(v, "", "currency")?;
@@ -579,7 +583,7 @@ pub(super) fn invoice(v: &Value, line_no: u64, prices: &KnownPrices) -> Result<I
             )
         })?),
     };
-    Ok(InvObj {
+    Ok(Invoice {
         line: line_no,
         id,
         customer,
@@ -591,187 +595,4 @@ pub(super) fn invoice(v: &Value, line_no: u64, prices: &KnownPrices) -> Result<I
         total,
         paid_by: paid_by(v)?,
     })
-}
-
-/// The charges and payment intents that paid an invoice: `charge` and `payment_intent` (ids or
-/// expanded objects), and each `payments.data[].payment`'s `charge` and `payment_intent`.
-fn paid_by(v: &Value) -> Result<Vec<String>, Bad> {
-    let mut out = Vec::new();
-    let mut take = |o: &Value, path: &str| -> Result<(), Bad> {
-        for (key, what) in [
-            ("charge", "a charge id"),
-            ("payment_intent", "a payment intent id"),
-        ] {
-            if let Some(id) = opt_id(o, path, key, what)? {
-                out.push(id.to_string());
-            }
-        }
-        Ok(())
-    };
-    take(v, "")?;
-    let (payments, pp) = list(v, "", "payments")?;
-    for (k, p) in payments.iter().enumerate() {
-        let path = format!("{pp}[{k}].payment");
-        if let Some(pay) = field(p, "payment").filter(|x| x.is_object()) {
-            take(pay, &path)?;
-        }
-    }
-    Ok(out)
-}
-
-/// What an invoice shows of its payment: `status`, `status_transitions`, `attempt_count`
-/// and `due_date`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct Payment {
-    pub(super) status: Option<InvStatus>,
-    finalized_at: Option<i64>,
-    paid_at: Option<i64>,
-    uncollectible_at: Option<i64>,
-    attempt_count: i64,
-    due_date: Option<i64>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum InvStatus {
-    Draft,
-    Open,
-    Paid,
-    Uncollectible,
-    Void,
-}
-
-impl Payment {
-    /// The delinquency this invoice shows, as `(first failed payment, recovered, unpaid)`:
-    /// - with a `due_date` (`send_invoice`): past due from the due date when it was paid
-    ///   after it (`paid_at`), or is still open or uncollectible with the due date before
-    ///   `as_of`;
-    /// - without (`charge_automatically`): the first attempt is made when the invoice is
-    ///   finalized (`finalized_at`, else `created`); it failed when there were retries
-    ///   (`attempt_count` >= 2), or when the invoice is still open or uncollectible after an
-    ///   attempt.
-    ///
-    /// A paid invoice without `paid_at`, a `draft` or `void` one shows nothing.
-    pub(super) fn delinquency(
-        &self,
-        created: Option<i64>,
-        as_of: Option<i64>,
-    ) -> Option<(i64, Option<i64>, Option<i64>)> {
-        let unsettled = matches!(
-            self.status,
-            Some(InvStatus::Open) | Some(InvStatus::Uncollectible)
-        );
-        let paid = self.status == Some(InvStatus::Paid);
-        if paid && self.paid_at.is_none() {
-            return None;
-        }
-        if !paid && !unsettled {
-            return None;
-        }
-        let first = match self.due_date {
-            Some(due) => {
-                let late = match self.paid_at.filter(|_| paid) {
-                    Some(p) => p > due,
-                    None => as_of.is_some_and(|a| a > due),
-                };
-                late.then_some(due)?
-            }
-            None => {
-                let failed = self.attempt_count >= 2 || (unsettled && self.attempt_count >= 1);
-                if !failed {
-                    return None;
-                }
-                self.finalized_at.or(created)?
-            }
-        };
-        Some((first, self.paid_at.filter(|_| paid), self.uncollectible_at))
-    }
-}
-
-/// The payment fields of an invoice object.
-fn payment(v: &Value) -> Result<Payment, Bad> {
-    let status = match opt_str(v, "", "status")? {
-        None => None,
-        Some("draft") => Some(InvStatus::Draft),
-        Some("open") => Some(InvStatus::Open),
-        Some("paid") => Some(InvStatus::Paid),
-        Some("uncollectible") => Some(InvStatus::Uncollectible),
-        Some("void") => Some(InvStatus::Void),
-        Some(_) => {
-            return Err(bad(
-                "status",
-                field(v, "status"),
-                "one of draft, open, paid, uncollectible, void",
-            ))
-        }
-    };
-    let (finalized_at, paid_at, uncollectible_at) = match field(v, "status_transitions") {
-        Some(st) if st.is_object() => (
-            opt_ts(st, "status_transitions", "finalized_at")?,
-            opt_ts(st, "status_transitions", "paid_at")?,
-            opt_ts(st, "status_transitions", "marked_uncollectible_at")?,
-        ),
-        _ => (None, None, None),
-    };
-    let attempt_count = opt_int(v, "", "attempt_count", "an integer >= 0")?.unwrap_or(0);
-    Ok(Payment {
-        status,
-        finalized_at,
-        paid_at,
-        uncollectible_at,
-        attempt_count,
-        due_date: opt_ts(v, "", "due_date")?,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn invoices_show_failed_payments() {
-        let paid = |finalized: i64, paid: i64, attempts: i64, due: Option<i64>| Payment {
-            status: Some(InvStatus::Paid),
-            finalized_at: Some(finalized),
-            paid_at: Some(paid),
-            attempt_count: attempts,
-            due_date: due,
-            ..Payment::default()
-        };
-        // Retried, then paid: delinquent from the first attempt until paid.
-        assert_eq!(
-            paid(100, 900, 3, None).delinquency(None, None),
-            Some((100, Some(900), None))
-        );
-        // One attempt, settled later (a slow debit): no failure.
-        assert_eq!(paid(100, 900, 1, None).delinquency(None, None), None);
-        // send_invoice: late only when paid after the due date.
-        assert_eq!(
-            paid(100, 900, 1, Some(500)).delinquency(None, None),
-            Some((500, Some(900), None))
-        );
-        assert_eq!(paid(100, 400, 1, Some(500)).delinquency(None, None), None);
-        // Still open after an attempt, then marked uncollectible: never recovered.
-        let open = Payment {
-            status: Some(InvStatus::Uncollectible),
-            finalized_at: Some(100),
-            uncollectible_at: Some(700),
-            attempt_count: 4,
-            ..Payment::default()
-        };
-        assert_eq!(open.delinquency(None, None), Some((100, None, Some(700))));
-        // Open past its due date at the as-of time; not yet due: nothing.
-        let due = Payment {
-            status: Some(InvStatus::Open),
-            due_date: Some(500),
-            ..Payment::default()
-        };
-        assert_eq!(due.delinquency(None, Some(600)), Some((500, None, None)));
-        assert_eq!(due.delinquency(None, Some(400)), None);
-        // Paid without paid_at, draft and void invoices show nothing.
-        let mut p = paid(100, 900, 3, None);
-        p.paid_at = None;
-        assert_eq!(p.delinquency(None, None), None);
-        p.status = Some(InvStatus::Void);
-        assert_eq!(p.delinquency(None, None), None);
-    }
 }

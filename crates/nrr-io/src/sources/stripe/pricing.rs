@@ -2,7 +2,7 @@
 //! `transform_quantity`) or a tiered one (`tiers_mode` `volume` or `graduated`), in major units
 //! of the price's currency (docs/input.md, Stripe exports, "Tiered prices").
 
-use super::{bad, field, join, minor_places, opt_int, opt_str, Bad};
+use super::fields::{bad, field, join, minor_places, opt_int, opt_str, Bad};
 use nrr_core::money::Decimal;
 use serde_json::Value;
 
@@ -319,7 +319,7 @@ mod tests {
 
     fn amount(price: Value, q: u64) -> Result<String, String> {
         interval_amount(&price, "price", q, "items.data[0]", "USD")
-            .map(crate::invoices::dec_str)
+            .map(crate::sources::decimal::dec_str)
             .map_err(|b| format!("{}: {}", b.path, b.expected))
     }
 

@@ -2,7 +2,7 @@
 //! invoice's subscription lines on the day of the refund (docs/policies.md, full refunds).
 //!
 //! Both readers (invoices.csv and Stripe exports) note here each invoice's total and every
-//! credit note or refund that names an invoice; [`RefundBook::resolve`] then decides which
+//! credit note or refund that names an invoice; [`InvoiceRefunds::resolve`] then decides which
 //! invoices were refunded in full, and on which day:
 //!
 //! - credit notes and refunds of one invoice are added up **per kind**, in date order, and the
@@ -15,7 +15,7 @@
 //! Money back that names no invoice, an invoice not in the data, or another currency ends
 //! nothing, and the report's `notices` says so.
 
-use crate::invoices::dsub;
+use crate::sources::decimal::dsub;
 use nrr_core::date::Date;
 use nrr_core::money::Decimal;
 use std::collections::HashMap;
@@ -54,16 +54,16 @@ struct Total {
 
 /// The invoices and the money handed back, as read.
 #[derive(Default)]
-pub(crate) struct RefundBook {
+pub(crate) struct InvoiceRefunds {
     index: HashMap<String, u32>,
     totals: Vec<Total>,
     backs: Vec<MoneyBack>,
 }
 
-/// What [`RefundBook::resolve`] found.
+/// What [`InvoiceRefunds::resolve`] found.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Resolved {
-    /// Per invoice (its index from [`RefundBook::invoice`]): the day it was refunded in full.
+    /// Per invoice (its index from [`InvoiceRefunds::invoice`]): the day it was refunded in full.
     pub(crate) ends: HashMap<u32, Date>,
     /// Money back naming no invoice.
     pub(crate) no_invoice: Vec<String>,
@@ -83,7 +83,7 @@ fn dadd(a: Decimal, b: Decimal) -> Option<Decimal> {
     )
 }
 
-impl RefundBook {
+impl InvoiceRefunds {
     /// The index of invoice `id` (noted on first use, with a total of 0).
     pub(crate) fn invoice(&mut self, id: &str) -> u32 {
         if let Some(&i) = self.index.get(id) {
@@ -224,8 +224,8 @@ mod tests {
     }
 
     /// An annual invoice of 1,200.00 (a line of 1,000.00 and tax of 200.00).
-    fn annual() -> (RefundBook, u32) {
-        let mut f = RefundBook::default();
+    fn annual() -> (InvoiceRefunds, u32) {
+        let mut f = InvoiceRefunds::default();
         let i = f.invoice("in-1");
         f.add(i, Some(dec("1000.00")), "USD");
         f.add(i, Some(dec("200.00")), "USD");
@@ -286,7 +286,7 @@ mod tests {
 
     #[test]
     fn an_invoice_of_zero_or_in_two_currencies_is_never_refunded_in_full() {
-        let mut f = RefundBook::default();
+        let mut f = InvoiceRefunds::default();
         let zero = f.invoice("in-0");
         f.add(zero, Some(dec("0.00")), "USD");
         f.back(back(BackKind::Credit, "in-0", "0.00", "2024-03-10"));

@@ -10,10 +10,15 @@
 //! `--full-refunds ignore`. Under `end-service` the caller links each one to its invoice
 //! (`Back`): a full refund ends the service of that invoice's lines.
 
-use super::{bad, currency, field, opt_id, opt_str, opt_ts, req_str, Bad, Objects};
+use super::fields::{bad, currency, date_of, field, major, opt_id, opt_str, opt_ts, req_str, Bad};
+use super::invoice::Invoice;
+use super::objects::Objects;
 use crate::error::{IoError, Rejection};
+use crate::sources::full_refunds::{listed, BackKind, InvoiceRefunds, MoneyBack, Resolved};
+use crate::Timezone;
 use nrr_core::dataset::DatasetBuilder;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// The kind of object a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +165,78 @@ pub(super) fn read(
         Kind::Refund => l.excluded.refund += excluded,
     }
     Ok(backs)
+}
+
+/// `--full-refunds end-service`: notes each credit note (by its `invoice`) and refund (by the
+/// invoice its `charge` or `payment_intent` paid) that handed money back; a void credit note, a
+/// failed or canceled refund hand nothing back and are left out.
+pub(super) fn link_money_back(
+    refunds: &mut InvoiceRefunds,
+    backs: &[Back],
+    invs: &[Invoice],
+    tz: &Timezone,
+) {
+    let paid_by: HashMap<&str, &str> = invs
+        .iter()
+        .flat_map(|i| i.paid_by.iter().map(move |p| (p.as_str(), i.id.as_str())))
+        .collect();
+    for b in backs.iter().filter(|b| b.counts) {
+        let (kind, invoice) = match b.kind {
+            Kind::CreditNote => (BackKind::Credit, b.invoice.clone()),
+            Kind::Refund => (
+                BackKind::Refund,
+                b.charge
+                    .iter()
+                    .chain(&b.payment_intent)
+                    .find_map(|p| paid_by.get(p.as_str()))
+                    .map(|i| i.to_string()),
+            ),
+        };
+        refunds.back(MoneyBack {
+            kind,
+            invoice,
+            amount: major(b.amount, &b.currency),
+            currency: b.currency.clone(),
+            date: date_of(b.at, tz),
+            label: b.id.clone(),
+        });
+    }
+}
+
+/// The notices of `--full-refunds end-service` for a Stripe export: the invoices whose service
+/// a full refund ended, and the credit notes and refunds that could end nothing.
+pub(super) fn refund_notices(
+    r: &Resolved,
+    ended: &[String],
+    invoices: &str,
+    notices: &mut Vec<String>,
+) {
+    if !ended.is_empty() {
+        notices.push(format!(
+            "--full-refunds end-service: {} invoice(s) refunded in full end the service of \
+             their subscription lines on the day of the refund or credit note: {}",
+            ended.len(),
+            listed(ended)
+        ));
+    }
+    let unmatched: Vec<String> = r.no_invoice.iter().chain(&r.unknown).cloned().collect();
+    if !unmatched.is_empty() {
+        notices.push(format!(
+            "{} credit note(s) or refund(s) match no invoice in {invoices} (a credit note by its \
+             invoice, a refund by the charge or payment_intent that paid the invoice), so under \
+             --full-refunds end-service they end no service: {}",
+            unmatched.len(),
+            listed(&unmatched)
+        ));
+    }
+    if !r.not_comparable.is_empty() {
+        notices.push(format!(
+            "{} credit note(s) or refund(s) are in another currency than their invoice, so \
+             under --full-refunds end-service they end no service: {}",
+            r.not_comparable.len(),
+            listed(&r.not_comparable)
+        ));
+    }
 }
 
 #[cfg(test)]
