@@ -21,6 +21,7 @@
 //!   grade; `docs/benchmarks.md`).
 #![warn(missing_docs)]
 
+pub mod assemble;
 pub mod benchmarks;
 pub mod cohort;
 pub mod compare;

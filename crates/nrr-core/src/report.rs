@@ -254,20 +254,45 @@ pub struct Policies {
     pub preset: Option<String>,
 }
 
-impl Default for Policies {
-    fn default() -> Self {
+impl Policies {
+    /// The echo of a run's typed policies, named as the flags name them. `applied`: which
+    /// ones the input applied (the others are left out); `preset`: the preset they came from,
+    /// if any.
+    pub fn echo(
+        policies: &crate::policy::Policies,
+        applied: crate::policy::Applied,
+        preset: Option<&str>,
+    ) -> Policies {
+        let lifecycle = applied.lifecycle.then_some(&policies.invoices);
         Policies {
-            churn_recognition: "at-period-end",
-            reactivation: "any-gap".into(),
+            churn_recognition: lifecycle
+                .copied()
+                .unwrap_or_default()
+                .churn_recognition
+                .name(),
+            reactivation: policies.reactivation.label(),
             fx: "constant-currency",
             snapshot: "month-end",
-            snapshot_date: None,
-            discounts: None,
-            past_due: None,
-            pauses: None,
-            full_refunds: None,
-            preset: None,
+            snapshot_date: applied
+                .snapshot_date
+                .then(|| policies.snapshot_date.name().to_string()),
+            discounts: lifecycle.map(|p| p.discounts.name().to_string()),
+            past_due: lifecycle.map(|p| p.past_due.name()),
+            pauses: lifecycle.map(|p| p.pauses.name().to_string()),
+            full_refunds: lifecycle.map(|p| p.full_refunds.name().to_string()),
+            preset: preset.map(str::to_string),
         }
+    }
+}
+
+impl Default for Policies {
+    /// The echo of the default policies, none of the input-specific ones applied.
+    fn default() -> Self {
+        Policies::echo(
+            &crate::policy::Policies::default(),
+            crate::policy::Applied::default(),
+            None,
+        )
     }
 }
 

@@ -1,6 +1,6 @@
 //! `nrr check`: validation and the row ledger only.
 
-use crate::args::{CheckArgs, TextFormat};
+use crate::args::{resolve, CheckArgs, TextFormat};
 use crate::render;
 use nrr_core::report::RowLedger;
 use nrr_io::Rejection;
@@ -24,9 +24,10 @@ struct CheckReport<'a> {
 }
 
 pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
-    let loaded = super::load_data(&a.data, &a.data.load_options(true, false, None))?;
+    let settings = resolve::check(&a.data);
+    let loaded = super::load_data(&settings, &settings.load_options(true, false, None))?;
     let ds = &loaded.dataset;
-    let skipped = if a.data.skip_invalid {
+    let skipped = if settings.skip_invalid {
         loaded.rejections.len()
     } else {
         0
@@ -61,7 +62,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
         }
     };
     super::emit(&text)?;
-    if loaded.rejections.is_empty() || a.data.skip_invalid {
+    if loaded.rejections.is_empty() || settings.skip_invalid {
         if !loaded.rejections.is_empty() {
             // As `report --skip-invalid` would: the rows are left out, the run goes on.
             eprintln!(
@@ -73,13 +74,7 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
         // What `nrr report` would still refuse (a rate missing at a month end, a window too
         // long, amounts too large together) is found by computing the default report, with
         // the same as-of date (given, else found in the data as of today).
-        let opts = nrr_core::engine::Options {
-            reactivation: a.data.reactivation(),
-            as_of: a.data.as_of,
-            today: Some(crate::args::today()),
-            ..Default::default()
-        };
-        match nrr_core::engine::compute(ds, &opts) {
+        match nrr_core::engine::compute(ds, &settings.options) {
             Ok(_) | Err(nrr_core::CoreError::NoData) => Ok(ExitCode::SUCCESS),
             Err(e) => {
                 let err = anyhow::Error::from(e);

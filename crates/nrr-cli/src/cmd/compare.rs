@@ -1,38 +1,28 @@
 //! `nrr compare`: the same data under two presets, side by side, and the customers and months
 //! behind the difference.
 
-use crate::args::{CompareArgs, DataArgs, TextFormat};
+use crate::args::{resolve, CompareArgs, Settings, TextFormat};
 use crate::render;
 use nrr_core::compare::{compare, Side};
 use nrr_core::engine::{compute, window, Options};
+use nrr_core::report::Report;
 use std::process::ExitCode;
 
 pub fn run(a: CompareArgs) -> anyhow::Result<ExitCode> {
-    let [pa, pb] = a.preset[..] else {
+    let Some([settings_a, settings_b]) = resolve::compare(&a) else {
         anyhow::bail!(
             "nrr compare needs exactly two presets (--preset A --preset B), got {}",
             a.preset.len()
         );
     };
-    let side_args = |preset| DataArgs {
-        currency: a.currency.clone(),
-        skip_invalid: a.skip_invalid,
-        source: a.source,
-        preset: Some(preset),
-        ..DataArgs::for_dir(a.data.clone())
-    };
-    let (args_a, args_b) = (side_args(pa), side_args(pb));
-    let (loaded_a, skipped_a, bar) = super::load(&args_a, false)?;
+    let (loaded_a, skipped_a, bar) = super::load(&settings_a, false, false)?;
     drop(bar);
-    let (loaded_b, skipped_b, bar) = super::load(&args_b, false)?;
+    let (loaded_b, skipped_b, bar) = super::load(&settings_b, false, false)?;
     drop(bar);
-    let options = |args: &DataArgs, skipped| Options {
-        skipped_invalid_rows: skipped,
-        reactivation: args.reactivation(),
-        as_of: args.as_of,
-        ..a.window.options()
+    let opts_a = Options {
+        skipped_invalid_rows: skipped_a,
+        ..settings_a.options.clone()
     };
-    let opts_a = options(&args_a, skipped_a);
     // Both sides over side A's window, so that the months line up.
     let (from, to) = window(&loaded_a.dataset, &opts_a)?;
     let opts_a = Options {
@@ -43,24 +33,19 @@ pub fn run(a: CompareArgs) -> anyhow::Result<ExitCode> {
     let opts_b = Options {
         from: Some(from),
         to: Some(to),
-        ..options(&args_b, skipped_b)
+        skipped_invalid_rows: skipped_b,
+        ..settings_b.options.clone()
     };
-    let report = |loaded: &nrr_io::Loaded, opts: &Options, args: &DataArgs| {
-        compute(&loaded.dataset, opts).map(|mut r| {
-            super::echo_policies(&mut r, args, loaded);
-            r
-        })
-    };
-    let report_a = report(&loaded_a, &opts_a, &args_a)?;
-    let report_b = report(&loaded_b, &opts_b, &args_b)?;
+    let report_a = report(&loaded_a, &opts_a, &settings_a)?;
+    let report_b = report(&loaded_b, &opts_b, &settings_b)?;
     let side_a = Side {
-        label: args_a.preset_name().unwrap_or("a"),
+        label: settings_a.preset_name().unwrap_or("a"),
         dataset: &loaded_a.dataset,
         options: &opts_a,
         report: &report_a,
     };
     let side_b = Side {
-        label: args_b.preset_name().unwrap_or("b"),
+        label: settings_b.preset_name().unwrap_or("b"),
         dataset: &loaded_b.dataset,
         options: &opts_b,
         report: &report_b,
@@ -72,4 +57,12 @@ pub fn run(a: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     super::emit(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One side's figures (unfooted: compare works on the exact cents) with its policies echoed.
+fn report(loaded: &nrr_io::Loaded, opts: &Options, settings: &Settings) -> anyhow::Result<Report> {
+    let mut report = compute(&loaded.dataset, opts)?;
+    let (policies, applied) = super::applied(settings, loaded);
+    report.policies = nrr_core::report::Policies::echo(&policies, applied, settings.preset_name());
+    Ok(report)
 }

@@ -1,6 +1,6 @@
 //! `nrr demo`: generate a demo dataset and report on it.
 
-use crate::args::{DataArgs, DemoArgs, ReportArgs, WindowArgs};
+use crate::args::{resolve, DataArgs, DemoArgs, ReportArgs, WindowArgs};
 use anyhow::Context;
 use nrr_io::generate::{generate, GenerateOptions};
 use std::process::ExitCode;
@@ -28,7 +28,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         dir.display(),
         if a.dir.is_none() { " (temporary)" } else { "" }
     );
-    super::report::run(ReportArgs {
+    let args = ReportArgs {
         data: DataArgs {
             currency: Some("USD".into()),
             ..DataArgs::for_dir(dir)
@@ -44,6 +44,12 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         concentration: None,
         top: 5,
         usage: false,
-        sections: a.sections,
-    })
+        sections: Vec::new(),
+    };
+    let sections = if a.sections.is_empty() {
+        crate::render::Sections::default()
+    } else {
+        crate::render::Sections(a.sections)
+    };
+    super::report::show(&resolve::report(&args), a.format, &sections)
 }

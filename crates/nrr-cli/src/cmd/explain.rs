@@ -1,17 +1,16 @@
 //! `nrr explain`: one customer traced to its input rows.
 
-use crate::args::{ExplainArgs, TextFormat};
+use crate::args::{resolve, ExplainArgs, TextFormat};
 use crate::render;
 use nrr_core::engine::Options;
 use std::process::ExitCode;
 
 pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let (loaded, skipped, bar) = super::load(&a.data, false)?;
+    let settings = resolve::settings(&a.data, &a.window);
+    let (loaded, skipped, bar) = super::load(&settings, false, false)?;
     let opts = Options {
         skipped_invalid_rows: skipped,
-        reactivation: a.data.reactivation(),
-        as_of: a.data.as_of,
-        ..a.window.options()
+        ..settings.options
     };
     // An id customer_map.csv merges into another is explained as that customer.
     let map = loaded.customer_map.as_ref();

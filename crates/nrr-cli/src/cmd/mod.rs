@@ -9,7 +9,8 @@ mod generate;
 mod movements;
 mod report;
 
-use crate::args::{Cli, Command, DataArgs};
+use crate::args::{Cli, Command, Settings};
+use nrr_core::policy::{Applied, Policies};
 use nrr_io::{IoError, LoadOptions, Loaded};
 use std::fmt;
 use std::io::Write;
@@ -98,24 +99,16 @@ pub fn rejection_lines(rejections: &[nrr_io::Rejection]) -> String {
 
 /// Loads the data directory; unless `--skip-invalid`, any rejected row stops the run with
 /// exit code 1 before figures are computed. Returns the data and the count of skipped rows.
-/// `customers`: also read customers.csv (only segments need it). The returned bar shows a
-/// spinner until dropped.
+/// `customers`: also read customers.csv (only segments need it); `usage`: the usage charges
+/// too (`nrr report --usage`). The returned bar shows a spinner until dropped.
 pub fn load(
-    args: &DataArgs,
-    customers: bool,
-) -> anyhow::Result<(Loaded, u64, crate::progress::Bar)> {
-    load_with(args, customers, false)
-}
-
-/// [`load`], and with `usage` the usage charges too (`nrr report --usage`).
-pub fn load_with(
-    args: &DataArgs,
+    settings: &Settings,
     customers: bool,
     usage: bool,
 ) -> anyhow::Result<(Loaded, u64, crate::progress::Bar)> {
-    let bar = crate::progress::Bar::for_load(args.data.as_deref().unwrap_or(Path::new("")));
-    let opts = args.load_options(customers, usage, bar.callback());
-    let loaded = load_data(args, &opts)?;
+    let bar = crate::progress::Bar::for_load(settings.data.as_deref().unwrap_or(Path::new("")));
+    let opts = settings.load_options(customers, usage, bar.callback());
+    let loaded = load_data(settings, &opts)?;
     let n = loaded.rejections.len();
     if n == 0 {
         bar.step("computing");
@@ -129,7 +122,7 @@ pub fn load_with(
         rows(n),
         rejection_lines(&loaded.rejections)
     );
-    if args.skip_invalid {
+    if settings.skip_invalid {
         let _ = writeln!(
             err,
             "warning: --skip-invalid: skipped {}; the figures exclude them",
@@ -145,41 +138,53 @@ pub fn load_with(
     }
 }
 
-/// Puts the preset's name, the invoice policies and the snapshot-date reading the reader
-/// applied into `report.policies`.
-pub fn echo_policies(report: &mut nrr_core::report::Report, args: &DataArgs, loaded: &Loaded) {
-    report.policies.preset = args.preset_name().map(str::to_string);
-    report.policies.snapshot_date = loaded.snapshot_date.map(|s| s.name().to_string());
-    if let Some(p) = &loaded.invoice_policies {
-        p.echo(&mut report.policies);
-    }
+/// The policies as the reader applied them (it reads `forever-only` discounts from a preset
+/// as `all` for invoices.csv), and which ones it applied.
+pub fn applied(settings: &Settings, loaded: &Loaded) -> (Policies, Applied) {
+    let policies = Policies {
+        invoices: loaded
+            .invoice_policies
+            .unwrap_or(settings.policies.invoices),
+        snapshot_date: loaded
+            .snapshot_date
+            .unwrap_or(settings.policies.snapshot_date),
+        ..settings.policies
+    };
+    let applied = Applied {
+        lifecycle: loaded.invoice_policies.is_some(),
+        snapshot_date: loaded.snapshot_date.is_some(),
+    };
+    (policies, applied)
 }
 
 /// Reads DATA, or with `--postgres` the rows of `--query` / `--table` (DATA, when given, is
 /// then the directory of fx.csv, customers.csv and annotations.csv).
-pub fn load_data(args: &DataArgs, opts: &LoadOptions) -> anyhow::Result<Loaded> {
-    let Some(url) = &args.pg.postgres else {
+pub fn load_data(settings: &Settings, opts: &LoadOptions) -> anyhow::Result<Loaded> {
+    let Some(url) = &settings.pg.postgres else {
         // Without --postgres, clap requires DATA.
-        let data = args.data.as_deref().unwrap_or(Path::new("."));
+        let data = settings.data.as_deref().unwrap_or(Path::new("."));
         return Ok(nrr_io::load(data, opts)?);
     };
     #[cfg(feature = "postgres")]
     {
         use nrr_io::postgres::{PgQuery, PgSource};
-        let Some(query) = PgQuery::from_args(&args.pg.query, &args.pg.table) else {
+        let Some(query) = PgQuery::from_args(&settings.pg.query, &settings.pg.table) else {
             return Err(IoError::BadOption {
                 option: "--postgres".into(),
                 reason: "give the rows to read with --query \"SELECT ...\" or --table NAME".into(),
             }
             .into());
         };
-        let events = PgQuery::from_args(&args.pg.events_query, &args.pg.events_table);
-        let invoices = PgQuery::from_args(&args.pg.invoices_query, &args.pg.invoices_table);
-        let credit_notes =
-            PgQuery::from_args(&args.pg.credit_notes_query, &args.pg.credit_notes_table);
-        let refunds = PgQuery::from_args(&args.pg.refunds_query, &args.pg.refunds_table);
-        let movements = PgQuery::from_args(&args.pg.movements_query, &args.pg.movements_table);
-        let side = args.data.as_deref();
+        let events = PgQuery::from_args(&settings.pg.events_query, &settings.pg.events_table);
+        let invoices = PgQuery::from_args(&settings.pg.invoices_query, &settings.pg.invoices_table);
+        let credit_notes = PgQuery::from_args(
+            &settings.pg.credit_notes_query,
+            &settings.pg.credit_notes_table,
+        );
+        let refunds = PgQuery::from_args(&settings.pg.refunds_query, &settings.pg.refunds_table);
+        let movements =
+            PgQuery::from_args(&settings.pg.movements_query, &settings.pg.movements_table);
+        let side = settings.data.as_deref();
         let pg = PgSource {
             url: url.clone(),
             query,

@@ -1,7 +1,6 @@
 //! `nrr movements`: every customer-month movement, the rows behind the report's bridge.
 
-use crate::args::MovementsArgs;
-use nrr_core::engine::Options;
+use crate::args::{resolve, MovementsArgs};
 use nrr_io::IoError;
 use std::io::Write;
 use std::path::Path;
@@ -40,19 +39,15 @@ pub fn run(a: MovementsArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     // Skipped rows (--skip-invalid) are stated on stderr by `load`; the file has no header
     // to carry them.
-    let (loaded, _skipped, bar) = super::load(&a.data, !a.segment.is_empty())?;
+    let settings = resolve::settings(&a.data, &a.window);
+    let (loaded, _skipped, bar) = super::load(&settings, !a.segment.is_empty(), false)?;
     let cuts = a
         .segment
         .iter()
         .map(|col| nrr_io::segment_spec(&loaded.dataset, loaded.attributes.as_ref(), col))
         .collect::<Result<Vec<_>, _>>()?;
     // The window, as-of date and reactivation rule exactly as `nrr report` takes them.
-    let opts = Options {
-        reactivation: a.data.reactivation(),
-        as_of: a.data.as_of,
-        ..a.window.options()
-    };
-    let m = nrr_core::movements::movements(&loaded.dataset, &opts, &cuts)?;
+    let m = nrr_core::movements::movements(&loaded.dataset, &settings.options, &cuts)?;
     bar.step("writing");
     let result = match &target {
         None => {

@@ -162,15 +162,6 @@ pub struct InvoicePolicies {
 }
 
 impl InvoicePolicies {
-    /// Writes the policies into a report's `policies` object.
-    pub fn echo(&self, p: &mut crate::report::Policies) {
-        p.churn_recognition = self.churn_recognition.name();
-        p.discounts = Some(self.discounts.name().to_string());
-        p.past_due = Some(self.past_due.name());
-        p.pauses = Some(self.pauses.name().to_string());
-        p.full_refunds = Some(self.full_refunds.name().to_string());
-    }
-
     /// The first policy that differs from its default, as `(policy, value, default)` names:
     /// what an input that cannot apply the lifecycle policies refuses.
     pub fn first_not_default(&self) -> Option<(&'static str, String, String)> {

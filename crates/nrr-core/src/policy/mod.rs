@@ -27,3 +27,13 @@ pub struct Policies {
     /// How snapshot dates are read.
     pub snapshot_date: SnapshotDate,
 }
+
+/// Which policies a run's input applied: the report echoes those only (`report::Policies::echo`) (items.csv has no
+/// lifecycle to apply, only subscription_snapshots has snapshot dates).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// The lifecycle policies (invoices.csv and Stripe exports).
+    pub lifecycle: bool,
+    /// The snapshot-date reading (subscription_snapshots).
+    pub snapshot_date: bool,
+}

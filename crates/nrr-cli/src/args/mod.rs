@@ -1,4 +1,9 @@
-//! Command-line arguments (clap). Strings are parsed into typed values here, once.
+//! Command-line arguments (clap definitions only). Strings are parsed into typed values here,
+//! once; [`resolve`] turns them, with the preset and the defaults, into one [`Settings`].
+
+pub mod resolve;
+
+pub use resolve::{ReportSettings, Settings};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nrr_core::date::Month;
@@ -132,16 +137,6 @@ fn parse_month_of_year(s: &str) -> Result<u32, String> {
         .ok_or_else(|| format!("`{s}` is not a month of the year (1-12, or jan..dec)"))
 }
 
-/// Today's date from the system clock (UTC): items data cannot tell a past end_date from a
-/// scheduled one, so dates after today are not taken as past when finding the as-of date.
-pub fn today() -> nrr_core::date::Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    // Days since 1970-01-01 fit i32 until the year 5.8 million.
-    nrr_core::date::Date::from_days((secs / 86_400) as i32)
-}
-
 /// Options shared by commands that read a data directory.
 #[derive(Args, Debug, Clone)]
 pub struct DataArgs {
@@ -248,18 +243,6 @@ pub enum PresetArg {
     Dbt,
 }
 
-impl PresetArg {
-    /// The preset's policies.
-    pub fn preset(self) -> &'static nrr_core::policy::presets::Preset {
-        let name = self
-            .to_possible_value()
-            .map(|v| v.get_name().to_string())
-            .unwrap_or_default();
-        // Every PresetArg value names an entry of nrr_core::policy::presets::PRESETS (a test checks).
-        nrr_core::policy::presets::preset(&name).unwrap_or(&nrr_core::policy::presets::PRESETS[0])
-    }
-}
-
 fn parse_reactivation(s: &str) -> Result<nrr_core::policy::Reactivation, String> {
     nrr_core::policy::Reactivation::parse(s).ok_or_else(|| {
         format!("`{s}` is not any-gap, window:N (N months, like window:3) or as-expansion")
@@ -351,129 +334,6 @@ impl DataArgs {
             preset: None,
             given: Given::default(),
         }
-    }
-
-    /// The invoice policies in force: a flag given on the command line, else the preset's,
-    /// else the default.
-    pub fn invoice_policies(&self) -> nrr_core::policy::InvoicePolicies {
-        self.with_given_flags(
-            self.preset
-                .map_or_else(Default::default, |p| p.preset().invoices),
-        )
-    }
-
-    /// The invoice policies given on the command line (the others at their defaults): what
-    /// items.csv and mrr.csv are checked against (a preset's reader policies do not apply to
-    /// them).
-    pub fn explicit_invoice_policies(&self) -> nrr_core::policy::InvoicePolicies {
-        self.with_given_flags(nrr_core::policy::InvoicePolicies::default())
-    }
-
-    /// `base` with each policy flag given on the command line put in.
-    fn with_given_flags(
-        &self,
-        base: nrr_core::policy::InvoicePolicies,
-    ) -> nrr_core::policy::InvoicePolicies {
-        let (f, g) = (self.flag_policies(), self.given);
-        nrr_core::policy::InvoicePolicies {
-            churn_recognition: if g.churn_recognition {
-                f.churn_recognition
-            } else {
-                base.churn_recognition
-            },
-            discounts: if g.discounts {
-                f.discounts
-            } else {
-                base.discounts
-            },
-            past_due: if g.past_due {
-                f.past_due
-            } else {
-                base.past_due
-            },
-            pauses: if g.pauses { f.pauses } else { base.pauses },
-            full_refunds: if g.full_refunds {
-                f.full_refunds
-            } else {
-                base.full_refunds
-            },
-        }
-    }
-
-    /// The reactivation rule in force: the flag if given, else the preset's, else any-gap.
-    pub fn reactivation(&self) -> nrr_core::policy::Reactivation {
-        match self.preset {
-            Some(p) if !self.given.reactivation => p.preset().reactivation,
-            _ => self.reactivation,
-        }
-    }
-
-    /// The preset's name, if one was chosen.
-    pub fn preset_name(&self) -> Option<&'static str> {
-        self.preset.map(|p| p.preset().name)
-    }
-
-    /// The reader options these arguments ask for; `customers`, `usage` and `progress` are the
-    /// command's.
-    pub fn load_options(
-        &self,
-        customers: bool,
-        usage: bool,
-        progress: Option<nrr_io::Progress>,
-    ) -> nrr_io::LoadOptions {
-        nrr_io::LoadOptions {
-            currency: self.currency.clone(),
-            customers,
-            progress,
-            source: self.source(),
-            invoice_policies: self.invoice_policies(),
-            timezone: self.timezone.clone(),
-            explicit_invoice_policies: Some(self.explicit_invoice_policies()),
-            usage,
-            reactivation: self.reactivation(),
-            as_of: self.as_of,
-            snapshot_date: self.snapshot_date.map(|s| match s {
-                SnapshotDateArg::Close => nrr_core::policy::SnapshotDate::Close,
-                SnapshotDateArg::Open => nrr_core::policy::SnapshotDate::Open,
-            }),
-        }
-    }
-
-    /// The invoice policies the flags ask for (defaults where not given).
-    fn flag_policies(&self) -> nrr_core::policy::InvoicePolicies {
-        nrr_core::policy::InvoicePolicies {
-            churn_recognition: match self.churn_recognition {
-                ChurnArg::AtPeriodEnd => nrr_core::policy::ChurnRecognition::AtPeriodEnd,
-                ChurnArg::AtCancellation => nrr_core::policy::ChurnRecognition::AtCancellation,
-                ChurnArg::AtRequest => nrr_core::policy::ChurnRecognition::AtRequest,
-            },
-            discounts: match self.discounts {
-                DiscountsArg::All => nrr_core::policy::Discounts::All,
-                DiscountsArg::ForeverOnly => nrr_core::policy::Discounts::ForeverOnly,
-                DiscountsArg::None => nrr_core::policy::Discounts::None,
-            },
-            past_due: self.past_due,
-            pauses: match self.pauses {
-                PausesArg::Keep => nrr_core::policy::Pauses::Keep,
-                PausesArg::Churn => nrr_core::policy::Pauses::Churn,
-                PausesArg::Zero => nrr_core::policy::Pauses::Zero,
-            },
-            full_refunds: match self.full_refunds {
-                FullRefundsArg::Ignore => nrr_core::policy::FullRefunds::Ignore,
-                FullRefundsArg::EndService => nrr_core::policy::FullRefunds::EndService,
-            },
-        }
-    }
-
-    /// The `--source` choice.
-    pub fn source(&self) -> Option<nrr_io::Source> {
-        self.source.map(|s| match s {
-            SourceArg::Items => nrr_io::Source::Items,
-            SourceArg::Mrr => nrr_io::Source::Mrr,
-            SourceArg::Invoices => nrr_io::Source::Invoices,
-            SourceArg::Stripe => nrr_io::Source::Stripe,
-            SourceArg::Snapshots => nrr_io::Source::Snapshots,
-        })
     }
 }
 
@@ -567,19 +427,6 @@ pub struct WindowArgs {
     /// (calendar quarters and years, 2024-Q1, 2024).
     #[arg(long, value_parser = parse_month_of_year)]
     pub fiscal_year_start: Option<u32>,
-}
-
-impl WindowArgs {
-    /// The engine options these flags set (`as_of` is the data's: [`DataArgs::as_of`]).
-    pub fn options(&self) -> nrr_core::engine::Options {
-        nrr_core::engine::Options {
-            from: self.from,
-            to: self.to,
-            today: Some(today()),
-            fiscal_year_start: self.fiscal_year_start.unwrap_or(1),
-            ..nrr_core::engine::Options::default()
-        }
-    }
 }
 
 #[derive(Args, Debug)]
