@@ -1,7 +1,21 @@
-//! Snapshot tests of the `nrr` command line: exit code, standard output and standard error for
-//! every bad-input rejection, the usage and I/O errors, and the main commands on a fixture.
+//! The one integration test binary of the `nrr` command line (`cargo test -p nrr-cli --test
+//! cli`; one binary links once). This file holds the snapshot tests of exit code, standard
+//! output and standard error for every bad-input rejection, the usage and I/O errors, and the
+//! main commands on a fixture, in a module per area; the other areas are modules of their
+//! own files:
 //!
-//! Snapshots live in `tests/snapshots/`. To regenerate after an intended change of output, run
+//! - [`golden`]: every fixture folder against its hand-checked `expected.json`;
+//! - [`hostile`]: the catalogue of hostile inputs, each a snapshot;
+//! - [`equivalence`]: equivalent inputs give the same report;
+//! - [`footing`]: shown figures foot in every format (property tests);
+//! - [`docs_examples`]: every console block of the docs is run (`NRR_BLESS_DOCS`);
+//! - [`stripe_shapes`]: Stripe export shapes, customer_map.csv and billing rules;
+//! - [`parquet_invoices`]: Parquet twins of the invoices fixtures (feature `parquet`);
+//! - [`postgres`]: the PostgreSQL source against a server started from `initdb` (feature
+//!   `postgres`).
+//!
+//! Snapshots live in `tests/cli/snapshots/`, named after the module path (`cli__hostile__...`).
+//! To regenerate after an intended change of output, run
 //! `INSTA_UPDATE=always cargo test -p nrr-cli --test cli` and review the diff of the `.snap`
 //! files before committing them.
 //!
@@ -2768,3 +2782,12 @@ mod snapshots {
         }
     }
 }
+
+mod docs_examples;
+mod equivalence;
+mod footing;
+mod golden;
+mod hostile;
+mod parquet_invoices;
+mod postgres;
+mod stripe_shapes;
