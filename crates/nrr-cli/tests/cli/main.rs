@@ -255,6 +255,32 @@ macro_rules! rejection_tests {
 mod reject {
     use super::*;
 
+    /// Rejections are listed in file and line order, whatever the check that found them.
+    #[test]
+    fn rejections_are_in_line_order() {
+        let tmp = data_dir(&[(
+            "items.csv",
+            &[
+                ITEMS_HEADER,
+                "beta,b-1,10.00,USD,1,2024-01-01,,annual",
+                "gamma,g-1,-5.00,USD,1,2024-01-01,,recurring",
+                GOOD_ROW,
+            ],
+        )]);
+        let run = nrr_in(tmp.path(), &["report", "data", "--currency", "USD"]);
+        run.assert_code(1);
+        let lines: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("items.csv:"))
+            .collect();
+        assert!(
+            lines.len() == 2 && lines[0].starts_with("2:") && lines[1].starts_with("3:"),
+            "{}",
+            run.transcript()
+        );
+    }
+
     rejection_tests! {
         missing_customer_id: [",x-1,10.00,USD,1,2024-01-01,,recurring"];
         amount_with_decimal_comma: ["beta,b-1,\"12,50\",USD,1,2024-01-01,,recurring"];
@@ -511,6 +537,21 @@ fn check_skip_invalid_lists_and_skips() {
 
 mod usage {
     use super::*;
+
+    /// docs/cli.md: a malformed `--currency` (`usd`, `dollars`, `US`) is a usage error (exit 2),
+    /// not a reporting currency that leaves every row without a rate (exit 1).
+    #[test]
+    fn malformed_currency_flag_is_a_usage_error() {
+        for code in ["usd", "dollars", "US"] {
+            let run = nrr(&[
+                "report",
+                "tests/fixtures/worked_example_115",
+                "--currency",
+                code,
+            ]);
+            run.assert_code(2);
+        }
+    }
 
     #[test]
     fn nonexistent_data_dir() {
@@ -1782,52 +1823,6 @@ mod invoices {
                 );
             }
         }
-    }
-}
-
-/// Bugs found by review, kept as regression tests now that they are fixed.
-mod fixed_bugs {
-    use super::*;
-
-    /// docs/cli.md: a malformed `--currency` is a usage error (exit 2). It once took `usd` or
-    /// `dollars` as the reporting currency and rejected every row for want of a rate (exit 1).
-    #[test]
-    fn malformed_currency_flag_is_a_usage_error() {
-        for code in ["usd", "dollars", "US"] {
-            let run = nrr(&[
-                "report",
-                "tests/fixtures/worked_example_115",
-                "--currency",
-                code,
-            ]);
-            run.assert_code(2);
-        }
-    }
-
-    /// Rejections are listed in file and line order, whatever the check that found them.
-    #[test]
-    fn rejections_are_in_line_order() {
-        let tmp = data_dir(&[(
-            "items.csv",
-            &[
-                ITEMS_HEADER,
-                "beta,b-1,10.00,USD,1,2024-01-01,,annual",
-                "gamma,g-1,-5.00,USD,1,2024-01-01,,recurring",
-                GOOD_ROW,
-            ],
-        )]);
-        let run = nrr_in(tmp.path(), &["report", "data", "--currency", "USD"]);
-        run.assert_code(1);
-        let lines: Vec<&str> = run
-            .stderr
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("items.csv:"))
-            .collect();
-        assert!(
-            lines.len() == 2 && lines[0].starts_with("2:") && lines[1].starts_with("3:"),
-            "{}",
-            run.transcript()
-        );
     }
 }
 
