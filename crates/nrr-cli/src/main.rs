@@ -2,6 +2,7 @@
 
 mod args;
 mod cmd;
+mod errors;
 mod progress;
 mod render;
 
@@ -16,7 +17,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // Messages may quote the data: control characters are escaped, line by line.
-            let text = format!("{err:#}");
+            let text = errors::describe(&err);
             let lines: Vec<_> = text.lines().map(nrr_io::printable).collect();
             eprintln!("error: {}", lines.join("\n"));
             ExitCode::from(cmd::exit_code_for(&err))

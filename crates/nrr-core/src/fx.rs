@@ -208,8 +208,9 @@ fn cross(own: &[(Date, i64)], rep: &[(Date, i64)]) -> Result<Vec<(Date, i64)>, C
 /// Shown rates missing at most.
 const SHOWN: usize = 20;
 
-/// The message of [`CoreError::NoRates`].
-pub(crate) fn no_rates_message(
+/// The message of [`CoreError::NoRates`]. Without a rates file the message names none: a
+/// front end says where rates are read from.
+pub fn no_rates_message(
     file: Option<&str>,
     currencies: &[String],
     reporting: &str,
@@ -218,8 +219,8 @@ pub(crate) fn no_rates_message(
     let list = currencies.join(", ");
     let Some(file) = file else {
         return format!(
-            "no fx.csv was read, and {list} need{} rates into {reporting}, the reporting \
-             currency: put an fx.csv beside the data (docs/input.md, fx.csv)",
+            "no exchange rates were read, and {list} need{} rates into {reporting}, the \
+             reporting currency",
             if currencies.len() == 1 { "s" } else { "" }
         );
     };
@@ -255,13 +256,14 @@ pub(crate) fn no_rates_message(
     }
 }
 
-/// The message of [`CoreError::MissingRates`]: one line per currency and month.
-pub(crate) fn missing_rates_message(
+/// The message of [`CoreError::MissingRates`]: one line per currency and month, each
+/// starting with `file: ` when a rates file is named.
+pub fn missing_rates_message(
     file: Option<&str>,
     reporting: &str,
     missing: &[MissingRate],
 ) -> String {
-    let file = file.unwrap_or("fx.csv");
+    let at = file.map(|f| format!("{f}: ")).unwrap_or_default();
     let n = missing.len();
     let mut s = format!(
         "no exchange rate in force at {n} month end{} the figures need (a month is converted \
@@ -271,7 +273,7 @@ pub(crate) fn missing_rates_message(
     for m in missing.iter().take(SHOWN) {
         let _ = write!(
             s,
-            "\n  {file}: {} {}: no rate into {reporting} on or before {}",
+            "\n  {at}{} {}: no rate into {reporting} on or before {}",
             m.currency,
             m.month,
             m.month.last_day()

@@ -53,35 +53,89 @@ fn some(found: &[String]) -> String {
     )
 }
 
+/// What makes a default window as long as it is ([`CoreError::WindowTooLong`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stretch {
+    /// A line starts in the window's first month.
+    LineStarts {
+        /// The line, `file:line`.
+        at: String,
+        /// The month it starts in.
+        month: Month,
+    },
+    /// A line starts or ends in the window's last month.
+    LineRuns {
+        /// The line, `file:line`.
+        at: String,
+        /// The month it runs to.
+        month: Month,
+    },
+    /// The window ends at the as-of date that was given.
+    AsOfGiven(date::Date),
+    /// The window ends at the as-of date found in the data (which can be given instead).
+    AsOfFound {
+        /// The date.
+        date: date::Date,
+        /// What in the data shows it.
+        source: String,
+    },
+}
+
+impl std::fmt::Display for Stretch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stretch::LineStarts { at, month } => write!(f, "{at} starts in {month}"),
+            Stretch::LineRuns { at, month } => write!(f, "{at} runs to {month}"),
+            Stretch::AsOfGiven(d) => write!(f, "it ends at the as-of date given, {d}"),
+            Stretch::AsOfFound { date, source } => write!(
+                f,
+                "it ends at the as-of date {date}, {source}, which can be given instead"
+            ),
+        }
+    }
+}
+
+/// ` (a; b)`, or nothing.
+fn stretches(cause: &Option<Vec<Stretch>>) -> String {
+    match cause {
+        Some(c) if !c.is_empty() => {
+            let parts: Vec<String> = c.iter().map(ToString::to_string).collect();
+            format!(" ({})", parts.join("; "))
+        }
+        _ => String::new(),
+    }
+}
+
 /// Errors from building a dataset or computing a report. Input-row problems are found by the
 /// readers (with positions) before data reaches the core; these concern the dataset as a whole.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CoreError {
-    /// Several currencies and no `--currency`.
-    #[error("the data has {} currencies ({}); choose the reporting currency with --currency", if found.len() > 12 { found.len().to_string() } else { "several".to_string() }, some(found))]
+    /// Several currencies and no reporting currency chosen.
+    #[error("the data has {} currencies ({}); choose the reporting currency", if found.len() > 12 { found.len().to_string() } else { "several".to_string() }, some(found))]
     AmbiguousCurrency {
         /// Currencies found.
         found: Vec<String>,
     },
-    /// Currencies that need a rate into the reporting currency have no rows in fx.csv
-    /// (docs/metrics.md §13: which currency fx.csv is quoted in).
+    /// Currencies that need a rate into the reporting currency have no rows in the rates
+    /// (docs/metrics.md §13: which currency the rates are quoted in).
     #[error("{}", fx::no_rates_message(file.as_deref(), currencies, reporting, quoted))]
     NoRates {
-        /// fx.csv's path, when one was read.
+        /// The rates file as named to the user, when one was read.
         file: Option<String>,
         /// The currencies without rows, sorted.
         currencies: Vec<String>,
         /// The reporting currency.
         reporting: String,
-        /// How fx.csv's base currency was found.
+        /// How the rates' base currency was found.
         quoted: fx::Quoted,
     },
     /// Rates the figures need are not in force at some month ends: one entry per currency and
     /// month, sorted.
     #[error("{}", fx::missing_rates_message(file.as_deref(), reporting, missing))]
     MissingRates {
-        /// fx.csv's path, when one was read.
+        /// The rates file as named to the user, when one was read.
         file: Option<String>,
         /// The reporting currency.
         reporting: String,
@@ -103,13 +157,13 @@ pub enum CoreError {
     },
     /// The lines' MRR together, converted at the largest rate, does not fit exact 128-bit
     /// arithmetic.
-    #[error("the lines' MRR together is too large for exact arithmetic at the largest FX rate; the largest line is {largest}: check its amount and the rates in fx.csv")]
+    #[error("the lines' MRR together is too large for exact arithmetic at the largest FX rate; the largest line is {largest}: check its amount and the FX rates")]
     TotalOverflow {
         /// The largest line, `file:line: amount`.
         largest: String,
     },
     /// The window is longer than [`engine::MAX_WINDOW_MONTHS`].
-    #[error("the window {from}..{to} is {months} months long; at most {} months are reported{}; choose the months with --from and --to", engine::MAX_WINDOW_MONTHS, cause.as_ref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    #[error("the window {from}..{to} is {months} months long; at most {} months are reported{}; choose the first and last months", engine::MAX_WINDOW_MONTHS, stretches(cause))]
     WindowTooLong {
         /// First month.
         from: Month,
@@ -117,11 +171,12 @@ pub enum CoreError {
         to: Month,
         /// Its length.
         months: i64,
-        /// The line that stretches the default window, when it is the default one.
-        cause: Option<String>,
+        /// What stretches the default window (a line, the as-of date), when it is the
+        /// default one; `None` when both months were chosen.
+        cause: Option<Vec<Stretch>>,
     },
-    /// `--from` after `--to`.
-    #[error("empty window: --from {from} is after --to {to}")]
+    /// The chosen first month is after the chosen last month.
+    #[error("empty window: the first month {from} is after the last month {to}")]
     BadWindow {
         /// First month.
         from: Month,
@@ -129,7 +184,7 @@ pub enum CoreError {
         to: Month,
     },
     /// Nothing to report and no window given.
-    #[error("no recurring lines to report on (give --from and --to to report an empty window)")]
+    #[error("no recurring lines to report on (choose the first and last months to report an empty window)")]
     NoData,
     /// `explain` for an id not in the data.
     #[error("customer `{0}` has no recurring lines in the data")]

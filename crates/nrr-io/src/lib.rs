@@ -28,7 +28,7 @@ mod sources;
 mod timezone;
 pub mod write;
 
-pub use error::{printable, IoError, Rejection};
+pub use error::{printable, IoError, Rejection, RejectionKind};
 pub use guard::MAX_RECORD_BYTES;
 pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
 pub use source::Source;

@@ -78,7 +78,10 @@ pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
             Ok(_) | Err(nrr_core::CoreError::NoData) => Ok(ExitCode::SUCCESS),
             Err(e) => {
                 let err = anyhow::Error::from(e);
-                eprintln!("error: {err} (nrr report stops here)");
+                eprintln!(
+                    "error: {} (nrr report stops here)",
+                    crate::errors::describe(&err)
+                );
                 Ok(ExitCode::from(super::exit_code_for(&err)))
             }
         }

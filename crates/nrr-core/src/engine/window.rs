@@ -84,7 +84,7 @@ pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError>
         let mut cause = Vec::new();
         if opts.from.is_none() {
             if let Some(at) = line_at(&|i| l.start[i] == from) {
-                cause.push(format!("{at} starts in {from}"));
+                cause.push(crate::Stretch::LineStarts { at, month: from });
             }
         }
         if opts.to.is_none() {
@@ -94,21 +94,21 @@ pub fn window(ds: &Dataset, opts: &Options) -> Result<(Month, Month), CoreError>
             // The default end is the as-of month: a line there, else where that date comes
             // from.
             if let Some(d) = opts.as_of {
-                cause.push(format!("it ends at --as-of {d}"));
+                cause.push(crate::Stretch::AsOfGiven(d));
             } else if let Some(at) = line_at(&ends_at) {
-                cause.push(format!("{at} runs to {to}"));
+                cause.push(crate::Stretch::LineRuns { at, month: to });
             } else if let Some(a) = &as_of {
-                cause.push(format!(
-                    "it ends at the as-of date {}, {}, which --as-of can set",
-                    a.date, a.source
-                ));
+                cause.push(crate::Stretch::AsOfFound {
+                    date: a.date,
+                    source: a.source.clone(),
+                });
             }
         }
         return Err(CoreError::WindowTooLong {
             from,
             to,
             months,
-            cause: (!cause.is_empty()).then(|| cause.join("; ")),
+            cause: (!cause.is_empty()).then_some(cause),
         });
     }
     Ok((from, to))

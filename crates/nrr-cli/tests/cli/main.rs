@@ -1,7 +1,21 @@
-//! Snapshot tests of the `nrr` command line: exit code, standard output and standard error for
-//! every bad-input rejection, the usage and I/O errors, and the main commands on a fixture.
+//! The one integration test binary of the `nrr` command line (`cargo test -p nrr-cli --test
+//! cli`; one binary links once). This file holds the snapshot tests of exit code, standard
+//! output and standard error for every bad-input rejection, the usage and I/O errors, and the
+//! main commands on a fixture, in a module per area; the other areas are modules of their
+//! own files:
 //!
-//! Snapshots live in `tests/snapshots/`. To regenerate after an intended change of output, run
+//! - [`golden`]: every fixture folder against its hand-checked `expected.json`;
+//! - [`hostile`]: the catalogue of hostile inputs, each a snapshot;
+//! - [`equivalence`]: equivalent inputs give the same report;
+//! - [`footing`]: shown figures foot in every format (property tests);
+//! - [`docs_examples`]: every console block of the docs is run (`NRR_BLESS_DOCS`);
+//! - [`stripe_shapes`]: Stripe export shapes, customer_map.csv and billing rules;
+//! - [`parquet_invoices`]: Parquet twins of the invoices fixtures (feature `parquet`);
+//! - [`postgres`]: the PostgreSQL source against a server started from `initdb` (feature
+//!   `postgres`).
+//!
+//! Snapshots live in `tests/cli/snapshots/`, named after the module path (`cli__hostile__...`).
+//! To regenerate after an intended change of output, run
 //! `INSTA_UPDATE=always cargo test -p nrr-cli --test cli` and review the diff of the `.snap`
 //! files before committing them.
 //!
@@ -240,6 +254,32 @@ macro_rules! rejection_tests {
 
 mod reject {
     use super::*;
+
+    /// Rejections are listed in file and line order, whatever the check that found them.
+    #[test]
+    fn rejections_are_in_line_order() {
+        let tmp = data_dir(&[(
+            "items.csv",
+            &[
+                ITEMS_HEADER,
+                "beta,b-1,10.00,USD,1,2024-01-01,,annual",
+                "gamma,g-1,-5.00,USD,1,2024-01-01,,recurring",
+                GOOD_ROW,
+            ],
+        )]);
+        let run = nrr_in(tmp.path(), &["report", "data", "--currency", "USD"]);
+        run.assert_code(1);
+        let lines: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("items.csv:"))
+            .collect();
+        assert!(
+            lines.len() == 2 && lines[0].starts_with("2:") && lines[1].starts_with("3:"),
+            "{}",
+            run.transcript()
+        );
+    }
 
     rejection_tests! {
         missing_customer_id: [",x-1,10.00,USD,1,2024-01-01,,recurring"];
@@ -497,6 +537,21 @@ fn check_skip_invalid_lists_and_skips() {
 
 mod usage {
     use super::*;
+
+    /// docs/cli.md: a malformed `--currency` (`usd`, `dollars`, `US`) is a usage error (exit 2),
+    /// not a reporting currency that leaves every row without a rate (exit 1).
+    #[test]
+    fn malformed_currency_flag_is_a_usage_error() {
+        for code in ["usd", "dollars", "US"] {
+            let run = nrr(&[
+                "report",
+                "tests/fixtures/worked_example_115",
+                "--currency",
+                code,
+            ]);
+            run.assert_code(2);
+        }
+    }
 
     #[test]
     fn nonexistent_data_dir() {
@@ -1771,52 +1826,6 @@ mod invoices {
     }
 }
 
-/// Bugs found by review, kept as regression tests now that they are fixed.
-mod fixed_bugs {
-    use super::*;
-
-    /// docs/cli.md: a malformed `--currency` is a usage error (exit 2). It once took `usd` or
-    /// `dollars` as the reporting currency and rejected every row for want of a rate (exit 1).
-    #[test]
-    fn malformed_currency_flag_is_a_usage_error() {
-        for code in ["usd", "dollars", "US"] {
-            let run = nrr(&[
-                "report",
-                "tests/fixtures/worked_example_115",
-                "--currency",
-                code,
-            ]);
-            run.assert_code(2);
-        }
-    }
-
-    /// Rejections are listed in file and line order, whatever the check that found them.
-    #[test]
-    fn rejections_are_in_line_order() {
-        let tmp = data_dir(&[(
-            "items.csv",
-            &[
-                ITEMS_HEADER,
-                "beta,b-1,10.00,USD,1,2024-01-01,,annual",
-                "gamma,g-1,-5.00,USD,1,2024-01-01,,recurring",
-                GOOD_ROW,
-            ],
-        )]);
-        let run = nrr_in(tmp.path(), &["report", "data", "--currency", "USD"]);
-        run.assert_code(1);
-        let lines: Vec<&str> = run
-            .stderr
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("items.csv:"))
-            .collect();
-        assert!(
-            lines.len() == 2 && lines[0].starts_with("2:") && lines[1].starts_with("3:"),
-            "{}",
-            run.transcript()
-        );
-    }
-}
-
 /// Stripe exports (subscriptions.json / .jsonl, invoices.json): bad input names the file, the
 /// object's line, the object id and the JSON path of the field.
 mod stripe {
@@ -2768,3 +2777,12 @@ mod snapshots {
         }
     }
 }
+
+mod docs_examples;
+mod equivalence;
+mod footing;
+mod golden;
+mod hostile;
+mod parquet_invoices;
+mod postgres;
+mod stripe_shapes;

@@ -26,7 +26,7 @@
 //! paths work as written.
 //!
 //! **Regenerating the outputs.** After an intended change of output, run
-//! `NRR_BLESS_DOCS=1 cargo test -p nrr-cli --test docs_examples`: every console block's
+//! `NRR_BLESS_DOCS=1 cargo test -p nrr-cli --test cli docs_examples`: every console block's
 //! expected output is rewritten in place from the actual output, and every `file:` block from
 //! its file. An excerpt (a block with `...`) keeps its shape where it can: each run of shown
 //! lines is found again in the new output by its first line (the first run at the start of the
@@ -570,7 +570,7 @@ fn diff(expected: &[String], actual: &[String]) -> String {
     }
     let _ = writeln!(
         s,
-        "(NRR_BLESS_DOCS=1 cargo test -p nrr-cli --test docs_examples rewrites the docs)"
+        "(NRR_BLESS_DOCS=1 cargo test -p nrr-cli --test cli docs_examples rewrites the docs)"
     );
     s
 }

@@ -1,7 +1,7 @@
 //! The catalogue of hostile inputs (issue 14): every case in `tests/hostile/<case>/` is run and
 //! must end with its expected exit code (an error with exit 1 or 2, or figures with exit 0),
 //! never a panic, an abort or a hang; its transcript (exit code, stdout, stderr) is a snapshot
-//! in `tests/snapshots/hostile__<case>.snap`.
+//! in `tests/cli/snapshots/cli__hostile__<case>.snap`.
 //!
 //! A case is a directory with `case.txt` and the files of `data/`. `case.txt` holds:
 //! - `args: ...`: the command line (whitespace-separated) run in a temporary copy of the case,
@@ -15,7 +15,7 @@
 //! - lines starting with `#`: what the case shows.
 //!
 //! To regenerate after an intended change: `INSTA_UPDATE=always cargo test -p nrr-cli --test
-//! hostile`, then review the `.snap` files.
+//! cli hostile`, then review the `.snap` files.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
