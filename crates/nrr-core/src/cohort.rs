@@ -92,6 +92,20 @@ fn age_month(start: Month, k: i32, by: CohortBy) -> Month {
     }
 }
 
+impl CohortSums {
+    /// Adds the sums of another set of customers of the same cohort.
+    fn add(&mut self, other: &CohortSums) {
+        self.customers += other.customers;
+        self.starting += other.starting;
+        for (r, s) in self.revenue.iter_mut().zip(&other.revenue) {
+            *r += s;
+        }
+        for (r, s) in self.alive.iter_mut().zip(&other.alive) {
+            *r += s;
+        }
+    }
+}
+
 /// Builds the cohort matrix over the window of `opts` (cohorts whose first month lies in it).
 pub fn cohorts(
     ds: &Dataset,
@@ -160,14 +174,7 @@ pub fn cohorts(
             || empty.clone(),
             |mut a, b| {
                 for (x, y) in a.iter_mut().zip(&b) {
-                    x.customers += y.customers;
-                    x.starting += y.starting;
-                    for (r, s) in x.revenue.iter_mut().zip(&y.revenue) {
-                        *r += s;
-                    }
-                    for (r, s) in x.alive.iter_mut().zip(&y.alive) {
-                        *r += s;
-                    }
+                    x.add(y);
                 }
                 Ok(a)
             },

@@ -41,50 +41,11 @@ pub fn usage(ds: &Dataset, window: Window, periods: &[PeriodRow]) -> Result<Usag
         .checked_pow(a)
         .and_then(|p| p.checked_mul(rate_one))
         .ok_or(CoreError::PrecisionOverflow)?;
-    let mut units = vec![0i128; n];
-    let mut counts = vec![0u64; n];
-    let mut outside = 0u64;
-    let mut missing = Vec::new();
-    for u in &ds.usage {
-        if u.month < from || u.month > to {
-            outside += 1;
-            continue;
-        }
-        let rate = if u.currency == ds.reporting {
-            rate_one
-        } else {
-            match ds.fx.rate_on(u.currency, u.month.last_day()) {
-                Some(r) => i128::from(r),
-                None => {
-                    missing.push(MissingRate {
-                        currency: ds.currencies[usize::from(u.currency)].clone(),
-                        month: u.month,
-                        first: ds.fx.first_date(u.currency),
-                    });
-                    continue;
-                }
-            }
-        };
-        let v = 10i128
-            .checked_pow(a - u.amount.decimals)
-            .and_then(|p| p.checked_mul(i128::from(u.amount.mantissa)))
-            .and_then(|v| v.checked_mul(rate))
-            .ok_or(CoreError::PrecisionOverflow)?;
-        let i = (u.month.index() - from.index()) as usize;
-        units[i] = units[i]
-            .checked_add(v)
-            .ok_or(CoreError::PrecisionOverflow)?;
-        counts[i] += 1;
-    }
-    if !missing.is_empty() {
-        missing.sort_by(|a, b| (&a.currency, a.month).cmp(&(&b.currency, b.month)));
-        missing.dedup();
-        return Err(CoreError::MissingRates {
-            file: ds.fx.file.clone(),
-            reporting: ds.currency().to_string(),
-            missing,
-        });
-    }
+    let Monthly {
+        units,
+        counts,
+        outside,
+    } = monthly(ds, window, a)?;
     let money = |u: i128| Money {
         units: u,
         denominator,
@@ -125,6 +86,72 @@ pub fn usage(ds: &Dataset, window: Window, periods: &[PeriodRow]) -> Result<Usag
         outside_window: outside,
         notes: ds.usage_notes.clone(),
         exact: Default::default(),
+    })
+}
+
+/// Usage per reported month in units of 10^-`decimals` over the rates' scale.
+struct Monthly {
+    units: Vec<i128>,
+    /// Charges per month.
+    counts: Vec<u64>,
+    /// Charges outside the window.
+    outside: u64,
+}
+
+/// Sums the dataset's usage charges by month of `window`, each converted at its month's
+/// last-day rate; every rate that is not in force is named in one error.
+fn monthly(ds: &Dataset, window: Window, decimals: u32) -> Result<Monthly, CoreError> {
+    let (from, to) = (window.start_month, window.end_month);
+    let n = usize::try_from(to.index() - from.index() + 1).unwrap_or(0);
+    let rate_one = ds.scale.rate_one();
+    let mut units = vec![0i128; n];
+    let mut counts = vec![0u64; n];
+    let mut outside = 0u64;
+    let mut missing = Vec::new();
+    for u in &ds.usage {
+        if u.month < from || u.month > to {
+            outside += 1;
+            continue;
+        }
+        let rate = if u.currency == ds.reporting {
+            rate_one
+        } else {
+            match ds.fx.rate_on(u.currency, u.month.last_day()) {
+                Some(r) => i128::from(r),
+                None => {
+                    missing.push(MissingRate {
+                        currency: ds.currencies[usize::from(u.currency)].clone(),
+                        month: u.month,
+                        first: ds.fx.first_date(u.currency),
+                    });
+                    continue;
+                }
+            }
+        };
+        let v = 10i128
+            .checked_pow(decimals - u.amount.decimals)
+            .and_then(|p| p.checked_mul(i128::from(u.amount.mantissa)))
+            .and_then(|v| v.checked_mul(rate))
+            .ok_or(CoreError::PrecisionOverflow)?;
+        let i = (u.month.index() - from.index()) as usize;
+        units[i] = units[i]
+            .checked_add(v)
+            .ok_or(CoreError::PrecisionOverflow)?;
+        counts[i] += 1;
+    }
+    if !missing.is_empty() {
+        missing.sort_by(|a, b| (&a.currency, a.month).cmp(&(&b.currency, b.month)));
+        missing.dedup();
+        return Err(CoreError::MissingRates {
+            file: ds.fx.file.clone(),
+            reporting: ds.currency().to_string(),
+            missing,
+        });
+    }
+    Ok(Monthly {
+        units,
+        counts,
+        outside,
     })
 }
 

@@ -71,19 +71,7 @@ impl Plan {
         let base = from.plus(-1);
         let slots = (to.index() - base.index() + 1) as usize;
         let month = |s: usize| base.plus(s as i32);
-        let rates: Vec<Vec<Option<i128>>> = (0..ds.currencies.len())
-            .map(|c| {
-                (0..slots)
-                    .map(|s| {
-                        if c == usize::from(ds.reporting) {
-                            Some(ds.scale.rate_one())
-                        } else {
-                            ds.fx.rate_on(c as u16, month(s).last_day()).map(i128::from)
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
+        let rates = rates_by_slot(ds, base, slots);
         let mut periods = Vec::new();
         let mut labels = Vec::new();
         for s in 1..slots {
@@ -123,28 +111,7 @@ impl Plan {
             .map(|(i, p)| (p.t0 as u32, p.t1 as u32, i as u32))
             .collect();
         by_t0.sort_unstable();
-        let mut kinds: Vec<PeriodKind> = Vec::new();
-        if slots <= 128 {
-            for (i, p) in periods.iter().enumerate() {
-                let len = p.t1 - p.t0;
-                // Two periods of one length may share a t0 (a year and a TTM): each kind
-                // holds at most one period per t0.
-                let free = |k: &PeriodKind| k.len == len && k.t0s & (1u128 << p.t0) == 0;
-                let k = match kinds.iter().position(free) {
-                    Some(k) => k,
-                    None => {
-                        kinds.push(PeriodKind {
-                            len,
-                            t0s: 0,
-                            index: vec![u32::MAX; slots],
-                        });
-                        kinds.len() - 1
-                    }
-                };
-                kinds[k].t0s |= 1u128 << p.t0;
-                kinds[k].index[p.t0] = i as u32;
-            }
-        }
+        let kinds = period_kinds(&periods, slots);
         Plan {
             base,
             slots,
@@ -199,4 +166,51 @@ impl Plan {
             missing,
         })
     }
+}
+
+/// Per currency, per slot: the rate units in force at the slot month's last day (the
+/// reporting currency's are 1).
+fn rates_by_slot(ds: &Dataset, base: Month, slots: usize) -> Vec<Vec<Option<i128>>> {
+    (0..ds.currencies.len())
+        .map(|c| {
+            (0..slots)
+                .map(|s| {
+                    if c == usize::from(ds.reporting) {
+                        Some(ds.scale.rate_one())
+                    } else {
+                        let month = base.plus(s as i32);
+                        ds.fx.rate_on(c as u16, month.last_day()).map(i128::from)
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The periods grouped by length (see [`PeriodKind`]), when the window has at most 128
+/// slots; empty otherwise.
+fn period_kinds(periods: &[PeriodSpec], slots: usize) -> Vec<PeriodKind> {
+    let mut kinds: Vec<PeriodKind> = Vec::new();
+    if slots <= 128 {
+        for (i, p) in periods.iter().enumerate() {
+            let len = p.t1 - p.t0;
+            // Two periods of one length may share a t0 (a year and a TTM): each kind
+            // holds at most one period per t0.
+            let free = |k: &PeriodKind| k.len == len && k.t0s & (1u128 << p.t0) == 0;
+            let k = match kinds.iter().position(free) {
+                Some(k) => k,
+                None => {
+                    kinds.push(PeriodKind {
+                        len,
+                        t0s: 0,
+                        index: vec![u32::MAX; slots],
+                    });
+                    kinds.len() - 1
+                }
+            };
+            kinds[k].t0s |= 1u128 << p.t0;
+            kinds[k].index[p.t0] = i as u32;
+        }
+    }
+    kinds
 }

@@ -173,14 +173,10 @@ fn foot_cohort(parts: &mut [Period<'_>], memos: &[Memo], total: Option<PeriodTot
             .collect(),
         tot(|r| r.fx_impact),
     );
-    let flows = |r: &Retention| -> [Cents; 3] {
-        [
-            Cents::of(r.expansion, COHORT[0].1),
-            Cents::of(r.contraction, COHORT[1].1),
-            Cents::of(r.churn, COHORT[2].1),
-        ]
-    };
-    let v: Vec<Vec<Cents>> = parts.iter().map(|p| flows(p.retention).to_vec()).collect();
+    let v: Vec<Vec<Cents>> = parts
+        .iter()
+        .map(|p| cohort_flows(p.retention).to_vec())
+        .collect();
     let row_exact: Vec<Cents> = parts
         .iter()
         .map(|p| {
@@ -195,7 +191,7 @@ fn foot_cohort(parts: &mut [Period<'_>], memos: &[Memo], total: Option<PeriodTot
     let targets: Vec<i128> = ending.iter().zip(&starting).map(|(e, s)| e - s).collect();
     let cols = total
         .map(PeriodTotals::retentions)
-        .map(|(e, s)| pairs(&flows(e), &flows(s)));
+        .map(|(e, s)| pairs(&cohort_flows(e), &cohort_flows(s)));
     let y = round_rows(v.clone(), &row_exact, &targets, cols, 3);
     let exp_y = round_rows(
         parts
@@ -239,4 +235,13 @@ fn foot_cohort(parts: &mut [Period<'_>], memos: &[Memo], total: Option<PeriodTot
         set_exp(ex, &mut r.expansion_by_reason, &exp_y[k]);
         set_con(ex, &mut r.contraction_by_reason, &con_y[k]);
     }
+}
+
+/// A cohort's signed flows: expansion, contraction, churn.
+fn cohort_flows(r: &Retention) -> [Cents; 3] {
+    [
+        Cents::of(r.expansion, COHORT[0].1),
+        Cents::of(r.contraction, COHORT[1].1),
+        Cents::of(r.churn, COHORT[2].1),
+    ]
 }
