@@ -34,8 +34,10 @@
 
 use crate::error::{IoError, Rejection};
 use crate::full_refunds::{listed, BackKind, MoneyBack, RefundBook, Resolved};
-use crate::read::{display_name, Cols, Fields, LoadOptions, Progress, EXPECT_DATE};
+use crate::options::{LoadOptions, Progress};
+use crate::rows::{expect_decimal, Cols, Fields, EXPECT_DATE};
 use crate::snapshots::each_file_row;
+use crate::table::display_name;
 use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
 use nrr_core::date::{days_in_month, Date};
 use nrr_core::money::{div_round_half_even, gcd, Decimal, MAX_AMOUNT_DECIMALS};
@@ -645,7 +647,7 @@ fn invoice_row<R: Fields + ?Sized>(
         return None;
     }
     let Some(amount) = Decimal::parse(&amount_v, MAX_AMOUNT_DECIMALS) else {
-        let e = crate::read::expect_decimal(&amount_v, MAX_AMOUNT_DECIMALS, EXPECT_DECIMAL);
+        let e = expect_decimal(&amount_v, MAX_AMOUNT_DECIMALS, EXPECT_DECIMAL);
         rej.push(line, "amount", &amount_v, e);
         return None;
     };
@@ -663,7 +665,7 @@ fn invoice_row<R: Fields + ?Sized>(
             Some(d) => Some(d),
             None => {
                 let base = format!("{EXPECT_DECIMAL}, or empty (0)");
-                let e = crate::read::expect_decimal(&v, MAX_AMOUNT_DECIMALS, &base);
+                let e = expect_decimal(&v, MAX_AMOUNT_DECIMALS, &base);
                 rej.push(line, col, &v, e);
                 None
             }

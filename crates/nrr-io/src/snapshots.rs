@@ -19,12 +19,16 @@
 //!   ([`OtherReading`]), and when the reading was not chosen and every snapshot is dated on a
 //!   1st, a notice says how the dates were read and how to switch ([`Finished::notice`]).
 
+use crate::currency::reporting_currency;
 use crate::error::{IoError, Rejection};
-use crate::read::{
-    display_name, finish_load, is_currency_code, open_csv, Cols, Fields, LoadOptions, Loaded,
-    EXPECT_AMOUNT, EXPECT_CCY, EXPECT_DATE,
+use crate::options::LoadOptions;
+use crate::revenue::Revenue;
+use crate::rows::{
+    expect_decimal, is_currency_code, Cols, Fields, EXPECT_AMOUNT, EXPECT_CCY, EXPECT_DATE,
 };
 use crate::source::SnapshotFiles;
+use crate::table::csv::open_csv;
+use crate::table::display_name;
 use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
 use nrr_core::date::{Date, Month};
 use nrr_core::engine::{classify, Movement};
@@ -189,11 +193,8 @@ impl Snapshots {
             Some(d) if !d.is_negative() => d,
             Some(_) => return reject(rej, name, line, "mrr", &rec.text(c.mrr), EXPECT_AMOUNT),
             None => {
-                let e = crate::read::expect_decimal(
-                    &rec.decimal_text(c.mrr),
-                    MAX_AMOUNT_DECIMALS,
-                    EXPECT_AMOUNT,
-                );
+                let e =
+                    expect_decimal(&rec.decimal_text(c.mrr), MAX_AMOUNT_DECIMALS, EXPECT_AMOUNT);
                 return reject(rej, name, line, "mrr", &rec.text(c.mrr), &e);
             }
         };
@@ -372,7 +373,10 @@ pub(crate) fn each_file_row<S>(
     };
     if path.extension().is_some_and(|e| e == "parquet") {
         #[cfg(feature = "parquet")]
-        return Ok((crate::parquet::each_row(path, checked, each)?, Vec::new()));
+        return Ok((
+            crate::table::parquet::each_row(path, checked, each)?,
+            Vec::new(),
+        ));
         #[cfg(not(feature = "parquet"))]
         return Err(IoError::Parquet {
             path: path.to_path_buf(),
@@ -385,13 +389,8 @@ pub(crate) fn each_file_row<S>(
     Ok((state, bad))
 }
 
-/// Loads subscription_snapshots (and revenue_movements, when present) from files; fx.csv,
-/// customers.csv and annotations.csv come from `base`.
-pub(crate) fn load_files(
-    sf: &SnapshotFiles,
-    base: &Path,
-    opts: &LoadOptions,
-) -> Result<Loaded, IoError> {
+/// Reads subscription_snapshots (and revenue_movements, when present) from files.
+pub(crate) fn load_files(sf: &SnapshotFiles, opts: &LoadOptions) -> Result<Revenue, IoError> {
     let mut builder = DatasetBuilder::new(SourceKind::Mrr);
     let name = display_name(&sf.snapshots);
     let file = builder.add_file(&name);
@@ -433,10 +432,10 @@ pub(crate) fn load_files(
     builder
         .notices
         .extend(fin.notice(opts.snapshot_date, check.as_ref()));
-    let mut loaded = finish_load(Some(base), &names, builder, rejections, opts)?;
-    loaded.movement_check = check;
-    loaded.snapshot_date = Some(fin.reading);
-    Ok(loaded)
+    let mut revenue = Revenue::new(builder, rejections, names);
+    revenue.movement_check = check;
+    revenue.snapshot_date = Some(fin.reading);
+    Ok(revenue)
 }
 
 /// Checks the movements read from `name` against the snapshots, in the reporting currency
@@ -450,7 +449,7 @@ pub(crate) fn check_given(
     builder: &mut DatasetBuilder,
     names: &mut Vec<String>,
 ) -> MovementCheck {
-    let reporting = crate::read::reporting_currency(opts, builder);
+    let reporting = reporting_currency(opts, builder);
     let check_of = |series: &Series| {
         check_movements(series, movements, opts.reactivation, reporting.as_deref())
     };
@@ -781,6 +780,7 @@ fn check_movements(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Loaded;
 
     #[test]
     fn amounts_keep_every_place_and_at_least_two() {
