@@ -219,10 +219,10 @@ fn read_blocks(
 }
 
 /// The parsed parts of one block, in order, and the byte length of the first.
-type Parsed = (
-    Vec<Result<(DatasetBuilder, Vec<Rejection>), IoError>>,
-    usize,
-);
+struct ParsedBlock {
+    parts: Vec<Result<(DatasetBuilder, Vec<Rejection>), IoError>>,
+    first_bytes: usize,
+}
 
 /// The parallel CSV path: a reader thread cuts the file into newline-aligned blocks; each
 /// block is split into parts parsed on all threads while the previous block's parts are
@@ -243,17 +243,18 @@ fn read_lines_csv_parallel(
     // Part builders are reused from block to block (their column buffers stay allocated).
     let mut pool: Vec<DatasetBuilder> = Vec::new();
     // Appends one block's parts in order and returns their builders to the pool.
-    let mut append = |(parsed, first_bytes): Parsed,
+    let mut append = |block: ParsedBlock,
                       builder: &mut DatasetBuilder,
                       rejections: &mut Vec<Rejection>,
                       pool: &mut Vec<DatasetBuilder>|
      -> Result<(), IoError> {
-        for p in parsed {
+        for p in block.parts {
             let (mut part, rej) = p?;
             if !reserved {
                 // Size the columns once from the first part's rows per byte.
                 let rows = part.line_count() as u64;
-                builder.reserve((size * rows / first_bytes.max(1) as u64) as usize + (1 << 10));
+                builder
+                    .reserve((size * rows / block.first_bytes.max(1) as u64) as usize + (1 << 10));
                 reserved = true;
             }
             builder.append_from(&mut part, file);
@@ -269,7 +270,7 @@ fn read_lines_csv_parallel(
         let path = f.path;
         scope.spawn(move || read_blocks(input, path, block, progress, &tx, &free_rx));
         let mut next_line: u64 = 2;
-        let mut pending: Option<Parsed> = None;
+        let mut pending: Option<ParsedBlock> = None;
         for buf in rx {
             let buf = buf?;
             // Newline-aligned parts, with the line number each starts at.
@@ -313,7 +314,10 @@ fn read_lines_csv_parallel(
                 },
             );
             appended?;
-            pending = Some((parsed, ends[0]));
+            pending = Some(ParsedBlock {
+                parts: parsed,
+                first_bytes: ends[0],
+            });
             let _ = free_tx.send(buf);
         }
         if let Some(p) = pending.take() {

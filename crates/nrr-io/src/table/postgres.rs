@@ -120,12 +120,18 @@ impl Fields for postgres::SimpleQueryRow {
     }
 }
 
+/// A query and the name rejections give its rows.
+struct NamedQuery<'a> {
+    query: &'a PgQuery,
+    name: String,
+}
+
 /// The column names and text rows of one query.
 type Fetched = (Vec<String>, Vec<postgres::SimpleQueryRow>);
 
 /// The column names and text rows of each query (with its name), read in one read-only
 /// transaction.
-fn fetch(pg: &PgSource, queries: &[(&PgQuery, String)]) -> Result<Vec<Fetched>, IoError> {
+fn fetch(pg: &PgSource, queries: &[NamedQuery<'_>]) -> Result<Vec<Fetched>, IoError> {
     let mut config: postgres::Config = pg
         .url
         .parse()
@@ -150,7 +156,7 @@ fn fetch(pg: &PgSource, queries: &[(&PgQuery, String)]) -> Result<Vec<Fetched>, 
     // Every statement is prepared before any runs. Preparing refuses several statements in one
     // string, so exactly one statement runs for each query.
     let mut prepared = Vec::new();
-    for (query, name) in queries {
+    for NamedQuery { query, name } in queries {
         let sql = query.sql();
         let stmt = tx.prepare(&sql).map_err(|e| pg_err(name, &e))?;
         let columns: Vec<String> = stmt
@@ -236,7 +242,10 @@ pub(crate) struct Named {
 
 /// Fetches the rows of every query `pg` holds.
 pub(crate) fn fetch_rows(pg: &PgSource) -> Result<PgRows, IoError> {
-    let mut queries = vec![(&pg.query, pg.query.name())];
+    let mut queries = vec![NamedQuery {
+        query: &pg.query,
+        name: pg.query.name(),
+    }];
     let optional = [
         (&pg.events, "events"),
         (&pg.invoices, "invoices"),
@@ -246,12 +255,15 @@ pub(crate) fn fetch_rows(pg: &PgSource) -> Result<PgRows, IoError> {
     ];
     for (q, role) in optional.iter() {
         if let Some(q) = q {
-            queries.push((q, q.role_name(role)));
+            queries.push(NamedQuery {
+                query: q,
+                name: q.role_name(role),
+            });
         }
     }
     let mut fetched = fetch(pg, &queries)?
         .into_iter()
-        .zip(queries.iter().map(|q| q.1.clone()));
+        .zip(queries.iter().map(|q| q.name.clone()));
     let mut next = |given: bool| {
         given
             .then(|| fetched.next())
