@@ -13,27 +13,55 @@
 //! println!("{}", report.months.len());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Modules import downward. Leaves: `options`, `rows`, `validate`, `currency`, `revenue`,
+//! `source`, `table` (CSV, Parquet and PostgreSQL rows), `side` (fx.csv, customers.csv,
+//! annotations.csv, customer_map.csv). The source readers (`sources::{invoices, snapshots,
+//! stripe}`) import only leaves. On top, `detect` picks the revenue input and `load` is the one
+//! pipeline: detect, read the revenue rows, read the side files, decide the reporting
+//! currency, build the dataset.
 
-mod customer_map;
+mod currency;
+mod detect;
 mod error;
 pub mod generate;
 mod guard;
-#[cfg(feature = "parquet")]
-pub mod parquet;
-#[cfg(feature = "postgres")]
-pub mod postgres;
-mod read;
+mod load;
+mod options;
+mod revenue;
+mod rows;
+mod side;
 mod source;
 mod sources;
+mod table;
 mod timezone;
+mod validate;
 pub mod write;
 
 pub use error::{printable, IoError, Rejection, RejectionKind};
 pub use guard::MAX_RECORD_BYTES;
-pub use read::{load, revenue_bytes, segment_spec, Attributes, LoadOptions, Loaded, Progress};
+pub use load::{load, revenue_bytes, Loaded};
+pub use options::{LoadOptions, Progress};
+pub use side::customers::{segment_spec, Attributes};
 pub use source::Source;
 pub use sources::invoices;
+#[cfg(feature = "parquet")]
+pub use table::parquet;
 pub use timezone::Timezone;
-// Temporary bridge (issue 10): read.rs, source.rs and postgres.rs still name the source
-// readers at their old paths; the load-pipeline restructure redirects them to `sources::`.
-use sources::{snapshots, stripe};
+
+/// `--postgres URL`: revenue rows from a live PostgreSQL database (see
+/// [`PgSource`](postgres::PgSource)), read through the same pipeline as files.
+#[cfg(feature = "postgres")]
+pub mod postgres {
+    pub use crate::table::postgres::{PgQuery, PgSource};
+
+    /// Loads the rows of `pg`; fx.csv, customers.csv and annotations.csv come from `side`
+    /// when given. `opts.source` forces the row shape.
+    pub fn load(
+        pg: &PgSource,
+        side: Option<&std::path::Path>,
+        opts: &crate::LoadOptions,
+    ) -> Result<crate::Loaded, crate::IoError> {
+        crate::load::postgres::load(pg, side, opts)
+    }
+}

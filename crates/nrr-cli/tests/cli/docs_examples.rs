@@ -587,8 +587,9 @@ fn assert_file_runs(rel: &str) {
 }
 
 /// The markdown files under test; a new file in docs/ must be added here.
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "README.md",
+    "docs/architecture.md",
     "docs/benchmarks.md",
     "docs/cli.md",
     "docs/input.md",
@@ -608,6 +609,11 @@ fn every_doc_is_covered() {
     }
     let listed: BTreeSet<String> = FILES.iter().map(|s| s.to_string()).collect();
     assert_eq!(found, listed, "add new docs to FILES in this test");
+}
+
+#[test]
+fn architecture() {
+    assert_file_runs("docs/architecture.md");
 }
 
 #[test]

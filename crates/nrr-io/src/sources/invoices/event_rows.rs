@@ -4,8 +4,9 @@
 use super::charges::{Billing, Event, EventKind};
 use super::rows::Rejects;
 use crate::error::{IoError, Rejection};
-use crate::read::{display_name, Cols, Fields, EXPECT_DATE};
+use crate::rows::{Cols, Fields, EXPECT_DATE};
 use crate::sources::snapshots::each_file_row;
+use crate::table::display_name;
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::Date;
 use nrr_core::report::RowLedger;

@@ -42,9 +42,11 @@ mod rows;
 mod segments;
 
 use crate::error::{IoError, Rejection};
-use crate::read::{display_name, Fields, LoadOptions, Progress};
+use crate::options::{LoadOptions, Progress};
+use crate::rows::Fields;
 use crate::sources::decimal::dec_str;
 use crate::sources::full_refunds::{listed, Resolved};
+use crate::table::display_name;
 use event_rows::{read_events, EventRows};
 use nrr_core::dataset::DatasetBuilder;
 pub(crate) use nrr_core::policy::{Discounts, InvoicePolicies};

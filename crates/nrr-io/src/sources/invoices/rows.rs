@@ -3,10 +3,11 @@
 
 use super::charges::{usage_month, Billing, Charge, UsageLine};
 use crate::error::{IoError, Rejection};
-use crate::read::{display_name, Cols, Fields, EXPECT_DATE};
+use crate::rows::{Cols, Fields, EXPECT_DATE};
 use crate::sources::decimal::{dsub, ZERO};
 use crate::sources::full_refunds::{BackKind, InvoiceRefunds, MoneyBack};
 use crate::sources::snapshots::each_file_row;
+use crate::table::display_name;
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::Date;
 use nrr_core::money::{Decimal, MAX_AMOUNT_DECIMALS};
@@ -327,7 +328,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
             Some(d) => Some(d),
             None => {
                 let base = format!("{EXPECT_DECIMAL}, or empty (0)");
-                let e = crate::read::expect_decimal(&v, MAX_AMOUNT_DECIMALS, &base);
+                let e = crate::rows::expect_decimal(&v, MAX_AMOUNT_DECIMALS, &base);
                 rej.push(line, col, &v, e);
                 None
             }
@@ -395,7 +396,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
             return None;
         }
         let Some(amount) = Decimal::parse(&amount_v, MAX_AMOUNT_DECIMALS) else {
-            let e = crate::read::expect_decimal(&amount_v, MAX_AMOUNT_DECIMALS, EXPECT_DECIMAL);
+            let e = crate::rows::expect_decimal(&amount_v, MAX_AMOUNT_DECIMALS, EXPECT_DECIMAL);
             rej.push(line, "amount", &amount_v, e);
             return None;
         };

@@ -23,10 +23,12 @@ mod movement_check;
 mod series;
 
 use crate::error::{IoError, Rejection};
-use crate::read::{
-    display_name, finish_load, open_csv, Cols, Fields, LoadOptions, Loaded, EXPECT_DATE,
-};
+use crate::options::LoadOptions;
+use crate::revenue::Revenue;
+use crate::rows::{Cols, Fields, EXPECT_DATE};
 use crate::source::SnapshotFiles;
+use crate::table::csv::open_csv;
+use crate::table::display_name;
 use movement_check::check_movements;
 pub(crate) use movement_check::{MovementCols, Movements};
 use nrr_core::dataset::{DatasetBuilder, SourceKind};
@@ -151,7 +153,10 @@ pub(crate) fn each_file_row<S>(
     };
     if path.extension().is_some_and(|e| e == "parquet") {
         #[cfg(feature = "parquet")]
-        return Ok((crate::parquet::each_row(path, checked, each)?, Vec::new()));
+        return Ok((
+            crate::table::parquet::each_row(path, checked, each)?,
+            Vec::new(),
+        ));
         #[cfg(not(feature = "parquet"))]
         return Err(IoError::Parquet {
             path: path.to_path_buf(),
@@ -164,13 +169,8 @@ pub(crate) fn each_file_row<S>(
     Ok((state, bad))
 }
 
-/// Loads subscription_snapshots (and revenue_movements, when present) from files; fx.csv,
-/// customers.csv and annotations.csv come from `base`.
-pub(crate) fn load_files(
-    sf: &SnapshotFiles,
-    base: &Path,
-    opts: &LoadOptions,
-) -> Result<Loaded, IoError> {
+/// Reads subscription_snapshots (and revenue_movements, when present) from files.
+pub(crate) fn load_files(sf: &SnapshotFiles, opts: &LoadOptions) -> Result<Revenue, IoError> {
     let mut builder = DatasetBuilder::new(SourceKind::Mrr);
     let name = display_name(&sf.snapshots);
     let file = builder.add_file(&name);
@@ -212,10 +212,10 @@ pub(crate) fn load_files(
     builder
         .notices
         .extend(fin.notice(opts.snapshot_date, check.as_ref()));
-    let mut loaded = finish_load(Some(base), &names, builder, rejections, opts)?;
-    loaded.movement_check = check;
-    loaded.snapshot_date = Some(fin.reading);
-    Ok(loaded)
+    let mut revenue = Revenue::new(builder, rejections, names);
+    revenue.movement_check = check;
+    revenue.snapshot_date = Some(fin.reading);
+    Ok(revenue)
 }
 
 /// Checks the movements read from `name` against the snapshots, in the reporting currency
@@ -229,7 +229,7 @@ pub(crate) fn check_given(
     builder: &mut DatasetBuilder,
     names: &mut Vec<String>,
 ) -> MovementCheck {
-    let reporting = crate::read::reporting_currency(opts, builder);
+    let reporting = crate::currency::reporting_currency(opts, builder);
     let check_of = |series: &Series| {
         check_movements(series, movements, opts.reactivation, reporting.as_deref())
     };
@@ -249,6 +249,7 @@ pub(crate) fn check_given(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Loaded;
 
     #[test]
     fn amounts_keep_every_place_and_at_least_two() {

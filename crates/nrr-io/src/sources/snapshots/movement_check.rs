@@ -3,7 +3,7 @@
 use super::series::Series;
 use super::{account_and_date, amount_text, reject, scaled, KeyColumns, RowAt};
 use crate::error::{IoError, Rejection};
-use crate::read::{Cols, Fields};
+use crate::rows::{Cols, Fields};
 use nrr_core::date::Month;
 use nrr_core::engine::{classify, Movement};
 use nrr_core::money::MAX_AMOUNT_DECIMALS;

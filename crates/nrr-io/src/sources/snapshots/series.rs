@@ -2,7 +2,7 @@
 
 use super::{account_and_date, reject, scaled, KeyColumns, RowAt};
 use crate::error::{IoError, Rejection};
-use crate::read::{is_currency_code, Cols, Fields, EXPECT_AMOUNT, EXPECT_CCY};
+use crate::rows::{is_currency_code, Cols, Fields, EXPECT_AMOUNT, EXPECT_CCY};
 use nrr_core::dataset::{DatasetBuilder, LineInput, Origin};
 use nrr_core::date::{Date, Month};
 use nrr_core::money::{Decimal, MAX_AMOUNT_DECIMALS};
@@ -98,7 +98,7 @@ impl Snapshots {
             Some(d) if !d.is_negative() => d,
             Some(_) => return reject(rej, name, line, "mrr", &rec.text(c.mrr), EXPECT_AMOUNT),
             None => {
-                let e = crate::read::expect_decimal(
+                let e = crate::rows::expect_decimal(
                     &rec.decimal_text(c.mrr),
                     MAX_AMOUNT_DECIMALS,
                     EXPECT_AMOUNT,

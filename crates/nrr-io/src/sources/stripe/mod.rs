@@ -31,9 +31,11 @@
 //! and the JSON path of the field.
 
 use crate::error::{IoError, Rejection};
-use crate::read::{display_name, LoadOptions, Progress};
+use crate::options::{LoadOptions, Progress};
+use crate::revenue::Revenue;
 use crate::sources::full_refunds::{listed, InvoiceRefunds};
 use crate::sources::invoices::{build_lines, Billing};
+use crate::table::display_name;
 use nrr_core::dataset::{DatasetBuilder, Origin};
 use nrr_core::date::Date;
 use nrr_core::report::RowLedger;
@@ -110,29 +112,19 @@ pub(crate) fn json_beside(dir: &Path, stem: &str) -> Result<Option<PathBuf>, IoE
     }
 }
 
-/// Loads a Stripe data directory (fx.csv, customers.csv and annotations.csv from `base`).
-pub(crate) fn load_files(
-    files: &StripeFiles,
-    base: &Path,
-    opts: &LoadOptions,
-) -> Result<crate::read::Loaded, IoError> {
-    load_input(&files.input(), Some(base), opts)
+/// Reads a Stripe data directory's objects.
+pub(crate) fn load_files(files: &StripeFiles, opts: &LoadOptions) -> Result<Revenue, IoError> {
+    load_input(&files.input(), opts)
 }
 
-/// Loads Stripe objects from files or memory (fx.csv, customers.csv and annotations.csv from
-/// `side`, when given).
-pub(crate) fn load_input(
-    input: &StripeInput,
-    side: Option<&Path>,
-    opts: &LoadOptions,
-) -> Result<crate::read::Loaded, IoError> {
+/// Reads Stripe objects from files or memory.
+pub(crate) fn load_input(input: &StripeInput, opts: &LoadOptions) -> Result<Revenue, IoError> {
     let mut builder = DatasetBuilder::new(nrr_core::dataset::SourceKind::Items);
     let mut rejections = Vec::new();
     read(input, opts, &mut builder, &mut rejections)?;
-    let names = input.names();
-    let mut loaded = crate::read::finish_load(side, &names, builder, rejections, opts)?;
-    loaded.invoice_policies = Some(opts.invoice_policies);
-    Ok(loaded)
+    let mut revenue = Revenue::new(builder, rejections, input.names());
+    revenue.invoice_policies = Some(opts.invoice_policies);
+    Ok(revenue)
 }
 
 /// The Stripe objects to read, from files ([`StripeFiles::input`]) or from memory.
@@ -479,7 +471,7 @@ mod tests {
             ..LoadOptions::default()
         };
         let files = StripeFiles::beside(dir.join("subscriptions.json"), &dir).unwrap();
-        let from_files = load_files(&files, &dir, &opts).unwrap();
+        let from_files = crate::load::stripe_input(&files.input(), Some(&dir), &opts).unwrap();
         let objects = |file: &str| -> Vec<Value> {
             let text = std::fs::read_to_string(dir.join(file)).unwrap();
             match serde_json::from_str(&text).unwrap() {
@@ -511,7 +503,7 @@ mod tests {
             credit_notes: None,
             refunds: None,
         };
-        let from_rows = load_input(&input, Some(&dir), &opts).unwrap();
+        let from_rows = crate::load::stripe_input(&input, Some(&dir), &opts).unwrap();
         assert!(from_rows.rejections.is_empty());
         assert_eq!(from_rows.dataset.ledger, from_files.dataset.ledger);
         assert_eq!(from_rows.dataset.files, ["subs", "invs"]);
@@ -527,7 +519,9 @@ mod tests {
             }),
             ..input
         };
-        let rej = load_input(&input, Some(&dir), &opts).unwrap().rejections;
+        let rej = crate::load::stripe_input(&input, Some(&dir), &opts)
+            .unwrap()
+            .rejections;
         assert_eq!(rej.len(), 1);
         assert_eq!((rej[0].file.as_str(), rej[0].line), ("invs", n + 1));
         assert!(rej[0].expected.starts_with("valid JSON"), "{:?}", rej[0]);
@@ -589,7 +583,7 @@ mod tests {
             credit_notes: None,
             refunds: None,
         };
-        let loaded = load_input(&input, None, &LoadOptions::default()).unwrap();
+        let loaded = crate::load::stripe_input(&input, None, &LoadOptions::default()).unwrap();
         assert!(loaded.rejections.is_empty(), "{:?}", loaded.rejections);
         let ds = &loaded.dataset;
         let mut starts: Vec<String> = (0..ds.lines.len())
@@ -668,7 +662,7 @@ mod tests {
             credit_notes: None,
             refunds: None,
         };
-        let loaded = load_input(&input, None, &LoadOptions::default()).unwrap();
+        let loaded = crate::load::stripe_input(&input, None, &LoadOptions::default()).unwrap();
         assert!(loaded.rejections.is_empty(), "{:?}", loaded.rejections);
         let ds = &loaded.dataset;
         let first_day = |customer: &str| -> Option<String> {
@@ -698,7 +692,9 @@ mod tests {
         // is new, not resumed); the pause of a paying subscription is still one.
         let mut opts = LoadOptions::default();
         opts.invoice_policies.pauses = nrr_core::policy::Pauses::Zero;
-        let ds = load_input(&input, None, &opts).unwrap().dataset;
+        let ds = crate::load::stripe_input(&input, None, &opts)
+            .unwrap()
+            .dataset;
         let paused: Vec<&str> = ds
             .pauses
             .iter()

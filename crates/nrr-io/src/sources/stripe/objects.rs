@@ -3,7 +3,7 @@
 
 use super::fields::Bad;
 use crate::error::{IoError, Rejection};
-use crate::read::display_name;
+use crate::table::display_name;
 use nrr_core::report::RowLedger;
 use serde_json::value::RawValue;
 use serde_json::Value;

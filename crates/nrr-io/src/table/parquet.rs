@@ -10,7 +10,10 @@
 //! (as if there were a header line).
 
 use crate::error::{IoError, Rejection};
-use crate::read::{Cols, Fields, Layout, Progress, Sink};
+use crate::options::Progress;
+use crate::rows::{known_columns, Cols, Fields, Layout};
+use crate::table::display_name;
+use crate::validate::LineValidator;
 use arrow_array::{
     Array, Date32Array, Decimal128Array, Int16Array, Int32Array, Int64Array, Int8Array,
     LargeStringArray, RecordBatch, StringArray, StringViewArray, UInt16Array, UInt32Array,
@@ -301,7 +304,7 @@ fn parse_batch(
         .iter()
         .map(|c| Col::new(c.as_ref()))
         .collect();
-    let mut sink = Sink {
+    let mut validator = LineValidator {
         builder: &mut part,
         rejections: &mut rejections,
         file,
@@ -309,7 +312,7 @@ fn parse_batch(
         layout,
     };
     for r in 0..batch.num_rows() {
-        sink.row(first_line + r as u64, &Row { cols: &cols, r });
+        validator.row(first_line + r as u64, &Row { cols: &cols, r });
     }
     (part, rejections)
 }
@@ -384,10 +387,10 @@ pub(crate) fn read_lines_parquet(
     let mut reported = 0u64;
     let (reader, cols) = open(path)?;
     let total_rows = reader.metadata().file_metadata().num_rows().max(1) as u64;
-    let name = crate::read::display_name(path);
+    let name = display_name(path);
     builder
         .notices
-        .extend(cols.check(path, &name, crate::read::known_columns(kind))?);
+        .extend(cols.check(path, &name, known_columns(kind))?);
     let layout = Layout::new(kind, &cols, path)?;
     let file_idx = builder.add_file(&name);
     // Row groups are decoded and parsed on all threads, a wave of them at a time, and

@@ -2,8 +2,10 @@
 //! `note`. Every line, pause, customers.csv row and annotation of a `from` id counts under its
 //! `to` id (docs/input.md, customer_map.csv); bad rows are rejected with their line.
 
+use super::customers::Attributes;
 use crate::error::{IoError, Rejection};
-use crate::read::{display_name, open_csv, Attributes};
+use crate::table::csv::open_csv;
+use crate::table::display_name;
 use nrr_core::customer_map::{CustomerMap, MapEntry, MapProblem};
 use nrr_core::report::Note;
 use std::path::Path;
