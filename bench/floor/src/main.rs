@@ -4,6 +4,7 @@
 //! single-threaded, and does nothing else (`subscription_id`, which no figure uses, is
 //! skipped, as `nrr report` skips it). `bench/run.sh` compares `nrr report` with this: the
 //! time no CSV-based report can beat without reading less.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use nrr_core::date::Date;
 use nrr_core::money::Decimal;

@@ -11,7 +11,7 @@ use nrr_io::IoError;
 
 /// The error chain as one line, `outer: cause: cause` (anyhow's `{:#}`), each library error
 /// in the CLI's words.
-pub fn describe(err: &anyhow::Error) -> String {
+pub(crate) fn describe(err: &anyhow::Error) -> String {
     let parts: Vec<String> = err.chain().map(message).collect();
     parts.join(": ")
 }
@@ -33,7 +33,7 @@ fn message(err: &(dyn std::error::Error + 'static)) -> String {
 
 /// What the user reads for a [`CoreError`]: the core's message with the flag that makes the
 /// choice it asks for, and `fx.csv` where no rates file was named.
-pub fn core_message(err: &CoreError) -> String {
+pub(crate) fn core_message(err: &CoreError) -> String {
     match err {
         CoreError::AmbiguousCurrency { .. } => format!("{err} with --currency"),
         CoreError::NoRates {

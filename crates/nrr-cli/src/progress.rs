@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 /// A progress bar over the bytes of the revenue files, then a spinner while computing.
 /// Cleared when dropped.
-pub struct Bar(Option<ProgressBar>);
+pub(crate) struct Bar(Option<ProgressBar>);
 
 impl Bar {
     /// A bar for loading `data`, or nothing when stderr is not a terminal or the input is
     /// small enough to finish before a bar would be seen.
-    pub fn for_load(data: &Path) -> Bar {
+    pub(crate) fn for_load(data: &Path) -> Bar {
         let total = nrr_io::revenue_bytes(data);
         if !std::io::stderr().is_terminal() || total < 16 << 20 {
             return Bar(None);
@@ -28,13 +28,13 @@ impl Bar {
     }
 
     /// The callback the reader calls with bytes read.
-    pub fn callback(&self) -> Option<nrr_io::Progress> {
+    pub(crate) fn callback(&self) -> Option<nrr_io::Progress> {
         let pb = self.0.clone()?;
         Some(nrr_io::Progress(Arc::new(move |n| pb.inc(n))))
     }
 
     /// Switches to a spinner with a message for the next step.
-    pub fn step(&self, msg: &'static str) {
+    pub(crate) fn step(&self, msg: &'static str) {
         if let Some(pb) = &self.0 {
             pb.set_style(
                 ProgressStyle::with_template("{spinner} {msg}")
@@ -48,7 +48,7 @@ impl Bar {
 
 impl Bar {
     /// Removes the bar from the screen (before printing messages to stderr).
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         if let Some(pb) = &self.0 {
             pb.finish_and_clear();
         }

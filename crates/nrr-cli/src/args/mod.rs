@@ -1,9 +1,9 @@
 //! Command-line arguments (clap definitions only). Strings are parsed into typed values here,
 //! once; [`resolve`] turns them, with the preset and the defaults, into one [`Settings`].
 
-pub mod resolve;
+pub(crate) mod resolve;
 
-pub use resolve::{ReportSettings, Settings};
+pub(crate) use resolve::{ReportSettings, Settings};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use nrr_core::date::Month;
@@ -14,13 +14,13 @@ use std::path::PathBuf;
 /// Definitions: docs/metrics.md. Exit codes: 0 ok, 1 invalid data, 2 usage or I/O error.
 #[derive(Parser, Debug)]
 #[command(name = "nrr", version, about, long_about = None, after_help = "Examples:\n  nrr demo\n  nrr generate --customers 10000 --months 36 --seed 7 --out data\n  nrr report data\n  nrr report data --format json --from 2024-01 --to 2024-12\n  nrr explain data --customer c00042\n  nrr check data")]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Compute the MRR bridge and frozen-cohort NRR/GRR by month, quarter, year and TTM.
     #[command(
         after_help = "Examples:\n  nrr report data\n  nrr report data --format json > report.json\n  nrr report data --format csv --from 2024-01 --to 2024-12\n  nrr report data --segment segment --segment region\n  nrr report data --segment product   # by product line, month by month\n  nrr report data --currency USD   # data in several currencies, rates in fx.csv\n  nrr report warehouse --source snapshots   # subscription_snapshots.csv (+ revenue_movements.csv)\n  nrr report warehouse --snapshot-date open   # snapshot_date 2026-01-01 = January's starting cohort\n  nrr report --postgres postgresql://reader@db/billing --query \"SELECT account_id, snapshot_date, mrr FROM snapshots\"\n  nrr report config --postgres \"$DATABASE_URL\" --table items   # fx.csv, customers.csv in config\n  nrr report --postgres \"$DATABASE_URL\" --source stripe --query \"SELECT data FROM stripe.subscriptions\" --invoices-query \"SELECT data FROM stripe.invoices\"\n\nDATA is a directory holding items.csv (or mrr.csv; Parquet twins too), and optionally\nfx.csv and customers.csv. See docs/input.md and docs/metrics.md."
@@ -64,7 +64,7 @@ pub enum Command {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Aligned tables for a terminal.
     Table,
     /// One JSON object (stable keys, see docs/cli.md).
@@ -75,7 +75,7 @@ pub enum Format {
 
 /// Formats of commands without a CSV form.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TextFormat {
+pub(crate) enum TextFormat {
     /// Aligned text for a terminal.
     Table,
     /// One JSON object.
@@ -139,7 +139,7 @@ fn parse_month_of_year(s: &str) -> Result<u32, String> {
 
 /// Options shared by commands that read a data directory.
 #[derive(Args, Debug, Clone)]
-pub struct DataArgs {
+pub(crate) struct DataArgs {
     /// Data directory (items.csv, mrr.csv, invoices.csv or subscription_snapshots.csv, optional
     /// fx.csv and customers.csv), or one file. With --postgres: optional, the directory of
     /// fx.csv, customers.csv and annotations.csv.
@@ -217,7 +217,7 @@ pub struct DataArgs {
 
 /// Policy flags given on the command line (they win over a preset).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Given {
+pub(crate) struct Given {
     pub churn_recognition: bool,
     pub discounts: bool,
     pub past_due: bool,
@@ -228,7 +228,7 @@ pub struct Given {
 
 /// `--preset`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PresetArg {
+pub(crate) enum PresetArg {
     /// ChartMogul.
     Chartmogul,
     /// ProfitWell / Paddle Metrics.
@@ -257,7 +257,7 @@ fn parse_timezone(s: &str) -> Result<nrr_io::Timezone, String> {
 
 /// `--postgres URL` with `--query` or `--table`: the revenue rows from a live database.
 #[derive(Args, Debug, Clone, Default)]
-pub struct PgArgs {
+pub(crate) struct PgArgs {
     /// Read the revenue rows from PostgreSQL (read-only session and transaction), e.g.
     /// postgresql://reader@db.internal/billing or host=/run/postgresql dbname=billing. The
     /// shape (items, mrr, invoices, snapshots) is detected from the column names, or set with
@@ -315,7 +315,7 @@ const INVOICE_POLICIES: &str =
 
 impl DataArgs {
     /// A data directory with every option at its default.
-    pub fn for_dir(data: PathBuf) -> DataArgs {
+    pub(crate) fn for_dir(data: PathBuf) -> DataArgs {
         DataArgs {
             data: Some(data),
             as_of: None,
@@ -345,7 +345,7 @@ fn parse_past_due(s: &str) -> Result<nrr_core::policy::PastDue, String> {
 
 /// A revenue input (`--source`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SourceArg {
+pub(crate) enum SourceArg {
     /// items*.csv or items*.parquet: recurring lines.
     Items,
     /// mrr*.csv or mrr*.parquet: MRR per customer and month.
@@ -360,7 +360,7 @@ pub enum SourceArg {
 
 /// `--snapshot-date`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SnapshotDateArg {
+pub(crate) enum SnapshotDateArg {
     /// A snapshot dated D is the MRR at the end of D (default).
     Close,
     /// A snapshot dated D is the MRR at the start of D, i.e. at the end of D - 1 day.
@@ -370,7 +370,7 @@ pub enum SnapshotDateArg {
 /// `--churn-recognition`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 #[allow(clippy::enum_variant_names)] // the names are the values: at-period-end, ...
-pub enum ChurnArg {
+pub(crate) enum ChurnArg {
     /// Revenue counts until the paid service period in which the cancellation takes effect
     /// ends (default).
     AtPeriodEnd,
@@ -382,7 +382,7 @@ pub enum ChurnArg {
 
 /// `--discounts`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DiscountsArg {
+pub(crate) enum DiscountsArg {
     /// MRR is net of every discount (default).
     All,
     /// Only discounts that last forever; invoices do not say how long a discount lasts, so
@@ -394,7 +394,7 @@ pub enum DiscountsArg {
 
 /// `--pauses`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PausesArg {
+pub(crate) enum PausesArg {
     /// A paused subscription keeps its MRR until it resumes (default).
     Keep,
     /// A pause is churn; resuming is reactivation.
@@ -406,7 +406,7 @@ pub enum PausesArg {
 
 /// `--full-refunds`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FullRefundsArg {
+pub(crate) enum FullRefundsArg {
     /// Refunds and credit notes never move MRR (default).
     Ignore,
     /// A full refund or credit note of an invoice ends its subscription lines on its date.
@@ -415,7 +415,7 @@ pub enum FullRefundsArg {
 
 /// The reported window.
 #[derive(Args, Debug, Clone, Copy)]
-pub struct WindowArgs {
+pub(crate) struct WindowArgs {
     /// First month (YYYY-MM). Default: the month of the earliest start_date.
     #[arg(long, value_parser = parse_month)]
     pub from: Option<Month>,
@@ -430,7 +430,7 @@ pub struct WindowArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -467,7 +467,7 @@ pub struct ReportArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct MovementsArgs {
+pub(crate) struct MovementsArgs {
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -519,7 +519,7 @@ impl From<Metric> for nrr_core::cohort::CohortMetric {
 }
 
 #[derive(Args, Debug)]
-pub struct CohortsArgs {
+pub(crate) struct CohortsArgs {
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -536,7 +536,7 @@ pub struct CohortsArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -550,7 +550,7 @@ pub struct ExplainArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Output format.
@@ -559,7 +559,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct GenerateArgs {
+pub(crate) struct GenerateArgs {
     /// Number of customers.
     #[arg(long, default_value_t = 1000)]
     pub customers: u64,
@@ -588,7 +588,7 @@ pub struct GenerateArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// Data directory (as for `nrr report`), or one revenue file.
     pub data: PathBuf,
     /// The two presets to compare: --preset A --preset B.
@@ -614,7 +614,7 @@ pub struct CompareArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Where to write the demo data (default: a temporary directory, removed afterwards).
     pub dir: Option<PathBuf>,
     /// Number of demo customers.
@@ -629,7 +629,7 @@ pub struct DemoArgs {
 }
 
 /// Parses the command line, noting which policy flags were given (they win over a preset).
-pub fn parse() -> Cli {
+pub(crate) fn parse() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
     let matches = Cli::command().get_matches();
     let mut cli = match Cli::from_arg_matches(&matches) {

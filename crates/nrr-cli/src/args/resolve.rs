@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 /// What a command reads, under which policies, over which window: every choice made.
 #[derive(Clone, Debug)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// DATA: the data directory or file; with `--postgres`, the directory of the side files.
     pub data: Option<PathBuf>,
     /// `--postgres` and the queries or tables to read.
@@ -45,13 +45,13 @@ pub struct Settings {
 
 impl Settings {
     /// The preset's name, if one was chosen.
-    pub fn preset_name(&self) -> Option<&'static str> {
+    pub(crate) fn preset_name(&self) -> Option<&'static str> {
         self.preset.map(|p| p.name)
     }
 
     /// The reader options of these settings; `customers`, `usage` and `progress` are the
     /// command's.
-    pub fn load_options(
+    pub(crate) fn load_options(
         &self,
         customers: bool,
         usage: bool,
@@ -75,7 +75,7 @@ impl Settings {
 
 /// `nrr report` (and `nrr demo`): the settings and what the report shows.
 #[derive(Clone, Debug)]
-pub struct ReportSettings {
+pub(crate) struct ReportSettings {
     /// Input, policies and window; `options` also carries the gross margin, concentration
     /// threshold and top-N of the report.
     pub settings: Settings,
@@ -87,7 +87,7 @@ pub struct ReportSettings {
 
 /// Today's date from the system clock (UTC): items data cannot tell a past end_date from a
 /// scheduled one, so dates after today are not taken as past when finding the as-of date.
-pub fn today() -> Date {
+pub(crate) fn today() -> Date {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -96,7 +96,7 @@ pub fn today() -> Date {
 }
 
 /// The settings of a command that reads data over a window.
-pub fn settings(data: &DataArgs, window: &WindowArgs) -> Settings {
+pub(crate) fn settings(data: &DataArgs, window: &WindowArgs) -> Settings {
     let preset = data.preset.map(PresetArg::preset);
     let given = data.given;
     let flags = flag_policies(data);
@@ -148,7 +148,7 @@ pub fn settings(data: &DataArgs, window: &WindowArgs) -> Settings {
 }
 
 /// The settings of `nrr report`.
-pub fn report(a: &ReportArgs) -> ReportSettings {
+pub(crate) fn report(a: &ReportArgs) -> ReportSettings {
     let mut settings = settings(&a.data, &a.window);
     settings.options.gross_margin = a.gross_margin;
     settings.options.concentration = a.concentration;
@@ -161,7 +161,7 @@ pub fn report(a: &ReportArgs) -> ReportSettings {
 }
 
 /// The settings of `nrr check`: the default window, as `nrr report` would take it.
-pub fn check(data: &DataArgs) -> Settings {
+pub(crate) fn check(data: &DataArgs) -> Settings {
     let mut settings = settings(
         data,
         &WindowArgs {
@@ -176,7 +176,7 @@ pub fn check(data: &DataArgs) -> Settings {
 
 /// The settings of each side of `nrr compare`: the data read under each preset, every other
 /// choice shared. `None` unless exactly two presets were given.
-pub fn compare(a: &CompareArgs) -> Option<[Settings; 2]> {
+pub(crate) fn compare(a: &CompareArgs) -> Option<[Settings; 2]> {
     let [pa, pb] = a.preset[..] else {
         return None;
     };

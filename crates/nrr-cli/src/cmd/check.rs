@@ -23,7 +23,7 @@ struct CheckReport<'a> {
     movement_check: Option<&'a nrr_core::report::MovementCheck>,
 }
 
-pub fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
     let settings = resolve::check(&a.data);
     let loaded = super::load_data(&settings, &settings.load_options(true, false, None))?;
     let ds = &loaded.dataset;

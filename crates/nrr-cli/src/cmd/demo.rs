@@ -5,7 +5,7 @@ use anyhow::Context;
 use nrr_io::generate::{generate, GenerateOptions};
 use std::process::ExitCode;
 
-pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     let tmp;
     let dir = match &a.dir {
         Some(d) => d.clone(),

@@ -5,7 +5,7 @@ use crate::render;
 use nrr_core::engine::Options;
 use std::process::ExitCode;
 
-pub fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
     let settings = resolve::settings(&a.data, &a.window);
     let (loaded, skipped, bar) = super::load(&settings, false, false)?;
     let opts = Options {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 /// The files `generate` writes into `--out`.
 const WRITTEN: [&str; 4] = ["items.csv", "customers.csv", "fx.csv", "items.parquet"];
 
-pub fn run(a: GenerateArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(a: GenerateArgs) -> anyhow::Result<ExitCode> {
     if !a.force {
         let there: Vec<&str> = WRITTEN
             .into_iter()

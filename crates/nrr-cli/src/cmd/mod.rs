@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 /// The data itself is invalid (exit code 1), as opposed to usage or I/O trouble (exit 2).
 #[derive(Debug)]
-pub struct InvalidData(pub String);
+pub(crate) struct InvalidData(pub String);
 
 impl fmt::Display for InvalidData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -30,7 +30,7 @@ impl fmt::Display for InvalidData {
 impl std::error::Error for InvalidData {}
 
 /// Exit code for an error: 1 for invalid data, 2 for usage or I/O.
-pub fn exit_code_for(err: &anyhow::Error) -> u8 {
+pub(crate) fn exit_code_for(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if cause.downcast_ref::<InvalidData>().is_some() {
             return 1;
@@ -61,7 +61,7 @@ pub fn exit_code_for(err: &anyhow::Error) -> u8 {
     2
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Report(a) => report::run(a),
         Command::Movements(a) => movements::run(a),
@@ -75,15 +75,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Shows at most this many rejections.
-pub const SHOWN_REJECTIONS: usize = 20;
+pub(crate) const SHOWN_REJECTIONS: usize = 20;
 
 /// `1 row`, `2 rows`.
-pub fn rows(n: usize) -> String {
+pub(crate) fn rows(n: usize) -> String {
     format!("{n} row{}", if n == 1 { "" } else { "s" })
 }
 
 /// The first rejections, one per line, then a count of the rest.
-pub fn rejection_lines(rejections: &[nrr_io::Rejection]) -> String {
+pub(crate) fn rejection_lines(rejections: &[nrr_io::Rejection]) -> String {
     let mut s = String::new();
     for r in rejections.iter().take(SHOWN_REJECTIONS) {
         s.push_str(&format!("  {r}\n"));
@@ -101,7 +101,7 @@ pub fn rejection_lines(rejections: &[nrr_io::Rejection]) -> String {
 /// exit code 1 before figures are computed. Returns the data and the count of skipped rows.
 /// `customers`: also read customers.csv (only segments need it); `usage`: the usage charges
 /// too (`nrr report --usage`). The returned bar shows a spinner until dropped.
-pub fn load(
+pub(crate) fn load(
     settings: &Settings,
     customers: bool,
     usage: bool,
@@ -140,7 +140,7 @@ pub fn load(
 
 /// The policies as the reader applied them (it reads `forever-only` discounts from a preset
 /// as `all` for invoices.csv), and which ones it applied.
-pub fn applied(settings: &Settings, loaded: &Loaded) -> (Policies, Applied) {
+pub(crate) fn applied(settings: &Settings, loaded: &Loaded) -> (Policies, Applied) {
     let policies = Policies {
         invoices: loaded
             .invoice_policies
@@ -159,7 +159,7 @@ pub fn applied(settings: &Settings, loaded: &Loaded) -> (Policies, Applied) {
 
 /// Reads DATA, or with `--postgres` the rows of `--query` / `--table` (DATA, when given, is
 /// then the directory of fx.csv, customers.csv and annotations.csv).
-pub fn load_data(settings: &Settings, opts: &LoadOptions) -> anyhow::Result<Loaded> {
+pub(crate) fn load_data(settings: &Settings, opts: &LoadOptions) -> anyhow::Result<Loaded> {
     let Some(url) = &settings.pg.postgres else {
         // Without --postgres, clap requires DATA.
         let data = settings.data.as_deref().unwrap_or(Path::new("."));
@@ -208,7 +208,7 @@ pub fn load_data(settings: &Settings, opts: &LoadOptions) -> anyhow::Result<Load
 }
 
 /// Writes to stdout, flushing at the end.
-pub fn emit(text: &str) -> anyhow::Result<()> {
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;

@@ -31,7 +31,7 @@ fn output_kind(path: &Path) -> Result<Output, IoError> {
     }
 }
 
-pub fn run(a: MovementsArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(a: MovementsArgs) -> anyhow::Result<ExitCode> {
     // Decide the format before reading anything: a bad name is a usage error.
     let target = a
         .output

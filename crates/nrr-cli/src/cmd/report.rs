@@ -6,7 +6,7 @@ use nrr_core::assemble::{assemble, Inputs};
 use nrr_core::report::Report;
 use std::process::ExitCode;
 
-pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     let sections = if a.sections.is_empty() {
         render::Sections::default()
     } else {
@@ -16,7 +16,7 @@ pub fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Resolve is done: load, assemble, render.
-pub fn show(
+pub(super) fn show(
     r: &ReportSettings,
     format: Format,
     sections: &render::Sections,

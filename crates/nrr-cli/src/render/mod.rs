@@ -1,21 +1,21 @@
 //! Rendering: aligned tables for terminals, JSON for machines (CSV lives in `nrr-io`).
 
-pub mod movements;
-pub mod summary;
-pub mod table;
-pub mod usage;
+pub(crate) mod movements;
+pub(crate) mod summary;
+pub(crate) mod table;
+pub(crate) mod usage;
 
 use std::io::IsTerminal;
 
 /// Whether to decorate output (bold headings): only on a terminal, never with `NO_COLOR`.
 #[derive(Copy, Clone, Debug)]
-pub struct Style {
+pub(crate) struct Style {
     pub color: bool,
 }
 
 /// A section of the table report (`--sections`).
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Section {
+pub(crate) enum Section {
     /// The headline: closing MRR and ARR, TTM NRR and GRR, logo churn, quick ratio, the
     /// latest complete quarter.
     Summary,
@@ -48,7 +48,7 @@ pub enum Section {
 
 impl Section {
     /// What the table shows when `--sections` is not given.
-    pub const DEFAULT: [Section; 7] = [
+    pub(crate) const DEFAULT: [Section; 7] = [
         Section::Summary,
         Section::Quarters,
         Section::Years,
@@ -61,11 +61,11 @@ impl Section {
 
 /// The sections asked for.
 #[derive(Clone, Debug)]
-pub struct Sections(pub Vec<Section>);
+pub(crate) struct Sections(pub Vec<Section>);
 
 impl Sections {
     /// Whether `s` is shown.
-    pub fn show(&self, s: Section) -> bool {
+    pub(crate) fn show(&self, s: Section) -> bool {
         self.0.iter().any(|x| *x == s || *x == Section::All)
     }
 }
@@ -78,7 +78,7 @@ impl Default for Sections {
 
 /// The width text output keeps within: `COLUMNS` when set, else the terminal's width, else 80
 /// (output to a file or a pipe). Decided once per run.
-pub fn width() -> usize {
+pub(crate) fn width() -> usize {
     static WIDTH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *WIDTH.get_or_init(|| {
         let given = std::env::var("COLUMNS")
@@ -100,7 +100,7 @@ pub fn width() -> usize {
 /// `text` broken at spaces into lines of at most `width` characters (a word longer than that,
 /// such as an address, stays whole on its own line); lines after the first start with
 /// `indent`. Every line ends with a newline.
-pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
     if text.chars().count() <= width {
         // Fits: unchanged (its spacing may be a table's alignment).
         return format!("{text}\n");
@@ -126,7 +126,7 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     out
 }
 
-pub fn style() -> Style {
+pub(crate) fn style() -> Style {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     Style {
         color: !no_color && std::io::stdout().is_terminal(),
@@ -134,7 +134,7 @@ pub fn style() -> Style {
 }
 
 /// Pretty JSON with a trailing newline.
-pub fn json<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
     let mut s = serde_json::to_string_pretty(v)?;
     s.push('\n');
     Ok(s)

@@ -4,7 +4,7 @@ use super::Style;
 use nrr_core::report::MovementCheck;
 
 /// `Movements checked against the snapshots`: counts, then every disagreement, largest first.
-pub fn section(c: &MovementCheck, style: Style) -> String {
+pub(crate) fn section(c: &MovementCheck, style: Style) -> String {
     let mut out = String::new();
     super::table::heading(
         &mut out,

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 /// The "Summary" section: closing MRR and ARR at the last month, TTM NRR, GRR, logo churn and
 /// quick ratio, and the latest complete quarter.
-pub fn section(out: &mut String, style: Style, r: &Report) {
+pub(crate) fn section(out: &mut String, style: Style, r: &Report) {
     let Some(last) = r.months.last() else {
         return;
     };

@@ -5,7 +5,7 @@ use nrr_core::report::Usage;
 
 /// `Usage (not in MRR)`: every month of the window, the complete quarters and years, the
 /// total, and the notes on what is not in the figure.
-pub fn section(u: &Usage, currency: &str) -> String {
+pub(crate) fn section(u: &Usage, currency: &str) -> String {
     let mut out = format!(
         "\nUsage (not in MRR): usage revenue by month of service, in {currency}; docs/metrics.md\n"
     );

@@ -22,6 +22,7 @@
 //! Data directories are written to temporary directories; commands run with the temporary
 //! directory as working directory and a relative `data` path, so no machine-specific path
 //! appears in the output (any that does is replaced by `[TMP]`).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -10,25 +10,25 @@ use nrr_core::report::{Bridge, MonthRow, PeriodRow, Report, Retention, TtmRow};
 use nrr_core::CoreError;
 
 /// `(customer, currency, amount, interval_months, start "YYYY-MM-DD", end)`.
-pub type Line<'a> = (&'a str, &'a str, &'a str, u32, &'a str, Option<&'a str>);
+pub(crate) type Line<'a> = (&'a str, &'a str, &'a str, u32, &'a str, Option<&'a str>);
 
 /// `(currency, date, rate)`.
-pub type Fx<'a> = (&'a str, &'a str, &'a str);
+pub(crate) type Fx<'a> = (&'a str, &'a str, &'a str);
 
-pub fn date(s: &str) -> Date {
+pub(crate) fn date(s: &str) -> Date {
     Date::parse(s).unwrap_or_else(|| panic!("bad date {s}"))
 }
 
-pub fn month(s: &str) -> Month {
+pub(crate) fn month(s: &str) -> Month {
     Month::parse(s).unwrap_or_else(|| panic!("bad month {s}"))
 }
 
-pub fn dec(s: &str) -> Decimal {
+pub(crate) fn dec(s: &str) -> Decimal {
     Decimal::parse(s, 10).unwrap_or_else(|| panic!("bad decimal {s}"))
 }
 
 /// Builds a dataset from inline lines and FX rows; `reporting` is the `--currency` flag.
-pub fn try_build(
+pub(crate) fn try_build(
     lines: &[Line<'_>],
     fx: &[Fx<'_>],
     reporting: Option<&str>,
@@ -55,16 +55,16 @@ pub fn try_build(
     b.finish(reporting)
 }
 
-pub fn build(lines: &[Line<'_>], fx: &[Fx<'_>], reporting: Option<&str>) -> Dataset {
+pub(crate) fn build(lines: &[Line<'_>], fx: &[Fx<'_>], reporting: Option<&str>) -> Dataset {
     try_build(lines, fx, reporting).expect("dataset builds")
 }
 
 /// Computes the report over `from..=to`.
-pub fn report_for(ds: &Dataset, from: &str, to: &str) -> Report {
+pub(crate) fn report_for(ds: &Dataset, from: &str, to: &str) -> Report {
     compute(ds, &window(from, to)).expect("report computes")
 }
 
-pub fn window(from: &str, to: &str) -> Options {
+pub(crate) fn window(from: &str, to: &str) -> Options {
     Options {
         from: Some(month(from)),
         to: Some(month(to)),
@@ -73,18 +73,18 @@ pub fn window(from: &str, to: &str) -> Options {
 }
 
 /// Single-currency lines, default window.
-pub fn usd(lines: &[Line<'_>], from: &str, to: &str) -> Report {
+pub(crate) fn usd(lines: &[Line<'_>], from: &str, to: &str) -> Report {
     report_for(&build(lines, &[], None), from, to)
 }
 
 /// `true` when `m` is exactly the decimal `s` (no rounding involved).
-pub fn is_exactly(m: Money, s: &str) -> bool {
+pub(crate) fn is_exactly(m: Money, s: &str) -> bool {
     let d = Decimal::parse(s, 18).unwrap_or_else(|| panic!("bad decimal {s}"));
     m.units * 10i128.pow(d.decimals) == i128::from(d.mantissa) * m.denominator
 }
 
 #[track_caller]
-pub fn assert_exact(m: Money, s: &str) {
+pub(crate) fn assert_exact(m: Money, s: &str) {
     assert!(
         is_exactly(m, s),
         "expected exactly {s}, got {} ({} / {})",
@@ -94,26 +94,26 @@ pub fn assert_exact(m: Money, s: &str) {
     );
 }
 
-pub fn month_row<'r>(r: &'r Report, m: &str) -> &'r MonthRow {
+pub(crate) fn month_row<'r>(r: &'r Report, m: &str) -> &'r MonthRow {
     r.months
         .iter()
         .find(|row| row.month.to_string() == m)
         .unwrap_or_else(|| panic!("no month {m} in the report"))
 }
 
-pub fn period<'r>(r: &'r Report, name: &str) -> &'r PeriodRow {
+pub(crate) fn period<'r>(r: &'r Report, name: &str) -> &'r PeriodRow {
     r.periods
         .iter()
         .find(|p| p.period == name)
         .unwrap_or_else(|| panic!("no period {name} in the report"))
 }
 
-pub fn ttm<'r>(r: &'r Report, m: &str) -> Option<&'r TtmRow> {
+pub(crate) fn ttm<'r>(r: &'r Report, m: &str) -> Option<&'r TtmRow> {
     r.ttm.iter().find(|t| t.month.to_string() == m)
 }
 
 /// Every money figure of a month row, in a fixed order.
-pub fn month_money(m: &MonthRow) -> [Money; 8] {
+pub(crate) fn month_money(m: &MonthRow) -> [Money; 8] {
     [
         m.opening_mrr,
         m.new,
@@ -127,7 +127,7 @@ pub fn month_money(m: &MonthRow) -> [Money; 8] {
 }
 
 /// Every count of a month row.
-pub fn month_counts(m: &MonthRow) -> [u64; 4] {
+pub(crate) fn month_counts(m: &MonthRow) -> [u64; 4] {
     [
         m.customers,
         m.new_customers,
@@ -137,7 +137,7 @@ pub fn month_counts(m: &MonthRow) -> [u64; 4] {
 }
 
 /// Every money figure of a retention block.
-pub fn retention_money(r: &Retention) -> [Money; 6] {
+pub(crate) fn retention_money(r: &Retention) -> [Money; 6] {
     [
         r.starting_mrr,
         r.expansion,
@@ -148,11 +148,11 @@ pub fn retention_money(r: &Retention) -> [Money; 6] {
     ]
 }
 
-pub fn retention_counts(r: &Retention) -> [u64; 2] {
+pub(crate) fn retention_counts(r: &Retention) -> [u64; 2] {
     [r.cohort_customers, r.churned_customers]
 }
 
-pub fn bridge_money(b: &Bridge) -> [Money; 8] {
+pub(crate) fn bridge_money(b: &Bridge) -> [Money; 8] {
     [
         b.opening,
         b.new,
@@ -166,7 +166,7 @@ pub fn bridge_money(b: &Bridge) -> [Money; 8] {
 }
 
 /// opening + new + reactivation + expansion - contraction - churn + fx - closing, in units.
-pub fn month_bridge_gap(m: &MonthRow) -> i128 {
+pub(crate) fn month_bridge_gap(m: &MonthRow) -> i128 {
     m.opening_mrr.units + m.new.units + m.reactivation.units + m.expansion.units
         - m.contraction.units
         - m.churn.units
@@ -174,7 +174,7 @@ pub fn month_bridge_gap(m: &MonthRow) -> i128 {
         - m.closing_mrr.units
 }
 
-pub fn bridge_gap(b: &Bridge) -> i128 {
+pub(crate) fn bridge_gap(b: &Bridge) -> i128 {
     b.opening.units + b.new.units + b.reactivation.units + b.expansion.units
         - b.contraction.units
         - b.churn.units
@@ -183,7 +183,7 @@ pub fn bridge_gap(b: &Bridge) -> i128 {
 }
 
 /// starting + expansion - contraction - churn - ending, in units.
-pub fn cohort_gap(r: &Retention) -> i128 {
+pub(crate) fn cohort_gap(r: &Retention) -> i128 {
     r.starting_mrr.units + r.expansion.units
         - r.contraction.units
         - r.churn.units

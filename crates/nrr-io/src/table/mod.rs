@@ -6,7 +6,7 @@ pub(crate) mod parallel;
 #[cfg(feature = "parquet")]
 pub mod parquet;
 #[cfg(feature = "postgres")]
-pub mod postgres;
+pub(crate) mod postgres;
 
 use crate::error::IoError;
 use std::path::Path;

@@ -7,7 +7,7 @@ use std::fmt::Write;
 /// The cohort matrix: one row per cohort, one column per age, cells as percentages. On a
 /// colour terminal each cell is shaded by its value (green at or above 100%, yellow from 80%,
 /// red below).
-pub fn cohorts(t: &nrr_core::cohort::CohortTable, style: Style) -> String {
+pub(crate) fn cohorts(t: &nrr_core::cohort::CohortTable, style: Style) -> String {
     use nrr_core::cohort::{CohortBy, CohortMetric};
     let mut out = String::new();
     let what = match t.metric {

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 /// `nrr compare`: the two sides' policies, movement totals and retention, then the
 /// customer-months that differ, largest first.
-pub fn comparison(c: &Comparison, style: Style) -> String {
+pub(crate) fn comparison(c: &Comparison, style: Style) -> String {
     let [a, b] = [&c.sides[0], &c.sides[1]];
     let mut out = String::new();
     let _ = writeln!(

@@ -7,7 +7,7 @@ use nrr_io::printable;
 use std::fmt::Write;
 
 /// One customer's explanation as text.
-pub fn explanation(e: &Explanation, style: Style) -> String {
+pub(crate) fn explanation(e: &Explanation, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

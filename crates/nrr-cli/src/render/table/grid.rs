@@ -7,17 +7,17 @@ use nrr_io::printable;
 use std::fmt::Write;
 
 /// `1234567.891` -> `1,234,567.89`.
-pub fn money(m: Money) -> String {
+pub(crate) fn money(m: Money) -> String {
     nrr_core::money::grouped(&m.to_string())
 }
 
 /// A ratio as a percentage with one decimal, `-` when undefined.
-pub fn percent(r: Option<f64>) -> String {
+pub(crate) fn percent(r: Option<f64>) -> String {
     r.map_or_else(|| "-".to_string(), |v| format!("{:.1}%", v * 100.0))
 }
 
 /// Lays out rows under headers: first column left-aligned, the rest right-aligned.
-pub fn grid(headers: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn grid(headers: &[&str], rows: &[Vec<String>]) -> String {
     aligned(headers, rows, 1)
 }
 
@@ -129,7 +129,7 @@ pub(super) fn with_notes(grid_text: String, notes: &[String]) -> String {
 }
 
 /// A section heading: a blank line, then the title (bold on a colour terminal).
-pub fn heading(out: &mut String, style: Style, text: &str) {
+pub(crate) fn heading(out: &mut String, style: Style, text: &str) {
     let text = printable(text);
     let text = crate::render::wrap(&text, crate::render::width(), "  ");
     let text = text.trim_end();
@@ -146,7 +146,7 @@ pub(super) const ID_WIDTH: usize = 40;
 /// A customer id as typed by a user, safe in a table: control characters (a newline, an
 /// escape code) written as escapes, and at most `max` characters (the last three `...` when
 /// cut).
-pub fn id_cell_within(id: &str, max: usize) -> String {
+pub(super) fn id_cell_within(id: &str, max: usize) -> String {
     let mut out: String = id
         .chars()
         .flat_map(|c| {
@@ -165,7 +165,7 @@ pub fn id_cell_within(id: &str, max: usize) -> String {
 }
 
 /// [`id_cell_within`] at most [`ID_WIDTH`] characters.
-pub fn id_cell(id: &str) -> String {
+pub(super) fn id_cell(id: &str) -> String {
     id_cell_within(id, ID_WIDTH)
 }
 

@@ -8,8 +8,8 @@ mod figures;
 mod grid;
 mod report;
 
-pub use cohorts::cohorts;
-pub use compare::comparison;
-pub use explain::explanation;
-pub use grid::{grid, heading, money, percent};
-pub use report::{ledger, report};
+pub(crate) use cohorts::cohorts;
+pub(crate) use compare::comparison;
+pub(crate) use explain::explanation;
+pub(crate) use grid::{grid, heading, money, percent};
+pub(crate) use report::{ledger, report};

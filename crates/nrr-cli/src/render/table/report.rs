@@ -9,7 +9,7 @@ use nrr_io::printable;
 use std::fmt::Write;
 
 /// The ledger as one line.
-pub fn ledger(rows: &RowLedger) -> String {
+pub(crate) fn ledger(rows: &RowLedger) -> String {
     let e = &rows.excluded;
     // The first three reasons always; the rest (only some inputs have them) when they occur.
     let reasons: Vec<String> = e
@@ -33,7 +33,7 @@ pub fn ledger(rows: &RowLedger) -> String {
 }
 
 /// The full report as text.
-pub fn report(r: &Report, style: Style, sections: &Sections) -> String {
+pub(crate) fn report(r: &Report, style: Style, sections: &Sections) -> String {
     // The title, then the headline, then how the figures were made.
     let mut title = format!(
         "nrr report: currency {}, window {} to {}; definitions in {}",
