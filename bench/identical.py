@@ -10,10 +10,11 @@ byte. The cases:
   cohorts in each of table, json and csv, check, explain and compare in table and json; report again under each of the six
   presets and under a set of policy flags;
 - generated data at 5,000 customers, with and without --currencies, each with and without
-  --segment (report, cohorts, check, movements, explain).
+  --segment (report, cohorts, check, movements, explain, compare);
+- `nrr generate` itself: the files both binaries write are compared byte for byte.
 
 The CLI transcripts of rejections and the hostile catalogue are pinned by the insta snapshots
-of `cargo test` (tests/snapshots); error wordings changed on purpose show there.
+of `cargo test` (crates/nrr-cli/tests/cli/snapshots); error wordings changed on purpose show there.
 
 Usage:
     bench/identical.py --before OLD_NRR --after NEW_NRR
@@ -198,6 +199,23 @@ def generated_cases(nrr, work):
     return cases
 
 
+def same_generate(before, after, work):
+    """`nrr generate` writes the same bytes with both binaries (5,000 customers, with and
+    without --currencies, with Parquet): the names of the files that differ."""
+    differ = []
+    for extra in ([], ["--currencies", "--parquet"]):
+        outs = []
+        for tag, nrr in (("before", before), ("after", after)):
+            out = work / f"generate-{tag}{''.join(extra)}"
+            cmd = [nrr, "generate", "--customers", "5000", "--months", "24", "--seed", "11"]
+            subprocess.run([*cmd, "--out", str(out), *extra], check=True, capture_output=True, env=ENV)
+            outs.append(out)
+        for f in sorted(p.name for p in outs[0].iterdir()):
+            if (outs[0] / f).read_bytes() != (outs[1] / f).read_bytes():
+                differ.append(f"{f} ({' '.join(extra) or 'plain'})")
+    return differ
+
+
 def run(nrr, argv):
     r = subprocess.run([nrr, *argv], capture_output=True, env=ENV, timeout=600)
     return r.returncode, r.stdout, r.stderr
@@ -257,8 +275,10 @@ def main():
         cases = []
         for folder in sorted(p for p in FIXTURES.iterdir() if p.is_dir()):
             cases.extend(fixture_cases(folder, before))
+        generate_differs = []
         if not opts.skip_generated:
             cases.extend(generated_cases(after, work))
+            generate_differs = same_generate(before, after, work)
         if opts.only:
             cases = [c for c in cases if opts.only in c[0]]
 
@@ -278,6 +298,9 @@ def main():
                 print(show_diff("stdout", a[1], b[1]))
             if a[2] != b[2]:
                 print(show_diff("stderr", a[2], b[2]))
+        for name in generate_differs:
+            print(f"DIFFERS nrr generate: {name}")
+            differ.append(name)
         by_exit = ", ".join(f"exit {k}: {v}" for k, v in sorted(exits.items()))
         print(f"{len(cases)} cases ({by_exit}); {len(cases) - len(differ)} identical, {len(differ)} differ")
         return 1 if differ else 0
