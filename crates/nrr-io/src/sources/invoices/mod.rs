@@ -35,6 +35,7 @@
 mod charges;
 mod event_rows;
 mod events;
+mod invoice_line;
 mod lines;
 mod period;
 mod prorations;
