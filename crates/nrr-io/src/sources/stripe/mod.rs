@@ -61,7 +61,10 @@ use fields::{date_of, major};
 use invoice::{invoice, Invoice, KnownPrices};
 use items::subscription_charges;
 use objects::twice;
-pub(crate) use objects::{Json, Objects};
+// `Json` is named outside this module by the PostgreSQL rows (and the tests) only.
+#[cfg(any(test, feature = "postgres"))]
+pub(crate) use objects::Json;
+pub(crate) use objects::Objects;
 use refunds::{link_money_back, refund_notices};
 use status::paid_late_events;
 use subscription::{subscription, Subscription};
