@@ -35,19 +35,6 @@ impl MovementCols {
 /// The five movement types, as written in `movement_type`.
 const TYPES: [&str; 5] = ["new", "reactivation", "expansion", "contraction", "churn"];
 
-fn movement_name(m: Movement) -> &'static str {
-    match m {
-        Movement::New => "new",
-        Movement::Reactivation => "reactivation",
-        Movement::Expansion => "expansion",
-        Movement::Contraction => "contraction",
-        Movement::Churn => "churn",
-        // Snapshots carry no pauses, so these never arise here.
-        Movement::Paused => "paused",
-        Movement::Resumed => "resumed",
-    }
-}
-
 /// One valid movement row.
 struct Given {
     account: String,
@@ -296,7 +283,7 @@ fn implied_movements(
                     Movement::Contraction | Movement::Churn => -amount,
                     _ => amount,
                 };
-                implied.insert((account.clone(), m), (movement_name(mv), signed));
+                implied.insert((account.clone(), m), (mv.name(), signed));
             }
             m = m.plus(1);
         }
