@@ -114,16 +114,52 @@ pub fn attach_notes(ex: &mut Explanation, notes: &[crate::report::Note]) {
 
 /// Explains one customer over the window of `opts` (or the dataset's default).
 pub fn explain(ds: &Dataset, opts: &Options, customer: &str) -> Result<Explanation, CoreError> {
-    let c = ds
-        .customer_index(customer)
-        .ok_or_else(|| CoreError::UnknownCustomer(customer.to_string()))?;
+    let mut out = explain_each(ds, opts, &[customer])?;
+    // One id in, one explanation out (explain_each fails on an unknown id).
+    Ok(out.remove(0))
+}
+
+/// Explains each of `customers`, in their order, over one window: the dataset is grouped by
+/// customer once, so explaining thousands of customers (the drill-down of a report) costs
+/// one pass over the lines, not one per customer.
+pub fn explain_each(
+    ds: &Dataset,
+    opts: &Options,
+    customers: &[&str],
+) -> Result<Vec<Explanation>, CoreError> {
+    let indices = customers
+        .iter()
+        .map(|&id| {
+            ds.customer_index(id)
+                .ok_or_else(|| CoreError::UnknownCustomer(id.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let (from, to) = window(ds, opts)?;
     let plan = Plan::new(ds, from, to);
     let groups = group_by_customer(ds);
+    let out = indices
+        .iter()
+        .zip(customers)
+        .map(|(&c, &id)| explain_one(ds, opts, &plan, &groups, c, id))
+        .collect::<Result<Vec<_>, _>>()?;
+    plan.missing_rates(ds)?;
+    Ok(out)
+}
+
+/// One customer's explanation, given the plan and the grouping by customer.
+fn explain_one(
+    ds: &Dataset,
+    opts: &Options,
+    plan: &Plan,
+    groups: &crate::engine::Groups,
+    c: u32,
+    customer: &str,
+) -> Result<Explanation, CoreError> {
+    let (from, to) = (plan.base.plus(1), plan.base.plus(plan.slots as i32 - 1));
     let lines =
         &groups.order[groups.offsets[c as usize] as usize..groups.offsets[c as usize + 1] as usize];
     let mut scratch = Scratch::default();
-    let first = customer_values(ds, &plan, lines, &mut scratch)?;
+    let first = customer_values(ds, plan, lines, &mut scratch)?;
     let l = &ds.lines;
     let native = ds.scale.native_denominator();
     let visible = |i: usize| l.start[i] < l.end[i];
@@ -151,7 +187,7 @@ pub fn explain(ds: &Dataset, opts: &Options, customer: &str) -> Result<Explanati
         .map(|s| {
             let month = from.plus(s as i32 - 1);
             let (movement, fx) = match first {
-                Some(f) => movement_at(ds, &plan, &scratch, s, f, opts.reactivation),
+                Some(f) => movement_at(ds, plan, &scratch, s, f, opts.reactivation),
                 None => (None, 0),
             };
             let changed = |pick: &dyn Fn(usize) -> bool| {
@@ -174,7 +210,6 @@ pub fn explain(ds: &Dataset, opts: &Options, customer: &str) -> Result<Explanati
             }
         })
         .collect();
-    plan.missing_rates(ds)?;
     Ok(Explanation {
         customer_id: customer.to_string(),
         currency: ds.currency().to_string(),

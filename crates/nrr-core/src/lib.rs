@@ -28,6 +28,7 @@ pub mod compare;
 pub mod customer_map;
 pub mod dataset;
 pub mod date;
+pub mod detail;
 pub mod engine;
 pub mod explain;
 pub mod foot;

@@ -71,6 +71,25 @@ pub(crate) enum Format {
     Json,
     /// The period table as CSV.
     Csv,
+    /// One self-contained HTML page with charts and drill-down (docs/cli.md#html); best with
+    /// -o FILE.
+    Html,
+    /// An Excel workbook with live formulas (docs/cli.md#xlsx); needs -o FILE or a redirected
+    /// stdout.
+    Xlsx,
+}
+
+/// Formats of `nrr cohorts`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CohortFormat {
+    /// Aligned tables for a terminal.
+    Table,
+    /// One JSON object.
+    Json,
+    /// The matrix as CSV.
+    Csv,
+    /// One self-contained HTML page: the matrix as a heatmap.
+    Html,
 }
 
 /// Formats of commands without a CSV form.
@@ -438,6 +457,10 @@ pub(crate) struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Write the output to this file instead of stdout (any format; xlsx needs it unless
+    /// stdout is redirected).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Cut every figure by this customers.csv column, or by `product` or `plan` of the lines
     /// (a customer's product or plan with the most MRR, month by month); segments sum to the
     /// totals. Repeat for several cuts.
@@ -531,8 +554,11 @@ pub(crate) struct CohortsArgs {
     #[arg(long, value_enum, default_value_t = Metric::Revenue)]
     pub metric: Metric,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = CohortFormat::Table)]
+    pub format: CohortFormat,
+    /// Write the output to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,6 @@
 //! `nrr cohorts`: the signup-cohort retention matrix.
 
-use crate::args::{resolve, CohortsArgs, Format};
+use crate::args::{resolve, CohortFormat, CohortsArgs};
 use crate::render;
 use nrr_core::engine::Options;
 use std::process::ExitCode;
@@ -14,11 +14,12 @@ pub(super) fn run(a: CohortsArgs) -> anyhow::Result<ExitCode> {
     };
     let table = nrr_core::cohort::cohorts(&loaded.dataset, &opts, a.by.into(), a.metric.into())?;
     let text = match a.format {
-        Format::Table => render::table::cohorts(&table, render::style()),
-        Format::Json => render::json(&table)?,
-        Format::Csv => nrr_io::write::cohorts_csv(&table)?,
+        CohortFormat::Table => render::table::cohorts(&table, render::style()),
+        CohortFormat::Json => render::json(&table)?,
+        CohortFormat::Csv => nrr_io::write::cohorts_csv(&table)?,
+        CohortFormat::Html => nrr_present::html::cohorts(std::slice::from_ref(&table)),
     };
     drop(bar);
-    super::emit(&text)?;
+    super::emit_to(a.output.as_deref(), text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

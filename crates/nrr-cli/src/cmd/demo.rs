@@ -39,6 +39,7 @@ pub(super) fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
             fiscal_year_start: None,
         },
         format: a.format,
+        output: None,
         segment: Vec::new(),
         gross_margin: None,
         concentration: None,
@@ -51,5 +52,5 @@ pub(super) fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     } else {
         crate::render::Sections(a.sections)
     };
-    super::report::show(&resolve::report(&args), a.format, &sections)
+    super::report::show(&resolve::report(&args), a.format, None, &sections)
 }

@@ -207,6 +207,20 @@ pub(crate) fn load_data(settings: &Settings, opts: &LoadOptions) -> anyhow::Resu
     }
 }
 
+/// Writes `bytes` to `path`, or to stdout without one.
+pub(crate) fn emit_to(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match path {
+        Some(p) => std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
 /// Writes to stdout, flushing at the end.
 pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();

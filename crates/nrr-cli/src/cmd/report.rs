@@ -4,6 +4,9 @@ use crate::args::{resolve, Format, ReportArgs, ReportSettings};
 use crate::render;
 use nrr_core::assemble::{assemble, Inputs};
 use nrr_core::report::Report;
+use nrr_io::IoError;
+use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 
 pub(super) fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
@@ -12,15 +15,28 @@ pub(super) fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
     } else {
         render::Sections(a.sections.clone())
     };
-    show(&resolve::report(&a), a.format, &sections)
+    show(
+        &resolve::report(&a),
+        a.format,
+        a.output.as_deref(),
+        &sections,
+    )
 }
 
 /// Resolve is done: load, assemble, render.
 pub(super) fn show(
     r: &ReportSettings,
     format: Format,
+    output: Option<&Path>,
     sections: &render::Sections,
 ) -> anyhow::Result<ExitCode> {
+    if format == Format::Xlsx && output.is_none() && std::io::stdout().is_terminal() {
+        return Err(IoError::BadOption {
+            option: "--format xlsx".into(),
+            reason: "a workbook is binary: give -o FILE.xlsx (or redirect stdout)".into(),
+        }
+        .into());
+    }
     let timings = std::env::var_os("NRR_TIMINGS").is_some();
     let t = std::time::Instant::now();
     let s = &r.settings;
@@ -32,7 +48,7 @@ pub(super) fn show(
         .map(|col| nrr_io::segment_spec(&loaded.dataset, loaded.attributes.as_ref(), col))
         .collect::<Result<Vec<_>, _>>()?;
     let (policies, applied) = super::applied(s, &loaded);
-    let report = assemble(&Inputs {
+    let inputs = Inputs {
         dataset: &loaded.dataset,
         options: &nrr_core::engine::Options {
             skipped_invalid_rows: skipped,
@@ -45,11 +61,23 @@ pub(super) fn show(
         notes: &loaded.notes,
         movement_check: loaded.movement_check.as_ref(),
         usage: r.usage,
-    })?;
+    };
+    let report = assemble(&inputs)?;
+    let detail = || -> anyhow::Result<nrr_core::detail::Detail> {
+        let detail = nrr_core::detail::detail(&inputs, &report, DRILL_TOP)?;
+        bar.step("writing");
+        Ok(detail)
+    };
+    let bytes = match format {
+        Format::Table => table(&report, sections).into_bytes(),
+        Format::Json => render::json(&report)?.into_bytes(),
+        Format::Csv => nrr_io::write::report_csv(&report)?.into_bytes(),
+        Format::Html => nrr_present::html::report(&report, &detail()?).into_bytes(),
+        Format::Xlsx => workbook(&report, &detail()?)?,
+    };
     let computed_at = t.elapsed();
-    let text = render_report(&report, format, sections)?;
     drop(bar);
-    super::emit(&text)?;
+    super::emit_to(output, &bytes)?;
     if timings {
         eprintln!(
             "timings: load {:.3} s, compute {:.3} s, render {:.3} s",
@@ -61,30 +89,38 @@ pub(super) fn show(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The report in `format`; the table shows `sections`.
-fn render_report(
-    report: &Report,
-    format: Format,
-    sections: &render::Sections,
-) -> anyhow::Result<String> {
-    Ok(match format {
-        Format::Table => {
-            let mut t = render::table::report(report, render::style(), sections);
-            // Their sentences kept within the width (their tables already fit).
-            let fit = |text: String| -> String {
-                text.lines()
-                    .map(|l| render::wrap(l, render::width(), "  "))
-                    .collect()
-            };
-            if let Some(c) = &report.movement_check {
-                t.push_str(&fit(render::movements::section(c, render::style())));
-            }
-            if let Some(u) = &report.usage {
-                t.push_str(&fit(render::usage::section(u, &report.currency)));
-            }
-            t
+/// Customers listed behind each bar of the HTML report and the workbook.
+const DRILL_TOP: usize = 50;
+
+/// The workbook's bytes.
+fn workbook(report: &Report, detail: &nrr_core::detail::Detail) -> anyhow::Result<Vec<u8>> {
+    #[cfg(feature = "xlsx")]
+    return Ok(nrr_present::xlsx::workbook(report, detail)?);
+    #[cfg(not(feature = "xlsx"))]
+    {
+        let _ = (report, detail);
+        Err(IoError::BadOption {
+            option: "--format xlsx".into(),
+            reason: "this nrr was built without the `xlsx` feature".into(),
         }
-        Format::Json => render::json(report)?,
-        Format::Csv => nrr_io::write::report_csv(report)?,
-    })
+        .into())
+    }
+}
+
+/// The report as terminal tables, showing `sections`.
+fn table(report: &Report, sections: &render::Sections) -> String {
+    let mut t = render::table::report(report, render::style(), sections);
+    // Their sentences kept within the width (their tables already fit).
+    let fit = |text: String| -> String {
+        text.lines()
+            .map(|l| render::wrap(l, render::width(), "  "))
+            .collect()
+    };
+    if let Some(c) = &report.movement_check {
+        t.push_str(&fit(render::movements::section(c, render::style())));
+    }
+    if let Some(u) = &report.usage {
+        t.push_str(&fit(render::usage::section(u, &report.currency)));
+    }
+    t
 }
