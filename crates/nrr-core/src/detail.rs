@@ -125,7 +125,7 @@ fn drill_lists(moves: &Movements, report: &Report, top: usize) -> Vec<DrillList>
             let mut ranked: Vec<(&str, i128)> = by_customer.into_iter().collect();
             // Largest first (fx by size, its sign kept), ties to the smaller id (the map's
             // order, kept by the stable sort).
-            ranked.sort_by(|a, b| b.1.abs().cmp(&a.1.abs()));
+            ranked.sort_by_key(|r| std::cmp::Reverse(r.1.abs()));
             let customer_count = ranked.len() as u64;
             let listed: Vec<DrillCustomer> = ranked
                 .iter()
