@@ -113,6 +113,19 @@ pub fn cohorts(
     by: CohortBy,
     metric: CohortMetric,
 ) -> Result<CohortTable, CoreError> {
+    Ok(cohorts_with_average(ds, opts, by, metric)?.0)
+}
+
+/// The matrix of [`cohorts`] and its weighted-average row: at each age, the cohorts that
+/// reach it summed exactly, then divided once (revenue: their MRR at that age over their
+/// starting MRR; logos: their paying customers over their size), 6 decimals; `null` where
+/// the denominator is 0.
+pub fn cohorts_with_average(
+    ds: &Dataset,
+    opts: &Options,
+    by: CohortBy,
+    metric: CohortMetric,
+) -> Result<(CohortTable, Vec<Option<f64>>), CoreError> {
     let (from, to) = window(ds, opts)?;
     let plan = Plan::new(ds, from, to);
     let groups = group_by_customer(ds);
@@ -180,6 +193,21 @@ pub fn cohorts(
             },
         )?;
     plan.missing_rates(ds)?;
+    let longest = sums.iter().map(|a| a.revenue.len()).max().unwrap_or(0);
+    let average = (0..longest)
+        .map(|k| {
+            let reaching = sums.iter().filter(|a| a.revenue.len() > k);
+            let (num, den) = match metric {
+                CohortMetric::Revenue => reaching.fold((0, 0), |(n, d), a| {
+                    (n + a.revenue[k], d + a.starting)
+                }),
+                CohortMetric::Logos => reaching.fold((0, 0), |(n, d), a| {
+                    (n + i128::from(a.alive[k]), d + i128::from(a.customers))
+                }),
+            };
+            ratio(num, den)
+        })
+        .collect();
     let cohorts = starts
         .iter()
         .zip(sums)
@@ -197,10 +225,11 @@ pub fn cohorts(
             },
         })
         .collect();
-    Ok(CohortTable {
+    let table = CohortTable {
         by,
         metric,
         currency: ds.currency().to_string(),
         cohorts,
-    })
+    };
+    Ok((table, average))
 }

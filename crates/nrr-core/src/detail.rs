@@ -7,7 +7,7 @@
 //! a front end shows and never recomputes.
 
 use crate::assemble::Inputs;
-use crate::cohort::{cohorts, CohortBy, CohortMetric, CohortTable};
+use crate::cohort::{cohorts_with_average, CohortBy, CohortMetric, CohortTable};
 use crate::dataset::Dataset;
 use crate::engine::Options;
 use crate::explain::{explain_each, Explanation};
@@ -23,6 +23,8 @@ use std::collections::BTreeMap;
 pub struct Detail {
     /// Revenue and logo cohorts by month, then by quarter (four tables in that order).
     pub cohorts: Vec<CohortTable>,
+    /// The weighted-average row of each of `cohorts` ([`cohorts_with_average`]).
+    pub cohort_averages: Vec<Vec<Option<f64>>>,
     /// Every customer-month movement of the window (no segment columns).
     pub movements: Movements,
     /// For every month and quarter of the report and every movement category with rows: the
@@ -69,10 +71,12 @@ pub fn detail(inputs: &Inputs<'_>, report: &Report, top: usize) -> Result<Detail
         reactivation: inputs.policies.reactivation,
         ..inputs.options.clone()
     };
-    let mut tables = Vec::with_capacity(4);
+    let (mut tables, mut averages) = (Vec::with_capacity(4), Vec::with_capacity(4));
     for by in [CohortBy::Month, CohortBy::Quarter] {
         for metric in [CohortMetric::Revenue, CohortMetric::Logos] {
-            tables.push(cohorts(ds, &options, by, metric)?);
+            let (table, average) = cohorts_with_average(ds, &options, by, metric)?;
+            tables.push(table);
+            averages.push(average);
         }
     }
     let moves = movements(ds, &options, &[])?;
@@ -80,6 +84,7 @@ pub fn detail(inputs: &Inputs<'_>, report: &Report, top: usize) -> Result<Detail
     let customers = explained(ds, &options, &drill, inputs.notes)?;
     Ok(Detail {
         cohorts: tables,
+        cohort_averages: averages,
         movements: moves,
         drill,
         customers,
