@@ -198,9 +198,9 @@ pub fn cohorts_with_average(
         .map(|k| {
             let reaching = sums.iter().filter(|a| a.revenue.len() > k);
             let (num, den) = match metric {
-                CohortMetric::Revenue => reaching.fold((0, 0), |(n, d), a| {
-                    (n + a.revenue[k], d + a.starting)
-                }),
+                CohortMetric::Revenue => {
+                    reaching.fold((0, 0), |(n, d), a| (n + a.revenue[k], d + a.starting))
+                }
                 CohortMetric::Logos => reaching.fold((0, 0), |(n, d), a| {
                     (n + i128::from(a.alive[k]), d + i128::from(a.customers))
                 }),

@@ -2779,6 +2779,7 @@ mod snapshots {
     }
 }
 
+mod browser;
 mod docs_examples;
 mod equivalence;
 mod footing;
