@@ -14,6 +14,8 @@ pub(crate) struct Cell {
     value: Option<String>,
     class: &'static str,
     style: Option<String>,
+    /// A drill-down key (period, category): a click lists the customers behind the cell.
+    drill: Option<(String, &'static str)>,
 }
 
 impl Cell {
@@ -24,6 +26,16 @@ impl Cell {
             value: None,
             class: "label",
             style: None,
+            drill: None,
+        }
+    }
+
+    /// A cohort's label, leading to the customers new in its month or quarter.
+    fn cohort(label: &str) -> Cell {
+        Cell {
+            drill: Some((text(label), "new")),
+            class: "label drillable",
+            ..Cell::label(label)
         }
     }
 
@@ -34,6 +46,7 @@ impl Cell {
             value: None,
             class: "note",
             style: None,
+            drill: None,
         }
     }
 
@@ -44,6 +57,7 @@ impl Cell {
             value: Some(m.to_string()),
             class: "num",
             style: None,
+            drill: None,
         }
     }
 
@@ -54,6 +68,7 @@ impl Cell {
             value: Some(n.to_string()),
             class: "num",
             style: None,
+            drill: None,
         }
     }
 
@@ -64,6 +79,7 @@ impl Cell {
             value: Some(ratio_value(r)),
             class: "num",
             style: None,
+            drill: None,
         }
     }
 
@@ -105,6 +121,12 @@ fn table(id: &str, headers: &[&str], rows: Vec<Vec<Cell>>) -> String {
             if let Some(s) = &c.style {
                 let _ = write!(out, " style=\"{s}\"");
             }
+            if let Some((period, category)) = &c.drill {
+                let _ = write!(
+                    out,
+                    " data-period=\"{period}\" data-category=\"{category}\" tabindex=\"0\""
+                );
+            }
             let _ = write!(out, ">{}</td>", c.shown);
         }
         out.push_str("</tr>");
@@ -137,7 +159,7 @@ pub(crate) fn cohorts(out: &mut String, tables: &[CohortTable], averages: &[Vec<
             n.replace('-', " by ")
         );
     }
-    out.push_str("</div><p class=\"hint\">Revenue: the cohort's MRR at each age over its MRR at age 0, at the age-0 month's rates (expansion and reactivation included). Logos: paying customers over cohort size. The last row is the average weighted by starting MRR (revenue) or cohort size (logos), over the cohorts that reach each age.</p>");
+    out.push_str("</div><p class=\"hint\">Revenue: the cohort's MRR at each age over its MRR at age 0, at the age-0 month's rates (expansion and reactivation included). Logos: paying customers over cohort size. The last row is the average weighted by starting MRR (revenue) or cohort size (logos), over the cohorts that reach each age. Click a cohort for its customers (those new in its month or quarter; under --reactivation window:N, customers counted new again on return are listed too).</p>");
     for (i, t) in tables.iter().enumerate() {
         let ages = t.cohorts.iter().map(|c| c.cells.len()).max().unwrap_or(0);
         let mut headers = vec![
@@ -152,7 +174,7 @@ pub(crate) fn cohorts(out: &mut String, tables: &[CohortTable], averages: &[Vec<
             .iter()
             .map(|c| {
                 let mut row = vec![
-                    Cell::label(&c.cohort),
+                    Cell::cohort(&c.cohort),
                     Cell::count(c.customers),
                     Cell::money(c.starting_mrr),
                 ];
