@@ -75,12 +75,18 @@ struct CohortSums {
 
 /// The age-0 month and the cohort label of a first paying month.
 fn cohort_of(first: Month, by: CohortBy) -> (Month, String) {
+    let label = match by {
+        CohortBy::Month => first.to_string(),
+        CohortBy::Quarter => format!("{}-Q{}", first.year(), first.quarter()),
+    };
+    (cohort_start(first, by), label)
+}
+
+/// The age-0 month of a first paying month (no label: called once per customer).
+fn cohort_start(first: Month, by: CohortBy) -> Month {
     match by {
-        CohortBy::Month => (first, first.to_string()),
-        CohortBy::Quarter => {
-            let q_start = first.plus(-(((first.number() - 1) % 3) as i32));
-            (q_start, format!("{}-Q{}", first.year(), first.quarter()))
-        }
+        CohortBy::Month => first,
+        CohortBy::Quarter => first.plus(-(((first.number() - 1) % 3) as i32)),
     }
 }
 
@@ -113,38 +119,83 @@ pub fn cohorts(
     by: CohortBy,
     metric: CohortMetric,
 ) -> Result<CohortTable, CoreError> {
-    Ok(cohorts_with_average(ds, opts, by, metric)?.0)
+    let [revenue, logos] = cohorts_with_average(ds, opts, by)?;
+    Ok(match metric {
+        CohortMetric::Revenue => revenue.0,
+        CohortMetric::Logos => logos.0,
+    })
 }
 
-/// The matrix of [`cohorts`] and its weighted-average row: at each age, the cohorts that
-/// reach it summed exactly, then divided once (revenue: their MRR at that age over their
-/// starting MRR; logos: their paying customers over their size), 6 decimals; `null` where
-/// the denominator is 0.
+/// A cohort matrix and its weighted-average row.
+pub type WithAverage = (CohortTable, Vec<Option<f64>>);
+
+/// The revenue and the logo matrix of [`cohorts`] (one pass over the customers), each with
+/// its weighted-average row: at each age, the cohorts that reach it summed exactly, then
+/// divided once (revenue: their MRR at that age over their starting MRR; logos: their paying
+/// customers over their size), 6 decimals; `null` where the denominator is 0.
 pub fn cohorts_with_average(
     ds: &Dataset,
     opts: &Options,
     by: CohortBy,
-    metric: CohortMetric,
-) -> Result<(CohortTable, Vec<Option<f64>>), CoreError> {
+) -> Result<[WithAverage; 2], CoreError> {
+    let mut out = cohorts_by(ds, opts, &[by])?;
+    // One grouping asked for, one returned.
+    Ok(out.remove(0))
+}
+
+/// The cohorts of one granularity while they are summed.
+struct Grouping {
+    by: CohortBy,
+    /// The first cohort's start.
+    first_start: Month,
+    /// Months per cohort.
+    step: i32,
+    /// Cohort starts in the window, oldest first.
+    starts: Vec<Month>,
+}
+
+/// [`cohorts_with_average`] for several granularities in one pass over the customers.
+pub fn cohorts_by(
+    ds: &Dataset,
+    opts: &Options,
+    bys: &[CohortBy],
+) -> Result<Vec<[WithAverage; 2]>, CoreError> {
     let (from, to) = window(ds, opts)?;
     let plan = Plan::new(ds, from, to);
     let groups = group_by_customer(ds);
     let slot = |m: Month| (m.index() - plan.base.index()) as usize;
-    // Cohort starts in the window, oldest first.
-    let first_start = cohort_of(from, by).0;
-    let step = if by == CohortBy::Month { 1 } else { 3 };
-    let n_cohorts = ((to.index() - first_start.index()) / step + 1).max(0) as usize;
-    let starts: Vec<Month> = (0..n_cohorts)
-        .map(|i| first_start.plus(i as i32 * step))
-        .collect();
-    let ages =
-        |start: Month| -> usize { (0..).take_while(|&k| age_month(start, k, by) <= to).count() };
-    let empty: Vec<CohortSums> = starts
+    let groupings: Vec<Grouping> = bys
         .iter()
-        .map(|&s| CohortSums {
-            revenue: vec![0; ages(s)],
-            alive: vec![0; ages(s)],
-            ..CohortSums::default()
+        .map(|&by| {
+            let first_start = cohort_of(from, by).0;
+            let step = if by == CohortBy::Month { 1 } else { 3 };
+            let n_cohorts = ((to.index() - first_start.index()) / step + 1).max(0) as usize;
+            Grouping {
+                by,
+                first_start,
+                step,
+                starts: (0..n_cohorts)
+                    .map(|i| first_start.plus(i as i32 * step))
+                    .collect(),
+            }
+        })
+        .collect();
+    let empty: Vec<Vec<CohortSums>> = groupings
+        .iter()
+        .map(|g| {
+            let ages = |start: Month| -> usize {
+                (0..)
+                    .take_while(|&k| age_month(start, k, g.by) <= to)
+                    .count()
+            };
+            g.starts
+                .iter()
+                .map(|&s| CohortSums {
+                    revenue: vec![0; ages(s)],
+                    alive: vec![0; ages(s)],
+                    ..CohortSums::default()
+                })
+                .collect()
         })
         .collect();
 
@@ -162,22 +213,24 @@ pub fn cohorts_with_average(
                 if first < from || first > to {
                     return Ok((sums, scratch));
                 }
-                let (start, _) = cohort_of(first, by);
-                let i = ((start.index() - first_start.index()) / step) as usize;
-                let a = &mut sums[i];
-                a.customers += 1;
-                let age0 = age_month(start, 0, by);
-                for k in 0..a.revenue.len() {
-                    let m = age_month(start, k as i32, by);
-                    if m < from {
-                        continue;
+                for (g, sums) in groupings.iter().zip(&mut sums) {
+                    let start = cohort_start(first, g.by);
+                    let i = ((start.index() - g.first_start.index()) / g.step) as usize;
+                    let a = &mut sums[i];
+                    a.customers += 1;
+                    let age0 = age_month(start, 0, g.by);
+                    for k in 0..a.revenue.len() {
+                        let m = age_month(start, k as i32, g.by);
+                        if m < from {
+                            continue;
+                        }
+                        let v = value_at(&plan, &scratch, slot(m), slot(age0.max(from)));
+                        if k == 0 {
+                            a.starting += v;
+                        }
+                        a.revenue[k] += v;
+                        a.alive[k] += u64::from(scratch.cur[slot(m)] > 0);
                     }
-                    let v = value_at(&plan, &scratch, slot(m), slot(age0.max(from)));
-                    if k == 0 {
-                        a.starting += v;
-                    }
-                    a.revenue[k] += v;
-                    a.alive[k] += u64::from(scratch.cur[slot(m)] > 0);
                 }
                 Ok::<_, CoreError>((sums, scratch))
             },
@@ -186,13 +239,33 @@ pub fn cohorts_with_average(
         .try_reduce(
             || empty.clone(),
             |mut a, b| {
-                for (x, y) in a.iter_mut().zip(&b) {
-                    x.add(y);
+                for (xs, ys) in a.iter_mut().zip(&b) {
+                    for (x, y) in xs.iter_mut().zip(ys) {
+                        x.add(y);
+                    }
                 }
                 Ok(a)
             },
         )?;
     plan.missing_rates(ds)?;
+    Ok(groupings
+        .iter()
+        .zip(&sums)
+        .map(|(g, sums)| {
+            let table = |metric| matrix(ds, g.by, metric, &g.starts, sums);
+            [table(CohortMetric::Revenue), table(CohortMetric::Logos)]
+        })
+        .collect())
+}
+
+/// One metric's matrix and weighted-average row from the cohorts' sums.
+fn matrix(
+    ds: &Dataset,
+    by: CohortBy,
+    metric: CohortMetric,
+    starts: &[Month],
+    sums: &[CohortSums],
+) -> WithAverage {
     let longest = sums.iter().map(|a| a.revenue.len()).max().unwrap_or(0);
     let average = (0..longest)
         .map(|k| {
@@ -231,5 +304,5 @@ pub fn cohorts_with_average(
         currency: ds.currency().to_string(),
         cohorts,
     };
-    Ok((table, average))
+    (table, average)
 }

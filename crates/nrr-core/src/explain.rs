@@ -127,11 +127,21 @@ pub fn explain_each(
     opts: &Options,
     customers: &[&str],
 ) -> Result<Vec<Explanation>, CoreError> {
+    // One id: a scan; many: an index of every id, built once.
+    let index: rustc_hash::FxHashMap<&str, u32> = if customers.len() > 1 {
+        ds.customers.iter().zip(0u32..).collect()
+    } else {
+        Default::default()
+    };
     let indices = customers
         .iter()
         .map(|&id| {
-            ds.customer_index(id)
-                .ok_or_else(|| CoreError::UnknownCustomer(id.to_string()))
+            let found = if customers.len() > 1 {
+                index.get(id).copied()
+            } else {
+                ds.customer_index(id)
+            };
+            found.ok_or_else(|| CoreError::UnknownCustomer(id.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let (from, to) = window(ds, opts)?;

@@ -251,13 +251,17 @@ pub fn movements(
     let groups = group_by_customer(ds);
     const CHUNK: usize = 2048;
     let n = ds.customers.len();
-    let chunks = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|k| {
+    // Customers in id order, so that each month's rows come out in id order and the rows
+    // need no sort by id (ids are unique: an unstable sort is exact).
+    let mut by_id: Vec<u32> = (0..n as u32).collect();
+    by_id.par_sort_unstable_by(|&a, &b| ds.customers.cmp_ids(a, b));
+    let chunks = by_id
+        .par_chunks(CHUNK)
+        .map(|chunk| {
             let mut rows = Vec::new();
             let mut scratch = Scratch::default();
             let mut cut_values: Vec<Vec<u32>> = vec![Vec::new(); cuts.len()];
-            for c in k * CHUNK..((k + 1) * CHUNK).min(n) {
+            for c in chunk.iter().map(|&c| c as usize) {
                 let lines =
                     &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
                 let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
@@ -282,14 +286,13 @@ pub fn movements(
         .collect::<Result<Vec<_>, _>>()?;
     // Rates a value needed and fx.csv does not give: one error for all, as the report's.
     plan.missing_rates(ds)?;
-    let mut rows: Vec<MovementRow> = chunks.into_iter().flatten().collect();
-    rows.par_sort_unstable_by(|a, b| {
-        a.month
-            .cmp(&b.month)
-            .then_with(|| a.customer_id.cmp(&b.customer_id))
-            .then(a.category.cmp(&b.category))
-            .then(a.moved_cut.cmp(&b.moved_cut))
-    });
+    // Rows are in customer id order, each customer's by month and category: a stable
+    // partition by month gives the order by month, customer id, category and cut.
+    let mut by_month: Vec<Vec<MovementRow>> = vec![Vec::new(); plan.slots];
+    for row in chunks.into_iter().flatten() {
+        by_month[(row.month.index() - plan.base.index()) as usize].push(row);
+    }
+    let rows: Vec<MovementRow> = by_month.into_iter().flatten().collect();
     Ok(Movements {
         currency: ds.currency().to_string(),
         window: Window {
@@ -395,8 +398,10 @@ fn customer_rows(
                 values.clone(),
             ));
         }
-        for k in moved {
-            for (category, slot) in [(Category::MovedOut, s - 1), (Category::MovedIn, s)] {
+        // Every moved_out (by cut), then every moved_in: the rows' order within a
+        // customer-month is by category, then cut.
+        for (category, slot) in [(Category::MovedOut, s - 1), (Category::MovedIn, s)] {
+            for &k in &moved {
                 let mut v = values.clone();
                 v[k] = c.cut_values[k][slot];
                 rows.push(MovementRow {

@@ -64,7 +64,8 @@ pub(super) fn show(
     };
     let report = assemble(&inputs)?;
     let detail = || -> anyhow::Result<nrr_core::detail::Detail> {
-        let detail = nrr_core::detail::detail(&inputs, &report, DRILL_TOP)?;
+        let with_movements = format == Format::Xlsx;
+        let detail = nrr_core::detail::detail(&inputs, &report, DRILL_TOP, with_movements)?;
         bar.step("writing");
         Ok(detail)
     };

@@ -7,25 +7,25 @@
 //! a front end shows and never recomputes.
 
 use crate::assemble::Inputs;
-use crate::cohort::{cohorts_with_average, CohortBy, CohortMetric, CohortTable};
+use crate::cohort::{cohorts_by, CohortBy, CohortTable};
 use crate::dataset::Dataset;
 use crate::engine::Options;
 use crate::explain::{explain_each, Explanation};
 use crate::money::Money;
-use crate::movements::{movements, Category, Movements};
-use crate::report::{Granularity, Report};
+use crate::movements::{movements, Movements};
+use crate::report::Report;
 use crate::CoreError;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// What a drill-down front end shows beside the [`Report`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Detail {
     /// Revenue and logo cohorts by month, then by quarter (four tables in that order).
     pub cohorts: Vec<CohortTable>,
-    /// The weighted-average row of each of `cohorts` ([`cohorts_with_average`]).
+    /// The weighted-average row of each of `cohorts` ([`crate::cohort::cohorts_by`]).
     pub cohort_averages: Vec<Vec<Option<f64>>>,
-    /// Every customer-month movement of the window (no segment columns).
+    /// Every customer-month movement of the window (no segment columns); empty unless asked
+    /// for ([`detail`]'s `with_movements`).
     pub movements: Movements,
     /// For every month and quarter of the report and every movement category with rows: the
     /// customers behind the figure, largest first.
@@ -63,8 +63,17 @@ pub struct DrillCustomer {
     pub amount: Money,
 }
 
-/// Builds the detail of `report` (assembled from `inputs`): `top` customers per list.
-pub fn detail(inputs: &Inputs<'_>, report: &Report, top: usize) -> Result<Detail, CoreError> {
+mod drill;
+
+/// Builds the detail of `report` (assembled from `inputs`): `top` customers per list;
+/// `with_movements`: also every movement row (`movements` is empty otherwise: at a million
+/// customers the rows take seconds and a gigabyte, and only the workbook lists them).
+pub fn detail(
+    inputs: &Inputs<'_>,
+    report: &Report,
+    top: usize,
+    with_movements: bool,
+) -> Result<Detail, CoreError> {
     let ds = inputs.dataset;
     let options = Options {
         segment: None,
@@ -72,15 +81,23 @@ pub fn detail(inputs: &Inputs<'_>, report: &Report, top: usize) -> Result<Detail
         ..inputs.options.clone()
     };
     let (mut tables, mut averages) = (Vec::with_capacity(4), Vec::with_capacity(4));
-    for by in [CohortBy::Month, CohortBy::Quarter] {
-        for metric in [CohortMetric::Revenue, CohortMetric::Logos] {
-            let (table, average) = cohorts_with_average(ds, &options, by, metric)?;
+    for pair in cohorts_by(ds, &options, &[CohortBy::Month, CohortBy::Quarter])? {
+        for (table, average) in pair {
             tables.push(table);
             averages.push(average);
         }
     }
-    let moves = movements(ds, &options, &[])?;
-    let drill = drill_lists(&moves, report, top);
+    let moves = if with_movements {
+        movements(ds, &options, &[])?
+    } else {
+        Movements {
+            currency: ds.currency().to_string(),
+            window: report.window,
+            segments: Vec::new(),
+            rows: Vec::new(),
+        }
+    };
+    let drill = drill::drill_lists(ds, &options, report, top)?;
     let customers = explained(ds, &options, &drill, inputs.notes)?;
     Ok(Detail {
         cohorts: tables,
@@ -89,69 +106,6 @@ pub fn detail(inputs: &Inputs<'_>, report: &Report, top: usize) -> Result<Detail
         drill,
         customers,
     })
-}
-
-/// The months and quarters of `report`, each with its first and last month.
-fn periods(report: &Report) -> Vec<(String, crate::date::Month, crate::date::Month)> {
-    report
-        .periods
-        .iter()
-        .filter(|p| matches!(p.granularity, Granularity::Month | Granularity::Quarter))
-        .map(|p| (p.period.clone(), p.start_month, p.end_month))
-        .collect()
-}
-
-/// Sums per (period, category, customer), then the top of each (period, category).
-fn drill_lists(moves: &Movements, report: &Report, top: usize) -> Vec<DrillList> {
-    type Key = (usize, Category);
-    let periods = periods(report);
-    let denominator = moves.rows.first().map_or(1, |r| r.amount.denominator);
-    let mut sums: BTreeMap<Key, BTreeMap<&str, i128>> = BTreeMap::new();
-    for row in &moves.rows {
-        if matches!(row.category, Category::MovedOut | Category::MovedIn) {
-            continue;
-        }
-        // Amounts of one dataset share its denominator (the engine's scale).
-        debug_assert_eq!(row.amount.denominator, denominator);
-        for (k, (_, start, end)) in periods.iter().enumerate() {
-            if (*start..=*end).contains(&row.month) {
-                *sums
-                    .entry((k, row.category))
-                    .or_default()
-                    .entry(row.customer_id.as_str())
-                    .or_default() += row.amount.units;
-            }
-        }
-    }
-    let money = |units| Money { units, denominator };
-    sums.into_iter()
-        .map(|((k, category), by_customer)| {
-            let total: i128 = by_customer.values().sum();
-            let mut ranked: Vec<(&str, i128)> = by_customer.into_iter().collect();
-            // Largest first (fx by size, its sign kept), ties to the smaller id (the map's
-            // order, kept by the stable sort).
-            ranked.sort_by_key(|r| std::cmp::Reverse(r.1.abs()));
-            let customer_count = ranked.len() as u64;
-            let listed: Vec<DrillCustomer> = ranked
-                .iter()
-                .take(top)
-                .map(|&(id, units)| DrillCustomer {
-                    customer_id: id.to_string(),
-                    amount: money(units),
-                })
-                .collect();
-            let listed_sum: i128 = listed.iter().map(|c| c.amount.units).sum();
-            DrillList {
-                period: periods[k].0.clone(),
-                category: category.name(),
-                total: money(total),
-                customer_count,
-                others: customer_count - listed.len() as u64,
-                others_amount: money(total - listed_sum),
-                customers: listed,
-            }
-        })
-        .collect()
 }
 
 /// The explanations of every customer the lists name, by id.
