@@ -294,8 +294,9 @@ pub enum IoError {
         /// Files that were there.
         found: Vec<String>,
     },
-    /// More than one kind of revenue input is present (items, mrr, invoices).
-    #[error("{}: more than one kind of revenue input found ({}); keep one kind in a data directory, or choose one with --source items|mrr|invoices|snapshots|stripe", dir.display(), found.join(", "))]
+    /// More than one kind of revenue input is present (items, mrr, invoices): keep one, or
+    /// choose one ([`LoadOptions::source`](crate::LoadOptions::source)).
+    #[error("{}: more than one kind of revenue input found ({}); keep one kind in a data directory, or choose one", dir.display(), found.join(", "))]
     AmbiguousInput {
         /// The directory.
         dir: PathBuf,
@@ -311,49 +312,171 @@ pub enum IoError {
         /// The two file names.
         names: Vec<String>,
     },
-    /// `--source` names an input the directory does not hold.
-    #[error("{}: --source {source_name}: no {expected} found{}", dir.display(), if found.is_empty() { " (the directory is empty)".to_string() } else { format!(" (found: {})", found.join(", ")) })]
+    /// The input chosen ([`LoadOptions::source`](crate::LoadOptions::source)) is not in the
+    /// directory.
+    #[error("{}: the {source_name} input was chosen: no {expected} found{}", dir.display(), found_suffix(found))]
     SourceNotFound {
         /// The directory.
         dir: PathBuf,
-        /// The `--source` value.
+        /// The chosen source's name ([`Source::name`](crate::Source::name)).
         source_name: &'static str,
         /// The file names that source reads.
         expected: &'static str,
         /// Files that were there.
         found: Vec<String>,
     },
-    /// A command-line option that cannot apply to this input (a usage error).
-    #[error("{option}: {reason}")]
-    BadOption {
-        /// The option and its value, as given.
-        option: String,
-        /// Why it cannot apply.
-        reason: String,
-    },
-    /// `--segment` names a column customers.csv does not have.
-    #[error("--segment `{column}`: {}", if available.is_empty() { "there is no customers.csv with attribute columns in the data directory".to_string() } else { format!("customers.csv has no such column (it has: {})", available.join(", ")) })]
+    /// A load option that cannot apply to this input (a usage error).
+    #[error(transparent)]
+    Misfit(#[from] Misfit),
+    /// A segment column customers.csv does not have.
+    #[error("segment `{column}`: {}", unknown_segment_reason(available))]
     UnknownSegment {
         /// The requested column.
         column: String,
         /// Columns present.
         available: Vec<String>,
     },
-    /// `--segment product|plan` on lines that carry no such value.
-    #[error("--segment `{column}`: no line has a {column} (the `{column}` column of items.csv is absent or empty)")]
+    /// A segment by `product` or `plan` of lines that carry no such value.
+    #[error("segment `{column}`: no line has a {column} (the `{column}` column of items.csv is absent or empty)")]
     NoLineColumn {
         /// `product` or `plan`.
         column: String,
     },
-    /// The PostgreSQL connection or query failed (`--postgres`).
+    /// The PostgreSQL connection or query failed.
     #[error("PostgreSQL: {message}")]
     Postgres {
         /// What went wrong, with the server's message.
         message: String,
     },
+    /// PostgreSQL rows read as Stripe objects have several columns, none named `data`.
+    #[error("PostgreSQL: {name}: Stripe objects are read from one column holding a Stripe object as JSON per row (or a column named data); found {}", columns.join(", "))]
+    NoObjectColumn {
+        /// The query's or table's name.
+        name: String,
+        /// The result's columns.
+        columns: Vec<String>,
+    },
+    /// The shape of PostgreSQL rows cannot be told from their columns, and none was chosen.
+    #[error("PostgreSQL: {name}: cannot tell the row shape from the columns ({}); expected {ROW_SHAPES}, or choose the shape", columns.join(", "))]
+    UnknownRowShape {
+        /// The query's or table's name.
+        name: String,
+        /// The result's columns, in order.
+        columns: Vec<String>,
+    },
     /// The dataset as a whole is unusable.
     #[error(transparent)]
     Core(#[from] nrr_core::CoreError),
+}
+
+/// The columns each row shape is told by, as [`IoError::UnknownRowShape`] lists them.
+pub const ROW_SHAPES: &str = "invoice_id, type, service_period_start (invoices), account_id, \
+     snapshot_date, mrr (snapshots), customer_id, month, mrr (mrr) or customer_id, amount, \
+     start_date (items)";
+
+/// ` (found: a, b)`, or ` (the directory is empty)`.
+pub fn found_suffix(found: &[String]) -> String {
+    if found.is_empty() {
+        " (the directory is empty)".to_string()
+    } else {
+        format!(" (found: {})", found.join(", "))
+    }
+}
+
+/// Why a segment column is unknown: no customers.csv attributes at all, or not this one.
+pub fn unknown_segment_reason(available: &[String]) -> String {
+    if available.is_empty() {
+        "there is no customers.csv with attribute columns in the data directory".to_string()
+    } else {
+        format!(
+            "customers.csv has no such column (it has: {})",
+            available.join(", ")
+        )
+    }
+}
+
+/// A load option that does not fit the input: a usage error, in the library's terms (which
+/// choice, and what the input is). The CLI words each with the flag that makes the choice
+/// (nrr-cli/src/errors.rs).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Misfit {
+    /// Stripe objects of a second kind given with rows not read as Stripe objects.
+    #[error("Stripe {} objects go with rows read as Stripe objects only", objects.noun())]
+    StripeObjectsWithoutStripe {
+        /// The kind of the second objects.
+        objects: StripeObjects,
+    },
+    /// Subscription events given with Stripe objects (their subscriptions give the events).
+    #[error("subscription events go with invoice rows only; with Stripe objects the subscription objects give the events")]
+    EventsWithStripe,
+    /// Subscription events given with rows of another shape than invoices.
+    #[error("subscription events go with invoice rows only; the rows here are {rows}")]
+    EventsWithoutInvoices {
+        /// The rows' shape ([`Source::name`](crate::Source::name)).
+        rows: &'static str,
+    },
+    /// Revenue movements given with rows that are not snapshots.
+    #[error("revenue movements are checked against snapshot rows (account_id, snapshot_date, mrr) only; the rows here are {rows}")]
+    MovementsWithoutSnapshots {
+        /// What the rows are (`Stripe objects`, `items`).
+        rows: String,
+    },
+    /// A time zone other than UTC for an input of dates (Stripe objects hold timestamps).
+    #[error("a time zone applies to Stripe objects only; other inputs hold dates, not timestamps")]
+    TimezoneForDates {
+        /// The input is PostgreSQL rows (else files).
+        rows: bool,
+    },
+    /// Usage charges asked of an input that has none.
+    #[error("usage charges come from invoices.csv (usage lines) and Stripe exports (metered prices) only; the revenue input here is {input}, which has no usage charges")]
+    UsageWithoutUsageLines {
+        /// The revenue input (`items.csv`, `postgres query (items rows)`).
+        input: String,
+    },
+    /// Snapshot dates read as opening a day, for an input that is not snapshots.
+    #[error("snapshot dates read as open apply to subscription_snapshots only; the revenue input here is {input}, which accepts only the default (close)")]
+    OpenSnapshotDates {
+        /// The revenue input.
+        input: String,
+    },
+    /// `forever-only` discounts for invoices.csv, which does not say how long a discount lasts.
+    #[error("forever-only discounts: invoices.csv does not say how long a discount lasts, so which discounts are forever cannot be decided from invoices alone; use `all` (the default) or `none`")]
+    ForeverOnlyDiscounts,
+    /// A lifecycle policy other than its default for an input it does not apply to.
+    #[error("the {policy} policy `{value}` applies to invoices.csv only; the revenue input here is {input}, which accepts only the default ({default})")]
+    PolicyNotDefault {
+        /// The policy's name (docs/policies.md: `pauses`, `full-refunds`).
+        policy: &'static str,
+        /// Its value.
+        value: String,
+        /// Its default, the only value this input accepts.
+        default: String,
+        /// The revenue input.
+        input: String,
+    },
+}
+
+/// The Stripe objects that may come beside the subscriptions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StripeObjects {
+    /// `invoice` objects.
+    Invoices,
+    /// `credit_note` objects.
+    CreditNotes,
+    /// `refund` objects.
+    Refunds,
+}
+
+impl StripeObjects {
+    /// `invoice`, `credit note`, `refund`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            StripeObjects::Invoices => "invoice",
+            StripeObjects::CreditNotes => "credit note",
+            StripeObjects::Refunds => "refund",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@
 mod movement_check;
 mod series;
 
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Misfit, Rejection};
 use crate::options::LoadOptions;
 use crate::revenue::Revenue;
 use crate::rows::{Cols, Fields, EXPECT_DATE};
@@ -50,13 +50,10 @@ pub(crate) const MOVEMENTS: &str = "revenue_movements";
 /// (`close`, the default, is accepted everywhere).
 pub(crate) fn check_reading_for(opts: &LoadOptions, input: &str) -> Result<(), IoError> {
     match opts.snapshot_date {
-        Some(SnapshotDate::Open) => Err(IoError::BadOption {
-            option: "--snapshot-date open".into(),
-            reason: format!(
-                "applies to subscription_snapshots only; the revenue input here is {input}, \
-                 which accepts only the default (close)"
-            ),
-        }),
+        Some(SnapshotDate::Open) => Err(Misfit::OpenSnapshotDates {
+            input: input.to_string(),
+        }
+        .into()),
         _ => Ok(()),
     }
 }
