@@ -219,6 +219,7 @@ fn settle(
             column: "amount".into(),
             value: dec_str(net),
             expected: "a net amount small enough to spread over its service period exactly".into(),
+            kind: crate::error::RejectionKind::OutOfRange,
         });
     }
     rej.sort_by_key(|r| (r.file != inv_name, r.line));

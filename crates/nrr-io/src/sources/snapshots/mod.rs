@@ -22,7 +22,7 @@
 mod movement_check;
 mod series;
 
-use crate::error::{IoError, Misfit, Rejection};
+use crate::error::{IoError, Misfit, Rejection, RejectionKind};
 use crate::options::LoadOptions;
 use crate::revenue::Revenue;
 use crate::rows::{Cols, Fields, EXPECT_DATE};
@@ -99,12 +99,30 @@ fn account_and_date<'r, R: Fields + ?Sized>(
     let RowAt { name, line } = at;
     let account = rec.text(columns.account);
     if account.is_empty() {
-        reject(rej, name, line, "account_id", "", "a non-empty account id");
+        let kind = RejectionKind::MissingValue;
+        reject(
+            rej,
+            name,
+            line,
+            "account_id",
+            "",
+            kind,
+            "a non-empty account id",
+        );
         return None;
     }
     let Some(date) = rec.date(columns.date) else {
         let value = rec.text(columns.date);
-        reject(rej, name, line, columns.date_header, &value, EXPECT_DATE);
+        let kind = RejectionKind::BadDate.or_missing(&value);
+        reject(
+            rej,
+            name,
+            line,
+            columns.date_header,
+            &value,
+            kind,
+            EXPECT_DATE,
+        );
         return None;
     };
     Some((account, date))
@@ -116,9 +134,11 @@ fn reject(
     line: u64,
     column: &str,
     value: &str,
+    kind: RejectionKind,
     expected: &str,
 ) {
     out.push(Rejection {
+        kind,
         file: file.to_string(),
         line,
         column: column.to_string(),

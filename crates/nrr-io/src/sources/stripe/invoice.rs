@@ -22,6 +22,7 @@ use super::fields::{
 use super::payment::{paid_by, payment, Payment};
 use super::pricing;
 use super::subscription::{quantity, Subscription};
+use crate::error::RejectionKind::*;
 use crate::sources::decimal::dsub;
 use crate::sources::invoices::Discounts;
 use nrr_core::money::Decimal;
@@ -129,6 +130,7 @@ fn classic_source<'v>(l: &'v Value, path: &str) -> Result<Option<Source<'v>>, Ba
             return Err(bad(
                 &join(path, "type"),
                 field(l, "type"),
+                UnknownValue,
                 "subscription or invoiceitem",
             ))
         }
@@ -148,7 +150,12 @@ fn parent_source<'v>(l: &'v Value, path: &str) -> Result<Option<Source<'v>>, Bad
     };
     let pp = join(path, "parent");
     if !parent.is_object() {
-        return Err(bad(&pp, Some(parent), "an object {type, ...} or null"));
+        return Err(bad(
+            &pp,
+            Some(parent),
+            Other,
+            "an object {type, ...} or null",
+        ));
     }
     let kind = opt_str(parent, &pp, "type")?;
     let subscription = match kind {
@@ -158,6 +165,7 @@ fn parent_source<'v>(l: &'v Value, path: &str) -> Result<Option<Source<'v>>, Bad
             return Err(bad(
                 &join(&pp, "type"),
                 field(parent, "type"),
+                UnknownValue,
                 "subscription_item_details or invoice_item_details",
             ))
         }
@@ -168,6 +176,7 @@ fn parent_source<'v>(l: &'v Value, path: &str) -> Result<Option<Source<'v>>, Bad
         return Err(bad(
             &dp,
             field(parent, key),
+            Other,
             format!("the {key} object that parent.type names"),
         ));
     };
@@ -185,6 +194,7 @@ fn source<'v>(l: &'v Value, path: &str) -> Result<Source<'v>, Bad> {
         (None, None) => Err(bad(
             &join(path, "parent"),
             None,
+            MissingValue,
             "what the line bills: parent.type (API 2025-03-31 and later) or type (earlier \
              versions)",
         )),
@@ -195,6 +205,7 @@ fn source<'v>(l: &'v Value, path: &str) -> Result<Source<'v>, Bad> {
                 Err(bad(
                     &join(path, key),
                     field(l, key),
+                    Other,
                     format!("{what} that parent says too (the line carries both shapes)"),
                 ))
             };
@@ -263,6 +274,7 @@ fn line_price<'v>(l: &'v Value, path: &str, currency: &str) -> Result<LinePrice<
             return Err(bad(
                 &join(path, "price"),
                 Some(x),
+                Other,
                 "a price object, a price id or null",
             ))
         }
@@ -274,6 +286,7 @@ fn line_price<'v>(l: &'v Value, path: &str, currency: &str) -> Result<LinePrice<
             return Err(bad(
                 &join(path, "pricing"),
                 Some(x),
+                Other,
                 "an object {type, price_details} or null",
             ))
         }
@@ -284,6 +297,7 @@ fn line_price<'v>(l: &'v Value, path: &str, currency: &str) -> Result<LinePrice<
                 return Err(bad(
                     &join(path, "pricing.price_details.price"),
                     None,
+                    MissingValue,
                     "the price that price names too (the line carries both shapes)",
                 ));
             }
@@ -306,6 +320,7 @@ fn pricing_details<'v>(p: &'v Value, pp: &str, currency: &str) -> Result<LinePri
         return Err(bad(
             &dp,
             field(p, "price_details"),
+            Other,
             "the price_details object that pricing.type names",
         ));
     };
@@ -326,7 +341,7 @@ fn pricing_details<'v>(p: &'v Value, pp: &str, currency: &str) -> Result<LinePri
 /// or `taxes[]` (`tax_behavior: inclusive`); where a line has both, they must agree.
 fn inclusive_tax(l: &Value, path: &str) -> Result<i64, Bad> {
     let amount = |t: &Value, p: &str| {
-        opt_int(t, p, "amount", "an integer >= 0 in minor units").map(|a| a.unwrap_or(0))
+        opt_int(t, p, "amount", BadNumber, "an integer >= 0 in minor units").map(|a| a.unwrap_or(0))
     };
     let (classic, cp) = list(l, path, "tax_amounts")?;
     let mut old = 0i64;
@@ -349,6 +364,7 @@ fn inclusive_tax(l: &Value, path: &str) -> Result<i64, Bad> {
                 return Err(bad(
                     &join(&p, "tax_behavior"),
                     field(t, "tax_behavior"),
+                    UnknownValue,
                     "inclusive or exclusive",
                 ))
             }
@@ -358,6 +374,7 @@ fn inclusive_tax(l: &Value, path: &str) -> Result<i64, Bad> {
         return Err(bad(
             &tp,
             field(l, "taxes"),
+            InconsistentAmount,
             format!("the same inclusive tax as tax_amounts ({old})"),
         ));
     }
@@ -373,7 +390,14 @@ fn discounts(l: &Value, path: &str, currency: &str) -> Result<Vec<(Decimal, Stri
     let (das, dap) = list(l, path, "discount_amounts")?;
     for (k, da) in das.iter().enumerate() {
         let p = format!("{dap}[{k}]");
-        let a = opt_int(da, &p, "amount", "an integer >= 0 in minor units")?.unwrap_or(0);
+        let a = opt_int(
+            da,
+            &p,
+            "amount",
+            BadNumber,
+            "an integer >= 0 in minor units",
+        )?
+        .unwrap_or(0);
         let d = opt_id(da, &p, "discount", "a discount id")?.unwrap_or("");
         out.push((major(a, currency), d.to_string()));
     }
@@ -381,7 +405,14 @@ fn discounts(l: &Value, path: &str, currency: &str) -> Result<Vec<(Decimal, Stri
     let (pcs, pcp) = list(l, path, "pretax_credit_amounts")?;
     for (k, pc) in pcs.iter().enumerate() {
         let p = format!("{pcp}[{k}]");
-        let a = opt_int(pc, &p, "amount", "an integer >= 0 in minor units")?.unwrap_or(0);
+        let a = opt_int(
+            pc,
+            &p,
+            "amount",
+            BadNumber,
+            "an integer >= 0 in minor units",
+        )?
+        .unwrap_or(0);
         match opt_str(pc, &p, "type")? {
             Some("discount") => {}
             Some("credit_balance_transaction") => continue,
@@ -389,6 +420,7 @@ fn discounts(l: &Value, path: &str, currency: &str) -> Result<Vec<(Decimal, Stri
                 return Err(bad(
                     &join(&p, "type"),
                     field(pc, "type"),
+                    UnknownValue,
                     "discount or credit_balance_transaction",
                 ))
             }
@@ -414,6 +446,7 @@ fn discounts(l: &Value, path: &str, currency: &str) -> Result<Vec<(Decimal, Stri
                 return Err(bad(
                     &join(&p, "amount"),
                     field(pc, "amount"),
+                    InconsistentAmount,
                     format!(
                         "the amount discount_amounts gives this discount ({})",
                         x.mantissa
@@ -424,6 +457,7 @@ fn discounts(l: &Value, path: &str, currency: &str) -> Result<Vec<(Decimal, Stri
                 return Err(bad(
                     &p,
                     Some(pc),
+                    Other,
                     "a discount that discount_amounts lists too (the line lists its discounts \
                      in both)",
                 ))
@@ -444,18 +478,26 @@ fn invoice_subscription(v: &Value) -> Result<Option<&str>, Bad> {
                 let dp = "parent.subscription_details";
                 match field(p, "subscription_details") {
                     Some(d) if d.is_object() => opt_id(d, dp, "subscription", "a subscription id")?,
-                    x => return Err(bad(dp, x, "the subscription_details object")),
+                    x => return Err(bad(dp, x, Other, "the subscription_details object")),
                 }
             }
             _ => None,
         },
-        Some(x) => return Err(bad("parent", Some(x), "an object {type, ...} or null")),
+        Some(x) => {
+            return Err(bad(
+                "parent",
+                Some(x),
+                Other,
+                "an object {type, ...} or null",
+            ))
+        }
     };
     if let (Some(a), Some(b)) = (classic, current) {
         if a != b {
             return Err(bad(
                 "parent.subscription_details.subscription",
                 Some(&Value::from(b)),
+                Other,
                 format!("the subscription that subscription names too ({a})"),
             ));
         }
@@ -476,12 +518,20 @@ fn line(
         bad(
             &join(path, "amount"),
             amount_v,
+            BadNumber,
             "an integer amount in the currency's minor units (required)",
         )
     })?;
     let cur = match currency(l, path, "currency")?.or(inv_currency.map(str::to_string)) {
         Some(c) => c,
-        None => return Err(bad(&join(path, "currency"), None, "a currency code")),
+        None => {
+            return Err(bad(
+                &join(path, "currency"),
+                None,
+                MissingValue,
+                "a currency code",
+            ))
+        }
     };
     let q = quantity(l, path)?;
     let src = source(l, path)?;
@@ -515,6 +565,7 @@ fn line(
             return Err(bad(
                 &join(path, "period"),
                 field(l, "period"),
+                Other,
                 "a period {start, end} (required on subscription and proration lines)",
             ));
         };
@@ -522,6 +573,7 @@ fn line(
             return Err(bad(
                 &join(path, "period.end"),
                 Some(&Value::from(e)),
+                EndBeforeStart,
                 format!("a time after period.start ({s})"),
             ));
         }
@@ -529,6 +581,7 @@ fn line(
             return Err(bad(
                 &join(path, "subscription"),
                 None,
+                MissingValue,
                 "a subscription id (on the line or the invoice)",
             ));
         }
@@ -536,6 +589,7 @@ fn line(
             return Err(bad(
                 &join(path, "amount"),
                 amount_v,
+                NegativeAmount,
                 "an amount >= 0 on a subscription line",
             ));
         }
@@ -579,6 +633,7 @@ pub(super) fn invoice(v: &Value, line_no: u64, prices: &KnownPrices) -> Result<I
             bad(
                 "total",
                 Some(t),
+                BadNumber,
                 "an integer amount in the currency's minor units, or null",
             )
         })?),

@@ -457,6 +457,7 @@ fn reject_inexact(
             column: "amount".into(),
             value: String::new(),
             expected: "an amount small enough to compute with exactly".into(),
+            kind: crate::error::RejectionKind::OutOfRange,
         });
     }
 }
