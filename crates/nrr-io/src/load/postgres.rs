@@ -10,7 +10,7 @@ use crate::rows::{Cols, Layout};
 use crate::source::Source;
 use crate::sources::invoices::Table;
 use crate::sources::snapshots::{
-    check_given, check_reading_for, MovementCols, Movements, SnapshotCols, Snapshots,
+    check_reading_for, MovementCols, Movements, PendingCheck, SnapshotCols, Snapshots,
 };
 use crate::sources::stripe::{Json, Objects, StripeInput};
 use crate::table::postgres::{cols_of, fetch_rows, shape, Named, PgRows, PgSource};
@@ -162,7 +162,7 @@ fn read_snapshot_rows(
     }
     let mut fin = snaps.finish(&mut builder, reading, movements.is_some());
     let mut rejections = std::mem::take(&mut fin.rejections);
-    let mut check = None;
+    let mut pending = None;
     if let Some(mv_rows) = movements {
         let mv_name = mv_rows.name;
         let mc = MovementCols::new(&cols_of(&mv_rows.columns, &mv_name)?, Path::new(&mv_name))?;
@@ -171,20 +171,18 @@ fn read_snapshot_rows(
             mv.row(mc, &mv_name, i as u64 + 1, r);
         }
         rejections.append(&mut mv.rejections);
-        check = Some(check_given(
-            &fin,
-            &mv,
+        pending = Some(PendingCheck::new(
+            fin,
+            mv,
             mv_name,
-            opts,
             &mut builder,
             &mut names,
         ));
+    } else {
+        builder.notices.extend(fin.notice(opts.snapshot_date, None));
     }
-    builder
-        .notices
-        .extend(fin.notice(opts.snapshot_date, check.as_ref()));
     let mut revenue = Revenue::new(builder, rejections, names);
-    revenue.movement_check = check;
+    revenue.movements = pending;
     revenue.snapshot_date = Some(reading);
     Ok(revenue)
 }

@@ -205,7 +205,8 @@ pub(crate) fn load_files(sf: &SnapshotFiles, opts: &LoadOptions) -> Result<Reven
     let mut fin = snaps.finish(&mut builder, reading, sf.movements.is_some());
     let mut rejections = std::mem::take(&mut fin.rejections);
     let mut names = vec![name];
-    let mut check = None;
+    let reading = fin.reading;
+    let mut pending = None;
     if let Some(mpath) = &sf.movements {
         let mname = display_name(mpath);
         let ((_, mut mv), bad) = each_file_row(
@@ -217,51 +218,76 @@ pub(crate) fn load_files(sf: &SnapshotFiles, opts: &LoadOptions) -> Result<Reven
         )?;
         rejections.append(&mut mv.rejections);
         rejections.extend(bad);
-        check = Some(check_given(
-            &fin,
-            &mv,
-            mname,
-            opts,
-            &mut builder,
-            &mut names,
-        ));
+        pending = Some(PendingCheck::new(fin, mv, mname, &mut builder, &mut names));
+    } else {
+        builder.notices.extend(fin.notice(opts.snapshot_date, None));
     }
-    builder
-        .notices
-        .extend(fin.notice(opts.snapshot_date, check.as_ref()));
     let mut revenue = Revenue::new(builder, rejections, names);
-    revenue.movement_check = check;
-    revenue.snapshot_date = Some(fin.reading);
+    revenue.movements = pending;
+    revenue.snapshot_date = Some(reading);
     Ok(revenue)
 }
 
-/// Checks the movements read from `name` against the snapshots, in the reporting currency
-/// the lines give (and under the other reading when the snapshots have it), and lists `name`
-/// in the report's `inputs` (its rows are checked, not figures, so no line points at it).
-pub(crate) fn check_given(
-    snapshots: &Finished,
-    movements: &Movements,
-    name: String,
-    opts: &LoadOptions,
-    builder: &mut DatasetBuilder,
-    names: &mut Vec<String>,
-) -> MovementCheck {
-    let reporting = crate::currency::reporting_currency(opts, builder);
-    let check_of = |series: &Series| {
-        check_movements(series, movements, opts.reactivation, reporting.as_deref())
-    };
-    let mut check = check_of(&snapshots.series);
-    check.other_reading = snapshots.other.as_ref().map(|other| {
-        let o = check_of(other);
-        OtherReading {
-            snapshot_date: snapshots.reading.other().name().to_string(),
-            agreeing: o.agreeing,
-            disagreeing: o.disagreements.len() as u64,
+/// revenue_movements read beside the snapshots, checked against them by the load pipeline
+/// once it has decided the reporting currency ([`PendingCheck::check`]).
+pub(crate) struct PendingCheck {
+    snapshots: Finished,
+    movements: Movements,
+    /// Where the snapshots' notice goes among the builder's notices (it counts the
+    /// account-months the check finds agreeing).
+    notice_at: usize,
+}
+
+impl PendingCheck {
+    /// The movements read from `name`, to check against `snapshots`; `name` is listed in the
+    /// report's `inputs` now, in reading order (its rows are checked, not figures, so no line
+    /// points at it).
+    pub(crate) fn new(
+        snapshots: Finished,
+        movements: Movements,
+        name: String,
+        builder: &mut DatasetBuilder,
+        names: &mut Vec<String>,
+    ) -> PendingCheck {
+        builder.add_file(&name);
+        names.push(name);
+        PendingCheck {
+            snapshots,
+            movements,
+            notice_at: builder.notices.len(),
         }
-    });
-    builder.add_file(&name);
-    names.push(name);
-    check
+    }
+
+    /// The check in the reporting currency (`None`: the data names none), under the reading
+    /// used and the other one when the snapshots have it; the snapshots' notice, when there is
+    /// one, goes in its place among `notices`.
+    pub(crate) fn check(
+        self,
+        reporting: Option<&str>,
+        opts: &LoadOptions,
+        notices: &mut Vec<String>,
+    ) -> MovementCheck {
+        let PendingCheck {
+            snapshots,
+            movements,
+            notice_at,
+        } = self;
+        let check_of =
+            |series: &Series| check_movements(series, &movements, opts.reactivation, reporting);
+        let mut check = check_of(&snapshots.series);
+        check.other_reading = snapshots.other.as_ref().map(|other| {
+            let o = check_of(other);
+            OtherReading {
+                snapshot_date: snapshots.reading.other().name().to_string(),
+                agreeing: o.agreeing,
+                disagreeing: o.disagreements.len() as u64,
+            }
+        });
+        if let Some(n) = snapshots.notice(opts.snapshot_date, Some(&check)) {
+            notices.insert(notice_at, n);
+        }
+        check
+    }
 }
 #[cfg(test)]
 mod tests {
