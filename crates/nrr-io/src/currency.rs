@@ -1,4 +1,4 @@
-//! The reporting currency, decided once per load: the pipeline ([`crate::load`]) asks here
+//! The reporting currency, decided once per load: the pipeline (`load::finish`) asks here
 //! after the revenue and side files are read, and hands the same answer to the movement check
 //! of revenue_movements and to the core ([`DatasetBuilder::finish`]).
 

@@ -46,7 +46,7 @@ impl Rejection {
 }
 
 /// What a column must hold (`text`, a rejection's `expected`) and the kind of a value that
-/// does not: for expectations worded by a helper ([`crate::rows::expect_decimal`]).
+/// does not: for expectations worded by a helper (`rows::expect_decimal`).
 pub(crate) struct Expected {
     pub(crate) kind: RejectionKind,
     pub(crate) text: String,

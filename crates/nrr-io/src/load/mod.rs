@@ -167,7 +167,8 @@ pub(crate) fn finish(
     };
     rejections.sort_by_key(|r| (rank(&r.file), r.line));
     let reporting = crate::currency::decide(opts, &builder)?;
-    let movement_check = movements.map(|m| m.check(reporting.named(), opts, &mut builder.notices));
+    let movement_check =
+        movements.map(|check| check(reporting.named(), opts, &mut builder.notices));
     let dataset = builder.finish(&reporting)?;
     Ok(Loaded {
         dataset,

@@ -182,7 +182,7 @@ fn read_snapshot_rows(
         builder.notices.extend(fin.notice(opts.snapshot_date, None));
     }
     let mut revenue = Revenue::new(builder, rejections, names);
-    revenue.movements = pending;
+    revenue.movements = pending.map(PendingCheck::deferred);
     revenue.snapshot_date = Some(reading);
     Ok(revenue)
 }

@@ -24,7 +24,7 @@ mod series;
 
 use crate::error::{IoError, Misfit, Rejection, RejectionKind};
 use crate::options::LoadOptions;
-use crate::revenue::Revenue;
+use crate::revenue::{DeferredCheck, Revenue};
 use crate::rows::{Cols, Fields, EXPECT_DATE};
 use crate::source::SnapshotFiles;
 use crate::table::csv::open_csv;
@@ -223,7 +223,7 @@ pub(crate) fn load_files(sf: &SnapshotFiles, opts: &LoadOptions) -> Result<Reven
         builder.notices.extend(fin.notice(opts.snapshot_date, None));
     }
     let mut revenue = Revenue::new(builder, rejections, names);
-    revenue.movements = pending;
+    revenue.movements = pending.map(PendingCheck::deferred);
     revenue.snapshot_date = Some(reading);
     Ok(revenue)
 }
@@ -256,6 +256,11 @@ impl PendingCheck {
             movements,
             notice_at: builder.notices.len(),
         }
+    }
+
+    /// The check, run by the load pipeline when it has decided the reporting currency.
+    pub(crate) fn deferred(self) -> DeferredCheck {
+        Box::new(move |reporting, opts, notices| self.check(reporting, opts, notices))
     }
 
     /// The check in the reporting currency (`None`: the data names none), under the reading

@@ -48,6 +48,7 @@ mod cycle;
 mod fields;
 mod invoice;
 mod items;
+mod line_shapes;
 mod objects;
 mod payment;
 mod pricing;

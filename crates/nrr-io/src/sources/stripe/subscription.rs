@@ -193,6 +193,24 @@ pub(super) fn quantity(v: &Value, path: &str) -> Result<u64, Bad> {
     Ok(opt_int(v, path, "quantity", BadNumber, "an integer >= 0")?.unwrap_or(1) as u64)
 }
 
+/// A coupon's `percent_off` (a number from 0 to 100), when it has one.
+fn percent_off(c: &Value, cp: &str) -> Result<Option<Decimal>, Bad> {
+    let Some(x) = field(c, "percent_off") else {
+        return Ok(None);
+    };
+    let p = Decimal::parse(&x.to_string(), 4)
+        .filter(|p| !p.is_negative() && p.mantissa <= 100 * 10i64.pow(p.decimals));
+    let bad_percent = || {
+        bad(
+            &join(cp, "percent_off"),
+            Some(x),
+            BadNumber,
+            "a number from 0 to 100",
+        )
+    };
+    Ok(Some(p.ok_or_else(bad_percent)?))
+}
+
 pub(super) fn coupon(d: &Value, path: &str) -> Result<Coupon, Bad> {
     let Some(c) = field(d, "coupon").filter(|c| c.is_object()) else {
         return Err(bad(
@@ -203,21 +221,7 @@ pub(super) fn coupon(d: &Value, path: &str) -> Result<Coupon, Bad> {
         ));
     };
     let cp = join(path, "coupon");
-    let percent_off = match field(c, "percent_off") {
-        None => None,
-        Some(x) => {
-            let p = Decimal::parse(&x.to_string(), 4)
-                .filter(|p| !p.is_negative() && p.mantissa <= 100 * 10i64.pow(p.decimals));
-            Some(p.ok_or_else(|| {
-                bad(
-                    &join(&cp, "percent_off"),
-                    Some(x),
-                    BadNumber,
-                    "a number from 0 to 100",
-                )
-            })?)
-        }
-    };
+    let percent_off = percent_off(c, &cp)?;
     let amount_off = match opt_int(
         c,
         &cp,
