@@ -3,15 +3,14 @@
 //! ARR and segment sums, add up in the cents they show. (The JSON is checked, with the exact
 //! values it keeps, by nrr-core's property tests.)
 
+use crate::util::nrr_command;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 fn nrr(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_nrr"))
+    let out = nrr_command()
         .args(args)
-        .env("NO_COLOR", "1")
         // One line per row, so the rows can be read back.
         .env("COLUMNS", "400")
         .output()
