@@ -26,7 +26,7 @@ pub struct Loaded {
     /// customers.csv, if present.
     pub attributes: Option<Attributes>,
     /// annotations.csv, if present: notes shown beside periods and customer explanations.
-    pub notes: Vec<nrr_core::report::Note>,
+    pub notes: nrr_core::report::Notes,
     /// The policies applied, when the input was invoices.csv (for the report's `policies`).
     pub invoice_policies: Option<nrr_core::policy::InvoicePolicies>,
     /// revenue_movements checked against subscription_snapshots, when both were read.
