@@ -47,7 +47,8 @@ fn dataset() -> &'static Dataset {
                 start = end.unwrap_or(start).add_days(next(90) as i32);
             }
         }
-        b.finish(None).unwrap()
+        let reporting = b.reporting(None).unwrap();
+        b.finish(&reporting).unwrap()
     })
 }
 

@@ -8,7 +8,7 @@
 use crate::dataset::Dataset;
 use crate::engine::{attach_notes, compute, Options, SegmentSpec};
 use crate::policy::{Applied, Policies};
-use crate::report::{MovementCheck, Note, Report};
+use crate::report::{MovementCheck, Notes, Report};
 use crate::CoreError;
 
 /// Everything [`assemble`] needs.
@@ -28,8 +28,9 @@ pub struct Inputs<'a> {
     pub applied: Applied,
     /// The preset the policies came from, if any.
     pub preset: Option<&'a str>,
-    /// annotations.csv's notes (attached to the periods they name in the window).
-    pub notes: &'a [Note],
+    /// annotations.csv's notes (attached to the periods they name in the window), and the
+    /// name notices give that file.
+    pub notes: &'a Notes,
     /// revenue_movements checked against subscription_snapshots, when both were read.
     pub movement_check: Option<&'a MovementCheck>,
     /// Also compute usage (metered) revenue per month.

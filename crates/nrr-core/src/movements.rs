@@ -235,7 +235,8 @@ impl Movements {
 /// line("a", "100", "2024-01-01", Some("2024-02-01"));
 /// line("a", "130", "2024-02-01", None);
 /// line("b", "50", "2024-01-01", Some("2024-02-10"));
-/// let ds = b.finish(None).unwrap();
+/// let reporting = b.reporting(None).unwrap();
+/// let ds = b.finish(&reporting).unwrap();
 /// let m = movements(&ds, &Options::default(), &[]).unwrap();
 /// let feb: Vec<_> = m.rows.iter().filter(|r| r.month.to_string() == "2024-02")
 ///     .map(|r| (r.customer_id.as_str(), r.category.name(), r.amount.to_string())).collect();

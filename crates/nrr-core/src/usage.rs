@@ -191,7 +191,8 @@ mod tests {
                 Decimal::parse(rate, 10).unwrap(),
             );
         }
-        b.finish(Some("USD")).unwrap()
+        let reporting = b.reporting(Some("USD")).unwrap();
+        b.finish(&reporting).unwrap()
     }
 
     fn window(from: &str, to: &str) -> Window {

@@ -53,7 +53,8 @@ fn report_in(items: &[Item<'_>], eur: &[usize], from: &str, to: &str) -> Report 
             },
         );
     }
-    compute(&b.finish(Some("USD")).unwrap(), &window(from, to)).unwrap()
+    let reporting = b.reporting(Some("USD")).unwrap();
+    compute(&b.finish(&reporting).unwrap(), &window(from, to)).unwrap()
 }
 
 /// The February movement of a customer whose lines change on 2024-02-01.
@@ -314,7 +315,8 @@ fn segments_beyond_128_values_count_each_period_once() {
             },
         );
     }
-    let ds = b.finish(None).unwrap();
+    let reporting = b.reporting(None).unwrap();
+    let ds = b.finish(&reporting).unwrap();
     let spec = nrr_core::engine::SegmentSpec::by_line(&ds, nrr_core::engine::LineColumn::Product);
     let opts = nrr_core::engine::Options {
         segment: Some(spec),

@@ -205,7 +205,8 @@ fn dataset_from(case: &Case, lines: &[(u16, &GenLine)], files: usize) -> Dataset
         );
     }
     let reporting = if case.single { None } else { Some("USD") };
-    b.finish(reporting).expect("generated data builds")
+    let reporting = b.reporting(reporting).expect("one reporting currency");
+    b.finish(&reporting).expect("generated data builds")
 }
 
 fn dataset(case: &Case) -> Dataset {
@@ -892,7 +893,8 @@ fn builder_with_products(case: &Case) -> DatasetBuilder {
 /// `b.finish` with the case's reporting currency.
 fn finish(case: &Case, b: DatasetBuilder) -> Dataset {
     let reporting = if case.single { None } else { Some("USD") };
-    b.finish(reporting).expect("generated data builds")
+    let reporting = b.reporting(reporting).expect("one reporting currency");
+    b.finish(&reporting).expect("generated data builds")
 }
 
 proptest! {

@@ -1073,7 +1073,8 @@ fn paused_report() -> nrr_core::report::Report {
     line("a", "100", "2024-05-01", None);
     line("b", "50", "2024-01-01", Some("2024-03-01"));
     b.push_pause("a", date("2024-03-01"), Some(date("2024-05-01")));
-    let ds = b.finish(None).unwrap();
+    let reporting = b.reporting(None).unwrap();
+    let ds = b.finish(&reporting).unwrap();
     compute(&ds, &window("2024-01", "2024-06")).unwrap()
 }
 

@@ -1,17 +1,13 @@
-//! The reporting-currency rule, written once: every reader that needs the reporting currency
-//! before the dataset is built asks here, and the pipeline hands the same answer to the core.
+//! The reporting currency, decided once per load: the pipeline (`load::finish`) asks here
+//! after the revenue and side files are read, and hands the same answer to the movement check
+//! of revenue_movements and to the core ([`DatasetBuilder::finish`]).
 
+use crate::error::IoError;
 use crate::options::LoadOptions;
-use nrr_core::dataset::DatasetBuilder;
+use nrr_core::dataset::{DatasetBuilder, Reporting};
 
-/// The reporting currency: `--currency`, else the one currency of the lines (an empty code
-/// is the reporting currency itself); `None` when the lines have several.
-pub(crate) fn reporting_currency(opts: &LoadOptions, builder: &DatasetBuilder) -> Option<String> {
-    match &opts.currency {
-        Some(c) => Some(c.clone()),
-        None => {
-            let used = builder.line_currencies();
-            (used.len() == 1).then(|| used[0].clone())
-        }
-    }
+/// The reporting currency by the core's rule ([`DatasetBuilder::reporting`]): `--currency`,
+/// else the one currency of the lines; an error when they have several.
+pub(crate) fn decide(opts: &LoadOptions, builder: &DatasetBuilder) -> Result<Reporting, IoError> {
+    Ok(builder.reporting(opts.currency.as_deref())?)
 }

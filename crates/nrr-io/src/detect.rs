@@ -1,7 +1,7 @@
 //! Which revenue input a data directory holds: detected from file names, or chosen with
 //! `--source`; and whether the options given fit it.
 
-use crate::error::IoError;
+use crate::error::{IoError, Misfit};
 use crate::options::{check_usage, LoadOptions};
 use crate::source::{SnapshotFiles, Source};
 use crate::sources::invoices::InvoiceFiles;
@@ -54,12 +54,7 @@ fn lines_kind(s: Source) -> Option<SourceKind> {
 pub(crate) fn choose(dir: &Path, opts: &LoadOptions) -> Result<Chosen, IoError> {
     let chosen = detect(dir, opts.source)?;
     if !opts.timezone.is_utc() && !matches!(chosen, Chosen::Stripe(_)) {
-        return Err(IoError::BadOption {
-            option: "--timezone".into(),
-            reason: "applies to Stripe exports only (subscriptions.json); other inputs hold \
-                     dates, not timestamps"
-                .into(),
-        });
+        return Err(Misfit::TimezoneForDates { rows: false }.into());
     }
     match &chosen {
         Chosen::Invoices(_) => crate::sources::snapshots::check_reading_for(opts, "invoices.csv")?,

@@ -38,7 +38,10 @@ mod timezone;
 mod validate;
 pub mod write;
 
-pub use error::{printable, IoError, Rejection, RejectionKind};
+pub use error::{
+    found_suffix, printable, unknown_segment_reason, IoError, Misfit, Rejection, RejectionKind,
+    StripeObjects, ROW_SHAPES,
+};
 pub use guard::MAX_RECORD_BYTES;
 pub use load::{load, revenue_bytes, Loaded};
 pub use options::{LoadOptions, Progress};

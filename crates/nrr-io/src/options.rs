@@ -1,6 +1,6 @@
 //! What a load is asked to do ([`LoadOptions`]) and how it tells its progress ([`Progress`]).
 
-use crate::error::IoError;
+use crate::error::{IoError, Misfit};
 use crate::source::Source;
 use crate::timezone::Timezone;
 
@@ -40,16 +40,13 @@ pub struct LoadOptions {
     pub as_of: Option<nrr_core::date::Date>,
 }
 
-/// The usage error for `--usage` with an input that has no usage lines.
+/// The usage error for usage charges asked of an input that has no usage lines.
 pub(crate) fn check_usage(opts: &LoadOptions, input: &str) -> Result<(), IoError> {
     if opts.usage {
-        return Err(IoError::BadOption {
-            option: "--usage".into(),
-            reason: format!(
-                "applies to invoices.csv (usage lines) and Stripe exports (metered prices) \
-                 only; the revenue input here is {input}, which has no usage charges"
-            ),
-        });
+        return Err(Misfit::UsageWithoutUsageLines {
+            input: input.to_string(),
+        }
+        .into());
     }
     Ok(())
 }

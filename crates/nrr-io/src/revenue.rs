@@ -2,9 +2,16 @@
 //! rejected, the inputs' names, and what the reader decided about its input.
 
 use crate::error::Rejection;
+use crate::options::LoadOptions;
 use nrr_core::dataset::DatasetBuilder;
 use nrr_core::policy::{InvoicePolicies, SnapshotDate};
 use nrr_core::report::MovementCheck;
+
+/// A check that waits for the reporting currency (`None`: the data names none): given it,
+/// the load options and the builder's notices, it returns the check of revenue_movements
+/// against subscription_snapshots (and puts the snapshots' notice in its place).
+pub(crate) type DeferredCheck =
+    Box<dyn FnOnce(Option<&str>, &LoadOptions, &mut Vec<String>) -> MovementCheck>;
 
 /// The revenue rows of one input, read; the load pipeline adds the side files and builds
 /// the dataset.
@@ -18,8 +25,9 @@ pub(crate) struct Revenue {
     pub(crate) names: Vec<String>,
     /// The invoice policies applied (invoices and Stripe input).
     pub(crate) invoice_policies: Option<InvoicePolicies>,
-    /// revenue_movements checked against subscription_snapshots, when both were read.
-    pub(crate) movement_check: Option<MovementCheck>,
+    /// revenue_movements read beside subscription_snapshots, to check against them once the
+    /// reporting currency is decided.
+    pub(crate) movements: Option<DeferredCheck>,
     /// The snapshot-date reading applied (subscription_snapshots input).
     pub(crate) snapshot_date: Option<SnapshotDate>,
 }
@@ -36,7 +44,7 @@ impl Revenue {
             rejections,
             names,
             invoice_policies: None,
-            movement_check: None,
+            movements: None,
             snapshot_date: None,
         }
     }

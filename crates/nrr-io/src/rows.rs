@@ -2,7 +2,7 @@
 //! mrr row is ([`Layout`]), a row's fields by position ([`Fields`]), and what a bad value is
 //! told it should be.
 
-use crate::error::IoError;
+use crate::error::{Expected, IoError, RejectionKind};
 use nrr_core::dataset::SourceKind;
 use nrr_core::date::Date;
 use nrr_core::money::Decimal;
@@ -269,21 +269,32 @@ pub(crate) const EXPECT_AMOUNT: &str =
     "a decimal number >= 0 with at most 6 decimal places (like 1200.00)";
 /// What a decimal column expects (`base`), with why `text` is not it when that is its size:
 /// more than `max` places, or more digits than exact 64-bit arithmetic holds (18).
-pub(crate) fn expect_decimal(text: &str, max: u32, base: &str) -> String {
+///
+/// The kind is `bad_number`, or `out_of_range` for a number with too many digits.
+pub(crate) fn expect_decimal(text: &str, max: u32, base: &str) -> Expected {
+    let bad_number = |text: String| Expected {
+        kind: RejectionKind::BadNumber,
+        text,
+    };
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     let plain = !int.is_empty() || !frac.is_empty();
     if !plain || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
-        return base.to_string();
+        return bad_number(base.to_string());
     }
     let places = frac.len();
     let significant = int.trim_start_matches('0').len() + places;
     if places > max as usize {
-        format!("{base}; this one has {places} decimal places")
+        bad_number(format!("{base}; this one has {places} decimal places"))
     } else if significant > 18 {
-        format!("{base}; this one has {significant} digits, more than the 18 an amount may have")
+        Expected {
+            kind: RejectionKind::OutOfRange,
+            text: format!(
+                "{base}; this one has {significant} digits, more than the 18 an amount may have"
+            ),
+        }
     } else {
-        base.to_string()
+        bad_number(base.to_string())
     }
 }
 

@@ -1,7 +1,10 @@
 //! The validator of items and mrr rows: each row is used (a line), excluded with a counted
 //! reason, or rejected with its column, value and expectation.
 
-use crate::error::Rejection;
+use crate::error::{
+    Rejection,
+    RejectionKind::{self, *},
+};
 use crate::rows::{
     expect_decimal, is_currency_code, Fields, ItemCols, Layout, MrrCols, EXPECT_AMOUNT, EXPECT_CCY,
     EXPECT_DATE,
@@ -43,7 +46,14 @@ fn dec_text(d: Decimal) -> String {
 }
 
 impl LineValidator<'_> {
-    fn reject(&mut self, line: u64, column: &str, value: &str, expected: impl Into<String>) {
+    fn reject(
+        &mut self,
+        line: u64,
+        column: &str,
+        value: &str,
+        kind: RejectionKind,
+        expected: impl Into<String>,
+    ) {
         self.builder.ledger.rejected += 1;
         self.rejections.push(Rejection {
             file: self.name.clone(),
@@ -51,6 +61,7 @@ impl LineValidator<'_> {
             column: column.to_string(),
             value: value.to_string(),
             expected: expected.into(),
+            kind,
         });
     }
 
@@ -63,7 +74,13 @@ impl LineValidator<'_> {
     ) -> Option<Cow<'r, str>> {
         let v = rec.text(col);
         if v.is_empty() {
-            self.reject(line, "customer_id", "", "a non-empty customer id");
+            self.reject(
+                line,
+                "customer_id",
+                "",
+                MissingValue,
+                "a non-empty customer id",
+            );
             return None;
         }
         Some(v)
@@ -79,7 +96,7 @@ impl LineValidator<'_> {
     ) -> Option<Cow<'r, str>> {
         let v = col.map_or(Cow::Borrowed(""), |i| rec.text(i));
         if !v.is_empty() && !is_currency_code(&v) {
-            self.reject(line, "currency", &v, EXPECT_CCY);
+            self.reject(line, "currency", &v, BadCurrency, EXPECT_CCY);
             return None;
         }
         Some(v)
@@ -114,6 +131,7 @@ impl LineValidator<'_> {
                     line,
                     "kind",
                     v,
+                    UnknownValue,
                     "`recurring`, `one_time` or empty (recurring)",
                 )
             }
@@ -175,7 +193,7 @@ impl LineValidator<'_> {
             let Some(i) = given(col) else { continue };
             let Some(d) = rec.decimal(i, MAX_AMOUNT_DECIMALS) else {
                 let e = expect_decimal(&rec.decimal_text(i), MAX_AMOUNT_DECIMALS, EXPECT_AMOUNT);
-                self.reject(line, name, &rec.text(i), e);
+                self.reject(line, name, &rec.text(i), e.kind, e.text);
                 return None;
             };
             if d.is_negative() {
@@ -184,6 +202,7 @@ impl LineValidator<'_> {
                     line,
                     name,
                     &v,
+                    NegativeAmount,
                     "an amount >= 0 (credits and refunds are not recurring revenue)",
                 );
                 return None;
@@ -196,7 +215,7 @@ impl LineValidator<'_> {
                 Some(_) => "an amount (the line total) or a unit_amount",
                 None => EXPECT_AMOUNT,
             };
-            self.reject(line, "amount", "", expected);
+            self.reject(line, "amount", "", MissingValue, expected);
             return None;
         };
         let mut quantity_n = 1;
@@ -205,7 +224,13 @@ impl LineValidator<'_> {
             quantity_n = parsed.unwrap_or(1);
             if parsed.is_none() {
                 let v = rec.text(q);
-                self.reject(line, "quantity", &v, "an integer >= 0, or empty (1)");
+                self.reject(
+                    line,
+                    "quantity",
+                    &v,
+                    BadNumber,
+                    "an integer >= 0, or empty (1)",
+                );
                 return None;
             }
         }
@@ -217,7 +242,7 @@ impl LineValidator<'_> {
             let e = format!(
                 "a unit_amount whose product with quantity {quantity_n} has at most 18 digits"
             );
-            self.reject(line, "unit_amount", &v, e);
+            self.reject(line, "unit_amount", &v, OutOfRange, e);
             return None;
         };
         if total_d.is_some_and(|t| !same_value(t, product)) {
@@ -227,7 +252,7 @@ impl LineValidator<'_> {
                 dec_text(unit),
                 dec_text(product)
             );
-            self.reject(line, "amount", &v, e);
+            self.reject(line, "amount", &v, InconsistentAmount, e);
             return None;
         }
         Some((product, quantity_n))
@@ -249,14 +274,14 @@ impl LineValidator<'_> {
                 _ => {
                     let v = rec.text(i);
                     let e = "an integer >= 1 (1 monthly, 3 quarterly, 12 annual), or empty (1)";
-                    self.reject(line, "interval_months", &v, e);
+                    self.reject(line, "interval_months", &v, BadInterval, e);
                     return None;
                 }
             },
         };
         let Some(start_d) = rec.date(c.start) else {
             let v = rec.text(c.start);
-            self.reject(line, "start_date", &v, EXPECT_DATE);
+            self.reject(line, "start_date", &v, BadDate.or_missing(&v), EXPECT_DATE);
             return None;
         };
         let end_d = match given(c.end) {
@@ -265,14 +290,14 @@ impl LineValidator<'_> {
                 Some(d) if d < start_d => {
                     let v = rec.text(i);
                     let e = format!("a date on or after start_date {start_d}, or empty");
-                    self.reject(line, "end_date", &v, e);
+                    self.reject(line, "end_date", &v, EndBeforeStart, e);
                     return None;
                 }
                 Some(d) => Some(d),
                 None => {
                     let v = rec.text(i);
                     let e = "a calendar date YYYY-MM-DD that exists, or empty (still active)";
-                    self.reject(line, "end_date", &v, e);
+                    self.reject(line, "end_date", &v, BadDate, e);
                     return None;
                 }
             },
@@ -288,15 +313,22 @@ impl LineValidator<'_> {
         };
         let month_v = rec.text(c.month);
         let Some(m) = Month::parse(&month_v) else {
-            return self.reject(line, "month", &month_v, "a month YYYY-MM");
+            let kind = BadDate.or_missing(&month_v);
+            return self.reject(line, "month", &month_v, kind, "a month YYYY-MM");
         };
         let Some(amount_d) = rec.decimal(c.mrr, MAX_AMOUNT_DECIMALS) else {
             let v = rec.text(c.mrr);
             let e = expect_decimal(&rec.decimal_text(c.mrr), MAX_AMOUNT_DECIMALS, EXPECT_AMOUNT);
-            return self.reject(line, "mrr", &v, e);
+            return self.reject(line, "mrr", &v, e.kind.or_missing(&v), e.text);
         };
         if amount_d.is_negative() {
-            return self.reject(line, "mrr", &rec.text(c.mrr), "an amount >= 0");
+            return self.reject(
+                line,
+                "mrr",
+                &rec.text(c.mrr),
+                NegativeAmount,
+                "an amount >= 0",
+            );
         }
         let Some(currency_v) = self.currency_of(line, rec, c.currency) else {
             return;

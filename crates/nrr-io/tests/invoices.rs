@@ -320,7 +320,10 @@ fn source_detection_and_override() {
         },
         ..LoadOptions::default()
     };
-    assert!(matches!(load(d, &bad), Err(IoError::BadOption { .. })));
+    assert!(matches!(
+        load(d, &bad),
+        Err(IoError::Misfit(nrr_io::Misfit::PolicyNotDefault { .. }))
+    ));
 }
 
 /// A net amount that cannot be spread over its period exactly is rejected, not dropped.

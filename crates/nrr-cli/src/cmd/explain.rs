@@ -18,7 +18,7 @@ pub(super) fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
         .and_then(|m| m.target(&a.customer))
         .unwrap_or(&a.customer);
     let mut ex = nrr_core::explain::explain(&loaded.dataset, &opts, customer)?;
-    nrr_core::explain::attach_notes(&mut ex, &loaded.notes);
+    nrr_core::explain::attach_notes(&mut ex, &loaded.notes.notes);
     if let Some(m) = map {
         nrr_core::explain::attach_customer_map(&mut ex, m);
     }

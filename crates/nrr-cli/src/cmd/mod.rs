@@ -169,8 +169,8 @@ pub(crate) fn load_data(settings: &Settings, opts: &LoadOptions) -> anyhow::Resu
     {
         use nrr_io::postgres::{PgQuery, PgSource};
         let Some(query) = PgQuery::from_args(&settings.pg.query, &settings.pg.table) else {
-            return Err(IoError::BadOption {
-                option: "--postgres".into(),
+            return Err(crate::errors::BadFlag {
+                flag: "--postgres".into(),
                 reason: "give the rows to read with --query \"SELECT ...\" or --table NAME".into(),
             }
             .into());
@@ -199,8 +199,8 @@ pub(crate) fn load_data(settings: &Settings, opts: &LoadOptions) -> anyhow::Resu
     #[cfg(not(feature = "postgres"))]
     {
         let _ = url;
-        Err(IoError::BadOption {
-            option: "--postgres".into(),
+        Err(crate::errors::BadFlag {
+            flag: "--postgres".into(),
             reason: "this nrr was built without the `postgres` feature".into(),
         }
         .into())

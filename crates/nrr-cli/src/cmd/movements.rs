@@ -1,6 +1,7 @@
 //! `nrr movements`: every customer-month movement, the rows behind the report's bridge.
 
 use crate::args::{resolve, MovementsArgs};
+use crate::errors::BadFlag;
 use nrr_io::IoError;
 use std::io::Write;
 use std::path::Path;
@@ -13,7 +14,7 @@ enum Output {
     Parquet,
 }
 
-fn output_kind(path: &Path) -> Result<Output, IoError> {
+fn output_kind(path: &Path) -> Result<Output, BadFlag> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -21,8 +22,8 @@ fn output_kind(path: &Path) -> Result<Output, IoError> {
     match ext.as_deref() {
         Some("csv") => Ok(Output::Csv),
         Some("parquet") => Ok(Output::Parquet),
-        _ => Err(IoError::BadOption {
-            option: "--output".into(),
+        _ => Err(BadFlag {
+            flag: "--output".into(),
             reason: format!(
                 "`{}` does not end in .csv or .parquet, the formats nrr movements writes",
                 path.display()
@@ -100,8 +101,8 @@ fn write_parquet(m: &nrr_core::movements::Movements, path: &Path) -> anyhow::Res
 
 #[cfg(not(feature = "parquet"))]
 fn write_parquet(_: &nrr_core::movements::Movements, _: &Path) -> anyhow::Result<()> {
-    Err(IoError::BadOption {
-        option: "--output".into(),
+    Err(BadFlag {
+        flag: "--output".into(),
         reason: "this nrr was built without the `parquet` feature".into(),
     }
     .into())

@@ -41,13 +41,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The repository root.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root")
-}
+use crate::util::repo_root as root;
 
 fn bless() -> bool {
     std::env::var_os("NRR_BLESS_DOCS").is_some_and(|v| !v.is_empty() && v != "0")

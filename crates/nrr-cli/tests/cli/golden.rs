@@ -4,33 +4,21 @@
 
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Tolerance for numbers that are not both integers.
 const TOLERANCE: f64 = 1e-9;
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
-
-/// The arguments of `args.txt`, split on whitespace.
-fn fixture_args(dir: &Path) -> Vec<String> {
-    let path = dir.join("args.txt");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    text.split_whitespace().map(str::to_string).collect()
-}
+use crate::util::{fixture_args, fixtures_dir, nrr_command};
 
 /// Runs `nrr report <dir> <args.txt> --format <format>` (with `NO_COLOR=1`).
 fn run_report(name: &str, format: &str) -> Output {
     let dir = fixtures_dir().join(name);
-    let out = Command::new(env!("CARGO_BIN_EXE_nrr"))
+    let out = nrr_command()
         .arg("report")
         .arg(&dir)
         .args(fixture_args(&dir))
         .args(["--format", format])
-        .env("NO_COLOR", "1")
         .output()
         .expect("running nrr");
     assert!(

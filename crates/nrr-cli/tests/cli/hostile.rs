@@ -17,6 +17,7 @@
 //! To regenerate after an intended change: `INSTA_UPDATE=always cargo test -p nrr-cli --test
 //! cli hostile`, then review the `.snap` files.
 
+use crate::util::{copy_dir, repo_root};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -24,26 +25,6 @@ use std::time::{Duration, Instant};
 /// At least this many cases (issue 14 asks for 60; the rejection transcripts of
 /// `tests/cli.rs` come on top).
 const MIN_CASES: usize = 60;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("creating a directory");
-    for e in std::fs::read_dir(from).expect("reading a case") {
-        let e = e.expect("an entry");
-        let target = to.join(e.file_name());
-        if e.file_type().expect("a file type").is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copying a file");
-        }
-    }
-}
 
 /// A CSV file as Parquet (see the module documentation).
 fn to_parquet(csv_path: &Path, dict: &[&str]) {
@@ -266,7 +247,7 @@ fn run(dir: &Path, c: &Case) -> Result<String, String> {
 
 #[test]
 fn every_hostile_case_ends_cleanly() {
-    let dir = root().join("tests/hostile");
+    let dir = repo_root().join("tests/hostile");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("tests/hostile")
         .map(|e| e.expect("an entry").path())

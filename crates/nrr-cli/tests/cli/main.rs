@@ -12,7 +12,9 @@
 //! - [`stripe_shapes`]: Stripe export shapes, customer_map.csv and billing rules;
 //! - [`parquet_invoices`]: Parquet twins of the invoices fixtures (feature `parquet`);
 //! - [`postgres`]: the PostgreSQL source against a server started from `initdb` (feature
-//!   `postgres`).
+//!   `postgres`), one test per check sharing one server;
+//! - [`util`]: the helpers the modules share (the repository's paths, a fixture's arguments,
+//!   running `nrr`).
 //!
 //! Snapshots live in `tests/cli/snapshots/`, named after the module path (`cli__hostile__...`).
 //! To regenerate after an intended change of output, run
@@ -29,6 +31,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
+use util::repo_root;
 
 /// Header of the items.csv files written by these tests.
 const ITEMS_HEADER: &str =
@@ -104,14 +107,6 @@ fn nrr_in(cwd: &Path, args: &[&str]) -> Run {
         stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
         hide: vec![cwd.to_path_buf()],
     }
-}
-
-/// The repository root (fixtures are addressed relative to it, as a user would).
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repository root")
 }
 
 /// Runs `nrr args...` from the repository root.
@@ -2788,3 +2783,4 @@ mod hostile;
 mod parquet_invoices;
 mod postgres;
 mod stripe_shapes;
+mod util;

@@ -12,31 +12,14 @@ use nrr_core::money::{Decimal, MAX_AMOUNT_DECIMALS};
 use parquet::arrow::ArrowWriter;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
+use crate::util::{fixture_args, fixtures_dir, fixtures_named, nrr_command as nrr};
 
 /// The `invoices_*` fixture folders, in name order.
 fn invoice_fixtures() -> Vec<PathBuf> {
     fixtures_named("invoices_", 10)
-}
-
-/// The fixture folders whose name starts with `prefix`, in name order (at least `min`).
-fn fixtures_named(prefix: &str, min: usize) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
-        })
-        .collect();
-    dirs.sort();
-    assert!(dirs.len() >= min, "{prefix} fixtures: {dirs:?}");
-    dirs
 }
 
 /// The Arrow type a column is written with: typed, or every column a string.
@@ -121,21 +104,6 @@ fn csv_rows(path: &Path) -> Vec<Vec<String>> {
     rdr.records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
         .collect()
-}
-
-fn fixture_args(dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join("args.txt"))
-        .unwrap()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
-}
-
-/// The `nrr` command, with `NO_COLOR=1`.
-fn nrr() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_nrr"));
-    c.env("NO_COLOR", "1");
-    c
 }
 
 /// `nrr report DIR <args.txt of fixture> --format json`.

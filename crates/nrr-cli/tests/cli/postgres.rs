@@ -1,17 +1,21 @@
-//! `--postgres`: a real PostgreSQL server started for the test (initdb + pg_ctl on loopback, in
-//! a temporary directory), fixtures loaded into it, and the reports compared with the same
-//! fixtures read from files: every `invoices_*`, `stripe_*` and `snapshots_*` fixture folder
-//! (listed when the test runs, each in a schema of its own), and a few others. The server binaries must be installed (`.ci/run` installs the
-//! Debian package `postgresql`); without them these tests fail, they do not skip.
+//! `--postgres`: a real PostgreSQL server (initdb + pg_ctl on loopback, in a temporary
+//! directory), fixtures loaded into it, and the reports compared with the same fixtures read
+//! from files: every `invoices_*`, `stripe_*` and `snapshots_*` fixture folder (listed when the
+//! tests run, each in a schema of its own), and a few others. The server binaries must be
+//! installed (`.ci/run` installs the Debian package `postgresql`); without them these tests
+//! fail, they do not skip.
+//!
+//! Each check is a test of its own; they share one server, started (and loaded) by the first
+//! test that needs it ([`shared`]). The server lives in a static, which is never dropped, so a
+//! watchdog process started with it stops it and removes its directory as soon as the test
+//! process has ended, however it ends (a failed test, a panic, a kill).
 #![cfg(feature = "postgres")]
 
+use crate::util::{fixture_args, fixtures_dir, json_of, nrr_output as nrr};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
 /// The directory holding initdb, pg_ctl and psql: on PATH, else the newest
 /// /usr/lib/postgresql/N/bin (where the Debian package puts them).
@@ -75,7 +79,8 @@ fn run_ok(mut c: Command, what: &str) -> Output {
     out
 }
 
-/// A running server; stopped when dropped (also when a test panics).
+/// A running server; stopped when dropped (while it is being loaded, a panic drops it), else
+/// by its watchdog when the test process ends ([`Server::watch`]).
 struct Server {
     _dir: tempfile::TempDir,
     data: PathBuf,
@@ -97,6 +102,7 @@ impl Server {
                 "chown of the temporary directory to postgres",
             );
         }
+        let dir_path = dir.path().to_path_buf();
         let data = dir.path().join("data");
         let sock = dir.path().join("sock");
         let mut mkdir = as_server_user(Path::new("mkdir"));
@@ -139,7 +145,36 @@ impl Server {
             port,
         };
         run_ok(start, "pg_ctl start");
+        server.watch(&dir_path);
         server
+    }
+
+    /// Starts the watchdog: a shell that waits for this process to end, then stops the server
+    /// and removes its directory. Its output goes nowhere (it must not hold the test's pipes).
+    // Never waited for: it outlives this process by design.
+    #[allow(clippy::zombie_processes)]
+    fn watch(&self, dir: &Path) {
+        let runuser = if is_root() {
+            "runuser -u postgres -- "
+        } else {
+            ""
+        };
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
+             {runuser}'{pg_ctl}' -D '{data}' -m immediate -w stop; rm -rf '{dir}'",
+            pid = std::process::id(),
+            pg_ctl = self.bin.join("pg_ctl").display(),
+            data = self.data.display(),
+            dir = dir.display(),
+        );
+        Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting the server's watchdog");
     }
 
     fn url(&self) -> String {
@@ -215,22 +250,16 @@ fn sql_type(column: &str) -> &'static str {
 }
 
 fn fixtures() -> PathBuf {
-    repo().join("tests/fixtures")
+    fixtures_dir()
 }
 
-/// The fixture folders named `prefix…`, in name order: at least `min`, so that an empty or
-/// misread listing cannot pass. Each name is also a schema's name, so it must be a plain SQL
-/// identifier.
+/// The names of the fixture folders named `prefix…`, in name order (at least `min`). Each
+/// name is also a schema's name, so it must be a plain SQL identifier.
 fn fixtures_named(prefix: &str, min: usize) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures())
-        .expect("the fixtures directory")
-        .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.is_dir())
+    let names: Vec<String> = crate::util::fixtures_named(prefix, min)
+        .iter()
         .filter_map(|p| Some(p.file_name()?.to_str()?.to_string()))
-        .filter(|n| n.starts_with(prefix))
         .collect();
-    names.sort();
-    assert!(names.len() >= min, "{prefix}* fixtures: {names:?}");
     for n in &names {
         assert!(
             n.bytes()
@@ -500,23 +529,6 @@ fn load_stripe(s: &Server, dir: &Path) {
     );
 }
 
-fn nrr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nrr"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("running nrr")
-}
-
-fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "nrr failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
-}
-
 /// The report without the keys that name the input (`inputs`) or only files have.
 fn figures(mut v: Value) -> Value {
     let o = v.as_object_mut().expect("a JSON object");
@@ -525,17 +537,9 @@ fn figures(mut v: Value) -> Value {
     v
 }
 
-fn fixture_args(name: &str) -> Vec<String> {
-    std::fs::read_to_string(fixtures().join(name).join("args.txt"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
-}
-
 /// `nrr report ARGS <the fixture's args.txt> MORE --format json`, as JSON (it must succeed).
 fn report_json(args: &[&str], fixture: &str, more: &[&str]) -> Value {
-    let extra = fixture_args(fixture);
+    let extra = fixture_args(&fixtures().join(fixture));
     let mut a = vec!["report"];
     a.extend(args);
     a.extend(extra.iter().map(String::as_str));
@@ -550,15 +554,34 @@ fn fixture_dir(fixture: &str) -> String {
     dir.to_str().expect("a UTF-8 path").to_string()
 }
 
-/// One server for the whole file (starting one takes a few seconds); each part below is a
-/// function of it, and the server is stopped when `s` is dropped, also after a failure.
+/// The server the tests share, with the fixtures loaded: started by the first test that asks
+/// (starting and loading one takes a few seconds), stopped by its watchdog at the end.
+struct Shared {
+    server: Server,
+    url: String,
+    schemas: Vec<SchemaFixture>,
+}
+
+static SHARED: OnceLock<Shared> = OnceLock::new();
+
+fn shared() -> &'static Shared {
+    SHARED.get_or_init(|| {
+        let (server, schemas) = loaded_server();
+        let url = server.url();
+        Shared {
+            server,
+            url,
+            schemas,
+        }
+    })
+}
+
 #[test]
-fn postgres_reads_every_shape_read_only() {
-    let (s, schemas) = loaded_server();
-    let url = s.url();
+fn every_fixture_reports_from_its_tables_as_from_its_files() {
+    let Shared { url, schemas, .. } = shared();
     let differ: Vec<String> = schemas
         .iter()
-        .filter_map(|f| fixture_differs_from_the_files(&url, f))
+        .filter_map(|f| fixture_differs_from_the_files(url, f))
         .collect();
     let names: Vec<&str> = schemas.iter().map(|f| f.name.as_str()).collect();
     eprintln!(
@@ -573,29 +596,30 @@ fn postgres_reads_every_shape_read_only() {
         schemas.len(),
         differ.join("\n")
     );
-    items_table_reports_exactly_as_the_csv(&url);
-    snapshots_query_reports_exactly_as_the_csv(&url);
-    movements_are_checked_exactly_as_from_the_csv(&url);
-    snapshot_dates_are_read_under_the_reading_chosen(&url);
-    bad_values_are_rejected_with_their_row_number(&url);
-    invoices_report_exactly_as_the_csv(&url, "invoices_cancel", &[]);
-    invoices_report_exactly_as_the_csv(&url, "invoices_cancel_at_cancellation", &[]);
+}
+
+#[test]
+fn invoice_rows_report_exactly_as_the_csv() {
+    let url: &str = &shared().url;
+    invoices_report_exactly_as_the_csv(url, "invoices_cancel", &[]);
+    invoices_report_exactly_as_the_csv(url, "invoices_cancel_at_cancellation", &[]);
     // A preset's forever-only discounts become `all` for invoice rows, as for invoices.csv.
-    invoices_report_exactly_as_the_csv(&url, "invoices_cancel", &["--preset", "stripe"]);
-    bad_invoice_rows_are_rejected_with_their_row_number(&url);
+    invoices_report_exactly_as_the_csv(url, "invoices_cancel", &["--preset", "stripe"]);
+}
+
+#[test]
+fn stripe_object_rows_report_exactly_as_the_files() {
+    let url: &str = &shared().url;
     let invoices = Some("stripe_invoices");
-    stripe_objects_report_exactly_as_the_files(&url, "stripe_invoices", invoices, &[]);
-    stripe_objects_report_exactly_as_the_files(&url, "stripe_invoices_gross", invoices, &[]);
+    stripe_objects_report_exactly_as_the_files(url, "stripe_invoices", invoices, &[]);
+    stripe_objects_report_exactly_as_the_files(url, "stripe_invoices_gross", invoices, &[]);
     // A named time zone and a preset apply as to the files.
     stripe_objects_report_exactly_as_the_files(
-        &url,
+        url,
         "stripe_lifecycle",
         None,
         &["--timezone", "America/New_York", "--preset", "chartmogul"],
     );
-    stripe_credit_notes_and_refunds_report_exactly_as_the_files(&url);
-    bad_stripe_objects_are_rejected_with_their_row_number_and_id(&url);
-    writes_are_refused(&s, &url);
 }
 
 /// A fixture from the tables of its schema (`--table SCHEMA.invoices`, `--events-table …`;
@@ -672,7 +696,9 @@ const TYPED_ITEMS: [&str; 3] = [
     "unit_amount_seats",
 ];
 
-fn items_table_reports_exactly_as_the_csv(url: &str) {
+#[test]
+fn items_table_reports_exactly_as_the_csv() {
+    let url: &str = &shared().url;
     for name in TYPED_ITEMS {
         let dir = fixture_dir(name);
         let pg = report_json(&[&dir, "--postgres", url, "--table", name], name, &[]);
@@ -697,7 +723,9 @@ fn items_table_reports_exactly_as_the_csv(url: &str) {
     );
 }
 
-fn snapshots_query_reports_exactly_as_the_csv(url: &str) {
+#[test]
+fn snapshots_query_reports_exactly_as_the_csv() {
+    let url: &str = &shared().url;
     let dir = fixtures().join("snapshots_movements_agree");
     let files = json_of(&nrr(&[
         "report",
@@ -723,7 +751,9 @@ fn snapshots_query_reports_exactly_as_the_csv(url: &str) {
 /// as subscription_snapshots.csv with revenue_movements.csv, under the fixture's policy and a
 /// second one; a bad movement row is rejected with its row number (movements with other rows
 /// are a usage error: `bad_stripe_objects_are_rejected_with_their_row_number_and_id`).
-fn movements_are_checked_exactly_as_from_the_csv(url: &str) {
+#[test]
+fn movements_are_checked_exactly_as_from_the_csv() {
+    let url: &str = &shared().url;
     let snaps = "SELECT account_id, snapshot_date, mrr, currency FROM snaps";
     // snapshots_movements_disagree's movements are in the table `movements`;
     // snapshots_movements_as_expansion's are given as a query of literal rows.
@@ -784,7 +814,9 @@ fn movements_are_checked_exactly_as_from_the_csv(url: &str) {
 /// from a query: `--snapshot-date open` reads them as the month before, every movement
 /// agrees; without it they are read at close with the notice, which names both readings. (Each
 /// fixture is also compared whole with its files in `fixture_differs_from_the_files`.)
-fn snapshot_dates_are_read_under_the_reading_chosen(url: &str) {
+#[test]
+fn snapshot_dates_are_read_under_the_reading_chosen() {
+    let url: &str = &shared().url;
     let fixture = "snapshots_first_of_month_open";
     let snaps = format!("SELECT * FROM {fixture}.subscription_snapshots");
     let movements = format!("{fixture}.revenue_movements");
@@ -819,7 +851,9 @@ fn snapshot_dates_are_read_under_the_reading_chosen(url: &str) {
     assert_eq!(close["movement_check"], files["movement_check"]);
 }
 
-fn bad_values_are_rejected_with_their_row_number(url: &str) {
+#[test]
+fn bad_values_are_rejected_with_their_row_number() {
+    let url: &str = &shared().url;
     let out = nrr(&[
         "check",
         "--postgres",
@@ -867,7 +901,9 @@ fn invoices_report_exactly_as_the_csv(url: &str, fixture: &str, more: &[&str]) {
     }
 }
 
-fn bad_invoice_rows_are_rejected_with_their_row_number(url: &str) {
+#[test]
+fn bad_invoice_rows_are_rejected_with_their_row_number() {
+    let url: &str = &shared().url;
     let out = nrr(&[
         "check",
         "--postgres",
@@ -943,7 +979,9 @@ fn stripe_objects_report_exactly_as_the_files(
 
 /// Subscriptions, invoices, credit notes and refunds of `stripe_refund_credit` from the four
 /// tables of its schema, two as queries: the same figures and row ledger as from the files.
-fn stripe_credit_notes_and_refunds_report_exactly_as_the_files(url: &str) {
+#[test]
+fn stripe_credit_notes_and_refunds_report_exactly_as_the_files() {
+    let url: &str = &shared().url;
     let fixture = "stripe_refund_credit";
     let dir = fixture_dir(fixture);
     let files = report_json(&[&dir], fixture, &[]);
@@ -987,7 +1025,9 @@ fn stripe_credit_notes_and_refunds_report_exactly_as_the_files(url: &str) {
     assert_eq!(figures(pg), figures(files));
 }
 
-fn bad_stripe_objects_are_rejected_with_their_row_number_and_id(url: &str) {
+#[test]
+fn bad_stripe_objects_are_rejected_with_their_row_number_and_id() {
+    let url: &str = &shared().url;
     let out = nrr(&[
         "check",
         "--postgres",
@@ -1088,7 +1128,10 @@ fn bad_stripe_objects_are_rejected_with_their_row_number_and_id(url: &str) {
     assert!(err.contains("--source stripe"), "{err}");
 }
 
-fn writes_are_refused(s: &Server, url: &str) {
+#[test]
+fn writes_are_refused() {
+    let Shared { server: s, url, .. } = shared();
+    let url: &str = url;
     for sql in [
         "DELETE FROM items RETURNING *",
         "SELECT * FROM items; DROP TABLE items",

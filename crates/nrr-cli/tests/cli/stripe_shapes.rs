@@ -3,29 +3,10 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
-
-fn nrr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nrr"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("running nrr")
-}
-
-fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
-}
+use crate::util::{
+    fixtures_dir as fixtures, json_of as json, nrr_output as nrr, stderr_of as stderr,
+};
 
 /// A copy of fixture `name` in a temporary directory (as `data/`).
 fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -53,10 +34,6 @@ fn report(dir: &Path, extra: &[&str]) -> Value {
     a.extend(extra.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = a.iter().map(String::as_str).collect();
     json(&nrr(&refs))
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 mod stripe_current_shape {

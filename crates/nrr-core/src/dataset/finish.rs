@@ -6,13 +6,57 @@ use super::*;
 use crate::money::{lcm, Scale};
 use crate::CoreError;
 
+/// The code amounts are reported in when the data names no currency at all (ISO 4217's "no
+/// currency").
+pub const NO_CURRENCY: &str = "XXX";
+
+/// The reporting currency of a dataset, as [`DatasetBuilder::reporting`] decides it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reporting {
+    /// A currency: the one chosen, else the only one the lines use.
+    Code(String),
+    /// Neither a choice nor a line names a currency: amounts are reported in [`NO_CURRENCY`].
+    Unnamed,
+}
+
+impl Reporting {
+    /// The code amounts are reported in.
+    pub fn code(&self) -> &str {
+        match self {
+            Reporting::Code(c) => c,
+            Reporting::Unnamed => NO_CURRENCY,
+        }
+    }
+
+    /// The currency, when one is named.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            Reporting::Code(c) => Some(c),
+            Reporting::Unnamed => None,
+        }
+    }
+}
+
 impl DatasetBuilder {
-    /// Fixes the reporting currency and the exact scale, converting amounts to MRR units.
-    ///
-    /// `reporting`: the `--currency` flag, if given. Without it the only currency used by
-    /// lines is the reporting currency; data without any currency reports in `XXX`.
-    pub fn finish(mut self, reporting: Option<&str>) -> Result<Dataset, CoreError> {
-        let reporting = self.reporting_currency(reporting)?;
+    /// The reporting-currency rule: `chosen` (the user's choice), else the only currency the
+    /// lines use (an empty code is the reporting currency itself); an error when they use
+    /// several. The load pipeline decides it once and hands it to [`DatasetBuilder::finish`].
+    pub fn reporting(&self, chosen: Option<&str>) -> Result<Reporting, CoreError> {
+        if let Some(c) = chosen {
+            return Ok(Reporting::Code(c.to_string()));
+        }
+        let mut used = self.line_currencies();
+        match used.len() {
+            0 => Ok(Reporting::Unnamed),
+            1 => Ok(Reporting::Code(used.remove(0))),
+            _ => Err(CoreError::AmbiguousCurrency { found: used }),
+        }
+    }
+
+    /// Fixes the reporting currency (`reporting`, as [`DatasetBuilder::reporting`] decided
+    /// it) and the exact scale, converting amounts to MRR units.
+    pub fn finish(mut self, reporting: &Reporting) -> Result<Dataset, CoreError> {
+        let reporting = self.reporting_id(reporting.code());
         let (rate_decimals, fx) = self.rates_into(reporting)?;
         let scale = self.scale(rate_decimals)?;
         let total = self.convert_amounts(&scale)?;
@@ -46,19 +90,9 @@ impl DatasetBuilder {
         })
     }
 
-    /// The reporting currency's id: the one given, else the only currency lines use (`XXX`
-    /// when none does); lines and usage without a currency are put in it.
-    fn reporting_currency(&mut self, reporting: Option<&str>) -> Result<u16, CoreError> {
-        let used = self.line_currencies();
-        let code = match reporting {
-            Some(c) => c.to_string(),
-            None => match used.len() {
-                0 => "XXX".to_string(),
-                1 => used[0].clone(),
-                _ => return Err(CoreError::AmbiguousCurrency { found: used }),
-            },
-        };
-        let reporting = self.currency_id(&code);
+    /// The reporting currency's id; lines and usage without a currency are put in it.
+    fn reporting_id(&mut self, code: &str) -> u16 {
+        let reporting = self.currency_id(code);
         // Lines with an empty currency are in the reporting currency.
         if let Some(&empty) = self.currency_ids.get("") {
             for c in &mut self.lines.currency {
@@ -72,7 +106,7 @@ impl DatasetBuilder {
                 }
             }
         }
-        Ok(reporting)
+        reporting
     }
 
     /// The rates into `reporting` of every currency the data holds amounts in, with the

@@ -5,6 +5,7 @@ mod finish;
 mod ids;
 
 pub use builder::DatasetBuilder;
+pub use finish::{Reporting, NO_CURRENCY};
 pub use ids::Ids;
 
 use crate::date::{Date, Month};

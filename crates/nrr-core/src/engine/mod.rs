@@ -101,7 +101,8 @@ pub struct Options {
 /// line("a", "100", "2024-01-01", Some("2024-02-01"));
 /// line("a", "130", "2024-02-01", None);
 /// line("b", "50", "2024-01-01", Some("2024-02-10"));
-/// let ds = b.finish(None).unwrap();
+/// let reporting = b.reporting(None).unwrap();
+/// let ds = b.finish(&reporting).unwrap();
 /// let r = compute(&ds, &Options::default()).unwrap();
 /// let feb = r.periods.iter().find(|p| p.period == "2024-02").unwrap();
 /// assert_eq!(feb.retention.starting_mrr.to_string(), "150.00");

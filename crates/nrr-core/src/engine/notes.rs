@@ -1,10 +1,12 @@
 //! Notes (annotations.csv) attached to the report's rows.
 
-use crate::report::{MonthRow, PeriodRow, Report};
+use crate::report::{MonthRow, Notes, PeriodRow, Report};
 
 /// Attaches notes to the report's month and period rows (segments included) whose label
-/// equals the note's period (`2024-03`, `2024-Q1`, `2024`).
-pub fn attach_notes(report: &mut Report, notes: &[crate::report::Note]) {
+/// equals the note's period (`2024-03`, `2024-Q1`, `2024`); notes for periods the report does
+/// not show are counted in a notice that begins with their input's name (`notes.source`).
+pub fn attach_notes(report: &mut Report, notes: &Notes) {
+    let (source, notes) = (notes.source.as_str(), notes.notes.as_slice());
     fn attach(
         f_months: &mut [MonthRow],
         f_periods: &mut [PeriodRow],
@@ -47,7 +49,7 @@ pub fn attach_notes(report: &mut Report, notes: &[crate::report::Note]) {
         let more = periods.len().saturating_sub(10);
         periods.truncate(10);
         report.notices.push(format!(
-            "annotations.csv: {} note{} for periods the report does not show ({}{}) {} not shown; periods are months, and quarters and years wholly inside the window",
+            "{source}: {} note{} for periods the report does not show ({}{}) {} not shown; periods are months, and quarters and years wholly inside the window",
             outside.len(),
             if outside.len() == 1 { "" } else { "s" },
             periods.join(", "),

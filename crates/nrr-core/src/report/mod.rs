@@ -122,6 +122,16 @@ pub struct Note {
     pub note: String,
 }
 
+/// The notes of one input, to attach to the report's periods, and the name a notice gives
+/// that input (the reader names it: `annotations.csv`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Notes {
+    /// The notes, in input order.
+    pub notes: Vec<Note>,
+    /// The input's name, as a notice about its notes begins.
+    pub source: String,
+}
+
 /// Figures for one segment value (the same shape as the totals).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SegmentFigures {

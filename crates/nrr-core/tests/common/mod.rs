@@ -52,7 +52,8 @@ pub(crate) fn try_build(
     for &(currency, d, rate) in fx {
         b.push_fx(currency, date(d), dec(rate));
     }
-    b.finish(reporting)
+    let reporting = b.reporting(reporting)?;
+    b.finish(&reporting)
 }
 
 pub(crate) fn build(lines: &[Line<'_>], fx: &[Fx<'_>], reporting: Option<&str>) -> Dataset {

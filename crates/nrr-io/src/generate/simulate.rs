@@ -165,6 +165,29 @@ impl Sim<'_> {
         t.line = self.lines.len() - 1;
     }
 
+    /// One month of a free primary subscription: it ends, or moves up to the starter plan, or
+    /// stays. Returns the churn date if it churned this month.
+    fn step_free(&mut self, p: &mut Track, m: u32) -> Option<WindowDate> {
+        let line = self.lines[p.line];
+        if self.rng.chance(350) {
+            let at = WindowDate {
+                m,
+                day: self.end_day(m),
+            };
+            self.end(*p, at);
+            return Some(at);
+        }
+        if self.rng.chance(700) {
+            let at = WindowDate {
+                m,
+                day: self.start_day(),
+            };
+            let unit = PLAN_UNIT[PLAN_STARTER as usize];
+            self.replace(p, at, line.qty, unit, PLAN_STARTER, 1);
+        }
+        None
+    }
+
     /// One month of events of the primary (core) subscription. Returns the churn date if it
     /// churned this month.
     pub(super) fn step_primary(&mut self, p: &mut Track, m: u32) -> Option<WindowDate> {
@@ -178,23 +201,7 @@ impl Sim<'_> {
         };
 
         if line.plan == PLAN_FREE {
-            if self.rng.chance(350) {
-                let at = WindowDate {
-                    m,
-                    day: self.end_day(m),
-                };
-                self.end(*p, at);
-                return Some(at);
-            }
-            if self.rng.chance(700) {
-                let at = WindowDate {
-                    m,
-                    day: self.start_day(),
-                };
-                let unit = PLAN_UNIT[PLAN_STARTER as usize];
-                self.replace(p, at, line.qty, unit, PLAN_STARTER, 1);
-            }
-            return None;
+            return self.step_free(p, m);
         }
 
         // Churn: monthly plans any month on any day, longer terms at renewal.
@@ -358,37 +365,67 @@ pub(super) struct Profile {
 }
 
 /// Simulates customer `idx` (0-based) into `lines` (cleared first), sorted by start date.
+/// What a customer is, drawn first from its random stream (in this order, so the stream stays
+/// the same): segment, region, currency, discount and signup month.
+struct Draw {
+    segment: usize,
+    region: usize,
+    currency: usize,
+    discount: u64,
+    signup_m: u32,
+}
+
+impl Draw {
+    fn new(ctx: &Ctx, rng: &mut Rng) -> Draw {
+        let segment = rng.pick(&[62, 28, 10]);
+        let region = rng.pick(&[50, 32, 18]);
+        let currency = if ctx.currencies && rng.chance(500) {
+            if region == 1 || rng.chance(3000) {
+                1 + rng.pick(&[65, 35])
+            } else {
+                2
+            }
+        } else {
+            0
+        };
+        let discount = match segment {
+            SMB => {
+                if rng.chance(1500) {
+                    1000
+                } else {
+                    0
+                }
+            }
+            MID => rng.range(0, 1200),
+            _ => rng.range(500, 2500),
+        };
+        let months = ctx.months;
+        let signup_m = if months == 1 || rng.chance(3000) {
+            0
+        } else {
+            rng.range(1, u64::from(months) - 1) as u32
+        };
+        Draw {
+            segment,
+            region,
+            currency,
+            discount,
+            signup_m,
+        }
+    }
+}
+
 pub(super) fn simulate(ctx: &Ctx, idx: u64, lines: &mut Vec<Line>) -> Profile {
     lines.clear();
     let mut rng = Rng::stream(ctx.seed, idx);
-    let segment = rng.pick(&[62, 28, 10]);
-    let region = rng.pick(&[50, 32, 18]);
-    let currency = if ctx.currencies && rng.chance(500) {
-        if region == 1 || rng.chance(3000) {
-            1 + rng.pick(&[65, 35])
-        } else {
-            2
-        }
-    } else {
-        0
-    };
-    let discount = match segment {
-        SMB => {
-            if rng.chance(1500) {
-                1000
-            } else {
-                0
-            }
-        }
-        MID => rng.range(0, 1200),
-        _ => rng.range(500, 2500),
-    };
+    let Draw {
+        segment,
+        region,
+        currency,
+        discount,
+        signup_m,
+    } = Draw::new(ctx, &mut rng);
     let months = ctx.months;
-    let signup_m = if months == 1 || rng.chance(3000) {
-        0
-    } else {
-        rng.range(1, u64::from(months) - 1) as u32
-    };
     let mut sim = Sim {
         ctx,
         rng,

@@ -7,7 +7,6 @@
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 
-use crate::currency::reporting_currency;
 use crate::detect::{choose, line_files, Chosen};
 use crate::error::{IoError, Rejection};
 use crate::options::LoadOptions;
@@ -27,7 +26,7 @@ pub struct Loaded {
     /// customers.csv, if present.
     pub attributes: Option<Attributes>,
     /// annotations.csv, if present: notes shown beside periods and customer explanations.
-    pub notes: Vec<nrr_core::report::Note>,
+    pub notes: nrr_core::report::Notes,
     /// The policies applied, when the input was invoices.csv (for the report's `policies`).
     pub invoice_policies: Option<nrr_core::policy::InvoicePolicies>,
     /// revenue_movements checked against subscription_snapshots, when both were read.
@@ -143,8 +142,9 @@ fn read_invoices(
 
 /// What every revenue input ends with: the side files from `base` (none without a base),
 /// the rejections in reading order (revenue inputs in order, then fx.csv, customers.csv,
-/// annotations.csv and customer_map.csv), the reporting currency decided once, and the
-/// dataset built (which fails once for currencies without rates, not row by row).
+/// annotations.csv and customer_map.csv), the reporting currency decided once (and handed to
+/// the revenue_movements check and to the core), and the dataset built (which fails once for
+/// currencies without rates, not row by row).
 pub(crate) fn finish(
     revenue: Revenue,
     base: Option<&Path>,
@@ -155,7 +155,7 @@ pub(crate) fn finish(
         mut rejections,
         names,
         invoice_policies,
-        movement_check,
+        movements,
         snapshot_date,
     } = revenue;
     let side = crate::side::read(base, opts.customers, &mut builder, &mut rejections)?;
@@ -166,8 +166,10 @@ pub(crate) fn finish(
             .unwrap_or_else(|| crate::side::rank(file, names.len()))
     };
     rejections.sort_by_key(|r| (rank(&r.file), r.line));
-    let reporting = reporting_currency(opts, &builder);
-    let dataset = builder.finish(reporting.as_deref())?;
+    let reporting = crate::currency::decide(opts, &builder)?;
+    let movement_check =
+        movements.map(|check| check(reporting.named(), opts, &mut builder.notices));
+    let dataset = builder.finish(&reporting)?;
     Ok(Loaded {
         dataset,
         rejections,

@@ -3,14 +3,14 @@
 //! [`super::finish`] with the side files from `side`.
 
 use super::{finish, read_invoices};
-use crate::error::IoError;
+use crate::error::{IoError, Misfit, StripeObjects};
 use crate::options::{check_usage, LoadOptions};
 use crate::revenue::Revenue;
 use crate::rows::{Cols, Layout};
 use crate::source::Source;
 use crate::sources::invoices::Table;
 use crate::sources::snapshots::{
-    check_given, check_reading_for, MovementCols, Movements, SnapshotCols, Snapshots,
+    check_reading_for, MovementCols, Movements, PendingCheck, SnapshotCols, Snapshots,
 };
 use crate::sources::stripe::{Json, Objects, StripeInput};
 use crate::table::postgres::{cols_of, fetch_rows, shape, Named, PgRows, PgSource};
@@ -37,41 +37,23 @@ pub(crate) fn load(
     finish(revenue, side, opts)
 }
 
-/// The queries given must fit the rows: Stripe objects with `--source stripe` only, events
-/// with invoice rows only, `--timezone` with Stripe objects only.
+/// The queries given must fit the rows: second Stripe objects with Stripe objects only, events
+/// with invoice rows only, a time zone with Stripe objects only.
 fn check_queries(pg: &PgSource, opts: &LoadOptions, stripe: bool) -> Result<(), IoError> {
-    for (given, option, what) in [
-        (&pg.invoices, "--invoices-query/--invoices-table", "invoice"),
-        (
-            &pg.credit_notes,
-            "--credit-notes-query/--credit-notes-table",
-            "credit note",
-        ),
-        (&pg.refunds, "--refunds-query/--refunds-table", "refund"),
+    for (given, objects) in [
+        (&pg.invoices, StripeObjects::Invoices),
+        (&pg.credit_notes, StripeObjects::CreditNotes),
+        (&pg.refunds, StripeObjects::Refunds),
     ] {
         if given.is_some() && !stripe {
-            return Err(IoError::BadOption {
-                option: option.into(),
-                reason: format!("Stripe {what} objects go with --source stripe only"),
-            });
+            return Err(Misfit::StripeObjectsWithoutStripe { objects }.into());
         }
     }
     if stripe && pg.events.is_some() {
-        return Err(IoError::BadOption {
-            option: "--events-query/--events-table".into(),
-            reason: "subscription events go with invoice rows only; with --source stripe the \
-                     subscription objects give the events (Stripe invoice objects: \
-                     --invoices-query or --invoices-table)"
-                .into(),
-        });
+        return Err(Misfit::EventsWithStripe.into());
     }
     if !opts.timezone.is_utc() && !stripe {
-        return Err(IoError::BadOption {
-            option: "--timezone".into(),
-            reason: "applies to Stripe objects only (--source stripe); other inputs hold dates, \
-                     not timestamps"
-                .into(),
-        });
+        return Err(Misfit::TimezoneForDates { rows: true }.into());
     }
     if stripe && pg.movements.is_some() {
         return Err(movements_need_snapshots("Stripe objects"));
@@ -118,13 +100,10 @@ fn read_table(rows: PgRows, opts: &LoadOptions) -> Result<Revenue, IoError> {
         return read_invoice_rows(&main, &cols, events.as_ref(), opts);
     }
     if events.is_some() {
-        return Err(IoError::BadOption {
-            option: "--events-query/--events-table".into(),
-            reason: format!(
-                "subscription events go with invoice rows only; the rows here are {}",
-                source.name()
-            ),
-        });
+        return Err(Misfit::EventsWithoutInvoices {
+            rows: source.name(),
+        }
+        .into());
     }
     // As for files: items and mrr rows are checked against the policies given explicitly (a
     // preset's reader policies do not apply to them), snapshots against all.
@@ -183,7 +162,7 @@ fn read_snapshot_rows(
     }
     let mut fin = snaps.finish(&mut builder, reading, movements.is_some());
     let mut rejections = std::mem::take(&mut fin.rejections);
-    let mut check = None;
+    let mut pending = None;
     if let Some(mv_rows) = movements {
         let mv_name = mv_rows.name;
         let mc = MovementCols::new(&cols_of(&mv_rows.columns, &mv_name)?, Path::new(&mv_name))?;
@@ -192,20 +171,18 @@ fn read_snapshot_rows(
             mv.row(mc, &mv_name, i as u64 + 1, r);
         }
         rejections.append(&mut mv.rejections);
-        check = Some(check_given(
-            &fin,
-            &mv,
+        pending = Some(PendingCheck::new(
+            fin,
+            mv,
             mv_name,
-            opts,
             &mut builder,
             &mut names,
         ));
+    } else {
+        builder.notices.extend(fin.notice(opts.snapshot_date, None));
     }
-    builder
-        .notices
-        .extend(fin.notice(opts.snapshot_date, check.as_ref()));
     let mut revenue = Revenue::new(builder, rejections, names);
-    revenue.movement_check = check;
+    revenue.movements = pending.map(PendingCheck::deferred);
     revenue.snapshot_date = Some(reading);
     Ok(revenue)
 }
@@ -246,13 +223,10 @@ fn read_invoice_rows(
 }
 
 fn movements_need_snapshots(rows: &str) -> IoError {
-    IoError::BadOption {
-        option: "--movements-query/--movements-table".into(),
-        reason: format!(
-            "revenue movements are checked against snapshot rows (account_id, snapshot_date, \
-             mrr) only; the rows here are {rows}"
-        ),
+    Misfit::MovementsWithoutSnapshots {
+        rows: rows.to_string(),
     }
+    .into()
 }
 
 /// The Stripe objects of a result, one a row: the only column, else the column named `data`
@@ -266,11 +240,9 @@ fn stripe_objects(
         _ if columns.len() == 1 => 0,
         Some(i) => i,
         None => {
-            return Err(IoError::Postgres {
-                message: format!(
-                    "{name}: with --source stripe, give one column holding a Stripe object as JSON per row (or a column named data); found {}",
-                    columns.join(", ")
-                ),
+            return Err(IoError::NoObjectColumn {
+                name: name.to_string(),
+                columns: columns.to_vec(),
             })
         }
     };

@@ -3,7 +3,7 @@
 //! `to` id (docs/input.md, customer_map.csv); bad rows are rejected with their line.
 
 use super::customers::Attributes;
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Rejection, RejectionKind};
 use crate::table::csv::open_csv;
 use crate::table::display_name;
 use nrr_core::customer_map::{CustomerMap, MapEntry, MapProblem};
@@ -43,6 +43,7 @@ pub(crate) fn read(
                     column: column.into(),
                     value: String::new(),
                     expected: "a customer id (required)".into(),
+                    kind: RejectionKind::MissingValue,
                 });
                 return;
             }
@@ -57,20 +58,23 @@ pub(crate) fn read(
     rej.extend(bad);
     let (map, refused) = CustomerMap::build(rows);
     for (r, problem) in refused {
-        let (column, value, expected) = match problem {
+        let (column, value, kind, expected) = match problem {
             MapProblem::ToItself => (
                 "to_customer_id",
                 r.to,
+                RejectionKind::Other,
                 "another customer id than from_customer_id".to_string(),
             ),
             MapProblem::Duplicate { line } => (
                 "from_customer_id",
                 r.from,
+                RejectionKind::Duplicate,
                 format!("an id not mapped already (line {line} maps it)"),
             ),
             MapProblem::Chain { line } => (
                 "to_customer_id",
                 r.to,
+                RejectionKind::Other,
                 format!(
                     "the final id: line {line} and this line form a chain or a cycle; map \
                      every id straight to the one it ends as"
@@ -83,6 +87,7 @@ pub(crate) fn read(
             column: column.into(),
             value,
             expected,
+            kind,
         });
     }
     rej.sort_by_key(|r| r.line);

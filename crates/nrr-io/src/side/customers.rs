@@ -1,6 +1,6 @@
 //! customers.csv: attributes per customer, and the segment cuts made from them.
 
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Rejection, RejectionKind};
 use crate::table::csv::open_csv;
 use crate::table::display_name;
 use nrr_core::dataset::Dataset;
@@ -37,20 +37,21 @@ pub(crate) fn read(path: &Path, rejections: &mut Vec<Rejection>) -> Result<Attri
     let mut rej = Vec::new();
     let bad = csv.rows(|line, rec| {
         let id = rec.get(id_col).unwrap_or("").trim();
-        let mut r = |expected: &str| {
+        let mut r = |kind: RejectionKind, expected: &str| {
             rej.push(Rejection {
                 file: name.clone(),
                 line,
                 column: "customer_id".into(),
                 value: id.into(),
                 expected: expected.into(),
+                kind,
             })
         };
         if id.is_empty() {
-            return r("a non-empty customer id");
+            return r(RejectionKind::MissingValue, "a non-empty customer id");
         }
         if attrs.values.contains_key(id) {
-            return r("each customer once");
+            return r(RejectionKind::Duplicate, "each customer once");
         }
         let vals = (0..attrs.columns.len() + 1)
             .filter(|i| *i != id_col)

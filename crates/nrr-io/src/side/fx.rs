@@ -1,6 +1,6 @@
 //! fx.csv: exchange rates, kept as given; the core finds the rates into the reporting currency.
 
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Rejection, RejectionKind};
 use crate::rows::{is_currency_code, EXPECT_DATE};
 use crate::table::csv::open_csv;
 use crate::table::display_name;
@@ -32,16 +32,17 @@ pub(crate) fn read(
     let mut rej = Vec::new();
     let bad = csv.rows(|line, rec| {
         let f = |i: usize| rec.get(i).unwrap_or("").trim();
-        let mut r = |column: &str, value: &str, expected: &str| {
-            rej.push(Rejection { file: name.clone(), line, column: column.into(), value: value.into(), expected: expected.into() })
+        let mut r = |column: &str, value: &str, kind: RejectionKind, expected: &str| {
+            let kind = kind.or_missing(value);
+            rej.push(Rejection { file: name.clone(), line, column: column.into(), value: value.into(), expected: expected.into(), kind })
         };
-        let Some(date) = Date::parse(f(idx.0)) else { return r("date", f(idx.0), EXPECT_DATE) };
+        let Some(date) = Date::parse(f(idx.0)) else { return r("date", f(idx.0), RejectionKind::BadDate, EXPECT_DATE) };
         let ccy = f(idx.1);
         if !is_currency_code(ccy) {
-            return r("currency", ccy, "a three-letter ISO 4217 code like EUR");
+            return r("currency", ccy, RejectionKind::BadCurrency, "a three-letter ISO 4217 code like EUR");
         }
         let Some(rate) = Decimal::parse(f(idx.2), MAX_RATE_DECIMALS).filter(|d| d.mantissa > 0) else {
-            return r("rate", f(idx.2), "a decimal number > 0 with at most 10 decimal places (the value of 1 unit in the currency fx.csv is quoted in)");
+            return r("rate", f(idx.2), RejectionKind::BadNumber, "a decimal number > 0 with at most 10 decimal places (the value of 1 unit in the currency fx.csv is quoted in)");
         };
         builder.push_fx(ccy, date, rate);
     })?;

@@ -10,15 +10,15 @@ use crate::error::{IoError, Rejection};
 use customers::Attributes;
 use nrr_core::customer_map::CustomerMap;
 use nrr_core::dataset::DatasetBuilder;
-use nrr_core::report::Note;
+use nrr_core::report::Notes;
 use std::path::Path;
 
 /// What the side files hold (fx.csv goes into the builder).
 pub(crate) struct SideFiles {
     /// customers.csv, when asked for and present.
     pub(crate) attributes: Option<Attributes>,
-    /// annotations.csv, when present.
-    pub(crate) notes: Vec<Note>,
+    /// annotations.csv, when present (no notes otherwise).
+    pub(crate) notes: Notes,
     /// customer_map.csv, when present.
     pub(crate) customer_map: Option<CustomerMap>,
 }
@@ -42,8 +42,11 @@ pub(crate) fn read(
     };
     let notes_path = base.map(|b| b.join("annotations.csv"));
     let mut notes = match notes_path.filter(|p| p.exists()) {
-        Some(p) => notes::read(&p, rejections, &mut builder.notices)?,
-        None => Vec::new(),
+        Some(p) => Notes {
+            notes: notes::read(&p, rejections, &mut builder.notices)?,
+            source: crate::table::display_name(&p),
+        },
+        None => Notes::default(),
     };
     let map_path = base.map(|b| b.join(customer_map::FILE));
     let customer_map = match map_path.filter(|p| p.exists()) {
@@ -52,7 +55,7 @@ pub(crate) fn read(
             if let Some(a) = attributes.as_mut() {
                 customer_map::merge_attributes(&map, a);
             }
-            customer_map::merge_notes(&map, &mut notes);
+            customer_map::merge_notes(&map, &mut notes.notes);
             builder.set_customer_map(map.clone());
             Some(map)
         }

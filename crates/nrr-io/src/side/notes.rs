@@ -1,6 +1,6 @@
 //! annotations.csv: notes beside periods and customers.
 
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Rejection, RejectionKind};
 use crate::table::csv::open_csv;
 use crate::table::display_name;
 use nrr_core::date::Month;
@@ -41,24 +41,26 @@ pub(crate) fn read(
     let mut rej = Vec::new();
     let bad = csv.rows(|line, rec| {
         let f = |i: usize| rec.get(i).unwrap_or("").trim();
-        let mut r = |column: &str, value: &str, expected: &str| {
+        let mut r = |column: &str, value: &str, kind: RejectionKind, expected: &str| {
             rej.push(Rejection {
                 file: name.clone(),
                 line,
                 column: column.into(),
                 value: value.into(),
                 expected: expected.into(),
+                kind,
             })
         };
         if !is_period_label(f(period)) {
             return r(
                 "period",
                 f(period),
+                RejectionKind::BadDate.or_missing(f(period)),
                 "a month YYYY-MM, a quarter YYYY-Qn or a year YYYY",
             );
         }
         if f(note).is_empty() {
-            return r("note", "", "a non-empty note");
+            return r("note", "", RejectionKind::MissingValue, "a non-empty note");
         }
         notes.push(nrr_core::report::Note {
             period: f(period).to_string(),

@@ -2,7 +2,7 @@
 //! UTF-8, its field count and unclosed quotes ([`each_record`]).
 
 use super::{display_name, io_error};
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Rejection, RejectionKind};
 use crate::guard::Guarded;
 use crate::rows::Cols;
 use std::path::{Path, PathBuf};
@@ -169,6 +169,8 @@ pub(crate) fn each_record<R: std::io::Read, L: LineOf<R>>(
         }
         let at = rec.position().map_or(0, csv::Position::byte);
         let line = lines.line(rdr, at);
+        // A row that cannot be read as a record: an unclosed quote, a field count unlike the
+        // header's, text that is not UTF-8.
         let mut reject = |column: String, value: String, expected: String| {
             rejections.push(Rejection {
                 file: display_name(path),
@@ -176,6 +178,7 @@ pub(crate) fn each_record<R: std::io::Read, L: LineOf<R>>(
                 column,
                 value,
                 expected,
+                kind: RejectionKind::MalformedRecord,
             })
         };
         if let Some((open_line, last_line)) = lines.unterminated(rdr, at) {

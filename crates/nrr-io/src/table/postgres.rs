@@ -189,7 +189,7 @@ fn fetch(pg: &PgSource, queries: &[NamedQuery<'_>]) -> Result<Vec<Fetched>, IoEr
     Ok(out)
 }
 
-/// The shape of the rows: `--source`, else from the column names.
+/// The shape of the rows: the one chosen, else from the column names.
 pub(crate) fn shape(forced: Option<Source>, cols: &Cols, name: &str) -> Result<Source, IoError> {
     let has = |c: &str| cols.get(c).is_some();
     if let Some(s) = forced {
@@ -206,12 +206,9 @@ pub(crate) fn shape(forced: Option<Source>, cols: &Cols, name: &str) -> Result<S
     } else {
         let mut found: Vec<(&String, &usize)> = cols.map.iter().collect();
         found.sort_by_key(|f| *f.1);
-        let found: Vec<&str> = found.into_iter().map(|f| f.0.as_str()).collect();
-        Err(IoError::Postgres {
-            message: format!(
-                "{name}: cannot tell the row shape from the columns ({}); expected invoice_id, type, service_period_start (invoices), account_id, snapshot_date, mrr (snapshots), customer_id, month, mrr (mrr) or customer_id, amount, start_date (items), or choose with --source (Stripe objects as JSON: --source stripe)",
-                found.join(", ")
-            ),
+        Err(IoError::UnknownRowShape {
+            name: name.to_string(),
+            columns: found.into_iter().map(|f| f.0.clone()).collect(),
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use super::charges::{Billing, Event, EventKind};
 use super::rows::Rejects;
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Rejection, RejectionKind::*};
 use crate::rows::{Cols, Fields, EXPECT_DATE};
 use crate::sources::snapshots::each_file_row;
 use crate::table::display_name;
@@ -57,7 +57,13 @@ impl<'a> EventRows<'a> {
         let rej = &mut self.rej;
         if sub_v.is_empty() {
             ledger.rejected += 1;
-            return rej.push(line, "subscription_id", "", "a non-empty subscription id");
+            return rej.push(
+                line,
+                "subscription_id",
+                "",
+                MissingValue,
+                "a non-empty subscription id",
+            );
         }
         let Some(kind) = EventKind::parse(&event_v) else {
             ledger.rejected += 1;
@@ -65,12 +71,14 @@ impl<'a> EventRows<'a> {
                 line,
                 "event",
                 &event_v,
+                UnknownValue.or_missing(&event_v),
                 "one of cancel_requested, canceled, paused, resumed, past_due, unpaid",
             );
         };
         let Some(date) = Date::parse(&date_v) else {
             ledger.rejected += 1;
-            return rej.push(line, "effective_date", &date_v, EXPECT_DATE);
+            let kind = BadDate.or_missing(&date_v);
+            return rej.push(line, "effective_date", &date_v, kind, EXPECT_DATE);
         };
         let Some(subs) = billing.by_id.get(sub_v.as_ref()) else {
             ledger.excluded.unknown_subscription += 1;

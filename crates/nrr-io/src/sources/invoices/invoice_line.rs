@@ -4,6 +4,7 @@
 
 use super::charges::{usage_month, Billing, Charge, UsageLine};
 use super::rows::{InvoiceCols, LineType, Rejects, RowOutcome, EXPECT_DECIMAL};
+use crate::error::RejectionKind::*;
 use crate::rows::{Fields, EXPECT_DATE};
 use crate::sources::decimal::{dsub, ZERO};
 use crate::sources::full_refunds::{BackKind, InvoiceRefunds, MoneyBack};
@@ -83,14 +84,20 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
         }
         match Decimal::parse(&v, MAX_AMOUNT_DECIMALS) {
             Some(d) if kind == LineType::Subscription && d.is_negative() => {
-                rej.push(line, col, &v, "a decimal number >= 0, or empty (0)");
+                rej.push(
+                    line,
+                    col,
+                    &v,
+                    BadNumber,
+                    "a decimal number >= 0, or empty (0)",
+                );
                 None
             }
             Some(d) => Some(d),
             None => {
                 let base = format!("{EXPECT_DECIMAL}, or empty (0)");
                 let e = crate::rows::expect_decimal(&v, MAX_AMOUNT_DECIMALS, &base);
-                rej.push(line, col, &v, e);
+                rej.push(line, col, &v, e.kind, e.text);
                 None
             }
         }
@@ -104,7 +111,13 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
         match Date::parse(v) {
             Some(d) => Some(Some(d)),
             None => {
-                rej.push(self.line, col, v, format!("{EXPECT_DATE}, or empty"));
+                rej.push(
+                    self.line,
+                    col,
+                    v,
+                    BadDate,
+                    format!("{EXPECT_DATE}, or empty"),
+                );
                 None
             }
         }
@@ -119,13 +132,20 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 line,
                 "invoice_id",
                 "",
+                MissingValue,
                 "a non-empty invoice (or credit note) id",
             );
             return None;
         }
         let customer = rec.text(c.customer);
         if customer.is_empty() {
-            rej.push(line, "customer_id", "", "a non-empty customer id");
+            rej.push(
+                line,
+                "customer_id",
+                "",
+                MissingValue,
+                "a non-empty customer id",
+            );
             return None;
         }
         let kind_v = rec.text(c.kind);
@@ -134,6 +154,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 line,
                 "type",
                 &kind_v,
+                UnknownValue.or_missing(&kind_v),
                 "one of subscription, one_time, proration, credit, refund, tax, usage",
             );
             return None;
@@ -152,13 +173,14 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 line,
                 "amount",
                 "",
+                MissingValue,
                 "an amount (required): a decimal number like 1200.00",
             );
             return None;
         }
         let Some(amount) = Decimal::parse(&amount_v, MAX_AMOUNT_DECIMALS) else {
             let e = crate::rows::expect_decimal(&amount_v, MAX_AMOUNT_DECIMALS, EXPECT_DECIMAL);
-            rej.push(line, "amount", &amount_v, e);
+            rej.push(line, "amount", &amount_v, e.kind, e.text);
             return None;
         };
         let discount = self.money("discount", c.discount, kind, rej)?;
@@ -168,6 +190,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 line,
                 "amount",
                 &amount_v,
+                NegativeAmount,
                 "an amount >= 0 for a subscription line (a credit for unused time is a proration \
                  line; a credit note is type credit)",
             );
@@ -180,6 +203,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 line,
                 "currency",
                 &currency,
+                BadCurrency,
                 "a three-letter ISO 4217 code like USD, or empty for the reporting currency",
             );
             return None;
@@ -214,6 +238,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 self.line,
                 "quantity",
                 &quantity_v,
+                BadNumber,
                 "an integer >= 0, or empty (1)",
             );
             return None;
@@ -235,6 +260,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 self.line,
                 "reference_invoice_id",
                 &reference,
+                Other,
                 "empty: only credit and refund lines name the invoice they credit or refund",
             );
             return None;
@@ -244,6 +270,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 self.line,
                 "invoice_date",
                 "",
+                MissingValue,
                 "the date of the credit or refund (required with reference_invoice_id)",
             );
             return None;
@@ -275,6 +302,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                     line,
                     "amount",
                     &f.amount_v,
+                    OutOfRange,
                     "an amount small enough to compute with",
                 );
                 return None;
@@ -316,11 +344,11 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
         let (start, end) = self.period(f, rej)?;
         let too_large = "an amount small enough to compute with";
         let Some(gross) = dsub(f.amount, f.tax) else {
-            rej.push(line, "amount", &f.amount_v, too_large);
+            rej.push(line, "amount", &f.amount_v, OutOfRange, too_large);
             return None;
         };
         let Some(net) = dsub(gross, f.discount) else {
-            rej.push(line, "amount", &f.amount_v, too_large);
+            rej.push(line, "amount", &f.amount_v, OutOfRange, too_large);
             return None;
         };
         if f.kind == LineType::Subscription && net.is_negative() {
@@ -333,6 +361,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 line,
                 col,
                 &v,
+                InconsistentAmount,
                 format!("discount + tax no larger than amount {}", f.amount_v),
             );
             return None;
@@ -382,17 +411,20 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 line,
                 "subscription_id",
                 "",
+                MissingValue,
                 "a subscription id (subscription and proration lines need one)",
             );
             return None;
         }
         let (start_v, end_v) = (rec.text(c.start), rec.text(c.end));
         let Some(start) = Date::parse(&start_v) else {
-            rej.push(line, "service_period_start", &start_v, EXPECT_DATE);
+            let kind = BadDate.or_missing(&start_v);
+            rej.push(line, "service_period_start", &start_v, kind, EXPECT_DATE);
             return None;
         };
         let Some(end) = Date::parse(&end_v) else {
-            rej.push(line, "service_period_end", &end_v, EXPECT_DATE);
+            let kind = BadDate.or_missing(&end_v);
+            rej.push(line, "service_period_end", &end_v, kind, EXPECT_DATE);
             return None;
         };
         if end <= start {
@@ -400,6 +432,7 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
                 line,
                 "service_period_end",
                 &end_v,
+                EndBeforeStart,
                 format!("a date after service_period_start {start} (the first day not covered)"),
             );
             return None;

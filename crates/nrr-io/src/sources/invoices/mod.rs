@@ -42,7 +42,7 @@ mod prorations;
 mod rows;
 mod segments;
 
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Misfit, Rejection};
 use crate::options::{LoadOptions, Progress};
 use crate::rows::Fields;
 use crate::sources::decimal::dec_str;
@@ -219,6 +219,7 @@ fn settle(
             column: "amount".into(),
             value: dec_str(net),
             expected: "a net amount small enough to spread over its service period exactly".into(),
+            kind: crate::error::RejectionKind::OutOfRange,
         });
     }
     rej.sort_by_key(|r| (r.file != inv_name, r.line));
@@ -229,13 +230,7 @@ fn settle(
 /// Usage errors: a policy the invoices reader cannot apply.
 fn check_for_invoices(policies: &InvoicePolicies) -> Result<(), IoError> {
     if policies.discounts == Discounts::ForeverOnly {
-        return Err(IoError::BadOption {
-            option: "--discounts forever-only".into(),
-            reason: "invoices.csv does not say how long a discount lasts, so which \
-                     discounts are forever cannot be decided from invoices alone; use \
-                     `all` (the default) or `none`"
-                .into(),
-        });
+        return Err(Misfit::ForeverOnlyDiscounts.into());
     }
     Ok(())
 }
@@ -244,13 +239,13 @@ fn check_for_invoices(policies: &InvoicePolicies) -> Result<(), IoError> {
 pub(crate) fn check_for_lines(policies: &InvoicePolicies, input: &str) -> Result<(), IoError> {
     match policies.first_not_default() {
         None => Ok(()),
-        Some((policy, value, default)) => Err(IoError::BadOption {
-            option: format!("--{policy} {value}"),
-            reason: format!(
-                "applies to invoices.csv only; the revenue input here is {input}, which \
-                 accepts only the default ({default})"
-            ),
-        }),
+        Some((policy, value, default)) => Err(Misfit::PolicyNotDefault {
+            policy,
+            value,
+            default,
+            input: input.to_string(),
+        }
+        .into()),
     }
 }
 

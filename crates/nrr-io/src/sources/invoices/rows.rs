@@ -3,7 +3,7 @@
 
 use super::charges::Billing;
 use super::invoice_line::invoice_row;
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Rejection, RejectionKind};
 use crate::rows::{Cols, Fields};
 use crate::sources::snapshots::each_file_row;
 use crate::table::display_name;
@@ -53,6 +53,7 @@ impl Rejects<'_> {
         line: u64,
         column: &str,
         value: &str,
+        kind: RejectionKind,
         expected: impl Into<String>,
     ) {
         self.list.push(Rejection {
@@ -61,6 +62,7 @@ impl Rejects<'_> {
             column: column.to_string(),
             value: value.to_string(),
             expected: expected.into(),
+            kind,
         });
     }
 

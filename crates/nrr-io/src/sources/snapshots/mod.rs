@@ -22,9 +22,9 @@
 mod movement_check;
 mod series;
 
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Misfit, Rejection, RejectionKind};
 use crate::options::LoadOptions;
-use crate::revenue::Revenue;
+use crate::revenue::{DeferredCheck, Revenue};
 use crate::rows::{Cols, Fields, EXPECT_DATE};
 use crate::source::SnapshotFiles;
 use crate::table::csv::open_csv;
@@ -50,13 +50,10 @@ pub(crate) const MOVEMENTS: &str = "revenue_movements";
 /// (`close`, the default, is accepted everywhere).
 pub(crate) fn check_reading_for(opts: &LoadOptions, input: &str) -> Result<(), IoError> {
     match opts.snapshot_date {
-        Some(SnapshotDate::Open) => Err(IoError::BadOption {
-            option: "--snapshot-date open".into(),
-            reason: format!(
-                "applies to subscription_snapshots only; the revenue input here is {input}, \
-                 which accepts only the default (close)"
-            ),
-        }),
+        Some(SnapshotDate::Open) => Err(Misfit::OpenSnapshotDates {
+            input: input.to_string(),
+        }
+        .into()),
         _ => Ok(()),
     }
 }
@@ -102,12 +99,30 @@ fn account_and_date<'r, R: Fields + ?Sized>(
     let RowAt { name, line } = at;
     let account = rec.text(columns.account);
     if account.is_empty() {
-        reject(rej, name, line, "account_id", "", "a non-empty account id");
+        let kind = RejectionKind::MissingValue;
+        reject(
+            rej,
+            name,
+            line,
+            "account_id",
+            "",
+            kind,
+            "a non-empty account id",
+        );
         return None;
     }
     let Some(date) = rec.date(columns.date) else {
         let value = rec.text(columns.date);
-        reject(rej, name, line, columns.date_header, &value, EXPECT_DATE);
+        let kind = RejectionKind::BadDate.or_missing(&value);
+        reject(
+            rej,
+            name,
+            line,
+            columns.date_header,
+            &value,
+            kind,
+            EXPECT_DATE,
+        );
         return None;
     };
     Some((account, date))
@@ -119,9 +134,11 @@ fn reject(
     line: u64,
     column: &str,
     value: &str,
+    kind: RejectionKind,
     expected: &str,
 ) {
     out.push(Rejection {
+        kind,
         file: file.to_string(),
         line,
         column: column.to_string(),
@@ -188,7 +205,8 @@ pub(crate) fn load_files(sf: &SnapshotFiles, opts: &LoadOptions) -> Result<Reven
     let mut fin = snaps.finish(&mut builder, reading, sf.movements.is_some());
     let mut rejections = std::mem::take(&mut fin.rejections);
     let mut names = vec![name];
-    let mut check = None;
+    let reading = fin.reading;
+    let mut pending = None;
     if let Some(mpath) = &sf.movements {
         let mname = display_name(mpath);
         let ((_, mut mv), bad) = each_file_row(
@@ -200,51 +218,81 @@ pub(crate) fn load_files(sf: &SnapshotFiles, opts: &LoadOptions) -> Result<Reven
         )?;
         rejections.append(&mut mv.rejections);
         rejections.extend(bad);
-        check = Some(check_given(
-            &fin,
-            &mv,
-            mname,
-            opts,
-            &mut builder,
-            &mut names,
-        ));
+        pending = Some(PendingCheck::new(fin, mv, mname, &mut builder, &mut names));
+    } else {
+        builder.notices.extend(fin.notice(opts.snapshot_date, None));
     }
-    builder
-        .notices
-        .extend(fin.notice(opts.snapshot_date, check.as_ref()));
     let mut revenue = Revenue::new(builder, rejections, names);
-    revenue.movement_check = check;
-    revenue.snapshot_date = Some(fin.reading);
+    revenue.movements = pending.map(PendingCheck::deferred);
+    revenue.snapshot_date = Some(reading);
     Ok(revenue)
 }
 
-/// Checks the movements read from `name` against the snapshots, in the reporting currency
-/// the lines give (and under the other reading when the snapshots have it), and lists `name`
-/// in the report's `inputs` (its rows are checked, not figures, so no line points at it).
-pub(crate) fn check_given(
-    snapshots: &Finished,
-    movements: &Movements,
-    name: String,
-    opts: &LoadOptions,
-    builder: &mut DatasetBuilder,
-    names: &mut Vec<String>,
-) -> MovementCheck {
-    let reporting = crate::currency::reporting_currency(opts, builder);
-    let check_of = |series: &Series| {
-        check_movements(series, movements, opts.reactivation, reporting.as_deref())
-    };
-    let mut check = check_of(&snapshots.series);
-    check.other_reading = snapshots.other.as_ref().map(|other| {
-        let o = check_of(other);
-        OtherReading {
-            snapshot_date: snapshots.reading.other().name().to_string(),
-            agreeing: o.agreeing,
-            disagreeing: o.disagreements.len() as u64,
+/// revenue_movements read beside the snapshots, checked against them by the load pipeline
+/// once it has decided the reporting currency ([`PendingCheck::check`]).
+pub(crate) struct PendingCheck {
+    snapshots: Finished,
+    movements: Movements,
+    /// Where the snapshots' notice goes among the builder's notices (it counts the
+    /// account-months the check finds agreeing).
+    notice_at: usize,
+}
+
+impl PendingCheck {
+    /// The movements read from `name`, to check against `snapshots`; `name` is listed in the
+    /// report's `inputs` now, in reading order (its rows are checked, not figures, so no line
+    /// points at it).
+    pub(crate) fn new(
+        snapshots: Finished,
+        movements: Movements,
+        name: String,
+        builder: &mut DatasetBuilder,
+        names: &mut Vec<String>,
+    ) -> PendingCheck {
+        builder.add_file(&name);
+        names.push(name);
+        PendingCheck {
+            snapshots,
+            movements,
+            notice_at: builder.notices.len(),
         }
-    });
-    builder.add_file(&name);
-    names.push(name);
-    check
+    }
+
+    /// The check, run by the load pipeline when it has decided the reporting currency.
+    pub(crate) fn deferred(self) -> DeferredCheck {
+        Box::new(move |reporting, opts, notices| self.check(reporting, opts, notices))
+    }
+
+    /// The check in the reporting currency (`None`: the data names none), under the reading
+    /// used and the other one when the snapshots have it; the snapshots' notice, when there is
+    /// one, goes in its place among `notices`.
+    pub(crate) fn check(
+        self,
+        reporting: Option<&str>,
+        opts: &LoadOptions,
+        notices: &mut Vec<String>,
+    ) -> MovementCheck {
+        let PendingCheck {
+            snapshots,
+            movements,
+            notice_at,
+        } = self;
+        let check_of =
+            |series: &Series| check_movements(series, &movements, opts.reactivation, reporting);
+        let mut check = check_of(&snapshots.series);
+        check.other_reading = snapshots.other.as_ref().map(|other| {
+            let o = check_of(other);
+            OtherReading {
+                snapshot_date: snapshots.reading.other().name().to_string(),
+                agreeing: o.agreeing,
+                disagreeing: o.disagreements.len() as u64,
+            }
+        });
+        if let Some(n) = snapshots.notice(opts.snapshot_date, Some(&check)) {
+            notices.insert(notice_at, n);
+        }
+        check
+    }
 }
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 
 use super::series::Series;
 use super::{account_and_date, amount_text, reject, scaled, KeyColumns, RowAt};
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Rejection, RejectionKind};
 use crate::rows::{Cols, Fields};
 use nrr_core::date::Month;
 use nrr_core::engine::{classify, Movement};
@@ -78,21 +78,31 @@ impl Movements {
                 line,
                 "movement_type",
                 &kind_v,
+                RejectionKind::UnknownValue.or_missing(&kind_v),
                 "new, reactivation, expansion, contraction or churn",
             );
         };
         let up = matches!(kind, "new" | "reactivation" | "expansion");
-        let change = match rec.decimal(c.change, MAX_AMOUNT_DECIMALS) {
+        let parsed = rec.decimal(c.change, MAX_AMOUNT_DECIMALS);
+        let change = match parsed {
             Some(d) if up && d.mantissa > 0 => scaled(d),
             Some(d) if !up && d.mantissa < 0 => scaled(d),
             _ => {
                 let sign = if up { "> 0" } else { "< 0" };
+                let value = rec.text(c.change);
+                // A number of the wrong sign disagrees with its type; anything else is no
+                // number of the allowed form.
+                let problem = match parsed {
+                    Some(_) => RejectionKind::InconsistentAmount,
+                    None => RejectionKind::BadNumber.or_missing(&value),
+                };
                 return reject(
                     rej,
                     name,
                     line,
                     "mrr_change",
-                    &rec.text(c.change),
+                    &value,
+                    problem,
                     &format!(
                         "the change in MRR, a decimal {sign} for {kind} (at most 6 decimal places)"
                     ),

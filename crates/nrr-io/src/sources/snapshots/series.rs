@@ -1,7 +1,7 @@
 //! Snapshot rows and the month-end MRR series they give under a reading of their dates.
 
 use super::{account_and_date, reject, scaled, KeyColumns, RowAt};
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Rejection, RejectionKind};
 use crate::rows::{is_currency_code, Cols, Fields, EXPECT_AMOUNT, EXPECT_CCY};
 use nrr_core::dataset::{DatasetBuilder, LineInput, Origin};
 use nrr_core::date::{Date, Month};
@@ -91,26 +91,41 @@ impl Snapshots {
                 line,
                 "snapshot_date",
                 &rec.text(c.date),
+                RejectionKind::BadDate,
                 expected,
             );
         }
         let mrr = match rec.decimal(c.mrr, MAX_AMOUNT_DECIMALS) {
             Some(d) if !d.is_negative() => d,
-            Some(_) => return reject(rej, name, line, "mrr", &rec.text(c.mrr), EXPECT_AMOUNT),
+            Some(_) => {
+                let kind = RejectionKind::NegativeAmount;
+                return reject(
+                    rej,
+                    name,
+                    line,
+                    "mrr",
+                    &rec.text(c.mrr),
+                    kind,
+                    EXPECT_AMOUNT,
+                );
+            }
             None => {
                 let e = crate::rows::expect_decimal(
                     &rec.decimal_text(c.mrr),
                     MAX_AMOUNT_DECIMALS,
                     EXPECT_AMOUNT,
                 );
-                return reject(rej, name, line, "mrr", &rec.text(c.mrr), &e);
+                let value = rec.text(c.mrr);
+                let kind = e.kind.or_missing(&value);
+                return reject(rej, name, line, "mrr", &value, kind, &e.text);
             }
         };
         let currency = c
             .currency
             .map_or(String::new(), |i| rec.text(i).into_owned());
         if !currency.is_empty() && !is_currency_code(&currency) {
-            return reject(rej, name, line, "currency", &currency, EXPECT_CCY);
+            let kind = RejectionKind::BadCurrency;
+            return reject(rej, name, line, "currency", &currency, kind, EXPECT_CCY);
         }
         self.rows.push(SnapshotRow {
             account: account.into_owned(),

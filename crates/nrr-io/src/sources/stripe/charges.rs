@@ -134,6 +134,7 @@ impl InvoiceLines<'_> {
                 column: format!("{}: {}.discount_amounts", inv.id, l.path),
                 value: dec_str(l.amount),
                 expected: "discounts and inclusive tax no larger than amount".into(),
+                kind: crate::error::RejectionKind::InconsistentAmount,
             });
             return;
         };

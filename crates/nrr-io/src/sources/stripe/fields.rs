@@ -1,6 +1,7 @@
 //! Field access with JSON paths (every rejection names the path of its field), Stripe's
 //! minor currency units and timestamps read as dates.
 
+use crate::error::RejectionKind::{self, *};
 use crate::Timezone;
 use nrr_core::date::Date;
 use nrr_core::money::Decimal;
@@ -43,18 +44,28 @@ pub(super) fn date_of(ts: i64, tz: &Timezone) -> Date {
 // ---------------------------------------------------------------------------------------------
 // Field access with JSON paths
 
-/// A bad field: its JSON path in the object, its value as JSON, what it must hold.
+/// A bad field: its JSON path in the object, its value as JSON, what it must hold, and the
+/// kind of problem.
 pub(super) struct Bad {
     pub(super) path: String,
     pub(super) value: String,
     pub(super) expected: String,
+    pub(super) kind: RejectionKind,
 }
 
-pub(super) fn bad(path: &str, v: Option<&Value>, expected: impl Into<String>) -> Bad {
+/// A bad field at `path`: `v` (absent or null: `None`) is not what it must hold. `kind` is
+/// the kind of a value that is there; an absent one is a missing value.
+pub(super) fn bad(
+    path: &str,
+    v: Option<&Value>,
+    kind: RejectionKind,
+    expected: impl Into<String>,
+) -> Bad {
     Bad {
         path: path.to_string(),
         value: v.map_or_else(String::new, Value::to_string),
         expected: expected.into(),
+        kind: if v.is_some() { kind } else { MissingValue },
     }
 }
 
@@ -75,7 +86,7 @@ pub(super) fn opt_str<'v>(v: &'v Value, path: &str, key: &str) -> Result<Option<
     match field(v, key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(x) => Err(bad(&join(path, key), Some(x), "a string")),
+        Some(x) => Err(bad(&join(path, key), Some(x), Other, "a string")),
     }
 }
 
@@ -85,6 +96,7 @@ pub(super) fn req_str<'v>(v: &'v Value, path: &str, key: &str, what: &str) -> Re
         _ => Err(bad(
             &join(path, key),
             field(v, key),
+            MissingValue,
             format!("{what} (required)"),
         )),
     }
@@ -111,12 +123,19 @@ pub(super) fn opt_id<'v>(
     }
 }
 
-pub(super) fn opt_int(v: &Value, path: &str, key: &str, what: &str) -> Result<Option<i64>, Bad> {
+/// An integer >= 0, or `None`; `what` and `kind` say what a bad value should have been.
+pub(super) fn opt_int(
+    v: &Value,
+    path: &str,
+    key: &str,
+    kind: RejectionKind,
+    what: &str,
+) -> Result<Option<i64>, Bad> {
     match field(v, key) {
         None => Ok(None),
         Some(x) => match x.as_i64() {
             Some(n) if n >= 0 => Ok(Some(n)),
-            _ => Err(bad(&join(path, key), Some(x), what)),
+            _ => Err(bad(&join(path, key), Some(x), kind, what)),
         },
     }
 }
@@ -129,10 +148,11 @@ pub(super) const TS: &str = "a Unix timestamp in seconds (an integer >= 0)";
 pub(super) const MAX_TS: i64 = 32_503_679_999;
 
 pub(super) fn opt_ts(v: &Value, path: &str, key: &str) -> Result<Option<i64>, Bad> {
-    match opt_int(v, path, key, TS)? {
+    match opt_int(v, path, key, BadDate, TS)? {
         Some(t) if t > MAX_TS => Err(bad(
             &join(path, key),
             field(v, key),
+            BadDate,
             format!(
                 "a Unix timestamp in seconds up to {MAX_TS} (2999-12-31T23:59:59Z); for no \
                  date at all, leave it null"
@@ -146,7 +166,7 @@ pub(super) fn opt_bool(v: &Value, path: &str, key: &str) -> Result<bool, Bad> {
     match field(v, key) {
         None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(x) => Err(bad(&join(path, key), Some(x), "true or false")),
+        Some(x) => Err(bad(&join(path, key), Some(x), Other, "true or false")),
     }
 }
 
@@ -159,6 +179,7 @@ pub(super) fn currency(v: &Value, path: &str, key: &str) -> Result<Option<String
         Some(_) => Err(bad(
             &join(path, key),
             field(v, key),
+            BadCurrency,
             "a three-letter ISO currency code like \"usd\"",
         )),
     }
@@ -176,11 +197,12 @@ pub(super) fn list<'v>(
         Some(Value::Array(a)) => Ok((a.iter().collect(), p)),
         Some(Value::Object(o)) => match o.get("data") {
             Some(Value::Array(a)) => Ok((a.iter().collect(), format!("{p}.data"))),
-            x => Err(bad(&format!("{p}.data"), x, "an array of objects")),
+            x => Err(bad(&format!("{p}.data"), x, Other, "an array of objects")),
         },
         Some(x) => Err(bad(
             &p,
             Some(x),
+            Other,
             "a list object {\"data\": [...]} or an array",
         )),
     }

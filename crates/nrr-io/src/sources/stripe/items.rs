@@ -270,6 +270,7 @@ impl<'a> ItemPricing<'a> {
                  timestamp (a live subscription runs on to it)",
                 MAX_PERIODS + 1
             ),
+            kind: crate::error::RejectionKind::OutOfRange,
         });
     }
 

@@ -48,6 +48,7 @@ mod cycle;
 mod fields;
 mod invoice;
 mod items;
+mod line_shapes;
 mod objects;
 mod payment;
 mod pricing;
@@ -457,6 +458,7 @@ fn reject_inexact(
             column: "amount".into(),
             value: String::new(),
             expected: "an amount small enough to compute with exactly".into(),
+            kind: crate::error::RejectionKind::OutOfRange,
         });
     }
 }

@@ -2,7 +2,7 @@
 //! objects in memory (a database), parsed one by one so that malformed JSON is a rejection.
 
 use super::fields::Bad;
-use crate::error::{IoError, Rejection};
+use crate::error::{IoError, Rejection, RejectionKind};
 use crate::table::display_name;
 use nrr_core::report::RowLedger;
 use serde_json::value::RawValue;
@@ -137,6 +137,7 @@ impl Objects {
                         column: format!("{}: {}", obj_id(o), b.path),
                         value: b.value,
                         expected: b.expected,
+                        kind: b.kind,
                     });
                 }
             }
@@ -189,6 +190,7 @@ pub(super) fn malformed(
         column: format!("column {column}"),
         value: snippet,
         expected: format!("valid JSON ({})", json_message(e)),
+        kind: RejectionKind::MalformedRecord,
     }
 }
 
@@ -297,6 +299,7 @@ pub(super) fn twice(
             "each object once: {id} is also on line {first} (overlapping pages of an export?); \
              this copy is left out"
         ),
+        kind: RejectionKind::Duplicate,
     });
 }
 

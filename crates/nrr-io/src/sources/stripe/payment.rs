@@ -2,6 +2,7 @@
 //! marked uncollectible, its attempts and due date, and the charges that paid it.
 
 use super::fields::{bad, field, list, opt_id, opt_int, opt_str, opt_ts, Bad};
+use crate::error::RejectionKind::*;
 use serde_json::Value;
 
 /// The charges and payment intents that paid an invoice: `charge` and `payment_intent` (ids or
@@ -111,6 +112,7 @@ pub(super) fn payment(v: &Value) -> Result<Payment, Bad> {
             return Err(bad(
                 "status",
                 field(v, "status"),
+                UnknownValue,
                 "one of draft, open, paid, uncollectible, void",
             ))
         }
@@ -123,7 +125,7 @@ pub(super) fn payment(v: &Value) -> Result<Payment, Bad> {
         ),
         _ => (None, None, None),
     };
-    let attempt_count = opt_int(v, "", "attempt_count", "an integer >= 0")?.unwrap_or(0);
+    let attempt_count = opt_int(v, "", "attempt_count", BadNumber, "an integer >= 0")?.unwrap_or(0);
     Ok(Payment {
         status,
         finalized_at,

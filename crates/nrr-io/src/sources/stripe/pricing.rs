@@ -3,6 +3,7 @@
 //! of the price's currency (docs/input.md, Stripe exports, "Tiered prices").
 
 use super::fields::{bad, field, join, minor_places, opt_int, opt_str, Bad};
+use crate::error::RejectionKind::*;
 use nrr_core::money::Decimal;
 use serde_json::Value;
 
@@ -71,6 +72,7 @@ pub(super) fn minor_amount(
             _ => Err(bad(
                 &join(path, key),
                 Some(x),
+                BadNumber,
                 "an integer >= 0 in the currency's minor units",
             )),
         };
@@ -82,6 +84,7 @@ pub(super) fn minor_amount(
             bad(
                 &join(path, &dkey),
                 field(v, &dkey),
+                BadNumber,
                 "a decimal >= 0 in minor units with at most 6 places",
             )
         }),
@@ -95,21 +98,32 @@ fn billed_quantity(p: &Value, pp: &str, quantity: u64) -> Result<u64, Bad> {
     };
     let tp = join(pp, "transform_quantity");
     if !t.is_object() {
-        return Err(bad(&tp, Some(t), "an object {divide_by, round} or null"));
+        return Err(bad(
+            &tp,
+            Some(t),
+            Other,
+            "an object {divide_by, round} or null",
+        ));
     }
-    let divide_by = opt_int(t, &tp, "divide_by", "an integer >= 1")?
+    let divide_by = opt_int(t, &tp, "divide_by", BadNumber, "an integer >= 1")?
         .filter(|d| *d >= 1)
         .ok_or_else(|| {
             bad(
                 &join(&tp, "divide_by"),
                 field(t, "divide_by"),
+                BadNumber,
                 "an integer >= 1",
             )
         })? as u64;
     match opt_str(t, &tp, "round")? {
         Some("up") => Ok(quantity.div_ceil(divide_by)),
         Some("down") => Ok(quantity / divide_by),
-        _ => Err(bad(&join(&tp, "round"), field(t, "round"), "up or down")),
+        _ => Err(bad(
+            &join(&tp, "round"),
+            field(t, "round"),
+            UnknownValue,
+            "up or down",
+        )),
     }
 }
 
@@ -127,9 +141,16 @@ const EXPAND_TIERS: &str = "the price's tiers: Stripe leaves them out of a price
 fn tiers(p: &Value, pp: &str, currency: &str) -> Result<Vec<Tier>, Bad> {
     let tp = join(pp, "tiers");
     let list = match field(p, "tiers") {
-        None => return Err(bad(&tp, None, EXPAND_TIERS)),
+        None => return Err(bad(&tp, None, MissingValue, EXPAND_TIERS)),
         Some(Value::Array(a)) if !a.is_empty() => a,
-        Some(x) => return Err(bad(&tp, Some(x), "a non-empty array of tiers")),
+        Some(x) => {
+            return Err(bad(
+                &tp,
+                Some(x),
+                MissingValue,
+                "a non-empty array of tiers",
+            ))
+        }
     };
     let mut out: Vec<Tier> = Vec::with_capacity(list.len());
     for (i, t) in list.iter().enumerate() {
@@ -143,6 +164,7 @@ fn tiers(p: &Value, pp: &str, currency: &str) -> Result<Vec<Tier>, Bad> {
                     return Err(bad(
                         &join(&path, "up_to"),
                         Some(x),
+                        BadNumber,
                         "an integer >= 1, or null (or \"inf\") on the last tier",
                     ))
                 }
@@ -154,6 +176,7 @@ fn tiers(p: &Value, pp: &str, currency: &str) -> Result<Vec<Tier>, Bad> {
                 return Err(bad(
                     &join(&format!("{tp}[{}]", i - 1), "up_to"),
                     None,
+                    MissingValue,
                     "an upper bound (only the last tier has none)",
                 ))
             }
@@ -161,6 +184,7 @@ fn tiers(p: &Value, pp: &str, currency: &str) -> Result<Vec<Tier>, Bad> {
                 return Err(bad(
                     &join(&path, "up_to"),
                     field(t, "up_to"),
+                    Other,
                     format!("a bound above the previous tier's ({prev})"),
                 ))
             }
@@ -170,6 +194,7 @@ fn tiers(p: &Value, pp: &str, currency: &str) -> Result<Vec<Tier>, Bad> {
             return Err(bad(
                 &join(&path, "up_to"),
                 field(t, "up_to"),
+                Other,
                 "null (or \"inf\"): the last tier has no upper bound",
             ));
         }
@@ -218,13 +243,23 @@ pub(super) fn interval_amount(
     item: &str,
     currency: &str,
 ) -> Result<Decimal, Bad> {
-    let too_large = || bad(&join(item, "quantity"), None, "a smaller quantity");
+    // No value shown, and no missing one: the quantity is too large for the price.
+    let too_large = || Bad {
+        kind: OutOfRange,
+        ..bad(
+            &join(item, "quantity"),
+            None,
+            OutOfRange,
+            "a smaller quantity",
+        )
+    };
     match opt_str(p, pp, "billing_scheme")? {
         None | Some("per_unit") => {
             let unit = minor_amount(p, pp, "unit_amount", currency)?.ok_or_else(|| {
                 bad(
                     &join(pp, "unit_amount"),
                     None,
+                    MissingValue,
                     "a unit amount (unit_amount or unit_amount_decimal) on a per_unit price",
                 )
             })?;
@@ -236,6 +271,7 @@ pub(super) fn interval_amount(
                 return Err(bad(
                     &join(pp, "transform_quantity"),
                     Some(t),
+                    Other,
                     "null on a tiered price (Stripe does not combine them)",
                 ));
             }
@@ -247,6 +283,7 @@ pub(super) fn interval_amount(
                     return Err(bad(
                         &join(pp, "tiers_mode"),
                         field(p, "tiers_mode"),
+                        UnknownValue,
                         "volume or graduated on a tiered price",
                     ))
                 }
@@ -256,6 +293,7 @@ pub(super) fn interval_amount(
         Some(_) => Err(bad(
             &join(pp, "billing_scheme"),
             field(p, "billing_scheme"),
+            UnknownValue,
             "per_unit or tiered",
         )),
     }

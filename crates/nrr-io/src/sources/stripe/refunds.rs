@@ -13,6 +13,7 @@
 use super::fields::{bad, currency, date_of, field, major, opt_id, opt_str, opt_ts, req_str, Bad};
 use super::invoice::Invoice;
 use super::objects::Objects;
+use crate::error::RejectionKind::*;
 use crate::error::{IoError, Rejection};
 use crate::sources::full_refunds::{listed, BackKind, InvoiceRefunds, MoneyBack, Resolved};
 use crate::Timezone;
@@ -88,6 +89,7 @@ fn check(v: &Value, kind: Kind) -> Result<Back, Bad> {
             return Err(bad(
                 "object",
                 x,
+                UnknownValue,
                 format!("\"{}\" (a {} object; {other})", kind.object(), kind.what()),
             ));
         }
@@ -97,14 +99,25 @@ fn check(v: &Value, kind: Kind) -> Result<Back, Bad> {
         return Err(bad(
             "amount",
             amount_v,
+            BadNumber,
             "an integer >= 0 in the currency's minor units (required)",
         ));
     };
     let Some(cur) = currency(v, "", "currency")? else {
-        return Err(bad("currency", None, "a currency code (required)"));
+        return Err(bad(
+            "currency",
+            None,
+            MissingValue,
+            "a currency code (required)",
+        ));
     };
     let Some(created) = opt_ts(v, "", "created")? else {
-        return Err(bad("created", None, "a Unix timestamp (required)"));
+        return Err(bad(
+            "created",
+            None,
+            MissingValue,
+            "a Unix timestamp (required)",
+        ));
     };
     let status = opt_str(v, "", "status")?;
     let link = |key: &str, what: &str| opt_id(v, "", key, what).map(|x| x.map(str::to_string));
@@ -117,6 +130,7 @@ fn check(v: &Value, kind: Kind) -> Result<Back, Bad> {
                     bad(
                         "total",
                         total_v,
+                        BadNumber,
                         "an integer >= 0 in the currency's minor units, or null",
                     )
                 })?),

@@ -8,6 +8,7 @@ use super::fields::{
     Bad,
 };
 use super::pricing;
+use crate::error::RejectionKind::*;
 use nrr_core::date::Date;
 use nrr_core::money::Decimal;
 use serde_json::Value;
@@ -98,6 +99,7 @@ pub(super) fn price(v: &Value, path: &str, quantity: u64) -> Result<Price, Bad> 
         return Err(bad(
             &join(path, "price"),
             field(v, "price"),
+            MissingValue,
             "a price object (required)",
         ));
     };
@@ -106,12 +108,19 @@ pub(super) fn price(v: &Value, path: &str, quantity: u64) -> Result<Price, Bad> 
     let product = opt_id(p, &pp, "product", "a product id")?
         .unwrap_or("")
         .to_string();
-    let cur = currency(p, &pp, "currency")?
-        .ok_or_else(|| bad(&join(&pp, "currency"), None, "a currency code (required)"))?;
+    let cur = currency(p, &pp, "currency")?.ok_or_else(|| {
+        bad(
+            &join(&pp, "currency"),
+            None,
+            MissingValue,
+            "a currency code (required)",
+        )
+    })?;
     let Some(r) = field(p, "recurring").filter(|r| r.is_object()) else {
         return Err(bad(
             &join(&pp, "recurring"),
             field(p, "recurring"),
+            Other,
             "a recurring price {interval, interval_count} (a subscription item's price recurs)",
         ));
     };
@@ -125,17 +134,25 @@ pub(super) fn price(v: &Value, path: &str, quantity: u64) -> Result<Price, Bad> 
             return Err(bad(
                 &join(&rp, "interval"),
                 field(r, "interval"),
+                BadInterval,
                 "day, week, month or year",
             ))
         }
     };
-    let count = match opt_int(r, &rp, "interval_count", "an integer from 1 to 1095")? {
+    let count = match opt_int(
+        r,
+        &rp,
+        "interval_count",
+        BadInterval,
+        "an integer from 1 to 1095",
+    )? {
         None => 1,
         Some(n) if (1..=1095).contains(&n) => n as u32,
         Some(_) => {
             return Err(bad(
                 &join(&rp, "interval_count"),
                 field(r, "interval_count"),
+                BadInterval,
                 "an integer from 1 to 1095",
             ))
         }
@@ -147,6 +164,7 @@ pub(super) fn price(v: &Value, path: &str, quantity: u64) -> Result<Price, Bad> 
             return Err(bad(
                 &join(&rp, "usage_type"),
                 field(r, "usage_type"),
+                UnknownValue,
                 "licensed or metered",
             ))
         }
@@ -172,7 +190,25 @@ pub(super) fn price(v: &Value, path: &str, quantity: u64) -> Result<Price, Bad> 
 }
 
 pub(super) fn quantity(v: &Value, path: &str) -> Result<u64, Bad> {
-    Ok(opt_int(v, path, "quantity", "an integer >= 0")?.unwrap_or(1) as u64)
+    Ok(opt_int(v, path, "quantity", BadNumber, "an integer >= 0")?.unwrap_or(1) as u64)
+}
+
+/// A coupon's `percent_off` (a number from 0 to 100), when it has one.
+fn percent_off(c: &Value, cp: &str) -> Result<Option<Decimal>, Bad> {
+    let Some(x) = field(c, "percent_off") else {
+        return Ok(None);
+    };
+    let p = Decimal::parse(&x.to_string(), 4)
+        .filter(|p| !p.is_negative() && p.mantissa <= 100 * 10i64.pow(p.decimals));
+    let bad_percent = || {
+        bad(
+            &join(cp, "percent_off"),
+            Some(x),
+            BadNumber,
+            "a number from 0 to 100",
+        )
+    };
+    Ok(Some(p.ok_or_else(bad_percent)?))
 }
 
 pub(super) fn coupon(d: &Value, path: &str) -> Result<Coupon, Bad> {
@@ -180,30 +216,39 @@ pub(super) fn coupon(d: &Value, path: &str) -> Result<Coupon, Bad> {
         return Err(bad(
             &join(path, "coupon"),
             field(d, "coupon"),
+            Other,
             "a coupon object",
         ));
     };
     let cp = join(path, "coupon");
-    let percent_off = match field(c, "percent_off") {
-        None => None,
-        Some(x) => {
-            let p = Decimal::parse(&x.to_string(), 4)
-                .filter(|p| !p.is_negative() && p.mantissa <= 100 * 10i64.pow(p.decimals));
-            Some(
-                p.ok_or_else(|| bad(&join(&cp, "percent_off"), Some(x), "a number from 0 to 100"))?,
-            )
-        }
-    };
-    let amount_off = match opt_int(c, &cp, "amount_off", "an integer >= 0 in minor units")? {
+    let percent_off = percent_off(c, &cp)?;
+    let amount_off = match opt_int(
+        c,
+        &cp,
+        "amount_off",
+        BadNumber,
+        "an integer >= 0 in minor units",
+    )? {
         None => None,
         Some(n) => {
-            let cur = currency(c, &cp, "currency")?
-                .ok_or_else(|| bad(&join(&cp, "currency"), None, "the currency of amount_off"))?;
+            let cur = currency(c, &cp, "currency")?.ok_or_else(|| {
+                bad(
+                    &join(&cp, "currency"),
+                    None,
+                    MissingValue,
+                    "the currency of amount_off",
+                )
+            })?;
             Some((major(n, &cur), cur))
         }
     };
     if percent_off.is_none() && amount_off.is_none() {
-        return Err(bad(&cp, Some(c), "a coupon with percent_off or amount_off"));
+        return Err(bad(
+            &cp,
+            Some(c),
+            Other,
+            "a coupon with percent_off or amount_off",
+        ));
     }
     let duration = match opt_str(c, &cp, "duration")? {
         Some("once") => Duration::Once,
@@ -213,6 +258,7 @@ pub(super) fn coupon(d: &Value, path: &str) -> Result<Coupon, Bad> {
             return Err(bad(
                 &join(&cp, "duration"),
                 field(c, "duration"),
+                UnknownValue,
                 "once, repeating or forever",
             ))
         }
@@ -220,12 +266,13 @@ pub(super) fn coupon(d: &Value, path: &str) -> Result<Coupon, Bad> {
     let start = opt_ts(d, path, "start")?;
     let mut end = opt_ts(d, path, "end")?;
     if duration == Duration::Repeating && end.is_none() {
-        let months = opt_int(c, &cp, "duration_in_months", "an integer >= 1")?
+        let months = opt_int(c, &cp, "duration_in_months", BadNumber, "an integer >= 1")?
             .filter(|m| *m >= 1)
             .ok_or_else(|| {
                 bad(
                     &join(&cp, "duration_in_months"),
                     field(c, "duration_in_months"),
+                    BadNumber,
                     "an integer >= 1 for a repeating coupon without an end",
                 )
             })?;
@@ -242,6 +289,7 @@ pub(super) fn coupon(d: &Value, path: &str) -> Result<Coupon, Bad> {
             return Err(bad(
                 &join(path, "end"),
                 field(d, "end"),
+                EndBeforeStart,
                 "a time after start",
             ));
         }
@@ -278,15 +326,21 @@ pub(super) fn subscription(v: &Value, line: u64) -> Result<Subscription, Bad> {
             return Err(bad(
                 "current_period_end",
                 field(v, "current_period_end").or(field(first, "current_period_end")),
+                EndBeforeStart,
                 format!("a time after current_period_start ({s})"),
             ));
         }
     }
     let start_date = opt_ts(v, "", "start_date")?;
     let created = opt_ts(v, "", "created")?;
-    let start = start_date
-        .or(created)
-        .ok_or_else(|| bad("start_date", None, "a Unix timestamp (required)"))?;
+    let start = start_date.or(created).ok_or_else(|| {
+        bad(
+            "start_date",
+            None,
+            MissingValue,
+            "a Unix timestamp (required)",
+        )
+    })?;
     let trial_start = opt_ts(v, "", "trial_start")?;
     let trial_end = opt_ts(v, "", "trial_end")?;
     if let (Some(s), Some(e)) = (trial_start, trial_end) {
@@ -294,6 +348,7 @@ pub(super) fn subscription(v: &Value, line: u64) -> Result<Subscription, Bad> {
             return Err(bad(
                 "trial_end",
                 field(v, "trial_end"),
+                EndBeforeStart,
                 format!("a time on or after trial_start ({s})"),
             ));
         }
@@ -303,13 +358,14 @@ pub(super) fn subscription(v: &Value, line: u64) -> Result<Subscription, Bad> {
         return Err(bad(
             "ended_at",
             Some(&Value::from(e)),
+            EndBeforeStart,
             format!("a time on or after start_date ({start})"),
         ));
     }
     let pause_collection = match field(v, "pause_collection") {
         None => None,
         Some(p) if p.is_object() => Some(opt_ts(p, "pause_collection", "resumes_at")?),
-        Some(x) => return Err(bad("pause_collection", Some(x), "an object or null")),
+        Some(x) => return Err(bad("pause_collection", Some(x), Other, "an object or null")),
     };
     let discounts = coupons(v)?;
     let canceled_at = opt_ts(v, "", "canceled_at")?;
@@ -360,6 +416,7 @@ fn status(v: &Value) -> Result<Status, Bad> {
             return Err(bad(
                 "status",
                 field(v, "status"),
+                UnknownValue,
                 "one of trialing, active, past_due, unpaid, canceled, paused, incomplete, \
                  incomplete_expired",
             ))
@@ -389,7 +446,12 @@ fn items(v: &Value) -> Result<Items<'_>, Bad> {
         });
     }
     if items.is_empty() {
-        return Err(bad("items.data", field(v, "items"), "at least one item"));
+        return Err(bad(
+            "items.data",
+            field(v, "items"),
+            Other,
+            "at least one item",
+        ));
     }
     // Since API version 2025-03-31 the current period is on the items.
     Ok(Items {
