@@ -4,7 +4,6 @@ use crate::args::{resolve, Format, ReportArgs, ReportSettings};
 use crate::render;
 use nrr_core::assemble::{assemble, Inputs};
 use nrr_core::report::Report;
-use nrr_io::IoError;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
@@ -31,8 +30,8 @@ pub(super) fn show(
     sections: &render::Sections,
 ) -> anyhow::Result<ExitCode> {
     if format == Format::Xlsx && output.is_none() && std::io::stdout().is_terminal() {
-        return Err(IoError::BadOption {
-            option: "--format xlsx".into(),
+        return Err(crate::errors::BadFlag {
+            flag: "--format xlsx".into(),
             reason: "a workbook is binary: give -o FILE.xlsx (or redirect stdout)".into(),
         }
         .into());
@@ -100,8 +99,8 @@ fn workbook(report: &Report, detail: &nrr_core::detail::Detail) -> anyhow::Resul
     #[cfg(not(feature = "xlsx"))]
     {
         let _ = (report, detail);
-        Err(IoError::BadOption {
-            option: "--format xlsx".into(),
+        Err(crate::errors::BadFlag {
+            flag: "--format xlsx".into(),
             reason: "this nrr was built without the `xlsx` feature".into(),
         }
         .into())

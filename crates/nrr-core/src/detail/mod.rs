@@ -98,7 +98,7 @@ pub fn detail(
         }
     };
     let drill = drill::drill_lists(ds, &options, report, top)?;
-    let customers = explained(ds, &options, &drill, inputs.notes)?;
+    let customers = explained(ds, &options, &drill, &inputs.notes.notes)?;
     Ok(Detail {
         cohorts: tables,
         cohort_averages: averages,
