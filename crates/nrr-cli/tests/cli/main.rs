@@ -12,7 +12,9 @@
 //! - [`stripe_shapes`]: Stripe export shapes, customer_map.csv and billing rules;
 //! - [`parquet_invoices`]: Parquet twins of the invoices fixtures (feature `parquet`);
 //! - [`postgres`]: the PostgreSQL source against a server started from `initdb` (feature
-//!   `postgres`).
+//!   `postgres`);
+//! - [`workbook`]: the `--format xlsx` workbook recalculated in LibreOffice, byte identity and
+//!   hostile text.
 //!
 //! Snapshots live in `tests/cli/snapshots/`, named after the module path (`cli__hostile__...`).
 //! To regenerate after an intended change of output, run
@@ -2787,3 +2789,4 @@ mod hostile;
 mod parquet_invoices;
 mod postgres;
 mod stripe_shapes;
+mod workbook;
