@@ -1,7 +1,7 @@
 //! The Excel workbook: one row per period as finance keeps NRR by hand, with live formulas.
 //!
 //! Sheets, in order (their columns are documented in docs/cli.md#xlsx, stable like the JSON
-//! keys): `Retention` ([`retention`]), `Bridge` ([`bridge`]), `Cohorts` ([`cohorts`]),
+//! keys): `Retention` ([`retention`], with NRR and GRR trend charts, [`charts`]), `Bridge` ([`bridge`]), `Cohorts` ([`cohorts`]),
 //! `Segments` ([`segments`], only with `--segment`), `Movements` ([`movements`]) and
 //! `Definitions` ([`definitions`]).
 //!
@@ -16,6 +16,7 @@
 //! - nothing depends on a clock or the thread count: the same report gives the same bytes.
 
 mod bridge;
+mod charts;
 mod cohorts;
 mod definitions;
 mod movements;

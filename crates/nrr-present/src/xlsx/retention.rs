@@ -36,6 +36,7 @@ pub(super) fn sheet(mut s: Sheet<'_>, report: &Report, st: &Styles) -> Result<()
     s.ws.set_column_range_width(1, 7, 15)?;
     s.ws.set_column_width(8, 60)?;
     let mut row: RowNum = 3;
+    let mut months = None;
     for (title, granularity) in [
         ("Months", Granularity::Month),
         ("Quarters", Granularity::Quarter),
@@ -47,31 +48,47 @@ pub(super) fn sheet(mut s: Sheet<'_>, report: &Report, st: &Styles) -> Result<()
             .filter(|p| p.granularity == granularity)
             .map(|p| (p.period.clone(), &p.retention, notes_text(&p.notes)))
             .collect();
-        row = block(&mut s, row, title, &periods, st)?;
+        let (next, rows) = block(&mut s, row, title, &periods, st)?;
+        if granularity == Granularity::Month {
+            months = rows;
+        }
+        row = next;
     }
     let ttm: Vec<_> = report
         .ttm
         .iter()
         .map(|t| (t.month.to_string(), &t.retention, String::new()))
         .collect();
-    block(
+    let (_, ttm_rows) = block(
         &mut s,
         row,
         "TTM (trailing twelve months to the month shown)",
         &ttm,
         st,
     )?;
+    // Charts beside the table: the monthly and TTM NRR and GRR.
+    let mut at = 3;
+    for (title, rows) in [
+        ("Monthly NRR and GRR", months),
+        ("TTM NRR and GRR", ttm_rows),
+    ] {
+        if let Some(rows) = rows {
+            super::charts::nrr_trend(&mut s, (at, 10), title, rows)?;
+            at += 20;
+        }
+    }
     Ok(())
 }
 
-/// One block: its title, header and a row per period; returns the row after it and a blank.
+/// One block: its title, header and a row per period; returns the row after it and a blank,
+/// and the first and last period rows (`None` without periods).
 fn block(
     s: &mut Sheet<'_>,
     mut row: RowNum,
     title: &str,
     periods: &[(String, &Retention, String)],
     st: &Styles,
-) -> Result<RowNum, XlsxError> {
+) -> Result<(RowNum, Option<(RowNum, RowNum)>), XlsxError> {
     s.text_f(row, 0, title, &st.heading)?;
     row += 1;
     s.text_f(row, 0, "Period", &st.header)?;
@@ -80,8 +97,9 @@ fn block(
     row += 1;
     if periods.is_empty() {
         s.text(row, 0, "(none in the window)")?;
-        row += 1;
+        return Ok((row + 2, None));
     }
+    let first = row;
     for (label, retention, notes) in periods {
         s.text(row, 0, label)?;
         figures(s, row, 1, retention, st)?;
@@ -90,7 +108,7 @@ fn block(
         }
         row += 1;
     }
-    Ok(row + 1)
+    Ok((row + 1, Some((first, row - 1))))
 }
 
 /// Starting, expansion, contraction, churn and ending MRR from column `col` on, then NRR and

@@ -241,3 +241,16 @@ fn cents_are_written_exactly() {
     );
     assert_eq!(ratios(0, 0, 0, 0), (Cached::Empty, Cached::Empty));
 }
+
+#[test]
+fn the_nrr_trend_charts_read_the_retention_cells() {
+    let (report, detail) = sample();
+    let files = files(&workbook(&report, &detail).expect("a workbook"));
+    let chart = &files["xl/charts/chart1.xml"];
+    // The four months of the first block, rows 6 to 9: NRR in G, GRR in H.
+    assert!(chart.contains("Retention!$G$6:$G$9"), "{chart}");
+    assert!(chart.contains("Retention!$H$6:$H$9"));
+    assert!(chart.contains("Retention!$A$6:$A$9"));
+    // No TTM in a four-month window: one chart.
+    assert!(!files.contains_key("xl/charts/chart2.xml"));
+}
