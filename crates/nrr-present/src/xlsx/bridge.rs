@@ -8,7 +8,7 @@ use rust_xlsxwriter::{ColNum, RowNum};
 
 /// A movement column: its header, whether the closing formula subtracts it, and its amount
 /// (`None` when the row has none).
-type Movement = (&'static str, bool, fn(&MonthRow) -> Option<Money>);
+pub(super) type Movement = (&'static str, bool, fn(&MonthRow) -> Option<Money>);
 
 /// Every movement column, in order; the optional ones are shown when a month has them.
 const MOVEMENTS: [Movement; 10] = [
@@ -98,6 +98,9 @@ pub(super) fn sheet(mut s: Sheet<'_>, report: &Report, st: &Styles) -> Result<()
         if !notes.is_empty() {
             s.text_f(row, notes_col, &notes, &st.wrap)?;
         }
+    }
+    if !report.months.is_empty() {
+        super::charts::movements(&mut s, report, header_row, &shown, notes_col + 2, st)?;
     }
     Ok(())
 }

@@ -251,6 +251,20 @@ fn the_nrr_trend_charts_read_the_retention_cells() {
     assert!(chart.contains("Retention!$G$6:$G$9"), "{chart}");
     assert!(chart.contains("Retention!$H$6:$H$9"));
     assert!(chart.contains("Retention!$A$6:$A$9"));
-    // No TTM in a four-month window: one chart.
-    assert!(!files.contains_key("xl/charts/chart2.xml"));
+    // No TTM in a four-month window: no TTM chart.
+    assert!(!files.values().any(|f| f.contains("TTM NRR and GRR")));
+}
+
+#[test]
+fn the_movements_chart_draws_losses_below_zero() {
+    let (report, detail) = sample();
+    let files = files(&workbook(&report, &detail).expect("a workbook"));
+    let chart = &files["xl/charts/chart2.xml"];
+    // Gains from their Bridge columns (new in C), contraction and churn from the helper
+    // columns P and Q after Notes (N) and an empty column.
+    assert!(chart.contains("Bridge!$C$5:$C$8"), "{chart}");
+    assert!(chart.contains("Bridge!$P$5:$P$8") && chart.contains("Bridge!$Q$5:$Q$8"));
+    let sheet = &files["xl/worksheets/sheet2.xml"];
+    // 2024-03: b (50) churns.
+    assert!(sheet.contains("<f>-G7</f><v>-50.00</v>"), "{sheet}");
 }

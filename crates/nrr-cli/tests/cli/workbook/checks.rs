@@ -172,13 +172,22 @@ pub(super) fn check_bridge(ck: &mut Checker<'_>) {
     ]
     .into();
     let header = 3;
-    let columns: Vec<(u32, &str)> = (1..40)
+    // (column, JSON key, negated): the chart's helper columns hold the losses negated.
+    let columns: Vec<(u32, &str, bool)> = (1..60)
         .filter_map(|c| {
-            text(cells, header, c)
-                .and_then(|h| keys.get(h))
-                .map(|k| (c, *k))
+            let h = text(cells, header, c)?;
+            match h.strip_suffix(" (negative, chart)") {
+                Some(base) => keys.get(base).map(|k| (c, *k, true)),
+                None => keys.get(h).map(|k| (c, *k, false)),
+            }
         })
         .collect();
+    let negated = columns.iter().filter(|c| c.2).count();
+    assert!(
+        negated >= 2,
+        "{}: Bridge chart columns for contraction and churn",
+        ck.case
+    );
     let closing = columns
         .iter()
         .find(|c| c.1 == "closing_mrr")
@@ -194,9 +203,12 @@ pub(super) fn check_bridge(ck: &mut Checker<'_>) {
             ck.case
         );
         assert!(cells[&(row, closing)].f.is_some(), "closing is a formula");
-        for &(col, key) in &columns {
+        for &(col, key, negated) in &columns {
             if key.ends_with("customers") {
                 ck.count("Bridge", (row, col), &m[key]);
+            } else if negated {
+                let minus = format!("{:.2}", -money(&m[key]));
+                ck.money("Bridge", (row, col), &Value::from(minus));
             } else {
                 ck.money("Bridge", (row, col), &m[key]);
             }
