@@ -13,6 +13,9 @@
 //! - [`parquet_invoices`]: Parquet twins of the invoices fixtures (feature `parquet`);
 //! - [`postgres`]: the PostgreSQL source against a server started from `initdb` (feature
 //!   `postgres`), one test per check sharing one server;
+//! - [`workbook`]: the `--format xlsx` workbook recalculated in LibreOffice, byte identity and
+//!   hostile text;
+//! - [`browser`]: the `--format html` page in headless Chromium, byte identity and size;
 //! - [`util`]: the helpers the modules share (the repository's paths, a fixture's arguments,
 //!   running `nrr`).
 //!
@@ -2784,3 +2787,4 @@ mod parquet_invoices;
 mod postgres;
 mod stripe_shapes;
 mod util;
+mod workbook;
