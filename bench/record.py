@@ -21,10 +21,12 @@ LABEL = {
     "nrr_parquet": "nrr report (items.parquet)",
     "peer": "DuckDB peer (SQL on items.csv)",
     "floor": "floor: parse items.csv into typed columns",
+    "nrr_html": "nrr report --format html (items.csv)",
+    "nrr_xlsx": "nrr report --format xlsx (items.csv)",
 }
 med = {}
 rows = []
-for name in ["nrr_csv", "nrr_parquet", "peer", "floor"]:
+for name in ["nrr_csv", "nrr_parquet", "nrr_html", "nrr_xlsx", "peer", "floor"]:
     if name not in runs:
         continue
     ok = [r for r in runs[name] if r]
@@ -45,6 +47,9 @@ if "nrr_csv" in med and "floor" in med:
     ratios.append(f"nrr / floor: **{med['nrr_csv'] / med['floor']:.2f}x**")
 if "nrr_csv" in med and "nrr_parquet" in med:
     ratios.append(f"Parquet / CSV time: {med['nrr_parquet'] / med['nrr_csv']:.2f}x")
+for doc in ("html", "xlsx"):
+    if "nrr_csv" in med and f"nrr_{doc}" in med:
+        ratios.append(f"{doc.upper()} / JSON time: {med[f'nrr_{doc}'] / med['nrr_csv']:.2f}x")
 try:
     duck = subprocess.run(["bench/.venv/bin/python", "-c", "import duckdb; print(duckdb.__version__)"],
                           capture_output=True, text=True).stdout.strip()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/run.sh [N_CUSTOMERS] — nrr against the DuckDB peer, the floor, CSV vs Parquet.
+# bench/run.sh [N_CUSTOMERS] — nrr against the DuckDB peer, the floor, CSV vs Parquet, and the
+# HTML page and the workbook beside the JSON report.
 #
 # Generates N customers x 36 months with `nrr generate` (cached in bench/data by size and
 # seed), builds nrr in release mode, installs duckdb from PyPI into bench/.venv, checks that
@@ -50,7 +51,10 @@ declare -A CMD
 CMD[nrr_csv]="$NRR report $DATA/items.csv --from $FROM --to $TO --format json"
 CMD[nrr_parquet]="$NRR report $DATA/items.parquet --from $FROM --to $TO --format json"
 CMD[floor]="$FLOOR $DATA/items.csv"
-ORDER=(nrr_csv nrr_parquet floor)
+# The documents people look at (issue 11): the same report as one HTML page and as a workbook.
+CMD[nrr_html]="$NRR report $DATA/items.csv --from $FROM --to $TO --format html -o $OUT/report-$N.html"
+CMD[nrr_xlsx]="$NRR report $DATA/items.csv --from $FROM --to $TO --format xlsx -o $OUT/report-$N.xlsx"
+ORDER=(nrr_csv nrr_parquet nrr_html nrr_xlsx floor)
 if [ "${SKIP_PEER:-0}" != 1 ]; then
   CMD[peer]="bench/.venv/bin/python bench/peer.py $DATA/items.csv $FROM $TO"
   ORDER+=(peer)
