@@ -7,24 +7,15 @@
 //!
 //! A missing browser or Playwright is a failure, not a skip: CI installs them.
 
-use super::repo_root;
+use super::util::{repo_root, succeed};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Runs nrr with `args` in `cwd` and extra environment; panics unless it exits 0.
 fn run_nrr(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_nrr"))
-        .args(args)
-        .current_dir(cwd)
-        .envs(env.iter().copied())
-        .output()
-        .expect("running nrr");
-    assert!(
-        out.status.success(),
-        "nrr {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nrr"));
+    cmd.args(args).current_dir(cwd).envs(env.iter().copied());
+    succeed(&mut cmd, &format!("nrr {args:?}")).stdout
 }
 
 /// Demo-like data: `nrr generate` with several currencies.

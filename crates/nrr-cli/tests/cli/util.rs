@@ -13,6 +13,19 @@ pub(crate) fn repo_root() -> PathBuf {
         .expect("repository root")
 }
 
+/// Runs `cmd` (described as `what`); panics with its stderr unless it exits 0.
+pub(crate) fn succeed(cmd: &mut Command, what: &str) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// `tests/fixtures`.
 pub(crate) fn fixtures_dir() -> PathBuf {
     repo_root().join("tests/fixtures")

@@ -49,16 +49,9 @@ struct Book {
 
 impl Book {
     fn read(path: &Path) -> Book {
-        let out = Command::new("python3")
-            .args([SCRIPT, "dump"])
-            .arg(path)
-            .output()
-            .expect("running python3 workbook.py");
-        assert!(
-            out.status.success(),
-            "workbook.py dump {}: {}",
-            path.display(),
-            String::from_utf8_lossy(&out.stderr)
+        let out = super::util::succeed(
+            Command::new("python3").args([SCRIPT, "dump"]).arg(path),
+            &format!("workbook.py dump {}", path.display()),
         );
         #[derive(serde::Deserialize)]
         struct Sheet {
