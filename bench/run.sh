@@ -22,7 +22,7 @@ mkdir -p "$OUT"
 export NO_COLOR=1
 
 echo "== build (release)" >&2
-cargo build --release -q -p nrr-cli --bin nrr -p nrr-floor
+cargo build --release -q -p nrr-cli -p nrr-floor
 NRR=target/release/nrr
 FLOOR=target/release/nrr-floor
 

@@ -238,6 +238,24 @@ def check_figures(page, report):
             ttm = f["ttm"][-1] if f["ttm"] else None
             want = ttm["nrr"] if ttm else None
             check(ratio_equal(row[2], want), f"segment {cut['column']}={value!r} NRR {row[2]} != {want}")
+    # Every waterfall's table against its period's bridge (signed as the steps float).
+    steps = {"Opening": ("opening", 1), "New": ("new", 1), "Reactiv.": ("reactivation", 1),
+             "Expansion": ("expansion", 1), "Contract.": ("contraction", -1), "Churn": ("churn", -1),
+             "Paused": ("paused", -1), "Resumed": ("resumed", 1), "Moved in": ("moved_in", 1),
+             "Moved out": ("moved_out", -1), "FX": ("fx", 1), "Closing": ("closing", 1)}
+    bridges = {p["period"]: p["bridge"] for p in report["periods"]}
+    bridges.update({f"TTM to {t['month']}": t["bridge"] for t in report["ttm"][-1:]})
+    views = page.eval_on_selector_all(
+        "figure[data-group='waterfall']",
+        "fs => fs.map(f => [f.dataset.view, [...f.querySelectorAll('tbody tr')].map(tr => [tr.children[0].textContent, tr.children[1].getAttribute('data-v')])])")
+    check(len(views) == len(bridges), f"{len(views)} waterfalls for {len(bridges)} periods")
+    for label, rows in views:
+        b = bridges.get(label)
+        if not check(b is not None, f"waterfall of unknown period {label}"):
+            continue
+        for step, v in rows:
+            key, sign = steps[step]
+            check(money(v) == sign * money(b[key]), f"waterfall {label} {step}: {v} != JSON {b[key]}")
     # The row ledger.
     ledger = dict(page.eval_on_selector_all(
         "#ledger tr", "trs => trs.map(tr => [tr.children[0].textContent, tr.children[1].getAttribute('data-v')])"))

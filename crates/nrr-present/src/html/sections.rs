@@ -397,11 +397,27 @@ pub(super) fn waterfalls(out: &mut String, r: &Report) {
             text(label),
             if *label == chosen { "" } else { " hidden" }
         );
+        let steps = steps(bridge);
         out.push_str(&chart::waterfall(
             &format!("waterfall-{i}"),
             label,
-            &steps(bridge),
+            &steps,
             *drill,
+        ));
+        let rows = steps
+            .iter()
+            .map(|s| {
+                let amount = Money {
+                    units: s.cents,
+                    denominator: 100,
+                };
+                vec![Cell::label(s.label), Cell::money(amount)]
+            })
+            .collect();
+        out.push_str(&figures_table(
+            &format!("waterfall-table-{i}"),
+            &["Step", "Amount"],
+            rows,
         ));
         out.push_str("</figure>");
     }
