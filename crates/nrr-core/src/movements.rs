@@ -247,6 +247,166 @@ pub fn movements(
     opts: &Options,
     cuts: &[SegmentSpec],
 ) -> Result<Movements, CoreError> {
+    let made = made_rows(ds, opts, cuts)?;
+    let order = by_month_order(&made);
+    Ok(made.into_movements(ds, cuts, &order))
+}
+
+/// The largest movement rows, at most `cap` of them: the movement list a sheet can hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Largest {
+    /// The rows kept, in [`movements`] order (no segment columns).
+    pub movements: Movements,
+    /// The number of rows [`movements`] gives.
+    pub total: usize,
+    /// When rows were left out: the number kept of each month and category.
+    pub per_group: Option<usize>,
+}
+
+/// Every customer-month movement, as [`movements`] without cuts, when there are at most `cap`;
+/// above `cap`, for every month and category its `k` largest rows by amount (fx by size; ties
+/// to the earlier row, the smaller customer id), `k` the largest number that keeps the rows
+/// within `cap`. Only the kept rows are made into [`MovementRow`]s, so a million customers'
+/// 2.4 million rows cost a pass and a few integers each, not a string each.
+pub fn largest_movements(ds: &Dataset, opts: &Options, cap: usize) -> Result<Largest, CoreError> {
+    Ok(largest_of(ds, made_rows(ds, opts, &[])?, cap))
+}
+
+/// [`largest_movements`] of rows already made (without cuts).
+pub(crate) fn largest_of(ds: &Dataset, made: Made, cap: usize) -> Largest {
+    let total = made.rows.len();
+    let (order, per_group) = if total <= cap {
+        (by_month_order(&made), None)
+    } else {
+        let (mut kept, k) = largest_of_groups(&made, cap);
+        // Index order is customer id, then month and category: by month first.
+        kept.par_sort_unstable_by_key(|&i| (made.rows[i].month, i));
+        (kept, Some(k))
+    };
+    Largest {
+        movements: made.into_movements(ds, &[], &order),
+        total,
+        per_group,
+    }
+}
+
+/// The rows' indices by month, then customer id, category and cut. Rows are in customer id
+/// order, each customer's by month and category: a stable partition by month gives it.
+fn by_month_order(made: &Made) -> Vec<usize> {
+    let mut by_month: Vec<Vec<usize>> = vec![Vec::new(); made.plan_slots];
+    for (i, row) in made.rows.iter().enumerate() {
+        by_month[made.slot(row)].push(i);
+    }
+    by_month.into_iter().flatten().collect()
+}
+
+/// The indices of the `k` largest rows of every month and category, with the largest `k`
+/// that keeps them within `cap`.
+fn largest_of_groups(made: &Made, cap: usize) -> (Vec<usize>, usize) {
+    // Per slot, its categories' rows (a handful of categories: a short list each).
+    let mut by_slot: Vec<Vec<(Category, Vec<usize>)>> = vec![Vec::new(); made.plan_slots];
+    for (i, r) in made.rows.iter().enumerate() {
+        let slot = &mut by_slot[made.slot(r)];
+        match slot.iter_mut().find(|g| g.0 == r.category) {
+            Some(g) => g.1.push(i),
+            None => slot.push((r.category, vec![i])),
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = by_slot.into_iter().flatten().map(|g| g.1).collect();
+    let kept_with = |k: usize| -> usize { groups.iter().map(|g| g.len().min(k)).sum() };
+    // The largest k with kept_with(k) <= cap: kept_with grows with k, and kept_with(0) = 0.
+    let (mut lo, mut hi) = (0usize, groups.iter().map(Vec::len).max().unwrap_or(0));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if kept_with(mid) <= cap {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let k = lo;
+    // Largest first (fx by size), ties to the earlier row (the smaller customer id).
+    let key = |&i: &usize| (std::cmp::Reverse(made.rows[i].amount.unsigned_abs()), i);
+    groups.par_iter_mut().for_each(|g| {
+        if k == 0 {
+            g.clear();
+        } else if g.len() > k {
+            g.select_nth_unstable_by_key(k - 1, key);
+            g.truncate(k);
+        }
+    });
+    (groups.into_iter().flatten().collect(), k)
+}
+
+/// A movement row before it is written out: the customer by index, amounts in units of the
+/// dataset's scale.
+#[derive(Clone, Debug)]
+pub(crate) struct Row {
+    pub(crate) month: Month,
+    pub(crate) customer: u32,
+    pub(crate) category: Category,
+    reason: Option<&'static str>,
+    moved_cut: Option<u32>,
+    pub(crate) amount: i128,
+    at_month_rates: i128,
+    segments: Vec<u32>,
+}
+
+/// Every row of the window, in customer id order (each customer's by month, category, cut).
+pub(crate) struct Made {
+    pub(crate) rows: Vec<Row>,
+    /// The window's slot 0: the month before it.
+    pub(crate) base: Month,
+    pub(crate) plan_slots: usize,
+    window: Window,
+}
+
+impl Made {
+    /// The slot of `row`'s month.
+    pub(crate) fn slot(&self, row: &Row) -> usize {
+        (row.month.index() - self.base.index()) as usize
+    }
+
+    /// The rows at `order` as [`Movements`].
+    fn into_movements(self, ds: &Dataset, cuts: &[SegmentSpec], order: &[usize]) -> Movements {
+        let money = |u: i128| ds.scale.money(u);
+        let rows = order
+            .par_iter()
+            .map(|&i| {
+                let r = &self.rows[i];
+                MovementRow {
+                    month: r.month,
+                    customer_id: ds.customers.get(r.customer as usize).to_string(),
+                    category: r.category,
+                    reason: r.reason,
+                    moved_cut: r.moved_cut.map(|k| k as usize),
+                    amount: money(r.amount),
+                    amount_at_month_rates: money(r.at_month_rates),
+                    segments: r.segments.clone(),
+                }
+            })
+            .collect();
+        Movements {
+            currency: ds.currency().to_string(),
+            window: self.window,
+            segments: cuts
+                .iter()
+                .map(|s| SegmentColumn {
+                    column: s.column.clone(),
+                    values: s.values.clone(),
+                })
+                .collect(),
+            rows,
+        }
+    }
+}
+
+/// Every row of the window of `opts`, with a value for each of `cuts`.
+pub(crate) fn made_rows(
+    ds: &Dataset,
+    opts: &Options,
+    cuts: &[SegmentSpec],
+) -> Result<Made, CoreError> {
     let (from, to) = window(ds, opts)?;
     let plan = Plan::new(ds, from, to);
     let groups = group_by_customer(ds);
@@ -287,27 +447,14 @@ pub fn movements(
         .collect::<Result<Vec<_>, _>>()?;
     // Rates a value needed and fx.csv does not give: one error for all, as the report's.
     plan.missing_rates(ds)?;
-    // Rows are in customer id order, each customer's by month and category: a stable
-    // partition by month gives the order by month, customer id, category and cut.
-    let mut by_month: Vec<Vec<MovementRow>> = vec![Vec::new(); plan.slots];
-    for row in chunks.into_iter().flatten() {
-        by_month[(row.month.index() - plan.base.index()) as usize].push(row);
-    }
-    let rows: Vec<MovementRow> = by_month.into_iter().flatten().collect();
-    Ok(Movements {
-        currency: ds.currency().to_string(),
+    Ok(Made {
+        rows: chunks.into_iter().flatten().collect(),
+        base: plan.base,
+        plan_slots: plan.slots,
         window: Window {
             start_month: from,
             end_month: to,
         },
-        segments: cuts
-            .iter()
-            .map(|s| SegmentColumn {
-                column: s.column.clone(),
-                values: s.values.clone(),
-            })
-            .collect(),
-        rows,
     })
 }
 
@@ -328,10 +475,8 @@ fn customer_rows(
     cuts: &[SegmentSpec],
     c: &Customer<'_>,
     scratch: &Scratch,
-    rows: &mut Vec<MovementRow>,
+    rows: &mut Vec<Row>,
 ) -> Result<(), CoreError> {
-    let money = |u: i128| ds.scale.money(u);
-    let id = ds.customers.get(c.index);
     for s in 1..plan.slots {
         let step = Step::at(scratch, s);
         let (prev, now) = (step.prev, step.now);
@@ -365,14 +510,14 @@ fn customer_rows(
             0
         };
         let month = plan.month(s);
-        let row = |category, reason, amount, at_month_rates, values: Vec<u32>| MovementRow {
+        let row = |category, reason, amount, at_month_rates, values: Vec<u32>| Row {
             month,
-            customer_id: id.to_string(),
+            customer: c.index as u32,
             category,
             reason,
             moved_cut: None,
-            amount: money(amount),
-            amount_at_month_rates: money(at_month_rates),
+            amount,
+            at_month_rates,
             segments: values,
         };
         let mut change_at_month_rates = 0;
@@ -405,8 +550,8 @@ fn customer_rows(
             for &k in &moved {
                 let mut v = values.clone();
                 v[k] = c.cut_values[k][slot];
-                rows.push(MovementRow {
-                    moved_cut: Some(k),
+                rows.push(Row {
+                    moved_cut: Some(k as u32),
                     ..row(category, None, prev, prev, v)
                 });
             }

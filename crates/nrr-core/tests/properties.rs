@@ -1193,6 +1193,69 @@ proptest! {
         }
     }
 
+    /// The workbook's capped movement list: under the cap it is every row; over it, every
+    /// month and category keeps its `k` largest rows by amount (ties to the smaller customer
+    /// id, as a stable sort of the full list finds them), `k` the largest that fits the cap,
+    /// in the full list's order.
+    #[test]
+    fn largest_movements_are_the_largest_of_each_month_and_category(case in any_case(), cap in 0usize..40) {
+        use nrr_core::movements::{largest_movements, movements, Category};
+        use std::collections::BTreeMap;
+        let ds = dataset_with_products_and_pauses(&case);
+        let opts = options(&case);
+        let all = movements(&ds, &opts, &[]).unwrap();
+        let got = largest_movements(&ds, &opts, cap).unwrap();
+        prop_assert_eq!(got.total, all.rows.len());
+        if all.rows.len() <= cap {
+            prop_assert_eq!(got.per_group, None);
+            prop_assert_eq!(&got.movements, &all);
+            return Ok(());
+        }
+        let mut groups: BTreeMap<(Month, Category), Vec<usize>> = BTreeMap::new();
+        for (i, r) in all.rows.iter().enumerate() {
+            groups.entry((r.month, r.category)).or_default().push(i);
+        }
+        for ix in groups.values_mut() {
+            ix.sort_by_key(|&i| std::cmp::Reverse(all.rows[i].amount.units.abs()));
+        }
+        let kept_with = |k: usize| groups.values().map(|g| g.len().min(k)).sum::<usize>();
+        let k = (0..=all.rows.len()).take_while(|&k| kept_with(k) <= cap).last().unwrap();
+        prop_assert_eq!(got.per_group, Some(k));
+        let mut kept: Vec<usize> = groups.values().flat_map(|g| g.iter().take(k).copied()).collect();
+        kept.sort_unstable();
+        let want: Vec<_> = kept.iter().map(|&i| all.rows[i].clone()).collect();
+        prop_assert_eq!(&got.movements.rows, &want);
+    }
+
+    /// The workbook's drill lists come from the movement rows it makes anyway, the HTML
+    /// page's from a pass of their own: the two are the same lists, for any cap.
+    #[test]
+    fn drill_lists_from_rows_are_the_drill_lists(case in any_case(), top in 0usize..4, cap in 0usize..30) {
+        use nrr_core::assemble::{assemble, Inputs};
+        use nrr_core::detail::detail;
+        let ds = dataset_with_products_and_pauses(&case);
+        let opts = options(&case);
+        let notes = nrr_core::report::Notes::default();
+        let inputs = Inputs {
+            dataset: &ds,
+            options: &opts,
+            segments: &[],
+            policies: &nrr_core::policy::Policies::default(),
+            applied: nrr_core::policy::Applied::default(),
+            preset: None,
+            notes: &notes,
+            movement_check: None,
+            usage: false,
+        };
+        let report = assemble(&inputs).unwrap();
+        let page = detail(&inputs, &report, top, None).unwrap();
+        let book = detail(&inputs, &report, top, Some(cap)).unwrap();
+        prop_assert_eq!(&page.drill, &book.drill);
+        prop_assert_eq!(&page.customers, &book.customers);
+        prop_assert!(page.movements.movements.rows.is_empty());
+        prop_assert!(book.movements.movements.rows.len() <= cap);
+    }
+
     /// `--top N`: every period's and TTM's lists name the cohort customers with the largest
     /// churn (t0 MRR), contraction (s - e) and expansion (e - s) at t0's rates, as the naive
     /// model finds them: at most N, largest first, equal amounts in customer id order; and

@@ -63,8 +63,8 @@ pub(super) fn show(
     };
     let report = assemble(&inputs)?;
     let detail = || -> anyhow::Result<nrr_core::detail::Detail> {
-        let with_movements = format == Format::Xlsx;
-        let detail = nrr_core::detail::detail(&inputs, &report, DRILL_TOP, with_movements)?;
+        let movement_rows = (format == Format::Xlsx).then_some(WORKBOOK_MOVEMENT_ROWS);
+        let detail = nrr_core::detail::detail(&inputs, &report, DRILL_TOP, movement_rows)?;
         bar.step("writing");
         Ok(detail)
     };
@@ -91,6 +91,12 @@ pub(super) fn show(
 
 /// Customers listed behind each bar of the HTML report and the workbook.
 const DRILL_TOP: usize = 50;
+
+/// The most movement rows the workbook lists (its Movements sheet).
+#[cfg(feature = "xlsx")]
+const WORKBOOK_MOVEMENT_ROWS: usize = nrr_present::xlsx::MOVEMENT_ROWS_MAX;
+#[cfg(not(feature = "xlsx"))]
+const WORKBOOK_MOVEMENT_ROWS: usize = 0; // no workbook: `workbook` refuses
 
 /// The workbook's bytes.
 fn workbook(report: &Report, detail: &nrr_core::detail::Detail) -> anyhow::Result<Vec<u8>> {

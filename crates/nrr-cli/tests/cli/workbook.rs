@@ -127,9 +127,15 @@ fn soffice() -> &'static str {
     "soffice"
 }
 
+/// One LibreOffice at a time: two headless instances starting together (two tests in
+/// parallel, each with its own profile) have crashed with a WrappedTargetRuntimeException.
+static SOFFICE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Recalculates `files` in LibreOffice headless (a fresh profile set to recalculate on load);
 /// returns the recalculated files (in `tmp/recalculated`, same names).
 fn recalculate(tmp: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
+    // A test that failed while holding the lock leaves it poisoned: the next may still run.
+    let _one_at_a_time = SOFFICE.lock().unwrap_or_else(|e| e.into_inner());
     let profile = tmp.join("lo-profile");
     std::fs::create_dir_all(profile.join("user")).expect("profile dir");
     // Formula/Load: 0 = always recalculate, 1 = never (the default for OOXML), 2 = prompt.

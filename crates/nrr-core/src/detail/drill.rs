@@ -6,11 +6,12 @@
 
 use super::{DrillCustomer, DrillList};
 use crate::dataset::Dataset;
+use crate::date::Month;
 use crate::engine::{
     categorise, customer_values, group_by_customer, start_kind, window, Options, Plan, Scratch,
     Step,
 };
-use crate::movements::Category;
+use crate::movements::{Category, Made};
 use crate::report::{Granularity, Report};
 use crate::CoreError;
 use rayon::prelude::*;
@@ -68,6 +69,73 @@ impl Acc {
 
 type Key = (usize, Category);
 
+/// The report's months and quarters, and for each slot of the window starting at `base` the
+/// indices of those it belongs to.
+fn periods_of_slots(
+    report: &Report,
+    base: Month,
+    slots: usize,
+) -> (Vec<&crate::report::PeriodRow>, Vec<Vec<usize>>) {
+    let periods: Vec<&crate::report::PeriodRow> = report
+        .periods
+        .iter()
+        .filter(|p| matches!(p.granularity, Granularity::Month | Granularity::Quarter))
+        .collect();
+    let of_slot = (0..slots)
+        .map(|s| {
+            let m = base.plus(s as i32);
+            (0..periods.len())
+                .filter(|&k| periods[k].start_month <= m && m <= periods[k].end_month)
+                .collect()
+        })
+        .collect();
+    (periods, of_slot)
+}
+
+/// One customer's movements summed into the periods, then added to `accs`.
+struct CustomerSums<'a> {
+    ds: &'a Dataset,
+    of_slot: &'a [Vec<usize>],
+    top: usize,
+    mine: BTreeMap<Key, i128>,
+}
+
+impl CustomerSums<'_> {
+    /// Adds customer `c`'s movements `(slot, category, units)` to `accs`.
+    fn add(
+        &mut self,
+        accs: &mut BTreeMap<Key, Acc>,
+        c: u32,
+        moves: impl Iterator<Item = (usize, Category, i128)>,
+    ) {
+        self.mine.clear();
+        for (s, category, units) in moves {
+            for &p in &self.of_slot[s] {
+                *self.mine.entry((p, category)).or_default() += units;
+            }
+        }
+        // A customer whose fx nets to zero over a quarter is not behind its bar.
+        for (&key, &units) in self.mine.iter().filter(|(_, &u)| u != 0) {
+            accs.entry(key)
+                .or_default()
+                .add(units, c, self.ds, self.top);
+        }
+    }
+}
+
+/// Merges the chunks' sums.
+fn merged(
+    ds: &Dataset,
+    top: usize,
+    mut a: BTreeMap<Key, Acc>,
+    b: BTreeMap<Key, Acc>,
+) -> BTreeMap<Key, Acc> {
+    for (key, acc) in b {
+        a.entry(key).or_default().merge(acc, ds, top);
+    }
+    a
+}
+
 /// The drill lists of the report's months and quarters: `top` customers each.
 pub(super) fn drill_lists(
     ds: &Dataset,
@@ -78,20 +146,7 @@ pub(super) fn drill_lists(
     let (from, to) = window(ds, opts)?;
     let plan = Plan::new(ds, from, to);
     let groups = group_by_customer(ds);
-    let periods: Vec<&crate::report::PeriodRow> = report
-        .periods
-        .iter()
-        .filter(|p| matches!(p.granularity, Granularity::Month | Granularity::Quarter))
-        .collect();
-    // The periods each slot belongs to.
-    let of_slot: Vec<Vec<usize>> = (0..plan.slots)
-        .map(|s| {
-            let m = plan.month(s);
-            (0..periods.len())
-                .filter(|&k| periods[k].start_month <= m && m <= periods[k].end_month)
-                .collect()
-        })
-        .collect();
+    let (periods, of_slot) = periods_of_slots(report, plan.base, plan.slots);
     const CHUNK: usize = 4096;
     let n = ds.customers.len();
     let accs = (0..n.div_ceil(CHUNK))
@@ -99,15 +154,21 @@ pub(super) fn drill_lists(
         .map(|k| {
             let mut accs: BTreeMap<Key, Acc> = BTreeMap::new();
             let mut scratch = Scratch::default();
-            let mut mine: BTreeMap<Key, i128> = BTreeMap::new();
+            let mut sums = CustomerSums {
+                ds,
+                of_slot: &of_slot,
+                top,
+                mine: BTreeMap::new(),
+            };
+            let mut moves = Vec::new();
             for c in k * CHUNK..((k + 1) * CHUNK).min(n) {
                 let lines =
                     &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
                 let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
                     continue;
                 };
-                mine.clear();
-                for (s, in_periods) in of_slot.iter().enumerate().skip(1) {
+                moves.clear();
+                for s in 1..plan.slots {
                     let step = Step::at(&scratch, s);
                     if step.now == step.prev && step.at_constant_currency == step.prev {
                         continue;
@@ -115,31 +176,74 @@ pub(super) fn drill_lists(
                     let (movement, fx, _) = categorise(step, || {
                         start_kind(ds, &plan, &scratch, s, first, opts.reactivation)
                     });
-                    let moved = movement.map(|(m, v)| (Category::from(m), v));
-                    let fx = (fx != 0).then_some((Category::Fx, fx));
-                    for (category, units) in moved.into_iter().chain(fx) {
-                        for &p in in_periods {
-                            *mine.entry((p, category)).or_default() += units;
-                        }
+                    if let Some((m, v)) = movement {
+                        moves.push((s, Category::from(m), v));
+                    }
+                    if fx != 0 {
+                        moves.push((s, Category::Fx, fx));
                     }
                 }
-                // A customer whose fx nets to zero over a quarter is not behind its bar.
-                for (&key, &units) in mine.iter().filter(|(_, &u)| u != 0) {
-                    accs.entry(key).or_default().add(units, c as u32, ds, top);
-                }
+                sums.add(&mut accs, c as u32, moves.iter().copied());
             }
             Ok::<_, CoreError>(accs)
         })
-        .try_reduce(BTreeMap::new, |mut a, b| {
-            for (key, acc) in b {
-                a.entry(key).or_default().merge(acc, ds, top);
-            }
-            Ok(a)
-        })?;
+        .try_reduce(BTreeMap::new, |a, b| Ok(merged(ds, top, a, b)))?;
     plan.missing_rates(ds)?;
+    Ok(lists(ds, &periods, accs, top))
+}
+
+/// The drill lists from the movement rows already made (the workbook makes them anyway):
+/// the same lists as [`drill_lists`] without a second pass over the customers.
+pub(super) fn drill_lists_of_rows(
+    ds: &Dataset,
+    made: &Made,
+    report: &Report,
+    top: usize,
+) -> Vec<DrillList> {
+    let (periods, of_slot) = periods_of_slots(report, made.base, made.plan_slots);
+    let rows = &made.rows;
+    // Each customer's rows are adjacent: split into chunks at customer boundaries.
+    const CHUNK: usize = 8192;
+    let mut bounds = vec![0];
+    let mut at = CHUNK;
+    while at < rows.len() {
+        while at < rows.len() && rows[at].customer == rows[at - 1].customer {
+            at += 1;
+        }
+        bounds.push(at);
+        at += CHUNK;
+    }
+    bounds.push(rows.len());
+    bounds.dedup();
+    let accs = bounds
+        .par_windows(2)
+        .map(|w| {
+            let mut accs: BTreeMap<Key, Acc> = BTreeMap::new();
+            let mut sums = CustomerSums {
+                ds,
+                of_slot: &of_slot,
+                top,
+                mine: BTreeMap::new(),
+            };
+            for one in rows[w[0]..w[1]].chunk_by(|a, b| a.customer == b.customer) {
+                let moves = one.iter().map(|r| (made.slot(r), r.category, r.amount));
+                sums.add(&mut accs, one[0].customer, moves);
+            }
+            accs
+        })
+        .reduce(BTreeMap::new, |a, b| merged(ds, top, a, b));
+    lists(ds, &periods, accs, top)
+}
+
+/// The lists of the summed periods.
+fn lists(
+    ds: &Dataset,
+    periods: &[&crate::report::PeriodRow],
+    accs: BTreeMap<Key, Acc>,
+    top: usize,
+) -> Vec<DrillList> {
     let money = |units| ds.scale.money(units);
-    Ok(accs
-        .into_iter()
+    accs.into_iter()
         .map(|((p, category), mut acc)| {
             cut(ds, &mut acc.top, top);
             let listed: i128 = acc.top.iter().map(|t| t.0).sum();
@@ -160,5 +264,5 @@ pub(super) fn drill_lists(
                     .collect(),
             }
         })
-        .collect())
+        .collect()
 }

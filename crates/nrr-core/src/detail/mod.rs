@@ -12,7 +12,7 @@ use crate::dataset::Dataset;
 use crate::engine::Options;
 use crate::explain::{explain_each, Explanation};
 use crate::money::Money;
-use crate::movements::{movements, Movements};
+use crate::movements::{largest_of, made_rows, Largest, Movements};
 use crate::report::Report;
 use crate::CoreError;
 use serde::Serialize;
@@ -24,9 +24,10 @@ pub struct Detail {
     pub cohorts: Vec<CohortTable>,
     /// The weighted-average row of each of `cohorts` ([`crate::cohort::cohorts_by`]).
     pub cohort_averages: Vec<Vec<Option<f64>>>,
-    /// Every customer-month movement of the window (no segment columns); empty unless asked
-    /// for ([`detail`]'s `with_movements`).
-    pub movements: Movements,
+    /// The customer-month movements of the window (no segment columns), all of them or the
+    /// largest within a cap ([`crate::movements::largest_movements`]); empty unless asked for ([`detail`]'s
+    /// `movement_rows`).
+    pub movements: Largest,
     /// For every month and quarter of the report and every movement category with rows: the
     /// customers behind the figure, largest first.
     pub drill: Vec<DrillList>,
@@ -66,13 +67,14 @@ pub struct DrillCustomer {
 mod drill;
 
 /// Builds the detail of `report` (assembled from `inputs`): `top` customers per list;
-/// `with_movements`: also every movement row (`movements` is empty otherwise: at a million
-/// customers the rows take seconds and a gigabyte, and only the workbook lists them).
+/// `movement_rows`: also the movement rows, at most that many ([`crate::movements::largest_movements`];
+/// `movements` is empty otherwise: at a million customers the rows take a second, and only
+/// the workbook lists them).
 pub fn detail(
     inputs: &Inputs<'_>,
     report: &Report,
     top: usize,
-    with_movements: bool,
+    movement_rows: Option<usize>,
 ) -> Result<Detail, CoreError> {
     let ds = inputs.dataset;
     let options = Options {
@@ -87,17 +89,28 @@ pub fn detail(
             averages.push(average);
         }
     }
-    let moves = if with_movements {
-        movements(ds, &options, &[])?
-    } else {
-        Movements {
-            currency: ds.currency().to_string(),
-            window: report.window,
-            segments: Vec::new(),
-            rows: Vec::new(),
+    // The workbook lists the movement rows: its drill lists come from them (one pass over the
+    // customers, not two); the HTML page's from a pass that keeps no row.
+    let (moves, drill) = match movement_rows {
+        Some(cap) => {
+            let made = made_rows(ds, &options, &[])?;
+            let drill = drill::drill_lists_of_rows(ds, &made, report, top);
+            (largest_of(ds, made, cap), drill)
         }
+        None => (
+            Largest {
+                movements: Movements {
+                    currency: ds.currency().to_string(),
+                    window: report.window,
+                    segments: Vec::new(),
+                    rows: Vec::new(),
+                },
+                total: 0,
+                per_group: None,
+            },
+            drill::drill_lists(ds, &options, report, top)?,
+        ),
     };
-    let drill = drill::drill_lists(ds, &options, report, top)?;
     let customers = explained(ds, &options, &drill, &inputs.notes.notes)?;
     Ok(Detail {
         cohorts: tables,

@@ -7,7 +7,7 @@ use nrr_core::dataset::{DatasetBuilder, LineInput, Origin, SourceKind};
 use nrr_core::date::{Date, Month};
 use nrr_core::engine::Options;
 use nrr_core::money::Decimal;
-use nrr_core::movements::{Category, MovementRow, Movements};
+use nrr_core::movements::{Category, Largest, MovementRow, Movements};
 use nrr_core::report::{Note, Window};
 use std::io::Read;
 
@@ -57,7 +57,8 @@ fn sample() -> (Report, Detail) {
         usage: false,
     };
     let report = assemble(&inputs).expect("a report");
-    let detail = nrr_core::detail::detail(&inputs, &report, 50, true).expect("the detail");
+    let detail = nrr_core::detail::detail(&inputs, &report, 50, Some(MOVEMENT_ROWS_MAX))
+        .expect("the detail");
     (report, detail)
 }
 
@@ -197,37 +198,19 @@ fn movements(sizes: [usize; 2]) -> Movements {
 }
 
 #[test]
-fn movements_under_the_cap_are_all_kept() {
-    let m = movements([3, 2]);
-    assert_eq!(movements::kept(&m, 5), (vec![0, 1, 2, 3, 4], None));
-}
-
-#[test]
-fn movements_over_the_cap_keep_the_largest_of_each_month_and_category() {
-    let m = movements([4, 2]);
-    // k = 2 keeps 2 + 2 = 4 rows; k = 3 would keep 5.
-    assert_eq!(movements::kept(&m, 4), (vec![2, 3, 4, 5], Some(2)));
-    assert_eq!(movements::kept(&m, 3), (vec![3, 5], Some(1)));
-    assert_eq!(movements::kept(&m, 1), (vec![], Some(0)));
-}
-
-#[test]
 fn a_capped_movements_sheet_says_what_it_left_out() {
-    let m = movements([4, 2]);
-    let mut book = Workbook::new();
-    movements::write_capped(
-        sheet(&mut book, "Movements").expect("a sheet"),
-        &m,
-        4,
-        &Styles::new(),
-    )
-    .expect("the sheet");
-    let files = files(&book.save_to_buffer().expect("bytes"));
+    let (report, mut detail) = sample();
+    detail.movements = Largest {
+        movements: movements([2, 2]),
+        total: 6,
+        per_group: Some(2),
+    };
+    let files = files(&workbook(&report, &detail).expect("a workbook"));
     let strings = &files["xl/sharedStrings.xml"];
     assert!(
         strings.contains(
             "4 of 6 movement rows shown: the 2 largest by amount of each month and category; 2 \
-             rows left out (the sheet holds at most 4). `nrr movements DATA` writes them all."
+             rows left out. `nrr movements DATA` writes them all."
         ),
         "{strings}"
     );
