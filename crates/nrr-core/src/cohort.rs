@@ -64,7 +64,7 @@ pub struct CohortTable {
 
 /// Sums for one cohort.
 #[derive(Clone, Debug, Default)]
-struct CohortSums {
+pub(crate) struct CohortSums {
     customers: u64,
     starting: i128,
     /// Per age: MRR at the age-0 month's rates.
@@ -163,99 +163,144 @@ pub fn cohorts_by(
     let (from, to) = window(ds, opts)?;
     let plan = Plan::new(ds, from, to);
     let groups = group_by_customer(ds);
-    let slot = |m: Month| (m.index() - plan.base.index()) as usize;
-    let groupings: Vec<Grouping> = bys
-        .iter()
-        .map(|&by| {
-            let first_start = cohort_of(from, by).0;
-            let step = if by == CohortBy::Month { 1 } else { 3 };
-            let n_cohorts = ((to.index() - first_start.index()) / step + 1).max(0) as usize;
-            Grouping {
-                by,
-                first_start,
-                step,
-                starts: (0..n_cohorts)
-                    .map(|i| first_start.plus(i as i32 * step))
-                    .collect(),
-            }
-        })
-        .collect();
-    let empty: Vec<Vec<CohortSums>> = groupings
-        .iter()
-        .map(|g| {
-            let ages = |start: Month| -> usize {
-                (0..)
-                    .take_while(|&k| age_month(start, k, g.by) <= to)
-                    .count()
-            };
-            g.starts
-                .iter()
-                .map(|&s| CohortSums {
-                    revenue: vec![0; ages(s)],
-                    alive: vec![0; ages(s)],
-                    ..CohortSums::default()
-                })
-                .collect()
-        })
-        .collect();
-
+    let pass = CohortPass::new(from, to, bys);
     let sums = (0..ds.customers.len())
         .into_par_iter()
         .with_min_len(2048)
         .try_fold(
-            || (empty.clone(), Scratch::default()),
+            || (pass.start(), Scratch::default()),
             |(mut sums, mut scratch), c| {
                 let lines =
                     &groups.order[groups.offsets[c] as usize..groups.offsets[c + 1] as usize];
-                let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
-                    return Ok((sums, scratch));
-                };
-                if first < from || first > to {
-                    return Ok((sums, scratch));
-                }
-                for (g, sums) in groupings.iter().zip(&mut sums) {
-                    let start = cohort_start(first, g.by);
-                    let i = ((start.index() - g.first_start.index()) / g.step) as usize;
-                    let a = &mut sums[i];
-                    a.customers += 1;
-                    let age0 = age_month(start, 0, g.by);
-                    for k in 0..a.revenue.len() {
-                        let m = age_month(start, k as i32, g.by);
-                        if m < from {
-                            continue;
-                        }
-                        let v = value_at(&plan, &scratch, slot(m), slot(age0.max(from)));
-                        if k == 0 {
-                            a.starting += v;
-                        }
-                        a.revenue[k] += v;
-                        a.alive[k] += u64::from(scratch.cur[slot(m)] > 0);
-                    }
+                if let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? {
+                    pass.add(&mut sums, &plan, &scratch, first);
                 }
                 Ok::<_, CoreError>((sums, scratch))
             },
         )
         .map(|r| r.map(|(sums, _)| sums))
         .try_reduce(
-            || empty.clone(),
+            || pass.start(),
             |mut a, b| {
-                for (xs, ys) in a.iter_mut().zip(&b) {
-                    for (x, y) in xs.iter_mut().zip(ys) {
-                        x.add(y);
-                    }
-                }
+                CohortPass::merge(&mut a, &b);
                 Ok(a)
             },
         )?;
     plan.missing_rates(ds)?;
-    Ok(groupings
-        .iter()
-        .zip(&sums)
-        .map(|(g, sums)| {
-            let table = |metric| matrix(ds, g.by, metric, &g.starts, sums);
-            [table(CohortMetric::Revenue), table(CohortMetric::Logos)]
-        })
-        .collect())
+    Ok(pass.finish(ds, &sums))
+}
+
+/// The cohort sums of some customers: per grouping, per cohort.
+pub(crate) type CohortAcc = Vec<Vec<CohortSums>>;
+
+/// The cohorts' sums collected during a pass over the customers ([`cohorts_by`], or a pass
+/// that makes the movement rows at the same time).
+pub(crate) struct CohortPass {
+    groupings: Vec<Grouping>,
+    empty: CohortAcc,
+    from: Month,
+    to: Month,
+}
+
+impl CohortPass {
+    /// The pass over the window `from..=to`, one grouping per `bys`.
+    pub(crate) fn new(from: Month, to: Month, bys: &[CohortBy]) -> CohortPass {
+        let groupings: Vec<Grouping> = bys
+            .iter()
+            .map(|&by| {
+                let first_start = cohort_of(from, by).0;
+                let step = if by == CohortBy::Month { 1 } else { 3 };
+                let n_cohorts = ((to.index() - first_start.index()) / step + 1).max(0) as usize;
+                Grouping {
+                    by,
+                    first_start,
+                    step,
+                    starts: (0..n_cohorts)
+                        .map(|i| first_start.plus(i as i32 * step))
+                        .collect(),
+                }
+            })
+            .collect();
+        let empty = groupings
+            .iter()
+            .map(|g| {
+                let ages = |start: Month| -> usize {
+                    (0..)
+                        .take_while(|&k| age_month(start, k, g.by) <= to)
+                        .count()
+                };
+                g.starts
+                    .iter()
+                    .map(|&s| CohortSums {
+                        revenue: vec![0; ages(s)],
+                        alive: vec![0; ages(s)],
+                        ..CohortSums::default()
+                    })
+                    .collect()
+            })
+            .collect();
+        CohortPass {
+            groupings,
+            empty,
+            from,
+            to,
+        }
+    }
+
+    /// Sums of no customer.
+    pub(crate) fn start(&self) -> CohortAcc {
+        self.empty.clone()
+    }
+
+    /// Adds one customer, whose values are in `scratch` and whose first paying month is
+    /// `first` ([`customer_values`]).
+    pub(crate) fn add(&self, sums: &mut CohortAcc, plan: &Plan, scratch: &Scratch, first: Month) {
+        let (from, to) = (self.from, self.to);
+        if first < from || first > to {
+            return;
+        }
+        let slot = |m: Month| (m.index() - plan.base.index()) as usize;
+        for (g, sums) in self.groupings.iter().zip(sums) {
+            let start = cohort_start(first, g.by);
+            let i = ((start.index() - g.first_start.index()) / g.step) as usize;
+            let a = &mut sums[i];
+            a.customers += 1;
+            let age0 = age_month(start, 0, g.by);
+            for k in 0..a.revenue.len() {
+                let m = age_month(start, k as i32, g.by);
+                if m < from {
+                    continue;
+                }
+                let v = value_at(plan, scratch, slot(m), slot(age0.max(from)));
+                if k == 0 {
+                    a.starting += v;
+                }
+                a.revenue[k] += v;
+                a.alive[k] += u64::from(scratch.cur[slot(m)] > 0);
+            }
+        }
+    }
+
+    /// Adds the sums of other customers.
+    pub(crate) fn merge(a: &mut CohortAcc, b: &CohortAcc) {
+        for (xs, ys) in a.iter_mut().zip(b) {
+            for (x, y) in xs.iter_mut().zip(ys) {
+                x.add(y);
+            }
+        }
+    }
+
+    /// The matrices of the summed customers (after the plan's missing-rate check).
+    pub(crate) fn finish(&self, ds: &Dataset, sums: &CohortAcc) -> Vec<[WithAverage; 2]> {
+        self.groupings
+            .iter()
+            .zip(sums)
+            .map(|(g, sums)| {
+                let table = |metric| matrix(ds, g.by, metric, &g.starts, sums);
+                [table(CohortMetric::Revenue), table(CohortMetric::Logos)]
+            })
+            .collect()
+    }
 }
 
 /// One metric's matrix and weighted-average row from the cohorts' sums.

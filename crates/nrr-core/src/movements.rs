@@ -16,6 +16,7 @@
 //! Either column, signed (contraction, churn, paused and moved_out negative), sums for each
 //! customer-month to cur - prev, so both roll opening MRR forward to closing MRR.
 
+use crate::cohort::{CohortBy, CohortPass, WithAverage};
 use crate::dataset::Dataset;
 use crate::date::Month;
 use crate::engine::{
@@ -247,7 +248,7 @@ pub fn movements(
     opts: &Options,
     cuts: &[SegmentSpec],
 ) -> Result<Movements, CoreError> {
-    let made = made_rows(ds, opts, cuts)?;
+    let made = made_rows(ds, opts, cuts, &[])?;
     let order = by_month_order(&made);
     Ok(made.into_movements(ds, cuts, &order))
 }
@@ -269,7 +270,7 @@ pub struct Largest {
 /// within `cap`. Only the kept rows are made into [`MovementRow`]s, so a million customers'
 /// 2.4 million rows cost a pass and a few integers each, not a string each.
 pub fn largest_movements(ds: &Dataset, opts: &Options, cap: usize) -> Result<Largest, CoreError> {
-    Ok(largest_of(ds, made_rows(ds, opts, &[])?, cap))
+    Ok(largest_of(ds, made_rows(ds, opts, &[], &[])?, cap))
 }
 
 /// [`largest_movements`] of rows already made (without cuts).
@@ -359,6 +360,8 @@ pub(crate) struct Made {
     pub(crate) base: Month,
     pub(crate) plan_slots: usize,
     window: Window,
+    /// The cohort matrices asked for ([`made_rows`]'s `cohorts_by`), from the same pass.
+    pub(crate) cohorts: Vec<[WithAverage; 2]>,
 }
 
 impl Made {
@@ -401,15 +404,18 @@ impl Made {
     }
 }
 
-/// Every row of the window of `opts`, with a value for each of `cuts`.
+/// Every row of the window of `opts`, with a value for each of `cuts`; in the same pass over
+/// the customers, the cohort matrices of `cohorts_by` ([`crate::cohort::cohorts_by`]).
 pub(crate) fn made_rows(
     ds: &Dataset,
     opts: &Options,
     cuts: &[SegmentSpec],
+    cohorts_by: &[CohortBy],
 ) -> Result<Made, CoreError> {
     let (from, to) = window(ds, opts)?;
     let plan = Plan::new(ds, from, to);
     let groups = group_by_customer(ds);
+    let cohort_pass = CohortPass::new(from, to, cohorts_by);
     const CHUNK: usize = 2048;
     let n = ds.customers.len();
     // Customers in id order, so that each month's rows come out in id order and the rows
@@ -420,6 +426,7 @@ pub(crate) fn made_rows(
         .par_chunks(CHUNK)
         .map(|chunk| {
             let mut rows = Vec::new();
+            let mut cohorts = cohort_pass.start();
             let mut scratch = Scratch::default();
             let mut cut_values: Vec<Vec<u32>> = vec![Vec::new(); cuts.len()];
             for c in chunk.iter().map(|&c| c as usize) {
@@ -428,6 +435,7 @@ pub(crate) fn made_rows(
                 let Some(first) = customer_values(ds, &plan, lines, &mut scratch)? else {
                     continue;
                 };
+                cohort_pass.add(&mut cohorts, &plan, &scratch, first);
                 for (spec, seg) in cuts.iter().zip(&mut cut_values) {
                     seg.clear();
                     if spec.by_line.is_some() {
@@ -442,13 +450,18 @@ pub(crate) fn made_rows(
                 };
                 customer_rows(ds, &plan, opts, cuts, &customer, &scratch, &mut rows)?;
             }
-            Ok::<_, CoreError>(rows)
+            Ok::<_, CoreError>((rows, cohorts))
         })
         .collect::<Result<Vec<_>, _>>()?;
     // Rates a value needed and fx.csv does not give: one error for all, as the report's.
     plan.missing_rates(ds)?;
+    let mut cohorts = cohort_pass.start();
+    for (_, sums) in &chunks {
+        CohortPass::merge(&mut cohorts, sums);
+    }
     Ok(Made {
-        rows: chunks.into_iter().flatten().collect(),
+        cohorts: cohort_pass.finish(ds, &cohorts),
+        rows: chunks.into_iter().flat_map(|(rows, _)| rows).collect(),
         base: plan.base,
         plan_slots: plan.slots,
         window: Window {

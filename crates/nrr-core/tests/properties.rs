@@ -1227,10 +1227,10 @@ proptest! {
         prop_assert_eq!(&got.movements.rows, &want);
     }
 
-    /// The workbook's drill lists come from the movement rows it makes anyway, the HTML
-    /// page's from a pass of their own: the two are the same lists, for any cap.
+    /// The workbook's cohorts and drill lists come from the pass that makes its movement rows,
+    /// the HTML page's from passes of their own: the two are the same, for any cap.
     #[test]
-    fn drill_lists_from_rows_are_the_drill_lists(case in any_case(), top in 0usize..4, cap in 0usize..30) {
+    fn the_workbooks_one_pass_gives_the_pages_cohorts_and_drill_lists(case in any_case(), top in 0usize..4, cap in 0usize..30) {
         use nrr_core::assemble::{assemble, Inputs};
         use nrr_core::detail::detail;
         let ds = dataset_with_products_and_pauses(&case);
@@ -1251,6 +1251,8 @@ proptest! {
         let page = detail(&inputs, &report, top, None).unwrap();
         let book = detail(&inputs, &report, top, Some(cap)).unwrap();
         prop_assert_eq!(&page.drill, &book.drill);
+        prop_assert_eq!(&page.cohorts, &book.cohorts);
+        prop_assert_eq!(&page.cohort_averages, &book.cohort_averages);
         prop_assert_eq!(&page.customers, &book.customers);
         prop_assert!(page.movements.movements.rows.is_empty());
         prop_assert!(book.movements.movements.rows.len() <= cap);

@@ -82,22 +82,19 @@ pub fn detail(
         reactivation: inputs.policies.reactivation,
         ..inputs.options.clone()
     };
-    let (mut tables, mut averages) = (Vec::with_capacity(4), Vec::with_capacity(4));
-    for pair in cohorts_by(ds, &options, &[CohortBy::Month, CohortBy::Quarter])? {
-        for (table, average) in pair {
-            tables.push(table);
-            averages.push(average);
-        }
-    }
-    // The workbook lists the movement rows: its drill lists come from them (one pass over the
-    // customers, not two); the HTML page's from a pass that keeps no row.
-    let (moves, drill) = match movement_rows {
+    const BYS: [CohortBy; 2] = [CohortBy::Month, CohortBy::Quarter];
+    // The workbook lists the movement rows: its cohorts and drill lists come from the same
+    // pass over the customers; the HTML page's from a cohort pass and a drill pass that keep
+    // no row.
+    let (cohorts, moves, drill) = match movement_rows {
         Some(cap) => {
-            let made = made_rows(ds, &options, &[])?;
+            let mut made = made_rows(ds, &options, &[], &BYS)?;
             let drill = drill::drill_lists_of_rows(ds, &made, report, top);
-            (largest_of(ds, made, cap), drill)
+            let cohorts = std::mem::take(&mut made.cohorts);
+            (cohorts, largest_of(ds, made, cap), drill)
         }
         None => (
+            cohorts_by(ds, &options, &BYS)?,
             Largest {
                 movements: Movements {
                     currency: ds.currency().to_string(),
@@ -111,6 +108,13 @@ pub fn detail(
             drill::drill_lists(ds, &options, report, top)?,
         ),
     };
+    let (mut tables, mut averages) = (Vec::with_capacity(4), Vec::with_capacity(4));
+    for pair in cohorts {
+        for (table, average) in pair {
+            tables.push(table);
+            averages.push(average);
+        }
+    }
     let customers = explained(ds, &options, &drill, &inputs.notes.notes)?;
     Ok(Detail {
         cohorts: tables,
