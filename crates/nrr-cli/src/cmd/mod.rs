@@ -7,6 +7,7 @@ mod demo;
 mod explain;
 mod generate;
 mod movements;
+mod output;
 mod report;
 
 use crate::args::{Cli, Command, Settings};
