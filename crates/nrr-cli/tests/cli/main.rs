@@ -2783,6 +2783,7 @@ mod equivalence;
 mod footing;
 mod golden;
 mod hostile;
+mod lines;
 mod parquet_invoices;
 mod postgres;
 mod stripe_shapes;
