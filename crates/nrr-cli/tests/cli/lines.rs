@@ -92,15 +92,14 @@ fn without(args: &[String], drop: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// `nrr report <data> <args> --format json`, which must succeed.
-fn report_json(data: &Path, args: &[String]) -> Value {
+/// `nrr report <args> --format json`, which must succeed.
+fn report_json(args: &[std::ffi::OsString]) -> Value {
     let out = succeed(
         nrr_command()
             .arg("report")
-            .arg(data)
             .args(args)
             .args(["--format", "json"]),
-        &format!("nrr report {} {}", data.display(), args.join(" ")),
+        &format!("nrr report {args:?}"),
     );
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
@@ -119,14 +118,12 @@ fn figures(mut report: Value) -> Value {
 
 /// The date of `--as-of DATE` in `nrr lines`' note about the as-of date, if it says one.
 fn as_of_note(stderr: &str) -> Option<String> {
-    let at = stderr.find("give `nrr report` on them --as-of ")?;
-    let rest = &stderr[at..];
-    let date = rest.split("--as-of ").nth(1)?;
-    Some(date.chars().take(10).collect())
+    let (_, rest) = stderr.split_once("give `nrr report` on them --as-of ")?;
+    Some(rest.chars().take(10).collect())
 }
 
 /// The reports of one fixture: on the data, and on its lines written as `ext`.
-struct RoundTrip {
+pub(crate) struct RoundTrip {
     source: Value,
     lines: Value,
     /// `nrr lines`' standard error.
@@ -136,34 +133,51 @@ struct RoundTrip {
 /// Writes `dir`'s lines as `lines.<ext>` in a temporary directory with the side files, and
 /// reports on both, each with the fixture's options that apply to it.
 fn round_trip(dir: &Path, ext: &str) -> RoundTrip {
-    let args = fixture_args(dir);
-    let mut lines_args = without(&args, REPORT_ONLY);
+    round_trip_from(&[dir.as_os_str().into()], dir, &fixture_args(dir), ext)
+}
+
+/// [`round_trip`] of the data that `source` reads (`DIR`, or `DIR --postgres URL --table
+/// ...`), under the options `args`, with the side files of `side`.
+pub(crate) fn round_trip_from(
+    source: &[std::ffi::OsString],
+    side: &Path,
+    args: &[String],
+    ext: &str,
+) -> RoundTrip {
+    let mut lines_args = without(args, REPORT_ONLY);
     lines_args.retain(|a| a != "--usage");
     let tmp = TempDir::new().expect("a temporary directory");
     let file = tmp.path().join(format!("lines.{ext}"));
     let out = succeed(
         nrr_command()
             .arg("lines")
-            .arg(dir)
+            .args(source)
             .args(&lines_args)
             .arg("-o")
             .arg(&file),
-        &format!("nrr lines {} {}", dir.display(), lines_args.join(" ")),
+        &format!("nrr lines {source:?} {}", lines_args.join(" ")),
     );
     let stderr = stderr_of(&out);
-    for side in SIDE_FILES {
-        if dir.join(side).is_file() {
-            std::fs::copy(dir.join(side), tmp.path().join(side)).expect("copying a side file");
+    for f in SIDE_FILES {
+        if side.join(f).is_file() {
+            std::fs::copy(side.join(f), tmp.path().join(f)).expect("copying a side file");
         }
     }
-    let mut report_args = without(&args, APPLIED);
+    let mut report_args = without(args, APPLIED);
     report_args.retain(|a| a != "--usage");
     if let Some(date) = as_of_note(&stderr) {
         report_args.extend(["--as-of".to_string(), date]);
     }
+    let with = |first: &[std::ffi::OsString], rest: &[String]| -> Vec<std::ffi::OsString> {
+        first
+            .iter()
+            .cloned()
+            .chain(rest.iter().map(Into::into))
+            .collect()
+    };
     RoundTrip {
-        source: figures(report_json(dir, &args)),
-        lines: figures(report_json(&file, &report_args)),
+        source: figures(report_json(&with(source, args))),
+        lines: figures(report_json(&with(&[file.into_os_string()], &report_args))),
         stderr,
     }
 }
@@ -215,33 +229,37 @@ fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
 /// those fixtures get the note about pauses).
 fn assert_round_trips(dirs: &[PathBuf], ext: &str) {
     let mut failures = Vec::new();
-    let mut checked = 0;
     for dir in dirs {
         let name = dir.file_name().expect("a name").to_string_lossy();
-        let t = round_trip(dir, ext);
-        checked += 1;
-        let paused = PAUSES_ZERO.contains(&name.as_ref());
-        assert_eq!(
-            t.stderr.contains(PAUSES_NOTE),
-            paused,
-            "{name}: the note about pauses:\n{}",
-            t.stderr
-        );
-        if paused {
-            pauses_differ_as_documented(&name, &t);
-            continue;
-        }
-        if let Some(d) = first_difference(&t.source, &t.lines, "$") {
-            failures.push(format!("{name}: {d}\n  nrr lines said:\n{}", t.stderr));
-        }
+        failures.extend(round_trip_failure(&name, &round_trip(dir, ext)));
     }
-    assert!(checked > 0, "no fixture checked");
+    assert!(!dirs.is_empty(), "no fixture checked");
     assert!(
         failures.is_empty(),
-        "{} of {checked} fixtures differ through lines.{ext}:\n{}",
+        "{} of {} fixtures differ through lines.{ext}:\n{}",
         failures.len(),
+        dirs.len(),
         failures.join("\n")
     );
+}
+
+/// What is wrong with fixture `name`'s round trip, if anything: figures that differ, or for
+/// [`PAUSES_ZERO`] a difference other than the documented one (a panic), or a note about
+/// pauses where there is none.
+pub(crate) fn round_trip_failure(name: &str, t: &RoundTrip) -> Option<String> {
+    let paused = PAUSES_ZERO.contains(&name);
+    assert_eq!(
+        t.stderr.contains(PAUSES_NOTE),
+        paused,
+        "{name}: the note about pauses:\n{}",
+        t.stderr
+    );
+    if paused {
+        pauses_differ_as_documented(name, t);
+        return None;
+    }
+    first_difference(&t.source, &t.lines, "$")
+        .map(|d| format!("{name}: {d}\n  nrr lines said:\n{}", t.stderr))
 }
 
 #[test]
