@@ -1,4 +1,5 @@
-//! Writers for machine formats: the report's period table as CSV.
+//! Writers for machine formats: the report's period table, the cohort matrix, the movement
+//! rows and the recurring lines (`nrr lines`) as CSV.
 
 use nrr_core::report::{
     Bridge, Granularity, Note, PeriodMetrics, PeriodRow, Report, Retention, SegmentFigures,
@@ -346,4 +347,59 @@ pub fn movements_csv<W: std::io::Write>(
     }
     w.flush()?;
     Ok(())
+}
+
+/// The columns of [`lines_csv`] and the Parquet lines file: items.csv's (docs/input.md), in
+/// its documented order. Stable, documented in docs/cli.md (`nrr lines`).
+pub const LINE_COLUMNS: [&str; 11] = [
+    "customer_id",
+    "subscription_id",
+    "product",
+    "plan",
+    "quantity",
+    "amount",
+    "currency",
+    "interval_months",
+    "start_date",
+    "end_date",
+    "kind",
+];
+
+/// An item row's amount as a plain decimal with 2 to 6 places, exact.
+pub fn line_amount(r: &nrr_core::dataset::ItemRow<'_>) -> String {
+    let max = nrr_core::money::MAX_AMOUNT_DECIMALS;
+    let up = 10i128.pow(max - r.amount.decimals.min(max));
+    nrr_core::money::trimmed_decimal(i128::from(r.amount.mantissa) * up, max)
+}
+
+/// Every recurring line as an items.csv row (docs/cli.md, `nrr lines`), written to `out` as
+/// it goes; returns the number of rows. Text cells are written as they are (no spreadsheet
+/// `'`, unlike the report's CSV): the file is input for `nrr` and SQL engines, and an id must
+/// read back as itself.
+pub fn lines_csv<W: std::io::Write>(
+    rows: &nrr_core::dataset::ItemRows<'_>,
+    out: W,
+) -> Result<u64, csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(LINE_COLUMNS)?;
+    let mut n = 0u64;
+    for r in rows.iter() {
+        let end = r.end.map_or_else(String::new, |d| d.to_string());
+        w.write_record([
+            r.customer,
+            "",
+            r.product,
+            r.plan,
+            &r.quantity.to_string(),
+            &line_amount(&r),
+            r.currency,
+            &r.interval.to_string(),
+            &r.start.to_string(),
+            &end,
+            "recurring",
+        ])?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
 }

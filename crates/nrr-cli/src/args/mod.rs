@@ -35,6 +35,13 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nrr movements data > movements.csv\n  nrr movements data -o movements.parquet --segment segment\n  nrr movements data --from 2024-01 --to 2024-12 --currency USD -o movements.csv\n\nColumns: month, customer_id, category, reason, amount (constant currency, as in the\nbridge), amount_at_month_rates, then segment_<column> per --segment. For every month and\ncategory the amounts sum to the report's figure (docs/cli.md, docs/metrics.md)."
     )]
     Movements(MovementsArgs),
+    /// The recurring lines the data becomes once every policy is applied, as items.csv rows:
+    /// CSV on stdout, or a .csv or .parquet file that `nrr report` reads back to the same
+    /// figures.
+    #[command(
+        after_help = "Examples:\n  nrr lines data > lines.csv\n  nrr lines data -o lines.parquet\n  nrr lines warehouse --currency USD --snapshot-date open -o warehouse-lines.csv\n  nrr report warehouse-lines.csv --currency USD --as-of 2026-01-31\n\nColumns: those of items.csv (docs/input.md): customer_id, subscription_id (empty),\nproduct, plan, quantity, amount (the exact charge per interval_months, in the line's own\ncurrency), currency, interval_months, start_date, end_date, kind (recurring).\n\n`nrr report` on the lines gives the figures of `nrr report` on the data when given the\nsame --currency, fx.csv, customers.csv, --reactivation (or --preset), window and --as-of\n(standard error names the as-of date when the lines cannot carry it); the invoice, Stripe\nand snapshot policies and customer_map.csv are already applied. The lines cannot carry\n--pauses zero (paused and resumed become churn and reactivation), the revenue_movements\ncheck or --usage charges. A lines file is read as items.csv unless its name starts\nwith mrr, invoices or subscription_snapshots (docs/cli.md#nrr-lines)."
+    )]
+    Lines(LinesArgs),
     /// Signup-cohort retention matrix: revenue (NRR) or logos, by month or quarter.
     #[command(
         after_help = "Examples:\n  nrr cohorts data\n  nrr cohorts data --by quarter --metric logos\n  nrr cohorts data --format csv > cohorts.csv\n\nA customer's cohort is the month (or quarter) of its first month with MRR > 0. Age k is\nmonth cohort+k (with --by quarter: the last month of quarter cohort+k). Revenue cells are\nthe cohort's MRR at age k over its MRR at age 0, at the age-0 month's exchange rates\n(expansion and reactivation included); logo cells are paying customers over cohort size."
@@ -232,6 +239,15 @@ pub(crate) struct MovementsArgs {
     pub output: Option<PathBuf>,
 }
 
+#[derive(Args, Debug)]
+pub(crate) struct LinesArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Write to this file instead of stdout: `.csv`, or `.parquet` (typed columns).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// Cohort granularity.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum By {
@@ -405,6 +421,7 @@ pub(crate) fn parse() -> Cli {
         match &mut cli.command {
             Command::Report(a) => a.data.given = g,
             Command::Movements(a) => a.data.given = g,
+            Command::Lines(a) => a.data.given = g,
             Command::Cohorts(a) => a.data.given = g,
             Command::Explain(a) => a.data.given = g,
             Command::Check(a) => a.data.given = g,

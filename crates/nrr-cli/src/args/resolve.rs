@@ -160,8 +160,9 @@ pub(crate) fn report(a: &ReportArgs) -> ReportSettings {
     }
 }
 
-/// The settings of `nrr check`: the default window, as `nrr report` would take it.
-pub(crate) fn check(data: &DataArgs) -> Settings {
+/// The settings of a command that reads the data without a window of its own (`nrr check`,
+/// `nrr lines`): the default window, as `nrr report` would take it.
+pub(crate) fn data_only(data: &DataArgs) -> Settings {
     let mut settings = settings(
         data,
         &WindowArgs {

@@ -6,7 +6,9 @@ mod compare;
 mod demo;
 mod explain;
 mod generate;
+mod lines;
 mod movements;
+mod output;
 mod report;
 
 use crate::args::{Cli, Command, Settings};
@@ -65,6 +67,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Report(a) => report::run(a),
         Command::Movements(a) => movements::run(a),
+        Command::Lines(a) => lines::run(a),
         Command::Cohorts(a) => cohorts::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Check(a) => check::run(a),

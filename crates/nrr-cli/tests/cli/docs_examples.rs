@@ -689,7 +689,7 @@ fn help_examples_run() {
     let mut failures = Vec::new();
     let mut ran = 0;
     for sub in [
-        "", "report", "cohorts", "explain", "compare", "check", "generate", "demo",
+        "", "report", "cohorts", "explain", "compare", "check", "lines", "generate", "demo",
     ] {
         let examples = help_examples(sub, dir.path());
         let help = format!("nrr {sub} --help").replace("  ", " ");

@@ -10,6 +10,8 @@
 //! - [`footing`]: shown figures foot in every format (property tests);
 //! - [`docs_examples`]: every console block of the docs is run (`NRR_BLESS_DOCS`);
 //! - [`stripe_shapes`]: Stripe export shapes, customer_map.csv and billing rules;
+//! - [`lines`]: `nrr lines` of every fixture reports as the fixture (CSV and Parquet lines),
+//!   its output and its rejections;
 //! - [`parquet_invoices`]: Parquet twins of the invoices fixtures (feature `parquet`);
 //! - [`postgres`]: the PostgreSQL source against a server started from `initdb` (feature
 //!   `postgres`), one test per check sharing one server;
@@ -2783,6 +2785,7 @@ mod equivalence;
 mod footing;
 mod golden;
 mod hostile;
+mod lines;
 mod parquet_invoices;
 mod postgres;
 mod stripe_shapes;

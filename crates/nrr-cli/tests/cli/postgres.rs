@@ -1153,3 +1153,29 @@ fn writes_are_refused() {
     assert!(err.contains("read-only transaction"), "{err}");
     assert_eq!(s.psql("SELECT count(*) FROM items"), "9");
 }
+
+/// `nrr lines --postgres`: every fixture read from its tables becomes lines that report as
+/// the tables do (tests/cli/lines.rs: the same comparison, and the same documented difference
+/// for the `--pauses zero` fixtures with pauses).
+#[test]
+fn lines_from_tables_round_trip() {
+    let Shared { url, schemas, .. } = shared();
+    let failures: Vec<String> = schemas
+        .iter()
+        .filter_map(|f| {
+            let dir = fixtures().join(&f.name);
+            let mut source: Vec<std::ffi::OsString> =
+                vec![dir.clone().into(), "--postgres".into(), url.into()];
+            source.extend(f.args.iter().map(Into::into));
+            let t = crate::lines::round_trip_from(&source, &dir, &fixture_args(&dir), "csv");
+            crate::lines::round_trip_failure(&f.name, &t)
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ through lines from PostgreSQL:\n{}",
+        failures.len(),
+        schemas.len(),
+        failures.join("\n")
+    );
+}

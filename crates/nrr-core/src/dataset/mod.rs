@@ -3,10 +3,12 @@
 mod builder;
 mod finish;
 mod ids;
+mod item_rows;
 
 pub use builder::DatasetBuilder;
 pub use finish::{Reporting, NO_CURRENCY};
 pub use ids::Ids;
+pub use item_rows::{ItemRow, ItemRows};
 
 use crate::date::{Date, Month};
 use crate::money::{Decimal, Scale};

@@ -28,7 +28,7 @@ use std::borrow::Cow;
 use std::path::Path;
 
 mod write;
-pub use write::{items_csv_to_parquet, items_csv_to_parquet_with, write_movements};
+pub use write::{items_csv_to_parquet, items_csv_to_parquet_with, write_lines, write_movements};
 
 fn perr(path: &Path, e: impl std::fmt::Display) -> IoError {
     IoError::Parquet {

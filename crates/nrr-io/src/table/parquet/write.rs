@@ -1,5 +1,5 @@
-//! The Parquet writers: items.csv as typed Parquet (for generated data and benchmarks), and
-//! `nrr movements -o FILE.parquet`.
+//! The Parquet writers: items.csv as typed Parquet (for generated data and benchmarks),
+//! `nrr movements -o FILE.parquet` and `nrr lines -o FILE.parquet`.
 
 use super::perr;
 use crate::error::IoError;
@@ -237,4 +237,113 @@ pub fn write_movements(m: &nrr_core::movements::Movements, out: &Path) -> Result
     }
     w.close().map_err(|e| perr(out, e))?;
     Ok(m.rows.len() as u64)
+}
+
+/// Writes every recurring line as an items row to a Parquet file (docs/cli.md, `nrr lines`):
+/// the columns of [`crate::write::LINE_COLUMNS`], `customer_id`, `subscription_id`,
+/// `product`, `plan`, `currency` and `kind` as strings (null where the CSV is empty:
+/// `subscription_id` always, `product`, `plan` and `currency` when not known),
+/// `quantity` and `interval_months` as `Int64`, `start_date` and `end_date` as `Date32`
+/// (`end_date` null when open), `amount` as `Decimal128(38, s)` with `s` the most places any
+/// amount of the file has (2 to 6). Returns the number of rows written.
+pub fn write_lines(rows: &nrr_core::dataset::ItemRows<'_>, out: &Path) -> Result<u64, IoError> {
+    use crate::write::LINE_COLUMNS;
+    let places = rows
+        .iter()
+        .map(|r| r.amount.decimals)
+        .max()
+        .unwrap_or(0)
+        .clamp(2, MAX_AMOUNT_DECIMALS);
+    let money = DataType::Decimal128(38, places as i8);
+    let fields: Vec<Field> = LINE_COLUMNS
+        .iter()
+        .map(|&name| match name {
+            "customer_id" | "kind" => Field::new(name, DataType::Utf8, false),
+            "quantity" | "interval_months" => Field::new(name, DataType::Int64, false),
+            "amount" => Field::new(name, money.clone(), false),
+            "start_date" => Field::new(name, DataType::Date32, false),
+            "end_date" => Field::new(name, DataType::Date32, true),
+            _ => Field::new(name, DataType::Utf8, true),
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let file = std::fs::File::create(out).map_err(|source| IoError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut w =
+        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| perr(out, e))?;
+    let mut batch_rows = Vec::with_capacity(LINES_BATCH);
+    let mut written = 0u64;
+    let mut it = rows.iter().peekable();
+    while it.peek().is_some() {
+        batch_rows.clear();
+        batch_rows.extend(it.by_ref().take(LINES_BATCH));
+        let batch = lines_batch(&batch_rows, places, schema.clone()).map_err(|e| perr(out, e))?;
+        w.write(&batch).map_err(|e| perr(out, e))?;
+        written += batch_rows.len() as u64;
+    }
+    w.close().map_err(|e| perr(out, e))?;
+    Ok(written)
+}
+
+/// Rows per record batch of [`write_lines`].
+const LINES_BATCH: usize = 64 * 1024;
+
+/// One record batch of [`write_lines`]: `rows` with amounts at `places` decimals.
+fn lines_batch<'a>(
+    rows: &[nrr_core::dataset::ItemRow<'a>],
+    places: u32,
+    schema: Arc<Schema>,
+) -> Result<RecordBatch, String> {
+    let text = |f: &dyn Fn(&nrr_core::dataset::ItemRow<'a>) -> &'a str| -> Arc<dyn Array> {
+        Arc::new(StringArray::from(
+            rows.iter()
+                .map(|r| Some(f(r)).filter(|s| !s.is_empty()))
+                .collect::<Vec<_>>(),
+        ))
+    };
+    let int =
+        |f: &dyn Fn(&nrr_core::dataset::ItemRow<'_>) -> u64| -> Result<Arc<dyn Array>, String> {
+            let v = rows
+                .iter()
+                .map(|r| i64::try_from(f(r)).map_err(|_| format!("{} does not fit Int64", f(r))))
+                .collect::<Result<Vec<i64>, String>>()?;
+            Ok(Arc::new(Int64Array::from(v)))
+        };
+    // Every amount has at most `places` decimals and fits an i64 mantissa: exact in 38 digits.
+    let amounts: Vec<i128> = rows
+        .iter()
+        .map(|r| i128::from(r.amount.mantissa) * 10i128.pow(places - r.amount.decimals))
+        .collect();
+    let amount = Decimal128Array::from(amounts)
+        .with_precision_and_scale(38, places as i8)
+        .map_err(|e| e.to_string())?;
+    let arrays: Vec<Arc<dyn Array>> = vec![
+        Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|r| r.customer),
+        )),
+        Arc::new(StringArray::from(vec![None::<&str>; rows.len()])),
+        text(&|r| r.product),
+        text(&|r| r.plan),
+        int(&|r| r.quantity)?,
+        Arc::new(amount),
+        text(&|r| r.currency),
+        int(&|r| u64::from(r.interval))?,
+        Arc::new(Date32Array::from_iter_values(
+            rows.iter().map(|r| r.start.days()),
+        )),
+        Arc::new(Date32Array::from(
+            rows.iter()
+                .map(|r| r.end.map(Date::days))
+                .collect::<Vec<_>>(),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            rows.iter().map(|_| "recurring"),
+        )),
+    ];
+    RecordBatch::try_new(schema, arrays).map_err(|e| e.to_string())
 }
