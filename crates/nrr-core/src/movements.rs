@@ -248,7 +248,7 @@ pub fn movements(
     opts: &Options,
     cuts: &[SegmentSpec],
 ) -> Result<Movements, CoreError> {
-    let made = made_rows(ds, opts, cuts, &[])?;
+    let made = made_rows(ds, opts, cuts, &[], RowOrder::ById)?;
     let order = by_month_order(&made);
     Ok(made.into_movements(ds, cuts, &order))
 }
@@ -270,20 +270,33 @@ pub struct Largest {
 /// within `cap`. Only the kept rows are made into [`MovementRow`]s, so a million customers'
 /// 2.4 million rows cost a pass and a few integers each, not a string each.
 pub fn largest_movements(ds: &Dataset, opts: &Options, cap: usize) -> Result<Largest, CoreError> {
-    Ok(largest_of(ds, made_rows(ds, opts, &[], &[])?, cap))
+    Ok(largest_of(
+        ds,
+        made_rows(ds, opts, &[], &[], RowOrder::ByIndex)?,
+        cap,
+    ))
 }
 
 /// [`largest_movements`] of rows already made (without cuts).
+/// The rows may be in any customer order ([`RowOrder`]): each customer's rows are adjacent,
+/// by month, category and cut.
 pub(crate) fn largest_of(ds: &Dataset, made: Made, cap: usize) -> Largest {
     let total = made.rows.len();
-    let (order, per_group) = if total <= cap {
-        (by_month_order(&made), None)
+    let (mut order, per_group) = if total <= cap {
+        ((0..total).collect(), None)
     } else {
-        let (mut kept, k) = largest_of_groups(&made, cap);
-        // Index order is customer id, then month and category: by month first.
-        kept.par_sort_unstable_by_key(|&i| (made.rows[i].month, i));
+        let (kept, k) = largest_of_groups(ds, &made, cap);
         (kept, Some(k))
     };
+    // By month, customer id, then index (a customer's rows are in category and cut order).
+    let rows = &made.rows;
+    order.par_sort_unstable_by(|&a, &b| {
+        let (x, y) = (&rows[a], &rows[b]);
+        x.month
+            .cmp(&y.month)
+            .then_with(|| ds.customers.cmp_ids(x.customer, y.customer))
+            .then(a.cmp(&b))
+    });
     Largest {
         movements: made.into_movements(ds, &[], &order),
         total,
@@ -303,7 +316,7 @@ fn by_month_order(made: &Made) -> Vec<usize> {
 
 /// The indices of the `k` largest rows of every month and category, with the largest `k`
 /// that keeps them within `cap`.
-fn largest_of_groups(made: &Made, cap: usize) -> (Vec<usize>, usize) {
+fn largest_of_groups(ds: &Dataset, made: &Made, cap: usize) -> (Vec<usize>, usize) {
     // Per slot, its categories' rows (a handful of categories: a short list each).
     let mut by_slot: Vec<Vec<(Category, Vec<usize>)>> = vec![Vec::new(); made.plan_slots];
     for (i, r) in made.rows.iter().enumerate() {
@@ -327,12 +340,20 @@ fn largest_of_groups(made: &Made, cap: usize) -> (Vec<usize>, usize) {
     }
     let k = lo;
     // Largest first (fx by size), ties to the earlier row (the smaller customer id).
-    let key = |&i: &usize| (std::cmp::Reverse(made.rows[i].amount.unsigned_abs()), i);
+    let rows = &made.rows;
+    let largest_first = |&a: &usize, &b: &usize| {
+        let (x, y) = (&rows[a], &rows[b]);
+        y.amount
+            .unsigned_abs()
+            .cmp(&x.amount.unsigned_abs())
+            .then_with(|| ds.customers.cmp_ids(x.customer, y.customer))
+            .then(a.cmp(&b))
+    };
     groups.par_iter_mut().for_each(|g| {
         if k == 0 {
             g.clear();
         } else if g.len() > k {
-            g.select_nth_unstable_by_key(k - 1, key);
+            g.select_nth_unstable_by(k - 1, largest_first);
             g.truncate(k);
         }
     });
@@ -353,7 +374,7 @@ pub(crate) struct Row {
     segments: Vec<u32>,
 }
 
-/// Every row of the window, in customer id order (each customer's by month, category, cut).
+/// Every row of the window, in [`RowOrder`] (each customer's by month, category, cut).
 pub(crate) struct Made {
     pub(crate) rows: Vec<Row>,
     /// The window's slot 0: the month before it.
@@ -404,6 +425,17 @@ impl Made {
     }
 }
 
+/// The order of the customers whose rows [`made_rows`] makes (each customer's rows are
+/// adjacent, by month, category and cut).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum RowOrder {
+    /// Customer id order: a stable partition by month then gives [`movements`]' order.
+    ById,
+    /// The dataset's customer order: no sort of a million ids, for a caller that sorts only
+    /// the rows it keeps ([`largest_of`]).
+    ByIndex,
+}
+
 /// Every row of the window of `opts`, with a value for each of `cuts`; in the same pass over
 /// the customers, the cohort matrices of `cohorts_by` ([`crate::cohort::cohorts_by`]).
 pub(crate) fn made_rows(
@@ -411,6 +443,7 @@ pub(crate) fn made_rows(
     opts: &Options,
     cuts: &[SegmentSpec],
     cohorts_by: &[CohortBy],
+    order: RowOrder,
 ) -> Result<Made, CoreError> {
     let (from, to) = window(ds, opts)?;
     let plan = Plan::new(ds, from, to);
@@ -418,10 +451,11 @@ pub(crate) fn made_rows(
     let cohort_pass = CohortPass::new(from, to, cohorts_by);
     const CHUNK: usize = 2048;
     let n = ds.customers.len();
-    // Customers in id order, so that each month's rows come out in id order and the rows
-    // need no sort by id (ids are unique: an unstable sort is exact).
     let mut by_id: Vec<u32> = (0..n as u32).collect();
-    by_id.par_sort_unstable_by(|&a, &b| ds.customers.cmp_ids(a, b));
+    if order == RowOrder::ById {
+        // Ids are unique: an unstable sort is exact.
+        by_id.par_sort_unstable_by(|&a, &b| ds.customers.cmp_ids(a, b));
+    }
     let chunks = by_id
         .par_chunks(CHUNK)
         .map(|chunk| {

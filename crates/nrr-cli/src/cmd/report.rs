@@ -3,6 +3,7 @@
 use crate::args::{resolve, Format, ReportArgs, ReportSettings};
 use crate::render;
 use nrr_core::assemble::{assemble, Inputs};
+use nrr_core::detail::Shown;
 use nrr_core::report::Report;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -63,8 +64,13 @@ pub(super) fn show(
     };
     let report = assemble(&inputs)?;
     let detail = || -> anyhow::Result<nrr_core::detail::Detail> {
-        let movement_rows = (format == Format::Xlsx).then_some(WORKBOOK_MOVEMENT_ROWS);
-        let detail = nrr_core::detail::detail(&inputs, &report, DRILL_TOP, movement_rows)?;
+        let shown = match format {
+            Format::Xlsx => Shown::Workbook {
+                movement_rows: WORKBOOK_MOVEMENT_ROWS,
+            },
+            _ => Shown::Page { top: DRILL_TOP },
+        };
+        let detail = nrr_core::detail::detail(&inputs, &report, shown)?;
         bar.step("writing");
         Ok(detail)
     };

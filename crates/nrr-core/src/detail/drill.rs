@@ -11,7 +11,7 @@ use crate::engine::{
     categorise, customer_values, group_by_customer, start_kind, window, Options, Plan, Scratch,
     Step,
 };
-use crate::movements::{Category, Made};
+use crate::movements::Category;
 use crate::report::{Granularity, Report};
 use crate::CoreError;
 use rayon::prelude::*;
@@ -190,49 +190,6 @@ pub(super) fn drill_lists(
         .try_reduce(BTreeMap::new, |a, b| Ok(merged(ds, top, a, b)))?;
     plan.missing_rates(ds)?;
     Ok(lists(ds, &periods, accs, top))
-}
-
-/// The drill lists from the movement rows already made (the workbook makes them anyway):
-/// the same lists as [`drill_lists`] without a second pass over the customers.
-pub(super) fn drill_lists_of_rows(
-    ds: &Dataset,
-    made: &Made,
-    report: &Report,
-    top: usize,
-) -> Vec<DrillList> {
-    let (periods, of_slot) = periods_of_slots(report, made.base, made.plan_slots);
-    let rows = &made.rows;
-    // Each customer's rows are adjacent: split into chunks at customer boundaries.
-    const CHUNK: usize = 8192;
-    let mut bounds = vec![0];
-    let mut at = CHUNK;
-    while at < rows.len() {
-        while at < rows.len() && rows[at].customer == rows[at - 1].customer {
-            at += 1;
-        }
-        bounds.push(at);
-        at += CHUNK;
-    }
-    bounds.push(rows.len());
-    bounds.dedup();
-    let accs = bounds
-        .par_windows(2)
-        .map(|w| {
-            let mut accs: BTreeMap<Key, Acc> = BTreeMap::new();
-            let mut sums = CustomerSums {
-                ds,
-                of_slot: &of_slot,
-                top,
-                mine: BTreeMap::new(),
-            };
-            for one in rows[w[0]..w[1]].chunk_by(|a, b| a.customer == b.customer) {
-                let moves = one.iter().map(|r| (made.slot(r), r.category, r.amount));
-                sums.add(&mut accs, one[0].customer, moves);
-            }
-            accs
-        })
-        .reduce(BTreeMap::new, |a, b| merged(ds, top, a, b));
-    lists(ds, &periods, accs, top)
 }
 
 /// The lists of the summed periods.

@@ -12,7 +12,7 @@ use crate::dataset::Dataset;
 use crate::engine::Options;
 use crate::explain::{explain_each, Explanation};
 use crate::money::Money;
-use crate::movements::{largest_of, made_rows, Largest, Movements};
+use crate::movements::{largest_of, made_rows, Largest, Movements, RowOrder};
 use crate::report::Report;
 use crate::CoreError;
 use serde::Serialize;
@@ -25,11 +25,11 @@ pub struct Detail {
     /// The weighted-average row of each of `cohorts` ([`crate::cohort::cohorts_by`]).
     pub cohort_averages: Vec<Vec<Option<f64>>>,
     /// The customer-month movements of the window (no segment columns), all of them or the
-    /// largest within a cap ([`crate::movements::largest_movements`]); empty unless asked for ([`detail`]'s
-    /// `movement_rows`).
+    /// largest within a cap ([`crate::movements::largest_movements`]); empty but for
+    /// [`Shown::Workbook`].
     pub movements: Largest,
     /// For every month and quarter of the report and every movement category with rows: the
-    /// customers behind the figure, largest first.
+    /// customers behind the figure, largest first (empty but for [`Shown::Page`]).
     pub drill: Vec<DrillList>,
     /// Every customer named in `drill`, by id: its months (what `nrr explain` shows).
     pub customers: Vec<Explanation>,
@@ -66,16 +66,30 @@ pub struct DrillCustomer {
 
 mod drill;
 
-/// Builds the detail of `report` (assembled from `inputs`): `top` customers per list;
-/// `movement_rows`: also the movement rows, at most that many ([`crate::movements::largest_movements`];
-/// `movements` is empty otherwise: at a million customers the rows take a second, and only
-/// the workbook lists them).
-pub fn detail(
-    inputs: &Inputs<'_>,
-    report: &Report,
-    top: usize,
-    movement_rows: Option<usize>,
-) -> Result<Detail, CoreError> {
+/// What a front end shows of the [`Detail`], so that only that is computed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// The HTML page: cohorts, and the drill lists (`top` customers each) with the listed
+    /// customers' months; no movement rows.
+    Page {
+        /// Customers per drill list.
+        top: usize,
+    },
+    /// The workbook: cohorts and the movement rows, at most `movement_rows`
+    /// ([`crate::movements::largest_movements`]); no drill list.
+    Workbook {
+        /// The most movement rows listed.
+        movement_rows: usize,
+    },
+}
+
+/// Builds the detail of `report` (assembled from `inputs`) that `shown` asks for; the other
+/// fields are empty.
+///
+/// The page's cohorts and drill lists come from two passes over the customers that keep no
+/// row; the workbook's cohorts from the pass that makes its movement rows (a million
+/// customers make 2.4 million rows, turned into strings only for those the sheet keeps).
+pub fn detail(inputs: &Inputs<'_>, report: &Report, shown: Shown) -> Result<Detail, CoreError> {
     let ds = inputs.dataset;
     let options = Options {
         segment: None,
@@ -83,30 +97,29 @@ pub fn detail(
         ..inputs.options.clone()
     };
     const BYS: [CohortBy; 2] = [CohortBy::Month, CohortBy::Quarter];
-    // The workbook lists the movement rows: its cohorts and drill lists come from the same
-    // pass over the customers; the HTML page's from a cohort pass and a drill pass that keep
-    // no row.
-    let (cohorts, moves, drill) = match movement_rows {
-        Some(cap) => {
-            let mut made = made_rows(ds, &options, &[], &BYS)?;
-            let drill = drill::drill_lists_of_rows(ds, &made, report, top);
+    let no_rows = || Largest {
+        movements: Movements {
+            currency: ds.currency().to_string(),
+            window: report.window,
+            segments: Vec::new(),
+            rows: Vec::new(),
+        },
+        total: 0,
+        per_group: None,
+    };
+    let (cohorts, movements, drill, customers) = match shown {
+        Shown::Workbook { movement_rows } => {
+            let mut made = made_rows(ds, &options, &[], &BYS, RowOrder::ByIndex)?;
             let cohorts = std::mem::take(&mut made.cohorts);
-            (cohorts, largest_of(ds, made, cap), drill)
+            let rows = largest_of(ds, made, movement_rows);
+            (cohorts, rows, Vec::new(), Vec::new())
         }
-        None => (
-            cohorts_by(ds, &options, &BYS)?,
-            Largest {
-                movements: Movements {
-                    currency: ds.currency().to_string(),
-                    window: report.window,
-                    segments: Vec::new(),
-                    rows: Vec::new(),
-                },
-                total: 0,
-                per_group: None,
-            },
-            drill::drill_lists(ds, &options, report, top)?,
-        ),
+        Shown::Page { top } => {
+            let cohorts = cohorts_by(ds, &options, &BYS)?;
+            let drill = drill::drill_lists(ds, &options, report, top)?;
+            let customers = explained(ds, &options, &drill, &inputs.notes.notes)?;
+            (cohorts, no_rows(), drill, customers)
+        }
     };
     let (mut tables, mut averages) = (Vec::with_capacity(4), Vec::with_capacity(4));
     for pair in cohorts {
@@ -115,11 +128,10 @@ pub fn detail(
             averages.push(average);
         }
     }
-    let customers = explained(ds, &options, &drill, &inputs.notes.notes)?;
     Ok(Detail {
         cohorts: tables,
         cohort_averages: averages,
-        movements: moves,
+        movements,
         drill,
         customers,
     })

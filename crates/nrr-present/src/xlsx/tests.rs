@@ -57,8 +57,14 @@ fn sample() -> (Report, Detail) {
         usage: false,
     };
     let report = assemble(&inputs).expect("a report");
-    let detail = nrr_core::detail::detail(&inputs, &report, 50, Some(MOVEMENT_ROWS_MAX))
-        .expect("the detail");
+    let detail = nrr_core::detail::detail(
+        &inputs,
+        &report,
+        nrr_core::detail::Shown::Workbook {
+            movement_rows: MOVEMENT_ROWS_MAX,
+        },
+    )
+    .expect("the detail");
     (report, detail)
 }
 
