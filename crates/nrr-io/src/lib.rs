@@ -33,6 +33,7 @@ mod rows;
 mod side;
 mod source;
 mod sources;
+pub mod sql;
 mod table;
 mod timezone;
 mod validate;

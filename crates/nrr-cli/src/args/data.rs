@@ -112,7 +112,7 @@ pub(crate) enum PresetArg {
     Dbt,
 }
 
-fn parse_reactivation(s: &str) -> Result<nrr_core::policy::Reactivation, String> {
+pub(super) fn parse_reactivation(s: &str) -> Result<nrr_core::policy::Reactivation, String> {
     nrr_core::policy::Reactivation::parse(s).ok_or_else(|| {
         format!("`{s}` is not any-gap, window:N (N months, like window:3) or as-expansion")
     })

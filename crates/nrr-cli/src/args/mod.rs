@@ -68,6 +68,13 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nrr generate --customers 100000 --months 36 --seed 1 --out data-100k\n  nrr generate --customers 5000 --out demo --currencies"
     )]
     Generate(GenerateArgs),
+    /// Print one SQL script (Spark, DuckDB or PostgreSQL) that creates, over a table of
+    /// `nrr lines`, views with the same figures: customer-month MRR, movements, the monthly
+    /// bridge and frozen-cohort retention.
+    #[command(
+        after_help = "Examples:\n  nrr lines data -o lines.parquet && nrr sql --dialect duckdb > nrr.sql\n  nrr sql --dialect postgres --lines billing.lines --fx billing.fx --currency USD\n  nrr sql --dialect spark --customers customers --segment segment --from 2024-01 --to 2024-12\n\nViews (prefix nrr_): customer_month, movements, bridge, retention,\nsegment_retention_<COLUMN>; money as exact DECIMAL counts of 1/720720 of the reporting\ncurrency. Columns and how to run it: docs/scale-out.md."
+    )]
+    Sql(SqlArgs),
     /// Generate a demo dataset and print its report: the quickest way to see nrr at work.
     #[command(after_help = "Examples:\n  nrr demo\n  nrr demo ./demo-data --format json")]
     Demo(DemoArgs),
@@ -164,6 +171,60 @@ fn parse_month_of_year(s: &str) -> Result<u32, String> {
         .position(|n| lower.len() >= 3 && n.starts_with(&lower))
         .map(|i| i as u32 + 1)
         .ok_or_else(|| format!("`{s}` is not a month of the year (1-12, or jan..dec)"))
+}
+
+/// `nrr sql`: the engine, the tables and what to compile into the script.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct SqlArgs {
+    /// The SQL engine the script is for.
+    #[arg(long, value_enum)]
+    pub dialect: DialectArg,
+    /// The table of lines (the columns `nrr lines` writes).
+    #[arg(long, value_name = "TABLE", default_value = "lines")]
+    pub lines: String,
+    /// The table of exchange rates (fx.csv's columns: date, currency, rate; one row per
+    /// currency and date). Needs --currency.
+    #[arg(long, value_name = "TABLE")]
+    pub fx: Option<String>,
+    /// The table of customer attributes (customers.csv's columns), for --segment.
+    #[arg(long, value_name = "TABLE")]
+    pub customers: Option<String>,
+    /// Repeatable: a column of the customers table; adds the view
+    /// <prefix>segment_retention_<COLUMN>.
+    #[arg(long, value_name = "COLUMN")]
+    pub segment: Vec<String>,
+    /// Prefix of every view name.
+    #[arg(long, default_value = "nrr_")]
+    pub prefix: String,
+    /// Reporting currency (lines without a currency are in it; the fx table converts into it).
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+    /// First month of the window (YYYY-MM), baked into the script. Default: the month of the
+    /// earliest start_date of the lines table, derived when the script runs.
+    #[arg(long, value_parser = parse_month)]
+    pub from: Option<Month>,
+    /// Last month of the window (YYYY-MM), baked into the script. Default: the month of the
+    /// latest start_date or end_date not after the engine's CURRENT_DATE.
+    #[arg(long, value_parser = parse_month)]
+    pub to: Option<Month>,
+    /// How a customer paying again after months at zero counts: any-gap (reactivation),
+    /// window:N (new after more than N months at zero) or as-expansion.
+    #[arg(long, value_name = "any-gap|window:N|as-expansion", default_value = "any-gap", value_parser = data::parse_reactivation)]
+    pub reactivation: nrr_core::policy::Reactivation,
+    /// First month of the fiscal year (1-12 or jan..dec), as for `nrr report`.
+    #[arg(long, value_name = "MONTH", default_value = "1", value_parser = parse_month_of_year)]
+    pub fiscal_year_start: u32,
+}
+
+/// `--dialect`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DialectArg {
+    /// Spark SQL (spark-sql, spark.sql(...), Databricks SQL).
+    Spark,
+    /// DuckDB.
+    Duckdb,
+    /// PostgreSQL.
+    Postgres,
 }
 
 /// The reported window.

@@ -10,6 +10,7 @@ mod lines;
 mod movements;
 mod output;
 mod report;
+mod sql;
 
 use crate::args::{Cli, Command, Settings};
 use nrr_core::policy::{Applied, Policies};
@@ -73,6 +74,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(a) => check::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Generate(a) => generate::run(a),
+        Command::Sql(a) => sql::run(a),
         Command::Demo(a) => demo::run(a),
     }
 }

@@ -554,6 +554,7 @@ mod hostile;
 mod lines;
 mod parquet_invoices;
 mod postgres;
+mod sql;
 mod stripe_shapes;
 mod util;
 mod workbook;

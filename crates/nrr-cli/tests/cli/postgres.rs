@@ -1179,3 +1179,26 @@ fn lines_from_tables_round_trip() {
         failures.join("\n")
     );
 }
+
+/// SQL on the shared server, for the differential test of `nrr sql` ([`crate::sql`]).
+pub(crate) fn shared_psql(sql: &str) -> String {
+    shared().server.psql(sql)
+}
+
+/// Runs the script `file` on the shared server with `search_path` set to `schema`, stopping
+/// at the first error.
+pub(crate) fn shared_psql_file(schema: &str, file: &Path) {
+    let s = &shared().server;
+    let psql = s.bin.join("psql");
+    let mut c = Command::new(if psql.is_file() {
+        psql
+    } else {
+        PathBuf::from("psql")
+    });
+    c.env("PGOPTIONS", format!("-c search_path={schema}"))
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"])
+        .arg(s.url())
+        .arg("-f")
+        .arg(file);
+    run_ok(c, &format!("psql -f {}", file.display()));
+}

@@ -1,0 +1,227 @@
+//! `nrr sql`: the definitions of docs/metrics.md as one SQL script for Spark, DuckDB or
+//! PostgreSQL (docs/scale-out.md). The script creates views over a table of lines in the
+//! `nrr lines` shape (and optional fx and customers tables): the MRR of every customer and
+//! month, its movements, the monthly bridge and the frozen-cohort retention of every month,
+//! complete quarter and year, and TTM.
+//!
+//! Money is exact: a line's MRR is `amount * (720720 / interval_months)` in units of 1/720720
+//! of its currency (720720 is the least common multiple of the intervals 1 to 16, 18, 20, 24,
+//! 36, ...), so no division happens; a rate multiplies it exactly. Every money column of the
+//! views is such a count of units of the reporting currency (divide by 720720 for the
+//! currency). Months are integer indexes (`year * 12 + month - 1`) with a `YYYY-MM` label, so
+//! the SQL needs no date arithmetic. [`dialect`] holds every difference between the engines.
+//!
+//! ```
+//! use nrr_io::sql::{Dialect, Options};
+//! let script = nrr_io::sql::script(&Options::new(Dialect::DuckDb, "lines")).unwrap();
+//! assert!(script.contains("CREATE OR REPLACE VIEW nrr_retention AS"));
+//! ```
+
+mod dialect;
+mod retention;
+mod views;
+
+pub use dialect::Dialect;
+use nrr_core::date::Month;
+use nrr_core::policy::Reactivation;
+
+/// The unit of every money column: 1/UNITS of a currency.
+pub const UNITS: u32 = 720_720;
+
+/// What the script is generated for (`nrr sql` flags).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The engine.
+    pub dialect: Dialect,
+    /// The lines table (`nrr lines` columns), as the engine names it (may be qualified).
+    pub lines: String,
+    /// The fx table (fx.csv columns: `date`, `currency`, `rate`), if any.
+    pub fx: Option<String>,
+    /// The customers table (`customer_id` and attribute columns), if any.
+    pub customers: Option<String>,
+    /// Columns of the customers table to cut retention by.
+    pub segments: Vec<String>,
+    /// Prefix of every view name.
+    pub prefix: String,
+    /// The reporting currency (needed with an fx table).
+    pub currency: Option<String>,
+    /// First month of the window; derived from the lines when `None`.
+    pub from: Option<Month>,
+    /// Last month of the window; derived from the lines when `None`.
+    pub to: Option<Month>,
+    /// The reactivation rule compiled into the movements.
+    pub reactivation: Reactivation,
+    /// First month of the fiscal year (1-12): quarters and years start there.
+    pub fiscal_year_start: u32,
+}
+
+impl Options {
+    /// The defaults of `nrr sql`: no fx, no customers, prefix `nrr_`, the derived window.
+    pub fn new(dialect: Dialect, lines: &str) -> Options {
+        Options {
+            dialect,
+            lines: lines.to_string(),
+            fx: None,
+            customers: None,
+            segments: Vec::new(),
+            prefix: "nrr_".to_string(),
+            currency: None,
+            from: None,
+            to: None,
+            reactivation: Reactivation::AnyGap,
+            fiscal_year_start: 1,
+        }
+    }
+
+    /// The full name of view `name`.
+    pub(crate) fn view(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+}
+
+/// Why options cannot make a script (a usage error of `nrr sql`).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SqlError {
+    /// A table, column or prefix that is not a plain (optionally dot-qualified) identifier.
+    #[error("`{value}` is not a plain SQL identifier (letters, digits and _, not starting with a digit{qualified}) for {what}")]
+    Identifier {
+        /// The value given.
+        value: String,
+        /// The flag it was given to.
+        what: &'static str,
+        /// How qualification is allowed, for the message.
+        qualified: &'static str,
+    },
+    /// The reporting currency is not three capital letters.
+    #[error("`{0}` is not a currency code (three capital letters, like USD)")]
+    Currency(String),
+    /// An fx table without the reporting currency.
+    #[error("--fx needs --currency: the reporting currency the rates convert into")]
+    FxWithoutCurrency,
+    /// `--segment` without a customers table.
+    #[error("--segment needs --customers: the table holding the segment columns")]
+    SegmentWithoutCustomers,
+    /// A segment the SQL does not compute.
+    #[error("--segment {0} takes its value from the lines month by month, which the SQL does not compute yet: use a customers column")]
+    LineSegment(String),
+    /// The window ends before it starts.
+    #[error("--from {from} is after --to {to}")]
+    Window {
+        /// `--from`.
+        from: Month,
+        /// `--to`.
+        to: Month,
+    },
+}
+
+fn plain(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn check(o: &Options) -> Result<(), SqlError> {
+    let table = |value: &str, what: &'static str| {
+        if value.split('.').all(plain) {
+            Ok(())
+        } else {
+            Err(SqlError::Identifier {
+                value: value.to_string(),
+                what,
+                qualified: "; parts joined by dots",
+            })
+        }
+    };
+    let ident = |value: &str, what: &'static str| {
+        // The prefix may be empty; it is followed by a view name.
+        if value.is_empty() && what == "--prefix" || plain(value) {
+            Ok(())
+        } else {
+            Err(SqlError::Identifier {
+                value: value.to_string(),
+                what,
+                qualified: "",
+            })
+        }
+    };
+    table(&o.lines, "--lines")?;
+    if let Some(fx) = &o.fx {
+        table(fx, "--fx")?;
+    }
+    if let Some(c) = &o.customers {
+        table(c, "--customers")?;
+    }
+    ident(&o.prefix, "--prefix")?;
+    for s in &o.segments {
+        if s == "product" || s == "plan" {
+            return Err(SqlError::LineSegment(s.clone()));
+        }
+        ident(s, "--segment")?;
+    }
+    if !o.segments.is_empty() && o.customers.is_none() {
+        return Err(SqlError::SegmentWithoutCustomers);
+    }
+    if let Some(c) = &o.currency {
+        if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(SqlError::Currency(c.clone()));
+        }
+    }
+    if o.fx.is_some() && o.currency.is_none() {
+        return Err(SqlError::FxWithoutCurrency);
+    }
+    if let (Some(from), Some(to)) = (o.from, o.to) {
+        if from > to {
+            return Err(SqlError::Window { from, to });
+        }
+    }
+    Ok(())
+}
+
+/// The whole script: a header saying what it was generated for, then every view in order.
+pub fn script(o: &Options) -> Result<String, SqlError> {
+    check(o)?;
+    let mut s = header(o);
+    for (name, query) in views::all(o).into_iter().chain(retention::all(o)) {
+        s.push('\n');
+        s.push_str(&o.dialect.view(&o.view(&name), &query));
+    }
+    Ok(s)
+}
+
+fn header(o: &Options) -> String {
+    let window = |m: Option<Month>, derived: &str| m.map_or(derived.to_string(), |m| m.to_string());
+    format!(
+        "-- Generated by `nrr sql` {version} for {dialect}: the definitions of docs/metrics.md as views.\n\
+         -- Lines: {lines}; fx: {fx}; customers: {customers}; reporting currency: {currency}.\n\
+         -- Window: {from} to {to}; fiscal year from month {fys}; reactivation: {reactivation}.\n\
+         -- Money columns are exact DECIMAL counts of 1/{UNITS} of the reporting currency:\n\
+         -- divide by {UNITS} for the currency. Ratios are rounded half-even to 6 places.\n\
+         -- Columns of every view: docs/scale-out.md.\n",
+        version = env!("CARGO_PKG_VERSION"),
+        dialect = o.dialect.name(),
+        lines = o.lines,
+        fx = o.fx.as_deref().unwrap_or("none (one currency, every rate 1)"),
+        customers = o.customers.as_deref().unwrap_or("none"),
+        currency = o.currency.as_deref().unwrap_or("that of the lines"),
+        from = window(o.from, "the first line's month"),
+        to = window(o.to, "the month of the latest start_date or end_date not after CURRENT_DATE"),
+        reactivation = o.reactivation.label(),
+        fys = o.fiscal_year_start,
+    )
+}
+
+/// `'text'` as a SQL string literal.
+pub(crate) fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The `YYYY-MM` label of a month index expression.
+pub(crate) fn label(d: Dialect, index: &str) -> String {
+    let t = d.text();
+    format!(
+        "concat(CAST({} AS {t}), '-', lpad(CAST({index} % 12 + 1 AS {t}), 2, '0'))",
+        d.idiv(index, "12")
+    )
+}

@@ -1,0 +1,292 @@
+//! The views up to the monthly bridge: the lines in units, the window, the month series, the
+//! rates in force, the MRR of each customer and month, its movements and the bridge
+//! (docs/metrics.md §4-§8, §12, §13, §20).
+
+use super::{label, quote, Options, UNITS};
+use nrr_core::policy::Reactivation;
+
+/// (view name without prefix, query), in creation order.
+pub(super) fn all(o: &Options) -> Vec<(String, String)> {
+    vec![
+        ("lines".into(), lines(o)),
+        ("unsupported_lines".into(), unsupported(o)),
+        ("window".into(), window(o)),
+        ("months".into(), months(o)),
+        ("rates".into(), rates(o)),
+        ("customer_currency_month".into(), customer_currency_month(o)),
+        ("customer_month".into(), customer_month(o)),
+        ("customer_steps".into(), steps(o)),
+        ("movements".into(), movements(o)),
+        ("bridge".into(), bridge(o)),
+    ]
+}
+
+/// The reporting currency as a literal (lines without a currency are in it).
+fn currency(o: &Options) -> String {
+    quote(o.currency.as_deref().unwrap_or("XXX"))
+}
+
+/// §3-§5: the used lines, their MRR in units of their own currency and the months
+/// `[month(start_date), month(end_date))` they are active in.
+fn lines(o: &Options) -> String {
+    let d = o.dialect;
+    format!(
+        "SELECT customer_id,\n\
+         \x20 CASE WHEN currency IS NULL OR currency = '' THEN {cur} ELSE currency END AS currency,\n\
+         \x20 CAST(CAST(amount AS {units}) * {factor} AS {units}) AS mrr_units,\n\
+         \x20 {start} AS start_month_index,\n\
+         \x20 CASE WHEN end_date IS NULL THEN NULL ELSE {end} END AS end_month_index,\n\
+         \x20 start_date, end_date\n\
+         FROM {table}\n\
+         WHERE coalesce(kind, 'recurring') = 'recurring' AND amount > 0\n\
+         \x20 AND (end_date IS NULL OR end_date > start_date)\n\
+         \x20 AND {UNITS} % coalesce(interval_months, 1) = 0",
+        cur = currency(o),
+        units = d.units(),
+        factor = d.idiv(&UNITS.to_string(), "coalesce(interval_months, 1)"),
+        start = d.month_index("start_date"),
+        end = d.month_index("end_date"),
+        table = o.lines,
+    )
+}
+
+/// Lines the units cannot hold exactly: an interval that does not divide 720720. The
+/// figures leave them out, so this view must be empty.
+fn unsupported(o: &Options) -> String {
+    format!(
+        "SELECT * FROM {table}\nWHERE coalesce(kind, 'recurring') = 'recurring' AND amount > 0\n\
+         \x20 AND {UNITS} % coalesce(interval_months, 1) <> 0",
+        table = o.lines
+    )
+}
+
+/// §12: the window, given or derived as `nrr report` derives it from items (the first
+/// line's month; the month of the latest start or end date not after today), and the first
+/// month of the series (the earliest line's, or the month before the window's).
+fn window(o: &Options) -> String {
+    let given = |m: Option<nrr_core::date::Month>| {
+        m.map_or("CAST(NULL AS INTEGER)".to_string(), |m| {
+            m.index().to_string()
+        })
+    };
+    let (from, to) = (given(o.from), given(o.to));
+    format!(
+        "SELECT CAST(coalesce({from}, x.first_start) AS INTEGER) AS from_month_index,\n\
+         \x20 CAST(coalesce({to}, x.last_past) AS INTEGER) AS to_month_index,\n\
+         \x20 CAST(least(x.first_start, coalesce({from}, x.first_start) - 1) AS INTEGER) AS first_month_index\n\
+         FROM (\n\
+         \x20 SELECT min(start_month_index) AS first_start,\n\
+         \x20   greatest(coalesce(max(CASE WHEN start_date <= CURRENT_DATE THEN start_month_index END), -1),\n\
+         \x20            coalesce(max(CASE WHEN end_date <= CURRENT_DATE THEN end_month_index END), -1)) AS last_past\n\
+         \x20 FROM {lines}\n\
+         ) x",
+        lines = o.view("lines"),
+    )
+}
+
+/// Every month from the first of the series to the end of the window, with its label.
+fn months(o: &Options) -> String {
+    let d = o.dialect;
+    let series = d.month_series(&o.view("window"), "first_month_index", "to_month_index");
+    format!(
+        "SELECT s.month_index, {label} AS month\nFROM ({series}) s",
+        label = label(d, "s.month_index"),
+    )
+}
+
+/// §13: the rate into the reporting currency in force at each month end, for every currency
+/// of the lines and the reporting currency (1). Without an fx table every rate is 1.
+fn rates(o: &Options) -> String {
+    let d = o.dialect;
+    let r = currency(o);
+    let months = o.view("months");
+    let lines = o.view("lines");
+    let Some(fx) = &o.fx else {
+        return format!(
+            "SELECT c.currency, m.month_index, CAST(1 AS {rate}) AS rate\n\
+             FROM (SELECT DISTINCT currency FROM {lines}) c CROSS JOIN {months} m",
+            rate = d.rate()
+        );
+    };
+    format!(
+        "WITH fx AS (\n\
+         \x20 SELECT currency, CAST(rate AS DECIMAL(20, 10)) AS rate, date AS rate_date, {mi} AS month_index FROM {fx}\n\
+         ), inforce AS (\n\
+         \x20 SELECT currency, month_index, rate FROM (\n\
+         \x20   SELECT f.currency, m.month_index, f.rate,\n\
+         \x20     row_number() OVER (PARTITION BY f.currency, m.month_index ORDER BY f.rate_date DESC) AS rn\n\
+         \x20   FROM fx f JOIN {months} m ON f.month_index <= m.month_index\n\
+         \x20 ) t WHERE rn = 1\n\
+         ), quoted AS (\n\
+         \x20 SELECT CASE WHEN sum(CASE WHEN currency = {r} AND rate <> 1 THEN 1 ELSE 0 END) > 0 THEN 0 ELSE 1 END AS in_reporting FROM fx\n\
+         ), listed AS (\n\
+         \x20 SELECT DISTINCT currency FROM fx\n\
+         ), needed AS (\n\
+         \x20 SELECT DISTINCT currency FROM {lines} UNION SELECT {r} AS currency\n\
+         )\n\
+         SELECT n.currency, m.month_index,\n\
+         \x20 CASE WHEN n.currency = {r} THEN CAST(1 AS {rate})\n\
+         \x20   WHEN q.in_reporting = 1 THEN CAST(c.rate AS {rate})\n\
+         \x20   WHEN l.currency IS NOT NULL THEN {cross}\n\
+         \x20   ELSE {inverse} END AS rate\n\
+         FROM needed n CROSS JOIN {months} m CROSS JOIN quoted q\n\
+         LEFT JOIN listed l ON l.currency = n.currency\n\
+         LEFT JOIN inforce c ON c.currency = n.currency AND c.month_index = m.month_index\n\
+         LEFT JOIN inforce rr ON rr.currency = {r} AND rr.month_index = m.month_index",
+        mi = d.month_index("date"),
+        rate = d.rate(),
+        cross = d.rate_quotient("c.rate", "rr.rate"),
+        inverse = d.rate_quotient("1", "rr.rate"),
+    )
+}
+
+/// §5-§6: each customer's MRR in units of each of its currencies, per month (only months
+/// with MRR > 0).
+fn customer_currency_month(o: &Options) -> String {
+    format!(
+        "SELECT l.customer_id, l.currency, m.month_index, sum(l.mrr_units) AS mrr_units\n\
+         FROM {lines} l JOIN {months} m\n\
+         \x20 ON l.start_month_index <= m.month_index AND (l.end_month_index IS NULL OR l.end_month_index > m.month_index)\n\
+         GROUP BY l.customer_id, l.currency, m.month_index",
+        lines = o.view("lines"),
+        months = o.view("months"),
+    )
+}
+
+/// §6: value(c, M, M), value(c, M, M-1) (constant currency) and value(c, M, M+1) (for the
+/// movements' amounts at the next month's rates).
+fn customer_month(o: &Options) -> String {
+    let d = o.dialect;
+    let rates = o.view("rates");
+    format!(
+        "SELECT n.customer_id, n.month_index, {label} AS month,\n\
+         \x20 CAST(sum(n.mrr_units * r.rate) AS {money}) AS mrr,\n\
+         \x20 CAST(sum(n.mrr_units * rp.rate) AS {money}) AS mrr_at_previous_rates,\n\
+         \x20 CAST(sum(n.mrr_units * rn.rate) AS {money}) AS mrr_at_next_rates\n\
+         FROM {ccm} n\n\
+         JOIN {rates} r ON r.currency = n.currency AND r.month_index = n.month_index\n\
+         LEFT JOIN {rates} rp ON rp.currency = n.currency AND rp.month_index = n.month_index - 1\n\
+         LEFT JOIN {rates} rn ON rn.currency = n.currency AND rn.month_index = n.month_index + 1\n\
+         GROUP BY n.customer_id, n.month_index",
+        label = label(d, "n.month_index"),
+        money = d.money(),
+        ccm = o.view("customer_currency_month"),
+    )
+}
+
+/// The category of a start from zero (prev = 0, cur > 0) after the customer's first month,
+/// by the reactivation rule (docs/policies.md#reactivation).
+fn returning(o: &Options) -> String {
+    match o.reactivation {
+        Reactivation::AnyGap => "'reactivation'".into(),
+        Reactivation::AsExpansion => "'expansion'".into(),
+        Reactivation::Window(n) => format!(
+            "CASE WHEN s.month_index - s.last_paid_index - 1 <= {n} THEN 'reactivation' ELSE 'new' END"
+        ),
+    }
+}
+
+/// §7: one row per customer and window month in which it pays now or paid last month: prev,
+/// cc, cur, prev at this month's rates, and its movement (new, reactivation, expansion,
+/// contraction, churn) with both amounts.
+fn steps(o: &Options) -> String {
+    let d = o.dialect;
+    let cm = o.view("customer_month");
+    format!(
+        "WITH paid AS (\n\
+         \x20 SELECT customer_id, month_index, mrr, mrr_at_previous_rates,\n\
+         \x20   min(month_index) OVER (PARTITION BY customer_id) AS first_month_index,\n\
+         \x20   lag(month_index) OVER (PARTITION BY customer_id ORDER BY month_index) AS last_paid_index\n\
+         \x20 FROM {cm}\n\
+         ), firsts AS (\n\
+         \x20 SELECT customer_id, min(month_index) AS first_month_index FROM {cm} GROUP BY customer_id\n\
+         ), keyed AS (\n\
+         \x20 SELECT customer_id, month_index FROM {cm}\n\
+         \x20 UNION SELECT customer_id, month_index + 1 AS month_index FROM {cm}\n\
+         ), s AS (\n\
+         \x20 SELECT k.customer_id, k.month_index, f.first_month_index, c.last_paid_index,\n\
+         \x20   coalesce(p.mrr, 0) AS prev, coalesce(c.mrr_at_previous_rates, 0) AS cc, coalesce(c.mrr, 0) AS cur,\n\
+         \x20   coalesce(p.mrr_at_next_rates, 0) AS prev_at_month_rates\n\
+         \x20 FROM keyed k\n\
+         \x20 JOIN {window} w ON k.month_index BETWEEN w.from_month_index AND w.to_month_index\n\
+         \x20 JOIN firsts f ON f.customer_id = k.customer_id\n\
+         \x20 LEFT JOIN paid c ON c.customer_id = k.customer_id AND c.month_index = k.month_index\n\
+         \x20 LEFT JOIN {cm} p ON p.customer_id = k.customer_id AND p.month_index = k.month_index - 1\n\
+         ), m AS (\n\
+         \x20 SELECT s.*,\n\
+         \x20   CASE WHEN s.prev = 0 AND s.cur > 0 THEN\n\
+         \x20       CASE WHEN s.month_index = s.first_month_index THEN 'new' ELSE {returning} END\n\
+         \x20     WHEN s.prev > 0 AND s.cc > s.prev THEN 'expansion'\n\
+         \x20     WHEN s.prev > 0 AND s.cc > 0 AND s.cc < s.prev THEN 'contraction'\n\
+         \x20     WHEN s.prev > 0 AND s.cc = 0 THEN 'churn' END AS movement,\n\
+         \x20   CASE WHEN s.prev = 0 AND s.cur > 0 AND s.month_index > s.first_month_index THEN 1 ELSE 0 END AS returned\n\
+         \x20 FROM s\n\
+         )\n\
+         SELECT m.customer_id, m.month_index, {label} AS month, m.prev, m.cc, m.cur, m.prev_at_month_rates,\n\
+         \x20 m.movement, CASE WHEN m.movement IN ('new', 'reactivation') THEN 0 ELSE m.returned END AS returned,\n\
+         \x20 CAST(CASE WHEN m.prev = 0 THEN m.cur WHEN m.movement = 'expansion' THEN m.cc - m.prev\n\
+         \x20   WHEN m.movement = 'contraction' THEN m.prev - m.cc WHEN m.movement = 'churn' THEN m.prev END AS {money}) AS amount,\n\
+         \x20 CAST(CASE WHEN m.prev = 0 THEN m.cur WHEN m.movement = 'expansion' THEN m.cur - m.prev_at_month_rates\n\
+         \x20   WHEN m.movement IN ('contraction', 'churn') THEN m.prev_at_month_rates - m.cur END AS {money}) AS amount_at_month_rates,\n\
+         \x20 CAST(CASE WHEN m.prev > 0 THEN m.cur - m.cc ELSE 0 END AS {money}) AS fx,\n\
+         \x20 CAST(CASE WHEN m.prev = 0 THEN 0 WHEN m.movement IS NULL THEN m.cur - m.prev\n\
+         \x20   ELSE m.prev_at_month_rates - m.prev END AS {money}) AS fx_at_month_rates\n\
+         FROM m",
+        window = o.view("window"),
+        returning = returning(o),
+        label = label(d, "m.month_index"),
+        money = d.money(),
+    )
+}
+
+/// §20: one row per customer, month and category, as `nrr movements` writes them (without
+/// the reason and segment columns).
+fn movements(o: &Options) -> String {
+    let steps = o.view("customer_steps");
+    format!(
+        "SELECT month, month_index, customer_id, movement AS category, amount, amount_at_month_rates\n\
+         FROM {steps} WHERE movement IS NOT NULL\n\
+         UNION ALL\n\
+         SELECT month, month_index, customer_id, 'fx' AS category, fx AS amount, fx_at_month_rates AS amount_at_month_rates\n\
+         FROM {steps} WHERE prev > 0 AND (fx <> 0 OR fx_at_month_rates <> 0)"
+    )
+}
+
+/// §8: the monthly bridge of every window month, as `nrr report --format json` `months`.
+fn bridge(o: &Options) -> String {
+    let d = o.dialect;
+    let sum = |cond: &str, what: &str| {
+        format!(
+            "CAST(coalesce(sum(CASE WHEN {cond} THEN {what} ELSE 0 END), 0) AS {})",
+            d.money()
+        )
+    };
+    let count = |cond: &str| format!("coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
+    format!(
+        "SELECT m.month, m.month_index,\n\
+         \x20 CAST(coalesce(sum(s.prev), 0) AS {money}) AS opening_mrr,\n\
+         \x20 {new} AS new, {react} AS reactivation, {exp} AS expansion,\n\
+         \x20 {con} AS contraction, {churn} AS churn,\n\
+         \x20 CAST(coalesce(sum(s.fx), 0) AS {money}) AS fx,\n\
+         \x20 CAST(coalesce(sum(s.cur), 0) AS {money}) AS closing_mrr,\n\
+         \x20 {customers} AS customers, {new_c} AS new_customers,\n\
+         \x20 {react_c} AS reactivated_customers, {churn_c} AS churned_customers\n\
+         FROM {months} m\n\
+         JOIN {window} w ON m.month_index BETWEEN w.from_month_index AND w.to_month_index\n\
+         LEFT JOIN {steps} s ON s.month_index = m.month_index\n\
+         GROUP BY m.month, m.month_index",
+        money = d.money(),
+        new = sum("s.movement = 'new'", "s.amount"),
+        react = sum("s.movement = 'reactivation'", "s.amount"),
+        exp = sum("s.movement = 'expansion'", "s.amount"),
+        con = sum("s.movement = 'contraction'", "s.amount"),
+        churn = sum("s.movement = 'churn'", "s.amount"),
+        customers = count("s.cur > 0"),
+        new_c = count("s.movement = 'new'"),
+        react_c = count("s.movement = 'reactivation' OR s.returned = 1"),
+        churn_c = count("s.movement = 'churn'"),
+        months = o.view("months"),
+        window = o.view("window"),
+        steps = o.view("customer_steps"),
+    )
+}
