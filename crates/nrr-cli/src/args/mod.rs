@@ -214,6 +214,10 @@ pub(crate) struct SqlArgs {
     /// First month of the fiscal year (1-12 or jan..dec), as for `nrr report`.
     #[arg(long, value_name = "MONTH", default_value = "1", value_parser = parse_month_of_year)]
     pub fiscal_year_start: u32,
+    /// Create tables instead of views: each computed once, in order (for dashboards, and for
+    /// engines such as PostgreSQL that compute a chain of views again on every read).
+    #[arg(long)]
+    pub materialize: bool,
 }
 
 /// `--dialect`.

@@ -24,6 +24,7 @@ pub(super) fn run(a: SqlArgs) -> anyhow::Result<ExitCode> {
         to: a.to,
         reactivation: a.reactivation,
         fiscal_year_start: a.fiscal_year_start,
+        materialize: a.materialize,
     };
     let script = nrr_io::sql::script(&options)?;
     let mut out = std::io::stdout().lock();

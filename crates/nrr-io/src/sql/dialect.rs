@@ -138,6 +138,19 @@ impl Dialect {
         }
     }
 
+    /// The statements that (re)create table `name` as the result of `query` (`--materialize`).
+    pub(crate) fn table(self, name: &str, query: &str) -> String {
+        match self {
+            Dialect::Postgres => {
+                format!("DROP TABLE IF EXISTS {name} CASCADE;\nCREATE TABLE {name} AS\n{query};\n")
+            }
+            Dialect::DuckDb => format!("CREATE OR REPLACE TABLE {name} AS\n{query};\n"),
+            Dialect::Spark => {
+                format!("DROP TABLE IF EXISTS {name};\nCREATE TABLE {name} AS\n{query};\n")
+            }
+        }
+    }
+
     /// The statements that (re)create view `name` as `query`.
     pub(crate) fn view(self, name: &str, query: &str) -> String {
         match self {
