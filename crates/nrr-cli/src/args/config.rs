@@ -503,7 +503,16 @@ impl<'t, 'i> Val<'_, 't, 'i> {
                         format!("{}: role \"{name}\" is listed twice", self.key),
                     ))
                 }
-                None => return Err(self.wrong(EXPECTED)),
+                None => {
+                    return Err(self.doc.error(
+                        self.value.span().start,
+                        format!(
+                            "{}: unknown role \"{}\" (expected finance, success or marketing)",
+                            self.key,
+                            name.escape_debug()
+                        ),
+                    ))
+                }
             }
         }
         Ok(At {

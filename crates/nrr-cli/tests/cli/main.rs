@@ -4,6 +4,7 @@
 //! main commands on a fixture, in a module per area; the other areas are modules of their
 //! own files:
 //!
+//! - [`config`]: `nrr.toml`, its precedence, its errors and `nrr init`;
 //! - [`golden`]: every fixture folder against its hand-checked `expected.json`;
 //! - [`hostile`]: the catalogue of hostile inputs, each a snapshot;
 //! - [`equivalence`]: equivalent inputs give the same report;
@@ -2780,6 +2781,7 @@ mod snapshots {
 }
 
 mod browser;
+mod config;
 mod docs_examples;
 mod equivalence;
 mod footing;
