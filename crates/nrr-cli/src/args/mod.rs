@@ -3,6 +3,7 @@
 
 pub(crate) mod config;
 mod data;
+mod echo;
 pub(crate) mod resolve;
 
 pub(crate) use data::*;

@@ -1,7 +1,8 @@
 //! Flags + preset + defaults -> one typed [`Settings`], decided once: a flag given on the
 //! command line beats the preset, which beats the default. Commands read the result only.
 
-use super::config::{self, At, Config, ConfigPolicies, ConfigReview, Role};
+use super::config::{self, At, Config, ConfigPolicies, ConfigReview};
+pub(crate) use super::echo::{Echo, Origin, Review};
 use super::{
     ChurnArg, CompareArgs, ConfigArgs, DataArgs, DiscountsArg, FullRefundsArg, PausesArg, PgArgs,
     PresetArg, ReportArgs, SnapshotDateArg, SourceArg, WindowArgs,
@@ -14,7 +15,6 @@ use nrr_core::policy::{
     ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses, Policies,
     Reactivation, SnapshotDate,
 };
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// What a command reads, under which policies, over which window: every choice made.
@@ -55,65 +55,6 @@ pub(crate) struct Settings {
     pub config: Option<PathBuf>,
     /// Every setting with its value and where it came from, in the order of docs/config.md.
     pub echo: Vec<Echo>,
-}
-
-/// Where a setting's value came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Origin {
-    /// Given on the command line.
-    Flag,
-    /// Written in the configuration file `file` at `line`.
-    Config { file: String, line: usize },
-    /// Set by the preset of that name.
-    Preset(&'static str),
-    /// Nothing chose it.
-    Default,
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::Flag => f.write_str("flag"),
-            Origin::Config { file, line } => write!(f, "config ({file}:{line})"),
-            Origin::Preset(name) => write!(f, "preset {name}"),
-            Origin::Default => f.write_str("default"),
-        }
-    }
-}
-
-/// One setting as decided: its key in the configuration file, its value and its origin.
-#[derive(Clone, Debug)]
-pub(crate) struct Echo {
-    pub key: &'static str,
-    pub value: String,
-    pub origin: Origin,
-}
-
-/// `[review]` (docs/config.md): who reviews a release and what they are shown.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Review {
-    /// The roles that sign a release off, in order.
-    pub roles: Vec<Role>,
-    /// Churned or contracted accounts above this amount (reporting currency) are reviewed.
-    pub churn_threshold: Decimal,
-    /// Segments whose NRR or GRR moved by more than this fraction are reviewed.
-    pub segment_shift_threshold: Decimal,
-}
-
-impl Default for Review {
-    fn default() -> Self {
-        Review {
-            roles: Role::ALL.to_vec(),
-            churn_threshold: Decimal {
-                mantissa: 1000,
-                decimals: 0,
-            },
-            segment_shift_threshold: Decimal {
-                mantissa: 5,
-                decimals: 2,
-            },
-        }
-    }
 }
 
 impl Settings {
