@@ -35,6 +35,11 @@ pub struct Inputs<'a> {
     pub movement_check: Option<&'a MovementCheck>,
     /// Also compute usage (metered) revenue per month.
     pub usage: bool,
+    /// The configuration file the front end read, if any (echoed as `config`).
+    pub config: Option<&'a str>,
+    /// Every setting with its value and source, as the front end resolved them (echoed as
+    /// `settings`).
+    pub settings: &'a [crate::report::Setting],
 }
 
 /// Builds the report: one engine pass per segment cut (the totals they recompute are
@@ -55,6 +60,8 @@ pub fn assemble(inputs: &Inputs<'_>) -> Result<Report, CoreError> {
     attach_notes(&mut report, inputs.notes);
     report.policies = crate::report::Policies::echo(inputs.policies, inputs.applied, inputs.preset);
     report.movement_check = inputs.movement_check.cloned();
+    report.config = inputs.config.map(str::to_string);
+    report.settings = inputs.settings.to_vec();
     if inputs.usage {
         report.usage = Some(crate::usage::usage(ds, report.window, &report.periods)?);
     }

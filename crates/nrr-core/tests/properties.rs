@@ -1247,6 +1247,8 @@ proptest! {
             notes: &notes,
             movement_check: None,
             usage: false,
+            config: None,
+            settings: &[],
         };
         let report = assemble(&inputs).unwrap();
         let page = detail(&inputs, &report, Shown::Page { top }).unwrap();

@@ -23,6 +23,8 @@ pub(crate) struct DataArgs {
     pub as_of: Option<nrr_core::date::Date>,
     #[command(flatten)]
     pub pg: PgArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Reporting currency (ISO 4217). Default: the only currency in the data.
     #[arg(long, value_parser = parse_currency)]
     pub currency: Option<String>,
@@ -93,6 +95,20 @@ pub(crate) struct Given {
     pub pauses: bool,
     pub full_refunds: bool,
     pub reactivation: bool,
+    pub timezone: bool,
+}
+
+/// `--config FILE` / `--no-config`: the configuration file (docs/config.md).
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct ConfigArgs {
+    /// Read the settings from this TOML file (docs/config.md) instead of the nrr.toml beside
+    /// the data (in DATA's directory, or DATA itself when it is a directory). Flags given on
+    /// the command line win over the file, which wins over the preset and the defaults.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore the nrr.toml found beside the data.
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 /// `--preset`.
@@ -189,6 +205,7 @@ impl DataArgs {
             data: Some(data),
             as_of: None,
             pg: PgArgs::default(),
+            config: ConfigArgs::default(),
             currency: None,
             skip_invalid: false,
             source: None,

@@ -1,7 +1,9 @@
 //! Command-line arguments (clap definitions only). Strings are parsed into typed values here,
 //! once; [`resolve`] turns them, with the preset and the defaults, into one [`Settings`].
 
+pub(crate) mod config;
 mod data;
+mod echo;
 pub(crate) mod resolve;
 
 pub(crate) use data::*;
@@ -63,6 +65,13 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nrr check data\n  nrr check data --format json\n  nrr check warehouse   # subscription_snapshots.csv: lists revenue_movements disagreements\n  nrr check --postgres postgresql://reader@db/billing --table analytics.mrr_by_month\n  nrr check --postgres \"$DATABASE_URL\" --table subscription_snapshots --movements-table revenue_movements"
     )]
     Check(CheckArgs),
+    /// Write a commented starting nrr.toml for DATA (docs/config.md): its source kind and
+    /// currency, customers.csv's columns as candidate segments, every policy at its default
+    /// with the alternatives, and the review roles.
+    #[command(
+        after_help = "Examples:\n  nrr init data   # writes data/nrr.toml\n  nrr init data -o -   # to stdout\n  nrr init data -o team.toml --force\n\nA file written by nrr init gives the same report as no file; edit it to pin what\nyour figures depend on. Commands that read DATA read nrr.toml beside it (--config FILE\nto read another, --no-config to ignore it)."
+    )]
+    Init(InitArgs),
     /// Write a deterministic, realistic synthetic dataset (items.csv, customers.csv, fx.csv).
     #[command(
         after_help = "Examples:\n  nrr generate --customers 100000 --months 36 --seed 1 --out data-100k\n  nrr generate --customers 5000 --out demo --currencies"
@@ -393,6 +402,18 @@ pub(crate) struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+pub(crate) struct InitArgs {
+    /// Data directory (as for `nrr report`), or one revenue file.
+    pub data: PathBuf,
+    /// Write to this file instead of nrr.toml beside the data; `-` for stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
 pub(crate) struct GenerateArgs {
     /// Number of customers.
     #[arg(long, default_value_t = 1000)]
@@ -439,6 +460,10 @@ pub(crate) struct CompareArgs {
     pub source: Option<SourceArg>,
     #[command(flatten)]
     pub window: WindowArgs,
+    /// The configuration file: its currency, source, timezone and fiscal year apply to both
+    /// sides; its policies and preset do not (each side is its preset).
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// How many differing customer-months to list.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
@@ -482,6 +507,7 @@ pub(crate) fn parse() -> Cli {
             pauses: given("pauses"),
             full_refunds: given("full_refunds"),
             reactivation: given("reactivation"),
+            timezone: given("timezone"),
         };
         match &mut cli.command {
             Command::Report(a) => a.data.given = g,

@@ -1,17 +1,21 @@
 //! Flags + preset + defaults -> one typed [`Settings`], decided once: a flag given on the
 //! command line beats the preset, which beats the default. Commands read the result only.
 
+use super::config::{self, At, Config, ConfigPolicies, ConfigReview};
+pub(crate) use super::echo::{Echo, Origin, Review};
 use super::{
-    ChurnArg, CompareArgs, DataArgs, DiscountsArg, FullRefundsArg, PausesArg, PgArgs, PresetArg,
-    ReportArgs, SnapshotDateArg, SourceArg, WindowArgs,
+    ChurnArg, CompareArgs, ConfigArgs, DataArgs, DiscountsArg, FullRefundsArg, PausesArg, PgArgs,
+    PresetArg, ReportArgs, SnapshotDateArg, SourceArg, WindowArgs,
 };
 use nrr_core::date::Date;
-use nrr_core::engine::Options;
+use nrr_core::engine::{Options, CONCENTRATION_DEFAULT, GROSS_MARGIN_DEFAULT};
+use nrr_core::money::{format_scaled, Decimal};
 use nrr_core::policy::presets::Preset;
 use nrr_core::policy::{
-    ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, Pauses, Policies, SnapshotDate,
+    ChurnRecognition, Discounts, FullRefunds, InvoicePolicies, PastDue, Pauses, Policies,
+    Reactivation, SnapshotDate,
 };
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What a command reads, under which policies, over which window: every choice made.
 #[derive(Clone, Debug)]
@@ -32,21 +36,53 @@ pub(crate) struct Settings {
     pub preset: Option<&'static Preset>,
     /// The policies in force.
     pub policies: Policies,
-    /// The lifecycle policies given on the command line (the others at their defaults): what
-    /// items.csv and mrr.csv are checked against (a preset's reader policies do not apply to
-    /// them).
+    /// The lifecycle policies given on the command line or in the configuration file (the
+    /// others at their defaults): what items.csv and mrr.csv are checked against (a preset's
+    /// reader policies do not apply to them).
     pub explicit_invoices: InvoicePolicies,
-    /// `--snapshot-date` as given: `None` reads `close` and notes first-of-month dates.
+    /// `--snapshot-date` (or the file's `snapshot_date`) as given: `None` reads `close` and
+    /// notes first-of-month dates.
     pub snapshot_date_given: Option<SnapshotDate>,
-    /// The engine options: window, as-of date, fiscal year, today and the reactivation rule
-    /// (no segment; the report's own options are added by [`report`]).
+    /// The engine options: window, as-of date, fiscal year, today, the reactivation rule, the
+    /// gross margin and concentration threshold (no segment; `top` is the report's).
     pub options: Options,
+    /// The segment cuts (`--segment`, or the file's `segments`), in order.
+    pub segments: Vec<String>,
+    /// `[review]`: the roles and thresholds of a release's review.
+    #[allow(dead_code)] // read by publishing (`nrr publish`, `nrr review`; issue 12)
+    pub review: Review,
+    /// The configuration file read, if any.
+    pub config: Option<PathBuf>,
+    /// Every setting with its value and where it came from, in the order of docs/config.md.
+    pub echo: Vec<Echo>,
 }
 
 impl Settings {
     /// The preset's name, if one was chosen.
     pub(crate) fn preset_name(&self) -> Option<&'static str> {
         self.preset.map(|p| p.name)
+    }
+
+    /// The configuration file's path as the report shows it.
+    pub(crate) fn config_shown(&self) -> Option<String> {
+        self.config.as_ref().map(|p| p.display().to_string())
+    }
+
+    /// The echo of every setting for the report; `currency`: the reporting currency the
+    /// data was read in (the value of `currency` when none was chosen).
+    pub(crate) fn echo(&self, currency: &str) -> Vec<nrr_core::report::Setting> {
+        self.echo
+            .iter()
+            .map(|e| nrr_core::report::Setting {
+                key: e.key.to_string(),
+                value: if e.key == "currency" && e.value.is_empty() {
+                    currency.to_string()
+                } else {
+                    e.value.clone()
+                },
+                source: e.origin.to_string(),
+            })
+            .collect()
     }
 
     /// The reader options of these settings; `customers`, `usage` and `progress` are the
@@ -95,74 +131,363 @@ pub(crate) fn today() -> Date {
     Date::from_days((secs / 86_400) as i32)
 }
 
-/// The settings of a command that reads data over a window.
-pub(crate) fn settings(data: &DataArgs, window: &WindowArgs) -> Settings {
-    let preset = data.preset.map(PresetArg::preset);
-    let given = data.given;
-    let flags = flag_policies(data);
-    // A policy flag given on the command line, else `base`'s.
-    let with_flags = |base: InvoicePolicies| InvoicePolicies {
-        churn_recognition: pick(
-            given.churn_recognition,
-            flags.churn_recognition,
-            base.churn_recognition,
-        ),
-        discounts: pick(given.discounts, flags.discounts, base.discounts),
-        past_due: pick(given.past_due, flags.past_due, base.past_due),
-        pauses: pick(given.pauses, flags.pauses, base.pauses),
-        full_refunds: pick(given.full_refunds, flags.full_refunds, base.full_refunds),
+/// What a command's own flags add to the shared ones: the `--segment` cuts (report,
+/// movements), `--gross-margin` and `--concentration` (report).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CmdFlags<'a> {
+    pub segments: &'a [String],
+    pub gross_margin: Option<Decimal>,
+    pub concentration: Option<Decimal>,
+}
+
+/// The settings of a command that reads data over a window: the configuration file (found
+/// beside the data or given with `--config`) is read here, once.
+pub(crate) fn settings(
+    data: &DataArgs,
+    window: &WindowArgs,
+    cmd: &CmdFlags<'_>,
+) -> anyhow::Result<Settings> {
+    let config = config_of(&data.config, data.data.as_deref())?;
+    Ok(layered(data, window, cmd, config.as_ref()))
+}
+
+/// The configuration file of `args` and DATA, read; `None` without one.
+fn config_of(args: &ConfigArgs, data: Option<&Path>) -> anyhow::Result<Option<Config>> {
+    match config::find(args.config.as_deref(), args.no_config, data) {
+        Some(path) => Ok(Some(config::read(&path)?)),
+        None => Ok(None),
+    }
+}
+
+/// Every setting decided: a flag given on the command line, else the configuration file,
+/// else the preset (from the flag, else the file), else the default.
+fn layered(
+    data: &DataArgs,
+    window: &WindowArgs,
+    cmd: &CmdFlags<'_>,
+    file: Option<&Config>,
+) -> Settings {
+    let mut l = Layers {
+        file: file.map(|c| c.name.clone()),
+        echo: Vec::new(),
     };
-    let reactivation = match preset {
-        Some(p) if !given.reactivation => p.reactivation,
-        _ => data.reactivation,
-    };
-    let snapshot_date_given = data.snapshot_date.map(|s| match s {
-        SnapshotDateArg::Close => SnapshotDate::Close,
-        SnapshotDateArg::Open => SnapshotDate::Open,
-    });
+    let c = file.cloned().unwrap_or_default();
+    let currency = l.pick(
+        "currency",
+        data.currency.clone().map(Some),
+        c.currency.map(|a| at(a, Some)).as_ref(),
+        None,
+        None,
+        |v| v.clone().unwrap_or_default(),
+    );
+    let source_kind = l.pick(
+        "source",
+        data.source.map(|s| Some(source(s))),
+        c.source.map(|a| at(a, Some)).as_ref(),
+        None,
+        None,
+        |v| v.map_or("detected".into(), |s| s.name().into()),
+    );
+    let timezone = l.pick(
+        "timezone",
+        data.given.timezone.then(|| data.timezone.clone()),
+        c.timezone.as_ref(),
+        None,
+        nrr_io::Timezone::default(),
+        ToString::to_string,
+    );
+    let (preset, policies, explicit_invoices, snapshot_date_given) = l.policies(data, &c.policies);
+    let fiscal_year_start = l.pick(
+        "fiscal_year_start",
+        window.fiscal_year_start,
+        c.fiscal_year_start.as_ref(),
+        None,
+        1,
+        ToString::to_string,
+    );
+    let segments = l.pick(
+        "segments",
+        (!cmd.segments.is_empty()).then(|| cmd.segments.to_vec()),
+        c.segments.as_ref(),
+        None,
+        Vec::new(),
+        |v| v.join(", "),
+    );
+    let show = |d: &Decimal| format_scaled(i128::from(d.mantissa), d.decimals);
+    let concentration = l.pick(
+        "concentration",
+        cmd.concentration,
+        c.concentration.as_ref(),
+        None,
+        CONCENTRATION_DEFAULT,
+        show,
+    );
+    let gross_margin = l.pick(
+        "gross_margin",
+        cmd.gross_margin,
+        c.gross_margin.as_ref(),
+        None,
+        GROSS_MARGIN_DEFAULT,
+        show,
+    );
+    let review = l.review(&c.review);
     Settings {
         data: data.data.clone(),
         pg: data.pg.clone(),
-        currency: data.currency.clone(),
-        source: data.source.map(source),
-        timezone: data.timezone.clone(),
+        currency,
+        source: source_kind,
+        timezone,
         skip_invalid: data.skip_invalid,
         preset,
-        policies: Policies {
-            invoices: with_flags(preset.map_or_else(Default::default, |p| p.invoices)),
-            reactivation,
-            snapshot_date: snapshot_date_given.unwrap_or_default(),
-        },
-        explicit_invoices: with_flags(InvoicePolicies::default()),
+        policies,
+        explicit_invoices,
         snapshot_date_given,
         options: Options {
             from: window.from,
             to: window.to,
             today: Some(today()),
-            fiscal_year_start: window.fiscal_year_start.unwrap_or(1),
+            fiscal_year_start,
             as_of: data.as_of,
-            reactivation,
+            reactivation: policies.reactivation,
+            gross_margin: Some(gross_margin),
+            concentration: Some(concentration),
             ..Options::default()
         },
+        segments,
+        review,
+        config: file.map(|c| c.path.clone()),
+        echo: l.echo,
+    }
+}
+
+/// `value` as a file value of another type.
+fn at<T, U>(a: At<T>, f: impl FnOnce(T) -> U) -> At<U> {
+    At {
+        value: f(a.value),
+        line: a.line,
+    }
+}
+
+/// The settings as they are decided, with where each came from.
+struct Layers {
+    /// The configuration file's name, for the sources.
+    file: Option<String>,
+    echo: Vec<Echo>,
+}
+
+impl Layers {
+    /// `flag` if given, else the file's value, else the preset's, else `default`; noted
+    /// under `key` with its source, shown by `show`.
+    fn pick<T>(
+        &mut self,
+        key: &'static str,
+        flag: Option<T>,
+        file: Option<&At<T>>,
+        preset: Option<(T, &'static str)>,
+        default: T,
+        show: impl Fn(&T) -> String,
+    ) -> T
+    where
+        T: Clone,
+    {
+        let (value, origin) = match (flag, file, preset) {
+            (Some(v), _, _) => (v, Origin::Flag),
+            (None, Some(a), _) => (
+                a.value.clone(),
+                Origin::Config {
+                    file: self.file.clone().unwrap_or_default(),
+                    line: a.line,
+                },
+            ),
+            (None, None, Some((v, name))) => (v, Origin::Preset(name)),
+            (None, None, None) => (default, Origin::Default),
+        };
+        self.echo.push(Echo {
+            key,
+            value: show(&value),
+            origin,
+        });
+        value
+    }
+
+    /// The preset and the policies: each a flag, else the file, else the preset.
+    fn policies(
+        &mut self,
+        data: &DataArgs,
+        c: &ConfigPolicies,
+    ) -> (
+        Option<&'static Preset>,
+        Policies,
+        InvoicePolicies,
+        Option<SnapshotDate>,
+    ) {
+        let given = data.given;
+        let flags = flag_policies(data);
+        let preset = self.pick(
+            "policies.preset",
+            data.preset.map(|p| Some(p.preset())),
+            c.preset.clone().map(|a| at(a, Some)).as_ref(),
+            None,
+            None,
+            |p| p.map_or("none".into(), |p| p.name.into()),
+        );
+        let base = preset.map(|p| (p.invoices, p.name));
+        let invoices = InvoicePolicies {
+            churn_recognition: self.pick(
+                "policies.churn_recognition",
+                given.churn_recognition.then_some(flags.churn_recognition),
+                c.churn_recognition.as_ref(),
+                base.map(|(b, n)| (b.churn_recognition, n)),
+                ChurnRecognition::default(),
+                |v| v.name().into(),
+            ),
+            discounts: self.pick(
+                "policies.discounts",
+                given.discounts.then_some(flags.discounts),
+                c.discounts.as_ref(),
+                base.map(|(b, n)| (b.discounts, n)),
+                Discounts::default(),
+                |v| v.name().into(),
+            ),
+            past_due: self.pick(
+                "policies.past_due",
+                given.past_due.then_some(flags.past_due),
+                c.past_due.as_ref(),
+                base.map(|(b, n)| (b.past_due, n)),
+                PastDue::default(),
+                |v| v.name(),
+            ),
+            pauses: self.pick(
+                "policies.pauses",
+                given.pauses.then_some(flags.pauses),
+                c.pauses.as_ref(),
+                base.map(|(b, n)| (b.pauses, n)),
+                Pauses::default(),
+                |v| v.name().into(),
+            ),
+            full_refunds: self.pick(
+                "policies.full_refunds",
+                given.full_refunds.then_some(flags.full_refunds),
+                c.full_refunds.as_ref(),
+                base.map(|(b, n)| (b.full_refunds, n)),
+                FullRefunds::default(),
+                |v| v.name().into(),
+            ),
+        };
+        let reactivation = self.pick(
+            "policies.reactivation",
+            given.reactivation.then_some(data.reactivation),
+            c.reactivation.as_ref(),
+            preset.map(|p| (p.reactivation, p.name)),
+            Reactivation::default(),
+            |v| v.label(),
+        );
+        let snapshot_date_given = self.pick(
+            "policies.snapshot_date",
+            data.snapshot_date.map(|s| {
+                Some(match s {
+                    SnapshotDateArg::Close => SnapshotDate::Close,
+                    SnapshotDateArg::Open => SnapshotDate::Open,
+                })
+            }),
+            c.snapshot_date.clone().map(|a| at(a, Some)).as_ref(),
+            None,
+            None,
+            |v| v.unwrap_or_default().name().into(),
+        );
+        let explicit_invoices = explicit_invoices(given, c, invoices);
+        let policies = Policies {
+            invoices,
+            reactivation,
+            snapshot_date: snapshot_date_given.unwrap_or_default(),
+        };
+        (preset, policies, explicit_invoices, snapshot_date_given)
+    }
+
+    /// `[review]`: the file's, else the defaults.
+    fn review(&mut self, c: &ConfigReview) -> Review {
+        let d = Review::default();
+        let show = |d: &Decimal| format_scaled(i128::from(d.mantissa), d.decimals);
+        Review {
+            roles: self.pick("review.roles", None, c.roles.as_ref(), None, d.roles, |r| {
+                r.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ")
+            }),
+            churn_threshold: self.pick(
+                "review.churn_threshold",
+                None,
+                c.churn_threshold.as_ref(),
+                None,
+                d.churn_threshold,
+                show,
+            ),
+            segment_shift_threshold: self.pick(
+                "review.segment_shift_threshold",
+                None,
+                c.segment_shift_threshold.as_ref(),
+                None,
+                d.segment_shift_threshold,
+                show,
+            ),
+        }
+    }
+}
+
+/// What items.csv and mrr.csv are checked against: the lifecycle policies written on the
+/// command line or in the file (the others at their defaults), not a preset's.
+fn explicit_invoices(
+    given: super::Given,
+    c: &ConfigPolicies,
+    invoices: InvoicePolicies,
+) -> InvoicePolicies {
+    let d = InvoicePolicies::default();
+    InvoicePolicies {
+        churn_recognition: pick(
+            given.churn_recognition || c.churn_recognition.is_some(),
+            invoices.churn_recognition,
+            d.churn_recognition,
+        ),
+        discounts: pick(
+            given.discounts || c.discounts.is_some(),
+            invoices.discounts,
+            d.discounts,
+        ),
+        past_due: pick(
+            given.past_due || c.past_due.is_some(),
+            invoices.past_due,
+            d.past_due,
+        ),
+        pauses: pick(
+            given.pauses || c.pauses.is_some(),
+            invoices.pauses,
+            d.pauses,
+        ),
+        full_refunds: pick(
+            given.full_refunds || c.full_refunds.is_some(),
+            invoices.full_refunds,
+            d.full_refunds,
+        ),
     }
 }
 
 /// The settings of `nrr report`.
-pub(crate) fn report(a: &ReportArgs) -> ReportSettings {
-    let mut settings = settings(&a.data, &a.window);
-    settings.options.gross_margin = a.gross_margin;
-    settings.options.concentration = a.concentration;
+pub(crate) fn report(a: &ReportArgs) -> anyhow::Result<ReportSettings> {
+    let cmd = CmdFlags {
+        segments: &a.segment,
+        gross_margin: a.gross_margin,
+        concentration: a.concentration,
+    };
+    let mut settings = settings(&a.data, &a.window, &cmd)?;
     settings.options.top = a.top;
-    ReportSettings {
+    Ok(ReportSettings {
+        segments: settings.segments.clone(),
         settings,
-        segments: a.segment.clone(),
         usage: a.usage,
-    }
+    })
 }
 
 /// The settings of a command that reads the data without a window of its own (`nrr check`,
 /// `nrr lines`): the default window, as `nrr report` would take it.
-pub(crate) fn data_only(data: &DataArgs) -> Settings {
+pub(crate) fn data_only(data: &DataArgs) -> anyhow::Result<Settings> {
     let mut settings = settings(
         data,
         &WindowArgs {
@@ -170,17 +495,24 @@ pub(crate) fn data_only(data: &DataArgs) -> Settings {
             to: None,
             fiscal_year_start: None,
         },
-    );
+        &CmdFlags::default(),
+    )?;
     settings.options.fiscal_year_start = Options::default().fiscal_year_start;
-    settings
+    Ok(settings)
 }
 
 /// The settings of each side of `nrr compare`: the data read under each preset, every other
-/// choice shared. `None` unless exactly two presets were given.
-pub(crate) fn compare(a: &CompareArgs) -> Option<[Settings; 2]> {
+/// choice shared. The configuration file's currency, source, timezone and fiscal year apply;
+/// its policies and preset do not (each side is its preset). `None` unless exactly two
+/// presets were given.
+pub(crate) fn compare(a: &CompareArgs) -> anyhow::Result<Option<[Settings; 2]>> {
     let [pa, pb] = a.preset[..] else {
-        return None;
+        return Ok(None);
     };
+    let file = config_of(&a.config, Some(&a.data))?.map(|c| Config {
+        policies: ConfigPolicies::default(),
+        ..c
+    });
     let side = |preset| {
         let data = DataArgs {
             currency: a.currency.clone(),
@@ -189,9 +521,9 @@ pub(crate) fn compare(a: &CompareArgs) -> Option<[Settings; 2]> {
             preset: Some(preset),
             ..DataArgs::for_dir(a.data.clone())
         };
-        settings(&data, &a.window)
+        layered(&data, &a.window, &CmdFlags::default(), file.as_ref())
     };
-    Some([side(pa), side(pb)])
+    Ok(Some([side(pa), side(pb)]))
 }
 
 fn pick<T>(given: bool, flag: T, base: T) -> T {

@@ -24,7 +24,7 @@ struct CheckReport<'a> {
 }
 
 pub(super) fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
-    let settings = resolve::data_only(&a.data);
+    let settings = resolve::data_only(&a.data)?;
     let loaded = super::load_data(&settings, &settings.load_options(true, false, None))?;
     let ds = &loaded.dataset;
     let skipped = if settings.skip_invalid {

@@ -9,7 +9,7 @@ use nrr_core::report::Report;
 use std::process::ExitCode;
 
 pub(super) fn run(a: CompareArgs) -> anyhow::Result<ExitCode> {
-    let Some([settings_a, settings_b]) = resolve::compare(&a) else {
+    let Some([settings_a, settings_b]) = resolve::compare(&a)? else {
         anyhow::bail!(
             "nrr compare needs exactly two presets (--preset A --preset B), got {}",
             a.preset.len()

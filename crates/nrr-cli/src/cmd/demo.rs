@@ -31,6 +31,11 @@ pub(super) fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     let args = ReportArgs {
         data: DataArgs {
             currency: Some("USD".into()),
+            // The demo's data is generated: no configuration file applies.
+            config: crate::args::ConfigArgs {
+                config: None,
+                no_config: true,
+            },
             ..DataArgs::for_dir(dir)
         },
         window: WindowArgs {
@@ -52,5 +57,5 @@ pub(super) fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     } else {
         crate::render::Sections(a.sections)
     };
-    super::report::show(&resolve::report(&args), a.format, None, &sections)
+    super::report::show(&resolve::report(&args)?, a.format, None, &sections)
 }

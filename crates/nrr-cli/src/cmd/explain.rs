@@ -6,7 +6,7 @@ use nrr_core::engine::Options;
 use std::process::ExitCode;
 
 pub(super) fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let settings = resolve::settings(&a.data, &a.window);
+    let settings = resolve::settings(&a.data, &a.window, &Default::default())?;
     let (loaded, skipped, bar) = super::load(&settings, false, false)?;
     let opts = Options {
         skipped_invalid_rows: skipped,

@@ -13,7 +13,7 @@ pub(super) fn run(a: LinesArgs) -> anyhow::Result<ExitCode> {
     // Decide the format before reading anything: a bad name is a usage error.
     let target = output::target(a.output, "nrr lines")?;
     // The lines are not windowed: a report on them needs every month before its window.
-    let settings = resolve::data_only(&a.data);
+    let settings = resolve::data_only(&a.data)?;
     let (loaded, _skipped, bar) = super::load(&settings, false, false)?;
     let rows = ItemRows::new(&loaded.dataset)?;
     bar.step("writing");

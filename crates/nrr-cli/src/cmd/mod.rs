@@ -6,6 +6,7 @@ mod compare;
 mod demo;
 mod explain;
 mod generate;
+mod init;
 mod lines;
 mod movements;
 mod output;
@@ -73,6 +74,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(a) => explain::run(a),
         Command::Check(a) => check::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Init(a) => init::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Sql(a) => sql::run(a),
         Command::Demo(a) => demo::run(a),

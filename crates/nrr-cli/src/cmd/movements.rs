@@ -10,10 +10,14 @@ pub(super) fn run(a: MovementsArgs) -> anyhow::Result<ExitCode> {
     let target = output::target(a.output, "nrr movements")?;
     // Skipped rows (--skip-invalid) are stated on stderr by `load`; the file has no header
     // to carry them.
-    let settings = resolve::settings(&a.data, &a.window);
-    let (loaded, _skipped, bar) = super::load(&settings, !a.segment.is_empty(), false)?;
-    let cuts = a
-        .segment
+    let cmd = resolve::CmdFlags {
+        segments: &a.segment,
+        ..Default::default()
+    };
+    let settings = resolve::settings(&a.data, &a.window, &cmd)?;
+    let (loaded, _skipped, bar) = super::load(&settings, !settings.segments.is_empty(), false)?;
+    let cuts = settings
+        .segments
         .iter()
         .map(|col| nrr_io::segment_spec(&loaded.dataset, loaded.attributes.as_ref(), col))
         .collect::<Result<Vec<_>, _>>()?;

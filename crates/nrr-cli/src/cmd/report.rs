@@ -16,7 +16,7 @@ pub(super) fn run(a: ReportArgs) -> anyhow::Result<ExitCode> {
         render::Sections(a.sections.clone())
     };
     show(
-        &resolve::report(&a),
+        &resolve::report(&a)?,
         a.format,
         a.output.as_deref(),
         &sections,
@@ -48,6 +48,8 @@ pub(super) fn show(
         .map(|col| nrr_io::segment_spec(&loaded.dataset, loaded.attributes.as_ref(), col))
         .collect::<Result<Vec<_>, _>>()?;
     let (policies, applied) = super::applied(s, &loaded);
+    let settings = s.echo(loaded.dataset.currency());
+    let config = s.config_shown();
     let inputs = Inputs {
         dataset: &loaded.dataset,
         options: &nrr_core::engine::Options {
@@ -61,6 +63,8 @@ pub(super) fn show(
         notes: &loaded.notes,
         movement_check: loaded.movement_check.as_ref(),
         usage: r.usage,
+        config: config.as_deref(),
+        settings: &settings,
     };
     let report = assemble(&inputs)?;
     let detail = || -> anyhow::Result<nrr_core::detail::Detail> {

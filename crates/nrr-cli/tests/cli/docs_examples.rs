@@ -581,11 +581,12 @@ fn assert_file_runs(rel: &str) {
 }
 
 /// The markdown files under test; a new file in docs/ must be added here.
-const FILES: [&str; 7] = [
+const FILES: [&str; 8] = [
     "README.md",
     "docs/architecture.md",
     "docs/benchmarks.md",
     "docs/cli.md",
+    "docs/config.md",
     "docs/input.md",
     "docs/metrics.md",
     "docs/policies.md",
@@ -613,6 +614,11 @@ fn architecture() {
 #[test]
 fn readme() {
     assert_file_runs("README.md");
+}
+
+#[test]
+fn docs_config() {
+    assert_file_runs("docs/config.md");
 }
 
 #[test]

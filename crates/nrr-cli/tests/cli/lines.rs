@@ -52,6 +52,7 @@ const NOT_FIGURES: &[&str] = &[
     "policies",
     "movement_check",
     "usage",
+    "settings",
 ];
 
 /// Side files a report on the lines reads again (customer_map.csv is applied in the lines).

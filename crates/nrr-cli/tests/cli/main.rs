@@ -6,6 +6,7 @@
 //! `annotations`, `usage_figure`), the sources (`invoices`, `stripe`, `snapshots`), the
 //! presets (`presets`), and:
 //!
+//! - [`config`]: `nrr.toml`, its precedence, its errors and `nrr init`;
 //! - [`golden`]: every fixture folder against its hand-checked `expected.json`;
 //! - [`hostile`]: the catalogue of hostile inputs, each a snapshot;
 //! - [`equivalence`]: equivalent inputs give the same report;
@@ -546,6 +547,7 @@ mod usage_figure;
 mod snapshots;
 
 mod browser;
+mod config;
 mod docs_examples;
 mod equivalence;
 mod footing;

@@ -54,6 +54,18 @@ use retention::add_periods;
 use segment::add_customer_by_line;
 use sums::Sums;
 
+/// The gross margin for LTV when none is given: 1.
+pub const GROSS_MARGIN_DEFAULT: Decimal = Decimal {
+    mantissa: 1,
+    decimals: 0,
+};
+
+/// The concentration threshold when none is given: 0.25.
+pub const CONCENTRATION_DEFAULT: Decimal = Decimal {
+    mantissa: 25,
+    decimals: 2,
+};
+
 /// Options for [`compute`].
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -120,14 +132,8 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
     for a in &by_segment {
         all.merge(a, &plan, &ds.customers);
     }
-    let gross_margin = opts.gross_margin.unwrap_or(Decimal {
-        mantissa: 1,
-        decimals: 0,
-    });
-    let concentration = opts.concentration.unwrap_or(Decimal {
-        mantissa: 25,
-        decimals: 2,
-    });
+    let gross_margin = opts.gross_margin.unwrap_or(GROSS_MARGIN_DEFAULT);
+    let concentration = opts.concentration.unwrap_or(CONCENTRATION_DEFAULT);
     let ctx = FigureCtx {
         moved: false,
         pauses: !ds.pauses.is_empty(),
@@ -180,6 +186,8 @@ pub fn compute(ds: &Dataset, opts: &Options) -> Result<Report, CoreError> {
         benchmark_context: crate::benchmarks::context_for(ds.currency(), &totals),
         movement_check: None,
         usage: None,
+        config: None,
+        settings: Vec::new(),
         months: totals.months,
         periods: totals.periods,
         ttm: totals.ttm,

@@ -223,4 +223,25 @@ pub struct Report {
     /// `--usage` only: usage (metered) revenue per month, apart from MRR. Omitted otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// The configuration file the settings were read from (`data/nrr.toml`); omitted when
+    /// none was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// Every setting of the run, its value and where it came from (docs/config.md); omitted
+    /// when the front end gives none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<Setting>,
+}
+
+/// One setting of a run, as the front end resolved it: the report echoes it, it decides
+/// nothing here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Setting {
+    /// The setting's key as the configuration file writes it (`currency`,
+    /// `policies.past_due`, `review.roles`).
+    pub key: String,
+    /// Its value as the flag or the file writes it.
+    pub value: String,
+    /// Where it came from: `flag`, `config (nrr.toml:LINE)`, `preset NAME` or `default`.
+    pub source: String,
 }

@@ -55,6 +55,8 @@ fn sample() -> (Report, Detail) {
         notes: &notes,
         movement_check: None,
         usage: false,
+        config: None,
+        settings: &[],
     };
     let report = assemble(&inputs).expect("a report");
     let detail = nrr_core::detail::detail(

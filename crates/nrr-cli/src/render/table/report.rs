@@ -32,6 +32,32 @@ pub(crate) fn ledger(rows: &RowLedger) -> String {
     )
 }
 
+/// With a configuration file: one line counting the settings it gave and naming those the
+/// flags gave over it (JSON `settings` has every value and line).
+fn settings_line(r: &Report) -> Option<String> {
+    let file = r.config.as_ref()?;
+    let keys = |from: &dyn Fn(&str) -> bool| -> Vec<&str> {
+        r.settings
+            .iter()
+            .filter(|s| from(&s.source))
+            .map(|s| s.key.as_str())
+            .collect()
+    };
+    let from_file = keys(&|s| s.starts_with("config ("));
+    let from_flags = keys(&|s| s == "flag");
+    let mut line = format!(
+        "settings from {}: {} of {} (JSON `settings` lists each with its line)",
+        printable(file),
+        from_file.len(),
+        r.settings.len()
+    );
+    if !from_flags.is_empty() {
+        let _ = write!(line, "; from flags: {}", from_flags.join(", "));
+    }
+    line.push('\n');
+    Some(line)
+}
+
 /// The full report as text.
 pub(crate) fn report(r: &Report, style: Style, sections: &Sections) -> String {
     // The title, then the headline, then how the figures were made.
@@ -73,6 +99,9 @@ pub(crate) fn report(r: &Report, style: Style, sections: &Sections) -> String {
             out,
             "invoice policies: discounts {d}, past-due {p}, pauses {z}, full-refunds {f}"
         );
+    }
+    if let Some(line) = settings_line(r) {
+        out.push_str(&line);
     }
     if r.gross_margin != "1" {
         let _ = writeln!(out, "gross margin for LTV: {}", r.gross_margin);
