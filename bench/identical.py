@@ -245,7 +245,9 @@ def build_base(ref, work):
             cwd=tree,
             check=True,
         )
-        out = work / "nrr-base"
+        # Named `nrr` like the other: clap prints the binary's name in usage errors.
+        (work / "base-bin").mkdir(exist_ok=True)
+        out = work / "base-bin" / "nrr"
         shutil.copy(target / "debug" / "nrr", out)
         return str(out)
     finally:
