@@ -581,7 +581,7 @@ fn assert_file_runs(rel: &str) {
 }
 
 /// The markdown files under test; a new file in docs/ must be added here.
-const FILES: [&str; 8] = [
+const FILES: [&str; 9] = [
     "README.md",
     "docs/architecture.md",
     "docs/benchmarks.md",
@@ -590,6 +590,7 @@ const FILES: [&str; 8] = [
     "docs/input.md",
     "docs/metrics.md",
     "docs/policies.md",
+    "docs/scale-out.md",
 ];
 
 #[test]

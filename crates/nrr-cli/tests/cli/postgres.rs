@@ -529,11 +529,15 @@ fn load_stripe(s: &Server, dir: &Path) {
     );
 }
 
-/// The report without the keys that name the input (`inputs`) or only files have.
+/// The report without the keys that name the input (`inputs`, and the `source` setting: the
+/// PostgreSQL runs give `--source`, the files are detected) or only files have.
 fn figures(mut v: Value) -> Value {
     let o = v.as_object_mut().expect("a JSON object");
     o.remove("inputs");
     o.remove("movement_check");
+    if let Some(Value::Array(settings)) = o.get_mut("settings") {
+        settings.retain(|s| s["key"] != "source");
+    }
     v
 }
 
