@@ -23,10 +23,11 @@ LABEL = {
     "floor": "floor: parse items.csv into typed columns",
     "nrr_html": "nrr report --format html (items.csv)",
     "nrr_xlsx": "nrr report --format xlsx (items.csv)",
+    "sql_duckdb": "`nrr sql --dialect duckdb --materialize` on DuckDB (lines.parquet)",
 }
 med = {}
 rows = []
-for name in ["nrr_csv", "nrr_parquet", "nrr_html", "nrr_xlsx", "peer", "floor"]:
+for name in ["nrr_csv", "nrr_parquet", "nrr_html", "nrr_xlsx", "peer", "sql_duckdb", "floor"]:
     if name not in runs:
         continue
     ok = [r for r in runs[name] if r]
@@ -50,6 +51,8 @@ if "nrr_csv" in med and "nrr_parquet" in med:
 for doc in ("html", "xlsx"):
     if "nrr_csv" in med and f"nrr_{doc}" in med:
         ratios.append(f"{doc.upper()} / JSON time: {med[f'nrr_{doc}'] / med['nrr_csv']:.2f}x")
+if "sql_duckdb" in med and "nrr_parquet" in med:
+    ratios.append(f"generated SQL on DuckDB / nrr (Parquet): {med['sql_duckdb'] / med['nrr_parquet']:.0f}x")
 try:
     duck = subprocess.run(["bench/.venv/bin/python", "-c", "import duckdb; print(duckdb.__version__)"],
                           capture_output=True, text=True).stdout.strip()

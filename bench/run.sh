@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh [N_CUSTOMERS] — nrr against the DuckDB peer, the floor, CSV vs Parquet, and the
+# bench/run.sh [N_CUSTOMERS] — nrr against the DuckDB peer, the floor, CSV vs Parquet, nrr sql on DuckDB, and the
 # HTML page and the workbook beside the JSON report.
 #
 # Generates N customers x 36 months with `nrr generate` (cached in bench/data by size and
@@ -59,11 +59,25 @@ if [ "${SKIP_PEER:-0}" != 1 ]; then
   CMD[peer]="bench/.venv/bin/python bench/peer.py $DATA/items.csv $FROM $TO"
   ORDER+=(peer)
 fi
+# The warehouse route (issue 13): `nrr lines` once, then the generated SQL (every view a table)
+# on DuckDB, checked against nrr's figures once and timed in the first run only (SQL_RUNS, default
+# 1: at 1M it takes minutes). SKIP_SQL=1 leaves it out.
+ONCE=()
+if [ "${SKIP_SQL:-0}" != 1 ] && [ "${SKIP_PEER:-0}" != 1 ]; then
+  [ -f "$DATA/lines.parquet" ] || "$NRR" lines "$DATA/items.csv" -o "$DATA/lines.parquet" 2> /dev/null
+  "$NRR" sql --dialect duckdb --materialize --from "$FROM" --to "$TO" > "$OUT/nrr-duckdb.sql"
+  echo "== correctness: generated SQL on DuckDB vs nrr" >&2
+  bench/.venv/bin/python bench/sql_duckdb.py "$OUT/nrr-duckdb.sql" "$DATA/lines.parquet" "$OUT/nrr-$N.json" > /dev/null
+  CMD[sql_duckdb]="bench/.venv/bin/python bench/sql_duckdb.py $OUT/nrr-duckdb.sql $DATA/lines.parquet"
+  ONCE+=(sql_duckdb)
+fi
 
 TIMES="$OUT/times-$N.tsv"
 : > "$TIMES"
 for run in $(seq 1 "$RUNS"); do
-  for name in "${ORDER[@]}"; do
+  names=("${ORDER[@]}")
+  if [ "$run" -le "${SQL_RUNS:-1}" ]; then names+=("${ONCE[@]}"); fi
+  for name in "${names[@]}"; do
     # shellcheck disable=SC2086
     if /usr/bin/time -f "%e %M" -o "$OUT/.time" timeout "$TIMEOUT" ${CMD[$name]} > /dev/null 2> "$OUT/.err"; then
       read -r secs kb < "$OUT/.time"

@@ -158,6 +158,20 @@ fn customer_currency_month(o: &Options) -> String {
 fn customer_month(o: &Options) -> String {
     let d = o.dialect;
     let rates = o.view("rates");
+    if o.fx.is_none() {
+        // Every rate 1: the three values are the MRR (no join with the rates).
+        return format!(
+            "SELECT n.customer_id, n.month_index, {label} AS month,\n\
+             \x20 CAST(sum(n.mrr_units) AS {money}) AS mrr,\n\
+             \x20 CAST(sum(n.mrr_units) AS {money}) AS mrr_at_previous_rates,\n\
+             \x20 CAST(sum(n.mrr_units) AS {money}) AS mrr_at_next_rates\n\
+             FROM {ccm} n\n\
+             GROUP BY n.customer_id, n.month_index",
+            label = label(d, "n.month_index"),
+            money = d.money(),
+            ccm = o.view("customer_currency_month"),
+        );
+    }
     format!(
         "SELECT n.customer_id, n.month_index, {label} AS month,\n\
          \x20 CAST(sum(n.mrr_units * r.rate) AS {money}) AS mrr,\n\
