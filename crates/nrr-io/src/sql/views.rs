@@ -208,24 +208,27 @@ fn steps(o: &Options) -> String {
     let cm = o.view("customer_month");
     format!(
         "WITH paid AS (\n\
-         \x20 SELECT customer_id, month_index, mrr, mrr_at_previous_rates,\n\
+         \x20 SELECT customer_id, month_index, mrr, mrr_at_previous_rates, mrr_at_next_rates,\n\
          \x20   min(month_index) OVER (PARTITION BY customer_id) AS first_month_index,\n\
-         \x20   lag(month_index) OVER (PARTITION BY customer_id ORDER BY month_index) AS last_paid_index\n\
+         \x20   lag(month_index) OVER (PARTITION BY customer_id ORDER BY month_index) AS last_paid_index,\n\
+         \x20   lag(mrr) OVER (PARTITION BY customer_id ORDER BY month_index) AS last_mrr,\n\
+         \x20   lag(mrr_at_next_rates) OVER (PARTITION BY customer_id ORDER BY month_index) AS last_mrr_at_next_rates,\n\
+         \x20   lead(month_index) OVER (PARTITION BY customer_id ORDER BY month_index) AS next_paid_index\n\
          \x20 FROM {cm}\n\
-         ), firsts AS (\n\
-         \x20 SELECT customer_id, min(month_index) AS first_month_index FROM {cm} GROUP BY customer_id\n\
-         ), keyed AS (\n\
-         \x20 SELECT customer_id, month_index FROM {cm}\n\
-         \x20 UNION SELECT customer_id, month_index + 1 AS month_index FROM {cm}\n\
+         ), stepped AS (\n\
+         \x20 SELECT customer_id, month_index, first_month_index, last_paid_index,\n\
+         \x20   CASE WHEN last_paid_index = month_index - 1 THEN last_mrr ELSE 0 END AS prev,\n\
+         \x20   mrr_at_previous_rates AS cc, mrr AS cur,\n\
+         \x20   CASE WHEN last_paid_index = month_index - 1 THEN coalesce(last_mrr_at_next_rates, 0) ELSE 0 END AS prev_at_month_rates\n\
+         \x20 FROM paid\n\
+         \x20 UNION ALL\n\
+         \x20 SELECT customer_id, month_index + 1 AS month_index, first_month_index, NULL AS last_paid_index,\n\
+         \x20   mrr AS prev, CAST(0 AS {money}) AS cc, CAST(0 AS {money}) AS cur,\n\
+         \x20   coalesce(mrr_at_next_rates, 0) AS prev_at_month_rates\n\
+         \x20 FROM paid WHERE next_paid_index IS NULL OR next_paid_index > month_index + 1\n\
          ), s AS (\n\
-         \x20 SELECT k.customer_id, k.month_index, f.first_month_index, c.last_paid_index,\n\
-         \x20   coalesce(p.mrr, 0) AS prev, coalesce(c.mrr_at_previous_rates, 0) AS cc, coalesce(c.mrr, 0) AS cur,\n\
-         \x20   coalesce(p.mrr_at_next_rates, 0) AS prev_at_month_rates\n\
-         \x20 FROM keyed k\n\
-         \x20 JOIN {window} w ON k.month_index BETWEEN w.from_month_index AND w.to_month_index\n\
-         \x20 JOIN firsts f ON f.customer_id = k.customer_id\n\
-         \x20 LEFT JOIN paid c ON c.customer_id = k.customer_id AND c.month_index = k.month_index\n\
-         \x20 LEFT JOIN {cm} p ON p.customer_id = k.customer_id AND p.month_index = k.month_index - 1\n\
+         \x20 SELECT t.* FROM stepped t\n\
+         \x20 JOIN {window} w ON t.month_index BETWEEN w.from_month_index AND w.to_month_index\n\
          ), m AS (\n\
          \x20 SELECT s.*,\n\
          \x20   CASE WHEN s.prev = 0 AND s.cur > 0 THEN\n\
