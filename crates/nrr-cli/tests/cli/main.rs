@@ -18,6 +18,8 @@
 //! - [`parquet_invoices`]: Parquet twins of the invoices fixtures (feature `parquet`);
 //! - [`postgres`]: the PostgreSQL source against a server started from `initdb` (feature
 //!   `postgres`), one test per check sharing one server;
+//! - [`sql`]: the `nrr sql` scripts run on DuckDB, PostgreSQL and Spark against nrr's figures
+//!   ([`sql_compare`] compares them);
 //! - [`workbook`]: the `--format xlsx` workbook recalculated in LibreOffice, byte identity and
 //!   hostile text;
 //! - [`browser`]: the `--format html` page in headless Chromium, byte identity and size;
@@ -557,6 +559,7 @@ mod lines;
 mod parquet_invoices;
 mod postgres;
 mod sql;
+mod sql_compare;
 mod stripe_shapes;
 mod util;
 mod workbook;

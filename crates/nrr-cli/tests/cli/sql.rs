@@ -1,14 +1,16 @@
 //! `nrr sql`: the generated script of each dialect is a snapshot, and a differential test
-//! runs it on real engines, DuckDB (the PyPI package, through `sql_duckdb.py`) and
-//! PostgreSQL (the server of [`crate::postgres`], shared), for every items fixture and for
-//! generated data (5,000 customers in three currencies, with a segment): `nrr lines` of the
-//! data loaded as the `lines` table (with fx.csv and customers.csv), the script run, and every
-//! row of `nrr_bridge`, `nrr_movements`, `nrr_retention` and `nrr_segment_retention_*` read
-//! back and required equal to `nrr report --format json` and `nrr movements`: money to the
-//! 12th decimal of the JSON's `exact` value (exactly where the shown value is exact), ratios
-//! and counts exactly. A figure that differs fails the test; an engine that is missing fails
-//! it too (`.ci/run` installs both).
+//! runs it on real engines, DuckDB (the PyPI package, through `sql_duckdb.py`), PostgreSQL
+//! (the server of [`crate::postgres`], shared) and Spark in local mode (the PyPI pyspark
+//! package on Java 17, through `sql_spark.py`, every case in one session), for every items
+//! fixture and for generated data (5,000 customers in three currencies, with a segment):
+//! `nrr lines` of the data loaded as the `lines` table (with fx.csv and customers.csv), the
+//! script run, and every row of `nrr_bridge`, `nrr_movements`, `nrr_retention` and
+//! `nrr_segment_retention_*` read back and required equal to `nrr report --format json` and
+//! `nrr movements` ([`crate::sql_compare`]): money to the 12th decimal of the JSON's `exact`
+//! value (exactly where the shown value is exact), ratios and counts exactly. A figure that
+//! differs fails the test; an engine that is missing fails it too (`.ci/run` installs them).
 
+use crate::sql_compare::differences;
 use crate::util::{fixture_args, fixtures_dir, json_of, nrr_command, nrr_output, succeed};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -17,11 +19,12 @@ use std::time::Instant;
 use tempfile::TempDir;
 
 /// One row of a view: column -> text (None: NULL).
-type Row = BTreeMap<String, Option<String>>;
+pub(crate) type Row = BTreeMap<String, Option<String>>;
 /// View name -> rows.
-type Views = BTreeMap<String, Vec<Row>>;
+pub(crate) type Views = BTreeMap<String, Vec<Row>>;
 
 /// One dataset and the options of its report.
+#[derive(Clone)]
 struct Case {
     name: String,
     data: PathBuf,
@@ -93,13 +96,13 @@ fn generated_case(tmp: &Path) -> Case {
 }
 
 /// What the engines are compared with, and the files they load.
-struct Prepared {
-    report: Value,
-    movements: Vec<csv::StringRecord>,
+pub(crate) struct Prepared {
+    pub(crate) report: Value,
+    pub(crate) movements: Vec<csv::StringRecord>,
     lines: PathBuf,
     fx: Option<PathBuf>,
     customers: Option<PathBuf>,
-    segments: Vec<String>,
+    pub(crate) segments: Vec<String>,
     sql_args: Vec<String>,
 }
 
@@ -309,277 +312,46 @@ fn postgres_views(p: &Prepared, schema: &str, tmp: &Path) -> Views {
         .collect()
 }
 
-/// A decimal string as an integer count of 10^-18.
-fn atto(s: &str) -> i128 {
-    let (neg, s) = s.strip_prefix('-').map_or((false, s), |r| (true, r));
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    assert!(frac.len() <= 18, "more than 18 decimals: {s}");
-    let digits = format!("{int}{frac:0<18}");
-    let v: i128 = digits
-        .parse()
-        .unwrap_or_else(|_| panic!("not a decimal: {s}"));
-    if neg {
-        -v
-    } else {
-        v
-    }
+/// One case prepared in its temporary directory.
+struct Job {
+    name: String,
+    tmp: TempDir,
+    p: Prepared,
 }
 
-/// Whether SQL units (`sql`, 1/720720 of the currency) are the JSON's figure: within half a
-/// unit of the 12th decimal of `exact` when the JSON gives one, else exactly `shown`.
-fn money_matches(sql: &str, shown: &str, exact: Option<&str>) -> bool {
-    let got = atto(sql);
-    match exact {
-        Some(e) => (got - atto(e) * 720_720).abs() <= 720_720 * 500_000,
-        None => got == atto(shown) * 720_720,
-    }
-}
-
-/// Compares the JSON figures of `json` (with its `exact` object) to the SQL row `row`;
-/// `pairs` maps JSON keys to SQL columns. Every difference is pushed to `diffs`.
-fn compare(what: &str, json: &Value, row: &Row, pairs: &[(&str, &str)], diffs: &mut Vec<String>) {
-    for (j, s) in pairs {
-        let sql = row
-            .get(*s)
-            .unwrap_or_else(|| panic!("{what}: no column {s}"))
-            .as_deref();
-        let want = &json[*j];
-        let ok = match (want, sql) {
-            (Value::Null, None) => true,
-            (Value::String(shown), Some(sql)) => {
-                money_matches(sql, shown, json["exact"][*j].as_str())
-            }
-            (Value::Number(n), Some(sql)) => {
-                let w = n.as_f64().expect("a number");
-                sql.parse::<f64>().is_ok_and(|g| (g - w).abs() < 1e-9)
-            }
-            _ => false,
-        };
-        if !ok {
-            diffs.push(format!(
-                "{what} {j}: nrr {want} (exact {}), SQL {sql:?}",
-                json["exact"][*j]
-            ));
-        }
-    }
-}
-
-const BRIDGE: &[(&str, &str)] = &[
-    ("opening_mrr", "opening_mrr"),
-    ("new", "new"),
-    ("reactivation", "reactivation"),
-    ("expansion", "expansion"),
-    ("contraction", "contraction"),
-    ("churn", "churn"),
-    ("fx", "fx"),
-    ("closing_mrr", "closing_mrr"),
-    ("customers", "customers"),
-    ("new_customers", "new_customers"),
-    ("reactivated_customers", "reactivated_customers"),
-    ("churned_customers", "churned_customers"),
-];
-
-const COHORT: &[(&str, &str)] = &[
-    ("starting_mrr", "starting_mrr"),
-    ("expansion", "expansion"),
-    ("contraction", "contraction"),
-    ("churn", "churn"),
-    ("ending_cohort_mrr", "ending_cohort_mrr"),
-    ("nrr", "nrr"),
-    ("grr", "grr"),
-    ("cohort_customers", "cohort_customers"),
-    ("churned_customers", "churned_customers"),
-    ("logo_churn_rate", "logo_churn_rate"),
-    ("fx_impact", "fx_impact"),
-];
-
-const PERIOD_BRIDGE: &[(&str, &str)] = &[
-    ("opening", "bridge_opening"),
-    ("new", "bridge_new"),
-    ("reactivation", "bridge_reactivation"),
-    ("expansion", "bridge_expansion"),
-    ("contraction", "bridge_contraction"),
-    ("churn", "bridge_churn"),
-    ("fx", "bridge_fx"),
-    ("closing", "bridge_closing"),
-];
-
-fn text<'a>(row: &'a Row, col: &str) -> &'a str {
-    row.get(col).and_then(|v| v.as_deref()).unwrap_or_default()
-}
-
-/// The retention rows (`periods` then `ttm` of a report or a segment) against `rows`.
-fn compare_periods(what: &str, j: &Value, rows: &[&Row], bridge: bool, diffs: &mut Vec<String>) {
-    let mut want: Vec<(String, String, &Value)> = Vec::new();
-    for p in j["periods"].as_array().into_iter().flatten() {
-        let g = p["granularity"].as_str().unwrap_or_default();
-        want.push((p["period"].as_str().unwrap_or_default().into(), g.into(), p));
-    }
-    for p in j["ttm"].as_array().into_iter().flatten() {
-        want.push((
-            p["month"].as_str().unwrap_or_default().into(),
-            "ttm".into(),
-            p,
-        ));
-    }
-    if want.len() != rows.len() {
-        diffs.push(format!(
-            "{what}: nrr has {} periods, SQL {}",
-            want.len(),
-            rows.len()
-        ));
-    }
-    for (period, g, p) in want {
-        let Some(row) = rows
-            .iter()
-            .find(|r| text(r, "period") == period && text(r, "granularity") == g)
-        else {
-            diffs.push(format!("{what}: no SQL row for {g} {period}"));
-            continue;
-        };
-        compare(&format!("{what} {g} {period}"), p, row, COHORT, diffs);
-        if bridge {
-            compare(
-                &format!("{what} {g} {period} bridge"),
-                &p["bridge"],
-                row,
-                PERIOD_BRIDGE,
-                diffs,
-            );
-        }
-    }
-}
-
-/// Every difference between the engine's views and nrr's figures.
-fn differences(p: &Prepared, views: &Views) -> Vec<String> {
-    let mut diffs = Vec::new();
-    let view = |n: &str| views.get(n).unwrap_or_else(|| panic!("view {n} not read"));
-    if !view("nrr_unsupported_lines").is_empty() {
-        diffs.push("nrr_unsupported_lines is not empty".into());
-    }
-    let months = p.report["months"].as_array().expect("months");
-    let bridge = view("nrr_bridge");
-    if months.len() != bridge.len() {
-        diffs.push(format!(
-            "months: nrr {}, SQL {}",
-            months.len(),
-            bridge.len()
-        ));
-    }
-    for m in months {
-        let label = m["month"].as_str().unwrap_or_default();
-        match bridge.iter().find(|r| text(r, "month") == label) {
-            Some(row) => compare(&format!("month {label}"), m, row, BRIDGE, &mut diffs),
-            None => diffs.push(format!("no SQL bridge row for {label}")),
-        }
-    }
-    let rows: Vec<&Row> = view("nrr_retention").iter().collect();
-    compare_periods("retention", &p.report, &rows, true, &mut diffs);
-    movement_differences(p, view("nrr_movements"), &mut diffs);
-    let cuts: Vec<&Value> = match p.report.get("segment_cuts") {
-        Some(Value::Array(c)) => c.iter().collect(),
-        _ => p.report.get("segments").into_iter().collect(),
-    };
-    for s in &p.segments {
-        let cut = cuts
-            .iter()
-            .find(|c| c["column"] == s.as_str())
-            .expect("the segment in the JSON");
-        let rows = view(&format!("nrr_segment_retention_{s}"));
-        let values = cut["values"].as_object().expect("segment values");
-        for (v, j) in values {
-            let of: Vec<&Row> = rows.iter().filter(|r| text(r, "segment") == v).collect();
-            // nrr lists values no paying customer has (all cohorts empty); the SQL does not.
-            let empty = |k: &str| {
-                j[k].as_array()
-                    .into_iter()
-                    .flatten()
-                    .all(|p| p["cohort_customers"] == 0)
-            };
-            if of.is_empty() && empty("periods") && empty("ttm") {
-                continue;
-            }
-            compare_periods(&format!("segment {s}={v}"), j, &of, false, &mut diffs);
-        }
-        for r in rows
-            .iter()
-            .filter(|r| !values.contains_key(text(r, "segment")))
-        {
-            if text(r, "cohort_customers") != "0" {
-                diffs.push(format!(
-                    "segment {s}: SQL value {:?} not in nrr's",
-                    text(r, "segment")
-                ));
-            }
-        }
-    }
-    diffs
-}
-
-/// `nrr_movements` against `nrr movements`: the same rows, amounts within a unit of the
-/// 12th decimal (the CSV rounds each row there, by largest remainder).
-fn movement_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String>) {
-    let key = |m: &str, c: &str, k: &str| format!("{m} {c} {k}");
-    let sql: BTreeMap<String, &Row> = rows
+/// Runs every case on one engine: `run` gets them all at once and gives the views of each, in
+/// order. Fails with every difference of every case.
+fn run_engine(engine: &str, cases: &[Case], run: &dyn Fn(&[Job]) -> Vec<Views>) {
+    let started = Instant::now();
+    let jobs: Vec<Job> = cases
         .iter()
-        .map(|r| {
-            (
-                key(
-                    text(r, "month"),
-                    text(r, "customer_id"),
-                    text(r, "category"),
-                ),
-                r,
-            )
+        .map(|case| {
+            let tmp = TempDir::new().expect("a temporary directory");
+            let p = prepare(case, tmp.path());
+            Job {
+                name: case.name.clone(),
+                tmp,
+                p,
+            }
         })
         .collect();
-    if sql.len() != p.movements.len() {
-        diffs.push(format!(
-            "movements: nrr {} rows, SQL {}",
-            p.movements.len(),
-            sql.len()
-        ));
-    }
-    for m in &p.movements {
-        let k = key(&m[0], &m[1], &m[2]);
-        let Some(row) = sql.get(&k) else {
-            diffs.push(format!("movement {k}: no SQL row"));
-            continue;
-        };
-        for (i, col) in [(4, "amount"), (5, "amount_at_month_rates")] {
-            let got = atto(text(row, col));
-            let want = atto(&m[i]) * 720_720;
-            if (got - want).abs() > 720_720 * 1_000_000 {
-                diffs.push(format!(
-                    "movement {k} {col}: nrr {}, SQL {}",
-                    &m[i],
-                    text(row, col)
-                ));
-            }
-        }
-    }
-}
-
-/// Runs every case on one engine; fails with every difference of every case.
-fn run_engine(engine: &str, cases: &[Case], run: &dyn Fn(&Prepared, &str, &Path) -> Views) {
-    let started = Instant::now();
+    let prepared = started.elapsed();
+    let views = run(&jobs);
+    assert_eq!(views.len(), jobs.len(), "{engine}: the views of every case");
     let mut failures = Vec::new();
-    for case in cases {
-        let tmp = TempDir::new().expect("a temporary directory");
-        let p = prepare(case, tmp.path());
-        let views = run(&p, &format!("sql_{}", case.name), tmp.path());
-        let diffs = differences(&p, &views);
+    for (job, views) in jobs.iter().zip(&views) {
+        let diffs = differences(&job.p, views);
         if !diffs.is_empty() {
             let shown: Vec<&String> = diffs.iter().take(8).collect();
             failures.push(format!(
                 "{} ({} differences): {shown:#?}",
-                case.name,
+                job.name,
                 diffs.len()
             ));
         }
     }
     eprintln!(
-        "{engine}: {} cases in {:.1?}",
+        "{engine}: {} cases in {:.1?} (nrr's figures {prepared:.1?})",
         cases.len(),
         started.elapsed()
     );
@@ -592,30 +364,114 @@ fn run_engine(engine: &str, cases: &[Case], run: &dyn Fn(&Prepared, &str, &Path)
     );
 }
 
+/// `run` on each job in turn.
+fn each(run: impl Fn(&Job) -> Views) -> impl Fn(&[Job]) -> Vec<Views> {
+    move |jobs| jobs.iter().map(&run).collect()
+}
+
 #[test]
 fn sql_on_duckdb_equals_nrr_on_every_items_fixture() {
-    run_engine("duckdb", &item_cases(), &|p, _, tmp| duckdb_views(p, tmp));
+    run_engine(
+        "duckdb",
+        &item_cases(),
+        &each(|j| duckdb_views(&j.p, j.tmp.path())),
+    );
 }
 
 #[test]
 fn sql_on_duckdb_equals_nrr_on_generated_data() {
     let tmp = TempDir::new().expect("a temporary directory");
-    run_engine("duckdb", &[generated_case(tmp.path())], &|p, _, tmp| {
-        duckdb_views(p, tmp)
-    });
+    run_engine(
+        "duckdb",
+        &[generated_case(tmp.path())],
+        &each(|j| duckdb_views(&j.p, j.tmp.path())),
+    );
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_job(j: &Job) -> Views {
+    postgres_views(&j.p, &format!("sql_{}", j.name), j.tmp.path())
 }
 
 #[cfg(feature = "postgres")]
 #[test]
 fn sql_on_postgres_equals_nrr_on_every_items_fixture() {
-    run_engine("postgres", &item_cases(), &postgres_views);
+    run_engine("postgres", &item_cases(), &each(postgres_job));
 }
 
 #[cfg(feature = "postgres")]
 #[test]
 fn sql_on_postgres_equals_nrr_on_generated_data() {
     let tmp = TempDir::new().expect("a temporary directory");
-    run_engine("postgres", &[generated_case(tmp.path())], &postgres_views);
+    run_engine(
+        "postgres",
+        &[generated_case(tmp.path())],
+        &each(postgres_job),
+    );
+}
+
+/// The suffix of a case name that runs the views of the Spark script; the others run its
+/// `--materialize` form (tables): Spark plans and computes the chain of views again for every
+/// view read, about 50 s a fixture against 9 s as tables.
+const VIEWS: &str = "+views";
+
+/// The views as Spark computes them (local mode, through `sql_spark.py`): every job in one
+/// session, one JVM start. A job named with [`VIEWS`] runs the script's views, the others its
+/// `--materialize` form.
+fn spark_views(jobs: &[Job]) -> Vec<Views> {
+    let manifest: Vec<Value> = jobs
+        .iter()
+        .map(|j| {
+            let mut args = j.p.sql_args.clone();
+            if !j.name.ends_with(VIEWS) {
+                args.push("--materialize".into());
+            }
+            serde_json::json!({
+                "script": script("spark", &args, j.tmp.path()),
+                "lines": j.p.lines,
+                "fx": j.p.fx,
+                "customers": j.p.customers,
+                "views": view_names(&j.p),
+                "out": j.tmp.path().join("spark.json"),
+            })
+        })
+        .collect();
+    let dir = TempDir::new().expect("a temporary directory");
+    let path = dir.path().join("cases.json");
+    std::fs::write(&path, serde_json::to_vec(&manifest).expect("JSON")).expect("cases.json");
+    let out = succeed(
+        std::process::Command::new("python3")
+            .arg(crate::util::repo_root().join("crates/nrr-cli/tests/cli/sql_spark.py"))
+            .arg(&path),
+        "Spark (python3 sql_spark.py; .ci/run installs the pyspark package)",
+    );
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    jobs.iter()
+        .map(|j| {
+            let text = std::fs::read(j.tmp.path().join("spark.json")).expect("Spark's views");
+            serde_json::from_slice(&text).expect("the views as JSON")
+        })
+        .collect()
+}
+
+#[test]
+fn sql_on_spark_equals_nrr_on_every_items_fixture() {
+    let mut cases = item_cases();
+    // The views too, on a fixture with cross and inverse rates.
+    let mut v = cases
+        .iter()
+        .find(|c| c.name == "fx_gbp_eur_cross_from_usd_rates")
+        .expect("the fixture fx_gbp_eur_cross_from_usd_rates")
+        .clone();
+    v.name.push_str(VIEWS);
+    cases.push(v);
+    run_engine("spark", &cases, &spark_views);
+}
+
+#[test]
+fn sql_on_spark_equals_nrr_on_generated_data() {
+    let tmp = TempDir::new().expect("a temporary directory");
+    run_engine("spark", &[generated_case(tmp.path())], &spark_views);
 }
 
 /// The script of each dialect, with every option, is a snapshot.

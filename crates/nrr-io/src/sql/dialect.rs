@@ -44,9 +44,9 @@ impl Dialect {
 
     /// The type of a line's MRR in units of 1/720720 of its own currency: the amount has at
     /// most 6 places. DuckDB and Spark keep DECIMAL precision at 38 at most, so the integer
-    /// digits are bounded (14: a line's MRR up to about 138 million of its currency) to
-    /// leave room for the exchange rate's 12 places in the product; PostgreSQL's NUMERIC is
-    /// unbounded.
+    /// digits are bounded (14: a line's MRR, and a customer's in one currency, up to about
+    /// 138 million of its currency) to leave room for the exchange rate's 12 places in the
+    /// product; PostgreSQL's NUMERIC is unbounded.
     pub(crate) fn units(self) -> &'static str {
         match self {
             Dialect::Postgres => "NUMERIC",
@@ -65,11 +65,16 @@ impl Dialect {
 
     /// The type of every money column of the views: units of 1/720720 of the reporting
     /// currency, with 18 places (a line's 6 times a rate's 12), so every product and sum
-    /// is exact. 20 integer digits: totals up to about 1.4e14 of the reporting currency.
+    /// is exact. DuckDB: 20 integer digits, totals up to about 1.4e14 of the reporting
+    /// currency. Spark: 19 (about 1.4e13), because Spark gives `a - b` of two DECIMAL(p, s)
+    /// the type DECIMAL(p + 1, s) and, above precision 38, rounds away places
+    /// (`spark.sql.decimalOperations.allowPrecisionLoss`): the difference of two
+    /// DECIMAL(38, 18) would be DECIMAL(38, 17), that of two DECIMAL(37, 18) is exact.
     pub(crate) fn money(self) -> &'static str {
         match self {
             Dialect::Postgres => "NUMERIC",
-            Dialect::Spark | Dialect::DuckDb => "DECIMAL(38, 18)",
+            Dialect::Spark => "DECIMAL(37, 18)",
+            Dialect::DuckDb => "DECIMAL(38, 18)",
         }
     }
 
@@ -131,8 +136,10 @@ impl Dialect {
                 "CAST(round_even(CAST({a} AS DOUBLE) / CAST(NULLIF({b}, 0) AS DOUBLE), 12) AS {})",
                 self.rate()
             ),
+            // Spark's quotient of two DECIMAL(20, 10) has 18 places (rounded half-up),
+            // rounded half-even to 12 by bround.
             Dialect::Spark => format!(
-                "CAST(round(CAST({a} AS DECIMAL(20, 10)) / CAST(NULLIF({b}, 0) AS DECIMAL(20, 10)), 12) AS {})",
+                "CAST(bround(CAST({a} AS DECIMAL(20, 10)) / CAST(NULLIF({b}, 0) AS DECIMAL(20, 10)), 12) AS {})",
                 self.rate()
             ),
         }

@@ -162,7 +162,7 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
          \x20   {exp} AS expansion, {con} AS contraction, {churn} AS churn,\n\
          \x20   CAST(sum(c.e) AS {money}) AS ending_cohort_mrr,\n\
          \x20   count(*) AS cohort_customers, sum(CASE WHEN c.e = 0 THEN 1 ELSE 0 END) AS churned_customers,\n\
-         \x20   CAST(sum(c.e_at_t1_rates) - sum(c.e) AS {money}) AS fx_impact\n\
+         \x20   CAST(sum(c.e_at_t1_rates - c.e) AS {money}) AS fx_impact\n\
          \x20 FROM {seg_from} c\n\
          \x20 GROUP BY c.period, c.granularity{seg_group}\n\
          )\n\

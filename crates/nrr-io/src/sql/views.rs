@@ -141,15 +141,17 @@ fn rates(o: &Options) -> String {
 }
 
 /// §5-§6: each customer's MRR in units of each of its currencies, per month (only months
-/// with MRR > 0).
+/// with MRR > 0). The sum keeps the type of a line's units: a product with a rate then has 18 places in
+/// DuckDB and Spark (Spark would round the product of a wider sum to fewer places).
 fn customer_currency_month(o: &Options) -> String {
     format!(
-        "SELECT l.customer_id, l.currency, m.month_index, sum(l.mrr_units) AS mrr_units\n\
+        "SELECT l.customer_id, l.currency, m.month_index, CAST(sum(l.mrr_units) AS {units}) AS mrr_units\n\
          FROM {lines} l JOIN {months} m\n\
          \x20 ON l.start_month_index <= m.month_index AND (l.end_month_index IS NULL OR l.end_month_index > m.month_index)\n\
          GROUP BY l.customer_id, l.currency, m.month_index",
         lines = o.view("lines"),
         months = o.view("months"),
+        units = o.dialect.units(),
     )
 }
 
