@@ -24,10 +24,11 @@ LABEL = {
     "nrr_html": "nrr report --format html (items.csv)",
     "nrr_xlsx": "nrr report --format xlsx (items.csv)",
     "sql_duckdb": "`nrr sql --dialect duckdb --materialize` on DuckDB (lines.parquet)",
+    "sql_spark": "`nrr sql --dialect spark --materialize` on Spark local[2] (lines.parquet)",
 }
 med = {}
 rows = []
-for name in ["nrr_csv", "nrr_parquet", "nrr_html", "nrr_xlsx", "peer", "sql_duckdb", "floor"]:
+for name in ["nrr_csv", "nrr_parquet", "nrr_html", "nrr_xlsx", "peer", "sql_duckdb", "sql_spark", "floor"]:
     if name not in runs:
         continue
     ok = [r for r in runs[name] if r]

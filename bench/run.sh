@@ -70,6 +70,14 @@ if [ "${SKIP_SQL:-0}" != 1 ] && [ "${SKIP_PEER:-0}" != 1 ]; then
   bench/.venv/bin/python bench/sql_duckdb.py "$OUT/nrr-duckdb.sql" "$DATA/lines.parquet" "$OUT/nrr-$N.json" > /dev/null
   CMD[sql_duckdb]="bench/.venv/bin/python bench/sql_duckdb.py $OUT/nrr-duckdb.sql $DATA/lines.parquet"
   ONCE+=(sql_duckdb)
+  # SQL_SPARK=1: the Spark script too, on Spark in local mode (pyspark from PyPI, checked first).
+  if [ "${SQL_SPARK:-0}" = 1 ]; then
+    "$NRR" sql --dialect spark --materialize --from "$FROM" --to "$TO" > "$OUT/nrr-spark.sql"
+    echo "== correctness: generated SQL on Spark (local) vs nrr" >&2
+    python3 bench/sql_spark.py "$OUT/nrr-spark.sql" "$DATA/lines.parquet" "$OUT/nrr-$N.json" > /dev/null
+    CMD[sql_spark]="python3 bench/sql_spark.py $OUT/nrr-spark.sql $DATA/lines.parquet"
+    ONCE+=(sql_spark)
+  fi
 fi
 
 TIMES="$OUT/times-$N.tsv"
