@@ -9,7 +9,6 @@ view a table). Prints each statement's time and the main tables' row counts; wit
 (`nrr report --format json` of the same data and window) requires the monthly closing MRR to the
 cent and every period's NRR and GRR to equal nrr's, as bench/sql_duckdb.py does.
 """
-import decimal
 import json
 import os
 import sys
@@ -18,7 +17,7 @@ import time
 
 from pyspark.sql import SparkSession
 
-UNITS = decimal.Decimal(720720)
+from sql_check import BRIDGE, RETENTION, check
 
 
 def statements(script):
@@ -52,25 +51,8 @@ def main() -> None:
     print(json.dumps(counts))
     if len(sys.argv) < 4:
         return
-    report = json.load(open(sys.argv[3]))
-    bad = []
-    bridge = {r["month"]: r["closing_mrr"] for r in spark.sql("SELECT month, closing_mrr FROM nrr_bridge").collect()}
-    for row in report["months"]:
-        got = (decimal.Decimal(bridge[row["month"]]) / UNITS).quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_EVEN)
-        if got != decimal.Decimal(row["closing_mrr"]):
-            bad.append(f"{row['month']} closing_mrr: sql {got}, nrr {row['closing_mrr']}")
-    retention = {r["period"]: (r["nrr"], r["grr"]) for r in spark.sql(
-        "SELECT period, nrr, grr FROM nrr_retention WHERE granularity <> 'ttm'").collect()}
-    for row in report["periods"]:
-        for name, got in zip(["nrr", "grr"], retention[row["period"]]):
-            want = row[name]
-            if (got is None) != (want is None) or (want is not None and decimal.Decimal(str(got)) != decimal.Decimal(str(want))):
-                bad.append(f"{row['period']} {name}: sql {got}, nrr {want}")
-    if bad:
-        print("\n".join(bad[:20]), file=sys.stderr)
-        sys.exit(1)
-    print(f"equal: {len(report['months'])} months, {len(report['periods'])} periods", file=sys.stderr)
-
+    check(sys.argv[3], [tuple(r) for r in spark.sql(BRIDGE).collect()],
+          [tuple(r) for r in spark.sql(RETENTION).collect()])
 
 if __name__ == "__main__":
     main()

@@ -49,17 +49,8 @@ pub fn items_csv_to_parquet_with(
         .map(|h| Field::new(h, item_type(h), h != "amount" || unit_prices))
         .collect();
     let schema = Arc::new(Schema::new(fields));
-    let file = std::fs::File::create(out).map_err(|source| IoError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
     // Several row groups: readers (nrr among them) decode row groups in parallel.
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(row_group_rows.max(1)))
-        .build();
-    let mut w =
-        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| perr(out, e))?;
+    let mut w = writer(out, &schema, Some(row_group_rows))?;
     let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(batch_rows); header.len()];
     let mut rows = 0u64;
     let mut records = rdr.into_records();
@@ -192,15 +183,7 @@ pub fn write_movements(m: &nrr_core::movements::Movements, out: &Path) -> Result
         })
         .collect();
     let schema = Arc::new(Schema::new(fields));
-    let file = std::fs::File::create(out).map_err(|source| IoError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
-    let mut w =
-        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| perr(out, e))?;
+    let mut w = writer(out, &schema, None)?;
     let amounts = crate::write::movement_amounts(m).map_err(|e| perr(out, e))?;
     for (rows, amounts) in m.rows.chunks(64 * 1024).zip(amounts.chunks(64 * 1024)) {
         let text = |f: &dyn Fn(&nrr_core::movements::MovementRow) -> String| -> Arc<dyn Array> {
@@ -267,15 +250,7 @@ pub fn write_lines(rows: &nrr_core::dataset::ItemRows<'_>, out: &Path) -> Result
         })
         .collect();
     let schema = Arc::new(Schema::new(fields));
-    let file = std::fs::File::create(out).map_err(|source| IoError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
-    let mut w =
-        ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|e| perr(out, e))?;
+    let mut w = writer(out, &schema, None)?;
     let mut batch_rows = Vec::with_capacity(LINES_BATCH);
     let mut written = 0u64;
     let mut it = rows.iter().peekable();
@@ -346,4 +321,22 @@ fn lines_batch<'a>(
         )),
     ];
     RecordBatch::try_new(schema, arrays).map_err(|e| e.to_string())
+}
+
+/// A Snappy-compressed Parquet writer of `schema` to a new file `out`, with row groups of at
+/// most `row_group_rows` rows when given (the library's default otherwise).
+fn writer(
+    out: &Path,
+    schema: &Arc<Schema>,
+    row_group_rows: Option<usize>,
+) -> Result<ArrowWriter<std::fs::File>, IoError> {
+    let file = std::fs::File::create(out).map_err(|source| IoError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let mut props = WriterProperties::builder().set_compression(Compression::SNAPPY);
+    if let Some(rows) = row_group_rows {
+        props = props.set_max_row_group_row_count(Some(rows.max(1)));
+    }
+    ArrowWriter::try_new(file, schema.clone(), Some(props.build())).map_err(|e| perr(out, e))
 }
