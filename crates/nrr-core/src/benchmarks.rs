@@ -473,9 +473,9 @@ fn percent_micro(s: &str) -> Option<i64> {
 
 /// `3000000` -> `$3M`, `300000` -> `$300k`, `1500` -> `$1,500`.
 fn usd_short(v: u64) -> String {
-    if v >= 1_000_000 && v % 1_000_000 == 0 {
+    if v >= 1_000_000 && v.is_multiple_of(1_000_000) {
         format!("${}M", v / 1_000_000)
-    } else if v >= 1_000 && v % 1_000 == 0 {
+    } else if v >= 1_000 && v.is_multiple_of(1_000) {
         format!("${}k", v / 1_000)
     } else {
         format!("${}", grouped(&v.to_string()))

@@ -41,7 +41,7 @@ fn options(input: &Input, variant: u64) -> nrr_io::LoadOptions {
             _ => Some("EUR".into()),
         },
         customers: true,
-        usage: variant % 5 == 0,
+        usage: variant.is_multiple_of(5),
         snapshot_date: match (variant / 5) % 3 {
             0 => None,
             1 => Some(nrr_core::policy::SnapshotDate::Close),

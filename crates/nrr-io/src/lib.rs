@@ -21,6 +21,7 @@
 //! pipeline: detect, read the revenue rows, read the side files, decide the reporting
 //! currency, build the dataset.
 
+pub mod book;
 mod currency;
 mod detect;
 mod error;

@@ -26,7 +26,7 @@ pub(crate) struct At<T> {
 }
 
 /// A review role (`[review] roles`): who signs the official number off.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Role {
     /// Validates the classification and the policies.
     Finance,

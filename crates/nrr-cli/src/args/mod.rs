@@ -72,6 +72,23 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nrr init data   # writes data/nrr.toml\n  nrr init data -o -   # to stdout\n  nrr init data -o team.toml --force\n\nA file written by nrr init gives the same report as no file; edit it to pin what\nyour figures depend on. Commands that read DATA read nrr.toml beside it (--config FILE\nto read another, --no-config to ignore it)."
     )]
     Init(InitArgs),
+    /// Record a draft release of a period's official figures in the book (docs/publishing.md),
+    /// or with --final make a signed-off release final.
+    #[command(
+        after_help = "Examples:\n  nrr publish data --period 2025-Q4\n  nrr publish data --period 2025-12 --book finance/nrr-book\n  nrr publish --final 2025-Q4-r1\n  nrr publish data --period 2025-Q4 --restate --reason \"late credit note for c00042\"\n\nA release keeps a copy of the input files, the nrr.toml they were read with, the report\n(JSON, HTML, XLSX) and the customer-month table, each with its SHA-256 in release.json.\nPERIOD is a month (2025-11), a quarter (2025-Q4), a year (2025) or TTM-2025-12, as the\nreport labels it. Publishing a period that has a final release is a restatement."
+    )]
+    Publish(PublishArgs),
+    /// Record one role's approval of a release (who, when, its hash; optionally signed).
+    #[command(
+        after_help = "Examples:\n  nrr signoff 2025-Q4-r1 --role finance --by \"Dana Reyes\"\n  nrr signoff 2025-Q4-r1 --role success --by Sam --note \"c00042: budget cut, confirmed\"\n  nrr signoff 2025-Q4-r1 --role marketing --by Kim --sign-key ~/.ssh/id_ed25519\n\nThe roles a release needs are [review] roles of its nrr.toml (default: finance, success,\nmarketing). --sign-key signs with ssh-keygen -Y sign (namespace nrr-release)."
+    )]
+    Signoff(SignoffArgs),
+    /// Check a release: every file against its SHA-256, the sign-offs and their signatures, and
+    /// (with DATA) whether today's data and tool give the published figures.
+    #[command(
+        after_help = "Examples:\n  nrr verify 2025-Q4-r1\n  nrr verify 2025-Q4-r1 data\n  nrr verify nrr-book/releases/2025-Q4-r1 --format json\n\nExit code 0: intact (and with DATA, the same figures); 1: a file edited or missing, a\nsign-off or signature that does not hold, or figures that moved."
+    )]
+    Verify(VerifyArgs),
     /// Write a deterministic, realistic synthetic dataset (items.csv, customers.csv, fx.csv).
     #[command(
         after_help = "Examples:\n  nrr generate --customers 100000 --months 36 --seed 1 --out data-100k\n  nrr generate --customers 5000 --out demo --currencies"
@@ -413,6 +430,86 @@ pub(crate) struct InitArgs {
     pub force: bool,
 }
 
+/// The book's directory (`--book`).
+#[derive(Args, Debug)]
+pub(crate) struct BookArgs {
+    /// The book: the directory of published releases.
+    #[arg(long, value_name = "DIR", default_value = "nrr-book")]
+    pub book: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PublishArgs {
+    /// Data directory (as for `nrr report`), or one revenue file.
+    #[arg(
+        required_unless_present = "final_release",
+        conflicts_with = "final_release"
+    )]
+    pub data: Option<PathBuf>,
+    /// The period to publish: 2025-11, 2025-Q4, 2025 (FY2025 with a fiscal year) or
+    /// TTM-2025-12.
+    #[arg(long, required_unless_present = "final_release")]
+    pub period: Option<String>,
+    #[command(flatten)]
+    pub book: BookArgs,
+    /// Make this release final: every role of its [review] roles must have signed off its
+    /// hash. A final release is never changed.
+    #[arg(long = "final", value_name = "RELEASE", conflicts_with_all = ["period", "restate"])]
+    pub final_release: Option<String>,
+    /// Publish a period that has a final release again: the new release supersedes it and
+    /// stores their diff.
+    #[arg(long, requires = "reason")]
+    pub restate: bool,
+    /// Why the period is restated (with --restate).
+    #[arg(long, requires = "restate")]
+    pub reason: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// First month (YYYY-MM) of the report. Default: the month of the earliest start_date.
+    #[arg(long, value_parser = parse_month)]
+    pub from: Option<Month>,
+    /// Last month (YYYY-MM). Default: the month of the as-of date.
+    #[arg(long, value_parser = parse_month)]
+    pub to: Option<Month>,
+    /// The as-of date (YYYY-MM-DD). Default: as `nrr report` decides it; the release pins it.
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<nrr_core::date::Date>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SignoffArgs {
+    /// The release: its id in the book (2025-Q4-r1) or its directory.
+    pub release: String,
+    #[command(flatten)]
+    pub book: BookArgs,
+    /// The role signing off.
+    #[arg(long, value_enum)]
+    pub role: config::Role,
+    /// Who signs off.
+    #[arg(long)]
+    pub by: String,
+    /// A note for the record (repeatable); `CUSTOMER: text` annotates that customer.
+    #[arg(long)]
+    pub note: Vec<String>,
+    /// Sign with this SSH private key (`ssh-keygen -Y sign`); `nrr verify` checks it.
+    #[arg(long, value_name = "KEY")]
+    pub sign_key: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct VerifyArgs {
+    /// The release: its id in the book (2025-Q4-r1) or its directory.
+    pub release: String,
+    /// Also recompute the release's period from this data (with the release's nrr.toml and
+    /// window) and compare the figures.
+    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub book: BookArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    pub format: TextFormat,
+}
+
 #[derive(Args, Debug)]
 pub(crate) struct GenerateArgs {
     /// Number of customers.
@@ -488,6 +585,22 @@ pub(crate) struct DemoArgs {
 }
 
 /// Parses the command line, noting which policy flags were given (they win over a preset).
+/// `nrr report` arguments from an argument list (the first item is the program name): how
+/// publishing computes a release's report from its pinned inputs.
+pub(crate) fn report_args<I, T>(argv: I) -> Result<ReportArgs, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    #[derive(Parser, Debug)]
+    #[command(name = "nrr report")]
+    struct ReportOnly {
+        #[command(flatten)]
+        a: ReportArgs,
+    }
+    Ok(ReportOnly::try_parse_from(argv)?.a)
+}
+
 pub(crate) fn parse() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
     let matches = Cli::command().get_matches();

@@ -10,6 +10,7 @@ mod init;
 mod lines;
 mod movements;
 mod output;
+mod publish;
 mod report;
 mod sql;
 
@@ -75,6 +76,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(a) => check::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Init(a) => init::run(a),
+        Command::Publish(a) => publish::run(a),
+        Command::Signoff(a) => publish::signoff(a),
+        Command::Verify(a) => publish::verify(a),
         Command::Generate(a) => generate::run(a),
         Command::Sql(a) => sql::run(a),
         Command::Demo(a) => demo::run(a),

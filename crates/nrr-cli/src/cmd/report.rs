@@ -37,6 +37,37 @@ pub(super) fn show(
         }
         .into());
     }
+    let rendered = render_formats(r, &[format], sections)?;
+    let bytes = rendered.bytes.into_iter().next().unwrap_or_default();
+    let t = std::time::Instant::now();
+    super::emit_to(output, &bytes)?;
+    if let Some((loaded_at, computed_at)) = rendered.timings {
+        eprintln!(
+            "timings: load {:.3} s, compute {:.3} s, render {:.3} s",
+            loaded_at.as_secs_f64(),
+            (computed_at - loaded_at).as_secs_f64(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One report in several formats, and what was read for it.
+pub(super) struct Rendered {
+    /// Its bytes in each format asked for, in order.
+    pub bytes: Vec<Vec<u8>>,
+    /// The data read.
+    pub loaded: nrr_io::Loaded,
+    /// `NRR_TIMINGS`: when loading, and computing with rendering, ended.
+    timings: Option<(std::time::Duration, std::time::Duration)>,
+}
+
+/// Resolve is done: load once, assemble once, render each format.
+pub(super) fn render_formats(
+    r: &ReportSettings,
+    formats: &[Format],
+    sections: &render::Sections,
+) -> anyhow::Result<Rendered> {
     let timings = std::env::var_os("NRR_TIMINGS").is_some();
     let t = std::time::Instant::now();
     let s = &r.settings;
@@ -67,7 +98,7 @@ pub(super) fn show(
         settings: &settings,
     };
     let report = assemble(&inputs)?;
-    let detail = || -> anyhow::Result<nrr_core::detail::Detail> {
+    let detail = |format: Format| -> anyhow::Result<nrr_core::detail::Detail> {
         let shown = match format {
             Format::Xlsx => Shown::Workbook {
                 movement_rows: WORKBOOK_MOVEMENT_ROWS,
@@ -78,25 +109,23 @@ pub(super) fn show(
         bar.step("writing");
         Ok(detail)
     };
-    let bytes = match format {
-        Format::Table => table(&report, sections).into_bytes(),
-        Format::Json => render::json(&report)?.into_bytes(),
-        Format::Csv => nrr_io::write::report_csv(&report)?.into_bytes(),
-        Format::Html => nrr_present::html::report(&report, &detail()?).into_bytes(),
-        Format::Xlsx => workbook(&report, &detail()?)?,
-    };
+    let mut bytes = Vec::with_capacity(formats.len());
+    for &format in formats {
+        bytes.push(match format {
+            Format::Table => table(&report, sections).into_bytes(),
+            Format::Json => render::json(&report)?.into_bytes(),
+            Format::Csv => nrr_io::write::report_csv(&report)?.into_bytes(),
+            Format::Html => nrr_present::html::report(&report, &detail(format)?).into_bytes(),
+            Format::Xlsx => workbook(&report, &detail(format)?)?,
+        });
+    }
     let computed_at = t.elapsed();
     drop(bar);
-    super::emit_to(output, &bytes)?;
-    if timings {
-        eprintln!(
-            "timings: load {:.3} s, compute {:.3} s, render {:.3} s",
-            loaded_at.as_secs_f64(),
-            (computed_at - loaded_at).as_secs_f64(),
-            (t.elapsed() - computed_at).as_secs_f64()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(Rendered {
+        bytes,
+        loaded,
+        timings: timings.then_some((loaded_at, computed_at)),
+    })
 }
 
 /// Customers listed behind each bar of the HTML report and the workbook.

@@ -194,7 +194,7 @@ impl Sim<'_> {
         let line = self.lines[p.line];
         let interval = u32::from(line.interval);
         let age = m - line.start.m;
-        let renewal = age % interval == 0;
+        let renewal = age.is_multiple_of(interval);
         let renewal_date = WindowDate {
             m,
             day: line.start.day,
@@ -289,7 +289,7 @@ impl Sim<'_> {
     pub(super) fn step_secondary(&mut self, s: &mut Track, m: u32) -> bool {
         let line = self.lines[s.line];
         let interval = u32::from(line.interval);
-        let renewal = (m - line.start.m) % interval == 0;
+        let renewal = (m - line.start.m).is_multiple_of(interval);
         let churn = if interval == 1 {
             90
         } else if renewal {

@@ -41,7 +41,7 @@ pub(super) fn length(s: Date, e: Date) -> Length {
         return Length::Months(n);
     }
     let d = (e.days() - s.days()) as u32;
-    if d % 7 == 0 {
+    if d.is_multiple_of(7) {
         Length::Weeks(d / 7)
     } else {
         Length::Days(d)

@@ -1,0 +1,448 @@
+//! `nrr publish`, `nrr signoff`, `nrr verify`: the official number as releases in a book
+//! (docs/publishing.md). The book itself (layout, hashes, atomic writes, the lock) is
+//! [`nrr_io::book`]; this module decides what a release holds and what the ritual allows.
+
+mod compute;
+mod sign;
+
+use crate::args::config::Role;
+use crate::args::{PublishArgs, SignoffArgs, TextFormat, VerifyArgs};
+use anyhow::Context;
+use nrr_io::book::{self, Book, FinalRecord, Manifest, Release, Signoff};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The ritual refuses: a usage error (exit 2) with the reason.
+fn refuse(reason: String) -> anyhow::Error {
+    crate::errors::BadFlag {
+        flag: "nrr publish".into(),
+        reason,
+    }
+    .into()
+}
+
+pub(super) fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
+    let book = Book::at(&a.book.book);
+    if let Some(release) = &a.final_release {
+        return make_final(&book, release);
+    }
+    // clap requires DATA and --period without --final.
+    let (Some(data), Some(period)) = (a.data.as_deref(), a.period.as_deref()) else {
+        return Err(refuse("give DATA and --period, or --final RELEASE".into()));
+    };
+    check_period(period)?;
+    let config =
+        crate::args::config::find(a.config.config.as_deref(), a.config.no_config, Some(data));
+    let _lock = book.lock()?;
+    let earlier = book.of_period(period)?;
+    let last_final = earlier
+        .iter()
+        .rev()
+        .find(|r| r.final_record().ok().flatten().is_some());
+    let supersedes = match (last_final, a.restate) {
+        (Some(f), false) => {
+            return Err(refuse(format!(
+                "{period} has a final release, {}; publishing it again is a restatement: add --restate --reason \"...\"",
+                f.id()
+            )))
+        }
+        (None, true) => {
+            return Err(refuse(format!(
+                "{period} has no final release to restate; publish it without --restate"
+            )))
+        }
+        (Some(f), true) => Some(f.clone()),
+        (None, false) => None,
+    };
+    let id = book.next_id(period)?;
+    let stage = book.stage(&id)?;
+    let inputs = copy_inputs(&stage, data, config.as_deref(), book.root())?;
+    let mut window_args = Vec::new();
+    if let Some(m) = a.from {
+        window_args.extend(["--from".to_string(), m.to_string()]);
+    }
+    if let Some(m) = a.to {
+        window_args.extend(["--to".to_string(), m.to_string()]);
+    }
+    if let Some(d) = a.as_of {
+        window_args.extend(["--as-of".to_string(), d.to_string()]);
+    }
+    let computed = compute::release_report(&stage.path(book::INPUTS), &window_args)?;
+    // The as-of date decided from the data and today is pinned, so the release recomputes
+    // to the same window on any later day.
+    if a.as_of.is_none() {
+        if let Some(d) = computed.as_of.as_deref() {
+            window_args.extend(["--as-of".to_string(), d.to_string()]);
+        }
+    }
+    let figures = compute::published_figures(&computed.json, period).ok_or_else(|| {
+        refuse(format!(
+            "the report has no period {period} (its periods: {}); give a month (2025-11), a complete quarter (2025-Q4), a complete year (2025) or TTM-YYYY-MM",
+            compute::period_labels(&computed.json).join(", ")
+        ))
+    })?;
+    for (name, bytes) in &computed.files {
+        stage.write(name, bytes)?;
+    }
+    let diff = match &supersedes {
+        Some(old) => Some(compute::restatement_diff(old, &computed.json)?),
+        None => None,
+    };
+    if let Some(d) = &diff {
+        stage.write("diff.json", d)?;
+    }
+    let manifest = Manifest {
+        format: book::FORMAT,
+        release: id.clone(),
+        period: period.to_string(),
+        created_at: now(),
+        tool: format!("nrr {}", env!("CARGO_PKG_VERSION")),
+        window_args,
+        inputs,
+        rows: computed.json.get("rows").cloned().unwrap_or_default(),
+        figures,
+        supersedes: supersedes.map(|s| book::Supersedes {
+            release: s.id().to_string(),
+            hash: s.hash.clone(),
+            reason: a.reason.clone().unwrap_or_default(),
+        }),
+        files: Vec::new(),
+    };
+    let release = stage.commit(manifest)?;
+    super::emit(&published_text(&release, book.root()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `nrr publish` prints.
+fn published_text(r: &Release, book: &Path) -> String {
+    let m = &r.manifest;
+    let mut s = format!(
+        "published {} (draft) in {}\n  sha256 {}\n",
+        m.release,
+        book.display(),
+        r.hash
+    );
+    if let Some(sup) = &m.supersedes {
+        s.push_str(&format!(
+            "  restates {} ({}): diff.json holds what changed\n",
+            sup.release,
+            nrr_io::printable(&sup.reason)
+        ));
+    }
+    s.push_str(&compute::figures_line(&m.figures));
+    s.push_str(&format!(
+        "next: nrr review {id} --role finance|success|marketing, nrr signoff {id} --role ROLE --by NAME, then nrr publish --final {id}\n",
+        id = m.release
+    ));
+    s
+}
+
+/// `2025-11`, `2025-Q4`, `2025`, `FY2025`, `FY2025-Q1`, `TTM-2025-12`.
+fn check_period(p: &str) -> anyhow::Result<()> {
+    let year = |y: &str| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit());
+    let body = p.strip_prefix("FY").unwrap_or(p);
+    let ok = match p.strip_prefix("TTM-") {
+        Some(m) => nrr_core::date::Month::parse(m).is_some(),
+        None => match body.split_once('-') {
+            None => year(body),
+            Some((y, q)) if q.starts_with('Q') => year(y) && matches!(q, "Q1" | "Q2" | "Q3" | "Q4"),
+            Some(_) => !p.starts_with("FY") && nrr_core::date::Month::parse(p).is_some(),
+        },
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::errors::BadFlag {
+            flag: "--period".into(),
+            reason: format!(
+                "expected a month (2025-11), a quarter (2025-Q4 or FY2025-Q1), a year (2025 or FY2025) or TTM-2025-12, found {}",
+                nrr_io::printable(p)
+            ),
+        }
+        .into())
+    }
+}
+
+/// Copies the input files of `data` into the release's `inputs/` and the configuration read
+/// as `inputs/nrr.toml`. A directory gives every file under it but hidden ones, its own
+/// nrr.toml (the configuration is copied apart) and the book; one file gives itself and the
+/// side files beside it. Returns the inputs' digests.
+fn copy_inputs(
+    stage: &book::Staging,
+    data: &Path,
+    config: Option<&Path>,
+    book_root: &Path,
+) -> anyhow::Result<Vec<book::FileDigest>> {
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    if data.is_file() {
+        let name = file_name(data);
+        files.push((data.to_path_buf(), name));
+        let dir = data
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        for side in SIDE_FILES {
+            let p = dir.join(side);
+            if p.is_file() {
+                files.push((p, side.to_string()));
+            }
+        }
+    } else {
+        let skip = std::fs::canonicalize(book_root).ok();
+        walk(data, "", skip.as_deref(), &mut files)
+            .with_context(|| format!("reading {}", data.display()))?;
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut digests = Vec::with_capacity(files.len());
+    for (from, rel) in &files {
+        let to = format!("{}/{rel}", book::INPUTS);
+        stage.copy(from, &to)?;
+        digests.push(book::digest_file(&stage.path(&to), rel)?);
+    }
+    if let Some(c) = config {
+        stage.copy(c, &format!("{}/nrr.toml", book::INPUTS))?;
+    }
+    Ok(digests)
+}
+
+/// The side files read beside one revenue file.
+const SIDE_FILES: [&str; 5] = [
+    "fx.csv",
+    "customers.csv",
+    "annotations.csv",
+    "customer_map.csv",
+    "subscription_events.csv",
+];
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    skip: Option<&Path>,
+    out: &mut Vec<(PathBuf, String)>,
+) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if name.starts_with('.') || (prefix.is_empty() && name == "nrr.toml") {
+            continue;
+        }
+        if skip.is_some() && std::fs::canonicalize(&path).ok().as_deref() == skip {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            walk(&path, &format!("{prefix}{name}/"), skip, out)?;
+        } else {
+            out.push((path, format!("{prefix}{name}")));
+        }
+    }
+    Ok(())
+}
+
+/// Now, UTC, to the second (RFC 3339). `SOURCE_DATE_EPOCH` (seconds) fixes it, for
+/// reproducible examples.
+fn now() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    let days = secs.div_euclid(86_400);
+    let rest = secs.rem_euclid(86_400);
+    let date = nrr_core::date::Date::from_days(i32::try_from(days).unwrap_or(0));
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// The roles a release needs: `[review] roles` of its pinned nrr.toml, else all three.
+fn roles_of(r: &Release) -> anyhow::Result<Vec<Role>> {
+    let path = r.inputs_dir().join("nrr.toml");
+    if !path.is_file() {
+        return Ok(Role::ALL.to_vec());
+    }
+    let config = crate::args::config::read(&path)?;
+    Ok(config
+        .review
+        .roles
+        .map(|r| r.value)
+        .unwrap_or_else(|| Role::ALL.to_vec()))
+}
+
+/// `nrr publish --final RELEASE`.
+fn make_final(book: &Book, name: &str) -> anyhow::Result<ExitCode> {
+    let _lock = book.lock()?;
+    let r = book.find(name)?;
+    if r.final_record()?.is_some() {
+        return Err(refuse(format!("{} is final already", r.id())));
+    }
+    let damage = r.check()?;
+    if !damage.is_empty() {
+        return Err(super::InvalidData(format!(
+            "{} does not verify, so it cannot be made final:\n{}",
+            r.id(),
+            damage
+                .iter()
+                .map(|d| format!("  {d}\n"))
+                .collect::<String>()
+        ))
+        .into());
+    }
+    if let Some(other) = book
+        .of_period(&r.manifest.period)?
+        .iter()
+        .find(|o| o.id() != r.id() && o.final_record().ok().flatten().is_some())
+    {
+        if r.manifest.supersedes.as_ref().map(|s| s.release.as_str()) != Some(other.id()) {
+            return Err(refuse(format!(
+                "{} already has a final release, {}; a new final needs a restatement (nrr publish DATA --period {} --restate --reason ...)",
+                r.manifest.period,
+                other.id(),
+                r.manifest.period
+            )));
+        }
+    }
+    let signoffs = r.signoffs()?;
+    let mut missing = Vec::new();
+    let mut digests = Vec::new();
+    for role in roles_of(&r)? {
+        match signoffs.iter().find(|(n, _)| n == role.name()) {
+            Some((n, s)) if s.release_hash == r.hash => {
+                if s.signature.is_some() {
+                    sign::verify(s).with_context(|| format!("the {n} sign-off's signature"))?;
+                }
+                let rel = format!("{}/{n}.json", book::SIGNOFFS);
+                digests.push(book::digest_file(&r.dir.join(&rel), &rel)?);
+            }
+            Some(_) => missing.push(format!("{} (signed another hash)", role.name())),
+            None => missing.push(role.name().to_string()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(refuse(format!(
+            "{} cannot be final: no sign-off of its hash by {}",
+            r.id(),
+            missing.join(", ")
+        )));
+    }
+    r.make_final(&FinalRecord {
+        release: r.id().to_string(),
+        release_hash: r.hash.clone(),
+        at: now(),
+        signoffs: digests,
+    })?;
+    super::emit(&format!(
+        "{} is final ({} sign-offs); sha256 {}\n",
+        r.id(),
+        r.signoffs()?.len(),
+        r.hash
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `nrr signoff`.
+pub(super) fn signoff(a: SignoffArgs) -> anyhow::Result<ExitCode> {
+    let book = Book::at(&a.book.book);
+    let _lock = book.lock()?;
+    let r = book.find(&a.release)?;
+    let damage = r.check()?;
+    if !damage.is_empty() {
+        return Err(super::InvalidData(format!(
+            "{} does not verify, so it cannot be signed off:\n{}",
+            r.id(),
+            damage
+                .iter()
+                .map(|d| format!("  {d}\n"))
+                .collect::<String>()
+        ))
+        .into());
+    }
+    let roles = roles_of(&r)?;
+    if !roles.contains(&a.role) {
+        return Err(refuse(format!(
+            "{} is not a review role of {} (its roles: {})",
+            a.role.name(),
+            r.id(),
+            roles
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let mut s = Signoff {
+        release: r.id().to_string(),
+        release_hash: r.hash.clone(),
+        role: a.role.name().to_string(),
+        by: a.by.clone(),
+        at: now(),
+        notes: a.note.clone(),
+        public_key: None,
+        signature: None,
+    };
+    if let Some(key) = &a.sign_key {
+        let (public, signature) = sign::sign(key, &s.signed_text())?;
+        s.public_key = Some(public);
+        s.signature = Some(signature);
+    }
+    let path = r.add_signoff(&s)?;
+    let missing: Vec<_> = {
+        let given = r.signoffs()?;
+        roles
+            .iter()
+            .filter(|role| !given.iter().any(|(n, _)| n == role.name()))
+            .map(|r| r.name())
+            .collect()
+    };
+    let mut text = format!(
+        "{} signed off {} as {}{} ({})\n",
+        nrr_io::printable(&s.by),
+        r.id(),
+        s.role,
+        if s.signature.is_some() {
+            ", signed"
+        } else {
+            ""
+        },
+        path.display()
+    );
+    if missing.is_empty() {
+        text.push_str(&format!(
+            "every role has signed off: nrr publish --final {}\n",
+            r.id()
+        ));
+    } else {
+        text.push_str(&format!("awaiting: {}\n", missing.join(", ")));
+    }
+    super::emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `nrr verify`.
+pub(super) fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let book = Book::at(&a.book.book);
+    let r = book.find(&a.release)?;
+    let v = compute::verification(&r, a.data.as_deref())?;
+    let text = match a.format {
+        TextFormat::Json => crate::render::json(&v)?,
+        TextFormat::Table => compute::verification_text(&v),
+    };
+    super::emit(&text)?;
+    Ok(if v.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

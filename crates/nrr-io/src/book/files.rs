@@ -1,0 +1,100 @@
+//! Digests and durable writes of a release's files.
+
+use super::{io, BookError, FileDigest};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// The digest of one file, streamed (inputs may be large).
+pub(super) fn digest(path: &Path, rel: &str) -> Result<FileDigest, BookError> {
+    let mut f = fs::File::open(path).map_err(io(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut bytes = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok(FileDigest {
+        path: rel.to_string(),
+        sha256: hex(&hasher.finalize()),
+        bytes,
+    })
+}
+
+/// Every file under `root` (recursively), by relative `/` path, with its digest; top-level
+/// entries named in `skip` are left out.
+pub(super) fn digest_tree(root: &Path, skip: &[&str]) -> Result<Vec<FileDigest>, BookError> {
+    let mut out = Vec::new();
+    walk(root, "", skip, &mut out)?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    skip: &[&str],
+    out: &mut Vec<FileDigest>,
+) -> Result<(), BookError> {
+    for entry in fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // A temporary file of an interrupted atomic write is no file of the release.
+        if (prefix.is_empty() && skip.contains(&name.as_str())) || name.starts_with(".tmp-") {
+            continue;
+        }
+        let rel = format!("{prefix}{name}");
+        let path = entry.path();
+        let kind = entry.file_type().map_err(io(&path))?;
+        if kind.is_dir() {
+            walk(&path, &format!("{rel}/"), skip, out)?;
+        } else {
+            out.push(digest(&path, &rel)?);
+        }
+    }
+    Ok(())
+}
+
+/// Syncs every file and directory under `root` to disk.
+pub(super) fn sync_tree(root: &Path) -> Result<(), BookError> {
+    for entry in fs::read_dir(root).map_err(io(root))? {
+        let entry = entry.map_err(io(root))?;
+        let path = entry.path();
+        if entry.file_type().map_err(io(&path))?.is_dir() {
+            sync_tree(&path)?;
+        } else {
+            fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(io(&path))?;
+        }
+    }
+    sync_dir(root)
+}
+
+/// Syncs a directory's entries (a rename in it) to disk.
+pub(super) fn sync_dir(dir: &Path) -> Result<(), BookError> {
+    fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(io(dir))
+}

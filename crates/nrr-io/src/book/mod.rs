@@ -1,0 +1,629 @@
+//! The book: the published releases of the official number (docs/publishing.md).
+//!
+//! A book is a directory (default `nrr-book/`):
+//!
+//! ```text
+//! nrr-book/
+//!   .lock                        held while a command writes (publish, signoff, final)
+//!   releases/
+//!     2025-Q4-r1/
+//!       release.json             the manifest: every other file of the release with its SHA-256
+//!       inputs/                  a copy of the input files and the pinned nrr.toml: a data
+//!                                directory `nrr report` reads to the published figures
+//!       report.json              the full report (`nrr report --format json`)
+//!       customer_months.csv      MRR and movements per customer and month
+//!       report.html, report.xlsx the renderings
+//!       diff.json                a restatement only: its diff against the release it supersedes
+//!       signoffs/finance.json    added by `nrr signoff`, one per role (not in the manifest)
+//!       final.json               added by `nrr publish --final` (not in the manifest)
+//!     .tmp-2025-Q4-r2-1234/      a release being written: never read as a release
+//! ```
+//!
+//! The release's hash is the SHA-256 of its `release.json`, which names the SHA-256 of every
+//! other file it holds, so the hash pins them all. Sign-offs and the final record name the
+//! hash they approve. A release is written into a hidden staging directory and renamed into
+//! place in one step ([`Book::publish`]): a killed writer leaves only a staging directory,
+//! which no command reads and the next writer removes. Writers hold `.lock`, so two at once
+//! take turns. Nothing here edits or deletes a release.
+
+mod files;
+
+pub use files::sha256_hex;
+
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The manifest's file name.
+pub const MANIFEST: &str = "release.json";
+/// The final record's file name.
+pub const FINAL: &str = "final.json";
+/// The sign-offs' directory.
+pub const SIGNOFFS: &str = "signoffs";
+/// The pinned inputs' directory.
+pub const INPUTS: &str = "inputs";
+/// The manifest format this version writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// Something went wrong with the book.
+#[derive(Debug, thiserror::Error)]
+pub enum BookError {
+    /// A file of the book could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A record of the book does not parse.
+    #[error("{}: not a valid record: {message}", path.display())]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// No release of that name.
+    #[error("no release {name} in {} (releases: {})", book.display(), if known.is_empty() { "none".to_string() } else { known.join(", ") })]
+    NoRelease {
+        /// What was asked for.
+        name: String,
+        /// The book.
+        book: PathBuf,
+        /// The releases it holds.
+        known: Vec<String>,
+    },
+    /// The action breaks a rule of the ritual (signing a final release, a second sign-off...).
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BookError + '_ {
+    move |source| BookError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A file of a release and its digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    /// Its path inside the release (`inputs/items.csv`), `/`-separated.
+    pub path: String,
+    /// SHA-256 of its bytes, lowercase hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// The release a restatement supersedes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Supersedes {
+    /// Its id.
+    pub release: String,
+    /// Its hash.
+    pub hash: String,
+    /// Why it was restated (`--reason`).
+    pub reason: String,
+}
+
+/// `release.json`: what a release is, and every file it holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// The release's id: the period and a sequence number (`2025-Q4-r1`).
+    pub release: String,
+    /// The period it publishes: a month (`2025-11`), a quarter (`2025-Q4`), a year (`2025`)
+    /// or trailing twelve months (`TTM-2025-12`), as the report labels it.
+    pub period: String,
+    /// When it was written (UTC, RFC 3339).
+    pub created_at: String,
+    /// The tool and version that computed it (`nrr 0.1.0`).
+    pub tool: String,
+    /// The window flags the figures were computed with (`--from`, `--to`, `--as-of`), so
+    /// `inputs/` with its `nrr.toml` and these give the report again.
+    pub window_args: Vec<String>,
+    /// The input files as read (their names in `inputs/`), with their digests.
+    pub inputs: Vec<FileDigest>,
+    /// The row ledger of the run (the report's `rows`).
+    pub rows: serde_json::Value,
+    /// The period's figures as published (its row of the report).
+    pub figures: serde_json::Value,
+    /// A restatement: the release it supersedes and why.
+    pub supersedes: Option<Supersedes>,
+    /// Every file of the release but the manifest, the sign-offs and the final record.
+    pub files: Vec<FileDigest>,
+}
+
+/// `signoffs/ROLE.json`: one role's approval of a release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signoff {
+    /// The release approved.
+    pub release: String,
+    /// Its hash, as the signer saw it.
+    pub release_hash: String,
+    /// `finance`, `success` or `marketing`.
+    pub role: String,
+    /// Who (`--by`).
+    pub by: String,
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// Notes given with the approval: the release's annotations.
+    pub notes: Vec<String>,
+    /// With `--sign-key`: the public key the signature verifies with (OpenSSH format).
+    pub public_key: Option<String>,
+    /// With `--sign-key`: an `ssh-keygen -Y sign` signature (namespace `nrr-release`) of
+    /// [`Signoff::signed_text`].
+    pub signature: Option<String>,
+}
+
+impl Signoff {
+    /// The text a signature signs: release, hash, role, signer and notes, one per line.
+    pub fn signed_text(&self) -> String {
+        let mut s = format!(
+            "nrr release {}\nsha256 {}\nrole {}\nby {}\nat {}\n",
+            self.release, self.release_hash, self.role, self.by, self.at
+        );
+        for n in &self.notes {
+            s.push_str("note ");
+            s.push_str(&n.replace('\n', " "));
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// `final.json`: the release made final, with the sign-offs that allowed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalRecord {
+    /// The release.
+    pub release: String,
+    /// Its hash.
+    pub release_hash: String,
+    /// When (UTC, RFC 3339).
+    pub at: String,
+    /// Each sign-off file (`signoffs/finance.json`) with its digest.
+    pub signoffs: Vec<FileDigest>,
+}
+
+/// A book of releases.
+#[derive(Clone, Debug)]
+pub struct Book {
+    root: PathBuf,
+}
+
+/// A release as found in a book.
+#[derive(Clone, Debug)]
+pub struct Release {
+    /// Its directory.
+    pub dir: PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// SHA-256 of its manifest's bytes: the release's hash.
+    pub hash: String,
+}
+
+/// The book's lock, held until dropped.
+#[derive(Debug)]
+pub struct Lock {
+    _file: fs::File,
+}
+
+impl Book {
+    /// The book at `root` (it need not exist yet).
+    pub fn at(root: impl Into<PathBuf>) -> Book {
+        Book { root: root.into() }
+    }
+
+    /// Its directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn releases_dir(&self) -> PathBuf {
+        self.root.join("releases")
+    }
+
+    /// Takes the book's lock (creating the book), waiting while another writer holds it.
+    pub fn lock(&self) -> Result<Lock, BookError> {
+        let dir = self.releases_dir();
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let path = self.root.join(".lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        file.lock().map_err(io(&path))?;
+        Ok(Lock { _file: file })
+    }
+
+    /// Every release of the book, by id (a missing book has none).
+    pub fn releases(&self) -> Result<Vec<Release>, BookError> {
+        let dir = self.releases_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&dir)(e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io(&dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || !entry.path().join(MANIFEST).is_file() {
+                continue;
+            }
+            out.push(Release::open(&entry.path())?);
+        }
+        out.sort_by(|a, b| release_order(&a.manifest.release, &b.manifest.release));
+        Ok(out)
+    }
+
+    /// The release `name` names: an id of this book, or a release directory's path.
+    pub fn find(&self, name: &str) -> Result<Release, BookError> {
+        let as_path = Path::new(name);
+        if as_path.join(MANIFEST).is_file() {
+            return Release::open(as_path);
+        }
+        let dir = self.releases_dir().join(name);
+        if !name.starts_with('.') && !name.contains(['/', '\\']) && dir.join(MANIFEST).is_file() {
+            return Release::open(&dir);
+        }
+        Err(BookError::NoRelease {
+            name: name.to_string(),
+            book: self.root.clone(),
+            known: self
+                .releases()?
+                .into_iter()
+                .map(|r| r.manifest.release)
+                .collect(),
+        })
+    }
+
+    /// The releases of one period, oldest first.
+    pub fn of_period(&self, period: &str) -> Result<Vec<Release>, BookError> {
+        Ok(self
+            .releases()?
+            .into_iter()
+            .filter(|r| r.manifest.period == period)
+            .collect())
+    }
+
+    /// The next release id of `period` (`2025-Q4-r3` after r1 and r2). Call with the lock held.
+    pub fn next_id(&self, period: &str) -> Result<String, BookError> {
+        let n = self
+            .of_period(period)?
+            .iter()
+            .filter_map(|r| sequence(&r.manifest.release))
+            .max()
+            .unwrap_or(0);
+        Ok(format!("{period}-r{}", n + 1))
+    }
+
+    /// A staging directory for release `id`, removing what killed writers left. Call with
+    /// the lock held.
+    pub fn stage(&self, id: &str) -> Result<Staging, BookError> {
+        let dir = self.releases_dir();
+        for entry in fs::read_dir(&dir).map_err(io(&dir))? {
+            let entry = entry.map_err(io(&dir))?;
+            if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+                let p = entry.path();
+                fs::remove_dir_all(&p).map_err(io(&p))?;
+            }
+        }
+        let tmp = dir.join(format!(".tmp-{id}-{}", std::process::id()));
+        fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+        Ok(Staging {
+            tmp,
+            target: dir.join(id),
+        })
+    }
+}
+
+/// `2025-Q4-r12` -> 12.
+fn sequence(id: &str) -> Option<u32> {
+    id.rsplit_once("-r").and_then(|(_, n)| n.parse().ok())
+}
+
+/// Releases by period, then sequence number (r2 before r10).
+fn release_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |id: &str| {
+        let (p, _) = id.rsplit_once("-r").unwrap_or((id, ""));
+        (p.to_string(), sequence(id).unwrap_or(0))
+    };
+    key(a).cmp(&key(b))
+}
+
+/// A release being written: files go in, then [`Staging::commit`] hashes them, writes the
+/// manifest and renames the directory into place.
+#[derive(Debug)]
+pub struct Staging {
+    tmp: PathBuf,
+    target: PathBuf,
+}
+
+impl Staging {
+    /// Where a file of the release goes (`inputs/items.csv`).
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.tmp.join(rel)
+    }
+
+    /// Writes a file of the release.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), BookError> {
+        let path = self.path(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        fs::write(&path, bytes).map_err(io(&path))
+    }
+
+    /// Copies a file into the release.
+    pub fn copy(&self, from: &Path, rel: &str) -> Result<(), BookError> {
+        let path = self.path(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        fs::copy(from, &path).map_err(io(from))?;
+        Ok(())
+    }
+
+    /// Digests every file written, fills `manifest.files`, writes the manifest, syncs it all
+    /// to disk and renames the staging directory into place: the release appears whole or
+    /// not at all. Returns it.
+    pub fn commit(self, mut manifest: Manifest) -> Result<Release, BookError> {
+        manifest.files = files::digest_tree(&self.tmp, &[MANIFEST])?;
+        let bytes = to_json(&manifest);
+        let path = self.tmp.join(MANIFEST);
+        write_synced(&path, &bytes)?;
+        files::sync_tree(&self.tmp)?;
+        if self.target.exists() {
+            return Err(BookError::Refused(format!(
+                "{} exists already; a release is never overwritten",
+                self.target.display()
+            )));
+        }
+        fs::rename(&self.tmp, &self.target).map_err(io(&self.target))?;
+        if let Some(parent) = self.target.parent() {
+            files::sync_dir(parent)?;
+        }
+        Ok(Release {
+            dir: self.target.clone(),
+            hash: sha256_hex(&bytes),
+            manifest,
+        })
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // Not committed (an error on the way): the staging directory goes. Best effort: a
+        // leftover is never read as a release and the next writer removes it.
+        if self.tmp.exists() {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Pretty JSON with a final newline (stable: struct fields in declaration order).
+pub fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing these plain structs (strings, numbers, JSON values) cannot fail.
+    let mut v = serde_json::to_vec_pretty(value).expect("plain records serialize");
+    v.push(b'\n');
+    v
+}
+
+/// Writes `bytes` to `path` durably and atomically: a temporary file beside it, synced,
+/// renamed over. Refuses when `path` exists and `exclusive`.
+pub fn write_atomic(path: &Path, bytes: &[u8], exclusive: bool) -> Result<(), BookError> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    if exclusive && path.exists() {
+        return Err(BookError::Refused(format!(
+            "{} exists already; the book is append-only",
+            path.display()
+        )));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
+    write_synced(&tmp, bytes)?;
+    fs::rename(&tmp, path).map_err(io(path))?;
+    files::sync_dir(parent)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), BookError> {
+    let mut f = fs::File::create(path).map_err(io(path))?;
+    f.write_all(bytes).map_err(io(path))?;
+    f.sync_all().map_err(io(path))
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<(T, Vec<u8>), BookError> {
+    let bytes = fs::read(path).map_err(io(path))?;
+    let value = serde_json::from_slice(&bytes).map_err(|e| BookError::Record {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok((value, bytes))
+}
+
+/// What [`Release::check`] found wrong with a release's files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Damage {
+    /// A file's bytes differ from its digest.
+    Edited(String),
+    /// A file the manifest names is gone.
+    Missing(String),
+    /// A file the manifest does not name (outside the sign-offs and the final record).
+    Unexpected(String),
+    /// A sign-off approves another hash, or was changed after the final record.
+    Signoff(String),
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Damage::Edited(p) => write!(f, "{p}: edited (its SHA-256 differs from release.json)"),
+            Damage::Missing(p) => write!(f, "{p}: missing"),
+            Damage::Unexpected(p) => write!(f, "{p}: not part of the release"),
+            Damage::Signoff(s) => f.write_str(s),
+        }
+    }
+}
+
+impl Release {
+    /// Reads the release in `dir`.
+    pub fn open(dir: &Path) -> Result<Release, BookError> {
+        let path = dir.join(MANIFEST);
+        let (manifest, bytes): (Manifest, _) = read_json(&path)?;
+        if manifest.format != FORMAT {
+            return Err(BookError::Record {
+                path,
+                message: format!(
+                    "format {} (this nrr reads format {FORMAT})",
+                    manifest.format
+                ),
+            });
+        }
+        Ok(Release {
+            dir: dir.to_path_buf(),
+            manifest,
+            hash: sha256_hex(&bytes),
+        })
+    }
+
+    /// Its id.
+    pub fn id(&self) -> &str {
+        &self.manifest.release
+    }
+
+    /// The pinned data directory.
+    pub fn inputs_dir(&self) -> PathBuf {
+        self.dir.join(INPUTS)
+    }
+
+    /// The sign-offs given, by role name.
+    pub fn signoffs(&self) -> Result<Vec<(String, Signoff)>, BookError> {
+        let dir = self.dir.join(SIGNOFFS);
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&dir)(e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io(&dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(role) = name
+                .strip_suffix(".json")
+                .filter(|_| !name.starts_with('.'))
+            {
+                let (s, _): (Signoff, _) = read_json(&entry.path())?;
+                out.push((role.to_string(), s));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    /// The final record, if the release is final.
+    pub fn final_record(&self) -> Result<Option<FinalRecord>, BookError> {
+        let path = self.dir.join(FINAL);
+        if !path.exists() {
+            return Ok(None);
+        }
+        Ok(Some(read_json(&path)?.0))
+    }
+
+    /// Records `signoff` as `signoffs/ROLE.json`. Call with the lock held.
+    pub fn add_signoff(&self, signoff: &Signoff) -> Result<PathBuf, BookError> {
+        if self.final_record()?.is_some() {
+            return Err(BookError::Refused(format!(
+                "release {} is final: it takes no more sign-offs",
+                self.id()
+            )));
+        }
+        let path = self
+            .dir
+            .join(SIGNOFFS)
+            .join(format!("{}.json", signoff.role));
+        if path.exists() {
+            return Err(BookError::Refused(format!(
+                "{} has signed off release {} already ({}); the book is append-only",
+                signoff.role,
+                self.id(),
+                path.display()
+            )));
+        }
+        write_atomic(&path, &to_json(signoff), true)?;
+        Ok(path)
+    }
+
+    /// Records the release final. Call with the lock held, after checking the sign-offs.
+    pub fn make_final(&self, record: &FinalRecord) -> Result<(), BookError> {
+        write_atomic(&self.dir.join(FINAL), &to_json(record), true)
+    }
+
+    /// Re-hashes every file against the manifest, and the sign-offs against the release
+    /// hash and the final record. Empty when the release is intact.
+    pub fn check(&self) -> Result<Vec<Damage>, BookError> {
+        let mut damage = Vec::new();
+        let found = files::digest_tree(&self.dir, &[MANIFEST, FINAL, SIGNOFFS])?;
+        for f in &self.manifest.files {
+            match found.iter().find(|g| g.path == f.path) {
+                None => damage.push(Damage::Missing(f.path.clone())),
+                Some(g) if g.sha256 != f.sha256 => damage.push(Damage::Edited(f.path.clone())),
+                Some(_) => {}
+            }
+        }
+        for g in &found {
+            if !self.manifest.files.iter().any(|f| f.path == g.path) {
+                damage.push(Damage::Unexpected(g.path.clone()));
+            }
+        }
+        for (role, s) in self.signoffs()? {
+            if s.release_hash != self.hash || s.release != self.manifest.release {
+                damage.push(Damage::Signoff(format!(
+                    "signoffs/{role}.json: approves {} {}, not this release ({} {})",
+                    s.release, s.release_hash, self.manifest.release, self.hash
+                )));
+            }
+        }
+        if let Some(fin) = self.final_record()? {
+            if fin.release_hash != self.hash {
+                damage.push(Damage::Signoff(format!(
+                    "final.json: records hash {}, not this release's {}",
+                    fin.release_hash, self.hash
+                )));
+            }
+            for s in &fin.signoffs {
+                let path = self.dir.join(&s.path);
+                match fs::read(&path) {
+                    Ok(bytes) if sha256_hex(&bytes) == s.sha256 => {}
+                    Ok(_) => damage.push(Damage::Edited(s.path.clone())),
+                    Err(_) => damage.push(Damage::Missing(s.path.clone())),
+                }
+            }
+        }
+        Ok(damage)
+    }
+
+    /// A file of the release, read.
+    pub fn read(&self, rel: &str) -> Result<Vec<u8>, BookError> {
+        let path = self.dir.join(rel);
+        fs::read(&path).map_err(io(&path))
+    }
+}
+
+/// Digest of a file.
+pub fn digest_file(path: &Path, rel: &str) -> Result<FileDigest, BookError> {
+    files::digest(path, rel)
+}
+
+#[cfg(test)]
+mod tests;
