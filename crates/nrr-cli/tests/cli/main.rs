@@ -16,6 +16,8 @@
 //! - [`lines`]: `nrr lines` of every fixture reports as the fixture (CSV and Parquet lines),
 //!   its output and its rejections;
 //! - [`parquet_invoices`]: Parquet twins of the invoices fixtures (feature `parquet`);
+//! - [`publish`]: the official number: publish, sign off, final, verify, restate; a kill -9
+//!   during publish and two publishes at once leave a valid book;
 //! - [`postgres`]: the PostgreSQL source against a server started from `initdb` (feature
 //!   `postgres`), one test per check sharing one server;
 //! - [`sql`]: the `nrr sql` scripts run on DuckDB, PostgreSQL and Spark against nrr's figures
@@ -558,6 +560,7 @@ mod hostile;
 mod lines;
 mod parquet_invoices;
 mod postgres;
+mod publish;
 mod sql;
 mod sql_compare;
 mod stripe_shapes;

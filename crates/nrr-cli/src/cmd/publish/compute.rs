@@ -49,7 +49,11 @@ fn pinned_config(inputs: &Path) -> Option<std::path::PathBuf> {
 pub(super) fn release_report(inputs: &Path, window_args: &[String]) -> anyhow::Result<Computed> {
     let argv = report_argv(inputs, pinned_config(inputs).as_deref(), window_args);
     let args = crate::args::report_args(argv).context("the release's report arguments")?;
-    let rs = resolve::report(&args)?;
+    let mut rs = resolve::report(&args)?;
+    // The report names its configuration as the release holds it, not where it was staged.
+    if rs.settings.config.is_some() {
+        rs.settings.config = Some(format!("{}/nrr.toml", book::INPUTS).into());
+    }
     let mut formats = vec![Format::Json, Format::Html];
     if cfg!(feature = "xlsx") {
         formats.push(Format::Xlsx);
