@@ -75,12 +75,12 @@ pub(crate) enum Command {
     /// Record a draft release of a period's official figures in the book (docs/publishing.md),
     /// or with --final make a signed-off release final.
     #[command(
-        after_help = "Examples:\n  nrr publish data --period 2025-Q4\n  nrr publish data --period 2025-12 --book finance/nrr-book\n  nrr publish --final 2025-Q4-r1\n  nrr publish data --period 2025-Q4 --restate --reason \"late credit note for c00042\"\n\nA release keeps a copy of the input files, the nrr.toml they were read with, the report\n(JSON, HTML, XLSX) and the customer-month table, each with its SHA-256 in release.json.\nPERIOD is a month (2025-11), a quarter (2025-Q4), a year (2025) or TTM-2025-12, as the\nreport labels it. Publishing a period that has a final release is a restatement."
+        after_help = "Examples:\n  nrr publish data --period 2025-Q4\n  nrr signoff 2025-Q4-r1 --role finance --by \"Dana Reyes\"\n  nrr signoff 2025-Q4-r1 --role success --by \"Sam Ortiz\"\n  nrr signoff 2025-Q4-r1 --role marketing --by \"Kim Lee\"\n  nrr publish --final 2025-Q4-r1\n  nrr publish data --period 2025-Q4 --restate --reason \"late credit note for c00042\"\n  nrr publish data --period TTM-2025-12 --book finance/nrr-book\n\nA release keeps a copy of the input files, the nrr.toml they were read with, the report\n(JSON, HTML, XLSX) and the customer-month movements, each with its SHA-256 in release.json;\nit pins the as-of date. PERIOD is a month (2025-11), a quarter (2025-Q4), a year (2025) or\nTTM-2025-12, as the report labels it. Publishing a period that has a final release is a\nrestatement (--restate --reason). See docs/publishing.md."
     )]
     Publish(PublishArgs),
     /// Record one role's approval of a release (who, when, its hash; optionally signed).
     #[command(
-        after_help = "Examples:\n  nrr signoff 2025-Q4-r1 --role finance --by \"Dana Reyes\"\n  nrr signoff 2025-Q4-r1 --role success --by Sam --note \"c00042: budget cut, confirmed\"\n  nrr signoff 2025-Q4-r1 --role marketing --by Kim --sign-key ~/.ssh/id_ed25519\n\nThe roles a release needs are [review] roles of its nrr.toml (default: finance, success,\nmarketing). --sign-key signs with ssh-keygen -Y sign (namespace nrr-release)."
+        after_help = "Examples:\n  nrr publish data --period 2025-11\n  nrr signoff 2025-11-r1 --role finance --by \"Dana Reyes\"\n  nrr signoff 2025-11-r1 --role success --by Sam --note \"c00042: budget cut, confirmed\"\n\nThe roles a release needs are [review] roles of its nrr.toml (default: finance, success,\nmarketing), each once. --sign-key ~/.ssh/id_ed25519 signs with ssh-keygen -Y sign\n(namespace nrr-release); nrr verify checks the signature. A note CUSTOMER: text\nannotates that customer in the review."
     )]
     Signoff(SignoffArgs),
     /// Check a release: every file against its SHA-256, the sign-offs and their signatures, and

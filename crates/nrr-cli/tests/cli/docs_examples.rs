@@ -581,7 +581,7 @@ fn assert_file_runs(rel: &str) {
 }
 
 /// The markdown files under test; a new file in docs/ must be added here.
-const FILES: [&str; 9] = [
+const FILES: [&str; 10] = [
     "README.md",
     "docs/architecture.md",
     "docs/benchmarks.md",
@@ -590,6 +590,7 @@ const FILES: [&str; 9] = [
     "docs/input.md",
     "docs/metrics.md",
     "docs/policies.md",
+    "docs/publishing.md",
     "docs/scale-out.md",
 ];
 
@@ -640,6 +641,11 @@ fn docs_input() {
 #[test]
 fn docs_metrics() {
     assert_file_runs("docs/metrics.md");
+}
+
+#[test]
+fn docs_publishing() {
+    assert_file_runs("docs/publishing.md");
 }
 
 #[test]
@@ -697,6 +703,7 @@ fn help_examples_run() {
     let mut ran = 0;
     for sub in [
         "", "report", "cohorts", "explain", "compare", "check", "lines", "generate", "demo",
+        "publish", "signoff", "verify",
     ] {
         let examples = help_examples(sub, dir.path());
         let help = format!("nrr {sub} --help").replace("  ", " ");
