@@ -427,3 +427,33 @@ fn help_mentions_config() {
         }
     }
 }
+
+/// The HTML report lists every setting with where it came from, as the JSON does.
+#[test]
+fn the_html_report_echoes_the_settings() {
+    let tmp = fixture("segments");
+    config(&tmp, "currency = \"USD\"\nsegments = [\"segment\"]\n");
+    let run = nrr_in(
+        tmp.path(),
+        &[
+            "report",
+            "data",
+            "--format",
+            "html",
+            "--concentration",
+            "0.5",
+        ],
+    );
+    run.assert_code(0);
+    let page = &run.stdout;
+    let settings = &page[page.find("id=\"settings\"").expect("a settings table")..];
+    let settings = &settings[..settings.find("</table>").expect("its end")];
+    for row in [
+        "<tr><th>currency</th><td class=\"label\">USD</td><td class=\"label\">config (nrr.toml:1)</td></tr>",
+        "<tr><th>segments</th><td class=\"label\">segment</td><td class=\"label\">config (nrr.toml:2)</td></tr>",
+        "<tr><th>concentration</th><td class=\"label\">0.5</td><td class=\"label\">flag</td></tr>",
+    ] {
+        assert!(settings.contains(row), "{row} not in {settings}");
+    }
+    assert!(page.contains("Read from data/nrr.toml"));
+}
