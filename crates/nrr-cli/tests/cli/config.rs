@@ -177,7 +177,7 @@ fn table_has_one_line_on_the_settings() {
         .collect();
     assert_eq!(
         lines,
-        ["settings from data/nrr.toml: 2 of 18 (JSON `settings` lists each with its line); from flags: gross_margin"],
+        ["settings from data/nrr.toml: 2 of 19 (JSON `settings` lists each with its line); from flags: gross_margin"],
         "{}",
         run.transcript()
     );
@@ -456,4 +456,67 @@ fn the_html_report_echoes_the_settings() {
         assert!(settings.contains(row), "{row} not in {settings}");
     }
     assert!(page.contains("Read from data/nrr.toml"));
+}
+
+/// `as_of` pins the as-of date (a TOML date or a string); `--as-of` wins over it; a bad date
+/// names the file, line and key.
+#[test]
+fn as_of_pins_the_window_and_the_flag_wins() {
+    let tmp = fixture("segments");
+    let as_of = |j: &Value| {
+        (
+            j["as_of"]["date"].as_str().expect("a date").to_string(),
+            j["window"]["end_month"]
+                .as_str()
+                .expect("a month")
+                .to_string(),
+            setting(j, "as_of"),
+        )
+    };
+    config(&tmp, "as_of = 2024-02-15\n");
+    let run = nrr_in(tmp.path(), &["report", "data", "--format", "json"]);
+    run.assert_code(0);
+    assert_eq!(
+        as_of(&run.json()),
+        (
+            "2024-02-15".into(),
+            "2024-02".into(),
+            ("2024-02-15".into(), "config (nrr.toml:1)".into())
+        )
+    );
+    config(&tmp, "as_of = \"2024-01-31\"\n");
+    let run = nrr_in(
+        tmp.path(),
+        &[
+            "report",
+            "data",
+            "--format",
+            "json",
+            "--as-of",
+            "2024-03-01",
+        ],
+    );
+    assert_eq!(
+        as_of(&run.json()),
+        (
+            "2024-03-01".into(),
+            "2024-03".into(),
+            ("2024-03-01".into(), "flag".into())
+        )
+    );
+    let run = nrr_in(
+        tmp.path(),
+        &["report", "data", "--format", "json", "--no-config"],
+    );
+    assert_eq!(
+        as_of(&run.json()).2,
+        ("from the data".into(), "default".into())
+    );
+    config(&tmp, "currency = \"USD\"\nas_of = \"2024-02-30\"\n");
+    let bad = nrr_in(tmp.path(), &["report", "data"]);
+    bad.assert_code(2);
+    assert_eq!(
+        bad.stderr,
+        "error: data/nrr.toml:2: as_of: expected a date YYYY-MM-DD, found \"2024-02-30\"\n"
+    );
 }
