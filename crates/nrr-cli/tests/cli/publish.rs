@@ -574,3 +574,28 @@ fn publish_refuses_a_period_the_report_does_not_have() {
     assert!(releases(&cwd.join("nrr-book")).is_empty());
     insta::assert_snapshot!(format!("{}{}", bad.transcript(), absent.transcript()));
 }
+
+/// release.json edited consistently with nothing else (no sign-off pins its hash yet): its
+/// figures no longer match report.json, and verify says so.
+#[test]
+fn an_edited_manifest_fails_verify() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    let path = release_dir(&tmp, "2024-Q1-r1").join("release.json");
+    let text = std::fs::read_to_string(&path).expect("manifest");
+    assert!(text.contains("\"nrr\": 0.965986"));
+    std::fs::write(
+        &path,
+        text.replacen("\"nrr\": 0.965986", "\"nrr\": 1.065986", 1),
+    )
+    .expect("edit");
+    let run = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    run.assert_code(1);
+    assert!(
+        run.stdout
+            .contains("release.json: its figures of 2024-Q1 are not report.json's"),
+        "{}",
+        run.stdout
+    );
+}
