@@ -581,7 +581,7 @@ fn assert_file_runs(rel: &str) {
 }
 
 /// The markdown files under test; a new file in docs/ must be added here.
-const FILES: [&str; 9] = [
+const FILES: [&str; 10] = [
     "README.md",
     "docs/architecture.md",
     "docs/benchmarks.md",
@@ -590,6 +590,7 @@ const FILES: [&str; 9] = [
     "docs/input.md",
     "docs/metrics.md",
     "docs/policies.md",
+    "docs/publishing.md",
     "docs/scale-out.md",
 ];
 
@@ -605,6 +606,11 @@ fn every_doc_is_covered() {
     }
     let listed: BTreeSet<String> = FILES.iter().map(|s| s.to_string()).collect();
     assert_eq!(found, listed, "add new docs to FILES in this test");
+}
+
+#[test]
+fn publishing() {
+    assert_file_runs("docs/publishing.md");
 }
 
 #[test]
