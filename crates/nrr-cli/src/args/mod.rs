@@ -89,6 +89,12 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nrr verify 2025-Q4-r1\n  nrr verify 2025-Q4-r1 data\n  nrr verify nrr-book/releases/2025-Q4-r1 --format json\n\nExit code 0: intact (and with DATA, the same figures); 1: a file edited or missing, a\nsign-off or signature that does not hold, or figures that moved."
     )]
     Verify(VerifyArgs),
+    /// Print one role's review packet of a release (docs/publishing.md#review-packets):
+    /// finance, success or marketing, computed from the release's pinned inputs.
+    #[command(
+        after_help = "Examples:\n  nrr review 2025-Q4-r1 --role finance\n  nrr review TTM-2025-12-r1 --role success --book finance/nrr-book\n  nrr review 2025-Q4-r1 --role marketing --format json\n\nfinance: the policies, the row ledger with each exclusion's amount, the revenue_movements\ncheck, expansion and contraction by reason, and the customers whose movements another\npolicy value would change. success: churned and contracted accounts above\n[review] churn_threshold with their explanation and sign-off notes. marketing: segment\nvalues whose NRR or GRR moved more than [review] segment_shift_threshold."
+    )]
+    Review(ReviewArgs),
     /// Write a deterministic, realistic synthetic dataset (items.csv, customers.csv, fx.csv).
     #[command(
         after_help = "Examples:\n  nrr generate --customers 100000 --months 36 --seed 1 --out data-100k\n  nrr generate --customers 5000 --out demo --currencies"
@@ -508,6 +514,24 @@ pub(crate) struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TextFormat::Table)]
     pub format: TextFormat,
+}
+
+/// `nrr review`.
+#[derive(Args, Debug)]
+pub(crate) struct ReviewArgs {
+    /// The release: its id in the book (2025-Q4-r1) or its directory.
+    pub release: String,
+    #[command(flatten)]
+    pub book: BookArgs,
+    /// Whose packet: finance, success or marketing.
+    #[arg(long, value_enum)]
+    pub role: config::Role,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    pub format: TextFormat,
+    /// finance: the customer-months listed per policy alternative (the rest are counted).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
 }
 
 #[derive(Args, Debug)]

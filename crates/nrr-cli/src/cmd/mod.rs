@@ -12,6 +12,7 @@ mod movements;
 mod output;
 mod publish;
 mod report;
+mod review;
 mod sql;
 
 use crate::args::{Cli, Command, Settings};
@@ -79,6 +80,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Publish(a) => publish::run(a),
         Command::Signoff(a) => publish::signoff(a),
         Command::Verify(a) => publish::verify(a),
+        Command::Review(a) => review::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Sql(a) => sql::run(a),
         Command::Demo(a) => demo::run(a),

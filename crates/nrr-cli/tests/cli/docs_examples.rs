@@ -703,7 +703,7 @@ fn help_examples_run() {
     let mut ran = 0;
     for sub in [
         "", "report", "cohorts", "explain", "compare", "check", "lines", "generate", "demo",
-        "publish", "signoff", "verify",
+        "publish", "review", "signoff", "verify",
     ] {
         let examples = help_examples(sub, dir.path());
         let help = format!("nrr {sub} --help").replace("  ", " ");

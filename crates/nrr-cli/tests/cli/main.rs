@@ -7,6 +7,7 @@
 //! presets (`presets`), and:
 //!
 //! - [`config`]: `nrr.toml`, its precedence, its errors and `nrr init`;
+//! - [`review`]: `nrr review`, each role's packet of a release;
 //! - [`golden`]: every fixture folder against its hand-checked `expected.json`;
 //! - [`hostile`]: the catalogue of hostile inputs, each a snapshot;
 //! - [`equivalence`]: equivalent inputs give the same report;
@@ -561,6 +562,7 @@ mod lines;
 mod parquet_invoices;
 mod postgres;
 mod publish;
+mod review;
 mod sql;
 mod sql_compare;
 mod stripe_shapes;
