@@ -103,7 +103,7 @@ fn finance_lists_policies_and_the_ledger_with_amounts() {
     let f = &j["finance"];
     assert_eq!(f["policies"]["reactivation"], "any-gap");
     assert_eq!(f["policies"]["churn_recognition"], "at-period-end");
-    assert!(f["settings"].as_array().is_some_and(|s| s.len() == 18));
+    assert!(f["settings"].as_array().is_some_and(|s| s.len() == 19));
     let l = &f["ledger"];
     assert_eq!((l["read"].as_u64(), l["used"].as_u64()), (Some(6), Some(2)));
     assert_eq!(l["excluded"], 4);
