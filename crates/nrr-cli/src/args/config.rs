@@ -508,6 +508,16 @@ impl<'t, 'i> Val<'_, 't, 'i> {
     fn roles(&self) -> Result<At<Vec<Role>>, ConfigError> {
         const EXPECTED: &str = "an array of roles: finance, success, marketing";
         let names = self.strings(EXPECTED)?;
+        // A release nobody signs off would go final unreviewed.
+        if names.value.is_empty() {
+            return Err(self.doc.error(
+                self.value.span().start,
+                format!(
+                    "{}: at least one role signs a release off, found []",
+                    self.key
+                ),
+            ));
+        }
         let mut roles = Vec::new();
         for name in &names.value {
             let role = Role::ALL.into_iter().find(|r| r.name() == name);

@@ -35,15 +35,22 @@ pub(super) fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
     let (Some(data), Some(period)) = (a.data.as_deref(), a.period.as_deref()) else {
         return Err(refuse("give DATA and --period, or --final RELEASE".into()));
     };
+    if let Some(reason) = &a.reason {
+        plain_text("--reason", reason, true)?;
+    }
     check_period(period)?;
     let config =
         crate::args::config::find(a.config.config.as_deref(), a.config.no_config, Some(data));
     let _lock = book.lock()?;
     let earlier = book.of_period(period)?;
-    let last_final = earlier
-        .iter()
-        .rev()
-        .find(|r| r.final_record().ok().flatten().is_some());
+    let mut last_final = None;
+    for r in earlier.iter().rev() {
+        // An unreadable final record is no draft: the error stops the publish.
+        if r.final_record()?.is_some() {
+            last_final = Some(r);
+            break;
+        }
+    }
     let supersedes = match (last_final, a.restate) {
         (Some(f), false) => {
             return Err(refuse(format!(
@@ -140,6 +147,31 @@ fn published_text(r: &Release, book: &Path) -> String {
         id = m.release
     ));
     s
+}
+
+/// Text from the book (ids, names, notes) as the terminal shows it: control characters
+/// escaped.
+fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    nrr_io::printable(s)
+}
+
+/// `--by`, `--note`, `--reason`: not empty, and one line of text without control characters
+/// (the signed text has one line per field).
+fn plain_text(flag: &str, value: &str, allow_tabs: bool) -> anyhow::Result<()> {
+    let bad = value
+        .chars()
+        .any(|c| c.is_control() && !(allow_tabs && c == '\t'));
+    if value.trim().is_empty() || bad {
+        return Err(crate::errors::BadFlag {
+            flag: flag.into(),
+            reason: format!(
+                "expected one line of text, found {:?}",
+                nrr_io::printable(value)
+            ),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// `2025-11`, `2025-Q4`, `2025`, `FY2025`, `FY2025-Q1`, `TTM-2025-12`.
@@ -243,7 +275,9 @@ fn walk(
         }
         if entry.file_type()?.is_dir() {
             walk(&path, &format!("{prefix}{name}/"), skip, out)?;
-        } else {
+        } else if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            // A file, or a link to one (copied as the file it points to); a link to a
+            // directory or to nothing is no input the readers take.
             out.push((path, format!("{prefix}{name}")));
         }
     }
@@ -288,34 +322,45 @@ fn roles_of(r: &Release) -> anyhow::Result<Vec<Role>> {
 
 /// `nrr publish --final RELEASE`.
 fn make_final(book: &Book, name: &str) -> anyhow::Result<ExitCode> {
+    // The release's own book is locked and searched, whatever --book says.
+    let (book, r) = book.clone().owning(name)?;
     let _lock = book.lock()?;
-    let r = book.find(name)?;
+    let r = Release::open(&r.dir)?;
     if r.final_record()?.is_some() {
-        return Err(refuse(format!("{} is final already", r.id())));
+        return Err(refuse(format!("{} is final already", shown(r.id()))));
     }
     let damage = r.check()?;
     if !damage.is_empty() {
         return Err(super::InvalidData(format!(
             "{} does not verify, so it cannot be made final:\n{}",
-            r.id(),
+            shown(r.id()),
             damage
                 .iter()
-                .map(|d| format!("  {d}\n"))
+                .map(|d| format!("  {}\n", shown(&d.to_string())))
                 .collect::<String>()
         ))
         .into());
     }
-    if let Some(other) = book
-        .of_period(&r.manifest.period)?
-        .iter()
-        .find(|o| o.id() != r.id() && o.final_record().ok().flatten().is_some())
-    {
-        if r.manifest.supersedes.as_ref().map(|s| s.release.as_str()) != Some(other.id()) {
+    // A period has one final release at a time: a new one restates the latest final.
+    let mut latest_final: Option<Release> = None;
+    for o in book.of_period(&r.manifest.period)? {
+        if o.id() != r.id() && o.final_record()?.is_some() {
+            latest_final = Some(o);
+        }
+    }
+    if let Some(latest) = &latest_final {
+        let restates_it = r
+            .manifest
+            .supersedes
+            .as_ref()
+            .is_some_and(|s| s.release == latest.id() && s.hash == latest.hash);
+        if !restates_it {
             return Err(refuse(format!(
-                "{} already has a final release, {}; a new final needs a restatement (nrr publish DATA --period {} --restate --reason ...)",
-                r.manifest.period,
-                other.id(),
-                r.manifest.period
+                "{} already has a final release, {}, and {} does not restate it; a new final needs a restatement of it (nrr publish DATA --period {} --restate --reason ...)",
+                shown(&r.manifest.period),
+                shown(latest.id()),
+                shown(r.id()),
+                shown(&r.manifest.period)
             )));
         }
     }
@@ -323,8 +368,11 @@ fn make_final(book: &Book, name: &str) -> anyhow::Result<ExitCode> {
     let mut missing = Vec::new();
     let mut digests = Vec::new();
     for role in roles_of(&r)? {
-        match signoffs.iter().find(|(n, _)| n == role.name()) {
-            Some((n, s)) if s.release_hash == r.hash => {
+        match signoffs
+            .iter()
+            .find(|(n, s)| n == role.name() && s.role == role.name())
+        {
+            Some((n, s)) if s.release_hash == r.hash && s.release == r.id() => {
                 if s.signature.is_some() {
                     sign::verify(s).with_context(|| format!("the {n} sign-off's signature"))?;
                 }
@@ -359,9 +407,14 @@ fn make_final(book: &Book, name: &str) -> anyhow::Result<ExitCode> {
 
 /// `nrr signoff`.
 pub(super) fn signoff(a: SignoffArgs) -> anyhow::Result<ExitCode> {
-    let book = Book::at(&a.book.book);
+    plain_text("--by", &a.by, false)?;
+    for n in &a.note {
+        plain_text("--note", n, true)?;
+    }
+    // The release's own book is locked, whatever --book says.
+    let (book, r) = Book::at(&a.book.book).owning(&a.release)?;
     let _lock = book.lock()?;
-    let r = book.find(&a.release)?;
+    let r = Release::open(&r.dir)?;
     let damage = r.check()?;
     if !damage.is_empty() {
         return Err(super::InvalidData(format!(

@@ -33,6 +33,20 @@ use std::process::ExitCode;
 pub(super) fn run(a: ReviewArgs) -> anyhow::Result<ExitCode> {
     let book = Book::at(&a.book.book);
     let release = book.find(&a.release)?;
+    // A packet of a release that does not verify would mislead its reviewer.
+    let damage = release.check()?;
+    if !damage.is_empty() {
+        return Err(super::InvalidData(format!(
+            "{} does not verify (nrr verify {} names what changed), so it has no review packet:\n{}",
+            release.id(),
+            release.id(),
+            damage
+                .iter()
+                .map(|d| format!("  {}\n", nrr_io::printable(&d.to_string())))
+                .collect::<String>()
+        ))
+        .into());
+    }
     let ctx = Ctx::open(release)?;
     let mut packet = Packet::head(&ctx, a.role);
     match a.role {

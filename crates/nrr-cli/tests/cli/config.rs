@@ -520,3 +520,16 @@ fn as_of_pins_the_window_and_the_flag_wins() {
         "error: data/nrr.toml:2: as_of: expected a date YYYY-MM-DD, found \"2024-02-30\"\n"
     );
 }
+
+/// A release needs at least one role to sign it off.
+#[test]
+fn review_roles_cannot_be_empty() {
+    let tmp = fixture("segments");
+    config(&tmp, "[review]\nroles = []\n");
+    let run = nrr_in(tmp.path(), &["report", "data"]);
+    run.assert_code(2);
+    assert_eq!(
+        run.stderr,
+        "error: data/nrr.toml:2: review.roles: at least one role signs a release off, found []\n"
+    );
+}

@@ -599,3 +599,193 @@ fn an_edited_manifest_fails_verify() {
         run.stdout
     );
 }
+
+/// Signs `id` off by every role and makes it final.
+fn finalize(cwd: &Path, id: &str) {
+    for role in ["finance", "success", "marketing"] {
+        nrr_at(cwd, &["signoff", id, "--role", role, "--by", "X"]).assert_code(0);
+    }
+    nrr_at(cwd, &["publish", "--final", id]).assert_code(0);
+}
+
+/// `data2/`: the quarter-close data with megacorp's January price corrected.
+fn corrected(cwd: &Path) {
+    copy_dir(&cwd.join("data"), &cwd.join("data2"));
+    let items = cwd.join("data2/items.csv");
+    let text = std::fs::read_to_string(&items).expect("items");
+    std::fs::write(
+        &items,
+        text.replace(",4500.00,USD,1,2024-01-01", ",4400.00,USD,1,2024-01-01"),
+    )
+    .expect("edit");
+}
+
+/// One final at a time: a restatement of the latest final may go final, a second
+/// restatement of the same final may not, and a restatement of a restatement may.
+#[test]
+fn a_period_has_one_final_release_at_a_time() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    corrected(cwd);
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    finalize(cwd, "2024-Q1-r1");
+    let restate = |reason: &str| {
+        nrr_at(
+            cwd,
+            &[
+                "publish",
+                "data2",
+                "--period",
+                "2024-Q1",
+                "--restate",
+                "--reason",
+                reason,
+            ],
+        )
+        .assert_code(0);
+    };
+    restate("first correction");
+    restate("second correction of r1");
+    finalize(cwd, "2024-Q1-r2");
+    for role in ["finance", "success", "marketing"] {
+        nrr_at(cwd, &["signoff", "2024-Q1-r3", "--role", role, "--by", "X"]).assert_code(0);
+    }
+    let twice = nrr_at(cwd, &["publish", "--final", "2024-Q1-r3"]);
+    twice.assert_code(2);
+    assert!(
+        twice.stderr.contains(
+            "already has a final release, 2024-Q1-r2, and 2024-Q1-r3 does not restate it"
+        ),
+        "{}",
+        twice.stderr
+    );
+    // Given as a path from another directory with another --book, the release's own book
+    // is the one checked.
+    let other = tempfile::tempdir().expect("temporary directory");
+    let path = release_dir(&tmp, "2024-Q1-r3").display().to_string();
+    let by_path = nrr_at(
+        other.path(),
+        &["publish", "--final", &path, "--book", "empty"],
+    );
+    by_path.assert_code(2);
+    assert!(by_path
+        .stderr
+        .contains("already has a final release, 2024-Q1-r2"));
+    // A restatement of the restatement goes final.
+    restate("restating r2");
+    finalize(cwd, "2024-Q1-r4");
+    let m: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(release_dir(&tmp, "2024-Q1-r4").join("release.json")).expect("manifest"),
+    )
+    .expect("JSON");
+    assert_eq!(m["supersedes"]["release"], "2024-Q1-r2");
+    for id in ["2024-Q1-r1", "2024-Q1-r2", "2024-Q1-r3", "2024-Q1-r4"] {
+        nrr_at(cwd, &["verify", id]).assert_code(0);
+    }
+}
+
+/// What the review found the ritual let through, each refused or named now.
+#[test]
+fn the_ritual_refuses_what_would_bypass_it() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    let dir = release_dir(&tmp, "2024-Q1-r1");
+    // Empty or multi-line names and notes.
+    for args in [["--by", ""], ["--by", "Dana\nReyes"]] {
+        let mut a = vec!["signoff", "2024-Q1-r1", "--role", "finance"];
+        a.extend(args);
+        nrr_at(cwd, &a).assert_code(2);
+    }
+    let note = nrr_at(
+        cwd,
+        &[
+            "signoff",
+            "2024-Q1-r1",
+            "--role",
+            "finance",
+            "--by",
+            "D",
+            "--note",
+            "a\nb",
+        ],
+    );
+    note.assert_code(2);
+    let reason = nrr_at(
+        cwd,
+        &[
+            "publish",
+            "data",
+            "--period",
+            "2024-Q1",
+            "--restate",
+            "--reason",
+            " ",
+        ],
+    );
+    reason.assert_code(2);
+    // One sign-off copied to the other roles' names does not make the release final.
+    nrr_at(
+        cwd,
+        &["signoff", "2024-Q1-r1", "--role", "finance", "--by", "Dana"],
+    )
+    .assert_code(0);
+    for role in ["success", "marketing"] {
+        std::fs::copy(
+            dir.join("signoffs/finance.json"),
+            dir.join(format!("signoffs/{role}.json")),
+        )
+        .expect("copy");
+    }
+    let fin = nrr_at(cwd, &["publish", "--final", "2024-Q1-r1"]);
+    fin.assert_code(1);
+    assert!(
+        fin.stderr
+            .contains("signoffs/success.json: is a sign-off of the role \"finance\""),
+        "{}",
+        fin.stderr
+    );
+    let v = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    v.assert_code(1);
+    for role in ["success", "marketing"] {
+        std::fs::remove_file(dir.join(format!("signoffs/{role}.json"))).expect("remove");
+    }
+    // An input copy that no longer parses is named by verify (exit 1), not an error.
+    std::fs::write(dir.join("inputs/items.csv"), "garbage\0\n").expect("garble");
+    let v = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    v.assert_code(1);
+    assert!(
+        v.stdout.contains("inputs/items.csv: edited"),
+        "{}",
+        v.stdout
+    );
+    assert!(
+        v.stdout.contains("inputs/: no longer computes"),
+        "{}",
+        v.stdout
+    );
+    // A review packet of a damaged release is refused.
+    let r = nrr_at(cwd, &["review", "2024-Q1-r1", "--role", "success"]);
+    r.assert_code(1);
+    assert!(r.stderr.contains("does not verify"), "{}", r.stderr);
+}
+
+/// A final record that no longer parses does not make the period publishable as a draft.
+#[test]
+fn an_unreadable_final_record_is_not_a_draft() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    finalize(cwd, "2024-Q1-r1");
+    std::fs::write(release_dir(&tmp, "2024-Q1-r1").join("final.json"), "").expect("truncate");
+    let again = nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]);
+    assert_ne!(again.code, Some(0), "{}", again.transcript());
+    assert!(releases(&cwd.join("nrr-book")).len() == 1);
+    let v = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    v.assert_code(1);
+    assert!(
+        v.stdout.contains("final.json: not a valid record"),
+        "{}",
+        v.stdout
+    );
+}

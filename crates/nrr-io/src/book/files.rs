@@ -60,8 +60,9 @@ fn walk(
     for entry in fs::read_dir(dir).map_err(io(dir))? {
         let entry = entry.map_err(io(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        // A temporary file of an interrupted atomic write is no file of the release.
-        if (prefix.is_empty() && skip.contains(&name.as_str())) || name.starts_with(".tmp-") {
+        // The final record's temporary file, left by an interrupted write, is no file of
+        // the release (its sign-offs' are in signoffs/, which the caller skips).
+        if prefix.is_empty() && (skip.contains(&name.as_str()) || leftover(&name, super::FINAL)) {
             continue;
         }
         let rel = format!("{prefix}{name}");
@@ -74,6 +75,15 @@ fn walk(
         }
     }
     Ok(())
+}
+
+/// `name` is the temporary file [`super::write_atomic`] writes for `target`
+/// (`.tmp-final.json-1234`).
+pub(super) fn leftover(name: &str, target: &str) -> bool {
+    name.strip_prefix(".tmp-")
+        .and_then(|rest| rest.strip_prefix(target))
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Syncs every file and directory under `root` to disk.

@@ -45,12 +45,14 @@ pub const SIGNOFFS: &str = "signoffs";
 pub const INPUTS: &str = "inputs";
 /// The manifest format this version writes and reads.
 pub const FORMAT: u32 = 1;
+/// The review roles a sign-off may be of (`signoffs/ROLE.json`).
+pub const ROLES: [&str; 3] = ["finance", "success", "marketing"];
 
 /// Something went wrong with the book.
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
     /// A file of the book could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -206,6 +208,9 @@ pub struct Release {
     pub hash: String,
 }
 
+/// `signoffs/`: each sign-off file by role, and the entries that are no sign-off.
+type SignoffFiles = (Vec<(String, PathBuf)>, Vec<String>);
+
 /// The book's lock, held until dropped.
 #[derive(Debug)]
 pub struct Lock {
@@ -263,15 +268,15 @@ impl Book {
         Ok(out)
     }
 
-    /// The release `name` names: an id of this book, or a release directory's path.
+    /// The release `name` names: an id of this book, else a release directory's path.
     pub fn find(&self, name: &str) -> Result<Release, BookError> {
-        let as_path = Path::new(name);
-        if as_path.join(MANIFEST).is_file() {
-            return Release::open(as_path);
-        }
         let dir = self.releases_dir().join(name);
         if !name.starts_with('.') && !name.contains(['/', '\\']) && dir.join(MANIFEST).is_file() {
             return Release::open(&dir);
+        }
+        let as_path = Path::new(name);
+        if as_path.join(MANIFEST).is_file() {
+            return Release::open(as_path);
         }
         Err(BookError::NoRelease {
             name: name.to_string(),
@@ -282,6 +287,31 @@ impl Book {
                 .map(|r| r.manifest.release)
                 .collect(),
         })
+    }
+
+    /// The book that holds the release `name` names, and the release: the release's own book
+    /// when `name` is a release directory's path (`BOOK/releases/ID`), so a command that
+    /// writes locks and checks the book the release is in, whatever `--book` says.
+    pub fn owning(self, name: &str) -> Result<(Book, Release), BookError> {
+        let r = self.find(name)?;
+        let releases = r.dir.parent().unwrap_or(Path::new("."));
+        let in_a_book = releases.file_name().is_some_and(|n| n == "releases");
+        let root = releases.parent().unwrap_or(Path::new("."));
+        if !in_a_book {
+            return Err(BookError::Refused(format!(
+                "{} is not inside a book (BOOK/releases/ID)",
+                r.dir.display()
+            )));
+        }
+        let same = |a: &Path, b: &Path| match (fs::canonicalize(a), fs::canonicalize(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if same(root, &self.root) {
+            Ok((self, r))
+        } else {
+            Ok((Book::at(root), r))
+        }
     }
 
     /// The releases of one period, oldest first.
@@ -312,7 +342,11 @@ impl Book {
             let entry = entry.map_err(io(&dir))?;
             if entry.file_name().to_string_lossy().starts_with(".tmp-") {
                 let p = entry.path();
-                fs::remove_dir_all(&p).map_err(io(&p))?;
+                if entry.file_type().map_err(io(&p))?.is_dir() {
+                    fs::remove_dir_all(&p).map_err(io(&p))?;
+                } else {
+                    fs::remove_file(&p).map_err(io(&p))?;
+                }
             }
         }
         let tmp = dir.join(format!(".tmp-{id}-{}", std::process::id()));
@@ -416,24 +450,34 @@ pub fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     v
 }
 
-/// Writes `bytes` to `path` durably and atomically: a temporary file beside it, synced,
-/// renamed over. Refuses when `path` exists and `exclusive`.
+/// Writes `bytes` to `path` durably and atomically: a temporary file beside it, synced, then
+/// renamed over `path`, or, when `exclusive`, hard-linked to `path`, which fails when `path`
+/// exists (so of two writers one gets the file and the other a refusal, never an overwrite).
 pub fn write_atomic(path: &Path, bytes: &[u8], exclusive: bool) -> Result<(), BookError> {
     let parent = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent))?;
-    if exclusive && path.exists() {
-        return Err(BookError::Refused(format!(
-            "{} exists already; the book is append-only",
-            path.display()
-        )));
-    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
     write_synced(&tmp, bytes)?;
-    fs::rename(&tmp, path).map_err(io(path))?;
+    let placed = if exclusive {
+        let linked = fs::hard_link(&tmp, path);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(BookError::Refused(format!(
+                    "{} exists already; the book is append-only",
+                    path.display()
+                )))
+            }
+            other => other,
+        }
+    } else {
+        fs::rename(&tmp, path)
+    };
+    placed.map_err(io(path))?;
     files::sync_dir(parent)
 }
 
@@ -480,7 +524,40 @@ impl Release {
     /// Reads the release in `dir`.
     pub fn open(dir: &Path) -> Result<Release, BookError> {
         let path = dir.join(MANIFEST);
+        let name = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        if name.starts_with('.') {
+            return Err(BookError::Refused(format!(
+                "{} is a release being written (or left by an interrupted one), not a release",
+                dir.display()
+            )));
+        }
         let (manifest, bytes): (Manifest, _) = read_json(&path)?;
+        let plain =
+            |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let numbered = manifest
+            .release
+            .strip_prefix(manifest.period.as_str())
+            .and_then(|rest| rest.strip_prefix("-r"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if !plain(&manifest.period) || !numbered {
+            return Err(BookError::Record {
+                path,
+                message: "its release id is not PERIOD-rN of its period".into(),
+            });
+        }
+        if manifest.release != name {
+            return Err(BookError::Record {
+                path,
+                message: format!(
+                    "names release {:?}, but its directory is {:?}",
+                    manifest.release, name
+                ),
+            });
+        }
         if manifest.format != FORMAT {
             return Err(BookError::Record {
                 path,
@@ -507,27 +584,42 @@ impl Release {
         self.dir.join(INPUTS)
     }
 
-    /// The sign-offs given, by role name.
-    pub fn signoffs(&self) -> Result<Vec<(String, Signoff)>, BookError> {
+    /// The sign-offs given, by role name (`signoffs/ROLE.json`), and the entries of
+    /// `signoffs/` that are no sign-off (any other name; the temporary files of an
+    /// interrupted write are left out of both).
+    fn signoff_files(&self) -> Result<SignoffFiles, BookError> {
         let dir = self.dir.join(SIGNOFFS);
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
             Err(e) => return Err(io(&dir)(e)),
         };
-        let mut out = Vec::new();
+        let (mut found, mut other) = (Vec::new(), Vec::new());
         for entry in entries {
             let entry = entry.map_err(io(&dir))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(role) = name
-                .strip_suffix(".json")
-                .filter(|_| !name.starts_with('.'))
-            {
-                let (s, _): (Signoff, _) = read_json(&entry.path())?;
-                out.push((role.to_string(), s));
+            let is_file = entry.file_type().map_err(io(&dir))?.is_file();
+            let role = name.strip_suffix(".json").filter(|r| ROLES.contains(r));
+            match role {
+                Some(role) if is_file => found.push((role.to_string(), entry.path())),
+                _ if ROLES
+                    .iter()
+                    .any(|r| files::leftover(&name, &format!("{r}.json"))) => {}
+                _ => other.push(format!("{SIGNOFFS}/{name}")),
             }
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
+        found.sort();
+        other.sort();
+        Ok((found, other))
+    }
+
+    /// The sign-offs given, by role name.
+    pub fn signoffs(&self) -> Result<Vec<(String, Signoff)>, BookError> {
+        let mut out = Vec::new();
+        for (role, path) in self.signoff_files()?.0 {
+            let (s, _): (Signoff, _) = read_json(&path)?;
+            out.push((role, s));
+        }
         Ok(out)
     }
 
@@ -586,19 +678,47 @@ impl Release {
                 damage.push(Damage::Unexpected(g.path.clone()));
             }
         }
-        for (role, s) in self.signoffs()? {
+        let (signoff_files, strays) = self.signoff_files()?;
+        damage.extend(strays.into_iter().map(Damage::Unexpected));
+        for (role, path) in &signoff_files {
+            let s = match read_json::<Signoff>(path) {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    damage.push(Damage::Signoff(format!(
+                        "signoffs/{role}.json: {}",
+                        record_problem(&e)
+                    )));
+                    continue;
+                }
+            };
             if s.release_hash != self.hash || s.release != self.manifest.release {
                 damage.push(Damage::Signoff(format!(
                     "signoffs/{role}.json: approves {} {}, not this release ({} {})",
                     s.release, s.release_hash, self.manifest.release, self.hash
                 )));
             }
-        }
-        if let Some(fin) = self.final_record()? {
-            if fin.release_hash != self.hash {
+            if s.role != *role {
                 damage.push(Damage::Signoff(format!(
-                    "final.json: records hash {}, not this release's {}",
-                    fin.release_hash, self.hash
+                    "signoffs/{role}.json: is a sign-off of the role {:?}",
+                    s.role
+                )));
+            }
+        }
+        let fin = match self.final_record() {
+            Ok(fin) => fin,
+            Err(e) => {
+                damage.push(Damage::Signoff(format!(
+                    "final.json: {}",
+                    record_problem(&e)
+                )));
+                None
+            }
+        };
+        if let Some(fin) = fin {
+            if fin.release_hash != self.hash || fin.release != self.manifest.release {
+                damage.push(Damage::Signoff(format!(
+                    "final.json: records {} {}, not this release ({} {})",
+                    fin.release, fin.release_hash, self.manifest.release, self.hash
                 )));
             }
             for s in &fin.signoffs {
@@ -609,6 +729,14 @@ impl Release {
                     Err(_) => damage.push(Damage::Missing(s.path.clone())),
                 }
             }
+            for (role, _) in &signoff_files {
+                let rel = format!("{SIGNOFFS}/{role}.json");
+                if !fin.signoffs.iter().any(|s| s.path == rel) {
+                    damage.push(Damage::Signoff(format!(
+                        "{rel}: not among the sign-offs final.json records (added or changed after the release went final)"
+                    )));
+                }
+            }
         }
         Ok(damage)
     }
@@ -617,6 +745,15 @@ impl Release {
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, BookError> {
         let path = self.dir.join(rel);
         fs::read(&path).map_err(io(&path))
+    }
+}
+
+/// What is wrong with a record, without its path (the damage line names it).
+fn record_problem(e: &BookError) -> String {
+    match e {
+        BookError::Record { message, .. } => format!("not a valid record: {message}"),
+        BookError::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
     }
 }
 

@@ -301,11 +301,26 @@ pub(super) struct Verification {
     pub data_moved: Option<Vec<Moved>>,
 }
 
-/// Verifies a release; with `data`, against today's data too.
+/// Verifies a release; with `data`, against today's data too. What the release itself gets
+/// wrong (an edited, missing or unreadable file, a sign-off that does not hold, inputs that no
+/// longer compute) is a line of `damage`, never an early error.
 pub(super) fn verification(r: &Release, data: Option<&Path>) -> anyhow::Result<Verification> {
     let mut damage: Vec<String> = r.check()?.iter().map(ToString::to_string).collect();
+    let roles = match super::roles_of(r) {
+        Ok(roles) => roles.iter().map(|r| r.name()).collect::<Vec<_>>(),
+        Err(e) => {
+            damage.push(format!("inputs/nrr.toml: {e:#}"));
+            Vec::new()
+        }
+    };
     let mut signoffs = Vec::new();
-    for (role, s) in r.signoffs()? {
+    // An unreadable sign-off is named by `check` above.
+    for (role, s) in r.signoffs().unwrap_or_default() {
+        if !roles.contains(&role.as_str()) {
+            damage.push(format!(
+                "signoffs/{role}.json: {role} is not a review role of this release"
+            ));
+        }
         let signature = if s.signature.is_none() {
             "unsigned".to_string()
         } else {
@@ -325,23 +340,46 @@ pub(super) fn verification(r: &Release, data: Option<&Path>) -> anyhow::Result<V
             notes: s.notes,
         });
     }
-    let published: Value = serde_json::from_slice(&r.read("report.json")?)
-        .with_context(|| format!("{}/report.json", r.dir.display()))?;
-    damage.extend(manifest_disagreements(r, &published));
+    let is_final = matches!(r.final_record(), Ok(Some(_)));
+    if is_final {
+        for role in &roles {
+            if !signoffs.iter().any(|s| s.role == *role) {
+                damage.push(format!(
+                    "final.json: the release is final without a sign-off by {role}"
+                ));
+            }
+        }
+    }
+    let published: Option<Value> = match r
+        .read("report.json")
+        .map_err(anyhow::Error::from)
+        .and_then(|b| Ok(serde_json::from_slice(&b)?))
+    {
+        Ok(v) => Some(v),
+        Err(e) => {
+            damage.push(format!("report.json: unreadable: {e:#}"));
+            None
+        }
+    };
+    if let Some(p) = &published {
+        damage.extend(manifest_disagreements(r, p));
+    }
     let inputs = r.inputs_dir();
     let window = &r.manifest.window_args;
     let config = pinned_config(&inputs);
-    let now = recompute(&inputs, config.as_deref(), window)?;
-    let recomputed_moved = moved_figures(&published, &now);
-    let (inputs_changed, data_moved) = match data {
-        None => (None, None),
-        Some(d) => {
-            let today = recompute(d, config.as_deref(), window)?;
-            (
-                Some(input_changes(r, d)?),
-                Some(moved_figures(&published, &today)),
-            )
+    let mut recomputed_moved = Vec::new();
+    if let Some(p) = &published {
+        match recompute(&inputs, config.as_deref(), window) {
+            Ok(now) => recomputed_moved = moved_figures(p, &now),
+            Err(e) => damage.push(format!("inputs/: no longer computes: {e:#}")),
         }
+    }
+    let (inputs_changed, data_moved) = match (data, &published) {
+        (Some(d), Some(p)) => {
+            let today = recompute(d, config.as_deref(), window)?;
+            (Some(input_changes(r, d)?), Some(moved_figures(p, &today)))
+        }
+        _ => (None, None),
     };
     let ok = damage.is_empty()
         && recomputed_moved.is_empty()
@@ -351,11 +389,7 @@ pub(super) fn verification(r: &Release, data: Option<&Path>) -> anyhow::Result<V
         release: r.id().to_string(),
         period: r.manifest.period.clone(),
         sha256: r.hash.clone(),
-        status: if r.final_record()?.is_some() {
-            "final"
-        } else {
-            "draft"
-        },
+        status: if is_final { "final" } else { "draft" },
         published_by: r.manifest.tool.clone(),
         verified_by: format!("nrr {}", env!("CARGO_PKG_VERSION")),
         damage,
@@ -376,6 +410,44 @@ fn manifest_disagreements(r: &Release, published: &Value) -> Vec<String> {
             "release.json: its figures of {} are not report.json's",
             m.period
         ));
+    }
+    if published.get("rows") != Some(&m.rows) {
+        out.push("release.json: its row ledger is not report.json's".to_string());
+    }
+    let version = published
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if m.tool != format!("nrr {version}") {
+        out.push(format!(
+            "release.json: names the tool {:?}, report.json was computed by nrr {version}",
+            m.tool
+        ));
+    }
+    let has_diff = m.files.iter().any(|f| f.path == "diff.json");
+    match &m.supersedes {
+        Some(s) => {
+            if !has_diff {
+                out.push("release.json: a restatement without its diff.json".to_string());
+            }
+            // The superseded release, in the same book.
+            let releases = r.dir.parent().unwrap_or(Path::new("."));
+            match Release::open(&releases.join(&s.release)) {
+                Ok(old) if old.hash == s.hash => {}
+                Ok(_) => out.push(format!(
+                    "release.json: supersedes {} {}, but that release's hash differs",
+                    s.release, s.hash
+                )),
+                Err(e) => out.push(format!(
+                    "release.json: supersedes {}, which the book does not hold intact: {e}",
+                    s.release
+                )),
+            }
+        }
+        None if has_diff => {
+            out.push("release.json: a diff.json but no release it supersedes".to_string())
+        }
+        None => {}
     }
     for i in &m.inputs {
         let path = format!("{}/{}", book::INPUTS, i.path);
@@ -513,7 +585,12 @@ const FIGURES_SHOWN: usize = 20;
 pub(super) fn verification_text(v: &Verification) -> String {
     let mut s = format!(
         "release {} ({}, {}), sha256 {}\n  published by {}, verified by {}\n",
-        v.release, v.period, v.status, v.sha256, v.published_by, v.verified_by
+        v.release,
+        v.period,
+        v.status,
+        v.sha256,
+        nrr_io::printable(&v.published_by),
+        v.verified_by
     );
     if v.damage.is_empty() {
         s.push_str("files: every file matches release.json\n");
@@ -531,8 +608,8 @@ pub(super) fn verification_text(v: &Verification) -> String {
             "sign-off: {} by {} at {}, {}\n",
             so.role,
             nrr_io::printable(&so.by),
-            so.at,
-            so.signature
+            nrr_io::printable(&so.at),
+            nrr_io::printable(&so.signature)
         ));
         for n in &so.notes {
             s.push_str(&format!("  note: {}\n", nrr_io::printable(n)));
