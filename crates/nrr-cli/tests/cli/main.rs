@@ -550,6 +550,7 @@ mod snapshots;
 
 mod browser;
 mod config;
+mod diff;
 mod docs_examples;
 mod equivalence;
 mod footing;
