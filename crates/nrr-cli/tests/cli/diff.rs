@@ -6,7 +6,6 @@ use super::{nrr_in, Run};
 use crate::util::fixtures_dir;
 use nrr_core::diff::Dec;
 use serde_json::Value;
-use std::path::Path;
 use tempfile::TempDir;
 
 /// A temporary directory with `data/`: the fixture's CSV files (not its notes or expected
@@ -157,7 +156,10 @@ fn moving_steps(d: &Value) -> Vec<&str> {
 }
 
 /// A step's customers: (id, [(month, category, change)]).
-fn customers(d: &Value, step: usize) -> Vec<(String, Vec<(String, String, String)>)> {
+/// (month, category, change).
+type Cell = (String, String, String);
+
+fn customers(d: &Value, step: usize) -> Vec<(String, Vec<Cell>)> {
     d["steps"][step]["customers"]
         .as_array()
         .unwrap()
@@ -194,6 +196,7 @@ const SEGMENTS_WINDOW: [&str; 4] = ["--from", "2023-12", "--to", "2024-03"];
 /// - March churn 300 -> 350: +50; March closing unchanged (14,300 + 50 - 350 = 14,200 + ...);
 /// - 2024-Q1 (cohort at December 14,700 -> 14,750; ending 14,200 unchanged: corner-cafe churns):
 ///   NRR 14,200 / 14,700 = 0.965986 -> 14,200 / 14,750 = 0.962712, a part of -0.003274.
+///
 /// Only the input-rows step moves; the one customer is corner-cafe, with its two lines.
 #[test]
 fn one_input_row_alone() {
@@ -327,6 +330,7 @@ fn a_policy_alone() {
 /// - March: cc 1,300, cur 1,150, fx -150 (was -50): part -100; opening +100, closing 1,650
 ///   unchanged;
 /// - Q1 bridge fx +50 unchanged; February's fx_impact 100 -> 200.
+///
 /// The one customer is eurocorp: February fx +100, March fx -100.
 #[test]
 fn fx_rates_alone() {

@@ -581,7 +581,7 @@ fn assert_file_runs(rel: &str) {
 }
 
 /// The markdown files under test; a new file in docs/ must be added here.
-const FILES: [&str; 9] = [
+const FILES: [&str; 10] = [
     "README.md",
     "docs/architecture.md",
     "docs/benchmarks.md",
@@ -590,6 +590,7 @@ const FILES: [&str; 9] = [
     "docs/input.md",
     "docs/metrics.md",
     "docs/policies.md",
+    "docs/publishing.md",
     "docs/scale-out.md",
 ];
 
@@ -645,6 +646,11 @@ fn docs_metrics() {
 #[test]
 fn docs_policies() {
     assert_file_runs("docs/policies.md");
+}
+
+#[test]
+fn docs_publishing() {
+    assert_file_runs("docs/publishing.md");
 }
 
 /// The `Examples:` of `nrr [SUBCOMMAND] --help`: each command, its wrapped continuation lines
