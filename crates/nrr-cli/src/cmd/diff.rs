@@ -48,6 +48,8 @@ pub(crate) struct Side {
     window: Option<Vec<String>>,
     /// A release's pinned nrr.toml, if it has one.
     pinned: Option<PathBuf>,
+    /// A stored release's files that do not verify (`nrr verify`); empty when intact.
+    damage: Vec<String>,
     /// The data directory to read: a release's `inputs/`, or DATA.
     data: PathBuf,
     /// Its input files by name.
@@ -76,6 +78,7 @@ impl Side {
             Some(r.hash.clone()),
         )?;
         side.tool = Some(r.manifest.tool.clone());
+        side.damage = r.check()?.iter().map(ToString::to_string).collect();
         side.stored = Some(State { report, moves });
         Ok(side)
     }
@@ -95,6 +98,7 @@ impl Side {
             tool: Some(format!("nrr {}", env!("CARGO_PKG_VERSION"))),
             window: Some(window.to_vec()),
             pinned: pinned.is_file().then_some(pinned),
+            damage: Vec::new(),
             files: inputs::release_files(inputs)?,
             data: inputs.to_path_buf(),
             stored: None,
@@ -109,6 +113,7 @@ impl Side {
             tool: None,
             window: None,
             pinned: None,
+            damage: Vec::new(),
             files: inputs::data_files(path)?,
             data: path.to_path_buf(),
             stored: None,
@@ -143,6 +148,9 @@ pub(crate) struct SideInfo {
     pub config: Option<String>,
     /// The window flags it is computed with.
     pub window_args: Vec<String>,
+    /// A release whose files do not match its release.json: each damage as `nrr verify`
+    /// names it (the diff still reads the files as they are). Empty when intact.
+    pub damage: Vec<String>,
 }
 
 /// One customer behind a step, with the input lines of it that changed.
@@ -270,6 +278,7 @@ fn info(s: &Side, config: &Option<PathBuf>, window: &[String]) -> SideInfo {
             }
         }),
         window_args: window.to_vec(),
+        damage: s.damage.clone(),
     }
 }
 

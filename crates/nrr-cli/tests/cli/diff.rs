@@ -506,6 +506,19 @@ fn tool_version_alone() {
 
     let d = diff(&tmp, "old", "data");
     assert_eq!(d["a"]["tool"], "nrr 0.0.1");
+    assert_eq!(d["a"]["damage"], serde_json::json!([]));
+
+    // Without the re-hash, the diff still explains, and says the release does not verify.
+    std::fs::write(old.join("NOTES.txt"), "edited\n").unwrap();
+    let t = run(&tmp, &["diff", "old", "data"]);
+    t.assert_code(0);
+    assert!(
+        t.stdout
+            .contains("A does not verify: NOTES.txt: not part of the release"),
+        "{}",
+        t.stdout
+    );
+    std::fs::remove_file(old.join("NOTES.txt")).unwrap();
     assert_eq!(moving_steps(&d), ["tool_version_a"]);
     assert_eq!(d["figures_changed"], 1);
     assert_eq!(

@@ -46,8 +46,15 @@ pub(super) fn table(d: &Diff, width: usize) -> String {
         "nrr diff ({}): what changed from A to B, by cause\n",
         d.tool
     );
-    out.push_str(&wrap(&side_line("A", &d.a)));
-    out.push_str(&wrap(&side_line("B", &d.b)));
+    for (which, side) in [("A", &d.a), ("B", &d.b)] {
+        out.push_str(&wrap(&side_line(which, side)));
+        for damage in &side.damage {
+            out.push_str(&wrap(&format!(
+                "  {which} does not verify: {}",
+                printable(damage)
+            )));
+        }
+    }
     out.push_str(&wrap(
         "attribution order: tool version (A), settings, FX rates, input rows, tool version (B); each step's part is the figure after it minus the figure before it, so the parts sum exactly to the change (docs/publishing.md)",
     ));
