@@ -691,3 +691,51 @@ fn unknown_side_is_a_usage_error() {
     r.assert_code(2);
     assert!(r.stderr.contains("2024-Q9-r1"), "{}", r.transcript());
 }
+
+/// A Stripe export is named by object id: stripe_lifecycle's subscriptions.json with sub_acme's
+/// quantity 1 -> 2 (price 100.00 a month), two data sides. sub_acme starts 2024-01 and ends
+/// 2024-04: January's new 100 -> 200 and April's churn 100 -> 200, both +100, customer
+/// cus_acme alone, with the object `subscriptions.json#sub_acme`.
+#[test]
+fn a_stripe_object_is_named_by_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    std::fs::create_dir(&a).unwrap();
+    std::fs::create_dir(&b).unwrap();
+    let from = fixtures_dir().join("stripe_lifecycle/subscriptions.json");
+    std::fs::copy(&from, a.join("subscriptions.json")).unwrap();
+    let mut subs: Value = serde_json::from_slice(&std::fs::read(&from).unwrap()).unwrap();
+    let list = match subs.get_mut("data") {
+        Some(d) => d,
+        None => &mut subs,
+    };
+    let acme = &mut list[0];
+    assert_eq!(acme["id"], "sub_acme");
+    assert_eq!(acme["items"]["data"][0]["quantity"], 1);
+    acme["items"]["data"][0]["quantity"] = Value::from(2);
+    std::fs::write(
+        b.join("subscriptions.json"),
+        serde_json::to_vec_pretty(&subs).unwrap(),
+    )
+    .unwrap();
+    let r = run(&tmp, &["diff", "a", "b", "--format", "json"]);
+    r.assert_code(0);
+    let d = r.json();
+    check_sums(&d);
+    assert_eq!(moving_steps(&d), ["input_rows"]);
+    assert_eq!(part(&d, "months[2024-01].new", "input_rows"), "100.00");
+    assert_eq!(part(&d, "months[2024-04].churn", "input_rows"), "100.00");
+    assert_eq!(
+        customers(&d, 3),
+        [(
+            s("cus_acme"),
+            vec![
+                (s("2024-01"), s("new"), s("100.00")),
+                (s("2024-04"), s("churn"), s("100.00"))
+            ]
+        )]
+    );
+    let line = &d["steps"][3]["customers"][0]["lines"][0];
+    assert_eq!(line["at"], "subscriptions.json#sub_acme");
+    assert_eq!(line["change"], "changed");
+}

@@ -7,6 +7,8 @@
 //! presets (`presets`), and:
 //!
 //! - [`config`]: `nrr.toml`, its precedence, its errors and `nrr init`;
+//! - [`diff`]: `nrr diff`, each cause alone and two together hand-checked on fixtures, parts
+//!   summing to every change, a restatement's stored diff;
 //! - [`golden`]: every fixture folder against its hand-checked `expected.json`;
 //! - [`hostile`]: the catalogue of hostile inputs, each a snapshot;
 //! - [`equivalence`]: equivalent inputs give the same report;
