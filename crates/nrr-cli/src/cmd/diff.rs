@@ -346,8 +346,16 @@ pub(crate) fn diff(a: &Side, b: &Side, top: usize) -> anyhow::Result<Diff> {
         ));
         states.push(states[1].clone());
     } else {
-        states.push(compute(&a.data, cfg_b.as_deref(), &win_b)?);
-        steps.push(skip(None, setting_changes));
+        match compute(&a.data, cfg_b.as_deref(), &win_b) {
+            Ok(state) => {
+                states.push(state);
+                steps.push(skip(None, setting_changes));
+            }
+            Err(e) => {
+                states.push(states[1].clone());
+                steps.push(skip(Some(not_computable(&e)), setting_changes));
+            }
+        }
     }
 
     // 3: FX rates.
@@ -364,15 +372,21 @@ pub(crate) fn diff(a: &Side, b: &Side, top: usize) -> anyhow::Result<Diff> {
     } else {
         let tmp = tempfile::tempdir().context("a temporary data directory")?;
         swapped.copy_to(tmp.path())?;
-        states.push(compute(tmp.path(), cfg_b.as_deref(), &win_b)?);
-        steps.push(skip(
-            None,
-            vec![inputs::compare_file(
-                "fx.csv",
-                fx_a.as_deref(),
-                fx_b.as_deref(),
-            )],
-        ));
+        let changes = vec![inputs::compare_file(
+            "fx.csv",
+            fx_a.as_deref(),
+            fx_b.as_deref(),
+        )];
+        match compute(tmp.path(), cfg_b.as_deref(), &win_b) {
+            Ok(state) => {
+                states.push(state);
+                steps.push(skip(None, changes));
+            }
+            Err(e) => {
+                states.push(states[2].clone());
+                steps.push(skip(Some(not_computable(&e)), changes));
+            }
+        }
     }
 
     // 4: input rows.
@@ -497,6 +511,17 @@ impl Parts {
             self.tool_version_b,
         ]
     }
+}
+
+/// Why an intermediate state (A's inputs under B's settings, or with B's fx.csv) is skipped
+/// when it cannot be computed: a setting of B that A's inputs refuse, a currency of A without
+/// a rate in B's fx.csv. Its change is then counted in the next step that runs, and the parts
+/// still sum to the change.
+fn not_computable(e: &anyhow::Error) -> String {
+    format!(
+        "A's inputs cannot be computed at this step ({}): its change counts in the next step",
+        crate::errors::describe(e)
+    )
 }
 
 /// A restatement's stored diff (`diff.json`): the superseded release against the one being

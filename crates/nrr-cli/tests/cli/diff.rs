@@ -739,3 +739,45 @@ fn a_stripe_object_is_named_by_id() {
     assert_eq!(line["at"], "subscriptions.json#sub_acme");
     assert_eq!(line["change"], "changed");
 }
+
+/// An intermediate state that cannot be computed is skipped, named, and its change counted in
+/// the next step: A (fx_only_change: eurocorp in EUR) against B where eurocorp is billed in GBP
+/// and fx.csv has GBP rates only. A's items with B's fx.csv have no EUR rate, so the FX step
+/// cannot run on its own; the input-rows step carries the whole change, which still sums.
+#[test]
+fn a_step_that_cannot_be_computed_counts_in_the_next() {
+    let a = setup("fx_only_change", Some("currency = \"USD\"\n"));
+    let b = setup("fx_only_change", Some("currency = \"USD\"\n"));
+    edit(&b, "items.csv", "1000.00,EUR", "1000.00,GBP");
+    std::fs::write(
+        b.path().join("data/fx.csv"),
+        "date,currency,rate\n2023-11-01,GBP,1.25\n",
+    )
+    .unwrap();
+    let (pa, pb) = (a.path().join("data"), b.path().join("data"));
+    let r = run(
+        &a,
+        &[
+            "diff",
+            pa.to_str().unwrap(),
+            pb.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    r.assert_code(0);
+    let d = r.json();
+    check_sums(&d);
+    let fx = &d["steps"][2];
+    assert!(
+        fx["skipped"]
+            .as_str()
+            .unwrap()
+            .starts_with("A's inputs cannot be computed at this step"),
+        "{fx}"
+    );
+    assert_eq!(fx["changes"][0]["file"], "fx.csv");
+    assert_eq!(moving_steps(&d), ["input_rows"]);
+    let ids: Vec<String> = customers(&d, 3).into_iter().map(|c| c.0).collect();
+    assert_eq!(ids, ["eurocorp"]);
+}
