@@ -83,6 +83,7 @@ pub(crate) struct Config {
     pub source: Option<At<nrr_io::Source>>,
     pub timezone: Option<At<nrr_io::Timezone>>,
     pub fiscal_year_start: Option<At<u32>>,
+    pub as_of: Option<At<nrr_core::date::Date>>,
     pub segments: Option<At<Vec<String>>>,
     pub concentration: Option<At<Decimal>>,
     pub gross_margin: Option<At<Decimal>>,
@@ -110,11 +111,12 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The keys of the top level, of `[policies]` and of `[review]`, in the order of docs/config.md.
-pub(crate) const TOP_KEYS: [&str; 9] = [
+pub(crate) const TOP_KEYS: [&str; 10] = [
     "currency",
     "source",
     "timezone",
     "fiscal_year_start",
+    "as_of",
     "segments",
     "concentration",
     "gross_margin",
@@ -192,6 +194,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "source" => config.source = Some(v.source()?),
             "timezone" => config.timezone = Some(v.timezone()?),
             "fiscal_year_start" => config.fiscal_year_start = Some(v.month_of_year()?),
+            "as_of" => config.as_of = Some(v.date()?),
             "segments" => config.segments = Some(v.strings("an array of column names")?),
             "concentration" => config.concentration = Some(v.fraction()?),
             "gross_margin" => config.gross_margin = Some(v.fraction()?),
@@ -430,6 +433,19 @@ impl<'t, 'i> Val<'_, 't, 'i> {
             "UTC, an offset like +02:00 or an IANA zone like Europe/Paris",
             nrr_io::Timezone::parse,
         )
+    }
+
+    /// A date, as a TOML date (`2025-12-31`) or a string (`"2025-12-31"`).
+    fn date(&self) -> Result<At<nrr_core::date::Date>, ConfigError> {
+        const EXPECTED: &str = "a date YYYY-MM-DD";
+        let d = match self.value.get_ref() {
+            DeValue::String(s) => nrr_core::date::Date::parse(s),
+            DeValue::Datetime(d) if d.time.is_none() && d.offset.is_none() => {
+                nrr_core::date::Date::parse(&d.to_string())
+            }
+            _ => None,
+        };
+        d.map(|d| self.at(d)).ok_or_else(|| self.wrong(EXPECTED))
     }
 
     fn month_of_year(&self) -> Result<At<u32>, ConfigError> {

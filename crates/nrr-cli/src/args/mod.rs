@@ -75,12 +75,12 @@ pub(crate) enum Command {
     /// Record a draft release of a period's official figures in the book (docs/publishing.md),
     /// or with --final make a signed-off release final.
     #[command(
-        after_help = "Examples:\n  nrr publish data --period 2025-Q4\n  nrr publish data --period 2025-12 --book finance/nrr-book\n  nrr publish --final 2025-Q4-r1\n  nrr publish data --period 2025-Q4 --restate --reason \"late credit note for c00042\"\n\nA release keeps a copy of the input files, the nrr.toml they were read with, the report\n(JSON, HTML, XLSX) and the customer-month table, each with its SHA-256 in release.json.\nPERIOD is a month (2025-11), a quarter (2025-Q4), a year (2025) or TTM-2025-12, as the\nreport labels it. Publishing a period that has a final release is a restatement."
+        after_help = "Examples:\n  nrr publish data --period 2025-Q4\n  nrr signoff 2025-Q4-r1 --role finance --by \"Dana Reyes\"\n  nrr signoff 2025-Q4-r1 --role success --by \"Sam Ortiz\"\n  nrr signoff 2025-Q4-r1 --role marketing --by \"Kim Lee\"\n  nrr publish --final 2025-Q4-r1\n  nrr publish data --period 2025-Q4 --restate --reason \"late credit note for c00042\"\n  nrr publish data --period TTM-2025-12 --book finance/nrr-book\n\nA release keeps a copy of the input files, the nrr.toml they were read with, the report\n(JSON, HTML, XLSX) and the customer-month movements, each with its SHA-256 in release.json;\nit pins the as-of date. PERIOD is a month (2025-11), a quarter (2025-Q4), a year (2025) or\nTTM-2025-12, as the report labels it. Publishing a period that has a final release is a\nrestatement (--restate --reason). See docs/publishing.md."
     )]
     Publish(PublishArgs),
     /// Record one role's approval of a release (who, when, its hash; optionally signed).
     #[command(
-        after_help = "Examples:\n  nrr signoff 2025-Q4-r1 --role finance --by \"Dana Reyes\"\n  nrr signoff 2025-Q4-r1 --role success --by Sam --note \"c00042: budget cut, confirmed\"\n  nrr signoff 2025-Q4-r1 --role marketing --by Kim --sign-key ~/.ssh/id_ed25519\n\nThe roles a release needs are [review] roles of its nrr.toml (default: finance, success,\nmarketing). --sign-key signs with ssh-keygen -Y sign (namespace nrr-release)."
+        after_help = "Examples:\n  nrr publish data --period 2025-11\n  nrr signoff 2025-11-r1 --role finance --by \"Dana Reyes\"\n  nrr signoff 2025-11-r1 --role success --by Sam --note \"c00042: budget cut, confirmed\"\n\nThe roles a release needs are [review] roles of its nrr.toml (default: finance, success,\nmarketing), each once. --sign-key ~/.ssh/id_ed25519 signs with ssh-keygen -Y sign\n(namespace nrr-release); nrr verify checks the signature. A note CUSTOMER: text\nannotates that customer in the review."
     )]
     Signoff(SignoffArgs),
     /// Check a release: every file against its SHA-256, the sign-offs and their signatures, and
@@ -96,6 +96,12 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nrr diff 2025-Q4-r1 2025-Q4-r2\n  nrr diff 2025-Q4-r1 data   # today's data under the release's settings\n  nrr diff 2025-Q4-r1 data --format json -o diff.json\n  nrr diff old-data new-data --format csv --top 50\n\nA and B are each a release (its id in --book, or its directory) or a data directory.\nA data side is read with the nrr.toml and window of the release on the other side.\nExit code 0 whether or not figures differ; 2 for usage errors."
     )]
     Diff(DiffArgs),
+    /// Print one role's review packet of a release (docs/publishing.md#review-packets):
+    /// finance, success or marketing, computed from the release's pinned inputs.
+    #[command(
+        after_help = "Examples:\n  nrr review 2025-Q4-r1 --role finance\n  nrr review TTM-2025-12-r1 --role success --book finance/nrr-book\n  nrr review 2025-Q4-r1 --role marketing --format json\n\nfinance: the policies, the row ledger with each exclusion's amount, the revenue_movements\ncheck, expansion and contraction by reason, and the customers whose movements another\npolicy value would change. success: churned and contracted accounts above\n[review] churn_threshold with their explanation and sign-off notes. marketing: segment\nvalues whose NRR or GRR moved more than [review] segment_shift_threshold."
+    )]
+    Review(ReviewArgs),
     /// Write a deterministic, realistic synthetic dataset (items.csv, customers.csv, fx.csv).
     #[command(
         after_help = "Examples:\n  nrr generate --customers 100000 --months 36 --seed 1 --out data-100k\n  nrr generate --customers 5000 --out demo --currencies"
@@ -515,6 +521,24 @@ pub(crate) struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TextFormat::Table)]
     pub format: TextFormat,
+}
+
+/// `nrr review`.
+#[derive(Args, Debug)]
+pub(crate) struct ReviewArgs {
+    /// The release: its id in the book (2025-Q4-r1) or its directory.
+    pub release: String,
+    #[command(flatten)]
+    pub book: BookArgs,
+    /// Whose packet: finance, success or marketing.
+    #[arg(long, value_enum)]
+    pub role: config::Role,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Table)]
+    pub format: TextFormat,
+    /// finance: the customer-months listed per policy alternative (the rest are counted).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
 }
 
 #[derive(Args, Debug)]

@@ -205,6 +205,14 @@ fn layered(
         1,
         ToString::to_string,
     );
+    let as_of = l.pick(
+        "as_of",
+        data.as_of.map(Some),
+        c.as_of.map(|a| at(a, Some)).as_ref(),
+        None,
+        None,
+        |v| v.map_or("from the data".into(), |d| d.to_string()),
+    );
     let segments = l.pick(
         "segments",
         (!cmd.segments.is_empty()).then(|| cmd.segments.to_vec()),
@@ -247,7 +255,7 @@ fn layered(
             to: window.to,
             today: Some(today()),
             fiscal_year_start,
-            as_of: data.as_of,
+            as_of,
             reactivation: policies.reactivation,
             gross_margin: Some(gross_margin),
             concentration: Some(concentration),

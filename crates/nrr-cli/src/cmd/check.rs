@@ -33,15 +33,19 @@ pub(super) fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
         0
     };
     let text = match a.format {
-        TextFormat::Json => render::json(&CheckReport {
-            currency: ds.currency(),
-            inputs: &ds.files,
-            rows: &ds.ledger,
-            rejections: &loaded.rejections,
-            skipped_invalid_rows: skipped,
-            notices: &ds.notices,
-            movement_check: loaded.movement_check.as_ref(),
-        })?,
+        TextFormat::Json => render::json_with_settings(
+            &CheckReport {
+                currency: ds.currency(),
+                inputs: &ds.files,
+                rows: &ds.ledger,
+                rejections: &loaded.rejections,
+                skipped_invalid_rows: skipped,
+                notices: &ds.notices,
+                movement_check: loaded.movement_check.as_ref(),
+            },
+            &settings,
+            ds.currency(),
+        )?,
         TextFormat::Table => {
             let movements = loaded.movement_check.as_ref();
             format!(

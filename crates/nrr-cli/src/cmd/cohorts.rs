@@ -10,12 +10,14 @@ pub(super) fn run(a: CohortsArgs) -> anyhow::Result<ExitCode> {
     let (loaded, skipped, bar) = super::load(&settings, false, false)?;
     let opts = Options {
         skipped_invalid_rows: skipped,
-        ..settings.options
+        ..settings.options.clone()
     };
     let table = nrr_core::cohort::cohorts(&loaded.dataset, &opts, a.by.into(), a.metric.into())?;
     let text = match a.format {
         CohortFormat::Table => render::table::cohorts(&table, render::style()),
-        CohortFormat::Json => render::json(&table)?,
+        CohortFormat::Json => {
+            render::json_with_settings(&table, &settings, loaded.dataset.currency())?
+        }
         CohortFormat::Csv => nrr_io::write::cohorts_csv(&table)?,
         CohortFormat::Html => nrr_present::html::cohorts(std::slice::from_ref(&table)),
     };

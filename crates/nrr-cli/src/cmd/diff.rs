@@ -630,9 +630,17 @@ fn figure_leaves(report: &Value) -> Vec<(String, Leaf)> {
     out
 }
 
-/// An array element's label: its period, month, column, value or segment, else its index.
+/// An array element's label: its period, month, column, value, segment or customer, else its
+/// index (so a customer entering a top list is a figure that appears, not a shifted index).
 fn label(v: &Value, i: usize) -> String {
-    for key in ["period", "month", "column", "value", "segment"] {
+    for key in [
+        "period",
+        "month",
+        "column",
+        "value",
+        "segment",
+        "customer_id",
+    ] {
         if let Some(s) = v.get(key).and_then(Value::as_str) {
             return s.to_string();
         }

@@ -10,7 +10,7 @@ pub(super) fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
     let (loaded, skipped, bar) = super::load(&settings, false, false)?;
     let opts = Options {
         skipped_invalid_rows: skipped,
-        ..settings.options
+        ..settings.options.clone()
     };
     // An id customer_map.csv merges into another is explained as that customer.
     let map = loaded.customer_map.as_ref();
@@ -23,7 +23,7 @@ pub(super) fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
         nrr_core::explain::attach_customer_map(&mut ex, m);
     }
     let text = match a.format {
-        TextFormat::Json => render::json(&ex)?,
+        TextFormat::Json => render::json_with_settings(&ex, &settings, loaded.dataset.currency())?,
         TextFormat::Table => render::table::explanation(&ex, render::style()),
     };
     drop(bar);

@@ -171,6 +171,7 @@ fn file_text(data: &Path, loaded: &Loaded, currency: &str) -> String {
     }
     t.push_str("# First month of the fiscal year, 1-12: quarters and years start there.\n");
     t.push_str("fiscal_year_start = 1\n");
+    t.push_str("# The as-of date (--as-of): the day the figures are as of. Default: from the data (the\n# latest invoice or line date not after today). Pin it to close a period for good.\n# as_of = 2025-12-31\n");
     let columns = loaded
         .attributes
         .as_ref()

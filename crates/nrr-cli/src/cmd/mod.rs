@@ -13,6 +13,7 @@ mod movements;
 mod output;
 mod publish;
 mod report;
+mod review;
 mod sql;
 
 use crate::args::{Cli, Command, Settings};
@@ -81,6 +82,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Signoff(a) => publish::signoff(a),
         Command::Verify(a) => publish::verify(a),
         Command::Diff(a) => diff::run(a),
+        Command::Review(a) => review::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Sql(a) => sql::run(a),
         Command::Demo(a) => demo::run(a),

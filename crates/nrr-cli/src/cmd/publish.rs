@@ -12,10 +12,15 @@ use nrr_io::book::{self, Book, FinalRecord, Manifest, Release, Signoff};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The ritual refuses: a usage error (exit 2) with the reason.
+/// `nrr publish` refuses: a usage error (exit 2) with the reason.
 fn refuse(reason: String) -> anyhow::Error {
+    refuse_as("nrr publish", reason)
+}
+
+/// `command` refuses: a usage error (exit 2) with the reason.
+fn refuse_as(command: &str, reason: String) -> anyhow::Error {
     crate::errors::BadFlag {
-        flag: "nrr publish".into(),
+        flag: command.into(),
         reason,
     }
     .into()
@@ -376,16 +381,19 @@ pub(super) fn signoff(a: SignoffArgs) -> anyhow::Result<ExitCode> {
     }
     let roles = roles_of(&r)?;
     if !roles.contains(&a.role) {
-        return Err(refuse(format!(
-            "{} is not a review role of {} (its roles: {})",
-            a.role.name(),
-            r.id(),
-            roles
-                .iter()
-                .map(|r| r.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(refuse_as(
+            "nrr signoff",
+            format!(
+                "{} is not a review role of {} (its roles: {})",
+                a.role.name(),
+                r.id(),
+                roles
+                    .iter()
+                    .map(|r| r.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
     }
     let mut s = Signoff {
         release: r.id().to_string(),

@@ -133,6 +133,29 @@ pub(crate) fn style() -> Style {
     }
 }
 
+/// Pretty JSON of `v` followed by `config` (the file read, when one was) and `settings`
+/// (every setting, its value and where it came from), as `nrr report` ends its JSON: how
+/// `nrr cohorts`, `nrr explain` and `nrr check` echo their settings (docs/config.md).
+pub(crate) fn json_with_settings<T: serde::Serialize>(
+    v: &T,
+    settings: &crate::args::Settings,
+    currency: &str,
+) -> anyhow::Result<String> {
+    #[derive(serde::Serialize)]
+    struct WithSettings<'a, T> {
+        #[serde(flatten)]
+        inner: &'a T,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        config: Option<String>,
+        settings: Vec<nrr_core::report::Setting>,
+    }
+    json(&WithSettings {
+        inner: v,
+        config: settings.config_shown(),
+        settings: settings.echo(currency),
+    })
+}
+
 /// Pretty JSON with a trailing newline.
 pub(crate) fn json<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
     let mut s = serde_json::to_string_pretty(v)?;

@@ -177,7 +177,7 @@ fn table_has_one_line_on_the_settings() {
         .collect();
     assert_eq!(
         lines,
-        ["settings from data/nrr.toml: 2 of 18 (JSON `settings` lists each with its line); from flags: gross_margin"],
+        ["settings from data/nrr.toml: 2 of 19 (JSON `settings` lists each with its line); from flags: gross_margin"],
         "{}",
         run.transcript()
     );
@@ -426,4 +426,97 @@ fn help_mentions_config() {
             assert!(run.stdout.contains(needle), "nrr {cmd} --help: {needle}");
         }
     }
+}
+
+/// The HTML report lists every setting with where it came from, as the JSON does.
+#[test]
+fn the_html_report_echoes_the_settings() {
+    let tmp = fixture("segments");
+    config(&tmp, "currency = \"USD\"\nsegments = [\"segment\"]\n");
+    let run = nrr_in(
+        tmp.path(),
+        &[
+            "report",
+            "data",
+            "--format",
+            "html",
+            "--concentration",
+            "0.5",
+        ],
+    );
+    run.assert_code(0);
+    let page = &run.stdout;
+    let settings = &page[page.find("id=\"settings\"").expect("a settings table")..];
+    let settings = &settings[..settings.find("</table>").expect("its end")];
+    for row in [
+        "<tr><th>currency</th><td class=\"label\">USD</td><td class=\"label\">config (nrr.toml:1)</td></tr>",
+        "<tr><th>segments</th><td class=\"label\">segment</td><td class=\"label\">config (nrr.toml:2)</td></tr>",
+        "<tr><th>concentration</th><td class=\"label\">0.5</td><td class=\"label\">flag</td></tr>",
+    ] {
+        assert!(settings.contains(row), "{row} not in {settings}");
+    }
+    assert!(page.contains("Read from data/nrr.toml"));
+}
+
+/// `as_of` pins the as-of date (a TOML date or a string); `--as-of` wins over it; a bad date
+/// names the file, line and key.
+#[test]
+fn as_of_pins_the_window_and_the_flag_wins() {
+    let tmp = fixture("segments");
+    let as_of = |j: &Value| {
+        (
+            j["as_of"]["date"].as_str().expect("a date").to_string(),
+            j["window"]["end_month"]
+                .as_str()
+                .expect("a month")
+                .to_string(),
+            setting(j, "as_of"),
+        )
+    };
+    config(&tmp, "as_of = 2024-02-15\n");
+    let run = nrr_in(tmp.path(), &["report", "data", "--format", "json"]);
+    run.assert_code(0);
+    assert_eq!(
+        as_of(&run.json()),
+        (
+            "2024-02-15".into(),
+            "2024-02".into(),
+            ("2024-02-15".into(), "config (nrr.toml:1)".into())
+        )
+    );
+    config(&tmp, "as_of = \"2024-01-31\"\n");
+    let run = nrr_in(
+        tmp.path(),
+        &[
+            "report",
+            "data",
+            "--format",
+            "json",
+            "--as-of",
+            "2024-03-01",
+        ],
+    );
+    assert_eq!(
+        as_of(&run.json()),
+        (
+            "2024-03-01".into(),
+            "2024-03".into(),
+            ("2024-03-01".into(), "flag".into())
+        )
+    );
+    let run = nrr_in(
+        tmp.path(),
+        &["report", "data", "--format", "json", "--no-config"],
+    );
+    assert_eq!(
+        as_of(&run.json()).2,
+        ("from the data".into(), "default".into())
+    );
+    config(&tmp, "currency = \"USD\"\nas_of = \"2024-02-30\"\n");
+    let bad = nrr_in(tmp.path(), &["report", "data"]);
+    bad.assert_code(2);
+    assert_eq!(
+        bad.stderr,
+        "error: data/nrr.toml:2: as_of: expected a date YYYY-MM-DD, found \"2024-02-30\"\n"
+    );
 }

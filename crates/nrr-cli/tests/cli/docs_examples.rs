@@ -644,13 +644,13 @@ fn docs_metrics() {
 }
 
 #[test]
-fn docs_policies() {
-    assert_file_runs("docs/policies.md");
+fn docs_publishing() {
+    assert_file_runs("docs/publishing.md");
 }
 
 #[test]
-fn docs_publishing() {
-    assert_file_runs("docs/publishing.md");
+fn docs_policies() {
+    assert_file_runs("docs/policies.md");
 }
 
 /// The `Examples:` of `nrr [SUBCOMMAND] --help`: each command, its wrapped continuation lines
@@ -703,6 +703,7 @@ fn help_examples_run() {
     let mut ran = 0;
     for sub in [
         "", "report", "cohorts", "explain", "compare", "check", "lines", "generate", "demo",
+        "publish", "review", "signoff", "verify",
     ] {
         let examples = help_examples(sub, dir.path());
         let help = format!("nrr {sub} --help").replace("  ", " ");

@@ -9,6 +9,7 @@
 //! - [`config`]: `nrr.toml`, its precedence, its errors and `nrr init`;
 //! - [`diff`]: `nrr diff`, each cause alone and two together hand-checked on fixtures, parts
 //!   summing to every change, a restatement's stored diff;
+//! - [`review`]: `nrr review`, each role's packet of a release;
 //! - [`golden`]: every fixture folder against its hand-checked `expected.json`;
 //! - [`hostile`]: the catalogue of hostile inputs, each a snapshot;
 //! - [`equivalence`]: equivalent inputs give the same report;
@@ -18,6 +19,8 @@
 //! - [`lines`]: `nrr lines` of every fixture reports as the fixture (CSV and Parquet lines),
 //!   its output and its rejections;
 //! - [`parquet_invoices`]: Parquet twins of the invoices fixtures (feature `parquet`);
+//! - [`publish`]: the official number: publish, sign off, final, verify, restate; a kill -9
+//!   during publish and two publishes at once leave a valid book;
 //! - [`postgres`]: the PostgreSQL source against a server started from `initdb` (feature
 //!   `postgres`), one test per check sharing one server;
 //! - [`sql`]: the `nrr sql` scripts run on DuckDB, PostgreSQL and Spark against nrr's figures
@@ -561,6 +564,8 @@ mod hostile;
 mod lines;
 mod parquet_invoices;
 mod postgres;
+mod publish;
+mod review;
 mod sql;
 mod sql_compare;
 mod stripe_shapes;

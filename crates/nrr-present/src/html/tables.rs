@@ -397,7 +397,30 @@ const DEFINITIONS: [(&str, &str); 9] = [
     ("Logo churn", "The cohort's customers at zero at the period's end, over the cohort's customers."),
 ];
 
-/// Definitions, the policies in force, the inputs, the row ledger and the notices.
+/// Every setting of the run, its value and where it came from (docs/config.md).
+fn settings(out: &mut String, r: &Report) {
+    if r.settings.is_empty() {
+        return;
+    }
+    out.push_str("<h3>Settings</h3>");
+    if let Some(c) = &r.config {
+        let _ = write!(out, "<p>Read from {}; flags win over the file, the file over the preset, the preset over the defaults.</p>", text(c));
+    }
+    out.push_str("<table class=\"figures\" id=\"settings\"><thead><tr><th>setting</th><th>value</th><th>from</th></tr></thead><tbody>");
+    for st in &r.settings {
+        let _ = write!(
+            out,
+            "<tr><th>{}</th><td class=\"label\">{}</td><td class=\"label\">{}</td></tr>",
+            text(&st.key),
+            text(&st.value),
+            text(&st.source)
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// Definitions, the policies in force, the settings, the inputs, the row ledger and the
+/// notices.
 pub(crate) fn definitions(out: &mut String, r: &Report) {
     out.push_str("<section id=\"definitions\"><h2>Definitions</h2><dl>");
     for (term, rule) in DEFINITIONS {
@@ -421,10 +444,12 @@ pub(crate) fn definitions(out: &mut String, r: &Report) {
     }
     let _ = write!(
         out,
-        "<tr><th>gross_margin</th><td class=\"label\">{}</td></tr><tr><th>concentration_threshold</th><td class=\"label\">{}</td></tr></tbody></table><h3>Inputs</h3><ul>",
+        "<tr><th>gross_margin</th><td class=\"label\">{}</td></tr><tr><th>concentration_threshold</th><td class=\"label\">{}</td></tr></tbody></table>",
         text(&r.gross_margin),
         text(&r.concentration_threshold)
     );
+    settings(out, r);
+    out.push_str("<h3>Inputs</h3><ul>");
     for i in &r.inputs {
         let _ = write!(out, "<li>{}</li>", text(i));
     }

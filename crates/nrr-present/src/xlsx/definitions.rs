@@ -1,5 +1,5 @@
 //! The `Definitions` sheet: the metric rules (docs/metrics.md wording), the policies in
-//! force, the report's facts, the inputs, the row ledger and the notices.
+//! force, the settings and where each came from, the report's facts, the inputs, the row ledger and the notices.
 
 use super::{Sheet, Styles, XlsxError};
 use nrr_core::report::Report;
@@ -40,6 +40,19 @@ pub(super) fn sheet(mut s: Sheet<'_>, report: &Report, st: &Styles) -> Result<()
     }
     row = pairs(&mut s, row + 1, "Report", &facts(report), st)?;
     row = pairs(&mut s, row, "Policies in force", &policies(report), st)?;
+    if !report.settings.is_empty() {
+        // Every setting, its value and where it came from (docs/config.md).
+        let title = match &report.config {
+            Some(c) => format!("Settings (read from {c})"),
+            None => "Settings".to_string(),
+        };
+        let settings: Vec<(String, String)> = report
+            .settings
+            .iter()
+            .map(|st| (st.key.clone(), format!("{} (from {})", st.value, st.source)))
+            .collect();
+        row = pairs(&mut s, row, &title, &settings, st)?;
+    }
     let inputs: Vec<(String, String)> = report
         .inputs
         .iter()

@@ -263,3 +263,37 @@ fn the_movements_chart_draws_losses_below_zero() {
     // 2024-03: b (50) churns.
     assert!(sheet.contains("<f>-G7</f><v>-50.00</v>"), "{sheet}");
 }
+
+/// The Definitions sheet echoes every setting with its source and the file read; a value
+/// typed in the file stays a string cell.
+#[test]
+fn the_definitions_sheet_echoes_the_settings() {
+    let (mut report, detail) = sample();
+    report.config = Some("data/nrr.toml".into());
+    report.settings = vec![
+        nrr_core::report::Setting {
+            key: "currency".into(),
+            value: "USD".into(),
+            source: "config (nrr.toml:1)".into(),
+        },
+        nrr_core::report::Setting {
+            key: "segments".into(),
+            value: "=2+2".into(),
+            source: "flag".into(),
+        },
+    ];
+    let files = files(&workbook(&report, &detail).expect("a workbook"));
+    let strings = &files["xl/sharedStrings.xml"];
+    assert!(
+        strings.contains("Settings (read from data/nrr.toml)"),
+        "{strings}"
+    );
+    assert!(strings.contains("USD (from config (nrr.toml:1))"));
+    assert!(strings.contains("=2+2 (from flag)"));
+    for (name, text) in &files {
+        assert!(
+            !text.contains("<f>=2+2") && !text.contains("<f>2+2"),
+            "{name}"
+        );
+    }
+}

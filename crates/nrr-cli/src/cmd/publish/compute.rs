@@ -49,7 +49,11 @@ fn pinned_config(inputs: &Path) -> Option<std::path::PathBuf> {
 pub(super) fn release_report(inputs: &Path, window_args: &[String]) -> anyhow::Result<Computed> {
     let argv = report_argv(inputs, pinned_config(inputs).as_deref(), window_args);
     let args = crate::args::report_args(argv).context("the release's report arguments")?;
-    let rs = resolve::report(&args)?;
+    let mut rs = resolve::report(&args)?;
+    // The report names its configuration as the release holds it, not where it was staged.
+    if rs.settings.config.is_some() {
+        rs.settings.config = Some(format!("{}/nrr.toml", book::INPUTS).into());
+    }
     let mut formats = vec![Format::Json, Format::Html];
     if cfg!(feature = "xlsx") {
         formats.push(Format::Xlsx);
@@ -323,6 +327,7 @@ pub(super) fn verification(r: &Release, data: Option<&Path>) -> anyhow::Result<V
     }
     let published: Value = serde_json::from_slice(&r.read("report.json")?)
         .with_context(|| format!("{}/report.json", r.dir.display()))?;
+    damage.extend(manifest_disagreements(r, &published));
     let inputs = r.inputs_dir();
     let window = &r.manifest.window_args;
     let config = pinned_config(&inputs);
@@ -359,6 +364,33 @@ pub(super) fn verification(r: &Release, data: Option<&Path>) -> anyhow::Result<V
         inputs_changed,
         data_moved,
     })
+}
+
+/// What release.json says against itself and report.json: the period's figures are the
+/// report's row, and each input's digest is its copy's.
+fn manifest_disagreements(r: &Release, published: &Value) -> Vec<String> {
+    let m = &r.manifest;
+    let mut out = Vec::new();
+    if published_figures(published, &m.period).as_ref() != Some(&m.figures) {
+        out.push(format!(
+            "release.json: its figures of {} are not report.json's",
+            m.period
+        ));
+    }
+    for i in &m.inputs {
+        let path = format!("{}/{}", book::INPUTS, i.path);
+        if !m
+            .files
+            .iter()
+            .any(|f| f.path == path && f.sha256 == i.sha256)
+        {
+            out.push(format!(
+                "release.json: input {} does not match its copy {path}",
+                i.path
+            ));
+        }
+    }
+    out
 }
 
 /// The files of `data` against the release's input copies: by name, then line by line.

@@ -1,0 +1,593 @@
+//! The finance packet: the policies in force, the row ledger with every exclusion's amount,
+//! the revenue_movements check, expansion and contraction by reason, and the customer-months
+//! whose classification depends on a policy.
+
+use super::{para, section, Ctx};
+use crate::render::table::{grid, money};
+use nrr_core::compare::{compare, CustomerMonthDiff, Side};
+use nrr_core::engine::{compute, window, Options};
+use nrr_core::money::{trimmed_decimal, Decimal, Money, MAX_AMOUNT_DECIMALS};
+use nrr_core::report::{
+    ContractionByReason, ExpansionByReason, MovementCheck, Policies, Retention, RowLedger, Setting,
+};
+use nrr_io::printable;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+/// The finance packet.
+#[derive(Debug, Serialize)]
+pub(in crate::cmd) struct Finance {
+    /// The policies the input applied (the report's `policies`).
+    pub policies: Policies,
+    /// Every setting with its value and where it came from (the report's `settings`).
+    pub settings: Vec<Setting>,
+    /// The row ledger, every exclusion reason with its count and amount.
+    pub ledger: Ledger,
+    /// revenue_movements against subscription_snapshots, when the release has them.
+    pub movement_check: Option<MovementCheck>,
+    /// The period's frozen-cohort expansion and contraction, by reason.
+    pub reasons: Reasons,
+    /// For each other value of each policy the input applies: the customer-months of the
+    /// period it would classify differently.
+    pub policy_dependence: Vec<Alternative>,
+}
+
+/// The row ledger with amounts.
+#[derive(Debug, Serialize)]
+pub(in crate::cmd) struct Ledger {
+    pub read: u64,
+    pub used: u64,
+    pub excluded: u64,
+    pub rejected: u64,
+    /// Every reason with rows excluded (and `one_time`, `zero_amount`, `zero_length` always).
+    pub exclusions: Vec<Exclusion>,
+}
+
+/// One exclusion reason.
+#[derive(Debug, Serialize)]
+pub(in crate::cmd) struct Exclusion {
+    /// The ledger's key (`one_time`).
+    pub reason: &'static str,
+    /// Rows excluded for it.
+    pub rows: u64,
+    /// The sum of those rows' amounts, per currency (empty with no row); `null` when it could
+    /// not be computed (see `amount_note`).
+    pub amounts: Option<Vec<CurrencyAmount>>,
+    /// Why there is no amount, when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_note: Option<String>,
+}
+
+/// An amount in one currency, exact as written (at most 6 decimals).
+#[derive(Debug, Serialize)]
+pub(in crate::cmd) struct CurrencyAmount {
+    pub currency: String,
+    pub amount: String,
+}
+
+/// The period's expansion and contraction by reason (frozen cohort, at t0's rates).
+#[derive(Debug, Serialize)]
+pub(in crate::cmd) struct Reasons {
+    pub expansion: Money,
+    pub expansion_by_reason: ExpansionByReason,
+    pub contraction: Money,
+    pub contraction_by_reason: ContractionByReason,
+}
+
+/// One policy set to another value, all else as the release.
+#[derive(Debug, Serialize)]
+pub(in crate::cmd) struct Alternative {
+    /// The policy's key in the report's `policies` (`reactivation`).
+    pub policy: &'static str,
+    /// Its value in force.
+    pub in_force: String,
+    /// The other value.
+    pub alternative: String,
+    /// Why the alternative could not be computed (the input refuses it), if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Customer-months of the period whose month-end MRR, category or amount would differ.
+    pub customer_months: u64,
+    /// The largest of them (`--top`), largest first: `a` in force, `b` the alternative.
+    pub changes: Vec<CustomerMonthDiff>,
+    /// How many more are not listed.
+    pub more: u64,
+}
+
+pub(super) fn packet(ctx: &Ctx, top: usize) -> anyhow::Result<Finance> {
+    let r = &ctx.report;
+    let ret = period_retention(ctx);
+    Ok(Finance {
+        policies: r.policies.clone(),
+        settings: r.settings.clone(),
+        ledger: ledger(&r.rows, &ctx.release.inputs_dir(), &r.inputs, &r.currency),
+        movement_check: r.movement_check.clone(),
+        reasons: Reasons {
+            expansion: ret.expansion,
+            expansion_by_reason: ret.expansion_by_reason.clone(),
+            contraction: ret.contraction,
+            contraction_by_reason: ret.contraction_by_reason.clone(),
+        },
+        policy_dependence: alternatives(ctx, top)?,
+    })
+}
+
+/// The period's retention in the report (found when the context was built).
+fn period_retention(ctx: &Ctx) -> &Retention {
+    let p = &ctx.period;
+    // Ctx::open found this period in this report.
+    super::retention_at(&ctx.report.periods, &ctx.report.ttm, p.kind, p.start)
+        .expect("the release's period is in its report")
+}
+
+/// The ledger with the amounts of the excluded rows, summed from the pinned input files.
+fn ledger(rows: &RowLedger, inputs: &Path, files: &[String], currency: &str) -> Ledger {
+    let scanned = scan_exclusions(inputs, files, currency);
+    let exclusions = rows
+        .excluded
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, n))| *i < 3 || *n > 0)
+        .map(|(_, &(reason, n))| {
+            let found = scanned.as_ref().map(|s| s.get(reason));
+            let (amounts, amount_note) = match found {
+                Err(why) => (None, Some(why.clone())),
+                Ok(Some((count, sums))) if *count == n => (
+                    Some(
+                        sums.iter()
+                            .map(|(c, v)| CurrencyAmount {
+                                currency: c.clone(),
+                                amount: trimmed_decimal(*v, MAX_AMOUNT_DECIMALS),
+                            })
+                            .collect(),
+                    ),
+                    None,
+                ),
+                Ok(None) if n == 0 => (Some(Vec::new()), None),
+                Ok(_) => (
+                    None,
+                    Some(format!(
+                        "not computed: the rows of this reason are not read from {} alone",
+                        files.join(", ")
+                    )),
+                ),
+            };
+            Exclusion {
+                reason,
+                rows: n,
+                amounts,
+                amount_note,
+            }
+        })
+        .collect();
+    Ledger {
+        read: rows.read,
+        used: rows.used,
+        excluded: rows.excluded.total(),
+        rejected: rows.rejected,
+        exclusions,
+    }
+}
+
+/// Per reason: the rows found and their amounts per currency (in millionths).
+type Scanned = BTreeMap<&'static str, (u64, BTreeMap<String, i128>)>;
+
+/// The excluded rows of the pinned items.csv or invoices.csv, by reason, with the sums of
+/// their `amount` column per currency: the rules of the readers (docs/input.md). Other inputs
+/// (Parquet, mrr.csv, Stripe exports, snapshots): an explanation instead.
+fn scan_exclusions(inputs: &Path, files: &[String], currency: &str) -> Result<Scanned, String> {
+    let mut out = Scanned::new();
+    for f in files {
+        let kind = match Path::new(f).file_name().and_then(|n| n.to_str()) {
+            Some("items.csv") => FileKind::Items,
+            Some("invoices.csv") => FileKind::Invoices,
+            Some("mrr.csv") | Some("subscription_events.csv") => continue,
+            _ => {
+                return Err(format!(
+                    "not computed for {}: amounts are summed from items.csv and invoices.csv",
+                    printable(f)
+                ))
+            }
+        };
+        scan_file(&inputs.join(f), kind, currency, &mut out)
+            .map_err(|e| format!("not computed: reading {}: {e}", printable(f)))?;
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Copy)]
+enum FileKind {
+    Items,
+    Invoices,
+}
+
+fn scan_file(path: &Path, kind: FileKind, currency: &str, out: &mut Scanned) -> anyhow::Result<()> {
+    let mut rd = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)?;
+    let headers: Vec<String> = rd
+        .headers()?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (c_amount, c_unit, c_qty, c_ccy) = (
+        col("amount"),
+        col("unit_amount"),
+        col("quantity"),
+        col("currency"),
+    );
+    let (c_kind, c_type, c_start, c_end) =
+        (col("kind"), col("type"), col("start_date"), col("end_date"));
+    let dec = |s: &str| Decimal::parse(s, MAX_AMOUNT_DECIMALS);
+    let millionths = |d: Decimal| i128::from(d.mantissa) * 10i128.pow(6 - d.decimals.min(6));
+    for rec in rd.records() {
+        let rec = rec?;
+        let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("");
+        let amount = match (get(c_amount), get(c_unit)) {
+            ("", "") => None,
+            ("", unit) => {
+                let q = match get(c_qty) {
+                    "" => 1,
+                    q => q.parse::<i128>().unwrap_or(0),
+                };
+                dec(unit).map(|u| millionths(u) * q)
+            }
+            (a, _) => dec(a).map(millionths),
+        };
+        let Some(amount) = amount else { continue };
+        let reason = match kind {
+            FileKind::Items => {
+                if get(c_kind) == "one_time" {
+                    "one_time"
+                } else if amount == 0 {
+                    "zero_amount"
+                } else if c_end.is_some() && get(c_end) == get(c_start) {
+                    "zero_length"
+                } else {
+                    continue;
+                }
+            }
+            FileKind::Invoices => match get(c_type) {
+                "one_time" => "one_time",
+                "tax" => "tax",
+                "credit" => "credit",
+                "refund" => "refund",
+                "usage" => "usage",
+                _ => continue,
+            },
+        };
+        let ccy = match get(c_ccy) {
+            "" => currency.to_string(),
+            c => c.to_string(),
+        };
+        let e = out.entry(reason).or_default();
+        e.0 += 1;
+        *e.1.entry(ccy).or_default() += amount;
+    }
+    Ok(())
+}
+
+/// The values each policy can take, as its flag writes them.
+const CHOICES: [(&str, &str, &[&str]); 7] = [
+    (
+        "reactivation",
+        "--reactivation",
+        &["any-gap", "window:3", "as-expansion"],
+    ),
+    (
+        "churn_recognition",
+        "--churn-recognition",
+        &["at-period-end", "at-cancellation", "at-request"],
+    ),
+    ("discounts", "--discounts", &["all", "none", "forever-only"]),
+    ("past_due", "--past-due", &["keep:30", "keep", "churn"]),
+    ("pauses", "--pauses", &["keep", "churn", "zero"]),
+    ("full_refunds", "--full-refunds", &["ignore", "end-service"]),
+    ("snapshot_date", "--snapshot-date", &["close", "open"]),
+];
+
+/// The value in force of a policy the input applies (`None`: it does not apply it).
+fn in_force(p: &Policies, key: &str) -> Option<String> {
+    let lifecycle = p.discounts.is_some();
+    match key {
+        "reactivation" => Some(p.reactivation.clone()),
+        "churn_recognition" => lifecycle.then(|| p.churn_recognition.to_string()),
+        "discounts" => p.discounts.clone(),
+        "past_due" => p.past_due.clone(),
+        "pauses" => p.pauses.clone(),
+        "full_refunds" => p.full_refunds.clone(),
+        "snapshot_date" => p.snapshot_date.clone(),
+        _ => None,
+    }
+}
+
+/// Every other value of every policy the input applies, computed with all else as the
+/// release, compared customer-month by customer-month over the period.
+fn alternatives(ctx: &Ctx, top: usize) -> anyhow::Result<Vec<Alternative>> {
+    let ds = &ctx.loaded.dataset;
+    let (from, to) = window(ds, &ctx.options)?;
+    let base_opts = Options {
+        from: Some(from),
+        to: Some(to),
+        ..ctx.options.clone()
+    };
+    let side_a = Side {
+        label: "in force",
+        dataset: ds,
+        options: &base_opts,
+        report: &ctx.report,
+    };
+    let mut out = Vec::new();
+    for (key, flag, values) in CHOICES {
+        let Some(current) = in_force(&ctx.report.policies, key) else {
+            continue;
+        };
+        for &value in values.iter().filter(|&&v| v != current) {
+            let mut alt = Alternative {
+                policy: key,
+                in_force: current.clone(),
+                alternative: value.to_string(),
+                error: None,
+                customer_months: 0,
+                changes: Vec::new(),
+                more: 0,
+            };
+            match differences(ctx, &side_a, flag, value, (from, to)) {
+                Ok(diffs) => {
+                    alt.customer_months = diffs.len() as u64;
+                    alt.more = diffs.len().saturating_sub(top) as u64;
+                    alt.changes = diffs.into_iter().take(top).collect();
+                }
+                Err(e) => alt.error = Some(format!("{e:#}")),
+            }
+            out.push(alt);
+        }
+    }
+    Ok(out)
+}
+
+/// The customer-months of the period that differ with `flag value` added to the release's
+/// arguments, largest first.
+fn differences(
+    ctx: &Ctx,
+    a: &Side<'_>,
+    flag: &str,
+    value: &str,
+    (from, to): (nrr_core::date::Month, nrr_core::date::Month),
+) -> anyhow::Result<Vec<CustomerMonthDiff>> {
+    let mut argv = ctx.argv.clone();
+    argv.extend([flag.into(), value.into()]);
+    let mut args = crate::args::report_args(argv)?;
+    // A flag wins over the file and the preset when marked given on the command line (as
+    // `args::parse` marks it).
+    let g = &mut args.data.given;
+    match flag {
+        "--reactivation" => g.reactivation = true,
+        "--churn-recognition" => g.churn_recognition = true,
+        "--discounts" => g.discounts = true,
+        "--past-due" => g.past_due = true,
+        "--pauses" => g.pauses = true,
+        "--full-refunds" => g.full_refunds = true,
+        _ => {}
+    }
+    let rs = crate::args::resolve::report(&args)?;
+    let (loaded, skipped, bar) = crate::cmd::load(&rs.settings, false, false)?;
+    drop(bar);
+    let opts = Options {
+        from: Some(from),
+        to: Some(to),
+        skipped_invalid_rows: skipped,
+        ..rs.settings.options.clone()
+    };
+    let report = compute(&loaded.dataset, &opts)?;
+    let b = Side {
+        label: value,
+        dataset: &loaded.dataset,
+        options: &opts,
+        report: &report,
+    };
+    // Every differing customer-month (at most one per customer and month of the window).
+    let months = usize::try_from(to.index() - from.index() + 1).unwrap_or(1);
+    let all = (a.dataset.customers.len() + loaded.dataset.customers.len())
+        .saturating_mul(months)
+        .clamp(1, usize::MAX / 8);
+    let c = compare(a, &b, all)?;
+    let p = &ctx.period;
+    Ok(c.customer_months
+        .into_iter()
+        .filter(|d| d.month >= p.start && d.month <= p.end)
+        .collect())
+}
+
+impl Finance {
+    pub(super) fn text(&self, currency: &str) -> String {
+        let mut s = String::new();
+        section(&mut s, "Policies in force");
+        let p = &self.policies;
+        let mut pol = vec![
+            format!("churn recognition {}", p.churn_recognition),
+            format!("reactivation {}", p.reactivation),
+            format!("fx {}", p.fx),
+            format!("snapshot {}", p.snapshot),
+        ];
+        for (k, v) in [
+            ("snapshot-date", &p.snapshot_date),
+            ("discounts", &p.discounts),
+            ("past-due", &p.past_due),
+            ("pauses", &p.pauses),
+            ("full-refunds", &p.full_refunds),
+            ("preset", &p.preset),
+        ] {
+            if let Some(v) = v {
+                pol.push(format!("{k} {v}"));
+            }
+        }
+        para(&mut s, &format!("policies: {}", pol.join(", ")));
+        for x in &self.settings {
+            para(
+                &mut s,
+                &format!(
+                    "  {} = {} ({})",
+                    x.key,
+                    printable(&x.value),
+                    printable(&x.source)
+                ),
+            );
+        }
+
+        section(
+            &mut s,
+            "Row ledger (every input row: used, excluded or rejected)",
+        );
+        let l = &self.ledger;
+        para(
+            &mut s,
+            &format!(
+                "{} read, {} used, {} excluded, {} rejected",
+                l.read, l.used, l.excluded, l.rejected
+            ),
+        );
+        let rows: Vec<Vec<String>> = l
+            .exclusions
+            .iter()
+            .map(|e| {
+                vec![
+                    e.reason.to_string(),
+                    e.rows.to_string(),
+                    match &e.amounts {
+                        None => "-".to_string(),
+                        Some(a) if a.is_empty() => "0".to_string(),
+                        Some(a) => a
+                            .iter()
+                            .map(|c| {
+                                format!("{} {}", nrr_core::money::grouped(&c.amount), c.currency)
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    },
+                ]
+            })
+            .collect();
+        s.push_str(&grid(&["excluded: reason", "rows", "amount"], &rows));
+        for e in &l.exclusions {
+            if let Some(n) = &e.amount_note {
+                para(&mut s, &format!("{}: {}", e.reason, n));
+            }
+        }
+        para(
+            &mut s,
+            "amount: the sum of the excluded rows' amount column as written (items.csv: unit_amount x quantity when amount is empty), per currency",
+        );
+
+        section(&mut s, "revenue_movements check");
+        match &self.movement_check {
+            Some(c) => s.push_str(&crate::render::movements::section(
+                c,
+                crate::render::style(),
+            )),
+            None => para(
+                &mut s,
+                "none: the release has no revenue_movements file beside subscription_snapshots",
+            ),
+        }
+
+        section(
+            &mut s,
+            &format!("Expansion and contraction by reason, {currency} (frozen cohort)"),
+        );
+        let r = &self.reasons;
+        let (e, c) = (&r.expansion_by_reason, &r.contraction_by_reason);
+        let cell = |m: Option<Money>| m.map_or_else(|| "-".to_string(), money);
+        let rows: Vec<Vec<String>> = [
+            ("seats", Some(e.seats), Some(c.seats)),
+            ("price", Some(e.price), Some(c.price)),
+            ("plan", Some(e.plan), Some(c.plan)),
+            ("cross_sell", Some(e.cross_sell), None),
+            ("product_removed", None, Some(c.product_removed)),
+            ("interval", Some(e.interval), Some(c.interval)),
+            ("mixed", Some(e.mixed), Some(c.mixed)),
+            ("total", Some(r.expansion), Some(r.contraction)),
+        ]
+        .into_iter()
+        .map(|(k, x, y)| vec![k.to_string(), cell(x), cell(y)])
+        .collect();
+        s.push_str(&grid(&["reason", "expansion", "contraction"], &rows));
+
+        section(
+            &mut s,
+            "Policy-dependent customers (each other value of a policy alone, in the period)",
+        );
+        if self.policy_dependence.is_empty() {
+            para(&mut s, "no policy with another value applies to this input");
+        }
+        for a in &self.policy_dependence {
+            let head = format!("{} {} -> {}", a.policy, a.in_force, a.alternative);
+            if let Some(err) = &a.error {
+                para(
+                    &mut s,
+                    &format!("{head}: not applicable ({})", printable(err)),
+                );
+                continue;
+            }
+            if a.customer_months == 0 {
+                para(&mut s, &format!("{head}: no customer-month changes"));
+                continue;
+            }
+            para(
+                &mut s,
+                &format!(
+                    "{head}: {} customer-month{} change",
+                    a.customer_months,
+                    if a.customer_months == 1 { "" } else { "s" }
+                ),
+            );
+            let side = |m: &nrr_core::compare::SideMonth| match m.movement {
+                Some(mv) => format!("{} {}", mv.name(), money(m.amount)),
+                None => "no movement".to_string(),
+            };
+            let rows: Vec<Vec<String>> = a
+                .changes
+                .iter()
+                .map(|d| {
+                    vec![
+                        id_cell(&d.customer_id),
+                        d.month.to_string(),
+                        side(&d.a),
+                        side(&d.b),
+                        money(d.difference),
+                    ]
+                })
+                .collect();
+            s.push_str(&grid(
+                &["customer", "month", "in force", "alternative", "difference"],
+                &rows,
+            ));
+            if a.more > 0 {
+                let _ = writeln!(
+                    s,
+                    "  ... and {} more (--top N lists more; --format json)",
+                    a.more
+                );
+            }
+        }
+        s
+    }
+}
+
+/// Longest customer id in a table cell; JSON has it whole.
+const ID_WIDTH: usize = 40;
+
+/// A customer id cut to [`ID_WIDTH`] characters (the grid escapes control characters).
+pub(super) fn id_cell(id: &str) -> String {
+    let shown = printable(id);
+    if shown.chars().count() > ID_WIDTH {
+        shown.chars().take(ID_WIDTH - 3).collect::<String>() + "..."
+    } else {
+        shown.into_owned()
+    }
+}

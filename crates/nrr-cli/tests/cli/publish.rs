@@ -1,0 +1,601 @@
+//! The official number (docs/publishing.md): `nrr publish`, `nrr signoff`, `nrr publish
+//! --final` and `nrr verify` walked end to end on fixture data, the book's damage named by
+//! verify, and its reliability: a `kill -9` during publish and two publishes at once leave a
+//! book that verifies, and a book copied elsewhere verifies there.
+
+use super::{nrr_in, Run};
+use crate::util::{copy_dir, fixtures_dir};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tempfile::TempDir;
+
+/// A fixed clock for the records (`SOURCE_DATE_EPOCH`): 2026-01-05T09:00:00Z.
+const EPOCH: &str = "1767603600";
+
+/// `nrr args...` in `cwd` with the fixed clock.
+fn nrr_at(cwd: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_nrr"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .expect("running nrr");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        hide: vec![cwd.to_path_buf()],
+    }
+}
+
+/// `data/`: the `segments` fixture (six customers, 2023-06 to 2024-03, one churn, one
+/// contraction) with an nrr.toml cutting by segment.
+fn book_fixture() -> TempDir {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    copy_dir(&fixtures_dir().join("segments"), &tmp.path().join("data"));
+    std::fs::write(
+        tmp.path().join("data/nrr.toml"),
+        "segments = [\"segment\"]\n\n[review]\nchurn_threshold = \"100\"\n",
+    )
+    .expect("writing nrr.toml");
+    tmp
+}
+
+/// `text` with every SHA-256 (64 hex digits) shown as `[SHA256]`.
+fn hex_hidden(text: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in text.chars().chain(std::iter::once('\n')) {
+        if c.is_ascii_hexdigit() {
+            word.push(c);
+            continue;
+        }
+        out.push_str(if word.len() == 64 { "[SHA256]" } else { &word });
+        word.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+fn release_dir(tmp: &TempDir, id: &str) -> PathBuf {
+    tmp.path().join("nrr-book/releases").join(id)
+}
+
+/// Every release directory of the book (not the hidden staging ones).
+fn releases(book: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(book.join("releases"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_ritual_from_draft_to_final() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    let mut walk = String::new();
+    let mut step = |args: &[&str], code: i32| {
+        let run = nrr_at(cwd, args);
+        run.assert_code(code);
+        walk.push_str(&format!("$ nrr {}\n{}\n", args.join(" "), run.transcript()));
+        run
+    };
+    step(&["publish", "data", "--period", "2024-Q1"], 0);
+    // A final before any sign-off, then with two of three, fails naming who is missing.
+    let none = step(&["publish", "--final", "2024-Q1-r1"], 2);
+    assert!(none
+        .stderr
+        .contains("no sign-off of its hash by finance, success, marketing"));
+    step(
+        &[
+            "signoff",
+            "2024-Q1-r1",
+            "--role",
+            "finance",
+            "--by",
+            "Dana Reyes",
+        ],
+        0,
+    );
+    step(
+        &[
+            "signoff",
+            "2024-Q1-r1",
+            "--role",
+            "success",
+            "--by",
+            "Sam Ortiz",
+            "--note",
+            "bluebird: downgraded after a budget cut, confirmed with the account owner",
+        ],
+        0,
+    );
+    let two = step(&["publish", "--final", "2024-Q1-r1"], 2);
+    assert!(two.stderr.contains("no sign-off of its hash by marketing"));
+    // A second sign-off of one role is refused: the book is append-only.
+    step(
+        &[
+            "signoff",
+            "2024-Q1-r1",
+            "--role",
+            "finance",
+            "--by",
+            "Someone Else",
+        ],
+        2,
+    );
+    step(
+        &[
+            "signoff",
+            "2024-Q1-r1",
+            "--role",
+            "marketing",
+            "--by",
+            "Kim Lee",
+        ],
+        0,
+    );
+    step(&["publish", "--final", "2024-Q1-r1"], 0);
+    // Final is final: no more sign-offs, no second publish of the period without --restate.
+    step(
+        &[
+            "signoff",
+            "2024-Q1-r1",
+            "--role",
+            "marketing",
+            "--by",
+            "Late",
+        ],
+        2,
+    );
+    step(&["publish", "data", "--period", "2024-Q1"], 2);
+    let verified = step(&["verify", "2024-Q1-r1"], 0);
+    // One hash throughout: the draft's, the final's, the verified one.
+    let hashes: std::collections::BTreeSet<&str> = walk
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|w| w.len() == 64)
+        .collect();
+    assert_eq!(hashes.len(), 1, "{walk}");
+    assert!(verified
+        .stdout
+        .contains(hashes.iter().next().expect("a hash")));
+    // Hashes change with every byte of the report; the walk's words are what is pinned.
+    insta::assert_snapshot!(hex_hidden(&walk));
+
+    // The release keeps what the issue lists, each file named with its SHA-256.
+    let dir = release_dir(&tmp, "2024-Q1-r1");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("release.json")).expect("manifest"))
+            .expect("JSON");
+    let files: Vec<&str> = manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path"))
+        .collect();
+    for f in [
+        "inputs/items.csv",
+        "inputs/customers.csv",
+        "inputs/nrr.toml",
+        "report.json",
+        "report.html",
+        "report.xlsx",
+        "movements.csv",
+    ] {
+        assert!(files.contains(&f), "{f} missing from {files:?}");
+    }
+    assert_eq!(manifest["period"], "2024-Q1");
+    assert_eq!(manifest["figures"]["nrr"], 0.965986);
+    assert_eq!(
+        manifest["window_args"],
+        serde_json::json!(["--as-of", "2024-03-01"])
+    );
+    // The published figures are those of `nrr report` on the data.
+    let report = nrr_in(
+        cwd,
+        &[
+            "report",
+            "data",
+            "--format",
+            "json",
+            "--as-of",
+            "2024-03-01",
+        ],
+    );
+    let q1 = report.json()["periods"]
+        .as_array()
+        .expect("periods")
+        .iter()
+        .find(|p| p["period"] == "2024-Q1")
+        .cloned()
+        .expect("2024-Q1");
+    assert_eq!(manifest["figures"], q1);
+}
+
+#[test]
+fn verify_names_an_edited_book_file_and_a_changed_input_row() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    let dir = release_dir(&tmp, "2024-Q1-r1");
+
+    // One input row changed in today's data: verify with DATA names the file, the line and
+    // the figures that moved (newco's December price: new MRR 1000.00 -> 1010.00).
+    let items = cwd.join("data/items.csv");
+    let text = std::fs::read_to_string(&items).expect("items");
+    let line = "newco,newco-1,platform,business,10,1000.00,USD,1,2023-12-01,2024-03-01,recurring";
+    assert!(text.contains(line), "the fixture changed");
+    std::fs::write(
+        &items,
+        text.replace(line, &line.replace("1000.00", "1010.00")),
+    )
+    .expect("edit");
+    let run = nrr_at(cwd, &["verify", "2024-Q1-r1", "data"]);
+    run.assert_code(1);
+    assert!(run
+        .stdout
+        .contains("today's data: items.csv changed (2 lines differ)"));
+    assert!(run.stdout.contains(&format!("removed line 8: {line}")));
+    assert!(run
+        .stdout
+        .contains("months[2023-12].new: published \"1000.00\", now \"1010.00\""));
+    assert!(run.stdout.contains("NOT verified"));
+    let j = nrr_at(cwd, &["verify", "2024-Q1-r1", "data", "--format", "json"]);
+    let moved = j.json()["data_moved"].as_array().expect("moved").clone();
+    assert!(moved
+        .iter()
+        .any(|m| m["figure"] == "periods[2024-Q1].starting_mrr"
+            && m["published"] == "14700.00"
+            && m["now"] == "14710.00"));
+    // Without DATA the release itself still verifies.
+    nrr_at(cwd, &["verify", "2024-Q1-r1"]).assert_code(0);
+
+    // A file of the book edited, one removed, one added: each named.
+    std::fs::write(dir.join("report.html"), "<p>edited</p>").expect("edit");
+    std::fs::remove_file(dir.join("movements.csv")).expect("remove");
+    std::fs::write(dir.join("inputs/extra.csv"), "x\n").expect("add");
+    let run = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    run.assert_code(1);
+    insta::assert_snapshot!(hex_hidden(&run.transcript()));
+    // And a damaged release takes no sign-off and cannot be made final.
+    let s = nrr_at(
+        cwd,
+        &["signoff", "2024-Q1-r1", "--role", "finance", "--by", "Dana"],
+    );
+    s.assert_code(1);
+    assert!(s.stderr.contains("report.html: edited"), "{}", s.stderr);
+}
+
+#[test]
+fn an_edited_input_copy_fails_verify_even_with_figures_unchanged() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    let notes = release_dir(&tmp, "2024-Q1-r1").join("inputs/NOTES.md");
+    std::fs::write(&notes, "rewritten\n").expect("edit");
+    let run = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    run.assert_code(1);
+    assert!(
+        run.stdout.contains("inputs/NOTES.md: edited"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A key pair for `ssh-keygen -Y sign`.
+fn ssh_key(dir: &Path) -> PathBuf {
+    let key = dir.join("id_ed25519");
+    let out = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "finance@example",
+            "-f",
+        ])
+        .arg(&key)
+        .output()
+        .expect("ssh-keygen (OpenSSH) is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    key
+}
+
+#[test]
+fn a_signed_signoff_verifies_and_a_forged_one_does_not() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    let key = ssh_key(cwd);
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    let key_arg = key.display().to_string();
+    let run = nrr_at(
+        cwd,
+        &[
+            "signoff",
+            "2024-Q1-r1",
+            "--role",
+            "finance",
+            "--by",
+            "Dana",
+            "--sign-key",
+            &key_arg,
+        ],
+    );
+    run.assert_code(0);
+    assert!(run.stdout.contains("as finance, signed"));
+    let ok = nrr_at(cwd, &["verify", "2024-Q1-r1", "--format", "json"]);
+    ok.assert_code(0);
+    let sig = ok.json()["signoffs"][0]["signature"]
+        .as_str()
+        .expect("signature")
+        .to_string();
+    assert!(sig.starts_with("valid (SHA256:"), "{sig}");
+    // Someone changes who signed: the signature no longer holds.
+    let path = release_dir(&tmp, "2024-Q1-r1").join("signoffs/finance.json");
+    let text = std::fs::read_to_string(&path).expect("sign-off");
+    std::fs::write(&path, text.replace("\"Dana\"", "\"Mallory\"")).expect("forge");
+    let bad = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    bad.assert_code(1);
+    assert!(bad
+        .stdout
+        .contains("signoffs/finance.json: the signature does not verify"));
+    for role in ["success", "marketing"] {
+        nrr_at(cwd, &["signoff", "2024-Q1-r1", "--role", role, "--by", "X"]).assert_code(0);
+    }
+    let fin = nrr_at(cwd, &["publish", "--final", "2024-Q1-r1"]);
+    fin.assert_code(2);
+    assert!(
+        fin.stderr.contains("the finance sign-off's signature"),
+        "{}",
+        fin.stderr
+    );
+}
+
+#[test]
+fn a_restatement_needs_a_reason_and_links_the_release_it_supersedes() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    for role in ["finance", "success", "marketing"] {
+        nrr_at(cwd, &["signoff", "2024-Q1-r1", "--role", role, "--by", "X"]).assert_code(0);
+    }
+    nrr_at(cwd, &["publish", "--final", "2024-Q1-r1"]).assert_code(0);
+    let items = cwd.join("data/items.csv");
+    let text = std::fs::read_to_string(&items).expect("items");
+    std::fs::write(
+        &items,
+        text.replace(",1000.00,USD,1,2023-12-01", ",1010.00,USD,1,2023-12-01"),
+    )
+    .expect("edit");
+    let refused = nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]);
+    refused.assert_code(2);
+    assert!(refused.stderr.contains("has a final release, 2024-Q1-r1"));
+    let run = nrr_at(
+        cwd,
+        &[
+            "publish",
+            "data",
+            "--period",
+            "2024-Q1",
+            "--restate",
+            "--reason",
+            "newco's price corrected",
+        ],
+    );
+    run.assert_code(0);
+    assert!(run
+        .stdout
+        .contains("restates 2024-Q1-r1 (newco's price corrected)"));
+    let dir = release_dir(&tmp, "2024-Q1-r2");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("release.json")).expect("manifest"))
+            .expect("JSON");
+    assert_eq!(manifest["supersedes"]["release"], "2024-Q1-r1");
+    assert_eq!(manifest["supersedes"]["reason"], "newco's price corrected");
+    assert!(dir.join("diff.json").is_file());
+    // History is append-only: the superseded release is still there and still verifies.
+    nrr_at(cwd, &["verify", "2024-Q1-r1"]).assert_code(0);
+    nrr_at(cwd, &["verify", "2024-Q1-r2"]).assert_code(0);
+}
+
+/// 4,000 generated customers over 24 months: a publish long enough to be killed mid-way.
+fn generated(cwd: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nrr"))
+        .args([
+            "generate",
+            "--customers",
+            "4000",
+            "--months",
+            "24",
+            "--seed",
+            "5",
+            "--out",
+            "data",
+        ])
+        .current_dir(cwd)
+        .output()
+        .expect("nrr generate");
+    assert!(out.status.success());
+}
+
+fn publish_command(cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nrr"));
+    c.args(["publish", "data", "--period", "2024-Q4"])
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    c
+}
+
+/// Every release of the book verifies, and the book lists no partial one.
+fn assert_book_valid(cwd: &Path) -> Vec<String> {
+    let ids = releases(&cwd.join("nrr-book"));
+    for id in &ids {
+        let run = nrr_at(cwd, &["verify", id]);
+        run.assert_code(0);
+    }
+    ids
+}
+
+#[test]
+fn a_kill_9_during_publish_leaves_the_book_valid() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let cwd = tmp.path();
+    generated(cwd);
+    // How long a whole publish takes here, to kill at points spread across it.
+    let t = std::time::Instant::now();
+    let full = publish_command(cwd).output().expect("publish");
+    assert!(
+        full.status.success(),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+    let whole = t.elapsed();
+    let mut mid_write = 0;
+    let mut killed = 0;
+    for i in 1..=12u32 {
+        let mut child = publish_command(cwd).spawn().expect("publish");
+        std::thread::sleep(whole * i / 13);
+        if child.kill().is_ok() {
+            killed += 1;
+        }
+        let _ = child.wait();
+        // A staging directory left behind means the kill landed while the release was being
+        // written.
+        let staging = std::fs::read_dir(cwd.join("nrr-book/releases"))
+            .expect("releases")
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().starts_with(".tmp-"));
+        if staging {
+            mid_write += 1;
+        }
+        let ids = assert_book_valid(cwd);
+        assert!(!ids.is_empty());
+    }
+    assert!(
+        killed > 0 && mid_write > 0,
+        "no kill landed mid-write ({killed} kills)"
+    );
+    // The next publish clears what the killed ones left and numbers on.
+    let next = publish_command(cwd).output().expect("publish");
+    assert!(next.status.success());
+    let ids = assert_book_valid(cwd);
+    let leftovers = std::fs::read_dir(cwd.join("nrr-book/releases"))
+        .expect("releases")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp-"))
+        .count();
+    assert_eq!(leftovers, 0);
+    // Release numbers are consecutive: no killed publish took one.
+    let n = ids.len();
+    assert_eq!(
+        ids.last().map(String::as_str),
+        Some(format!("2024-Q4-r{n}").as_str())
+    );
+}
+
+#[test]
+fn two_publishes_at_once_both_end_consistent() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let cwd = tmp.path();
+    generated(cwd);
+    let a = publish_command(cwd).spawn().expect("publish");
+    let b = publish_command(cwd).spawn().expect("publish");
+    let (a, b) = (
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    );
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let ids = assert_book_valid(cwd);
+    assert_eq!(ids, ["2024-Q4-r1", "2024-Q4-r2"]);
+    // The same data twice: the two releases hold the same figures.
+    let fig = |id: &str| -> serde_json::Value {
+        let m: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(cwd.join("nrr-book/releases").join(id).join("release.json"))
+                .expect("manifest"),
+        )
+        .expect("JSON");
+        m["figures"].clone()
+    };
+    assert_eq!(fig("2024-Q4-r1"), fig("2024-Q4-r2"));
+}
+
+#[test]
+fn a_book_copied_to_another_place_verifies_there() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    nrr_at(
+        cwd,
+        &["signoff", "2024-Q1-r1", "--role", "finance", "--by", "Dana"],
+    )
+    .assert_code(0);
+    let other = tempfile::tempdir().expect("temporary directory");
+    copy_dir(&cwd.join("nrr-book"), &other.path().join("copied-book"));
+    // The original data is gone: the copy needs nothing outside itself.
+    drop(tmp);
+    let run = nrr_at(
+        other.path(),
+        &["verify", "2024-Q1-r1", "--book", "copied-book"],
+    );
+    run.assert_code(0);
+    assert!(run
+        .stdout
+        .contains("the pinned inputs with this tool: the published figures exactly"));
+    let by_path = nrr_at(other.path(), &["verify", "copied-book/releases/2024-Q1-r1"]);
+    by_path.assert_code(0);
+}
+
+#[test]
+fn publish_refuses_a_period_the_report_does_not_have() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    let bad = nrr_at(cwd, &["publish", "data", "--period", "2024-Q5"]);
+    bad.assert_code(2);
+    let absent = nrr_at(cwd, &["publish", "data", "--period", "2022-Q1"]);
+    absent.assert_code(2);
+    assert!(absent.stderr.contains("the report has no period 2022-Q1"));
+    // Nothing was left in the book.
+    assert!(releases(&cwd.join("nrr-book")).is_empty());
+    insta::assert_snapshot!(format!("{}{}", bad.transcript(), absent.transcript()));
+}
+
+/// release.json edited consistently with nothing else (no sign-off pins its hash yet): its
+/// figures no longer match report.json, and verify says so.
+#[test]
+fn an_edited_manifest_fails_verify() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    let path = release_dir(&tmp, "2024-Q1-r1").join("release.json");
+    let text = std::fs::read_to_string(&path).expect("manifest");
+    assert!(text.contains("\"nrr\": 0.965986"));
+    std::fs::write(
+        &path,
+        text.replacen("\"nrr\": 0.965986", "\"nrr\": 1.065986", 1),
+    )
+    .expect("edit");
+    let run = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    run.assert_code(1);
+    assert!(
+        run.stdout
+            .contains("release.json: its figures of 2024-Q1 are not report.json's"),
+        "{}",
+        run.stdout
+    );
+}
