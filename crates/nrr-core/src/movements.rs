@@ -19,6 +19,7 @@
 use crate::cohort::{CohortBy, CohortPass, WithAverage};
 use crate::dataset::Dataset;
 use crate::date::Month;
+use crate::engine::attribution::Reason;
 use crate::engine::{
     categorise, customer_values, group_by_customer, line_segments, start_kind, value_at, window,
     Movement, Options, Plan, Scratch, SegmentSpec, Step,
@@ -53,6 +54,27 @@ impl Category {
             Category::Fx => "fx",
             Category::MovedOut => "moved_out",
             Category::MovedIn => "moved_in",
+        }
+    }
+
+    /// The number of categories: [`Category::index`] is below it.
+    pub(crate) const COUNT: usize = 10;
+
+    /// A dense index of the category, in [`Category`] order.
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Category::Movement(m) => match m {
+                Movement::New => 0,
+                Movement::Reactivation => 1,
+                Movement::Expansion => 2,
+                Movement::Contraction => 3,
+                Movement::Churn => 4,
+                Movement::Paused => 5,
+                Movement::Resumed => 6,
+            },
+            Category::Fx => 7,
+            Category::MovedOut => 8,
+            Category::MovedIn => 9,
         }
     }
 
@@ -281,17 +303,16 @@ pub fn largest_movements(ds: &Dataset, opts: &Options, cap: usize) -> Result<Lar
 /// The rows may be in any customer order ([`RowOrder`]): each customer's rows are adjacent,
 /// by month, category and cut.
 pub(crate) fn largest_of(ds: &Dataset, made: Made, cap: usize) -> Largest {
-    let total = made.rows.len();
+    let total = made.len();
     let (mut order, per_group) = if total <= cap {
-        ((0..total).collect(), None)
+        (made.all().collect(), None)
     } else {
         let (kept, k) = largest_of_groups(ds, &made, cap);
         (kept, Some(k))
     };
-    // By month, customer id, then index (a customer's rows are in category and cut order).
-    let rows = &made.rows;
+    // By month, customer id, then place (a customer's rows are in category and cut order).
     order.par_sort_unstable_by(|&a, &b| {
-        let (x, y) = (&rows[a], &rows[b]);
+        let (x, y) = (made.row(a), made.row(b));
         x.month
             .cmp(&y.month)
             .then_with(|| ds.customers.cmp_ids(x.customer, y.customer))
@@ -304,32 +325,56 @@ pub(crate) fn largest_of(ds: &Dataset, made: Made, cap: usize) -> Largest {
     }
 }
 
-/// The rows' indices by month, then customer id, category and cut. Rows are in customer id
-/// order, each customer's by month and category: a stable partition by month gives it.
-fn by_month_order(made: &Made) -> Vec<usize> {
-    let mut by_month: Vec<Vec<usize>> = vec![Vec::new(); made.plan_slots];
-    for (i, row) in made.rows.iter().enumerate() {
-        by_month[made.slot(row)].push(i);
+/// The rows by month, then customer id, category and cut. Rows are in customer id order,
+/// each customer's by month and category: a stable partition by month gives it.
+fn by_month_order(made: &Made) -> Vec<At> {
+    let mut by_month: Vec<Vec<At>> = vec![Vec::new(); made.plan_slots];
+    for at in made.all() {
+        by_month[made.slot(made.row(at))].push(at);
     }
     by_month.into_iter().flatten().collect()
 }
 
-/// The indices of the `k` largest rows of every month and category, with the largest `k`
-/// that keeps them within `cap`.
-fn largest_of_groups(ds: &Dataset, made: &Made, cap: usize) -> (Vec<usize>, usize) {
-    // Per slot, its categories' rows (a handful of categories: a short list each).
-    let mut by_slot: Vec<Vec<(Category, Vec<usize>)>> = vec![Vec::new(); made.plan_slots];
-    for (i, r) in made.rows.iter().enumerate() {
-        let slot = &mut by_slot[made.slot(r)];
-        match slot.iter_mut().find(|g| g.0 == r.category) {
-            Some(g) => g.1.push(i),
-            None => slot.push((r.category, vec![i])),
-        }
-    }
-    let mut groups: Vec<Vec<usize>> = by_slot.into_iter().flatten().map(|g| g.1).collect();
-    let kept_with = |k: usize| -> usize { groups.iter().map(|g| g.len().min(k)).sum() };
+/// The `k` largest rows of every month and category, with the largest `k` that keeps them
+/// within `cap`.
+fn largest_of_groups(ds: &Dataset, made: &Made, cap: usize) -> (Vec<At>, usize) {
+    // A group is a month and a category: `slot * CATEGORIES + category.index()`.
+    let groups = made.plan_slots * Category::COUNT;
+    let group = |r: &Row| made.slot(r) * Category::COUNT + r.category.index();
+    // Each chunk's rows by group (a counting sort, in parallel): `starts[g]..starts[g + 1]`
+    // of the keys are group g's, in row order. A key holds the row's size, so that choosing
+    // the largest compares rows in the chunks only on a tie.
+    let by_chunk: Vec<(Vec<usize>, Vec<Key>)> = made
+        .chunks
+        .par_iter()
+        .enumerate()
+        .map(|(c, rows)| {
+            let mut starts = vec![0usize; groups + 1];
+            for r in rows {
+                starts[group(r) + 1] += 1;
+            }
+            for g in 0..groups {
+                starts[g + 1] += starts[g];
+            }
+            let mut next = starts.clone();
+            let mut keys = vec![Key::default(); rows.len()];
+            for (i, r) in rows.iter().enumerate() {
+                let g = group(r);
+                keys[next[g]] = Key {
+                    size: u64::try_from(r.amount.unsigned_abs()).unwrap_or(u64::MAX),
+                    at: At::new(c, i),
+                };
+                next[g] += 1;
+            }
+            (starts, keys)
+        })
+        .collect();
+    let sizes: Vec<usize> = (0..groups)
+        .map(|g| by_chunk.iter().map(|(s, _)| s[g + 1] - s[g]).sum())
+        .collect();
+    let kept_with = |k: usize| -> usize { sizes.iter().map(|&n| n.min(k)).sum() };
     // The largest k with kept_with(k) <= cap: kept_with grows with k, and kept_with(0) = 0.
-    let (mut lo, mut hi) = (0usize, groups.iter().map(Vec::len).max().unwrap_or(0));
+    let (mut lo, mut hi) = (0usize, sizes.iter().copied().max().unwrap_or(0));
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
         if kept_with(mid) <= cap {
@@ -339,44 +384,88 @@ fn largest_of_groups(ds: &Dataset, made: &Made, cap: usize) -> (Vec<usize>, usiz
         }
     }
     let k = lo;
-    // Largest first (fx by size), ties to the earlier row (the smaller customer id).
-    let rows = &made.rows;
-    let largest_first = |&a: &usize, &b: &usize| {
-        let (x, y) = (&rows[a], &rows[b]);
-        y.amount
-            .unsigned_abs()
-            .cmp(&x.amount.unsigned_abs())
-            .then_with(|| ds.customers.cmp_ids(x.customer, y.customer))
-            .then(a.cmp(&b))
+    // Largest first (fx by size), ties to the earlier row (the smaller customer id). The
+    // keys' sizes order as the amounts do (a size past u64 is cut to u64::MAX, a tie).
+    let largest_first = |a: &Key, b: &Key| {
+        b.size.cmp(&a.size).then_with(|| {
+            let (x, y) = (made.row(a.at), made.row(b.at));
+            y.amount
+                .unsigned_abs()
+                .cmp(&x.amount.unsigned_abs())
+                .then_with(|| ds.customers.cmp_ids(x.customer, y.customer))
+                .then(a.at.cmp(&b.at))
+        })
     };
-    groups.par_iter_mut().for_each(|g| {
-        if k == 0 {
-            g.clear();
-        } else if g.len() > k {
-            g.select_nth_unstable_by(k - 1, largest_first);
-            g.truncate(k);
-        }
-    });
-    (groups.into_iter().flatten().collect(), k)
+    let kept: Vec<Vec<At>> = (0..groups)
+        .into_par_iter()
+        .map(|g| {
+            if k == 0 || sizes[g] == 0 {
+                return Vec::new();
+            }
+            let mut keys: Vec<Key> = Vec::with_capacity(sizes[g]);
+            for (starts, chunk) in &by_chunk {
+                keys.extend_from_slice(&chunk[starts[g]..starts[g + 1]]);
+            }
+            if keys.len() > k {
+                keys.select_nth_unstable_by(k - 1, largest_first);
+                keys.truncate(k);
+            }
+            keys.into_iter().map(|key| key.at).collect()
+        })
+        .collect();
+    (kept.into_iter().flatten().collect(), k)
+}
+
+/// A row of [`largest_of_groups`]: its place and its amount's size.
+#[derive(Copy, Clone, Debug, Default)]
+struct Key {
+    size: u64,
+    at: At,
 }
 
 /// A movement row before it is written out: the customer by index, amounts in units of the
-/// dataset's scale.
+/// dataset's scale. Kept small (64 bytes): a million customers make 2.4 million of them.
 #[derive(Clone, Debug)]
 pub(crate) struct Row {
+    pub(crate) amount: i128,
+    at_month_rates: i128,
+    /// For each cut, the index of the row's value (empty without cuts: no allocation).
+    segments: Box<[u32]>,
     pub(crate) month: Month,
     pub(crate) customer: u32,
     pub(crate) category: Category,
-    reason: Option<&'static str>,
-    moved_cut: Option<u32>,
-    pub(crate) amount: i128,
-    at_month_rates: i128,
-    segments: Vec<u32>,
+    /// Expansion and contraction: why (named by [`Reason::name`]).
+    reason: Option<Reason>,
+    /// `moved_out` and `moved_in`: the cut whose value changed.
+    moved_cut: Option<u16>,
 }
 
-/// Every row of the window, in [`RowOrder`] (each customer's by month, category, cut).
+// 96 bytes before (a `Vec` of segments, the reason as a `&str`): a third of the pass's memory.
+const _: () = assert!(std::mem::size_of::<Row>() <= 64);
+
+/// Where a row is in [`Made`]: its chunk, and its index there. Places order as the rows do.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct At {
+    chunk: u32,
+    index: u32,
+}
+
+impl At {
+    fn new(chunk: usize, index: usize) -> At {
+        // A chunk holds the rows of CHUNK customers, and there are fewer than 2^32 customers
+        // (customer indices are u32): both fit.
+        At {
+            chunk: chunk as u32,
+            index: index as u32,
+        }
+    }
+}
+
+/// Every row of the window, in [`RowOrder`] (each customer's by month, category, cut), in
+/// the chunks the pass made them in (not copied into one vector: at a million customers that
+/// copy cost as much as the pass).
 pub(crate) struct Made {
-    pub(crate) rows: Vec<Row>,
+    chunks: Vec<Vec<Row>>,
     /// The window's slot 0: the month before it.
     pub(crate) base: Month,
     pub(crate) plan_slots: usize,
@@ -391,22 +480,41 @@ impl Made {
         (row.month.index() - self.base.index()) as usize
     }
 
+    /// The number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+
+    /// The row at `at`.
+    pub(crate) fn row(&self, at: At) -> &Row {
+        &self.chunks[at.chunk as usize][at.index as usize]
+    }
+
+    /// Every row's place, in row order.
+    pub(crate) fn all(&self) -> impl Iterator<Item = At> + '_ {
+        self.chunks
+            .iter()
+            .enumerate()
+            .flat_map(|(c, rows)| (0..rows.len()).map(move |i| At::new(c, i)))
+    }
+
     /// The rows at `order` as [`Movements`].
-    fn into_movements(self, ds: &Dataset, cuts: &[SegmentSpec], order: &[usize]) -> Movements {
+    fn into_movements(self, ds: &Dataset, cuts: &[SegmentSpec], order: &[At]) -> Movements {
         let money = |u: i128| ds.scale.money(u);
         let rows = order
             .par_iter()
-            .map(|&i| {
-                let r = &self.rows[i];
+            .map(|&at| {
+                let r = self.row(at);
+                let expansion = r.category == Category::Movement(Movement::Expansion);
                 MovementRow {
                     month: r.month,
                     customer_id: ds.customers.get(r.customer as usize).to_string(),
                     category: r.category,
-                    reason: r.reason,
-                    moved_cut: r.moved_cut.map(|k| k as usize),
+                    reason: r.reason.map(|why| why.name(expansion)),
+                    moved_cut: r.moved_cut.map(usize::from),
                     amount: money(r.amount),
                     amount_at_month_rates: money(r.at_month_rates),
-                    segments: r.segments.clone(),
+                    segments: r.segments.to_vec(),
                 }
             })
             .collect();
@@ -495,7 +603,7 @@ pub(crate) fn made_rows(
     }
     Ok(Made {
         cohorts: cohort_pass.finish(ds, &cohorts),
-        rows: chunks.into_iter().flat_map(|(rows, _)| rows).collect(),
+        chunks: chunks.into_iter().map(|(rows, _)| rows).collect(),
         base: plan.base,
         plan_slots: plan.slots,
         window: Window {
@@ -565,16 +673,17 @@ fn customer_rows(
             moved_cut: None,
             amount,
             at_month_rates,
-            segments: values,
+            segments: values.into_boxed_slice(),
         };
         let mut change_at_month_rates = 0;
         if let Some((m, v)) = movement {
             let category = Category::from(m);
-            let why = |expansion| Some(scratch.reason(ds, plan, s - 1, s).name(expansion));
+            // Named when the row is written out (`Reason::name`: by the category).
+            let why = || Some(scratch.reason(ds, plan, s - 1, s));
             let (reason, at_month_rates) = match m {
-                Movement::Expansion if is_return => (why(true), v),
-                Movement::Expansion => (why(true), now - prev_now),
-                Movement::Contraction => (why(false), prev_now - now),
+                Movement::Expansion if is_return => (why(), v),
+                Movement::Expansion => (why(), now - prev_now),
+                Movement::Contraction => (why(), prev_now - now),
                 Movement::Churn | Movement::Paused => (None, prev_now),
                 _ => (None, v), // new, reactivation, resumed: the month's MRR
             };
@@ -598,7 +707,8 @@ fn customer_rows(
                 let mut v = values.clone();
                 v[k] = c.cut_values[k][slot];
                 rows.push(Row {
-                    moved_cut: Some(k as u32),
+                    // One cut per `--segment` flag: far fewer than 2^16.
+                    moved_cut: Some(k as u16),
                     ..row(category, None, prev, prev, v)
                 });
             }

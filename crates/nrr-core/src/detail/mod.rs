@@ -7,7 +7,7 @@
 //! a front end shows and never recomputes.
 
 use crate::assemble::Inputs;
-use crate::cohort::{cohorts_by, CohortBy, CohortTable};
+use crate::cohort::{cohorts_by, CohortBy, CohortTable, WithAverage};
 use crate::dataset::Dataset;
 use crate::engine::Options;
 use crate::explain::{explain_each, Explanation};
@@ -90,14 +90,16 @@ pub enum Shown {
 /// row; the workbook's cohorts from the pass that makes its movement rows (a million
 /// customers make 2.4 million rows, turned into strings only for those the sheet keeps).
 pub fn detail(inputs: &Inputs<'_>, report: &Report, shown: Shown) -> Result<Detail, CoreError> {
-    let ds = inputs.dataset;
-    let options = Options {
-        segment: None,
-        reactivation: inputs.policies.reactivation,
-        ..inputs.options.clone()
+    let top = match shown {
+        Shown::Workbook { movement_rows } => return workbook_detail(inputs, movement_rows),
+        Shown::Page { top } => top,
     };
-    const BYS: [CohortBy; 2] = [CohortBy::Month, CohortBy::Quarter];
-    let no_rows = || Largest {
+    let ds = inputs.dataset;
+    let options = options(inputs);
+    let cohorts = cohorts_by(ds, &options, &BYS)?;
+    let drill = drill::drill_lists(ds, &options, report, top)?;
+    let customers = explained(ds, &options, &drill, &inputs.notes.notes)?;
+    let no_rows = Largest {
         movements: Movements {
             currency: ds.currency().to_string(),
             window: report.window,
@@ -107,20 +109,40 @@ pub fn detail(inputs: &Inputs<'_>, report: &Report, shown: Shown) -> Result<Deta
         total: 0,
         per_group: None,
     };
-    let (cohorts, movements, drill, customers) = match shown {
-        Shown::Workbook { movement_rows } => {
-            let mut made = made_rows(ds, &options, &[], &BYS, RowOrder::ByIndex)?;
-            let cohorts = std::mem::take(&mut made.cohorts);
-            let rows = largest_of(ds, made, movement_rows);
-            (cohorts, rows, Vec::new(), Vec::new())
-        }
-        Shown::Page { top } => {
-            let cohorts = cohorts_by(ds, &options, &BYS)?;
-            let drill = drill::drill_lists(ds, &options, report, top)?;
-            let customers = explained(ds, &options, &drill, &inputs.notes.notes)?;
-            (cohorts, no_rows(), drill, customers)
-        }
-    };
+    Ok(with_cohorts(cohorts, no_rows, drill, customers))
+}
+
+/// [`detail`] for [`Shown::Workbook`] (`movement_rows` the most movement rows listed). It
+/// needs no [`Report`], so a caller can make it while the report is assembled from the same
+/// `inputs`.
+pub fn workbook_detail(inputs: &Inputs<'_>, movement_rows: usize) -> Result<Detail, CoreError> {
+    let ds = inputs.dataset;
+    let mut made = made_rows(ds, &options(inputs), &[], &BYS, RowOrder::ByIndex)?;
+    let cohorts = std::mem::take(&mut made.cohorts);
+    let rows = largest_of(ds, made, movement_rows);
+    Ok(with_cohorts(cohorts, rows, Vec::new(), Vec::new()))
+}
+
+/// The cohort tables [`Detail::cohorts`] holds, by month then by quarter.
+const BYS: [CohortBy; 2] = [CohortBy::Month, CohortBy::Quarter];
+
+/// The options of the detail's passes: the report's, without a segment.
+fn options(inputs: &Inputs<'_>) -> Options {
+    Options {
+        segment: None,
+        reactivation: inputs.policies.reactivation,
+        ..inputs.options.clone()
+    }
+}
+
+/// The [`Detail`] of cohort matrices as the passes give them ([`BYS`], each with its average
+/// row) and the rest.
+fn with_cohorts(
+    cohorts: Vec<[WithAverage; 2]>,
+    movements: Largest,
+    drill: Vec<DrillList>,
+    customers: Vec<Explanation>,
+) -> Detail {
     let (mut tables, mut averages) = (Vec::with_capacity(4), Vec::with_capacity(4));
     for pair in cohorts {
         for (table, average) in pair {
@@ -128,13 +150,13 @@ pub fn detail(inputs: &Inputs<'_>, report: &Report, shown: Shown) -> Result<Deta
             averages.push(average);
         }
     }
-    Ok(Detail {
+    Detail {
         cohorts: tables,
         cohort_averages: averages,
         movements,
         drill,
         customers,
-    })
+    }
 }
 
 /// The explanations of every customer the lists name, by id.

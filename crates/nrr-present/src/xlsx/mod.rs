@@ -39,6 +39,29 @@ pub struct XlsxError(#[from] rust_xlsxwriter::XlsxError);
 
 /// The workbook's bytes.
 pub fn workbook(report: &Report, detail: &Detail) -> Result<Vec<u8>, XlsxError> {
+    workbook_with(report, detail, movements_sheet(detail)?)
+}
+
+/// The `Movements` sheet ([`movements`]), written apart from the rest of the workbook: it
+/// needs only the [`Detail`]'s movement rows, not the [`Report`], so a caller can write its
+/// cells (600,000 at a million customers, one thread) while the report is assembled.
+pub struct MovementsSheet(Worksheet);
+
+/// The `Movements` sheet of `detail`'s movement rows, for [`workbook_with`].
+pub fn movements_sheet(detail: &Detail) -> Result<MovementsSheet, XlsxError> {
+    let mut ws = Worksheet::new();
+    prepare(&mut ws, "Movements")?;
+    movements::sheet(Sheet { ws: &mut ws }, detail, &Styles::new())?;
+    Ok(MovementsSheet(ws))
+}
+
+/// The workbook's bytes, with `movements` ([`movements_sheet`] of the same `detail`) as its
+/// `Movements` sheet: the same bytes as [`workbook`].
+pub fn workbook_with(
+    report: &Report,
+    detail: &Detail,
+    movements: MovementsSheet,
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     // A fixed creation time (the zip entries' times are fixed by rust_xlsxwriter): the same
     // report gives the same bytes. 2000-01-01 says "not a real date" to anyone who looks.
@@ -55,7 +78,9 @@ pub fn workbook(report: &Report, detail: &Detail) -> Result<Vec<u8>, XlsxError> 
     if !report.segment_cuts.is_empty() {
         segments::sheet(sheet(&mut book, "Segments")?, report, &styles)?;
     }
-    movements::sheet(sheet(&mut book, "Movements")?, detail, &styles)?;
+    // A sheet made apart has the workbook's default format (the library's default, as
+    // `add_worksheet` gives), so the bytes are those of a sheet added here.
+    book.push_worksheet(movements.0);
     definitions::sheet(sheet(&mut book, "Definitions")?, report, &styles)?;
     Ok(book.save_to_buffer()?)
 }
@@ -63,11 +88,17 @@ pub fn workbook(report: &Report, detail: &Detail) -> Result<Vec<u8>, XlsxError> 
 /// A new worksheet named `name`, wrapped.
 fn sheet<'a>(book: &'a mut Workbook, name: &str) -> Result<Sheet<'a>, XlsxError> {
     let ws = book.add_worksheet();
+    prepare(ws, name)?;
+    Ok(Sheet { ws })
+}
+
+/// Names `ws` and sets what every sheet has.
+fn prepare(ws: &mut Worksheet, name: &str) -> Result<(), XlsxError> {
     ws.set_name(name)?;
     // A formula stored with an empty result (a ratio over a zero starting MRR) keeps it empty
     // (rust_xlsxwriter would store 0).
     ws.set_formula_result_default("");
-    Ok(Sheet { ws })
+    Ok(())
 }
 
 /// The cell formats every sheet uses.
