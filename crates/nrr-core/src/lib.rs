@@ -14,6 +14,7 @@
 //! - [`report`]: the serialisable report types (the JSON output's schema).
 //! - [`explain`]: one customer's months and the input rows behind them.
 //! - [`movements`]: every customer-month movement as a row (the rows behind the bridge).
+//! - [`diff`]: a change of figures split by cause, and the customers behind it (`nrr diff`).
 //! - [`cohort`]: signup-cohort retention matrices (revenue and logos).
 //! - [`policy`]: every policy choice as one typed value, and the vendor presets.
 //! - [`usage`]: the `--usage` figure, usage revenue per month apart from MRR.
@@ -29,6 +30,7 @@ pub mod customer_map;
 pub mod dataset;
 pub mod date;
 pub mod detail;
+pub mod diff;
 pub mod engine;
 pub mod explain;
 pub mod foot;

@@ -89,6 +89,13 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nrr verify 2025-Q4-r1\n  nrr verify 2025-Q4-r1 data\n  nrr verify nrr-book/releases/2025-Q4-r1 --format json\n\nExit code 0: intact (and with DATA, the same figures); 1: a file edited or missing, a\nsign-off or signature that does not hold, or figures that moved."
     )]
     Verify(VerifyArgs),
+    /// Explain every figure that differs between two releases, or a release and today's data,
+    /// split by cause (tool version, settings, FX rates, input rows) so the parts sum exactly
+    /// to the change, with the customers and input lines behind each (docs/publishing.md).
+    #[command(
+        after_help = "Examples:\n  nrr diff 2025-Q4-r1 2025-Q4-r2\n  nrr diff 2025-Q4-r1 data   # today's data under the release's settings\n  nrr diff 2025-Q4-r1 data --format json -o diff.json\n  nrr diff old-data new-data --format csv --top 50\n\nA and B are each a release (its id in --book, or its directory) or a data directory.\nA data side is read with the nrr.toml and window of the release on the other side.\nExit code 0 whether or not figures differ; 2 for usage errors."
+    )]
+    Diff(DiffArgs),
     /// Print one role's review packet of a release (docs/publishing.md#review-packets):
     /// finance, success or marketing, computed from the release's pinned inputs.
     #[command(
@@ -657,4 +664,34 @@ pub(crate) fn parse() -> Cli {
         }
     }
     cli
+}
+
+/// Formats of `nrr diff`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// One JSON object (docs/cli.md, `nrr diff`).
+    Json,
+    /// One CSV table: figure, customer and line rows (docs/cli.md, `nrr diff`).
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct DiffArgs {
+    /// A: a release (its id in the book, or its directory) or a data directory.
+    pub a: String,
+    /// B: a release or a data directory.
+    pub b: String,
+    #[command(flatten)]
+    pub book: BookArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// How many customers to list per cause, largest first.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
 }

@@ -4,6 +4,7 @@ mod check;
 mod cohorts;
 mod compare;
 mod demo;
+mod diff;
 mod explain;
 mod generate;
 mod init;
@@ -80,6 +81,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Publish(a) => publish::run(a),
         Command::Signoff(a) => publish::signoff(a),
         Command::Verify(a) => publish::verify(a),
+        Command::Diff(a) => diff::run(a),
         Command::Review(a) => review::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Sql(a) => sql::run(a),

@@ -97,7 +97,12 @@ pub(super) fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
         stage.write(name, bytes)?;
     }
     let diff = match &supersedes {
-        Some(old) => Some(compute::restatement_diff(old, &computed.json)?),
+        Some(old) => Some(super::diff::restatement(
+            old,
+            &id,
+            &stage.path(book::INPUTS),
+            &window_args,
+        )?),
         None => None,
     };
     if let Some(d) = &diff {

@@ -7,6 +7,8 @@
 //! presets (`presets`), and:
 //!
 //! - [`config`]: `nrr.toml`, its precedence, its errors and `nrr init`;
+//! - [`diff`]: `nrr diff`, each cause alone and two together hand-checked on fixtures, parts
+//!   summing to every change, a restatement's stored diff;
 //! - [`review`]: `nrr review`, each role's packet of a release;
 //! - [`golden`]: every fixture folder against its hand-checked `expected.json`;
 //! - [`hostile`]: the catalogue of hostile inputs, each a snapshot;
@@ -553,6 +555,7 @@ mod snapshots;
 
 mod browser;
 mod config;
+mod diff;
 mod docs_examples;
 mod equivalence;
 mod footing;

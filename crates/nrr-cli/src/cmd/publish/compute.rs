@@ -671,20 +671,3 @@ pub(super) fn verification_text(v: &Verification) -> String {
     s.push_str(if v.ok { "verified\n" } else { "NOT verified\n" });
     s
 }
-
-/// A restatement's stored diff: the superseded release's figures against the new ones.
-pub(super) fn restatement_diff(old: &Release, new: &Value) -> anyhow::Result<Vec<u8>> {
-    let published: Value = serde_json::from_slice(&old.read("report.json")?)
-        .with_context(|| format!("{}/report.json", old.dir.display()))?;
-    #[derive(Serialize)]
-    struct Diff<'a> {
-        supersedes: &'a str,
-        supersedes_sha256: &'a str,
-        moved: Vec<Moved>,
-    }
-    Ok(book::to_json(&Diff {
-        supersedes: old.id(),
-        supersedes_sha256: &old.hash,
-        moved: moved_figures(&published, new),
-    }))
-}
