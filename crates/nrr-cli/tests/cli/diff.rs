@@ -451,7 +451,9 @@ fn a_policy_and_an_input_row_together() {
 fn tool_version_alone() {
     let tmp = setup("segments", None);
     let r1 = publish(&tmp, "2024-Q1", &SEGMENTS_WINDOW);
-    let old = tmp.path().join("old");
+    // A release lives in a book under its own id: the older tool's book.
+    let old_rel = format!("oldbook/releases/{r1}");
+    let old = tmp.path().join(&old_rel);
     crate::util::copy_dir(&tmp.path().join("book/releases").join(&r1), &old);
     let replace = |name: &str, from: &str, to: &str| {
         let p = old.join(name);
@@ -470,6 +472,8 @@ fn tool_version_alone() {
         .unwrap();
     assert_eq!(march["churn"], "300.00");
     march["churn"] = Value::from("310.00");
+    // The report names the tool that computed it, as release.json does.
+    report["version"] = Value::from("0.0.1");
     std::fs::write(
         old.join("report.json"),
         serde_json::to_vec_pretty(&report).unwrap(),
@@ -495,7 +499,7 @@ fn tool_version_alone() {
     )
     .unwrap();
     // The release verifies as files; verify then finds the figure this tool moves.
-    let v = run(&tmp, &["verify", "old"]);
+    let v = run(&tmp, &["verify", &old_rel]);
     assert!(
         v.stdout.contains("files: every file matches release.json")
             && v.stdout
@@ -504,13 +508,13 @@ fn tool_version_alone() {
         v.transcript()
     );
 
-    let d = diff(&tmp, "old", "data");
+    let d = diff(&tmp, &old_rel, "data");
     assert_eq!(d["a"]["tool"], "nrr 0.0.1");
     assert_eq!(d["a"]["damage"], serde_json::json!([]));
 
     // Without the re-hash, the diff still explains, and says the release does not verify.
     std::fs::write(old.join("NOTES.txt"), "edited\n").unwrap();
-    let t = run(&tmp, &["diff", "old", "data"]);
+    let t = run(&tmp, &["diff", &old_rel, "data"]);
     t.assert_code(0);
     assert!(
         t.stdout
