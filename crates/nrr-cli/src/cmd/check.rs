@@ -43,8 +43,8 @@ pub(super) fn run(a: CheckArgs) -> anyhow::Result<ExitCode> {
                 notices: &ds.notices,
                 movement_check: loaded.movement_check.as_ref(),
             },
-            &settings,
-            ds.currency(),
+            settings.config_shown(),
+            settings.echo(ds.currency()),
         )?,
         TextFormat::Table => {
             let movements = loaded.movement_check.as_ref();

@@ -15,9 +15,11 @@ pub(super) fn run(a: CohortsArgs) -> anyhow::Result<ExitCode> {
     let table = nrr_core::cohort::cohorts(&loaded.dataset, &opts, a.by.into(), a.metric.into())?;
     let text = match a.format {
         CohortFormat::Table => render::table::cohorts(&table, render::style()),
-        CohortFormat::Json => {
-            render::json_with_settings(&table, &settings, loaded.dataset.currency())?
-        }
+        CohortFormat::Json => render::json_with_settings(
+            &table,
+            settings.config_shown(),
+            settings.echo(loaded.dataset.currency()),
+        )?,
         CohortFormat::Csv => nrr_io::write::cohorts_csv(&table)?,
         CohortFormat::Html => nrr_present::html::cohorts(std::slice::from_ref(&table)),
     };

@@ -23,7 +23,11 @@ pub(super) fn run(a: ExplainArgs) -> anyhow::Result<ExitCode> {
         nrr_core::explain::attach_customer_map(&mut ex, m);
     }
     let text = match a.format {
-        TextFormat::Json => render::json_with_settings(&ex, &settings, loaded.dataset.currency())?,
+        TextFormat::Json => render::json_with_settings(
+            &ex,
+            settings.config_shown(),
+            settings.echo(loaded.dataset.currency()),
+        )?,
         TextFormat::Table => render::table::explanation(&ex, render::style()),
     };
     drop(bar);

@@ -138,8 +138,8 @@ pub(crate) fn style() -> Style {
 /// `nrr cohorts`, `nrr explain` and `nrr check` echo their settings (docs/config.md).
 pub(crate) fn json_with_settings<T: serde::Serialize>(
     v: &T,
-    settings: &crate::args::Settings,
-    currency: &str,
+    config: Option<String>,
+    settings: Vec<nrr_core::report::Setting>,
 ) -> anyhow::Result<String> {
     #[derive(serde::Serialize)]
     struct WithSettings<'a, T> {
@@ -151,8 +151,8 @@ pub(crate) fn json_with_settings<T: serde::Serialize>(
     }
     json(&WithSettings {
         inner: v,
-        config: settings.config_shown(),
-        settings: settings.echo(currency),
+        config,
+        settings,
     })
 }
 
