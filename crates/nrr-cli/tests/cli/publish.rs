@@ -189,9 +189,16 @@ fn the_ritual_from_draft_to_final() {
         "report.html",
         "report.xlsx",
         "movements.csv",
+        "customer_months.csv",
     ] {
         assert!(files.contains(&f), "{f} missing from {files:?}");
     }
+    // The customer-month table: MRR and movement per customer and month (corner-cafe's
+    // churn in March, NOTES.md of tests/fixtures/segments).
+    let months = std::fs::read_to_string(dir.join("customer_months.csv")).expect("table");
+    assert!(months.starts_with("customer_id,month,mrr,movement,amount,fx\n"));
+    assert!(months.contains("\ncorner-cafe,2024-03,0.00,churn,300.00,0.00\n"));
+    assert!(months.contains("\nmegacorp,2024-01,4500.00,contraction,500.00,0.00\n"));
     assert_eq!(manifest["period"], "2024-Q1");
     assert_eq!(manifest["figures"]["nrr"], 0.965986);
     assert_eq!(

@@ -15,7 +15,8 @@ pub(super) struct Computed {
     pub json: Value,
     /// Its as-of date (`YYYY-MM-DD`), if any.
     pub as_of: Option<String>,
-    /// `report.json`, `report.html`, `report.xlsx`, `movements.csv` with their bytes.
+    /// `report.json`, `report.html`, `report.xlsx`, `movements.csv`, `customer_months.csv`
+    /// with their bytes.
     pub files: Vec<(String, Vec<u8>)>,
 }
 
@@ -88,7 +89,54 @@ pub(super) fn release_report(inputs: &Path, window_args: &[String]) -> anyhow::R
     let mut csv = Vec::new();
     nrr_io::write::movements_csv(&m, &mut csv)?;
     files.push(("movements.csv".to_string(), csv));
+    files.push((
+        "customer_months.csv".to_string(),
+        customer_months_csv(&rendered.loaded.dataset, &rs.settings.options)?,
+    ));
     Ok(Computed { json, as_of, files })
+}
+
+/// Customers explained at a time, so the table is written in bounded memory.
+const CUSTOMERS_PER_PASS: usize = 10_000;
+
+/// `customer_months.csv`: each customer's MRR at each month's end (at that month's rates)
+/// and the month's movement (what `nrr explain` shows), one row per customer and month of the
+/// window with MRR, a movement or an FX change; amounts with 2 to 12 decimals, as
+/// movements.csv.
+fn customer_months_csv(
+    ds: &nrr_core::dataset::Dataset,
+    opts: &nrr_core::engine::Options,
+) -> anyhow::Result<Vec<u8>> {
+    const PLACES: u32 = nrr_io::write::MOVEMENT_PLACES;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["customer_id", "month", "mrr", "movement", "amount", "fx"])?;
+    // 2 to 12 decimals, as movements.csv writes them.
+    let money = |m: nrr_core::money::Money| {
+        m.scaled(PLACES).map_or_else(
+            || m.to_string_places(PLACES),
+            |v| nrr_core::money::trimmed_decimal(v, PLACES),
+        )
+    };
+    let ids: Vec<&str> = ds.customers.iter().collect();
+    for chunk in ids.chunks(CUSTOMERS_PER_PASS) {
+        for ex in nrr_core::explain::explain_each(ds, opts, chunk)? {
+            let id = nrr_io::write::text_cell(&ex.customer_id);
+            for m in &ex.months {
+                if m.mrr.is_zero() && m.movement.is_none() && m.fx.is_zero() {
+                    continue;
+                }
+                w.write_record([
+                    id.as_ref(),
+                    &m.month.to_string(),
+                    &money(m.mrr),
+                    m.movement.map_or("", |v| v.name()),
+                    &money(m.amount),
+                    &money(m.fx),
+                ])?;
+            }
+        }
+    }
+    Ok(w.into_inner().map_err(|e| e.into_error())?)
 }
 
 /// The JSON report of `data` read with `config` and the window flags (today's tool).
