@@ -13,12 +13,14 @@
 //!
 //! A step whose cause is the same on both sides is skipped: its state is the one before.
 
+mod chain;
 mod inputs;
 mod render;
 
 use crate::args::{resolve, DiffArgs, DiffFormat, Format};
 use crate::cmd::report::render_formats;
 use anyhow::Context;
+use chain::Chain;
 use inputs::{FileMap, InputChange};
 use nrr_core::diff::{self as core, CustomerChange, Dec, Leaf, MoveRow};
 use nrr_io::book::{Book, Release};
@@ -286,185 +288,120 @@ fn info(s: &Side, config: &Option<PathBuf>, window: &[String]) -> SideInfo {
 pub(crate) fn diff(a: &Side, b: &Side, top: usize) -> anyhow::Result<Diff> {
     let (cfg_a, win_a) = settings_of(a, b);
     let (cfg_b, win_b) = settings_of(b, a);
-    let read_cfg = |c: &Option<PathBuf>| -> anyhow::Result<Option<Vec<u8>>> {
-        c.as_ref()
-            .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
-            .transpose()
-    };
-    let (bytes_a, bytes_b) = (read_cfg(&cfg_a)?, read_cfg(&cfg_b)?);
-
-    let mut states: Vec<State> = Vec::with_capacity(6);
-    let mut steps: Vec<Step> = Vec::with_capacity(5);
-    let skip = |why: Option<String>, changes: Vec<InputChange>| Step {
-        step: "",
-        cause: "",
-        skipped: why,
-        changes,
-        figures_moved: 0,
-        customers_changed: 0,
-        customers: Vec::new(),
-        customers_note: None,
-    };
+    let (toml_a, toml_b) = (read_config(&cfg_a)?, read_config(&cfg_b)?);
 
     // 0, 1: A as stored, A recomputed.
-    let s1 = compute(&a.data, cfg_a.as_deref(), &win_a)?;
-    match &a.stored {
-        Some(stored) => {
-            states.push(stored.clone());
-            steps.push(skip(None, Vec::new()));
-        }
-        None => {
-            states.push(s1.clone());
-            steps.push(skip(
-                Some(if a.is_release() {
-                    "A was computed by this tool just now".into()
-                } else {
-                    "A is data, computed by this tool".into()
-                }),
-                Vec::new(),
-            ));
-        }
-    }
-    states.push(s1);
-
+    let mut chain = Chain::start(a, compute(&a.data, cfg_a.as_deref(), &win_a)?);
     // 2: settings.
-    let mut setting_changes = Vec::new();
-    if bytes_a != bytes_b {
-        setting_changes.push(inputs::compare_file(
-            "nrr.toml",
-            bytes_a.as_deref(),
-            bytes_b.as_deref(),
-        ));
-    }
-    if win_a != win_b {
-        setting_changes.push(InputChange::window(&win_a, &win_b));
-    }
-    if setting_changes.is_empty() {
-        steps.push(skip(
-            Some("the same nrr.toml and window on both sides".into()),
-            Vec::new(),
-        ));
-        states.push(states[1].clone());
-    } else {
-        match compute(&a.data, cfg_b.as_deref(), &win_b) {
-            Ok(state) => {
-                states.push(state);
-                steps.push(skip(None, setting_changes));
-            }
-            Err(e) => {
-                states.push(states[1].clone());
-                steps.push(skip(Some(not_computable(&e)), setting_changes));
-            }
-        }
-    }
-
+    let changes = setting_changes((&toml_a, &toml_b), (&win_a, &win_b));
+    chain.settings(a, changes, cfg_b.as_deref(), &win_b);
     // 3: FX rates.
-    let fx_a = a.files.bytes("fx.csv")?;
-    let fx_b = b.files.bytes("fx.csv")?;
-    let mut swapped = a.files.clone();
-    swapped.replace("fx.csv", b.files.path("fx.csv"));
-    if fx_a == fx_b {
-        steps.push(skip(
-            Some("the same fx.csv on both sides".into()),
-            Vec::new(),
-        ));
-        states.push(states[2].clone());
-    } else {
-        let tmp = tempfile::tempdir().context("a temporary data directory")?;
-        swapped.copy_to(tmp.path())?;
-        let changes = vec![inputs::compare_file(
-            "fx.csv",
-            fx_a.as_deref(),
-            fx_b.as_deref(),
-        )];
-        match compute(tmp.path(), cfg_b.as_deref(), &win_b) {
-            Ok(state) => {
-                states.push(state);
-                steps.push(skip(None, changes));
-            }
-            Err(e) => {
-                states.push(states[2].clone());
-                steps.push(skip(Some(not_computable(&e)), changes));
-            }
-        }
-    }
-
+    let swapped = chain.fx_rates(a, b, cfg_b.as_deref(), &win_b)?;
     // 4: input rows.
-    let row_changes = inputs::compare(&swapped, &b.files)?;
-    if row_changes.is_empty() {
-        steps.push(skip(
-            Some("the same input files on both sides".into()),
-            Vec::new(),
-        ));
-        states.push(states[3].clone());
-    } else {
-        states.push(compute(&b.data, cfg_b.as_deref(), &win_b)?);
-        steps.push(skip(None, row_changes));
-    }
-
+    chain.input_rows(&swapped, b, cfg_b.as_deref(), &win_b)?;
     // 5: B as stored.
-    match &b.stored {
-        Some(stored) => {
-            states.push(stored.clone());
-            steps.push(skip(None, Vec::new()));
-        }
-        None => {
-            states.push(states[4].clone());
-            steps.push(skip(
-                Some(if b.is_release() {
-                    "B was computed by this tool just now".into()
-                } else {
-                    "B is data, computed by this tool".into()
-                }),
-                Vec::new(),
-            ));
-        }
-    }
+    chain.tool_version_b(b);
 
+    let Chain { states, mut steps } = chain;
     let leaves: Vec<Vec<(String, Leaf)>> =
         states.iter().map(|s| figure_leaves(&s.report)).collect();
     let figures = core::attribute(&leaves);
     for (i, step) in steps.iter_mut().enumerate() {
-        let (id, cause, _) = STEPS[i];
-        step.step = id;
-        step.cause = cause;
-        if step.skipped.is_some() {
-            continue;
+        fill_step(step, i, &figures, (&states[i], &states[i + 1]), top)?;
+    }
+    let figures = figures_out(figures, &steps);
+    Ok(Diff {
+        tool: format!("nrr {}", env!("CARGO_PKG_VERSION")),
+        a: info(a, &cfg_a, &win_a),
+        b: info(b, &cfg_b, &win_b),
+        steps,
+        figures_changed: figures.len(),
+        figures,
+    })
+}
+
+/// The bytes of the nrr.toml at `config`, if any.
+fn read_config(config: &Option<PathBuf>) -> anyhow::Result<Option<Vec<u8>>> {
+    config
+        .as_ref()
+        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+        .transpose()
+}
+
+/// What differs in the settings of A and B: their nrr.toml files (bytes, `None`: no file)
+/// and their window flags.
+fn setting_changes(
+    toml: (&Option<Vec<u8>>, &Option<Vec<u8>>),
+    window: (&[String], &[String]),
+) -> Vec<InputChange> {
+    let mut changes = Vec::new();
+    if toml.0 != toml.1 {
+        changes.push(inputs::compare_file(
+            "nrr.toml",
+            toml.0.as_deref(),
+            toml.1.as_deref(),
+        ));
+    }
+    if window.0 != window.1 {
+        changes.push(InputChange::window(window.0, window.1));
+    }
+    changes
+}
+
+/// Fills in step `i` of the chain, which leads from `states.0` to `states.1`: its name and
+/// cause and, unless skipped, how many `figures` it moves and the customers it changes (at
+/// most `top` listed, each with its changed input lines).
+fn fill_step(
+    step: &mut Step,
+    i: usize,
+    figures: &[core::FigureChange],
+    states: (&State, &State),
+    top: usize,
+) -> anyhow::Result<()> {
+    let (id, cause, _) = STEPS[i];
+    step.step = id;
+    step.cause = cause;
+    if step.skipped.is_some() {
+        return Ok(());
+    }
+    step.figures_moved = figures
+        .iter()
+        .filter(|f| f.values[i] != f.values[i + 1])
+        .count();
+    match (&states.0.moves, &states.1.moves) {
+        (Some(before), Some(after)) => {
+            let all = core::customer_changes(before, after)
+                .context("customer changes beyond exact 128-bit arithmetic")?;
+            step.customers_changed = all.len();
+            step.customers = all
+                .into_iter()
+                .take(top)
+                .map(|c| CustomerOut {
+                    lines: step
+                        .changes
+                        .iter()
+                        .flat_map(|f| &f.lines)
+                        .filter(|l| {
+                            cause == "input_rows"
+                                && l.customer_id.as_deref() == Some(c.customer_id.as_str())
+                        })
+                        .cloned()
+                        .collect(),
+                    change: c,
+                })
+                .collect();
         }
-        step.figures_moved = figures
-            .iter()
-            .filter(|f| f.values[i] != f.values[i + 1])
-            .count();
-        match (&states[i].moves, &states[i + 1].moves) {
-            (Some(before), Some(after)) => {
-                let all = core::customer_changes(before, after)
-                    .context("customer changes beyond exact 128-bit arithmetic")?;
-                step.customers_changed = all.len();
-                step.customers = all
-                    .into_iter()
-                    .take(top)
-                    .map(|c| CustomerOut {
-                        lines: step
-                            .changes
-                            .iter()
-                            .flat_map(|f| &f.lines)
-                            .filter(|l| {
-                                cause == "input_rows"
-                                    && l.customer_id.as_deref() == Some(c.customer_id.as_str())
-                            })
-                            .cloned()
-                            .collect(),
-                        change: c,
-                    })
-                    .collect();
-            }
-            _ => {
-                step.customers_note =
-                    Some("the stored release has no movements.csv: no customers listed".into())
-            }
+        _ => {
+            step.customers_note =
+                Some("the stored release has no movements.csv: no customers listed".into())
         }
     }
-    let figures: Vec<FigureOut> = figures
+    Ok(())
+}
+
+/// The figures as the diff lists them: a skipped step's part is zero.
+fn figures_out(figures: Vec<core::FigureChange>, steps: &[Step]) -> Vec<FigureOut> {
+    figures
         .into_iter()
         .map(|f| {
             let zero_if_skipped = |i: usize| {
@@ -489,15 +426,7 @@ pub(crate) fn diff(a: &Side, b: &Side, top: usize) -> anyhow::Result<Diff> {
                 values: f.values,
             }
         })
-        .collect();
-    Ok(Diff {
-        tool: format!("nrr {}", env!("CARGO_PKG_VERSION")),
-        a: info(a, &cfg_a, &win_a),
-        b: info(b, &cfg_b, &win_b),
-        steps,
-        figures_changed: figures.len(),
-        figures,
-    })
+        .collect()
 }
 
 impl Parts {

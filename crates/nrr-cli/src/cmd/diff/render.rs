@@ -1,6 +1,6 @@
 //! `nrr diff` as a terminal table and as CSV (docs/cli.md, `nrr diff`).
 
-use super::{Diff, SideInfo, STEPS};
+use super::{CustomerOut, Diff, SideInfo, Step, STEPS};
 use nrr_core::diff::{Dec, Leaf};
 use nrr_io::printable;
 
@@ -41,45 +41,55 @@ fn side_line(which: &str, s: &SideInfo) -> String {
 /// The table: the sides, each step, the changed figures with their parts, and per step the
 /// customers behind it.
 pub(super) fn table(d: &Diff, width: usize) -> String {
-    let wrap = |s: &str| crate::render::wrap(s, width, "    ");
+    let mut out = header(d, width);
+    out.push_str(&steps(d, width));
+    if d.figures.is_empty() {
+        out.push_str("\nno figure changed: A and B give the same report\n");
+        return out;
+    }
+    out.push_str(&figures(d, width));
+    out.push_str(&customers(d, width));
+    out
+}
+
+/// `s` wrapped to `width`, continuation lines indented.
+fn wrap(s: &str, width: usize) -> String {
+    crate::render::wrap(s, width, "    ")
+}
+
+/// The title, each side with its damage, and the order of attribution.
+fn header(d: &Diff, width: usize) -> String {
     let mut out = format!(
         "nrr diff ({}): what changed from A to B, by cause\n",
         d.tool
     );
     for (which, side) in [("A", &d.a), ("B", &d.b)] {
-        out.push_str(&wrap(&side_line(which, side)));
+        out.push_str(&wrap(&side_line(which, side), width));
         for damage in &side.damage {
-            out.push_str(&wrap(&format!(
-                "  {which} does not verify: {}",
-                printable(damage)
-            )));
+            out.push_str(&wrap(
+                &format!("  {which} does not verify: {}", printable(damage)),
+                width,
+            ));
         }
     }
     out.push_str(&wrap(
         "attribution order: tool version (A), settings, FX rates, input rows, tool version (B); each step's part is the figure after it minus the figure before it, so the parts sum exactly to the change (docs/publishing.md)",
+        width,
     ));
-    out.push_str("\nsteps\n");
+    out
+}
+
+/// The "steps" section: each step's line, then the input lines it changes.
+fn steps(d: &Diff, width: usize) -> String {
+    let mut out = String::from("\nsteps\n");
     for (s, (_, _, name)) in d.steps.iter().zip(STEPS) {
-        let line = match &s.skipped {
-            Some(why) => format!("  {name}: skipped, {why}"),
-            None => {
-                let mut l = format!(
-                    "  {name}: {} figure{} moved, {} customer{} changed",
-                    s.figures_moved,
-                    if s.figures_moved == 1 { "" } else { "s" },
-                    s.customers_changed,
-                    if s.customers_changed == 1 { "" } else { "s" },
-                );
-                for c in &s.changes {
-                    l.push_str(&format!("; {} {}", printable(&c.file), c.change));
-                }
-                l
-            }
-        };
-        out.push_str(&wrap(&line));
+        out.push_str(&wrap(&step_line(s, name), width));
         for c in &s.changes {
             for l in c.lines.iter().take(LINES_SHOWN) {
-                out.push_str(&wrap(&format!("    {} {}: {}", l.change, l.at, l.text)));
+                out.push_str(&wrap(
+                    &format!("    {} {}: {}", l.change, l.at, l.text),
+                    width,
+                ));
             }
             if c.lines.len() > LINES_SHOWN {
                 out.push_str(&format!(
@@ -90,24 +100,67 @@ pub(super) fn table(d: &Diff, width: usize) -> String {
             }
         }
     }
-    if d.figures.is_empty() {
-        out.push_str("\nno figure changed: A and B give the same report\n");
-        return out;
+    out
+}
+
+/// A step's line: why it was skipped, or what it moved and the files it changes.
+fn step_line(s: &Step, name: &str) -> String {
+    match &s.skipped {
+        Some(why) => format!("  {name}: skipped, {why}"),
+        None => {
+            let mut l = format!(
+                "  {name}: {} figure{} moved, {} customer{} changed",
+                s.figures_moved,
+                if s.figures_moved == 1 { "" } else { "s" },
+                s.customers_changed,
+                if s.customers_changed == 1 { "" } else { "s" },
+            );
+            for c in &s.changes {
+                l.push_str(&format!("; {} {}", printable(&c.file), c.change));
+            }
+            l
+        }
     }
-    // The columns: the steps that moved a figure.
-    let active: Vec<usize> = (0..5)
+}
+
+/// The changed figures (at most [`FIGURES_SHOWN`]) with a part per step that moved one: as
+/// aligned columns, or one block per figure when that is too wide.
+fn figures(d: &Diff, width: usize) -> String {
+    let active = active_steps(d);
+    let mut out = format!(
+        "\n{} figure{} changed\n",
+        d.figures.len(),
+        if d.figures.len() == 1 { "" } else { "s" }
+    );
+    let rows = figure_rows(d, &active);
+    match columns(&rows, width) {
+        Some(text) => out.push_str(&text),
+        None => out.push_str(&blocks(&rows, &active, width)),
+    }
+    if d.figures.len() > FIGURES_SHOWN {
+        out.push_str(&format!(
+            "... and {} more figures (--format json or csv lists all)\n",
+            d.figures.len() - FIGURES_SHOWN
+        ));
+    }
+    out
+}
+
+/// The steps that moved a figure (the figure table's part columns), by index.
+fn active_steps(d: &Diff) -> Vec<usize> {
+    (0..5)
         .filter(|&i| {
             d.steps[i].skipped.is_none()
                 && d.figures
                     .iter()
                     .any(|f| f.parts.list()[i].is_none_or(|p| !p.is_zero()))
         })
-        .collect();
-    out.push_str(&format!(
-        "\n{} figure{} changed\n",
-        d.figures.len(),
-        if d.figures.len() == 1 { "" } else { "s" }
-    ));
+        .collect()
+}
+
+/// The figure table's cells: a header row, then one row per figure shown (figure, A, B,
+/// change, then the part of each of the `active` steps).
+fn figure_rows(d: &Diff, active: &[usize]) -> Vec<Vec<String>> {
     let mut rows: Vec<Vec<String>> = vec![["figure", "A", "B", "change"]
         .iter()
         .map(|s| s.to_string())
@@ -127,41 +180,55 @@ pub(super) fn table(d: &Diff, width: usize) -> String {
             .collect(),
         );
     }
+    rows
+}
+
+/// `rows` as aligned columns (the first left-aligned, the others right-aligned), or `None`
+/// when they are wider than `width`.
+fn columns(rows: &[Vec<String>], width: usize) -> Option<String> {
     let cols = rows[0].len();
     let widths: Vec<usize> = (0..cols)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     let total: usize = widths.iter().sum::<usize>() + 2 * (cols - 1);
-    if total <= width {
-        for r in &rows {
-            let mut line = String::new();
-            for (c, cell) in r.iter().enumerate() {
-                if c == 0 {
-                    line.push_str(&format!("{cell:<w$}", w = widths[0]));
-                } else {
-                    line.push_str(&format!("  {cell:>w$}", w = widths[c]));
-                }
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-    } else {
-        // Too wide for the terminal: one block per figure.
-        for r in rows.iter().skip(1) {
-            out.push_str(&format!("{}\n", r[0]));
-            let mut l = format!("  {} -> {} ({})", r[1], r[2], r[3]);
-            for (k, &i) in active.iter().enumerate() {
-                l.push_str(&format!("; {} {}", STEPS[i].2, r[4 + k]));
-            }
-            out.push_str(&crate::render::wrap(&l, width, "    "));
-        }
+    if total > width {
+        return None;
     }
-    if d.figures.len() > FIGURES_SHOWN {
-        out.push_str(&format!(
-            "... and {} more figures (--format json or csv lists all)\n",
-            d.figures.len() - FIGURES_SHOWN
-        ));
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            if c == 0 {
+                line.push_str(&format!("{cell:<w$}", w = widths[0]));
+            } else {
+                line.push_str(&format!("  {cell:>w$}", w = widths[c]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
+    Some(out)
+}
+
+/// The figure rows (header row skipped) as one block per figure: its name, then A -> B
+/// (change) and each of the `active` steps' parts, wrapped to `width`.
+fn blocks(rows: &[Vec<String>], active: &[usize], width: usize) -> String {
+    let mut out = String::new();
+    for r in rows.iter().skip(1) {
+        out.push_str(&format!("{}\n", r[0]));
+        let mut l = format!("  {} -> {} ({})", r[1], r[2], r[3]);
+        for (k, &i) in active.iter().enumerate() {
+            l.push_str(&format!("; {} {}", STEPS[i].2, r[4 + k]));
+        }
+        out.push_str(&wrap(&l, width));
+    }
+    out
+}
+
+/// Per step that ran and lists customers (or a note why it cannot): the customers behind
+/// it, each with its changed months and input lines.
+fn customers(d: &Diff, width: usize) -> String {
+    let mut out = String::new();
     for (s, (_, _, name)) in d.steps.iter().zip(STEPS) {
         if s.skipped.is_some() || (s.customers.is_empty() && s.customers_note.is_none()) {
             continue;
@@ -175,25 +242,40 @@ pub(super) fn table(d: &Diff, width: usize) -> String {
             out.push_str(&format!("  {n}\n"));
         }
         for c in &s.customers {
-            out.push_str(&wrap(&format!(
-                "  {} (moved {})",
-                printable(&c.change.customer_id),
-                c.change.size
-            )));
-            for m in &c.change.months {
-                out.push_str(&wrap(&format!(
-                    "    {} {}: {} -> {} ({})",
-                    m.month,
-                    m.category,
-                    m.before,
-                    m.after,
-                    m.change.signed()
-                )));
-            }
-            for l in &c.lines {
-                out.push_str(&wrap(&format!("    {} {}: {}", l.change, l.at, l.text)));
-            }
+            out.push_str(&customer(c, width));
         }
+    }
+    out
+}
+
+/// One customer behind a step: its id and size of move, its months, its changed input lines.
+fn customer(c: &CustomerOut, width: usize) -> String {
+    let mut out = wrap(
+        &format!(
+            "  {} (moved {})",
+            printable(&c.change.customer_id),
+            c.change.size
+        ),
+        width,
+    );
+    for m in &c.change.months {
+        out.push_str(&wrap(
+            &format!(
+                "    {} {}: {} -> {} ({})",
+                m.month,
+                m.category,
+                m.before,
+                m.after,
+                m.change.signed()
+            ),
+            width,
+        ));
+    }
+    for l in &c.lines {
+        out.push_str(&wrap(
+            &format!("    {} {}: {}", l.change, l.at, l.text),
+            width,
+        ));
     }
     out
 }

@@ -405,9 +405,21 @@ fn differences(
 }
 
 impl Finance {
+    /// The packet as text: one section per part, in the packet's order.
     pub(super) fn text(&self, currency: &str) -> String {
         let mut s = String::new();
-        section(&mut s, "Policies in force");
+        self.policies_text(&mut s);
+        self.ledger_text(&mut s);
+        self.movement_check_text(&mut s);
+        self.reasons_text(&mut s, currency);
+        self.policy_dependence_text(&mut s);
+        s
+    }
+
+    /// Appends "Policies in force": every policy the input applied, then every setting with
+    /// its value and source.
+    fn policies_text(&self, s: &mut String) {
+        section(s, "Policies in force");
         let p = &self.policies;
         let mut pol = vec![
             format!("churn recognition {}", p.churn_recognition),
@@ -427,10 +439,10 @@ impl Finance {
                 pol.push(format!("{k} {v}"));
             }
         }
-        para(&mut s, &format!("policies: {}", pol.join(", ")));
+        para(s, &format!("policies: {}", pol.join(", ")));
         for x in &self.settings {
             para(
-                &mut s,
+                s,
                 &format!(
                     "  {} = {} ({})",
                     x.key,
@@ -439,14 +451,18 @@ impl Finance {
                 ),
             );
         }
+    }
 
+    /// Appends the row ledger: the counts, a table of exclusions with their amounts, and the
+    /// notes on amounts.
+    fn ledger_text(&self, s: &mut String) {
         section(
-            &mut s,
+            s,
             "Row ledger (every input row: used, excluded or rejected)",
         );
         let l = &self.ledger;
         para(
-            &mut s,
+            s,
             &format!(
                 "{} read, {} used, {} excluded, {} rejected",
                 l.read, l.used, l.excluded, l.rejected
@@ -459,45 +475,41 @@ impl Finance {
                 vec![
                     e.reason.to_string(),
                     e.rows.to_string(),
-                    match &e.amounts {
-                        None => "-".to_string(),
-                        Some(a) if a.is_empty() => "0".to_string(),
-                        Some(a) => a
-                            .iter()
-                            .map(|c| {
-                                format!("{} {}", nrr_core::money::grouped(&c.amount), c.currency)
-                            })
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    },
+                    exclusion_amounts(e),
                 ]
             })
             .collect();
         s.push_str(&grid(&["excluded: reason", "rows", "amount"], &rows));
         for e in &l.exclusions {
             if let Some(n) = &e.amount_note {
-                para(&mut s, &format!("{}: {}", e.reason, n));
+                para(s, &format!("{}: {}", e.reason, n));
             }
         }
         para(
-            &mut s,
+            s,
             "amount: the sum of the excluded rows' amount column as written (items.csv: unit_amount x quantity when amount is empty), per currency",
         );
+    }
 
-        section(&mut s, "revenue_movements check");
+    /// Appends the revenue_movements check, or why there is none.
+    fn movement_check_text(&self, s: &mut String) {
+        section(s, "revenue_movements check");
         match &self.movement_check {
             Some(c) => s.push_str(&crate::render::movements::section(
                 c,
                 crate::render::style(),
             )),
             None => para(
-                &mut s,
+                s,
                 "none: the release has no revenue_movements file beside subscription_snapshots",
             ),
         }
+    }
 
+    /// Appends the table of expansion and contraction by reason, in `currency`.
+    fn reasons_text(&self, s: &mut String, currency: &str) {
         section(
-            &mut s,
+            s,
             &format!("Expansion and contraction by reason, {currency} (frozen cohort)"),
         );
         let r = &self.reasons;
@@ -517,65 +529,87 @@ impl Finance {
         .map(|(k, x, y)| vec![k.to_string(), cell(x), cell(y)])
         .collect();
         s.push_str(&grid(&["reason", "expansion", "contraction"], &rows));
+    }
 
+    /// Appends the policy-dependent customers: each alternative value of a policy with the
+    /// customer-months it changes.
+    fn policy_dependence_text(&self, s: &mut String) {
         section(
-            &mut s,
+            s,
             "Policy-dependent customers (each other value of a policy alone, in the period)",
         );
         if self.policy_dependence.is_empty() {
-            para(&mut s, "no policy with another value applies to this input");
+            para(s, "no policy with another value applies to this input");
         }
         for a in &self.policy_dependence {
-            let head = format!("{} {} -> {}", a.policy, a.in_force, a.alternative);
-            if let Some(err) = &a.error {
-                para(
-                    &mut s,
-                    &format!("{head}: not applicable ({})", printable(err)),
-                );
-                continue;
-            }
-            if a.customer_months == 0 {
-                para(&mut s, &format!("{head}: no customer-month changes"));
-                continue;
-            }
-            para(
-                &mut s,
-                &format!(
-                    "{head}: {} customer-month{} change",
-                    a.customer_months,
-                    if a.customer_months == 1 { "" } else { "s" }
-                ),
-            );
-            let side = |m: &nrr_core::compare::SideMonth| match m.movement {
-                Some(mv) => format!("{} {}", mv.name(), money(m.amount)),
-                None => "no movement".to_string(),
-            };
-            let rows: Vec<Vec<String>> = a
-                .changes
-                .iter()
-                .map(|d| {
-                    vec![
-                        id_cell(&d.customer_id),
-                        d.month.to_string(),
-                        side(&d.a),
-                        side(&d.b),
-                        money(d.difference),
-                    ]
-                })
-                .collect();
-            s.push_str(&grid(
-                &["customer", "month", "in force", "alternative", "difference"],
-                &rows,
-            ));
-            if a.more > 0 {
-                let _ = writeln!(
-                    s,
-                    "  ... and {} more (--top N lists more; --format json)",
-                    a.more
-                );
-            }
+            a.text(s);
         }
-        s
+    }
+}
+
+/// An exclusion's amount cell: `-` when it could not be computed, `0` with no row, else each
+/// currency's sum.
+fn exclusion_amounts(e: &Exclusion) -> String {
+    match &e.amounts {
+        None => "-".to_string(),
+        Some(a) if a.is_empty() => "0".to_string(),
+        Some(a) => a
+            .iter()
+            .map(|c| format!("{} {}", nrr_core::money::grouped(&c.amount), c.currency))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+impl Alternative {
+    /// Appends this alternative: why it does not apply, or the number of customer-months it
+    /// changes and a table of the largest.
+    fn text(&self, s: &mut String) {
+        let head = format!("{} {} -> {}", self.policy, self.in_force, self.alternative);
+        if let Some(err) = &self.error {
+            para(s, &format!("{head}: not applicable ({})", printable(err)));
+            return;
+        }
+        if self.customer_months == 0 {
+            para(s, &format!("{head}: no customer-month changes"));
+            return;
+        }
+        para(
+            s,
+            &format!(
+                "{head}: {} customer-month{} change",
+                self.customer_months,
+                if self.customer_months == 1 { "" } else { "s" }
+            ),
+        );
+        let side = |m: &nrr_core::compare::SideMonth| match m.movement {
+            Some(mv) => format!("{} {}", mv.name(), money(m.amount)),
+            None => "no movement".to_string(),
+        };
+        let rows: Vec<Vec<String>> = self
+            .changes
+            .iter()
+            .map(|d| {
+                vec![
+                    id_cell(&d.customer_id),
+                    d.month.to_string(),
+                    side(&d.a),
+                    side(&d.b),
+                    money(d.difference),
+                ]
+            })
+            .collect();
+        s.push_str(&grid(
+            &["customer", "month", "in force", "alternative", "difference"],
+            &rows,
+        ));
+        if self.more > 0 {
+            let _ = writeln!(
+                s,
+                "  ... and {} more (--top N lists more; --format json)",
+                self.more
+            );
+        }
     }
 }
 
