@@ -4,6 +4,7 @@
 
 mod compute;
 mod sign;
+mod verify;
 
 use crate::args::config::Role;
 use crate::args::{PublishArgs, SignoffArgs, TextFormat, VerifyArgs};
@@ -500,10 +501,10 @@ pub(super) fn signoff(a: SignoffArgs) -> anyhow::Result<ExitCode> {
 pub(super) fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let book = Book::at(&a.book.book);
     let r = book.find(&a.release)?;
-    let v = compute::verification(&r, a.data.as_deref())?;
+    let v = verify::verification(&r, a.data.as_deref())?;
     let text = match a.format {
         TextFormat::Json => crate::render::json(&v)?,
-        TextFormat::Table => compute::verification_text(&v),
+        TextFormat::Table => verify::verification_text(&v),
     };
     super::emit(&text)?;
     Ok(if v.ok {
