@@ -5,7 +5,9 @@ usage: sql_spark.py SCRIPT.sql LINES.parquet [CHECK_JSON]
 
 One `local[2]` session (driver memory NRR_SPARK_MEMORY, default 12g; ANSI on), the lines as table
 `lines` from the Parquet `nrr lines` wrote, then each statement of the script in order (every
-view a table). Prints each statement's time and the main tables' row counts; with CHECK_JSON
+view a table). Prints each statement's time and shuffle bytes (read and written by the stages
+of its jobs, from the Spark UI's REST API) on stderr, and every table's row count and the
+shuffle totals as JSON on stdout; with CHECK_JSON
 (`nrr report --format json` of the same data and window) requires the monthly closing MRR to the
 cent and every period's NRR and GRR to equal nrr's, as bench/sql_duckdb.py does.
 """
@@ -14,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+import urllib.request
 
 from pyspark.sql import SparkSession
 
@@ -26,6 +29,15 @@ def statements(script):
             yield part
 
 
+def stages(ui, app):
+    """(stage id and attempt, shuffle bytes read, shuffle bytes written) of every completed stage."""
+    if not ui:
+        return []
+    with urllib.request.urlopen(f"{ui}/api/v1/applications/{app}/stages?status=complete") as r:
+        return [((s["stageId"], s["attemptId"]), s.get("shuffleReadBytes", 0), s.get("shuffleWriteBytes", 0))
+                for s in json.load(r)]
+
+
 def main() -> None:
     script, lines = sys.argv[1], sys.argv[2]
     warehouse = tempfile.mkdtemp(prefix="nrr-spark-")
@@ -33,7 +45,10 @@ def main() -> None:
              .config("spark.driver.memory", os.environ.get("NRR_SPARK_MEMORY", "12g"))
              .config("spark.sql.ansi.enabled", "true")
              .config("spark.sql.shuffle.partitions", "8")
-             .config("spark.ui.enabled", "false")
+             .config("spark.ui.enabled", "true")
+             .config("spark.ui.port", os.environ.get("NRR_SPARK_UI_PORT", "4040"))
+             .config("spark.ui.retainedStages", "100000")
+             .config("spark.ui.retainedJobs", "100000")
              .config("spark.sql.warehouse.dir", warehouse)
              .config("spark.local.dir", warehouse)
              .getOrCreate())
@@ -41,14 +56,26 @@ def main() -> None:
     started = time.time()
     spark.read.parquet(lines).write.saveAsTable("lines")
     print(f"{time.time() - started:7.2f} s  lines", file=sys.stderr, flush=True)
+    ui = spark.sparkContext.uiWebUrl
+    app = spark.sparkContext.applicationId
+    seen = set(s for s, _, _ in stages(ui, app))
+    shuffle = {}
     for stmt in statements(open(script).read()):
         t = time.time()
         spark.sql(stmt)
+        elapsed = time.time() - t
         name = next((w for w in stmt.split() if w.startswith("nrr_")), stmt.split()[0])
-        print(f"{time.time() - t:7.2f} s  {name}", file=sys.stderr, flush=True)
-    counts = {t: spark.sql(f"SELECT count(*) FROM {t}").collect()[0][0]
-              for t in ["nrr_customer_month", "nrr_movements", "nrr_bridge", "nrr_retention"]}
-    print(json.dumps(counts))
+        time.sleep(0.3)  # the listener bus posts the last stages a moment later
+        new = [(r, w) for s, r, w in stages(ui, app) if s not in seen]
+        seen.update(s for s, _, _ in stages(ui, app))
+        read, written = sum(r for r, _ in new), sum(w for _, w in new)
+        if stmt.lstrip().upper().startswith("CREATE"):
+            shuffle[name] = {"read": read, "written": written}
+        print(f"{elapsed:7.2f} s  {name}  shuffle read {read / 1e6:.1f} MB, written {written / 1e6:.1f} MB",
+              file=sys.stderr, flush=True)
+    tables = [r[1] for r in spark.sql("SHOW TABLES").collect() if r[1].startswith("nrr_")]
+    counts = {t: spark.sql(f"SELECT count(*) FROM {t}").collect()[0][0] for t in sorted(tables)}
+    print(json.dumps({"rows": counts, "shuffle_bytes": shuffle}))
     if len(sys.argv) < 4:
         return
     check(sys.argv[3], [tuple(r) for r in spark.sql(BRIDGE).collect()],

@@ -1,5 +1,12 @@
-//! The period views: the reported periods, each period's frozen cohort, the retention of
-//! every period and of every segment (docs/metrics.md §9, §11, §18).
+//! The period views: the reported periods, and the retention of every period and of every
+//! segment (docs/metrics.md §9, §11, §18).
+//!
+//! A period's frozen cohort is the customers paying at its t0, and a period ends 1 (month),
+//! 3 (quarter) or 12 (year, TTM) months after its t0. So each customer-month row at t0
+//! carries, by window functions over the customer's months (a RANGE frame of exactly k
+//! months ahead, NULL when the customer does not pay then), its ending MRR for those three
+//! offsets; the sums per t0 are then picked by each period's length. No row per period and
+//! cohort customer is made, and no join of the cohorts with the customer-months.
 
 use super::{label, Options};
 
@@ -7,7 +14,6 @@ use super::{label, Options};
 pub(super) fn all(o: &Options) -> Vec<(String, String)> {
     let mut v = vec![
         ("periods".into(), periods(o)),
-        ("cohort".into(), cohort(o)),
         ("retention".into(), retention(o, None)),
     ];
     for s in &o.segments {
@@ -51,47 +57,35 @@ fn periods(o: &Options) -> String {
     )
 }
 
-/// §9: one row per period and cohort customer (MRR > 0 at t0): s = value(c, t0, t0),
-/// e = value(c, t1, t0) and value(c, t1, t1).
+/// The offsets from t0 to t1 of the periods: a month, a quarter, a year or TTM.
+const OFFSETS: [u32; 3] = [1, 3, 12];
+
+/// §9: one row per customer and month M it pays in (a cohort at t0 = M), with s =
+/// value(c, t0, t0) and, for each offset k, `e_k` = value(c, t0 + k, t0) and `e_k_t1` =
+/// value(c, t0 + k, t0 + k) (with an fx table only: without one both are the MRR at t0 + k),
+/// 0 when it does not pay at t0 + k. With an fx table customer_month holds value(c, M, M - k).
 fn cohort(o: &Options) -> String {
     let money = o.dialect.money();
-    if o.fx.is_none() {
-        // One currency, every rate 1: value(c, t1, t0) = value(c, t1, t1), the MRR at t1. No
-        // join of every period's cohort with the lines and rates (at 1M customers the
-        // difference between a minute and seconds on DuckDB).
-        return format!(
-            "WITH starts AS (\n\
-             \x20 SELECT p.period, p.granularity, p.end_month_index, c.customer_id, c.mrr AS s\n\
-             \x20 FROM {periods} p JOIN {cm} c ON c.month_index = p.start_month_index - 1\n\
-             )\n\
-             SELECT s.period, s.granularity, s.customer_id, s.s,\n\
-             \x20 CAST(coalesce(c1.mrr, 0) AS {money}) AS e, CAST(coalesce(c1.mrr, 0) AS {money}) AS e_at_t1_rates\n\
-             FROM starts s\n\
-             LEFT JOIN {cm} c1 ON c1.customer_id = s.customer_id AND c1.month_index = s.end_month_index",
-            periods = o.view("periods"),
-            cm = o.view("customer_month"),
-        );
+    let ahead = |col: &str, k: u32| {
+        format!(
+            "CAST(coalesce(max({col}) OVER (PARTITION BY customer_id ORDER BY month_index RANGE BETWEEN {k} FOLLOWING AND {k} FOLLOWING), 0) AS {money})"
+        )
+    };
+    let mut cols = String::new();
+    for k in OFFSETS {
+        let at_t0 = match (o.fx.is_some(), k) {
+            (false, _) => "mrr".to_string(),
+            (true, 1) => "mrr_at_previous_rates".to_string(),
+            (true, k) => format!("mrr_at_rates_{k}_back"),
+        };
+        cols.push_str(&format!(",\n\x20 {} AS e_{k}", ahead(&at_t0, k)));
+        if o.fx.is_some() {
+            cols.push_str(&format!(",\n\x20 {} AS e_{k}_t1", ahead("mrr", k)));
+        }
     }
     format!(
-        "WITH starts AS (\n\
-         \x20 SELECT p.period, p.granularity, p.start_month_index, p.end_month_index, c.customer_id, c.mrr AS s\n\
-         \x20 FROM {periods} p JOIN {cm} c ON c.month_index = p.start_month_index - 1\n\
-         ), ends AS (\n\
-         \x20 SELECT s.period, s.granularity, s.customer_id, sum(n.mrr_units * r.rate) AS e\n\
-         \x20 FROM starts s\n\
-         \x20 JOIN {ccm} n ON n.customer_id = s.customer_id AND n.month_index = s.end_month_index\n\
-         \x20 JOIN {rates} r ON r.currency = n.currency AND r.month_index = s.start_month_index - 1\n\
-         \x20 GROUP BY s.period, s.granularity, s.customer_id\n\
-         )\n\
-         SELECT s.period, s.granularity, s.customer_id, s.s,\n\
-         \x20 CAST(coalesce(e.e, 0) AS {money}) AS e, CAST(coalesce(c1.mrr, 0) AS {money}) AS e_at_t1_rates\n\
-         FROM starts s\n\
-         LEFT JOIN ends e ON e.period = s.period AND e.granularity = s.granularity AND e.customer_id = s.customer_id\n\
-         LEFT JOIN {cm} c1 ON c1.customer_id = s.customer_id AND c1.month_index = s.end_month_index",
-        periods = o.view("periods"),
+        "SELECT customer_id, month_index, mrr AS s{cols}\nFROM {cm}",
         cm = o.view("customer_month"),
-        ccm = o.view("customer_currency_month"),
-        rates = o.view("rates"),
     )
 }
 
@@ -109,9 +103,8 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
             "v.segment, ",
             "c.segment, ",
             format!(
-                "(SELECT k.*, coalesce(CAST(cu.{col} AS {t}), '') AS segment FROM {cohort} k LEFT JOIN {customers} cu ON cu.customer_id = k.customer_id)",
+                "(SELECT k.*, coalesce(CAST(cu.{col} AS {t}), '') AS segment FROM cohort k LEFT JOIN {customers} cu ON cu.customer_id = k.customer_id)",
                 t = d.text(),
-                cohort = o.view("cohort"),
             ),
             " AND a.segment = v.segment",
             format!(
@@ -120,7 +113,7 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
                 cm = o.view("customer_month"),
             ),
         ),
-        _ => ("", "", o.view("cohort"), "", String::new()),
+        _ => ("", "", "cohort".to_string(), "", String::new()),
     };
     let bridge = if segment.is_some() {
         String::new()
@@ -131,7 +124,7 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
              \x20 b.expansion AS bridge_expansion, b.contraction AS bridge_contraction, b.churn AS bridge_churn,\n\
              \x20 b.fx AS bridge_fx, b.closing AS bridge_closing\n\
              FROM {periods} p{values}\n\
-             LEFT JOIN agg a ON a.period = p.period AND a.granularity = p.granularity\n\
+             LEFT JOIN picked a ON a.period = p.period AND a.granularity = p.granularity\n\
              LEFT JOIN (\n\
              \x20 SELECT p.period, p.granularity,\n\
              \x20   CAST(sum(CASE WHEN b.month_index = p.start_month_index THEN b.opening_mrr ELSE 0 END) AS {money}) AS opening,\n\
@@ -148,23 +141,63 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
     };
     let from = if segment.is_some() {
         format!(
-            "\nFROM {periods} p{values}\nLEFT JOIN agg a ON a.period = p.period AND a.granularity = p.granularity{seg_join}",
+            "\nFROM {periods} p{values}\nLEFT JOIN picked a ON a.period = p.period AND a.granularity = p.granularity{seg_join}",
             periods = o.view("periods"),
         )
     } else {
         String::new()
     };
     let z = |col: &str| format!("coalesce(a.{col}, CAST(0 AS {money}))");
+    // Per t0 (and segment value): the sums for each offset k.
+    let mut sums = String::new();
+    for k in OFFSETS {
+        // Without an fx table value(c, t1, t1) = value(c, t1, t0): the fx impact is 0.
+        let e = format!("c.e_{k}");
+        let e1 = if o.fx.is_some() {
+            format!("c.e_{k}_t1")
+        } else {
+            e.clone()
+        };
+        sums.push_str(&format!(
+            ",\n\x20   {exp} AS expansion_{k}, {con} AS contraction_{k}, {churn} AS churn_{k},\n\
+             \x20   CAST(sum({e}) AS {money}) AS ending_cohort_mrr_{k}, sum(CASE WHEN {e} = 0 THEN 1 ELSE 0 END) AS churned_customers_{k},\n\
+             \x20   CAST(sum({e1} - {e}) AS {money}) AS fx_impact_{k}",
+            exp = sum(&format!("{e} > c.s"), &format!("{e} - c.s")),
+            con = sum(&format!("{e} > 0 AND {e} < c.s"), &format!("c.s - {e}")),
+            churn = sum(&format!("{e} = 0"), "c.s"),
+        ));
+    }
+    // A period's sums: those of its t0 for its length.
+    let pick = |col: &str| {
+        let [k1, k3, k12] = OFFSETS;
+        format!(
+            "CASE p.end_month_index - p.start_month_index WHEN {} THEN a.{col}_{k1} WHEN {} THEN a.{col}_{k3} ELSE a.{col}_{k12} END AS {col}",
+            k1 - 1,
+            k3 - 1
+        )
+    };
+    let picked = [
+        "expansion",
+        "contraction",
+        "churn",
+        "ending_cohort_mrr",
+        "churned_customers",
+        "fx_impact",
+    ]
+    .map(pick)
+    .join(",\n\x20   ");
     format!(
-        "WITH agg AS (\n\
-         \x20 SELECT c.period, c.granularity, {seg_key}\n\
-         \x20   CAST(sum(c.s) AS {money}) AS starting_mrr,\n\
-         \x20   {exp} AS expansion, {con} AS contraction, {churn} AS churn,\n\
-         \x20   CAST(sum(c.e) AS {money}) AS ending_cohort_mrr,\n\
-         \x20   count(*) AS cohort_customers, sum(CASE WHEN c.e = 0 THEN 1 ELSE 0 END) AS churned_customers,\n\
-         \x20   CAST(sum(c.e_at_t1_rates - c.e) AS {money}) AS fx_impact\n\
+        "WITH cohort AS (\n\
+         \x20 {cohort}\n\
+         ), agg AS (\n\
+         \x20 SELECT {seg_key}c.month_index,\n\
+         \x20   CAST(sum(c.s) AS {money}) AS starting_mrr, count(*) AS cohort_customers{sums}\n\
          \x20 FROM {seg_from} c\n\
-         \x20 GROUP BY c.period, c.granularity{seg_group}\n\
+         \x20 GROUP BY c.month_index{seg_group}\n\
+         ), picked AS (\n\
+         \x20 SELECT p.period, p.granularity, {a_seg}a.starting_mrr, a.cohort_customers,\n\
+         \x20   {picked}\n\
+         \x20 FROM {periods} p JOIN agg a ON a.month_index = p.start_month_index - 1\n\
          )\n\
          SELECT p.period, p.granularity, {seg_col}{start} AS start_month, {end} AS end_month, {t0} AS t0,\n\
          \x20 {starting} AS starting_mrr, {e} AS expansion, {c} AS contraction, {ch} AS churn,\n\
@@ -172,9 +205,9 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
          \x20 {nrr} AS nrr, {grr} AS grr,\n\
          \x20 coalesce(a.cohort_customers, 0) AS cohort_customers, coalesce(a.churned_customers, 0) AS churned_customers,\n\
          \x20 {logo} AS logo_churn_rate, {fx} AS fx_impact{bridge}{from}",
-        exp = sum("c.e > c.s", "c.e - c.s"),
-        con = sum("c.e > 0 AND c.e < c.s", "c.s - c.e"),
-        churn = sum("c.e = 0", "c.s"),
+        cohort = cohort(o).replace('\n', "\n\x20 "),
+        a_seg = if segment.is_some() { "a.segment, " } else { "" },
+        periods = o.view("periods"),
         seg_group = if segment.is_some() { ", c.segment" } else { "" },
         start = label(d, "p.start_month_index"),
         end = label(d, "p.end_month_index"),

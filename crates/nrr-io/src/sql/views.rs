@@ -7,18 +7,25 @@ use nrr_core::policy::Reactivation;
 
 /// (view name without prefix, query), in creation order.
 pub(super) fn all(o: &Options) -> Vec<(String, String)> {
-    vec![
+    let mut v: Vec<(String, String)> = vec![
         ("lines".into(), lines(o)),
         ("unsupported_lines".into(), unsupported(o)),
         ("window".into(), window(o)),
         ("months".into(), months(o)),
         ("rates".into(), rates(o)),
-        ("customer_currency_month".into(), customer_currency_month(o)),
+    ];
+    // Without an fx table every rate is 1 and a customer's currencies need not be kept apart:
+    // the customer-month MRR comes straight from the lines (one aggregation, not two).
+    if o.fx.is_some() {
+        v.push(("customer_currency_month".into(), customer_currency_month(o)));
+    }
+    v.extend([
         ("customer_month".into(), customer_month(o)),
         ("customer_steps".into(), steps(o)),
         ("movements".into(), movements(o)),
         ("bridge".into(), bridge(o)),
-    ]
+    ]);
+    v
 }
 
 /// The reporting currency as a literal (lines without a currency are in it).
@@ -156,33 +163,41 @@ fn customer_currency_month(o: &Options) -> String {
 }
 
 /// §6: value(c, M, M), value(c, M, M-1) (constant currency) and value(c, M, M+1) (for the
-/// movements' amounts at the next month's rates).
+/// movements' amounts at the next month's rates); with an fx table also value(c, M, M-3) and
+/// value(c, M, M-12), the ending MRR at t0's rates of the quarter and year (or TTM) that end
+/// in M, so that the retention needs no join with the rates.
 fn customer_month(o: &Options) -> String {
     let d = o.dialect;
     let rates = o.view("rates");
     if o.fx.is_none() {
-        // Every rate 1: the three values are the MRR (no join with the rates).
+        // Every rate 1: the three values are the MRR, summed from the lines directly.
         return format!(
-            "SELECT n.customer_id, n.month_index, {label} AS month,\n\
-             \x20 CAST(sum(n.mrr_units) AS {money}) AS mrr,\n\
-             \x20 CAST(sum(n.mrr_units) AS {money}) AS mrr_at_previous_rates,\n\
-             \x20 CAST(sum(n.mrr_units) AS {money}) AS mrr_at_next_rates\n\
-             FROM {ccm} n\n\
-             GROUP BY n.customer_id, n.month_index",
-            label = label(d, "n.month_index"),
+            "SELECT l.customer_id, m.month_index, {label} AS month,\n\
+             \x20 CAST(sum(l.mrr_units) AS {money}) AS mrr,\n\
+             \x20 CAST(sum(l.mrr_units) AS {money}) AS mrr_at_previous_rates,\n\
+             \x20 CAST(sum(l.mrr_units) AS {money}) AS mrr_at_next_rates\n\
+             FROM {lines} l JOIN {months} m\n\
+             \x20 ON l.start_month_index <= m.month_index AND (l.end_month_index IS NULL OR l.end_month_index > m.month_index)\n\
+             GROUP BY l.customer_id, m.month_index",
+            label = label(d, "m.month_index"),
             money = d.money(),
-            ccm = o.view("customer_currency_month"),
+            lines = o.view("lines"),
+            months = o.view("months"),
         );
     }
     format!(
         "SELECT n.customer_id, n.month_index, {label} AS month,\n\
          \x20 CAST(sum(n.mrr_units * r.rate) AS {money}) AS mrr,\n\
          \x20 CAST(sum(n.mrr_units * rp.rate) AS {money}) AS mrr_at_previous_rates,\n\
-         \x20 CAST(sum(n.mrr_units * rn.rate) AS {money}) AS mrr_at_next_rates\n\
+         \x20 CAST(sum(n.mrr_units * rn.rate) AS {money}) AS mrr_at_next_rates,\n\
+         \x20 CAST(sum(n.mrr_units * r3.rate) AS {money}) AS mrr_at_rates_3_back,\n\
+         \x20 CAST(sum(n.mrr_units * r12.rate) AS {money}) AS mrr_at_rates_12_back\n\
          FROM {ccm} n\n\
          JOIN {rates} r ON r.currency = n.currency AND r.month_index = n.month_index\n\
          LEFT JOIN {rates} rp ON rp.currency = n.currency AND rp.month_index = n.month_index - 1\n\
          LEFT JOIN {rates} rn ON rn.currency = n.currency AND rn.month_index = n.month_index + 1\n\
+         LEFT JOIN {rates} r3 ON r3.currency = n.currency AND r3.month_index = n.month_index - 3\n\
+         LEFT JOIN {rates} r12 ON r12.currency = n.currency AND r12.month_index = n.month_index - 12\n\
          GROUP BY n.customer_id, n.month_index",
         label = label(d, "n.month_index"),
         money = d.money(),
@@ -271,39 +286,53 @@ fn movements(o: &Options) -> String {
     )
 }
 
-/// §8: the monthly bridge of every window month, as `nrr report --format json` `months`.
+/// §8: the monthly bridge of every window month, as `nrr report --format json` `months`. The
+/// steps are summed per month before the join with the months (a join on the month alone
+/// would send every step of a month to one place).
 fn bridge(o: &Options) -> String {
     let d = o.dialect;
-    let sum = |cond: &str, what: &str| {
-        format!(
-            "CAST(coalesce(sum(CASE WHEN {cond} THEN {what} ELSE 0 END), 0) AS {})",
-            d.money()
-        )
-    };
-    let count = |cond: &str| format!("coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0)");
+    let sum = |cond: &str, what: &str| format!("sum(CASE WHEN {cond} THEN {what} ELSE 0 END)");
+    let count = |cond: &str| format!("sum(CASE WHEN {cond} THEN 1 ELSE 0 END)");
+    let money = |col: &str| format!("CAST(coalesce(s.{col}, 0) AS {}) AS {col}", d.money());
+    let int = |col: &str| format!("coalesce(s.{col}, 0) AS {col}");
     format!(
         "SELECT m.month, m.month_index,\n\
-         \x20 CAST(coalesce(sum(s.prev), 0) AS {money}) AS opening_mrr,\n\
-         \x20 {new} AS new, {react} AS reactivation, {exp} AS expansion,\n\
-         \x20 {con} AS contraction, {churn} AS churn,\n\
-         \x20 CAST(coalesce(sum(s.fx), 0) AS {money}) AS fx,\n\
-         \x20 CAST(coalesce(sum(s.cur), 0) AS {money}) AS closing_mrr,\n\
-         \x20 {customers} AS customers, {new_c} AS new_customers,\n\
-         \x20 {react_c} AS reactivated_customers, {churn_c} AS churned_customers\n\
+         \x20 {opening}, {new}, {react}, {exp},\n\
+         \x20 {con}, {churn}, {fx}, {closing},\n\
+         \x20 {customers}, {new_c},\n\
+         \x20 {react_c}, {churn_c}\n\
          FROM {months} m\n\
          JOIN {window} w ON m.month_index BETWEEN w.from_month_index AND w.to_month_index\n\
-         LEFT JOIN {steps} s ON s.month_index = m.month_index\n\
-         GROUP BY m.month, m.month_index",
-        money = d.money(),
-        new = sum("s.movement = 'new'", "s.amount"),
-        react = sum("s.movement = 'reactivation'", "s.amount"),
-        exp = sum("s.movement = 'expansion'", "s.amount"),
-        con = sum("s.movement = 'contraction'", "s.amount"),
-        churn = sum("s.movement = 'churn'", "s.amount"),
-        customers = count("s.cur > 0"),
-        new_c = count("s.movement = 'new'"),
-        react_c = count("s.movement = 'reactivation' OR s.returned = 1"),
-        churn_c = count("s.movement = 'churn'"),
+         LEFT JOIN (\n\
+         \x20 SELECT s.month_index, sum(s.prev) AS opening_mrr,\n\
+         \x20   {s_new} AS new, {s_react} AS reactivation,\n\
+         \x20   {s_exp} AS expansion, {s_con} AS contraction,\n\
+         \x20   {s_churn} AS churn, sum(s.fx) AS fx, sum(s.cur) AS closing_mrr,\n\
+         \x20   {s_customers} AS customers, {s_new_c} AS new_customers,\n\
+         \x20   {s_react_c} AS reactivated_customers, {s_churn_c} AS churned_customers\n\
+         \x20 FROM {steps} s GROUP BY s.month_index\n\
+         ) s ON s.month_index = m.month_index",
+        opening = money("opening_mrr"),
+        new = money("new"),
+        react = money("reactivation"),
+        exp = money("expansion"),
+        con = money("contraction"),
+        churn = money("churn"),
+        fx = money("fx"),
+        closing = money("closing_mrr"),
+        customers = int("customers"),
+        new_c = int("new_customers"),
+        react_c = int("reactivated_customers"),
+        churn_c = int("churned_customers"),
+        s_new = sum("s.movement = 'new'", "s.amount"),
+        s_react = sum("s.movement = 'reactivation'", "s.amount"),
+        s_exp = sum("s.movement = 'expansion'", "s.amount"),
+        s_con = sum("s.movement = 'contraction'", "s.amount"),
+        s_churn = sum("s.movement = 'churn'", "s.amount"),
+        s_customers = count("s.cur > 0"),
+        s_new_c = count("s.movement = 'new'"),
+        s_react_c = count("s.movement = 'reactivation' OR s.returned = 1"),
+        s_churn_c = count("s.movement = 'churn'"),
         months = o.view("months"),
         window = o.view("window"),
         steps = o.view("customer_steps"),
