@@ -219,7 +219,9 @@ fn returning(o: &Options) -> String {
 
 /// §7: one row per customer and window month in which it pays now or paid last month: prev,
 /// cc, cur, prev at this month's rates, and its movement (new, reactivation, expansion,
-/// contraction, churn) with both amounts.
+/// contraction, churn) with both amounts. Each paid month makes its own row (k = 0) and, when
+/// the customer does not pay the month after, that month's churn row (k = 1): one pass of the
+/// window functions, where a UNION ALL of two reads of them made Spark compute them twice.
 fn steps(o: &Options) -> String {
     let d = o.dialect;
     let cm = o.view("customer_month");
@@ -233,16 +235,15 @@ fn steps(o: &Options) -> String {
          \x20   lead(month_index) OVER (PARTITION BY customer_id ORDER BY month_index) AS next_paid_index\n\
          \x20 FROM {cm}\n\
          ), stepped AS (\n\
-         \x20 SELECT customer_id, month_index, first_month_index, last_paid_index,\n\
-         \x20   CASE WHEN last_paid_index = month_index - 1 THEN last_mrr ELSE 0 END AS prev,\n\
-         \x20   mrr_at_previous_rates AS cc, mrr AS cur,\n\
-         \x20   CASE WHEN last_paid_index = month_index - 1 THEN coalesce(last_mrr_at_next_rates, 0) ELSE 0 END AS prev_at_month_rates\n\
-         \x20 FROM paid\n\
-         \x20 UNION ALL\n\
-         \x20 SELECT customer_id, month_index + 1 AS month_index, first_month_index, NULL AS last_paid_index,\n\
-         \x20   mrr AS prev, CAST(0 AS {money}) AS cc, CAST(0 AS {money}) AS cur,\n\
-         \x20   coalesce(mrr_at_next_rates, 0) AS prev_at_month_rates\n\
-         \x20 FROM paid WHERE next_paid_index IS NULL OR next_paid_index > month_index + 1\n\
+         \x20 SELECT p.customer_id, p.month_index + x.k AS month_index, p.first_month_index,\n\
+         \x20   CASE WHEN x.k = 0 THEN p.last_paid_index END AS last_paid_index,\n\
+         \x20   CASE WHEN x.k = 1 THEN p.mrr WHEN p.last_paid_index = p.month_index - 1 THEN p.last_mrr ELSE 0 END AS prev,\n\
+         \x20   CASE WHEN x.k = 0 THEN p.mrr_at_previous_rates ELSE CAST(0 AS {money}) END AS cc,\n\
+         \x20   CASE WHEN x.k = 0 THEN p.mrr ELSE CAST(0 AS {money}) END AS cur,\n\
+         \x20   CASE WHEN x.k = 1 THEN coalesce(p.mrr_at_next_rates, 0)\n\
+         \x20     WHEN p.last_paid_index = p.month_index - 1 THEN coalesce(p.last_mrr_at_next_rates, 0) ELSE 0 END AS prev_at_month_rates\n\
+         \x20 FROM paid p CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k) x\n\
+         \x20 WHERE x.k = 0 OR p.next_paid_index IS NULL OR p.next_paid_index > p.month_index + 1\n\
          ), s AS (\n\
          \x20 SELECT t.* FROM stepped t\n\
          \x20 JOIN {window} w ON t.month_index BETWEEN w.from_month_index AND w.to_month_index\n\
