@@ -475,35 +475,14 @@ const RESTATEMENT_TOP: usize = 100;
 /// The report and movements of `data` read with `config` (none: no file) and the window
 /// flags, computed by this tool.
 fn compute(data: &Path, config: Option<&Path>, window: &[String]) -> anyhow::Result<State> {
-    let mut argv: Vec<std::ffi::OsString> = vec!["nrr report".into(), data.into()];
-    match config {
-        Some(c) => {
-            argv.push("--config".into());
-            argv.push(c.into());
-        }
-        None => argv.push("--no-config".into()),
-    }
-    argv.extend(window.iter().map(Into::into));
+    let argv = crate::cmd::report::report_argv(data, config, window);
     let args = crate::args::report_args(argv).context("the diff's report arguments")?;
     let rs = resolve::report(&args)?;
     let rendered = render_formats(&rs, &[Format::Json], &crate::render::Sections::default())?;
     let report: Value = serde_json::from_slice(&rendered.bytes[0]).context("the JSON report")?;
-    let cuts = rs
-        .segments
-        .iter()
-        .map(|col| {
-            nrr_io::segment_spec(
-                &rendered.loaded.dataset,
-                rendered.loaded.attributes.as_ref(),
-                col,
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let m = nrr_core::movements::movements(&rendered.loaded.dataset, &rs.settings.options, &cuts)?;
     // Written and read back as movements.csv, so a recomputation and a stored release's
     // file are compared at the same precision and with the same spelling of ids.
-    let mut csv = Vec::new();
-    nrr_io::write::movements_csv(&m, &mut csv)?;
+    let csv = rendered.movements_csv(&rs)?;
     Ok(State {
         report,
         moves: Some(parse_movements(&csv)?),

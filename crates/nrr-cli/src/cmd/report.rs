@@ -52,6 +52,43 @@ pub(super) fn show(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `nrr report` arguments for `data` read with the configuration `config` (none: no file)
+/// and the window flags: how a release's pinned inputs, or data under a release's settings,
+/// are read again (`nrr publish`, `nrr verify`, `nrr diff`).
+pub(super) fn report_argv(
+    data: &Path,
+    config: Option<&Path>,
+    window_args: &[String],
+) -> Vec<std::ffi::OsString> {
+    let mut argv: Vec<std::ffi::OsString> = vec!["nrr report".into(), data.into()];
+    match config {
+        Some(c) => {
+            argv.push("--config".into());
+            argv.push(c.into());
+        }
+        None => argv.push("--no-config".into()),
+    }
+    argv.extend(window_args.iter().map(Into::into));
+    argv
+}
+
+impl Rendered {
+    /// The customer-month movements of the data read, cut as `r` asks, as `nrr movements`
+    /// writes them (movements.csv).
+    pub(super) fn movements_csv(&self, r: &ReportSettings) -> anyhow::Result<Vec<u8>> {
+        let ds = &self.loaded.dataset;
+        let cuts = r
+            .segments
+            .iter()
+            .map(|col| nrr_io::segment_spec(ds, self.loaded.attributes.as_ref(), col))
+            .collect::<Result<Vec<_>, _>>()?;
+        let m = nrr_core::movements::movements(ds, &r.settings.options, &cuts)?;
+        let mut csv = Vec::new();
+        nrr_io::write::movements_csv(&m, &mut csv)?;
+        Ok(csv)
+    }
+}
+
 /// One report in several formats, and what was read for it.
 pub(super) struct Rendered {
     /// Its bytes in each format asked for, in order.

@@ -2,7 +2,7 @@
 //! what was published.
 
 use crate::args::{resolve, Format};
-use crate::cmd::report::render_formats;
+use crate::cmd::report::{render_formats, report_argv};
 use anyhow::Context;
 use nrr_io::book;
 use serde::Serialize;
@@ -18,25 +18,6 @@ pub(super) struct Computed {
     /// `report.json`, `report.html`, `report.xlsx`, `movements.csv`, `customer_months.csv`
     /// with their bytes.
     pub files: Vec<(String, Vec<u8>)>,
-}
-
-/// `nrr report` arguments for `data` read with the configuration `config` (none: no file)
-/// and the window flags.
-fn report_argv(
-    data: &Path,
-    config: Option<&Path>,
-    window_args: &[String],
-) -> Vec<std::ffi::OsString> {
-    let mut argv: Vec<std::ffi::OsString> = vec!["nrr report".into(), data.into()];
-    match config {
-        Some(c) => {
-            argv.push("--config".into());
-            argv.push(c.into());
-        }
-        None => argv.push("--no-config".into()),
-    }
-    argv.extend(window_args.iter().map(Into::into));
-    argv
 }
 
 /// The configuration a release's inputs pin, if any.
@@ -66,6 +47,7 @@ pub(super) fn release_report(inputs: &Path, window_args: &[String]) -> anyhow::R
         .and_then(Value::as_str)
         .map(str::to_string);
     let mut files = Vec::new();
+    let csv = rendered.movements_csv(&rs)?;
     for (format, bytes) in formats.iter().zip(rendered.bytes) {
         let name = match format {
             Format::Json => "report.json",
@@ -74,20 +56,6 @@ pub(super) fn release_report(inputs: &Path, window_args: &[String]) -> anyhow::R
         };
         files.push((name.to_string(), bytes));
     }
-    let cuts = rs
-        .segments
-        .iter()
-        .map(|col| {
-            nrr_io::segment_spec(
-                &rendered.loaded.dataset,
-                rendered.loaded.attributes.as_ref(),
-                col,
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let m = nrr_core::movements::movements(&rendered.loaded.dataset, &rs.settings.options, &cuts)?;
-    let mut csv = Vec::new();
-    nrr_io::write::movements_csv(&m, &mut csv)?;
     files.push(("movements.csv".to_string(), csv));
     files.push((
         "customer_months.csv".to_string(),
