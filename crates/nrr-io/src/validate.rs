@@ -12,6 +12,7 @@ use crate::rows::{
 use nrr_core::dataset::{DatasetBuilder, LineDetail, LineInput, Origin};
 use nrr_core::date::{Date, Month};
 use nrr_core::money::{Decimal, MAX_AMOUNT_DECIMALS};
+use nrr_core::report::Reason;
 use std::borrow::Cow;
 
 /// Validates the items or mrr rows of one input and routes each to used (a line in the
@@ -145,13 +146,17 @@ impl LineValidator<'_> {
         let Some((interval_n, start_d, end_d)) = self.item_period(line, rec, c) else {
             return;
         };
-        let e = &mut self.builder.ledger.excluded;
-        if one_time {
-            e.one_time += 1;
+        let reason = if one_time {
+            Some(Reason::OneTime)
         } else if amount_d.is_zero() {
-            e.zero_amount += 1;
+            Some(Reason::ZeroAmount)
         } else if end_d == Some(start_d) {
-            e.zero_length += 1;
+            Some(Reason::ZeroLength)
+        } else {
+            None
+        };
+        if let Some(r) = reason {
+            self.builder.ledger.exclude(r, &currency_v, amount_d);
         } else {
             self.builder.ledger.used += 1;
             let product_v = c.product.map_or(Cow::Borrowed(""), |i| rec.text(i));
@@ -334,7 +339,9 @@ impl LineValidator<'_> {
             return;
         };
         if amount_d.is_zero() {
-            self.builder.ledger.excluded.zero_amount += 1;
+            self.builder
+                .ledger
+                .exclude(Reason::ZeroAmount, &currency_v, amount_d);
             return;
         }
         self.builder.ledger.used += 1;

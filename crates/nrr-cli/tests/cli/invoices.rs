@@ -78,6 +78,15 @@ fn non_recurring_lines_are_excluded_by_type() {
             "excluded": {
                 "one_time": 1, "zero_amount": 1, "zero_length": 0, "tax": 1,
                 "credit": 1, "refund": 1, "usage": 1, "unknown_subscription": 1
+            },
+            // Each line's amount as written; the subscription_events row carries none.
+            "excluded_amounts": {
+                "one_time": [{"currency": "USD", "rows": 1, "amount": "500.00"}],
+                "zero_amount": [{"currency": "USD", "rows": 1, "amount": "0.00"}],
+                "tax": [{"currency": "USD", "rows": 1, "amount": "20.00"}],
+                "credit": [{"currency": "USD", "rows": 1, "amount": "-30.00"}],
+                "refund": [{"currency": "USD", "rows": 1, "amount": "-100.00"}],
+                "usage": [{"currency": "USD", "rows": 1, "amount": "12.34"}]
             }
         }),
         "{}",

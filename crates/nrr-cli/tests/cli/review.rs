@@ -92,7 +92,7 @@ fn stable(run: &Run) -> String {
 
 /// one_time_charge: acme's 5,000.00 setup fee and umbrella's 2,500.00 are one_time,
 /// globex's free line is zero_amount (0.00), initech's line starting and ending 2024-02-01 is
-/// zero_length (400.00): amounts summed from items.csv as written.
+/// zero_length (400.00): the amounts the items reader recorded, as written.
 #[test]
 fn finance_lists_policies_and_the_ledger_with_amounts() {
     let b = Bench::new("one_time_charge", None);
@@ -113,15 +113,84 @@ fn finance_lists_policies_and_the_ledger_with_amounts() {
             .iter()
             .find(|e| e["reason"] == reason)
             .expect("the reason");
+        assert_eq!(e["without_amount"], 0);
         (e["rows"].as_u64(), e["amounts"].clone())
     };
-    let usd = |a: &str| serde_json::json!([{"currency": "USD", "amount": a}]);
-    assert_eq!(amount("one_time"), (Some(2), usd("7500.00")));
-    assert_eq!(amount("zero_amount"), (Some(1), usd("0.00")));
-    assert_eq!(amount("zero_length"), (Some(1), usd("400.00")));
+    let usd = |n: u64, a: &str| serde_json::json!([{"currency": "USD", "rows": n, "amount": a}]);
+    assert_eq!(amount("one_time"), (Some(2), usd(2, "7500.00")));
+    assert_eq!(amount("zero_amount"), (Some(1), usd(1, "0.00")));
+    assert_eq!(amount("zero_length"), (Some(1), usd(1, "400.00")));
     assert!(f["movement_check"].is_null());
     let run = b.review(&id, "finance", false);
     insta::assert_snapshot!(stable(&run));
+}
+
+/// The amounts come from the readers, so every source has them: a Stripe export (trial and
+/// incomplete items, an item priced by its invoice lines) and subscription snapshots (in two
+/// currencies), with the amounts hand-checked in the fixtures' NOTES.md; a subscription_events
+/// row carries no amount and is counted as such.
+#[test]
+fn finance_has_the_amounts_of_stripe_snapshots_and_events() {
+    let exclusions = |fixture: &str, period: &str, window: &[&str]| {
+        let b = Bench::new(fixture, Some("currency = \"USD\"\n"));
+        let events = b.tmp.path().join("data/subscription_events.csv");
+        if let Ok(mut text) = std::fs::read_to_string(&events) {
+            text.push_str("sub-unknown,canceled,2024-01-20\n");
+            std::fs::write(&events, text).expect("writing the events");
+        }
+        let id = b.publish(period, window);
+        let j = b.review(&id, "finance", true).json();
+        let ex = j["finance"]["ledger"]["exclusions"].clone();
+        let text = b.review(&id, "finance", false).stdout;
+        (ex, text)
+    };
+    let find = |ex: &serde_json::Value, reason: &str| {
+        let e = ex
+            .as_array()
+            .expect("exclusions")
+            .iter()
+            .find(|e| e["reason"] == reason)
+            .unwrap_or_else(|| panic!("{reason} in {ex}"))
+            .clone();
+        (
+            e["rows"].as_u64(),
+            e["amounts"].clone(),
+            e["without_amount"].as_u64(),
+        )
+    };
+    let one =
+        |c: &str, n: u64, a: &str| serde_json::json!([{"currency": c, "rows": n, "amount": a}]);
+    let (ex, text) = exclusions(
+        "stripe_status_paths",
+        "2024-Q2",
+        &["--from", "2024-01", "--to", "2024-06"],
+    );
+    assert_eq!(
+        find(&ex, "trial"),
+        (Some(2), one("USD", 2, "140.00"), Some(0))
+    );
+    assert_eq!(
+        find(&ex, "incomplete"),
+        (Some(1), one("USD", 1, "100.00"), Some(0))
+    );
+    assert_eq!(
+        find(&ex, "priced_by_invoices"),
+        (Some(1), one("USD", 1, "150.00"), Some(0))
+    );
+    assert!(text.contains("140.00 USD"), "{text}");
+    let (ex, _) = exclusions("snapshots_two_currencies", "2024-Q1", &[]);
+    assert_eq!(
+        find(&ex, "superseded"),
+        (Some(2), one("EUR", 2, "700.00"), Some(0))
+    );
+    let (ex, text) = exclusions(
+        "invoices_cancel",
+        "2024-Q1",
+        &["--from", "2024-01", "--to", "2024-05"],
+    );
+    let (rows, _, without) = find(&ex, "unknown_subscription");
+    assert_eq!(without, rows);
+    assert!(text.contains("carry no amount"), "{text}");
 }
 
 /// reactivation_any_gap: a returns in 2024-06 after four months at zero: a reactivation in

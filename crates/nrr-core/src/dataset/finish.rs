@@ -56,6 +56,7 @@ impl DatasetBuilder {
     /// Fixes the reporting currency (`reporting`, as [`DatasetBuilder::reporting`] decided
     /// it) and the exact scale, converting amounts to MRR units.
     pub fn finish(mut self, reporting: &Reporting) -> Result<Dataset, CoreError> {
+        self.ledger.excluded_amounts.name_unnamed(reporting.code());
         let reporting = self.reporting_id(reporting.code());
         let (rate_decimals, fx) = self.rates_into(reporting)?;
         let scale = self.scale(rate_decimals)?;

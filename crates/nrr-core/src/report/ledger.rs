@@ -2,6 +2,7 @@
 //! revenue_movements against subscription_snapshots.
 
 use super::*;
+use crate::money::{trimmed_decimal, Decimal};
 
 /// Where each input row went. Every row read is used, excluded with a reason, or rejected.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -12,6 +13,10 @@ pub struct RowLedger {
     pub used: u64,
     /// Rows left out on purpose, by reason.
     pub excluded: Excluded,
+    /// The amounts those rows carry, by reason and currency (docs/cli.md#row-ledger); reasons
+    /// without rows are omitted, and so is the key when no row was excluded.
+    #[serde(skip_serializing_if = "ExcludedAmounts::is_empty")]
+    pub excluded_amounts: ExcludedAmounts,
     /// Rows that failed validation.
     pub rejected: u64,
     /// With customer_map.csv: the used lines whose customer id it replaced (a line is a row of
@@ -73,6 +78,229 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+/// Why a row was excluded: one variant per count of [`Excluded`], in the order of
+/// [`Excluded::fields`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    /// [`Excluded::one_time`].
+    OneTime,
+    /// [`Excluded::zero_amount`].
+    ZeroAmount,
+    /// [`Excluded::zero_length`].
+    ZeroLength,
+    /// [`Excluded::tax`].
+    Tax,
+    /// [`Excluded::credit`].
+    Credit,
+    /// [`Excluded::refund`].
+    Refund,
+    /// [`Excluded::usage`].
+    Usage,
+    /// [`Excluded::unknown_subscription`].
+    UnknownSubscription,
+    /// [`Excluded::trial`].
+    Trial,
+    /// [`Excluded::incomplete`].
+    Incomplete,
+    /// [`Excluded::superseded`].
+    Superseded,
+    /// [`Excluded::void_invoice`].
+    VoidInvoice,
+    /// [`Excluded::priced_by_invoices`].
+    PricedByInvoices,
+}
+
+impl Reason {
+    /// Every reason, in the order of [`Excluded::fields`].
+    pub const ALL: [Reason; 13] = [
+        Reason::OneTime,
+        Reason::ZeroAmount,
+        Reason::ZeroLength,
+        Reason::Tax,
+        Reason::Credit,
+        Reason::Refund,
+        Reason::Usage,
+        Reason::UnknownSubscription,
+        Reason::Trial,
+        Reason::Incomplete,
+        Reason::Superseded,
+        Reason::VoidInvoice,
+        Reason::PricedByInvoices,
+    ];
+
+    /// The reason's JSON key (`one_time`, ...).
+    pub fn key(self) -> &'static str {
+        Excluded::default().fields()[self as usize].0
+    }
+}
+
+/// The amounts of the excluded rows: per reason and currency, how many rows and the sum of
+/// the amount each carries as written in its source, before any normalisation to a month
+/// (items.csv `amount`, or `unit_amount` x `quantity`; mrr.csv and snapshots `mrr`;
+/// invoices.csv `amount`; a Stripe line's or item's amount in major units). Exact: each sum
+/// keeps the most decimal places of its amounts (at least 2).
+///
+/// A row that carries no amount (a subscription_events row, a metered Stripe item) is
+/// counted in [`Excluded`] but not here, so a reason's rows here can be fewer than its count.
+///
+/// JSON: `{"one_time": [{"currency": "USD", "rows": 2, "amount": "120.00"}], ...}`, reasons in
+/// the order of [`Excluded::fields`], currencies sorted; `amount` is `null` when the sum does
+/// not fit in 38 digits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExcludedAmounts {
+    /// Per reason (indexed by `Reason as usize`), sorted by currency.
+    sums: [Vec<Sum>; 13],
+}
+
+/// One reason's rows in one currency and the sum of their amounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Sum {
+    currency: String,
+    rows: u64,
+    /// The sum in units of `10^-places`; `None` once it overflowed.
+    value: Option<i128>,
+    places: u32,
+}
+
+impl Sum {
+    /// Adds `rows` rows summing to `value` units of `10^-places`.
+    fn add(&mut self, rows: u64, value: Option<i128>, places: u32) {
+        self.rows += rows;
+        let (a, b, p) = match places.cmp(&self.places) {
+            std::cmp::Ordering::Greater => {
+                (rescale(self.value, places - self.places), value, places)
+            }
+            _ => (
+                self.value,
+                rescale(value, self.places - places),
+                self.places,
+            ),
+        };
+        self.value = a.zip(b).and_then(|(a, b)| a.checked_add(b));
+        self.places = p;
+        // Without trailing zeros beyond 2 places, so equal sums are equal however their
+        // amounts were typed (`12.5` in a CSV, `12.500000` in a Parquet decimal column).
+        while let Some(v) = self.value.filter(|v| self.places > 2 && v % 10 == 0) {
+            self.value = Some(v / 10);
+            self.places -= 1;
+        }
+    }
+}
+
+/// `v` times `10^by`, `None` when it does not fit.
+fn rescale(v: Option<i128>, by: u32) -> Option<i128> {
+    v?.checked_mul(10i128.checked_pow(by)?)
+}
+
+/// One reason's excluded rows in one currency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExcludedAmount {
+    /// The currency the rows are in.
+    pub currency: String,
+    /// Rows that carry an amount.
+    pub rows: u64,
+    /// The sum of their amounts, exact, with at least 2 decimals; `None` when it does not
+    /// fit.
+    pub amount: Option<String>,
+}
+
+impl ExcludedAmounts {
+    /// Records `rows` rows excluded for `reason` in `currency` whose amounts sum to `amount`.
+    pub fn add(&mut self, reason: Reason, currency: &str, rows: u64, amount: Decimal) {
+        self.add_sum(
+            reason,
+            currency,
+            rows,
+            Some(i128::from(amount.mantissa)),
+            amount.decimals,
+        );
+    }
+
+    /// Adds `rows` rows summing to `value` units of `10^-places`.
+    fn add_sum(
+        &mut self,
+        reason: Reason,
+        currency: &str,
+        rows: u64,
+        value: Option<i128>,
+        places: u32,
+    ) {
+        let list = &mut self.sums[reason as usize];
+        let i = match list.binary_search_by(|s| s.currency.as_str().cmp(currency)) {
+            Ok(i) => i,
+            Err(i) => {
+                let empty = Sum {
+                    currency: currency.to_string(),
+                    rows: 0,
+                    value: Some(0),
+                    places: 2,
+                };
+                list.insert(i, empty);
+                i
+            }
+        };
+        list[i].add(rows, value, places);
+    }
+
+    /// Adds another set of amounts to this one.
+    pub fn merge(&mut self, o: &ExcludedAmounts) {
+        for r in Reason::ALL {
+            for s in &o.sums[r as usize] {
+                self.add_sum(r, &s.currency, s.rows, s.value, s.places);
+            }
+        }
+    }
+
+    /// Puts the amounts of rows that named no currency (`""`) in `code`, the reporting
+    /// currency they are in.
+    pub fn name_unnamed(&mut self, code: &str) {
+        for r in Reason::ALL {
+            let list = &mut self.sums[r as usize];
+            if let Ok(i) = list.binary_search_by(|s| s.currency.as_str().cmp("")) {
+                let s = list.remove(i);
+                self.add_sum(r, code, s.rows, s.value, s.places);
+            }
+        }
+    }
+
+    /// `true` when no excluded row carries an amount.
+    pub fn is_empty(&self) -> bool {
+        self.sums.iter().all(Vec::is_empty)
+    }
+
+    /// A reason's rows and amounts, per currency (sorted); empty when none.
+    pub fn of(&self, reason: Reason) -> Vec<ExcludedAmount> {
+        self.sums[reason as usize]
+            .iter()
+            .map(|s| ExcludedAmount {
+                currency: s.currency.clone(),
+                rows: s.rows,
+                amount: s.value.map(|v| trimmed_decimal(v, s.places)),
+            })
+            .collect()
+    }
+
+    /// How many of a reason's rows carry an amount, in every currency.
+    pub fn rows(&self, reason: Reason) -> u64 {
+        self.sums[reason as usize].iter().map(|s| s.rows).sum()
+    }
+}
+
+impl Serialize for ExcludedAmounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let present: Vec<Reason> = Reason::ALL
+            .into_iter()
+            .filter(|r| !self.sums[*r as usize].is_empty())
+            .collect();
+        let mut m = s.serialize_map(Some(present.len()))?;
+        for r in present {
+            m.serialize_entry(r.key(), &self.of(r))?;
+        }
+        m.end()
+    }
+}
+
 impl Excluded {
     /// Every reason (named as its JSON key) with its count, in field order.
     pub fn fields(&self) -> [(&'static str, u64); 13] {
@@ -131,10 +359,22 @@ impl RowLedger {
         {
             *count += n;
         }
+        self.excluded_amounts.merge(&o.excluded_amounts);
         self.rejected += o.rejected;
         if let Some(m) = o.mapped {
             *self.mapped.get_or_insert(0) += m;
         }
+    }
+
+    /// Counts one row excluded for `reason`, with the amount it carries in `currency`.
+    pub fn exclude(&mut self, reason: Reason, currency: &str, amount: Decimal) {
+        self.exclude_rows(reason, 1, currency, amount);
+    }
+
+    /// Counts `rows` rows excluded for `reason`, whose amounts in `currency` sum to `amount`.
+    pub fn exclude_rows(&mut self, reason: Reason, rows: u64, currency: &str, amount: Decimal) {
+        *self.excluded.counts_mut()[reason as usize] += rows;
+        self.excluded_amounts.add(reason, currency, rows, amount);
     }
 
     /// `true` when `read = used + excluded + rejected`.
@@ -202,4 +442,118 @@ pub struct MovementDisagreement {
     pub snapshot_amount: Option<String>,
     /// Given amount minus the snapshots' amount (a missing side counts as 0).
     pub difference: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::parse(s, 12).expect("a decimal")
+    }
+
+    #[test]
+    fn amounts_sum_exactly_per_reason_and_currency() {
+        let mut l = RowLedger::default();
+        l.exclude(Reason::OneTime, "USD", d("100"));
+        l.exclude(Reason::OneTime, "USD", d("0.125"));
+        l.exclude(Reason::OneTime, "EUR", d("-3.5"));
+        l.exclude(Reason::Tax, "", d("7.10"));
+        l.excluded.unknown_subscription += 1; // a row without an amount
+        assert_eq!(l.excluded.one_time, 3);
+        assert_eq!(l.excluded.tax, 1);
+        let usd = &l.excluded_amounts.of(Reason::OneTime);
+        assert_eq!(usd.len(), 2);
+        assert_eq!((usd[0].currency.as_str(), usd[0].rows), ("EUR", 1));
+        assert_eq!(usd[0].amount.as_deref(), Some("-3.50"));
+        assert_eq!(usd[1].amount.as_deref(), Some("100.125"));
+        assert_eq!(l.excluded_amounts.rows(Reason::UnknownSubscription), 0);
+        l.excluded_amounts.name_unnamed("GBP");
+        let tax = l.excluded_amounts.of(Reason::Tax);
+        assert_eq!(
+            (tax[0].currency.as_str(), tax[0].amount.as_deref()),
+            ("GBP", Some("7.10"))
+        );
+        let json = serde_json::to_value(&l.excluded_amounts).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "one_time": [
+                    {"currency": "EUR", "rows": 1, "amount": "-3.50"},
+                    {"currency": "USD", "rows": 2, "amount": "100.125"}
+                ],
+                "tax": [{"currency": "GBP", "rows": 1, "amount": "7.10"}]
+            })
+        );
+    }
+
+    #[test]
+    fn merged_ledgers_give_the_amounts_of_one_pass() {
+        let rows = [
+            ("USD", "1.5"),
+            ("USD", "0.000001"),
+            ("JPY", "300"),
+            ("USD", "2"),
+        ];
+        let mut whole = RowLedger::default();
+        let mut parts = [RowLedger::default(), RowLedger::default()];
+        for (i, (c, a)) in rows.iter().enumerate() {
+            whole.exclude(Reason::Refund, c, d(a));
+            parts[i % 2].exclude(Reason::Refund, c, d(a));
+        }
+        let mut merged = RowLedger::default();
+        merged.add(&parts[1]);
+        merged.add(&parts[0]);
+        assert_eq!(
+            merged.excluded_amounts.of(Reason::Refund),
+            whole.excluded_amounts.of(Reason::Refund)
+        );
+        assert_eq!(
+            whole.excluded_amounts.of(Reason::Refund)[1]
+                .amount
+                .as_deref(),
+            Some("3.500001")
+        );
+        assert!(merged.balances() || merged.read == 0);
+        // However an amount was typed, equal sums are equal ledgers (CSV against Parquet).
+        let (mut csv, mut parquet) = (RowLedger::default(), RowLedger::default());
+        csv.exclude(Reason::OneTime, "USD", d("12.5"));
+        parquet.exclude(Reason::OneTime, "USD", d("12.500000"));
+        assert_eq!(csv, parquet);
+    }
+
+    #[test]
+    fn a_sum_too_large_is_null_not_wrong() {
+        let mut l = RowLedger::default();
+        let big = Decimal {
+            mantissa: i64::MAX,
+            decimals: 0,
+        };
+        let fine = Decimal {
+            mantissa: 1,
+            decimals: 18,
+        };
+        // Two of the largest amounts and one at 18 places still fit, exactly.
+        l.exclude(Reason::Usage, "USD", big);
+        l.exclude(Reason::Usage, "USD", fine);
+        l.exclude(Reason::Usage, "USD", big);
+        let u = l.excluded_amounts.of(Reason::Usage);
+        assert_eq!(
+            (u[0].rows, u[0].amount.as_deref()),
+            (3, Some("18446744073709551614.000000000000000001"))
+        );
+        // At 25 places they no longer do: the sum is unknown, not wrapped.
+        let finer = Decimal {
+            mantissa: 1,
+            decimals: 25,
+        };
+        l.exclude(Reason::Usage, "USD", finer);
+        let u = l.excluded_amounts.of(Reason::Usage);
+        assert_eq!((u[0].rows, u[0].amount.as_deref()), (4, None));
+        l.exclude(Reason::OneTime, "USD", big);
+        assert_eq!(
+            l.excluded_amounts.of(Reason::OneTime)[0].amount.as_deref(),
+            Some("9223372036854775807.00")
+        );
+    }
 }

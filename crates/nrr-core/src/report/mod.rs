@@ -18,7 +18,10 @@ mod usage;
 
 pub use benchmark::{BenchmarkComparison, BenchmarkContext};
 pub use bridge::{Bridge, MonthRow};
-pub use ledger::{Excluded, MovementCheck, MovementDisagreement, OtherReading, RowLedger};
+pub use ledger::{
+    Excluded, ExcludedAmount, ExcludedAmounts, MovementCheck, MovementDisagreement, OtherReading,
+    Reason, RowLedger,
+};
 pub use retention::{
     Concentration, ContractionByReason, ExpansionByReason, Granularity, PeriodMetrics, PeriodRow,
     Retention, TopCustomer, TopCustomers, TtmRow,

@@ -6,15 +6,14 @@ use super::{para, section, Ctx};
 use crate::render::table::{grid, money};
 use nrr_core::compare::{compare, CustomerMonthDiff, Side};
 use nrr_core::engine::{compute, window, Options};
-use nrr_core::money::{trimmed_decimal, Decimal, Money, MAX_AMOUNT_DECIMALS};
+use nrr_core::money::Money;
 use nrr_core::report::{
-    ContractionByReason, ExpansionByReason, MovementCheck, Policies, Retention, RowLedger, Setting,
+    ContractionByReason, ExcludedAmount, ExpansionByReason, MovementCheck, Policies, Reason,
+    Retention, RowLedger, Setting,
 };
 use nrr_io::printable;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::path::Path;
 
 /// The finance packet.
 #[derive(Debug, Serialize)]
@@ -52,19 +51,12 @@ pub(in crate::cmd) struct Exclusion {
     pub reason: &'static str,
     /// Rows excluded for it.
     pub rows: u64,
-    /// The sum of those rows' amounts, per currency (empty with no row); `null` when it could
-    /// not be computed (see `amount_note`).
-    pub amounts: Option<Vec<CurrencyAmount>>,
-    /// Why there is no amount, when there is none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub amount_note: Option<String>,
-}
-
-/// An amount in one currency, exact as written (at most 6 decimals).
-#[derive(Debug, Serialize)]
-pub(in crate::cmd) struct CurrencyAmount {
-    pub currency: String,
-    pub amount: String,
+    /// The amounts those rows carry as written, per currency, with how many rows carry one
+    /// (the report's `rows.excluded_amounts`); empty with no such row.
+    pub amounts: Vec<ExcludedAmount>,
+    /// Rows that carry no amount (a subscription_events row, a metered Stripe item): `rows`
+    /// less the rows of `amounts`.
+    pub without_amount: u64,
 }
 
 /// The period's expansion and contraction by reason (frozen cohort, at t0's rates).
@@ -102,7 +94,7 @@ pub(super) fn packet(ctx: &Ctx, top: usize) -> anyhow::Result<Finance> {
     Ok(Finance {
         policies: r.policies.clone(),
         settings: r.settings.clone(),
-        ledger: ledger(&r.rows, &ctx.release.inputs_dir(), &r.inputs, &r.currency),
+        ledger: ledger(&r.rows),
         movement_check: r.movement_check.clone(),
         reasons: Reasons {
             expansion: ret.expansion,
@@ -122,45 +114,18 @@ fn period_retention(ctx: &Ctx) -> &Retention {
         .expect("the release's period is in its report")
 }
 
-/// The ledger with the amounts of the excluded rows, summed from the pinned input files.
-fn ledger(rows: &RowLedger, inputs: &Path, files: &[String], currency: &str) -> Ledger {
-    let scanned = scan_exclusions(inputs, files, currency);
-    let exclusions = rows
-        .excluded
-        .fields()
-        .iter()
+/// The ledger with the amounts of the excluded rows, as the readers recorded them.
+fn ledger(rows: &RowLedger) -> Ledger {
+    let exclusions = Reason::ALL
+        .into_iter()
+        .zip(rows.excluded.fields())
         .enumerate()
-        .filter(|(i, (_, n))| *i < 3 || *n > 0)
-        .map(|(_, &(reason, n))| {
-            let found = scanned.as_ref().map(|s| s.get(reason));
-            let (amounts, amount_note) = match found {
-                Err(why) => (None, Some(why.clone())),
-                Ok(Some((count, sums))) if *count == n => (
-                    Some(
-                        sums.iter()
-                            .map(|(c, v)| CurrencyAmount {
-                                currency: c.clone(),
-                                amount: trimmed_decimal(*v, MAX_AMOUNT_DECIMALS),
-                            })
-                            .collect(),
-                    ),
-                    None,
-                ),
-                Ok(None) if n == 0 => (Some(Vec::new()), None),
-                Ok(_) => (
-                    None,
-                    Some(format!(
-                        "not computed: the rows of this reason are not read from {} alone",
-                        files.join(", ")
-                    )),
-                ),
-            };
-            Exclusion {
-                reason,
-                rows: n,
-                amounts,
-                amount_note,
-            }
+        .filter(|(i, (_, (_, n)))| *i < 3 || *n > 0)
+        .map(|(_, (reason, (key, n)))| Exclusion {
+            reason: key,
+            rows: n,
+            amounts: rows.excluded_amounts.of(reason),
+            without_amount: n.saturating_sub(rows.excluded_amounts.rows(reason)),
         })
         .collect();
     Ledger {
@@ -170,106 +135,6 @@ fn ledger(rows: &RowLedger, inputs: &Path, files: &[String], currency: &str) -> 
         rejected: rows.rejected,
         exclusions,
     }
-}
-
-/// Per reason: the rows found and their amounts per currency (in millionths).
-type Scanned = BTreeMap<&'static str, (u64, BTreeMap<String, i128>)>;
-
-/// The excluded rows of the pinned items.csv or invoices.csv, by reason, with the sums of
-/// their `amount` column per currency: the rules of the readers (docs/input.md). Other inputs
-/// (Parquet, mrr.csv, Stripe exports, snapshots): an explanation instead.
-fn scan_exclusions(inputs: &Path, files: &[String], currency: &str) -> Result<Scanned, String> {
-    let mut out = Scanned::new();
-    for f in files {
-        let kind = match Path::new(f).file_name().and_then(|n| n.to_str()) {
-            Some("items.csv") => FileKind::Items,
-            Some("invoices.csv") => FileKind::Invoices,
-            Some("mrr.csv") | Some("subscription_events.csv") => continue,
-            _ => {
-                return Err(format!(
-                    "not computed for {}: amounts are summed from items.csv and invoices.csv",
-                    printable(f)
-                ))
-            }
-        };
-        scan_file(&inputs.join(f), kind, currency, &mut out)
-            .map_err(|e| format!("not computed: reading {}: {e}", printable(f)))?;
-    }
-    Ok(out)
-}
-
-#[derive(Clone, Copy)]
-enum FileKind {
-    Items,
-    Invoices,
-}
-
-fn scan_file(path: &Path, kind: FileKind, currency: &str, out: &mut Scanned) -> anyhow::Result<()> {
-    let mut rd = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)?;
-    let headers: Vec<String> = rd
-        .headers()?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let (c_amount, c_unit, c_qty, c_ccy) = (
-        col("amount"),
-        col("unit_amount"),
-        col("quantity"),
-        col("currency"),
-    );
-    let (c_kind, c_type, c_start, c_end) =
-        (col("kind"), col("type"), col("start_date"), col("end_date"));
-    let dec = |s: &str| Decimal::parse(s, MAX_AMOUNT_DECIMALS);
-    let millionths = |d: Decimal| i128::from(d.mantissa) * 10i128.pow(6 - d.decimals.min(6));
-    for rec in rd.records() {
-        let rec = rec?;
-        let get = |c: Option<usize>| c.and_then(|i| rec.get(i)).unwrap_or("");
-        let amount = match (get(c_amount), get(c_unit)) {
-            ("", "") => None,
-            ("", unit) => {
-                let q = match get(c_qty) {
-                    "" => 1,
-                    q => q.parse::<i128>().unwrap_or(0),
-                };
-                dec(unit).map(|u| millionths(u) * q)
-            }
-            (a, _) => dec(a).map(millionths),
-        };
-        let Some(amount) = amount else { continue };
-        let reason = match kind {
-            FileKind::Items => {
-                if get(c_kind) == "one_time" {
-                    "one_time"
-                } else if amount == 0 {
-                    "zero_amount"
-                } else if c_end.is_some() && get(c_end) == get(c_start) {
-                    "zero_length"
-                } else {
-                    continue;
-                }
-            }
-            FileKind::Invoices => match get(c_type) {
-                "one_time" => "one_time",
-                "tax" => "tax",
-                "credit" => "credit",
-                "refund" => "refund",
-                "usage" => "usage",
-                _ => continue,
-            },
-        };
-        let ccy = match get(c_ccy) {
-            "" => currency.to_string(),
-            c => c.to_string(),
-        };
-        let e = out.entry(reason).or_default();
-        e.0 += 1;
-        *e.1.entry(ccy).or_default() += amount;
-    }
-    Ok(())
 }
 
 /// The values each policy can take, as its flag writes them.
@@ -480,14 +345,18 @@ impl Finance {
             })
             .collect();
         s.push_str(&grid(&["excluded: reason", "rows", "amount"], &rows));
-        for e in &l.exclusions {
-            if let Some(n) = &e.amount_note {
-                para(s, &format!("{}: {}", e.reason, n));
-            }
+        for e in l.exclusions.iter().filter(|e| e.without_amount > 0) {
+            para(
+                s,
+                &format!(
+                    "{}: {} of {} row(s) carry no amount (a subscription_events row, a metered Stripe item)",
+                    e.reason, e.without_amount, e.rows
+                ),
+            );
         }
         para(
             s,
-            "amount: the sum of the excluded rows' amount column as written (items.csv: unit_amount x quantity when amount is empty), per currency",
+            "amount: the sum of the amounts the excluded rows carry as written, per currency, before any normalisation to a month (docs/cli.md, rows.excluded_amounts)",
         );
     }
 
@@ -547,18 +416,20 @@ impl Finance {
     }
 }
 
-/// An exclusion's amount cell: `-` when it could not be computed, `0` with no row, else each
-/// currency's sum.
+/// An exclusion's amount cell: `0` with no row carrying one, else each currency's sum (`-`
+/// for a sum too large to show).
 fn exclusion_amounts(e: &Exclusion) -> String {
-    match &e.amounts {
-        None => "-".to_string(),
-        Some(a) if a.is_empty() => "0".to_string(),
-        Some(a) => a
-            .iter()
-            .map(|c| format!("{} {}", nrr_core::money::grouped(&c.amount), c.currency))
-            .collect::<Vec<_>>()
-            .join("; "),
+    if e.amounts.is_empty() {
+        return "0".to_string();
     }
+    e.amounts
+        .iter()
+        .map(|c| match &c.amount {
+            Some(a) => format!("{} {}", nrr_core::money::grouped(a), printable(&c.currency)),
+            None => format!("- {}", printable(&c.currency)),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Alternative {

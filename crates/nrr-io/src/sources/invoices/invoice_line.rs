@@ -328,7 +328,11 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
         if let Some(refunds) = billing.refunds.as_mut() {
             note_refund(refunds, f);
         }
-        Some(RowOutcome::Excluded(f.kind))
+        Some(RowOutcome::Excluded {
+            kind: f.kind,
+            amount: f.amount,
+            currency: f.currency.to_string(),
+        })
     }
 
     /// A subscription or proration line: a charge of the billing, or excluded as `zero_amount`.
@@ -381,7 +385,10 @@ impl<'r, R: Fields + ?Sized> Row<'r, R> {
             i
         });
         if net.is_zero() {
-            return Some(RowOutcome::ZeroAmount);
+            return Some(RowOutcome::ZeroAmount {
+                amount: f.amount,
+                currency: f.currency.to_string(),
+            });
         }
         billing.charges.push(Charge {
             origin: Origin { file, line },

@@ -8,8 +8,9 @@ use crate::rows::{Cols, Fields};
 use crate::sources::snapshots::each_file_row;
 use crate::table::display_name;
 use nrr_core::dataset::DatasetBuilder;
+use nrr_core::money::Decimal;
 use nrr_core::policy::InvoicePolicies;
-use nrr_core::report::RowLedger;
+use nrr_core::report::{Reason, RowLedger};
 use std::path::Path;
 
 /// The kinds of invoice line.
@@ -192,16 +193,25 @@ impl<'a> InvoiceRows<'a> {
             &mut self.rej,
             self.file,
         );
-        if let Some(kind) = outcome {
-            let e = &mut ledger.excluded;
-            match kind {
-                RowOutcome::Charge => {}
-                RowOutcome::Excluded(LineType::OneTime) => e.one_time += 1,
-                RowOutcome::Excluded(LineType::Tax) => e.tax += 1,
-                RowOutcome::Excluded(LineType::Credit) => e.credit += 1,
-                RowOutcome::Excluded(LineType::Refund) => e.refund += 1,
-                RowOutcome::Excluded(LineType::Usage) => e.usage += 1,
-                RowOutcome::Excluded(_) | RowOutcome::ZeroAmount => e.zero_amount += 1,
+        match outcome {
+            None | Some(RowOutcome::Charge) => {}
+            Some(RowOutcome::Excluded {
+                kind,
+                amount,
+                currency,
+            }) => {
+                let reason = match kind {
+                    LineType::OneTime => Reason::OneTime,
+                    LineType::Tax => Reason::Tax,
+                    LineType::Credit => Reason::Credit,
+                    LineType::Refund => Reason::Refund,
+                    LineType::Usage => Reason::Usage,
+                    _ => Reason::ZeroAmount,
+                };
+                ledger.exclude(reason, &currency, amount);
+            }
+            Some(RowOutcome::ZeroAmount { amount, currency }) => {
+                ledger.exclude(Reason::ZeroAmount, &currency, amount)
             }
         }
         if self.rej.list.len() > before {
@@ -245,8 +255,12 @@ pub(super) fn read_invoices(
 pub(super) enum RowOutcome {
     /// A subscription or proration line kept in `billing.charges` (counted as used later).
     Charge,
-    /// Excluded for its type.
-    Excluded(LineType),
-    /// Net amount 0.
-    ZeroAmount,
+    /// Excluded for its type, with the amount and currency as written.
+    Excluded {
+        kind: LineType,
+        amount: Decimal,
+        currency: String,
+    },
+    /// Net amount 0 (the amount as written, before discount and tax, and its currency).
+    ZeroAmount { amount: Decimal, currency: String },
 }

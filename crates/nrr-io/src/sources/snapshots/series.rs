@@ -7,7 +7,7 @@ use nrr_core::dataset::{DatasetBuilder, LineInput, Origin};
 use nrr_core::date::{Date, Month};
 use nrr_core::money::{Decimal, MAX_AMOUNT_DECIMALS};
 use nrr_core::policy::SnapshotDate;
-use nrr_core::report::MovementCheck;
+use nrr_core::report::{MovementCheck, Reason};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -153,12 +153,16 @@ impl Snapshots {
         let mut series = Series::default();
         pick(&self.rows, reading, |s, month| {
             let Some(m) = month else {
-                builder.ledger.excluded.superseded += 1;
+                builder
+                    .ledger
+                    .exclude(Reason::Superseded, &s.currency, s.mrr);
                 return;
             };
             series.add(s, m);
             if s.mrr.is_zero() {
-                builder.ledger.excluded.zero_amount += 1;
+                builder
+                    .ledger
+                    .exclude(Reason::ZeroAmount, &s.currency, s.mrr);
                 return;
             }
             builder.ledger.used += 1;

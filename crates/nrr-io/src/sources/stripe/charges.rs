@@ -10,6 +10,7 @@ use crate::error::Rejection;
 use crate::sources::decimal::dec_str;
 use crate::sources::invoices::{Billing, Charge};
 use nrr_core::dataset::{DatasetBuilder, Origin};
+use nrr_core::report::Reason;
 use std::collections::{HashMap, HashSet};
 
 /// What reading one invoice line needs besides the line.
@@ -64,7 +65,11 @@ pub(super) fn invoice_charges(
         // A void invoice was canceled: nothing was billed, so none of its lines shows a
         // service period (a draft is the next bill and counts like an open one).
         if inv.pay.status == Some(InvoiceStatus::Void) {
-            state.ledger.excluded.void_invoice += inv.lines.len() as u64;
+            for l in &inv.lines {
+                state
+                    .ledger
+                    .exclude(Reason::VoidInvoice, &l.currency, l.amount);
+            }
             // Its subscription is still one with invoices: priced by its other lines, not
             // by its items (all void: never billed, no MRR).
             for l in &inv.lines {
@@ -100,11 +105,11 @@ impl InvoiceLines<'_> {
         let policies = &self.ctx.opts.invoice_policies;
         let proration = match l.kind {
             LineKind::OneTime => {
-                ledger.excluded.one_time += 1;
+                ledger.exclude(Reason::OneTime, &l.currency, l.amount);
                 return;
             }
             LineKind::Usage => {
-                ledger.excluded.usage += 1;
+                ledger.exclude(Reason::Usage, &l.currency, l.amount);
                 if self.ctx.opts.usage {
                     let place = UsagePlace {
                         period: l.period.map(|(s, e)| (self.ctx.date(s), self.ctx.date(e))),
@@ -119,7 +124,7 @@ impl InvoiceLines<'_> {
         };
         let sub_id = l.sub.as_deref().unwrap_or("");
         if self.status_of.get(sub_id) == Some(&Status::Incomplete) {
-            ledger.excluded.incomplete += 1;
+            ledger.exclude(Reason::Incomplete, &l.currency, l.amount);
             return;
         }
         self.invoiced.insert(sub_id.to_string());
@@ -139,11 +144,11 @@ impl InvoiceLines<'_> {
             return;
         };
         if end <= start {
-            ledger.excluded.zero_length += 1;
+            ledger.exclude(Reason::ZeroLength, &l.currency, l.amount);
             return;
         }
         if net.is_zero() {
-            ledger.excluded.zero_amount += 1;
+            ledger.exclude(Reason::ZeroAmount, &l.currency, l.amount);
             let _ = billing.sub(&inv.customer, sub_id);
             return;
         }

@@ -15,6 +15,7 @@ use crate::sources::invoices::{Charge, Event, EventKind};
 use nrr_core::dataset::Origin;
 use nrr_core::date::Date;
 use nrr_core::money::Decimal;
+use nrr_core::report::{Reason, RowLedger};
 use std::collections::HashMap;
 
 /// One subscription's events, and its charges from its items when `invoiced` is false (no
@@ -34,7 +35,7 @@ pub(super) fn subscription_charges(
     let licensed: Vec<&Item> = s.items.iter().filter(|i| !i.price.metered).collect();
     state.ledger.excluded.usage += (s.items.len() - licensed.len()) as u64;
     if s.status == Status::Incomplete {
-        state.ledger.excluded.incomplete += licensed.len() as u64;
+        exclude_items(state.ledger, Reason::Incomplete, &licensed);
         return false;
     }
     let billing = &mut *state.billing;
@@ -61,7 +62,7 @@ pub(super) fn subscription_charges(
         .filter(|c| end_ts.is_none_or(|e| d(e) == *c));
     if invoiced {
         // Its invoice lines price it; its items are not counted twice.
-        state.ledger.excluded.priced_by_invoices += licensed.len() as u64;
+        exclude_items(state.ledger, Reason::PricedByInvoices, &licensed);
         // A live subscription runs on past a missing invoice: its last invoiced price
         // carries to its current period's end (docs/input.md, Stripe exports).
         if is_live(s.status) {
@@ -86,6 +87,14 @@ struct PaidSpan {
     stop: Date,
 }
 
+/// Counts each of `items` (licensed items of one subscription) excluded for `reason`, with
+/// its price's amount per interval as the amount it carries.
+fn exclude_items(ledger: &mut RowLedger, reason: Reason, items: &[&Item]) {
+    for i in items {
+        ledger.exclude(reason, &i.price.currency, i.price.amount);
+    }
+}
+
 /// The span the items of subscription `sub` are in force, after its trial and any pause
 /// that starts the paid time; `None` when there is none (each item then excluded).
 fn paid_span(
@@ -101,7 +110,7 @@ fn paid_span(
         file: ctx.sub_file,
         line: s.line,
     };
-    let licensed = s.items.iter().filter(|i| !i.price.metered).count() as u64;
+    let licensed: Vec<&Item> = s.items.iter().filter(|i| !i.price.metered).collect();
     let fallback = s.cps.unwrap_or(s.start);
     let trial = s.trial_end.filter(|t| *t > s.start);
     let mut paid_from = d(trial.unwrap_or(s.start));
@@ -131,7 +140,7 @@ fn paid_span(
         }
     }
     if s.status == Status::Trialing {
-        state.ledger.excluded.trial += licensed;
+        exclude_items(state.ledger, Reason::Trial, &licensed);
         return None;
     }
     let stop = match end_ts {
@@ -146,11 +155,11 @@ fn paid_span(
         }
     };
     if never_paid || stop <= paid_from {
-        if trial.is_some() {
-            state.ledger.excluded.trial += licensed;
-        } else {
-            state.ledger.excluded.zero_length += licensed;
-        }
+        let reason = match trial {
+            Some(_) => Reason::Trial,
+            None => Reason::ZeroLength,
+        };
+        exclude_items(state.ledger, reason, &licensed);
         return None;
     }
     Some(PaidSpan {
@@ -236,13 +245,13 @@ impl<'a> ItemPricing<'a> {
     fn price(&self, licensed: &[&Item], state: &mut ReadState<'_>) {
         let charges_before = state.billing.charges.len();
         let used_before = state.ledger.used;
-        let zero_before = state.ledger.excluded.zero_amount;
+        let mut zeros: Vec<&Item> = Vec::new();
         let mut too_many: Option<(String, Date)> = None;
         for (n, item) in licensed.iter().enumerate() {
             let periods = self.periods_of(item, n);
             match self.charge_periods(&periods, state) {
                 Ok(true) => state.ledger.used += 1,
-                Ok(false) => state.ledger.excluded.zero_amount += 1,
+                Ok(false) => zeros.push(item),
                 Err(at) => {
                     let x = self.s.items.iter().position(|x| std::ptr::eq(x, *item));
                     too_many = Some((format!("items.data[{}]", x.unwrap_or(n)), at));
@@ -251,12 +260,12 @@ impl<'a> ItemPricing<'a> {
             }
         }
         let Some((path, at)) = too_many else {
+            exclude_items(state.ledger, Reason::ZeroAmount, &zeros);
             return;
         };
         // Rejected whole, rather than cut short at the limit without a word.
         state.billing.charges.truncate(charges_before);
         state.ledger.used = used_before;
-        state.ledger.excluded.zero_amount = zero_before;
         state.ledger.rejected += licensed.len() as u64;
         let s = self.s;
         state.rej.push(Rejection {

@@ -18,6 +18,7 @@ use crate::error::{IoError, Rejection};
 use crate::sources::full_refunds::{listed, BackKind, InvoiceRefunds, MoneyBack, Resolved};
 use crate::Timezone;
 use nrr_core::dataset::DatasetBuilder;
+use nrr_core::report::Reason;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -173,10 +174,12 @@ pub(super) fn read(
     builder.add_file(&objects.name());
     let l = &mut builder.ledger;
     let backs = objects.parse(|v, _| check(v, kind), |_| 1, l, rejections)?;
-    let excluded = backs.len() as u64;
-    match kind {
-        Kind::CreditNote => l.excluded.credit += excluded,
-        Kind::Refund => l.excluded.refund += excluded,
+    let reason = match kind {
+        Kind::CreditNote => Reason::Credit,
+        Kind::Refund => Reason::Refund,
+    };
+    for b in &backs {
+        l.exclude(reason, &b.currency, major(b.amount, &b.currency));
     }
     Ok(backs)
 }
