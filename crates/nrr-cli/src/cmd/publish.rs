@@ -27,6 +27,33 @@ fn refuse_as(command: &str, reason: String) -> anyhow::Error {
     .into()
 }
 
+/// A choice the core asks for with a flag that `nrr publish` does not take (it reads its
+/// settings from nrr.toml alone): the same refusal, pointing at nrr.toml instead.
+fn pin_in_config(e: anyhow::Error) -> anyhow::Error {
+    let found = e.chain().find_map(|c| {
+        let core = c.downcast_ref::<nrr_core::CoreError>().or_else(|| {
+            match c.downcast_ref::<nrr_io::IoError>() {
+                Some(nrr_io::IoError::Core(x)) => Some(x),
+                _ => None,
+            }
+        });
+        match core {
+            Some(nrr_core::CoreError::AmbiguousCurrency { found }) => Some(found.clone()),
+            _ => None,
+        }
+    });
+    match found {
+        Some(found) => refuse(format!(
+            "the data has several currencies ({}); a release takes its settings from nrr.toml: \
+             pin the reporting currency there (for example `currency = \"{}\"`; `nrr init DATA` writes \
+             a file with it)",
+            nrr_io::printable(&found.join(", ")),
+            nrr_io::printable(found.last().map_or("USD", String::as_str))
+        )),
+        None => e,
+    }
+}
+
 pub(super) fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
     let book = Book::at(&a.book.book);
     if let Some(release) = &a.final_release {
@@ -80,7 +107,8 @@ pub(super) fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
     if let Some(d) = a.as_of {
         window_args.extend(["--as-of".to_string(), d.to_string()]);
     }
-    let computed = compute::release_report(&stage.path(book::INPUTS), &window_args)?;
+    let computed =
+        compute::release_report(&stage.path(book::INPUTS), &window_args).map_err(pin_in_config)?;
     // The as-of date decided from the data and today is pinned, so the release recomputes
     // to the same window on any later day.
     if a.as_of.is_none() {

@@ -10,7 +10,8 @@
 //!   lines (none included) and `[..]` for any text within one line. Trailing blank lines and
 //!   trailing spaces do not count.
 //! - ` ```sh `: commands whose output is not shown; each must exit 0. Blank lines and `#`
-//!   comments are skipped, a trailing `\` continues a command.
+//!   comments are skipped, a trailing `\` continues a command. A command is an `nrr` command,
+//!   or a shell loop over one (`for r in a b; do nrr ... $r; done`).
 //! - An HTML comment on the line before the fence gives a directive:
 //!   `<!-- docs-test: skip: REASON -->` does not run the block (a reason is required:
 //!   a synopsis, a command that needs a PostgreSQL server); `<!-- docs-test: file: PATH -->`
@@ -349,6 +350,11 @@ fn commands(body: &[String]) -> Vec<(usize, String)> {
 fn shows_a_command(line: &str) -> bool {
     let l = line.trim_start();
     let l = l.strip_prefix("$ ").unwrap_or(l);
+    // A shell loop over one nrr command (`for r in a b; do nrr ... $r; done`) is one too.
+    let l = match l.strip_prefix("for ").and_then(|r| r.split_once("; do ")) {
+        Some((_, body)) if body.ends_with("; done") => body,
+        _ => l,
+    };
     l.starts_with("nrr ") || l == "nrr"
 }
 

@@ -796,3 +796,25 @@ fn an_unreadable_final_record_is_not_a_draft() {
         v.stdout
     );
 }
+
+/// publish takes no `--currency`: on data in several currencies without a pinned one, its
+/// refusal points at nrr.toml, not at a flag it would refuse; with the currency pinned it
+/// publishes.
+#[test]
+fn several_currencies_without_a_pinned_one_point_at_nrr_toml() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    copy_dir(
+        &fixtures_dir().join("snapshots_two_currencies"),
+        &tmp.path().join("data"),
+    );
+    let run = nrr_at(tmp.path(), &["publish", "data", "--period", "2024-Q1"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("nrr.toml") && !run.stderr.contains("--currency"),
+        "{}",
+        run.transcript()
+    );
+    assert!(!tmp.path().join("nrr-book/releases/2024-Q1-r1").exists());
+    std::fs::write(tmp.path().join("data/nrr.toml"), "currency = \"USD\"\n").expect("nrr.toml");
+    nrr_at(tmp.path(), &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+}
