@@ -16,7 +16,8 @@
 //! - memory: the peak allocation while loading stays under `MEMORY_FACTOR` x the input's size
 //!   plus `MEMORY_BASE` bytes; any single run is capped at `MEMORY_CAP` bytes (above it the
 //!   worker aborts, which is a finding);
-//! - the row ledger adds up: read == used + excluded + rejected.
+//! - the row ledger adds up: read == used + excluded + rejected, and no reason has more rows
+//!   with an amount (`excluded_amounts`) than rows excluded.
 //!
 //! Usage: `cargo run -p nrr-fuzz --release -- --seconds 1800 [--seed N] [--findings DIR]`.
 //! Findings are written to `DIR/<kind>-<n>/` (the input files and `reason.txt`); the exit code

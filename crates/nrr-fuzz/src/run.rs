@@ -96,6 +96,17 @@ pub(crate) fn run(dir: &Path, input: &Input, variant: u64) -> Result<String, Str
             l.read, l.used, l.rejected
         ));
     }
+    for (reason, (key, n)) in nrr_core::report::Reason::ALL
+        .into_iter()
+        .zip(l.excluded.fields())
+    {
+        let with_amount = l.excluded_amounts.rows(reason);
+        if with_amount > n {
+            return Err(format!(
+                "ledger: {with_amount} {key} rows with an amount, {n} excluded"
+            ));
+        }
+    }
     let mut sig: Vec<String> = loaded
         .rejections
         .iter()
