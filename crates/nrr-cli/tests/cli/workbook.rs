@@ -522,3 +522,44 @@ fn user_text_never_becomes_a_formula() {
             .any(|(k, c)| k.1 == 8 && c.text().is_some_and(|t| t.contains(HOSTILE[0]))));
     }
 }
+
+/// The row ledger in the workbook's Definitions sheet and in the HTML page gives each
+/// exclusion reason's amount as written beside its count (one_time_charge: two setup fees of
+/// 5,000.00 and 2,500.00 USD, initech's zero-length line of 400.00).
+#[test]
+fn the_ledger_shows_each_exclusion_amount() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = crate::util::fixtures_dir().join("one_time_charge");
+    let (xlsx, html) = (tmp.path().join("r.xlsx"), tmp.path().join("r.html"));
+    for (format, out) in [("xlsx", &xlsx), ("html", &html)] {
+        let status = crate::util::nrr_command()
+            .arg("report")
+            .arg(&dir)
+            .args(crate::util::fixture_args(&dir))
+            .args(["--format", format, "-o"])
+            .arg(out)
+            .status()
+            .expect("running nrr");
+        assert!(status.success());
+    }
+    let book = Book::read(&xlsx);
+    let defs = book.sheet("Definitions");
+    let value_of = |key: &str| {
+        defs.iter()
+            .find(|(_, c)| c.text() == Some(key))
+            .and_then(|((r, col), _)| text(defs, *r, col + 1))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        value_of("excluded: one_time, amount as written").as_deref(),
+        Some("7500.00 USD")
+    );
+    assert_eq!(
+        value_of("excluded: zero_length, amount as written").as_deref(),
+        Some("400.00 USD")
+    );
+    let page = std::fs::read_to_string(&html).expect("the page");
+    assert!(page.contains(
+        "<th>excluded: one_time, amount as written</th><td class=\"label\">7500.00 USD</td>"
+    ));
+}

@@ -280,6 +280,17 @@ impl ExcludedAmounts {
             .collect()
     }
 
+    /// A reason's amounts in one line, `7500.00 USD; -30.00 EUR` (`-` for a sum too large);
+    /// `None` when no row of it carries an amount.
+    pub fn line(&self, reason: Reason) -> Option<String> {
+        let list = self.of(reason);
+        let parts: Vec<String> = list
+            .iter()
+            .map(|a| format!("{} {}", a.amount.as_deref().unwrap_or("-"), a.currency))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
     /// How many of a reason's rows carry an amount, in every currency.
     pub fn rows(&self, reason: Reason) -> u64 {
         self.sums[reason as usize].iter().map(|s| s.rows).sum()

@@ -5,7 +5,7 @@ use super::escape::text;
 use super::fmt::{money, percent, ratio_value};
 use nrr_core::cohort::{CohortMetric, CohortTable};
 use nrr_core::money::Money;
-use nrr_core::report::{Granularity, Report, Retention};
+use nrr_core::report::{Granularity, Reason, Report, Retention};
 use std::fmt::Write;
 
 /// One table cell: what it shows, its machine value (`data-v`) and class.
@@ -459,12 +459,19 @@ pub(crate) fn definitions(out: &mut String, r: &Report) {
         "</ul><h3>Row ledger</h3><table class=\"figures\" id=\"ledger\"><tbody><tr><th>read</th><td class=\"num\" data-v=\"{0}\">{0}</td></tr><tr><th>used</th><td class=\"num\" data-v=\"{1}\">{1}</td></tr>",
         l.read, l.used
     );
-    for (reason, n) in l.excluded.fields() {
+    for (r, (reason, n)) in Reason::ALL.into_iter().zip(l.excluded.fields()) {
         if n > 0 {
             let _ = write!(
                 out,
                 "<tr><th>excluded: {reason}</th><td class=\"num\" data-v=\"{n}\">{n}</td></tr>"
             );
+            if let Some(a) = l.excluded_amounts.line(r) {
+                let _ = write!(
+                    out,
+                    "<tr><th>excluded: {reason}, amount as written</th><td class=\"label\">{}</td></tr>",
+                    text(&a)
+                );
+            }
         }
     }
     let _ = write!(

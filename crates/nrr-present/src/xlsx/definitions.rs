@@ -2,7 +2,7 @@
 //! force, the settings and where each came from, the report's facts, the inputs, the row ledger and the notices.
 
 use super::{Sheet, Styles, XlsxError};
-use nrr_core::report::Report;
+use nrr_core::report::{Reason, Report};
 use rust_xlsxwriter::RowNum;
 
 /// Each metric and its rule in a sentence or two (docs/metrics.md).
@@ -146,9 +146,12 @@ fn ledger(r: &Report) -> Vec<(String, String)> {
         ("read".to_string(), l.read.to_string()),
         ("used".to_string(), l.used.to_string()),
     ];
-    for (reason, n) in l.excluded.fields() {
+    for (r, (reason, n)) in Reason::ALL.into_iter().zip(l.excluded.fields()) {
         if n > 0 {
             out.push((format!("excluded: {reason}"), n.to_string()));
+            if let Some(a) = l.excluded_amounts.line(r) {
+                out.push((format!("excluded: {reason}, amount as written"), a));
+            }
         }
     }
     out.push(("rejected".to_string(), l.rejected.to_string()));
