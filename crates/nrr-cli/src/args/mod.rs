@@ -270,22 +270,6 @@ pub(crate) enum DialectArg {
     Postgres,
 }
 
-/// The reported window.
-#[derive(Args, Debug, Clone, Copy)]
-pub(crate) struct WindowArgs {
-    /// First month (YYYY-MM). Default: the month of the earliest start_date.
-    #[arg(long, value_parser = parse_month)]
-    pub from: Option<Month>,
-    /// Last month (YYYY-MM). Default: the month of the as-of date (never after it).
-    #[arg(long, value_parser = parse_month)]
-    pub to: Option<Month>,
-    /// First month of the fiscal year (1-12 or jan..dec): quarters and years start there and
-    /// are named by the calendar year they end in (FY2025-Q1, FY2025). Default: January
-    /// (calendar quarters and years, 2024-Q1, 2024).
-    #[arg(long, value_parser = parse_month_of_year)]
-    pub fiscal_year_start: Option<u32>,
-}
-
 #[derive(Args, Debug)]
 pub(crate) struct ReportArgs {
     #[command(flatten)]
