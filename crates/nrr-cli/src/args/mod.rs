@@ -37,6 +37,11 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nrr movements data > movements.csv\n  nrr movements data -o movements.parquet --segment segment\n  nrr movements data --from 2024-01 --to 2024-12 --currency USD -o movements.csv\n\nColumns: month, customer_id, category, reason, amount (constant currency, as in the\nbridge), amount_at_month_rates, then segment_<column> per --segment. For every month and\ncategory the amounts sum to the report's figure (docs/cli.md, docs/metrics.md)."
     )]
     Movements(MovementsArgs),
+    /// Each customer's MRR per month at the rates of that month and of the months around it:
+    /// the rows the view nrr_customer_month of `nrr sql` must hold, as CSV on stdout. Hidden:
+    /// the reference of the differential test of `nrr sql` (docs/scale-out.md).
+    #[command(hide = true)]
+    CustomerMonths(CustomerMonthsArgs),
     /// The recurring lines the data becomes once every policy is applied, as items.csv rows:
     /// CSV on stdout, or a .csv or .parquet file that `nrr report` reads back to the same
     /// figures.
@@ -325,6 +330,14 @@ pub(crate) struct MovementsArgs {
     /// Write to this file instead of stdout: `.csv`, or `.parquet` (typed columns).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CustomerMonthsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
 }
 
 #[derive(Args, Debug)]
@@ -640,6 +653,7 @@ pub(crate) fn parse() -> Cli {
         match &mut cli.command {
             Command::Report(a) => a.data.given = g,
             Command::Movements(a) => a.data.given = g,
+            Command::CustomerMonths(a) => a.data.given = g,
             Command::Lines(a) => a.data.given = g,
             Command::Cohorts(a) => a.data.given = g,
             Command::Explain(a) => a.data.given = g,
