@@ -14,6 +14,8 @@
 //! - [`report`]: the serialisable report types (the JSON output's schema).
 //! - [`explain`]: one customer's months and the input rows behind them.
 //! - [`movements`]: every customer-month movement as a row (the rows behind the bridge).
+//! - [`customer_months`]: each customer's MRR per month at several months' rates, the rows of
+//!   the SQL view `nrr_customer_month` (the reference of `nrr sql`'s differential test).
 //! - [`diff`]: a change of figures split by cause, and the customers behind it (`nrr diff`).
 //! - [`cohort`]: signup-cohort retention matrices (revenue and logos).
 //! - [`policy`]: every policy choice as one typed value, and the vendor presets.
@@ -27,6 +29,7 @@ pub mod benchmarks;
 pub mod cohort;
 pub mod compare;
 pub mod customer_map;
+pub mod customer_months;
 pub mod dataset;
 pub mod date;
 pub mod detail;

@@ -1,9 +1,11 @@
 //! The options every command that reads data shares (`DataArgs`): the data itself, the
 //! PostgreSQL source (`PgArgs`), the currency and as-of date, and the policy flags with their
-//! values (clap definitions only; [`super::resolve`] decides them).
+//! values; and the reported window (`WindowArgs`) of those that report over one (clap
+//! definitions only; [`super::resolve`] decides them).
 
-use super::{parse_currency, parse_date};
+use super::{parse_currency, parse_date, parse_month, parse_month_of_year};
 use clap::{Args, ValueEnum};
+use nrr_core::date::Month;
 use std::path::PathBuf;
 
 /// Options shared by commands that read a data directory.
@@ -84,6 +86,22 @@ pub(crate) struct DataArgs {
     /// Which policy flags were given on the command line (filled by `parse`).
     #[arg(skip)]
     pub given: Given,
+}
+
+/// The reported window.
+#[derive(Args, Debug, Clone, Copy)]
+pub(crate) struct WindowArgs {
+    /// First month (YYYY-MM). Default: the month of the earliest start_date.
+    #[arg(long, value_parser = parse_month)]
+    pub from: Option<Month>,
+    /// Last month (YYYY-MM). Default: the month of the as-of date (never after it).
+    #[arg(long, value_parser = parse_month)]
+    pub to: Option<Month>,
+    /// First month of the fiscal year (1-12 or jan..dec): quarters and years start there and
+    /// are named by the calendar year they end in (FY2025-Q1, FY2025). Default: January
+    /// (calendar quarters and years, 2024-Q1, 2024).
+    #[arg(long, value_parser = parse_month_of_year)]
+    pub fiscal_year_start: Option<u32>,
 }
 
 /// Policy flags given on the command line (they win over a preset).

@@ -37,6 +37,11 @@ pub(crate) enum Command {
         after_help = "Examples:\n  nrr movements data > movements.csv\n  nrr movements data -o movements.parquet --segment segment\n  nrr movements data --from 2024-01 --to 2024-12 --currency USD -o movements.csv\n\nColumns: month, customer_id, category, reason, amount (constant currency, as in the\nbridge), amount_at_month_rates, then segment_<column> per --segment. For every month and\ncategory the amounts sum to the report's figure (docs/cli.md, docs/metrics.md)."
     )]
     Movements(MovementsArgs),
+    /// Each customer's MRR per month at the rates of that month and of the months around it:
+    /// the rows the view nrr_customer_month of `nrr sql` must hold, as CSV on stdout. Hidden:
+    /// the reference of the differential test of `nrr sql` (docs/scale-out.md).
+    #[command(hide = true)]
+    CustomerMonths(CustomerMonthsArgs),
     /// The recurring lines the data becomes once every policy is applied, as items.csv rows:
     /// CSV on stdout, or a .csv or .parquet file that `nrr report` reads back to the same
     /// figures.
@@ -270,22 +275,6 @@ pub(crate) enum DialectArg {
     Postgres,
 }
 
-/// The reported window.
-#[derive(Args, Debug, Clone, Copy)]
-pub(crate) struct WindowArgs {
-    /// First month (YYYY-MM). Default: the month of the earliest start_date.
-    #[arg(long, value_parser = parse_month)]
-    pub from: Option<Month>,
-    /// Last month (YYYY-MM). Default: the month of the as-of date (never after it).
-    #[arg(long, value_parser = parse_month)]
-    pub to: Option<Month>,
-    /// First month of the fiscal year (1-12 or jan..dec): quarters and years start there and
-    /// are named by the calendar year they end in (FY2025-Q1, FY2025). Default: January
-    /// (calendar quarters and years, 2024-Q1, 2024).
-    #[arg(long, value_parser = parse_month_of_year)]
-    pub fiscal_year_start: Option<u32>,
-}
-
 #[derive(Args, Debug)]
 pub(crate) struct ReportArgs {
     #[command(flatten)]
@@ -341,6 +330,14 @@ pub(crate) struct MovementsArgs {
     /// Write to this file instead of stdout: `.csv`, or `.parquet` (typed columns).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CustomerMonthsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
 }
 
 #[derive(Args, Debug)]
@@ -656,6 +653,7 @@ pub(crate) fn parse() -> Cli {
         match &mut cli.command {
             Command::Report(a) => a.data.given = g,
             Command::Movements(a) => a.data.given = g,
+            Command::CustomerMonths(a) => a.data.given = g,
             Command::Lines(a) => a.data.given = g,
             Command::Cohorts(a) => a.data.given = g,
             Command::Explain(a) => a.data.given = g,

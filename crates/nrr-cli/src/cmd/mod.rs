@@ -3,6 +3,7 @@
 mod check;
 mod cohorts;
 mod compare;
+mod customer_months;
 mod demo;
 mod diff;
 mod explain;
@@ -72,6 +73,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Report(a) => report::run(a),
         Command::Movements(a) => movements::run(a),
+        Command::CustomerMonths(a) => customer_months::run(a),
         Command::Lines(a) => lines::run(a),
         Command::Cohorts(a) => cohorts::run(a),
         Command::Explain(a) => explain::run(a),

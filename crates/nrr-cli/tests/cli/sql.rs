@@ -4,11 +4,13 @@
 //! package on Java 17, through `sql_spark.py`, every case in one session), for every items
 //! fixture and for generated data (5,000 customers in three currencies, with a segment):
 //! `nrr lines` of the data loaded as the `lines` table (with fx.csv and customers.csv), the
-//! script run, and every row of `nrr_bridge`, `nrr_movements`, `nrr_retention` and
-//! `nrr_segment_retention_*` read back and required equal to `nrr report --format json` and
-//! `nrr movements` ([`crate::sql_compare`]): money to the 12th decimal of the JSON's `exact`
-//! value (exactly where the shown value is exact), ratios and counts exactly. A figure that
-//! differs fails the test; an engine that is missing fails it too (`.ci/run` installs them).
+//! script run, and every row of `nrr_customer_month`, `nrr_bridge`, `nrr_movements`,
+//! `nrr_retention` and `nrr_segment_retention_*` read back and required equal to
+//! `nrr customer-months` (hidden: the view's rows as the engine computes them),
+//! `nrr report --format json` and `nrr movements` ([`crate::sql_compare`]): money to the 12th
+//! decimal of nrr's exact value (exactly where the shown value is exact), ratios and counts
+//! exactly, a row on one side only a difference. A figure that differs fails the test; an
+//! engine that is missing fails it too (`.ci/run` installs them).
 
 use crate::sql_compare::differences;
 use crate::util::{fixture_args, fixtures_dir, json_of, nrr_command, nrr_output, succeed};
@@ -99,8 +101,10 @@ fn generated_case(tmp: &Path) -> Case {
 pub(crate) struct Prepared {
     pub(crate) report: Value,
     pub(crate) movements: Vec<csv::StringRecord>,
+    /// `nrr customer-months`: the rows `nrr_customer_month` must hold, with a header.
+    pub(crate) customer_months: Vec<csv::StringRecord>,
     lines: PathBuf,
-    fx: Option<PathBuf>,
+    pub(crate) fx: Option<PathBuf>,
     customers: Option<PathBuf>,
     pub(crate) segments: Vec<String>,
     sql_args: Vec<String>,
@@ -138,6 +142,22 @@ fn prepare(case: &Case, tmp: &Path) -> Prepared {
     let movements = csv::Reader::from_reader(&out.stdout[..])
         .records()
         .map(|r| r.expect("a movement row"))
+        .collect();
+    // The same data, window and currency: the customer-months of the view.
+    mov[0] = "customer-months".into();
+    let refs: Vec<&str> = mov.iter().map(String::as_str).collect();
+    let out = nrr_output(&refs);
+    assert!(
+        out.status.success(),
+        "nrr customer-months {}: {}",
+        case.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let customer_months = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&out.stdout[..])
+        .records()
+        .map(|r| r.expect("a customer-month row"))
         .collect();
 
     let side = |f: &str| Some(case.data.join(f)).filter(|p| p.is_file());
@@ -179,6 +199,7 @@ fn prepare(case: &Case, tmp: &Path) -> Prepared {
     Prepared {
         report,
         movements,
+        customer_months,
         lines,
         fx,
         customers,
@@ -200,6 +221,7 @@ fn script(dialect: &str, args: &[String], tmp: &Path) -> PathBuf {
 
 fn view_names(p: &Prepared) -> Vec<String> {
     let mut v: Vec<String> = [
+        "nrr_customer_month",
         "nrr_bridge",
         "nrr_movements",
         "nrr_retention",

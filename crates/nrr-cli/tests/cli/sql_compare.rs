@@ -1,8 +1,8 @@
 //! The comparison of the differential test of `nrr sql` ([`crate::sql`]): every row an
-//! engine read back from `nrr_bridge`, `nrr_movements`, `nrr_retention` and
-//! `nrr_segment_retention_*` against `nrr report --format json` and `nrr movements`: money to
-//! the 12th decimal of the JSON's `exact` value (exactly where the shown value is exact),
-//! ratios and counts exactly.
+//! engine read back from `nrr_customer_month`, `nrr_bridge`, `nrr_movements`, `nrr_retention`
+//! and `nrr_segment_retention_*` against `nrr customer-months`, `nrr report --format json` and
+//! `nrr movements`: money to the 12th decimal of nrr's exact value (exactly where the shown
+//! value is exact), ratios and counts exactly; a row on one side only is a difference.
 
 use crate::sql::{Prepared, Row, Views};
 use serde_json::Value;
@@ -175,6 +175,7 @@ pub(crate) fn differences(p: &Prepared, views: &Views) -> Vec<String> {
     let rows: Vec<&Row> = view("nrr_retention").iter().collect();
     compare_periods("retention", &p.report, &rows, true, &mut diffs);
     movement_differences(p, view("nrr_movements"), &mut diffs);
+    customer_month_differences(p, view("nrr_customer_month"), &mut diffs);
     let cuts: Vec<&Value> = match p.report.get("segment_cuts") {
         Some(Value::Array(c)) => c.iter().collect(),
         _ => p.report.get("segments").into_iter().collect(),
@@ -253,6 +254,97 @@ fn movement_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String>) {
                     "movement {k} {col}: nrr {}, SQL {}",
                     &m[i],
                     text(row, col)
+                ));
+            }
+        }
+    }
+}
+
+/// The money columns of `nrr_customer_month`: the last two with an fx table only (without one
+/// every rate is 1 and the retention reads `mrr`).
+const CUSTOMER_MONTH_MONEY: [&str; 5] = [
+    "mrr",
+    "mrr_at_previous_rates",
+    "mrr_at_next_rates",
+    "mrr_at_rates_3_back",
+    "mrr_at_rates_12_back",
+];
+
+/// `nrr_customer_month` against `nrr customer-months`: the same columns, the same rows (by
+/// customer and month: a row on one side only is a difference), `month_index` exactly, and
+/// every money value within half a unit of the 12th decimal of nrr's (written exact, or
+/// rounded half-even at the 12th), NULL exactly where nrr's is empty (a rate not known).
+fn customer_month_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String>) {
+    let (header, records) = p
+        .customer_months
+        .split_first()
+        .expect("a header of nrr customer-months");
+    let money = if p.fx.is_some() {
+        &CUSTOMER_MONTH_MONEY[..]
+    } else {
+        &CUSTOMER_MONTH_MONEY[..3]
+    };
+    let mut columns: Vec<&str> = ["customer_id", "month", "month_index"]
+        .iter()
+        .chain(money)
+        .copied()
+        .collect();
+    // nrr's rows as column -> value, by customer and month.
+    let mut nrr: BTreeMap<(&str, &str), BTreeMap<&str, &str>> = BTreeMap::new();
+    for r in records {
+        let row: BTreeMap<&str, &str> = header.iter().zip(r.iter()).collect();
+        let key = (row["customer_id"], row["month"]);
+        assert!(
+            nrr.insert(key, row).is_none(),
+            "nrr customer-months: {key:?} twice"
+        );
+    }
+    columns.sort_unstable();
+    let mut sql: BTreeMap<(&str, &str), &Row> = BTreeMap::new();
+    for r in rows {
+        let got: Vec<&str> = r.keys().map(String::as_str).collect();
+        if got != columns {
+            diffs.push(format!(
+                "customer_month: SQL columns {got:?}, expected {columns:?}"
+            ));
+            return;
+        }
+        let key = (text(r, "customer_id"), text(r, "month"));
+        if sql.insert(key, r).is_some() {
+            diffs.push(format!("customer_month {key:?}: more than one SQL row"));
+        }
+    }
+    if sql.len() != nrr.len() {
+        diffs.push(format!(
+            "customer_month: nrr {} rows, SQL {}",
+            nrr.len(),
+            sql.len()
+        ));
+    }
+    for key in sql.keys().filter(|k| !nrr.contains_key(*k)) {
+        diffs.push(format!("customer_month {key:?}: SQL row not in nrr's"));
+    }
+    for (key, want) in &nrr {
+        let Some(row) = sql.get(key) else {
+            diffs.push(format!("customer_month {key:?}: no SQL row"));
+            continue;
+        };
+        if text(row, "month_index") != want["month_index"] {
+            diffs.push(format!(
+                "customer_month {key:?} month_index: nrr {}, SQL {:?}",
+                want["month_index"],
+                text(row, "month_index")
+            ));
+        }
+        for &col in money {
+            let (nrr, got) = (want[col], row[col].as_deref());
+            let ok = match got {
+                None => nrr.is_empty(),
+                Some(v) => !nrr.is_empty() && money_matches(v, nrr, Some(nrr)),
+            };
+            if !ok {
+                diffs.push(format!(
+                    "customer_month {key:?} {col}: nrr {nrr:?}, SQL {got:?}"
                 ));
             }
         }

@@ -98,6 +98,13 @@ impl Scratch {
         ))
     }
 
+    /// Per currency of the customer, its native MRR per slot. Only valid when not
+    /// [`Scratch::single_reporting`] (the fast path of a customer in the reporting currency
+    /// fills `cur` alone).
+    pub(crate) fn native_series(&self) -> &[(u16, Vec<i128>)] {
+        &self.series[..self.used]
+    }
+
     /// value(i, i - 1) for slot `i`: the month's MRR at the previous month's rates.
     #[inline]
     pub(crate) fn at_constant_currency(&self, i: usize) -> i128 {

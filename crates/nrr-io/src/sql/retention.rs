@@ -95,97 +95,19 @@ fn cohort(o: &Options) -> String {
 fn retention(o: &Options, segment: Option<&str>) -> String {
     let d = o.dialect;
     let money = d.money();
-    let sum = |cond: &str, what: &str| {
-        format!("CAST(sum(CASE WHEN {cond} THEN {what} ELSE 0 END) AS {money})")
-    };
-    let (seg_col, seg_key, seg_from, seg_join, values) = match (segment, &o.customers) {
-        (Some(col), Some(customers)) => (
-            "v.segment, ",
-            "c.segment, ",
-            format!(
-                "(SELECT k.*, coalesce(CAST(cu.{col} AS {t}), '') AS segment FROM cohort k LEFT JOIN {customers} cu ON cu.customer_id = k.customer_id)",
-                t = d.text(),
-            ),
-            " AND a.segment = v.segment",
-            format!(
-                " CROSS JOIN (SELECT DISTINCT coalesce(CAST(cu.{col} AS {t}), '') AS segment FROM (SELECT DISTINCT customer_id FROM {cm}) x LEFT JOIN {customers} cu ON cu.customer_id = x.customer_id) v",
-                t = d.text(),
-                cm = o.view("customer_month"),
-            ),
-        ),
-        _ => ("", "", "cohort".to_string(), "", String::new()),
-    };
-    let bridge = if segment.is_some() {
-        String::new()
-    } else {
+    let seg = SegmentParts::of(o, segment);
+    // The rows: every period with its bridge, or every period and segment value.
+    let rows = if segment.is_some() {
         format!(
-            ",\n\
-             \x20 b.opening AS bridge_opening, b.new AS bridge_new, b.reactivation AS bridge_reactivation,\n\
-             \x20 b.expansion AS bridge_expansion, b.contraction AS bridge_contraction, b.churn AS bridge_churn,\n\
-             \x20 b.fx AS bridge_fx, b.closing AS bridge_closing\n\
-             FROM {periods} p{values}\n\
-             LEFT JOIN picked a ON a.period = p.period AND a.granularity = p.granularity\n\
-             LEFT JOIN (\n\
-             \x20 SELECT p.period, p.granularity,\n\
-             \x20   CAST(sum(CASE WHEN b.month_index = p.start_month_index THEN b.opening_mrr ELSE 0 END) AS {money}) AS opening,\n\
-             \x20   CAST(sum(b.new) AS {money}) AS new, CAST(sum(b.reactivation) AS {money}) AS reactivation,\n\
-             \x20   CAST(sum(b.expansion) AS {money}) AS expansion, CAST(sum(b.contraction) AS {money}) AS contraction,\n\
-             \x20   CAST(sum(b.churn) AS {money}) AS churn, CAST(sum(b.fx) AS {money}) AS fx,\n\
-             \x20   CAST(sum(CASE WHEN b.month_index = p.end_month_index THEN b.closing_mrr ELSE 0 END) AS {money}) AS closing\n\
-             \x20 FROM {periods} p JOIN {bridge} b ON b.month_index BETWEEN p.start_month_index AND p.end_month_index\n\
-             \x20 GROUP BY p.period, p.granularity\n\
-             ) b ON b.period = p.period AND b.granularity = p.granularity",
+            "\nFROM {periods} p{values}\nLEFT JOIN picked a ON a.period = p.period AND a.granularity = p.granularity{join}",
             periods = o.view("periods"),
-            bridge = o.view("bridge"),
-        )
-    };
-    let from = if segment.is_some() {
-        format!(
-            "\nFROM {periods} p{values}\nLEFT JOIN picked a ON a.period = p.period AND a.granularity = p.granularity{seg_join}",
-            periods = o.view("periods"),
+            values = seg.values,
+            join = seg.join,
         )
     } else {
-        String::new()
+        period_bridge(o)
     };
     let z = |col: &str| format!("coalesce(a.{col}, CAST(0 AS {money}))");
-    // Per t0 (and segment value): the sums for each offset k.
-    let mut sums = String::new();
-    for k in OFFSETS {
-        // Without an fx table value(c, t1, t1) = value(c, t1, t0): the fx impact is 0.
-        let e = format!("c.e_{k}");
-        let e1 = if o.fx.is_some() {
-            format!("c.e_{k}_t1")
-        } else {
-            e.clone()
-        };
-        sums.push_str(&format!(
-            ",\n\x20   {exp} AS expansion_{k}, {con} AS contraction_{k}, {churn} AS churn_{k},\n\
-             \x20   CAST(sum({e}) AS {money}) AS ending_cohort_mrr_{k}, sum(CASE WHEN {e} = 0 THEN 1 ELSE 0 END) AS churned_customers_{k},\n\
-             \x20   CAST(sum({e1} - {e}) AS {money}) AS fx_impact_{k}",
-            exp = sum(&format!("{e} > c.s"), &format!("{e} - c.s")),
-            con = sum(&format!("{e} > 0 AND {e} < c.s"), &format!("c.s - {e}")),
-            churn = sum(&format!("{e} = 0"), "c.s"),
-        ));
-    }
-    // A period's sums: those of its t0 for its length.
-    let pick = |col: &str| {
-        let [k1, k3, k12] = OFFSETS;
-        format!(
-            "CASE p.end_month_index - p.start_month_index WHEN {} THEN a.{col}_{k1} WHEN {} THEN a.{col}_{k3} ELSE a.{col}_{k12} END AS {col}",
-            k1 - 1,
-            k3 - 1
-        )
-    };
-    let picked = [
-        "expansion",
-        "contraction",
-        "churn",
-        "ending_cohort_mrr",
-        "churned_customers",
-        "fx_impact",
-    ]
-    .map(pick)
-    .join(",\n\x20   ");
     format!(
         "WITH cohort AS (\n\
          \x20 {cohort}\n\
@@ -204,11 +126,16 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
          \x20 {ending} AS ending_cohort_mrr,\n\
          \x20 {nrr} AS nrr, {grr} AS grr,\n\
          \x20 coalesce(a.cohort_customers, 0) AS cohort_customers, coalesce(a.churned_customers, 0) AS churned_customers,\n\
-         \x20 {logo} AS logo_churn_rate, {fx} AS fx_impact{bridge}{from}",
+         \x20 {logo} AS logo_churn_rate, {fx} AS fx_impact{rows}",
         cohort = cohort(o).replace('\n', "\n\x20 "),
-        a_seg = if segment.is_some() { "a.segment, " } else { "" },
-        periods = o.view("periods"),
+        seg_key = seg.key,
+        sums = offset_sums(o),
+        seg_from = seg.from,
         seg_group = if segment.is_some() { ", c.segment" } else { "" },
+        a_seg = if segment.is_some() { "a.segment, " } else { "" },
+        picked = picked_columns(),
+        periods = o.view("periods"),
+        seg_col = seg.column,
         start = label(d, "p.start_month_index"),
         end = label(d, "p.end_month_index"),
         t0 = label(d, "(p.start_month_index - 1)"),
@@ -222,4 +149,125 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
         grr = d.ratio("a.starting_mrr - a.contraction - a.churn", "a.starting_mrr"),
         logo = d.ratio("a.churned_customers", "a.cohort_customers"),
     )
+}
+
+/// The pieces of a retention query that a segment adds (all empty, and the cohort read as
+/// it is, for the whole retention).
+struct SegmentParts {
+    /// The segment column of the result (`v.segment, `).
+    column: &'static str,
+    /// The segment among the keys of the sums per t0 (`c.segment, `).
+    key: &'static str,
+    /// What the sums per t0 read: the cohort, with each customer's segment value.
+    from: String,
+    /// The condition that joins a period's sums to its segment value.
+    join: &'static str,
+    /// A cross join of the periods with every segment value a paying customer has.
+    values: String,
+}
+
+impl SegmentParts {
+    fn of(o: &Options, segment: Option<&str>) -> SegmentParts {
+        let (Some(col), Some(customers)) = (segment, &o.customers) else {
+            return SegmentParts {
+                column: "",
+                key: "",
+                from: "cohort".to_string(),
+                join: "",
+                values: String::new(),
+            };
+        };
+        let t = o.dialect.text();
+        SegmentParts {
+            column: "v.segment, ",
+            key: "c.segment, ",
+            from: format!(
+                "(SELECT k.*, coalesce(CAST(cu.{col} AS {t}), '') AS segment FROM cohort k LEFT JOIN {customers} cu ON cu.customer_id = k.customer_id)"
+            ),
+            join: " AND a.segment = v.segment",
+            values: format!(
+                " CROSS JOIN (SELECT DISTINCT coalesce(CAST(cu.{col} AS {t}), '') AS segment FROM (SELECT DISTINCT customer_id FROM {cm}) x LEFT JOIN {customers} cu ON cu.customer_id = x.customer_id) v",
+                cm = o.view("customer_month"),
+            ),
+        }
+    }
+}
+
+/// The bridge columns of `nrr_retention` and its rows: every period, its retention (`picked`)
+/// and its bridge, the sums of the bridge's months (the opening of the first, the closing of
+/// the last).
+fn period_bridge(o: &Options) -> String {
+    let money = o.dialect.money();
+    format!(
+        ",\n\
+         \x20 b.opening AS bridge_opening, b.new AS bridge_new, b.reactivation AS bridge_reactivation,\n\
+         \x20 b.expansion AS bridge_expansion, b.contraction AS bridge_contraction, b.churn AS bridge_churn,\n\
+         \x20 b.fx AS bridge_fx, b.closing AS bridge_closing\n\
+         FROM {periods} p\n\
+         LEFT JOIN picked a ON a.period = p.period AND a.granularity = p.granularity\n\
+         LEFT JOIN (\n\
+         \x20 SELECT p.period, p.granularity,\n\
+         \x20   CAST(sum(CASE WHEN b.month_index = p.start_month_index THEN b.opening_mrr ELSE 0 END) AS {money}) AS opening,\n\
+         \x20   CAST(sum(b.new) AS {money}) AS new, CAST(sum(b.reactivation) AS {money}) AS reactivation,\n\
+         \x20   CAST(sum(b.expansion) AS {money}) AS expansion, CAST(sum(b.contraction) AS {money}) AS contraction,\n\
+         \x20   CAST(sum(b.churn) AS {money}) AS churn, CAST(sum(b.fx) AS {money}) AS fx,\n\
+         \x20   CAST(sum(CASE WHEN b.month_index = p.end_month_index THEN b.closing_mrr ELSE 0 END) AS {money}) AS closing\n\
+         \x20 FROM {periods} p JOIN {bridge} b ON b.month_index BETWEEN p.start_month_index AND p.end_month_index\n\
+         \x20 GROUP BY p.period, p.granularity\n\
+         ) b ON b.period = p.period AND b.granularity = p.granularity",
+        periods = o.view("periods"),
+        bridge = o.view("bridge"),
+    )
+}
+
+/// The sums per t0 (and segment value) for each offset k: `expansion_k`, `contraction_k`,
+/// `churn_k`, `ending_cohort_mrr_k`, `churned_customers_k` and `fx_impact_k`, each column
+/// after `,\n`.
+fn offset_sums(o: &Options) -> String {
+    let money = o.dialect.money();
+    let sum = |cond: &str, what: &str| {
+        format!("CAST(sum(CASE WHEN {cond} THEN {what} ELSE 0 END) AS {money})")
+    };
+    let mut sums = String::new();
+    for k in OFFSETS {
+        // Without an fx table value(c, t1, t1) = value(c, t1, t0): the fx impact is 0.
+        let e = format!("c.e_{k}");
+        let e1 = if o.fx.is_some() {
+            format!("c.e_{k}_t1")
+        } else {
+            e.clone()
+        };
+        sums.push_str(&format!(
+            ",\n\x20   {exp} AS expansion_{k}, {con} AS contraction_{k}, {churn} AS churn_{k},\n\
+             \x20   CAST(sum({e}) AS {money}) AS ending_cohort_mrr_{k}, sum(CASE WHEN {e} = 0 THEN 1 ELSE 0 END) AS churned_customers_{k},\n\
+             \x20   CAST(sum({e1} - {e}) AS {money}) AS fx_impact_{k}",
+            exp = sum(&format!("{e} > c.s"), &format!("{e} - c.s")),
+            con = sum(&format!("{e} > 0 AND {e} < c.s"), &format!("c.s - {e}")),
+            churn = sum(&format!("{e} = 0"), "c.s"),
+        ));
+    }
+    sums
+}
+
+/// A period's sums: those of its t0 for its length (a month, a quarter, else a year or TTM),
+/// one column a line.
+fn picked_columns() -> String {
+    let pick = |col: &str| {
+        let [k1, k3, k12] = OFFSETS;
+        format!(
+            "CASE p.end_month_index - p.start_month_index WHEN {} THEN a.{col}_{k1} WHEN {} THEN a.{col}_{k3} ELSE a.{col}_{k12} END AS {col}",
+            k1 - 1,
+            k3 - 1
+        )
+    };
+    [
+        "expansion",
+        "contraction",
+        "churn",
+        "ending_cohort_mrr",
+        "churned_customers",
+        "fx_impact",
+    ]
+    .map(pick)
+    .join(",\n\x20   ")
 }
