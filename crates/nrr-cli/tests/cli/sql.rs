@@ -49,15 +49,22 @@ fn flags<'a>(args: &'a [String], name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// The items.csv fixtures.
+/// The items.csv fixtures, and the cases only this test reads (`tests/cli/sql_cases/`: data
+/// whose point is a view's edge, such as rates that start in different months).
 fn item_cases() -> Vec<Case> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
-        .expect("the fixtures directory")
-        .map(|e| e.expect("an entry").path())
-        .filter(|p| p.join("items.csv").is_file())
-        .collect();
-    dirs.sort();
+    let listed = |dir: PathBuf| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .expect("a fixtures directory")
+            .map(|e| e.expect("an entry").path())
+            .filter(|p| p.join("items.csv").is_file())
+            .collect()
+    };
+    let mut dirs = listed(fixtures_dir());
     assert!(dirs.len() >= 25, "items fixtures: {dirs:?}");
+    dirs.extend(listed(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/sql_cases"),
+    ));
+    dirs.sort();
     dirs.into_iter()
         .map(|d| Case {
             name: d

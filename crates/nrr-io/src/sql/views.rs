@@ -185,22 +185,34 @@ fn customer_month(o: &Options) -> String {
             months = o.view("months"),
         );
     }
+    // A value needs the rate of every currency the customer pays in that month: one unknown
+    // rate makes it NULL (docs/scale-out.md), never the sum of the currencies with a rate.
+    let value = |r: &str, name: &str| {
+        format!(
+            "CASE WHEN count({r}.rate) = count(*) THEN CAST(sum(n.mrr_units * {r}.rate) AS {money}) END AS {name}",
+            money = d.money()
+        )
+    };
     format!(
         "SELECT n.customer_id, n.month_index, {label} AS month,\n\
-         \x20 CAST(sum(n.mrr_units * r.rate) AS {money}) AS mrr,\n\
-         \x20 CAST(sum(n.mrr_units * rp.rate) AS {money}) AS mrr_at_previous_rates,\n\
-         \x20 CAST(sum(n.mrr_units * rn.rate) AS {money}) AS mrr_at_next_rates,\n\
-         \x20 CAST(sum(n.mrr_units * r3.rate) AS {money}) AS mrr_at_rates_3_back,\n\
-         \x20 CAST(sum(n.mrr_units * r12.rate) AS {money}) AS mrr_at_rates_12_back\n\
+         \x20 {mrr},\n\
+         \x20 {prev},\n\
+         \x20 {next},\n\
+         \x20 {back3},\n\
+         \x20 {back12}\n\
          FROM {ccm} n\n\
-         JOIN {rates} r ON r.currency = n.currency AND r.month_index = n.month_index\n\
+         LEFT JOIN {rates} r ON r.currency = n.currency AND r.month_index = n.month_index\n\
          LEFT JOIN {rates} rp ON rp.currency = n.currency AND rp.month_index = n.month_index - 1\n\
          LEFT JOIN {rates} rn ON rn.currency = n.currency AND rn.month_index = n.month_index + 1\n\
          LEFT JOIN {rates} r3 ON r3.currency = n.currency AND r3.month_index = n.month_index - 3\n\
          LEFT JOIN {rates} r12 ON r12.currency = n.currency AND r12.month_index = n.month_index - 12\n\
          GROUP BY n.customer_id, n.month_index",
         label = label(d, "n.month_index"),
-        money = d.money(),
+        mrr = value("r", "mrr"),
+        prev = value("rp", "mrr_at_previous_rates"),
+        next = value("rn", "mrr_at_next_rates"),
+        back3 = value("r3", "mrr_at_rates_3_back"),
+        back12 = value("r12", "mrr_at_rates_12_back"),
         ccm = o.view("customer_currency_month"),
     )
 }
