@@ -8,6 +8,7 @@
 //! [`IoError::Core`]) worded by [`core_message`], and every [`IoError`] that is about a choice
 //! (a [`Misfit`], `--source`, `--segment`) by [`io_message`].
 
+use crate::args::{Echo, Origin};
 use nrr_core::{CoreError, Stretch};
 use nrr_io::{IoError, Misfit, StripeObjects};
 use std::fmt;
@@ -28,6 +29,44 @@ impl fmt::Display for BadFlag {
 }
 
 impl std::error::Error for BadFlag {}
+
+thread_local! {
+    /// Where each setting of this run came from, recorded once resolve has decided them: an
+    /// error about a choice names the nrr.toml line that made it rather than a flag never
+    /// given. Kept beside the errors because they reach `main` through library types that do
+    /// not carry the settings; per thread, as `main` resolves and reports on one thread (and
+    /// tests running side by side do not see each other's). A command that resolves twice
+    /// (`nrr compare`) keeps the last.
+    static ORIGINS: std::cell::RefCell<Vec<(&'static str, Origin)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records the origin of every setting (see [`ORIGINS`]), the configuration file named by
+/// its path (`data/nrr.toml`) as its other errors name it.
+pub(crate) fn record_origins(config: Option<&std::path::Path>, echo: &[Echo]) {
+    let origins = echo.iter().map(|e| {
+        let origin = match (&e.origin, config) {
+            (Origin::Config { line, .. }, Some(path)) => Origin::Config {
+                file: path.display().to_string(),
+                line: *line,
+            },
+            (o, _) => o.clone(),
+        };
+        (e.key, origin)
+    });
+    ORIGINS.with_borrow_mut(|o| *o = origins.collect());
+}
+
+/// The choice of `value` for the setting `key` as the user made it: `--flag value` when it
+/// was given on the command line (or nothing recorded it), `FILE:LINE: key value` when the
+/// configuration file set it.
+fn chosen(key: &str, flag: &str, value: &str) -> String {
+    let named = ORIGINS.with_borrow(|o| match o.iter().find(|(k, _)| *k == key) {
+        Some((_, Origin::Config { file, line })) => format!("{file}:{line}: {key} {value}"),
+        _ => format!("{flag} {value}"),
+    });
+    named.trim_end().to_string()
+}
 
 /// The error chain as one line, `outer: cause: cause` (anyhow's `{:#}`), each library error
 /// in the CLI's words.
@@ -67,12 +106,13 @@ pub(crate) fn io_message(err: &IoError) -> String {
             nrr_io::found_suffix(found)
         ),
         IoError::UnknownSegment { column, available } => format!(
-            "--segment `{column}`: {}",
+            "{}: {}",
+            chosen("segments", "--segment", &format!("`{column}`")),
             nrr_io::unknown_segment_reason(available)
         ),
         IoError::NoLineColumn { column } => format!(
-            "--segment `{column}`: no line has a {column} (the `{column}` column of items.csv is \
-             absent or empty)"
+            "{}: no line has a {column} (the `{column}` column of items.csv is absent or empty)",
+            chosen("segments", "--segment", &format!("`{column}`")),
         ),
         IoError::NoObjectColumn { name, columns } => format!(
             "PostgreSQL: {name}: with --source stripe, give one column holding a Stripe object \
@@ -119,13 +159,13 @@ fn misfit_message(m: &Misfit) -> String {
             m.to_string(),
         ),
         Misfit::TimezoneForDates { rows: true } => (
-            "--timezone".to_string(),
+            chosen("timezone", "--timezone", ""),
             "applies to Stripe objects only (--source stripe); other inputs hold dates, not \
              timestamps"
                 .to_string(),
         ),
         Misfit::TimezoneForDates { rows: false } => (
-            "--timezone".to_string(),
+            chosen("timezone", "--timezone", ""),
             "applies to Stripe exports only (subscriptions.json); other inputs hold dates, not \
              timestamps"
                 .to_string(),
@@ -138,14 +178,14 @@ fn misfit_message(m: &Misfit) -> String {
             ),
         ),
         Misfit::OpenSnapshotDates { input } => (
-            "--snapshot-date open".to_string(),
+            chosen("policies.snapshot_date", "--snapshot-date", "open"),
             format!(
                 "applies to subscription_snapshots only; the revenue input here is {input}, \
                  which accepts only the default (close)"
             ),
         ),
         Misfit::ForeverOnlyDiscounts => (
-            "--discounts forever-only".to_string(),
+            chosen("policies.discounts", "--discounts", "forever-only"),
             "invoices.csv does not say how long a discount lasts, so which discounts are \
              forever cannot be decided from invoices alone; use `all` (the default) or `none`"
                 .to_string(),
@@ -156,7 +196,11 @@ fn misfit_message(m: &Misfit) -> String {
             default,
             input,
         } => (
-            format!("--{policy} {value}"),
+            chosen(
+                &format!("policies.{}", policy.replace('-', "_")),
+                &format!("--{policy}"),
+                value,
+            ),
             format!(
                 "applies to invoices.csv only; the revenue input here is {input}, which \
                  accepts only the default ({default})"

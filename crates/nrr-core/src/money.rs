@@ -36,8 +36,27 @@ impl Decimal {
     /// assert_eq!((d.mantissa, d.decimals), (100050, 2));
     /// assert!(Decimal::parse("1e3", 6).is_none());
     /// assert!(Decimal::parse("1.1234567", 6).is_none());
+    /// // 18 digits written with two places of zeros (as `nrr lines` writes amounts):
+    /// let d = Decimal::parse("999999999999999999.00", 6).unwrap();
+    /// assert_eq!((d.mantissa, d.decimals), (999_999_999_999_999_999, 0));
+    /// assert!(Decimal::parse("9999999999999999999.00", 6).is_none());
     /// ```
     pub fn parse(s: &str, max_decimals: u32) -> Option<Decimal> {
+        if let Some(d) = Self::parse_digits(s, max_decimals) {
+            return Some(d);
+        }
+        // Places that overflow 18 digits only through trailing zeros (`999999999999999999.00`)
+        // are the same value with fewer places; too many places written stays an error.
+        let (int, frac) = s.split_once('.')?;
+        let kept = frac.trim_end_matches('0');
+        if kept.len() == frac.len() || frac.len() > max_decimals as usize {
+            return None;
+        }
+        Self::parse_digits(&format!("{int}.{kept}"), max_decimals)
+    }
+
+    /// [`Decimal::parse`] with every written place kept.
+    fn parse_digits(s: &str, max_decimals: u32) -> Option<Decimal> {
         let b = s.as_bytes();
         let (neg, digits) = match b.first()? {
             b'-' => (true, &b[1..]),

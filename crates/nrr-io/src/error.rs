@@ -152,12 +152,37 @@ impl fmt::Display for RejectionKind {
     }
 }
 
-/// `s` with control characters escaped as JSON escapes them (`\n`, `\t`, `\u001b`), and the C1
-/// controls (U+0080 to U+009F, which some terminals obey too) as `\u0080` to `\u009f`:
-/// text from the data shown on a terminal cannot retitle it, clear it or break a table's
-/// lines. Borrowed when there is nothing to escape.
+/// Whether `c` is escaped by [`printable`]: a control character (C0, DEL, C1), or an
+/// invisible formatting character that changes how the text around it reads: the
+/// bidirectional marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A to
+/// U+202E, U+2066 to U+2069), the zero-width characters (U+200B to U+200D, U+2060, U+FEFF) and
+/// the line and paragraph separators (U+2028, U+2029).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// `s` with control characters escaped as JSON escapes them (`\n`, `\t`, `\u001b`), the C1
+/// controls (U+0080 to U+009F, which some terminals obey too) as `\u0080` to `\u009f`, and
+/// the invisible formatting characters of [`is_unsafe_char`] (`\u202e`, a right-to-left
+/// override) likewise: text from the data shown on a terminal cannot retitle it, clear it,
+/// break a table's lines or show itself reversed. Borrowed when there is nothing to escape.
+///
+/// ```
+/// assert_eq!(nrr_io::printable("a\u{1b}[2Jb"), "a\\u001b[2Jb");
+/// assert_eq!(nrr_io::printable("Sam\u{202e}live"), "Sam\\u202elive");
+/// assert_eq!(nrr_io::printable("plain"), "plain");
+/// ```
 pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    let control = |c: char| c.is_control();
+    let control = is_unsafe_char;
     if !s.chars().any(control) {
         return std::borrow::Cow::Borrowed(s);
     }

@@ -41,8 +41,8 @@ mod validate;
 pub mod write;
 
 pub use error::{
-    found_suffix, printable, unknown_segment_reason, IoError, Misfit, Rejection, RejectionKind,
-    StripeObjects, ROW_SHAPES,
+    found_suffix, is_unsafe_char, printable, unknown_segment_reason, IoError, Misfit, Rejection,
+    RejectionKind, StripeObjects, ROW_SHAPES,
 };
 pub use guard::MAX_RECORD_BYTES;
 pub use load::{load, revenue_bytes, Loaded};

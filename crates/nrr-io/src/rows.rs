@@ -283,7 +283,8 @@ pub(crate) fn expect_decimal(text: &str, max: u32, base: &str) -> Expected {
         return bad_number(base.to_string());
     }
     let places = frac.len();
-    let significant = int.trim_start_matches('0').len() + places;
+    // Trailing zeros of the places carry no digit (`Decimal::parse` drops them if need be).
+    let significant = int.trim_start_matches('0').len() + frac.trim_end_matches('0').len();
     if places > max as usize {
         bad_number(format!("{base}; this one has {places} decimal places"))
     } else if significant > 18 {

@@ -170,10 +170,22 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         text,
         path: path.display().to_string(),
     };
-    let table = DeTable::parse(text).map_err(|e| ConfigError {
-        path: doc.path.clone(),
-        line: doc.line(e.span().map_or(0, |s| s.start)),
-        message: e.message().trim().to_string(),
+    let table = DeTable::parse(text).map_err(|e| {
+        // The text the parser points at (a duplicated key's name), when it is short.
+        let at = e
+            .span()
+            .and_then(|s| text.get(s))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.chars().count() <= 40 && !t.contains('\n'));
+        let message = e.message().trim();
+        ConfigError {
+            path: doc.path.clone(),
+            line: doc.line(e.span().map_or(0, |s| s.start)),
+            message: match at {
+                Some(t) => format!("{message} `{}`", nrr_io::printable(t)),
+                None => message.to_string(),
+            },
+        }
     })?;
     let mut config = Config {
         path: path.to_path_buf(),

@@ -8,6 +8,7 @@ pub(crate) mod resolve;
 
 pub(crate) use data::*;
 
+pub(crate) use echo::{Echo, Origin};
 pub(crate) use resolve::{ReportSettings, Settings};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -98,7 +99,7 @@ pub(crate) enum Command {
     /// split by cause (tool version, settings, FX rates, input rows) so the parts sum exactly
     /// to the change, with the customers and input lines behind each (docs/publishing.md).
     #[command(
-        after_help = "Examples:\n  nrr diff 2025-Q4-r1 2025-Q4-r2\n  nrr diff 2025-Q4-r1 data   # today's data under the release's settings\n  nrr diff 2025-Q4-r1 data --format json -o diff.json\n  nrr diff old-data new-data --format csv --top 50\n\nA and B are each a release (its id in --book, or its directory) or a data directory.\nA data side is read with the nrr.toml and window of the release on the other side.\nExit code 0 whether or not figures differ; 2 for usage errors."
+        after_help = "Examples:\n  nrr diff 2025-Q4-r1 2025-Q4-r2\n  nrr diff 2025-Q4-r1 data   # today's data against the release\n  nrr diff 2025-Q4-r1 data --format json -o diff.json\n  nrr diff old-data new-data --format csv --top 50\n\nA and B are each a release (its id in --book, or its directory) or a data directory.\nA data side is read with its own nrr.toml (else the release's on the other side)\nand the window of the release on the other side.\nExit code 0 whether or not figures differ; 2 for usage errors."
     )]
     Diff(DiffArgs),
     /// Print one role's review packet of a release (docs/publishing.md#review-packets):
@@ -510,8 +511,8 @@ pub(crate) struct SignoffArgs {
 pub(crate) struct VerifyArgs {
     /// The release: its id in the book (2025-Q4-r1) or its directory.
     pub release: String,
-    /// Also recompute the release's period from this data (with the release's nrr.toml and
-    /// window) and compare the figures.
+    /// Also recompute the release's period from this data (with its own nrr.toml, else the
+    /// release's, and the release's window) and compare the files and figures.
     pub data: Option<PathBuf>,
     #[command(flatten)]
     pub book: BookArgs,

@@ -264,7 +264,10 @@ fn layered(
         segments,
         review,
         config: file.map(|c| c.path.clone()),
-        echo: l.echo,
+        echo: {
+            crate::errors::record_origins(file.map(|c| c.path.as_path()), &l.echo);
+            l.echo
+        },
     }
 }
 

@@ -251,19 +251,18 @@ fn open_side(book: &Book, name: &str) -> anyhow::Result<Side> {
     Side::data(path)
 }
 
-/// The effective configuration and window of each side: a release its own; data the
-/// release's on the other side, else its own nrr.toml and the default window.
+/// The effective configuration and window of each side: a release its own; data its own
+/// nrr.toml when it has one, else the release's on the other side, with that release's window
+/// (the default window when both sides are data).
 fn settings_of(me: &Side, other: &Side) -> (Option<PathBuf>, Vec<String>) {
     if let Some(w) = &me.window {
         return (me.pinned.clone(), w.clone());
     }
-    if let Some(w) = &other.window {
-        return (other.pinned.clone(), w.clone());
+    let own = crate::args::config::find(None, false, Some(&me.data));
+    match &other.window {
+        Some(w) => (own.or_else(|| other.pinned.clone()), w.clone()),
+        None => (own, Vec::new()),
     }
-    (
-        crate::args::config::find(None, false, Some(&me.data)),
-        Vec::new(),
-    )
 }
 
 fn info(s: &Side, config: &Option<PathBuf>, window: &[String]) -> SideInfo {

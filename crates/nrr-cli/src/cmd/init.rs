@@ -89,6 +89,8 @@ fn detect(data: &Path) -> anyhow::Result<(Loaded, String)> {
             let Some(mut found) = found else {
                 return Err(e);
             };
+            // Rows without a currency are read in the reporting currency: not a choice.
+            found.retain(|c| !c.is_empty());
             found.sort();
             let pick = found
                 .iter()
@@ -162,7 +164,12 @@ fn file_text(data: &Path, loaded: &Loaded, currency: &str) -> String {
     let _ = writeln!(
         t,
         "# The reporting currency (the data has: {}).",
-        ds.currencies.join(", ")
+        ds.currencies
+            .iter()
+            .filter(|c| !c.is_empty())
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let _ = writeln!(t, "currency = {}", quoted(currency));
     if source == "stripe" {

@@ -190,11 +190,12 @@ fn shown(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// `--by`, `--note`, `--reason`: not empty, and one line of text without control characters
-/// (the signed text has one line per field).
+/// or invisible formatting ones such as a right-to-left override ([`nrr_io::is_unsafe_char`]):
+/// the signed text has one line per field, and a name must read as it is.
 fn plain_text(flag: &str, value: &str, allow_tabs: bool) -> anyhow::Result<()> {
     let bad = value
         .chars()
-        .any(|c| c.is_control() && !(allow_tabs && c == '\t'));
+        .any(|c| nrr_io::is_unsafe_char(c) && !(allow_tabs && c == '\t'));
     if value.trim().is_empty() || bad {
         return Err(crate::errors::BadFlag {
             flag: flag.into(),

@@ -254,17 +254,53 @@ fn toml_syntax_error_names_file_and_line() {
 }
 
 /// A policy pinned in the file is checked as a flag is: items.csv cannot apply `past_due`.
+/// The error names the file, line and key that chose it, not a flag never given; given as a
+/// flag, the flag.
 #[test]
 fn a_pinned_policy_the_input_cannot_apply_is_a_usage_error() {
     let tmp = fixture("reactivation_any_gap");
-    config(&tmp, "[policies]\npast_due = \"churn\"\n");
+    config(&tmp, "# pinned\n[policies]\npast_due = \"churn\"\n");
     let run = nrr_in(tmp.path(), &["report", "data"]);
     run.assert_code(2);
+    assert!(
+        run.stderr.starts_with(
+            "error: data/nrr.toml:3: policies.past_due churn: applies to invoices.csv only"
+        ),
+        "{}",
+        run.stderr
+    );
     let flag = nrr_in(
         tmp.path(),
         &["report", "data", "--no-config", "--past-due", "churn"],
     );
     flag.assert_code(2);
+    assert!(
+        flag.stderr.starts_with("error: --past-due churn: applies"),
+        "{}",
+        flag.stderr
+    );
+}
+
+/// A segment the file names that the customers lack is named by the file's line and key.
+#[test]
+fn a_pinned_segment_the_data_lacks_names_file_line_and_key() {
+    let tmp = fixture("segments");
+    config(&tmp, "currency = \"USD\"\nsegments = [\"tier\"]\n");
+    let run = nrr_in(tmp.path(), &["report", "data"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.starts_with(
+            "error: data/nrr.toml:2: segments `tier`: customers.csv has no such column"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A key written twice is named with its line.
+#[test]
+fn duplicate_key_names_file_line_and_key() {
+    insta::assert_snapshot!(refused("currency = \"USD\"\ncurrency = \"EUR\"\n"));
 }
 
 /// `--config FILE` reads that file instead of the one beside the data; its name is in the
@@ -406,6 +442,19 @@ fn init_round_trip_gives_the_same_report() {
         assert_eq!(j["config"], "data/nrr.toml", "{name}");
         assert_eq!(figures(&before), figures(&after), "{name}");
     }
+}
+
+/// Snapshot rows without a currency are read in the reporting currency: `nrr init` lists the
+/// currencies the data names, not an empty one.
+#[test]
+fn init_lists_only_named_currencies() {
+    let tmp = fixture("snapshots_two_currencies");
+    nrr_in(tmp.path(), &["init", "data"]).assert_code(0);
+    let text = std::fs::read_to_string(tmp.path().join("data/nrr.toml")).expect("nrr.toml");
+    assert!(
+        text.contains("# The reporting currency (the data has: USD, EUR).\ncurrency = \"USD\""),
+        "{text}"
+    );
 }
 
 /// `--help` of every command that reads data mentions `--config` and `--no-config`.

@@ -323,6 +323,65 @@ fn a_policy_alone() {
     );
 }
 
+/// Today's data against a release: an nrr.toml beside the data is read (not the release's),
+/// so a policy changed there is the settings step, and `nrr verify RELEASE DATA` names the file
+/// and the moved figures. A file name with an escape code is shown inert in the table.
+#[test]
+fn a_data_sides_own_nrr_toml_is_a_settings_change() {
+    let tmp = setup("reactivation_any_gap", None);
+    let odd = "notes\x1b[2J.txt";
+    std::fs::write(tmp.path().join("data").join(odd), "x\n").unwrap();
+    let r1 = publish(&tmp, "2024-Q2", &REACTIVATION_WINDOW);
+    let r = run(&tmp, &["verify", &r1, "data", "--book", "book"]);
+    r.assert_code(0);
+    assert!(
+        r.stdout.contains("today's data: the same input files"),
+        "{}",
+        r.stdout
+    );
+
+    std::fs::write(
+        tmp.path().join("data/nrr.toml"),
+        "[policies]\nreactivation = \"as-expansion\"\n",
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("data").join(odd), "y\n").unwrap();
+    let d = diff(&tmp, &r1, "data");
+    assert_eq!(moving_steps(&d), ["settings"]);
+    assert_eq!(d["b"]["config"], "data/nrr.toml");
+    let toml = &d["steps"][1]["changes"][0];
+    assert_eq!(
+        (&toml["file"], &toml["change"]),
+        (&"nrr.toml".into(), &"added".into())
+    );
+    assert_eq!(
+        part(&d, "months[2024-06].reactivation", "settings"),
+        "-100.00"
+    );
+    assert_eq!(part(&d, "months[2024-06].expansion", "settings"), "100.00");
+
+    let table = run(&tmp, &["diff", &r1, "data", "--book", "book"]);
+    table.assert_code(0);
+    assert!(!table.stdout.contains('\x1b'), "{}", table.stdout);
+    assert!(
+        table.stdout.contains("notes\\u001b[2J.txt:1"),
+        "{}",
+        table.stdout
+    );
+
+    let r = run(&tmp, &["verify", &r1, "data", "--book", "book"]);
+    r.assert_code(1);
+    assert!(
+        r.stdout
+            .contains("today's data: nrr.toml added (2 lines differ)")
+            && r.stdout
+                .contains("added line 2: reactivation = \"as-expansion\"")
+            && r.stdout.contains("today's data with its settings: "),
+        "{}",
+        r.stdout
+    );
+}
+
 /// FX rates alone: fx_only_change (eurocorp 1,000 EUR a month; NOTES.md there) with the
 /// 2024-02-15 rate 1.20 -> 1.30, published before (r1) and after (r2), same window and as-of.
 /// - February: cur 1,000 x 1.30 = 1,300, fx 1,300 - 1,100 = +200 (was +100): part +100;

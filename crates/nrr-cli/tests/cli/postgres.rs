@@ -1184,6 +1184,29 @@ fn lines_from_tables_round_trip() {
     );
 }
 
+/// `nrr lines` of the typed items tables (numeric amounts, dates, several currencies with
+/// fx.csv beside them) round-trip as the items fixtures' files do.
+#[test]
+fn lines_from_items_tables_round_trip() {
+    let url: &str = &shared().url;
+    let failures: Vec<String> = TYPED_ITEMS
+        .iter()
+        .filter_map(|name| {
+            let dir = fixtures().join(name);
+            let source: Vec<std::ffi::OsString> = vec![
+                dir.clone().into(),
+                "--postgres".into(),
+                url.into(),
+                "--table".into(),
+                (*name).into(),
+            ];
+            let t = crate::lines::round_trip_from(&source, &dir, &fixture_args(&dir), "csv");
+            crate::lines::round_trip_failure(name, &t)
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// SQL on the shared server, for the differential test of `nrr sql` ([`crate::sql`]).
 pub(crate) fn shared_psql(sql: &str) -> String {
     shared().server.psql(sql)

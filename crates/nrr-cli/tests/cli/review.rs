@@ -541,6 +541,37 @@ fn hostile_customer_id_prints_inert() {
         j["success"]["accounts"][0]["customer_id"],
         "evil\x1b]0;pwned\x07\nid"
     );
+    assert_eq!(j["success"]["accounts"][0]["status"], "awaiting a note");
+
+    // A note cannot hold the control characters, so it names the id as the packet shows it;
+    // a name or note with a right-to-left override is refused, as a control character is.
+    for (by, note) in [("Sam\u{202e}evil", "ok"), ("Sam", "ok\u{200b}")] {
+        let args = [
+            "signoff", &id, "--role", "success", "--by", by, "--note", note,
+        ];
+        let run = b.nrr(&args);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains("expected one line of text"),
+            "{}",
+            run.stderr
+        );
+    }
+    b.nrr(&[
+        "signoff",
+        &id,
+        "--role",
+        "success",
+        "--by",
+        "Sam",
+        "--note",
+        "evil\\u001b]0;pwned\\u0007\\nid: a test account, closed",
+    ])
+    .assert_code(0);
+    let j = b.review(&id, "success", true).json();
+    let a = &j["success"]["accounts"][0];
+    assert_eq!(a["status"], "noted");
+    assert_eq!(a["notes"][0]["text"], "a test account, closed");
 }
 
 /// An unknown release is a usage error; a role not among the release's [review] roles is shown

@@ -87,7 +87,7 @@ fn steps(d: &Diff, width: usize) -> String {
         for c in &s.changes {
             for l in c.lines.iter().take(LINES_SHOWN) {
                 out.push_str(&wrap(
-                    &format!("    {} {}: {}", l.change, l.at, l.text),
+                    &format!("    {} {}: {}", l.change, printable(&l.at), l.text),
                     width,
                 ));
             }
@@ -273,7 +273,7 @@ fn customer(c: &CustomerOut, width: usize) -> String {
     }
     for l in &c.lines {
         out.push_str(&wrap(
-            &format!("    {} {}: {}", l.change, l.at, l.text),
+            &format!("    {} {}: {}", l.change, printable(&l.at), l.text),
             width,
         ));
     }

@@ -135,8 +135,13 @@ pub(super) fn verification(r: &Release, data: Option<&Path>) -> anyhow::Result<V
     }
     let (inputs_changed, data_moved) = match (data, &published) {
         (Some(d), Some(p)) => {
-            let today = recompute(d, config.as_deref(), window)?;
-            (Some(input_changes(r, d)?), Some(moved_figures(p, &today)))
+            // Today's data is read with its own nrr.toml when it has one (a changed setting
+            // is a change of today's data, named with the files), else with the release's.
+            let own = crate::args::config::find(None, false, Some(d));
+            let today = recompute(d, own.as_deref().or(config.as_deref()), window)?;
+            let mut changes = input_changes(r, d)?;
+            changes.extend(config_change(config.as_deref(), own.as_deref())?);
+            (Some(changes), Some(moved_figures(p, &today)))
         }
         _ => (None, None),
     };
@@ -222,6 +227,26 @@ fn manifest_disagreements(r: &Release, published: &Value) -> Vec<String> {
         }
     }
     out
+}
+
+/// Today's nrr.toml (`own`, beside the data) against the release's pinned one: `None` when
+/// the data has none (it is read with the release's) or the same bytes.
+fn config_change(pinned: Option<&Path>, own: Option<&Path>) -> anyhow::Result<Option<InputChange>> {
+    let Some(own) = own else {
+        return Ok(None);
+    };
+    let now = std::fs::read(own)?;
+    let before = pinned.map(std::fs::read).transpose()?;
+    if before.as_deref() == Some(now.as_slice()) {
+        return Ok(None);
+    }
+    let (lines, lines_differing) = line_changes(before.as_deref().unwrap_or_default(), &now);
+    Ok(Some(InputChange {
+        file: "nrr.toml".into(),
+        change: if before.is_some() { "changed" } else { "added" },
+        lines,
+        lines_differing,
+    }))
 }
 
 /// The files of `data` against the release's input copies: by name, then line by line.
@@ -421,11 +446,7 @@ pub(super) fn verification_text(v: &Verification) -> String {
         }
     }
     if let Some(list) = &v.data_moved {
-        moved(
-            &mut s,
-            "today's data with the release's configuration",
-            list,
-        );
+        moved(&mut s, "today's data with its settings", list);
     }
     s.push_str(if v.ok { "verified\n" } else { "NOT verified\n" });
     s

@@ -167,21 +167,28 @@ fn signoff_notes(ctx: &Ctx, ids: &[&str]) -> anyhow::Result<Vec<(String, Account
     let mut out = Vec::new();
     for (role, s) in ctx.release.signoffs()? {
         for note in &s.notes {
-            let id = ids
-                .iter()
-                .filter(|id| {
-                    note.strip_prefix(**id)
-                        .is_some_and(|rest| rest.starts_with(':'))
-                })
-                .max_by_key(|id| id.len());
-            if let Some(id) = id {
+            // A note names an id as it is, or as the packet shows it (`printable`: an id
+            // with a control character cannot be typed into a note, its escaped form can).
+            let mut named: Option<(&str, usize)> = None;
+            for id in ids {
+                let shown = printable(id);
+                for form in [*id, &*shown] {
+                    let names = note
+                        .strip_prefix(form)
+                        .is_some_and(|rest| rest.starts_with(':'));
+                    if names && named.is_none_or(|(_, len)| form.len() > len) {
+                        named = Some((id, form.len()));
+                    }
+                }
+            }
+            if let Some((id, len)) = named {
                 out.push((
                     id.to_string(),
                     AccountNote {
                         role: role.clone(),
                         by: s.by.clone(),
                         at: s.at.clone(),
-                        text: note[id.len() + 1..].trim().to_string(),
+                        text: note[len + 1..].trim().to_string(),
                     },
                 ));
             }

@@ -144,13 +144,13 @@ pub(crate) fn heading(out: &mut String, style: Style, text: &str) {
 pub(super) const ID_WIDTH: usize = 40;
 
 /// A customer id as typed by a user, safe in a table: control characters (a newline, an
-/// escape code) written as escapes, and at most `max` characters (the last three `...` when
+/// escape code) and invisible formatting ones (a right-to-left override) written as escapes, and at most `max` characters (the last three `...` when
 /// cut).
 pub(super) fn id_cell_within(id: &str, max: usize) -> String {
     let mut out: String = id
         .chars()
         .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
+            let escaped: Vec<char> = if nrr_io::is_unsafe_char(c) {
                 c.escape_default().collect()
             } else {
                 vec![c]
