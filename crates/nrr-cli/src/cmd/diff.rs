@@ -179,6 +179,10 @@ pub(crate) struct Step {
     pub figures_moved: usize,
     /// How many customers' movements the step changes.
     pub customers_changed: usize,
+    /// Input rows step: how many customers have input rows that changed while their
+    /// movements did not (a segment moved in customers.csv: the segment figures move); they
+    /// are listed after the others, with no months.
+    pub customers_rows_only: usize,
     /// The largest of them (`--top`), largest first.
     pub customers: Vec<CustomerOut>,
     /// Set when the customers cannot be listed (a stored release without movements.csv).
@@ -369,9 +373,14 @@ fn fill_step(
         .count();
     match (&states.0.moves, &states.1.moves) {
         (Some(before), Some(after)) => {
-            let all = core::customer_changes(before, after)
+            let mut all = core::customer_changes(before, after)
                 .context("customer changes beyond exact 128-bit arithmetic")?;
             step.customers_changed = all.len();
+            if cause == "input_rows" {
+                let rows_only = rows_only_customers(&step.changes, &all);
+                step.customers_rows_only = rows_only.len();
+                all.extend(rows_only);
+            }
             step.customers = all
                 .into_iter()
                 .take(top)
@@ -396,6 +405,26 @@ fn fill_step(
         }
     }
     Ok(())
+}
+
+/// The customers named by changed input lines (`changes`) that are not among the customers
+/// whose movements changed (`moved`), by id: each with size zero and no months.
+fn rows_only_customers(changes: &[InputChange], moved: &[CustomerChange]) -> Vec<CustomerChange> {
+    let mut ids: Vec<&str> = changes
+        .iter()
+        .flat_map(|c| &c.lines)
+        .filter_map(|l| l.customer_id.as_deref())
+        .filter(|id| !moved.iter().any(|m| m.customer_id == *id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .map(|id| CustomerChange {
+            customer_id: id.to_string(),
+            size: Dec::ZERO,
+            months: Vec::new(),
+        })
+        .collect()
 }
 
 /// The figures as the diff lists them: a skipped step's part is zero.

@@ -382,6 +382,45 @@ fn a_data_sides_own_nrr_toml_is_a_settings_change() {
     );
 }
 
+/// A customer moved to another segment in customers.csv: only segment figures move, no
+/// movement changes, and the customer is still named (rows only) with its changed line.
+#[test]
+fn a_segment_moved_in_customers_csv_names_the_customer() {
+    let tmp = setup("segments", Some("segments = [\"segment\"]\n"));
+    let window = ["--from", "2023-12", "--to", "2024-03"];
+    let r1 = publish(&tmp, "2024-Q1", &window);
+    edit(&tmp, "customers.csv", "globex,ent,apac", "globex,smb,apac");
+    let d = diff(&tmp, &r1, "data");
+    assert_eq!(moving_steps(&d), ["input_rows"]);
+    let step = &d["steps"][3];
+    assert_eq!(step["customers_changed"], 0);
+    assert_eq!(step["customers_rows_only"], 1);
+    assert_eq!(step["customers"][0]["customer_id"], "globex");
+    assert_eq!(step["customers"][0]["size"], "0");
+    let lines: Vec<&Value> = step["customers"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines.iter().all(|l| l["at"] == "customers.csv:5"),
+        "{lines:?}"
+    );
+    assert!(!changed(&d, "months[2024-02].closing_mrr"));
+    let table = run(&tmp, &["diff", &r1, "data", "--book", "book"]);
+    let flat = table
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("0 customers changed (and 1 whose input rows changed, not their movements)"),
+        "{}",
+        table.stdout
+    );
+}
+
 /// FX rates alone: fx_only_change (eurocorp 1,000 EUR a month; NOTES.md there) with the
 /// 2024-02-15 rate 1.20 -> 1.30, published before (r1) and after (r2), same window and as-of.
 /// - February: cur 1,000 x 1.30 = 1,300, fx 1,300 - 1,100 = +200 (was +100): part +100;

@@ -16,6 +16,7 @@ fn bare_step(why: Option<String>, changes: Vec<InputChange>) -> Step {
         changes,
         figures_moved: 0,
         customers_changed: 0,
+        customers_rows_only: 0,
         customers: Vec::new(),
         customers_note: None,
     }

@@ -115,6 +115,12 @@ fn step_line(s: &Step, name: &str) -> String {
                 s.customers_changed,
                 if s.customers_changed == 1 { "" } else { "s" },
             );
+            if s.customers_rows_only > 0 {
+                l.push_str(&format!(
+                    " (and {} whose input rows changed, not their movements)",
+                    s.customers_rows_only
+                ));
+            }
             for c in &s.changes {
                 l.push_str(&format!("; {} {}", printable(&c.file), c.change));
             }
