@@ -655,6 +655,11 @@ fn docs_publishing() {
 }
 
 #[test]
+fn docs_scale_out() {
+    assert_file_runs("docs/scale-out.md");
+}
+
+#[test]
 fn docs_policies() {
     assert_file_runs("docs/policies.md");
 }
