@@ -52,7 +52,25 @@ pub(super) fn run(a: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let comparison = compare(&side_a, &side_b, a.top)?;
     let text = match a.format {
-        TextFormat::Json => render::json(&comparison)?,
+        TextFormat::Json => {
+            // Each side's settings: the same file, each its own preset.
+            #[derive(serde::Serialize)]
+            struct Echoed<'a> {
+                #[serde(flatten)]
+                comparison: &'a nrr_core::compare::Comparison,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                config: Option<String>,
+                settings: [Vec<nrr_core::report::Setting>; 2],
+            }
+            render::json(&Echoed {
+                comparison: &comparison,
+                config: settings_a.config_shown(),
+                settings: [
+                    settings_a.echo(loaded_a.dataset.currency()),
+                    settings_b.echo(loaded_b.dataset.currency()),
+                ],
+            })?
+        }
         TextFormat::Table => render::table::comparison(&comparison, render::style()),
     };
     super::emit(&text)?;

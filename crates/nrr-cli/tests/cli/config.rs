@@ -384,6 +384,15 @@ fn compare_keeps_each_preset() {
     let j = run.json();
     assert_eq!(j["policies"][0]["reactivation"], "any-gap", "{j}");
     assert_eq!(j["policies"][1]["reactivation"], "window:3", "{j}");
+    // Each side's settings are echoed with their sources, after the comparison.
+    assert_eq!(j["config"], "data/nrr.toml");
+    for (side, preset) in [(0, "chartmogul"), (1, "maxio")] {
+        let echo = j["settings"][side].as_array().expect("a side's settings");
+        let find = |key: &str| echo.iter().find(|s| s["key"] == key).expect(key);
+        assert_eq!(find("currency")["source"], "config (nrr.toml:1)");
+        assert_eq!(find("policies.preset")["value"], preset);
+        assert_eq!(find("policies.preset")["source"], "flag");
+    }
 }
 
 /// `nrr init` on fixture `segments`: the commented file.
