@@ -7,6 +7,13 @@
 //! module sets). So `amount / interval_months` and conversion at a rate are exact integers,
 //! sums are exact, and the bridge identities hold to the last unit. Rounding (half-even, 2
 //! places) happens only when a figure is shown.
+//!
+//! Overflow: a release build wraps an unchecked `i128` product silently, so no operation here
+//! multiplies units by a denominator or a power of ten unchecked. Products of two `i128`s
+//! are formed in 256 bits ([`mul_wide`]) and divided back exactly ([`mul_div_round_half_even`]);
+//! a result that does not fit in 128 bits is `None` (or, where documented, a panic naming
+//! the broken bound), never a wrapped value. The engine keeps every amount's units below
+//! `i128::MAX / 8192` (dataset finish, `check_total`), which the documented bounds rely on.
 
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -125,7 +132,9 @@ impl Default for Scale {
 }
 
 impl Scale {
-    /// Units per 1.00 of a line's own currency before conversion: `10^a * L`.
+    /// Units per 1.00 of a line's own currency before conversion: `10^a * L`. A dataset's
+    /// scale is refused when `10^(a + r) * L` does not fit in an `i128` (dataset finish), so
+    /// this and [`Scale::denominator`] cannot overflow for a scale the engine built.
     pub fn native_denominator(&self) -> i128 {
         10i128.pow(self.amount_decimals) * i128::from(self.interval_lcm)
     }
@@ -166,15 +175,30 @@ impl Money {
         denominator: 1,
     };
 
-    /// The value in hundredths, rounded half-even.
+    /// The value in hundredths, rounded half-even, exactly.
+    ///
+    /// # Panics
+    ///
+    /// When the cents do not fit in an `i128` (a value above about `1.7e36`). Never for an
+    /// amount of a report: the engine keeps units below `i128::MAX / 8192` over a denominator
+    /// of at least 1, so their cents are below `i128::MAX / 81`.
     pub fn cents(self) -> i128 {
-        div_round_half_even(self.units * 100, self.denominator)
+        self.scaled(2).unwrap_or_else(|| {
+            panic!(
+                "money: {}/{} in cents does not fit in 128 bits",
+                self.units, self.denominator
+            )
+        })
     }
 
-    /// The value rounded half-even to `places` decimals, as a string.
+    /// The value rounded half-even to `places` decimals, as a string. Exact for any value and
+    /// any number of places: when `units x 10^places` does not fit in 128 bits the digits are
+    /// found by long division.
     pub fn to_string_places(self, places: u32) -> String {
-        let scaled = div_round_half_even(self.units * 10i128.pow(places), self.denominator);
-        format_scaled(scaled, places)
+        match self.scaled(places) {
+            Some(v) => format_scaled(v, places),
+            None => long_decimal(self.units, self.denominator, places),
+        }
     }
 
     /// The value in units of `10^-places`, rounded half-even; `None` when that does not fit
@@ -190,14 +214,8 @@ impl Money {
         if let Some(n) = self.units.checked_mul(p) {
             return Some(div_round_half_even(n, self.denominator));
         }
-        // Too large to scale at once: the whole part, then the remainder (p is even, so the
-        // tie still goes to the even result).
-        let (q, r) = (
-            self.units.div_euclid(self.denominator),
-            self.units.rem_euclid(self.denominator),
-        );
-        let frac = div_round_half_even(r.checked_mul(p)?, self.denominator);
-        q.checked_mul(p)?.checked_add(frac)
+        // Too large to scale at once: the product in 256 bits, divided back exactly.
+        mul_div_round_half_even(self.units, p, self.denominator)
     }
 
     /// The value as a plain decimal string with at least 2 and at most `max_places` decimals:
@@ -221,32 +239,89 @@ impl Money {
         self.units == 0
     }
 
-    /// `self - other`, exactly: over the shared denominator when both have the same one, else
-    /// over the product of the two.
-    pub fn minus(self, other: Money) -> Money {
+    /// `self - other` exactly, over the shared denominator when both have the same one, else
+    /// over their least common multiple; `None` when that does not fit in 128 bits.
+    ///
+    /// ```
+    /// use nrr_core::money::Money;
+    /// let m = |units, denominator| Money { units, denominator };
+    /// assert_eq!(m(5, 4).checked_minus(m(1, 6)), Some(m(13, 12)));
+    /// assert_eq!(m(i128::MAX, 3).checked_minus(m(-1, 2)), None);
+    /// ```
+    pub fn checked_minus(self, other: Money) -> Option<Money> {
         if self.denominator == other.denominator {
-            return Money {
-                units: self.units - other.units,
+            return Some(Money {
+                units: self.units.checked_sub(other.units)?,
                 denominator: self.denominator,
-            };
+            });
         }
-        Money {
-            units: self.units * other.denominator - other.units * self.denominator,
-            denominator: self.denominator * other.denominator,
+        let g = gcd_u128(
+            self.denominator.unsigned_abs(),
+            other.denominator.unsigned_abs(),
+        ) as i128;
+        let (fa, fb) = (other.denominator / g, self.denominator / g);
+        Some(Money {
+            units: self
+                .units
+                .checked_mul(fa)?
+                .checked_sub(other.units.checked_mul(fb)?)?,
+            denominator: self.denominator.checked_mul(fa)?,
+        })
+    }
+
+    /// `self - other`: exact ([`Money::checked_minus`]) whenever that fits in 128 bits, which
+    /// it always does for two amounts over one denominator within the engine's bound, and
+    /// for two datasets' units unless their amounts are near that bound. Otherwise each side
+    /// is rounded half-even to units of the finer denominator first (an error below one such
+    /// unit, at most `10^-2` of a cent for any dataset's unit), never wrapped.
+    ///
+    /// # Panics
+    ///
+    /// When even that does not fit in 128 bits.
+    pub fn minus(self, other: Money) -> Money {
+        if let Some(m) = self.checked_minus(other) {
+            return m;
         }
+        let den = self.denominator.max(other.denominator);
+        let at = |m: Money| mul_div_round_half_even(m.units, den, m.denominator);
+        at(self)
+            .zip(at(other))
+            .and_then(|(a, b)| a.checked_sub(b))
+            .map(|units| Money {
+                units,
+                denominator: den,
+            })
+            .unwrap_or_else(|| panic!("money: {self:?} - {other:?} does not fit in 128 bits"))
     }
 
     /// The absolute value.
+    ///
+    /// # Panics
+    ///
+    /// When `units` is `i128::MIN` (far outside the engine's bound).
     pub fn abs(self) -> Money {
         Money {
-            units: self.units.abs(),
+            units: self
+                .units
+                .checked_abs()
+                .unwrap_or_else(|| panic!("money: |{self:?}| does not fit in 128 bits")),
             denominator: self.denominator,
         }
     }
 
-    /// Exact order of two amounts, whatever their denominators.
+    /// Exact order of two amounts, whatever their denominators (both positive): the cross
+    /// products are compared in 256 bits, so this cannot overflow.
+    ///
+    /// ```
+    /// use nrr_core::money::Money;
+    /// use std::cmp::Ordering;
+    /// let big = Money { units: i128::MAX, denominator: 3 };
+    /// let less = Money { units: i128::MAX - 1, denominator: 3 };
+    /// assert_eq!(big.cmp_exact(less), Ordering::Greater);
+    /// assert_eq!(Money { units: 2, denominator: 4 }.cmp_exact(Money { units: 1, denominator: 2 }), Ordering::Equal);
+    /// ```
     pub fn cmp_exact(self, other: Money) -> std::cmp::Ordering {
-        (self.units * other.denominator).cmp(&(other.units * self.denominator))
+        cmp_products(self.units, other.denominator, other.units, self.denominator)
     }
 }
 
@@ -263,17 +338,65 @@ impl Serialize for Money {
 }
 
 /// Formats an integer count of `10^-places` as a decimal string (`-1234`, 2 -> `-12.34`).
+/// Any `places` (the digits are placed as text, no power of ten is formed).
 pub fn format_scaled(v: i128, places: u32) -> String {
-    let neg = v < 0;
-    let a = v.unsigned_abs();
-    let p = 10u128.pow(places);
-    let (int, frac) = (a / p, a % p);
-    let sign = if neg { "-" } else { "" };
+    let sign = if v < 0 { "-" } else { "" };
+    let digits = v.unsigned_abs().to_string();
+    let places = places as usize;
     if places == 0 {
-        format!("{sign}{int}")
-    } else {
-        format!("{sign}{int}.{frac:0width$}", width = places as usize)
+        return format!("{sign}{digits}");
     }
+    let padded = format!("{digits:0>width$}", width = places + 1);
+    let (int, frac) = padded.split_at(padded.len() - places);
+    format!("{sign}{int}.{frac}")
+}
+
+/// `units / den` (`den > 0`) rounded half-even to `places` decimals, by long division: exact
+/// for any value and any number of places (used when `units x 10^places` overflows).
+fn long_decimal(units: i128, den: i128, places: u32) -> String {
+    debug_assert!(den > 0);
+    let d = den.unsigned_abs();
+    let a = units.unsigned_abs();
+    let (int, mut r) = (a / d, a % d);
+    let mut digits = int.to_string().into_bytes();
+    for _ in 0..places {
+        // r < d, so 10r / d is one digit; 10r needs up to 131 bits.
+        let (hi, lo) = mul_wide(r, 10);
+        let (q, rest) = div_wide(hi, lo, d).expect("a digit");
+        digits.push(b'0' + q as u8);
+        r = rest;
+    }
+    // Half-even on the remainder r / d: up when r > d - r, or on a tie when the last digit
+    // is odd (r < d < 2^127, so d - r cannot overflow).
+    let last_odd = digits.last().is_some_and(|c| (c - b'0') % 2 == 1);
+    if r > d - r || (r == d - r && last_odd) {
+        let mut k = digits.len();
+        loop {
+            if k == 0 {
+                digits.insert(0, b'1');
+                break;
+            }
+            k -= 1;
+            if digits[k] == b'9' {
+                digits[k] = b'0';
+            } else {
+                digits[k] += 1;
+                break;
+            }
+        }
+    }
+    let split = digits.len() - places as usize;
+    let zero = digits.iter().all(|&c| c == b'0');
+    let mut out = String::with_capacity(digits.len() + 2);
+    if units < 0 && !zero {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&digits[..split]).expect("ascii digits"));
+    if places > 0 {
+        out.push('.');
+        out.push_str(std::str::from_utf8(&digits[split..]).expect("ascii digits"));
+    }
+    out
 }
 
 /// [`format_scaled`] without the trailing zeros beyond the second decimal:
@@ -389,15 +512,116 @@ pub fn grouped(s: &str) -> String {
     out
 }
 
-/// `n / d` rounded to the nearest integer, ties to even. `d` must be positive.
+/// `n / d` rounded to the nearest integer, ties to even. `d` must be positive. Cannot
+/// overflow: `r` is compared with `d - r` (not `2r` with `d`), and `q + 1` only happens when
+/// `r > 0`, so `d >= 2` and `|q| <= i128::MAX / 2`.
 pub fn div_round_half_even(n: i128, d: i128) -> i128 {
     debug_assert!(d > 0);
     let q = n.div_euclid(d);
     let r = n.rem_euclid(d);
-    match (2 * r).cmp(&d) {
+    match r.cmp(&(d - r)) {
         std::cmp::Ordering::Less => q,
         std::cmp::Ordering::Greater => q + 1,
         std::cmp::Ordering::Equal => q + (q & 1),
+    }
+}
+
+/// The full product of two `u128`s as `(high, low)` 128-bit halves.
+///
+/// ```
+/// use nrr_core::money::mul_wide;
+/// assert_eq!(mul_wide(u128::MAX, 2), (1, u128::MAX - 1));
+/// assert_eq!(mul_wide(3, 5), (0, 15));
+/// ```
+pub fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+    const M: u128 = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & M);
+    let (b1, b0) = (b >> 64, b & M);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    // The middle column: at most 3 x (2^64 - 1), no overflow of u128.
+    let mid = (p00 >> 64) + (p01 & M) + (p10 & M);
+    let lo = (p00 & M) | (mid << 64);
+    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    (hi, lo)
+}
+
+/// `(hi x 2^128 + lo) / d` and its remainder; `None` when `d` is 0 or the quotient does not
+/// fit in 128 bits.
+fn div_wide(hi: u128, lo: u128, d: u128) -> Option<(u128, u128)> {
+    if d == 0 || hi >= d {
+        return None;
+    }
+    if hi == 0 {
+        return Some((lo / d, lo % d));
+    }
+    // Restoring division, one bit at a time; rem < d throughout, the bit shifted out of rem
+    // (carry) stands for 2^128, which exceeds d.
+    let (mut q, mut rem) = (0u128, hi);
+    for i in (0..128).rev() {
+        let carry = rem >> 127;
+        rem = (rem << 1) | ((lo >> i) & 1);
+        q <<= 1;
+        if carry == 1 || rem >= d {
+            rem = rem.wrapping_sub(d);
+            q |= 1;
+        }
+    }
+    Some((q, rem))
+}
+
+/// `n x m / d` rounded half-even, exactly: the product is formed in 256 bits. `None` when
+/// `d` is not positive or the result does not fit in an `i128`.
+///
+/// ```
+/// use nrr_core::money::mul_div_round_half_even;
+/// let big = 10i128.pow(30);
+/// assert_eq!(mul_div_round_half_even(big, big, 3 * big), Some(333_333_333_333_333_333_333_333_333_333));
+/// assert_eq!(mul_div_round_half_even(-5, 1, 2), Some(-2));
+/// assert_eq!(mul_div_round_half_even(i128::MAX, 2, 1), None);
+/// ```
+pub fn mul_div_round_half_even(n: i128, m: i128, d: i128) -> Option<i128> {
+    if d <= 0 {
+        return None;
+    }
+    let negative = (n < 0) != (m < 0);
+    let (hi, lo) = mul_wide(n.unsigned_abs(), m.unsigned_abs());
+    let d = d.unsigned_abs();
+    let (mut q, r) = div_wide(hi, lo, d)?;
+    // Half-even on the magnitude; symmetric, so the sign can be applied after.
+    if r > d - r || (r == d - r && q & 1 == 1) {
+        q = q.checked_add(1)?;
+    }
+    if negative {
+        0i128.checked_sub_unsigned(q)
+    } else {
+        i128::try_from(q).ok()
+    }
+}
+
+/// The order of `a x b` against `c x d`, exactly (256-bit products; cannot overflow).
+///
+/// ```
+/// use nrr_core::money::cmp_products;
+/// use std::cmp::Ordering;
+/// assert_eq!(cmp_products(i128::MAX, 3, i128::MAX, 2), Ordering::Greater);
+/// assert_eq!(cmp_products(-4, 3, 2, -6), Ordering::Equal);
+/// ```
+pub fn cmp_products(a: i128, b: i128, c: i128, d: i128) -> std::cmp::Ordering {
+    let sign = |x: i128, y: i128| x.signum() * y.signum();
+    let (s1, s2) = (sign(a, b), sign(c, d));
+    if s1 != s2 || s1 == 0 {
+        return s1.cmp(&s2);
+    }
+    let p1 = mul_wide(a.unsigned_abs(), b.unsigned_abs());
+    let p2 = mul_wide(c.unsigned_abs(), d.unsigned_abs());
+    let by_magnitude = p1.cmp(&p2);
+    if s1 > 0 {
+        by_magnitude
+    } else {
+        by_magnitude.reverse()
     }
 }
 
@@ -412,11 +636,16 @@ pub fn ratio(num: i128, den: i128) -> Option<f64> {
     if den == 0 {
         return None;
     }
-    let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
-    let micro = match num.checked_mul(1_000_000) {
-        Some(n) => div_round_half_even(n, den),
-        // Too large to scale exactly: drop precision that cannot reach the 6th decimal.
-        None => div_round_half_even(num, den / 1_000_000 + 1),
+    // mul_div_round_half_even wants a positive divisor: the sign moves to the multiplier
+    // (i128::MIN, far outside the engine's bound, is read as -i128::MAX).
+    let (m, den) = if den < 0 {
+        (-1_000_000, den.saturating_neg())
+    } else {
+        (1_000_000, den)
+    };
+    let Some(micro) = mul_div_round_half_even(num, m, den) else {
+        // Above 1.7e32: no 6th decimal to keep; the whole quotient.
+        return Some(div_round_half_even(num, den) as f64 * m.signum() as f64);
     };
     // An i128 of at most ~1e38 micro-units printed with 6 decimals; f64 holds the rounded
     // value's shortest decimal form, which serde prints back unchanged.
@@ -460,6 +689,13 @@ pub fn mul_div_round(nums: &[i128], dens: &[i128]) -> Option<i128> {
     let (num, den) = (product(&n)?, product(&d)?);
     let q = div_round_half_even(if negative { -num } else { num }, den);
     Some(q)
+}
+
+/// Greatest common divisor of the magnitudes (`gcd(0, 0)` is 1, so it can always divide).
+pub fn gcd_i128(a: i128, b: i128) -> i128 {
+    // At most min(|a|, |b|) or a power of two up to 2^127 when both are i128::MIN: the
+    // latter is clamped (it only ever divides, and i128::MAX is far outside any bound).
+    i128::try_from(gcd_u128(a.unsigned_abs(), b.unsigned_abs()).max(1)).unwrap_or(i128::MAX)
 }
 
 fn gcd_u128(a: u128, b: u128) -> u128 {
@@ -567,6 +803,122 @@ mod tests {
         assert_eq!(mul_div_round(&[1], &[0]), None);
         // Coprime factors that cannot fit: None, never a wrapped value.
         assert_eq!(mul_div_round(&[i128::MAX, 3], &[2]), None);
+    }
+
+    /// The audit's case (`nrr generate --customers 3000 --months 40 --seed 99 --currencies`,
+    /// EUR report, segment `mid`, period 3): an ARPA over `10^2 x 12 x 10^12 x 320` whose
+    /// reduced denominator is `2^21 x 5^14`, so its exact decimal has 21 places and
+    /// `units x 10^21` overflowed (a panic in debug, `-0.3905...` in release).
+    #[test]
+    fn exact_string_of_an_arpa_with_many_places_does_not_overflow() {
+        let arpa = Money {
+            units: 365_993_858_386_676_758_110,
+            denominator: 384_000_000_000_000_000,
+        };
+        assert_eq!(exact_string(arpa), "953.109006215304057578125");
+        assert_eq!(arpa.to_string(), "953.11");
+        assert_eq!(arpa.cents(), 95_311);
+        let shown = Money {
+            units: 95_311,
+            denominator: 100,
+        };
+        assert_eq!(arpa.cmp_exact(shown), std::cmp::Ordering::Less);
+        // The smallest such value: 1 / 2^40 has 40 places, 10^40 does not fit in an i128.
+        let tiny = Money {
+            units: 1,
+            denominator: 1 << 40,
+        };
+        assert_eq!(
+            exact_string(tiny),
+            "0.0000000000009094947017729282379150390625"
+        );
+        let minus_tiny = Money {
+            units: -3,
+            denominator: 1 << 40,
+        };
+        assert_eq!(minus_tiny.to_string_places(12), "-0.000000000003");
+        assert_eq!(minus_tiny.to_string_places(11), "0.00000000000");
+    }
+
+    #[test]
+    fn long_division_rounds_half_even_and_carries() {
+        assert_eq!(long_decimal(999_999, 1_000_000, 2), "1.00");
+        assert_eq!(long_decimal(-999_999, 1_000_000, 2), "-1.00");
+        assert_eq!(long_decimal(125, 1000, 2), "0.12");
+        assert_eq!(long_decimal(135, 1000, 2), "0.14");
+        assert_eq!(long_decimal(-135, 1000, 2), "-0.14");
+        assert_eq!(long_decimal(5, 10, 0), "0");
+        assert_eq!(long_decimal(15, 10, 0), "2");
+        assert_eq!(long_decimal(i128::MAX, 1, 3), format!("{}.000", i128::MAX));
+        assert_eq!(long_decimal(i128::MIN, 1, 1), format!("{}.0", i128::MIN));
+        assert_eq!(
+            long_decimal(2, i128::MAX, 40),
+            "0.0000000000000000000000000000000000000118"
+        );
+    }
+
+    #[test]
+    fn minus_and_cmp_do_not_overflow_across_denominators() {
+        let m = |units, denominator| Money { units, denominator };
+        // Two datasets' units (x 1.2e15 and x 1e18): the product of the denominators and
+        // the cross products overflowed; the lcm does not.
+        let (a, b) = (
+            m(10i128.pow(24), 12 * 10i128.pow(14)),
+            m(10i128.pow(27), 10i128.pow(18)),
+        );
+        assert_eq!(a.minus(b), m(-5 * 10i128.pow(26), 3 * 10i128.pow(18)));
+        assert_eq!(a.cmp_exact(b), std::cmp::Ordering::Less);
+        // Past what the lcm holds: rounded to the finer unit, not wrapped.
+        let (c, d) = (m(i128::MAX / 4, 3), m(1, 7));
+        assert_eq!(c.checked_minus(d), None);
+        let diff = c.minus(d);
+        assert_eq!(diff.denominator, 7);
+        assert!(diff.units > 0);
+        assert_eq!(
+            m(i128::MAX, 1).cmp_exact(m(i128::MAX - 1, 1)),
+            std::cmp::Ordering::Greater
+        );
+        assert_eq!(
+            m(i128::MIN + 1, 3).cmp_exact(m(i128::MIN + 1, 2)),
+            std::cmp::Ordering::Greater
+        );
+        assert_eq!(div_round_half_even(i128::MAX, i128::MAX - 1), 1);
+        assert_eq!(div_round_half_even(i128::MAX / 2 + 1, i128::MAX), 1);
+    }
+
+    proptest::proptest! {
+        /// The 256-bit paths agree with plain i128 arithmetic wherever that does not
+        /// overflow, and never wrap where it does.
+        #[test]
+        fn wide_arithmetic_matches_i128(
+            units in proptest::num::i128::ANY,
+            den in 1i128..=i128::MAX,
+            small in -(1i128 << 60)..(1i128 << 60),
+            places in 0u32..=45,
+        ) {
+            for u in [units, small, units >> 64] {
+                let m = Money { units: u, denominator: den };
+                let text = m.to_string_places(places);
+                if let Some(n) = 10i128.checked_pow(places).and_then(|p| u.checked_mul(p)) {
+                    let direct = div_round_half_even(n, den);
+                    proptest::prop_assert_eq!(&text, &format_scaled(direct, places));
+                    proptest::prop_assert_eq!(m.scaled(places), Some(direct));
+                }
+                proptest::prop_assert_eq!(&long_decimal(u, den, places), &text);
+                if let (Some(x), Some(y)) = (u.checked_mul(7), small.checked_mul(den)) {
+                    proptest::prop_assert_eq!(
+                        m.cmp_exact(Money { units: small, denominator: 7 }),
+                        x.cmp(&y)
+                    );
+                }
+                // Round trip: the value shown at enough places, read back, is within half a
+                // unit of the last place.
+                let m2 = Money { units: small, denominator: den };
+                if let Some(s) = m2.scaled(places) {
+                    proptest::prop_assert_eq!(format_scaled(s, places), m2.to_string_places(places));
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@ use super::attribution::{Reason, REASONS};
 use super::plan::{PeriodSpec, Plan};
 use super::sums::{MonthSums, PeriodSums, Sums, TopList};
 use crate::dataset::Ids;
-use crate::money::{mul_div_round, ratio, Decimal, Money, Scale};
+use crate::money::{
+    cmp_products, gcd_i128, mul_div_round, mul_div_round_half_even, ratio, Decimal, Money, Scale,
+};
 use crate::report::{
     Bridge, Concentration, ContractionByReason, ExpansionByReason, MonthRow, PeriodMetrics,
     PeriodRow, Retention, SegmentFigures, TopCustomer, TopCustomers, TtmRow,
@@ -251,10 +253,7 @@ impl<'a> Rows<'a> {
         let denom = self.scale.denominator();
         PeriodMetrics {
             arr: self.money(12 * end),
-            arpa: (customers_end > 0).then(|| Money {
-                units: end,
-                denominator: denom * i128::from(customers_end),
-            }),
+            arpa: (customers_end > 0).then(|| arpa(end, denom, customers_end)),
             customers_start: self.customers[spec.t0],
             customers_new: count(|x| x.new_customers),
             customers_reactivated: count(|x| x.reactivated_customers),
@@ -305,8 +304,14 @@ impl<'a> Rows<'a> {
             ("churn", p.top_churn.first(), p.churn),
         ] {
             // top / total > share, compared exactly: top * 10^d > share_mantissa * total.
+            // (256-bit products: amounts near the engine's bound times 10^d overflow i128.)
             let over = top.amount > 0
-                && top.amount * 10i128.pow(share.decimals) > i128::from(share.mantissa) * total;
+                && cmp_products(
+                    top.amount,
+                    10i128.pow(share.decimals),
+                    i128::from(share.mantissa),
+                    total,
+                ) == std::cmp::Ordering::Greater;
             if over {
                 out.push(Concentration {
                     movement,
@@ -335,5 +340,66 @@ impl<'a> Rows<'a> {
             contraction: list(&p.top_contraction, p.contraction),
             expansion: list(&p.top_expansion, p.expansion),
         }
+    }
+}
+
+/// ARPA, `end / (denominator x customers)`, exactly: the fraction is reduced by the common
+/// factor of `end` and `customers` when the plain denominator does not fit in an `i128`.
+/// When even the reduced one does not (a scale's denominator near 10^38 / customers), ARPA
+/// is rounded half-even to the dataset's own unit (`1 / denominator`: below 10^-12 of a
+/// currency unit), never wrapped.
+fn arpa(end: i128, denominator: i128, customers: u64) -> Money {
+    let customers = i128::from(customers);
+    if let Some(d) = denominator.checked_mul(customers) {
+        return Money {
+            units: end,
+            denominator: d,
+        };
+    }
+    let g = gcd_i128(end, customers);
+    if let Some(d) = denominator.checked_mul(customers / g) {
+        return Money {
+            units: end / g,
+            denominator: d,
+        };
+    }
+    Money {
+        // |end| / customers < |end|: always fits.
+        units: mul_div_round_half_even(end, 1, customers).unwrap_or(end),
+        denominator,
+    }
+}
+
+#[cfg(test)]
+mod arpa_tests {
+    use super::arpa;
+    use crate::money::Money;
+
+    #[test]
+    fn arpa_does_not_overflow_its_denominator() {
+        let den = 10i128.pow(36);
+        // 1000 customers x 10^36 overflows; 10^38 / 1000 reduces to 10^35 / 1.
+        assert_eq!(
+            arpa(10i128.pow(38), den, 1_000),
+            Money {
+                units: 10i128.pow(35),
+                denominator: den
+            }
+        );
+        // Coprime: rounded to the dataset's unit.
+        assert_eq!(
+            arpa(den + 1, den, 1_000),
+            Money {
+                units: den / 1_000,
+                denominator: den
+            }
+        );
+        assert_eq!(
+            arpa(7, 100, 3),
+            Money {
+                units: 7,
+                denominator: 300
+            }
+        );
     }
 }
