@@ -516,6 +516,10 @@ pub(crate) struct VerifyArgs {
     pub data: Option<PathBuf>,
     #[command(flatten)]
     pub book: BookArgs,
+    /// A journal head noted earlier (the SHA-256 `nrr verify` printed): the book's journal must
+    /// still hold that line, so no line up to it was removed or rewritten since.
+    #[arg(long, value_name = "SHA256")]
+    pub expect_head: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = TextFormat::Table)]
     pub format: TextFormat,

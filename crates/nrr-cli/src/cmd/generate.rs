@@ -9,6 +9,7 @@ use std::process::ExitCode;
 const WRITTEN: [&str; 4] = ["items.csv", "customers.csv", "fx.csv", "items.parquet"];
 
 pub(super) fn run(a: GenerateArgs) -> anyhow::Result<ExitCode> {
+    super::output::refuse_in_book(&a.out.join(WRITTEN[0]), "--out")?;
     if !a.force {
         let there: Vec<&str> = WRITTEN
             .into_iter()

@@ -19,6 +19,7 @@ pub(super) fn run(a: InitArgs) -> anyhow::Result<ExitCode> {
         None => Some(beside(&a.data)),
     };
     if let Some(path) = &target {
+        super::output::refuse_in_book(path, "nrr init")?;
         if path.exists() && !a.force {
             return Err(crate::errors::BadFlag {
                 flag: "nrr init".into(),

@@ -228,7 +228,10 @@ pub(crate) fn load_data(settings: &Settings, opts: &LoadOptions) -> anyhow::Resu
 pub(crate) fn emit_to(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context;
     match path {
-        Some(p) => std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display())),
+        Some(p) => {
+            output::refuse_in_book(p, "--output")?;
+            std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display()))
+        }
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(bytes)?;

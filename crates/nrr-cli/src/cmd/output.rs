@@ -22,6 +22,7 @@ pub(crate) fn target(output: Option<PathBuf>, command: &str) -> Result<Target, B
     let Some(path) = output else {
         return Ok(None);
     };
+    refuse_in_book(&path, "--output")?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -93,4 +94,29 @@ pub(crate) fn no_parquet() -> anyhow::Error {
         reason: "this nrr was built without the `parquet` feature".into(),
     }
     .into()
+}
+
+/// A file a command would write inside a book is refused (a usage error): under a release
+/// directory (a directory holding `release.json`, at any depth) or in a book's own directory
+/// (one holding `journal.jsonl` and `releases/`). A release is never edited
+/// (docs/publishing.md); its files are also read-only, which root does not heed.
+pub(crate) fn refuse_in_book(path: &Path, flag: &str) -> Result<(), BadFlag> {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    for dir in abs.ancestors().skip(1) {
+        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let release = real.join(nrr_io::book::MANIFEST).is_file();
+        let book = real.join(nrr_io::book::JOURNAL).is_file() && real.join("releases").is_dir();
+        if release || book {
+            return Err(BadFlag {
+                flag: flag.into(),
+                reason: format!(
+                    "`{}` is inside {} {}; a book is written only by nrr publish and nrr signoff, and a release is never edited",
+                    path.display(),
+                    if release { "the release" } else { "the book" },
+                    dir.display()
+                ),
+            });
+        }
+    }
+    Ok(())
 }

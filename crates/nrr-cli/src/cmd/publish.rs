@@ -69,12 +69,37 @@ pub(super) fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
     check_period(period)?;
     let config =
         crate::args::config::find(a.config.config.as_deref(), a.config.no_config, Some(data));
-    let _lock = book.lock()?;
+    let lock = book.lock()?;
+    adopted_note(&lock, &book);
+    // The period's state is known only when its releases, their records and the journal all
+    // hold: damage there stops the publish; damage elsewhere in the book is a warning.
+    let audit = book.audit()?;
+    let of_period = |id: &str| id.rsplit_once("-r").is_some_and(|(p, _)| p == period);
+    let blocking = audit.damage_of(of_period);
+    if !blocking.is_empty() {
+        return Err(super::InvalidData(format!(
+            "the book's state of {period} is unknown, so nothing is published:\n{}(nrr verify names the damage)",
+            damage_lines(&blocking)
+        ))
+        .into());
+    }
+    let elsewhere: Vec<_> = audit
+        .damage
+        .iter()
+        .filter(|f| !blocking.contains(f))
+        .collect();
+    if !elsewhere.is_empty() {
+        eprint!(
+            "warning: the book holds damage outside {period} (nrr verify names it):\n{}",
+            damage_lines(&elsewhere)
+        );
+    }
     let earlier = book.of_period(period)?;
     let mut last_final = None;
     for r in earlier.iter().rev() {
-        // An unreadable final record is no draft: the error stops the publish.
-        if r.final_record()?.is_some() {
+        // Final when the journal says so (or, in a book without one, its final.json); an
+        // unreadable final record is no draft: the error stops the publish.
+        if audit.finals.contains(r.id()) || r.final_record()?.is_some() {
             last_final = Some(r);
             break;
         }
@@ -152,11 +177,48 @@ pub(super) fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
             hash: s.hash.clone(),
             reason: a.reason.clone().unwrap_or_default(),
         }),
+        // The journal's head, filled in by the commit under the lock.
+        journal_head: None,
         files: Vec::new(),
     };
     let release = stage.commit(manifest)?;
     super::emit(&published_text(&release, book.root()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Damage found in the book, one indented line each.
+fn damage_lines(found: &[&book::Finding]) -> String {
+    found
+        .iter()
+        .map(|f| format!("  {}\n", shown(&f.text)))
+        .collect()
+}
+
+/// Says on stderr that taking the lock started the journal of a book written before it.
+fn adopted_note(lock: &book::Lock, book: &Book) {
+    if !lock.adopted.is_empty() {
+        eprintln!(
+            "note: {} had no {}: started it, recording its releases as found ({})",
+            book.root().display(),
+            book::JOURNAL,
+            lock.adopted.join(", ")
+        );
+    }
+}
+
+/// The book's damage about `r` and about the journal itself, refused as `what` (`made final`).
+fn refuse_damaged(book: &Book, r: &Release, what: &str) -> anyhow::Result<()> {
+    let audit = book.audit()?;
+    let found = audit.damage_of(|id| id == r.id());
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(super::InvalidData(format!(
+        "{} does not verify against the book's journal, so it cannot be {what}:\n{}",
+        shown(r.id()),
+        damage_lines(&found)
+    ))
+    .into())
 }
 
 /// What `nrr publish` prints.
@@ -359,8 +421,11 @@ fn roles_of(r: &Release) -> anyhow::Result<Vec<Role>> {
 fn make_final(book: &Book, name: &str) -> anyhow::Result<ExitCode> {
     // The release's own book is locked and searched, whatever --book says.
     let (book, r) = book.clone().owning(name)?;
-    let _lock = book.lock()?;
+    let lock = book.lock()?;
+    adopted_note(&lock, &book);
     let r = Release::open(&r.dir)?;
+    let audit = book.audit()?;
+    // Final by the journal but without its final.json is damage, named below.
     if r.final_record()?.is_some() {
         return Err(refuse(format!("{} is final already", shown(r.id()))));
     }
@@ -376,10 +441,22 @@ fn make_final(book: &Book, name: &str) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
+    let period = r.manifest.period.as_str();
+    let of_period = |id: &str| id.rsplit_once("-r").is_some_and(|(p, _)| p == period);
+    let found = audit.damage_of(of_period);
+    if !found.is_empty() {
+        return Err(super::InvalidData(format!(
+            "the book's state of {} is unknown, so {} cannot be made final:\n{}(nrr verify names the damage)",
+            shown(period),
+            shown(r.id()),
+            damage_lines(&found)
+        ))
+        .into());
+    }
     // A period has one final release at a time: a new one restates the latest final.
     let mut latest_final: Option<Release> = None;
     for o in book.of_period(&r.manifest.period)? {
-        if o.id() != r.id() && o.final_record()?.is_some() {
+        if o.id() != r.id() && (audit.finals.contains(o.id()) || o.final_record()?.is_some()) {
             latest_final = Some(o);
         }
     }
@@ -425,12 +502,16 @@ fn make_final(book: &Book, name: &str) -> anyhow::Result<ExitCode> {
             missing.join(", ")
         )));
     }
-    r.make_final(&FinalRecord {
-        release: r.id().to_string(),
-        release_hash: r.hash.clone(),
-        at: now(),
-        signoffs: digests,
-    })?;
+    book.make_final(
+        &lock,
+        &r,
+        &FinalRecord {
+            release: r.id().to_string(),
+            release_hash: r.hash.clone(),
+            at: now(),
+            signoffs: digests,
+        },
+    )?;
     super::emit(&format!(
         "{} is final ({} sign-offs); sha256 {}\n",
         r.id(),
@@ -448,8 +529,10 @@ pub(super) fn signoff(a: SignoffArgs) -> anyhow::Result<ExitCode> {
     }
     // The release's own book is locked, whatever --book says.
     let (book, r) = Book::at(&a.book.book).owning(&a.release)?;
-    let _lock = book.lock()?;
+    let lock = book.lock()?;
+    adopted_note(&lock, &book);
     let r = Release::open(&r.dir)?;
+    refuse_damaged(&book, &r, "signed off")?;
     let damage = r.check()?;
     if !damage.is_empty() {
         return Err(super::InvalidData(format!(
@@ -493,7 +576,7 @@ pub(super) fn signoff(a: SignoffArgs) -> anyhow::Result<ExitCode> {
         s.public_key = Some(public);
         s.signature = Some(signature);
     }
-    let path = r.add_signoff(&s)?;
+    let path = book.add_signoff(&lock, &r, &s)?;
     let missing: Vec<_> = {
         let given = r.signoffs()?;
         roles
@@ -528,9 +611,27 @@ pub(super) fn signoff(a: SignoffArgs) -> anyhow::Result<ExitCode> {
 
 /// `nrr verify`.
 pub(super) fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if let Some(h) = &a.expect_head {
+        if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(refuse_as(
+                "--expect-head",
+                format!(
+                    "expected a SHA-256 (64 hex digits), found {}",
+                    nrr_io::printable(h)
+                ),
+            ));
+        }
+    }
     let book = Book::at(&a.book.book);
-    let r = book.find(&a.release)?;
-    let v = verify::verification(&r, a.data.as_deref())?;
+    let expect = a.expect_head.as_deref().map(str::to_ascii_lowercase);
+    let v = match book.find(&a.release) {
+        Ok(r) => verify::verification(&r, a.data.as_deref(), expect.as_deref())?,
+        // A release.json that does not open is the release's damage (exit 1), not an error.
+        Err(book::BookError::Record { path, message }) => {
+            verify::unreadable(&a.release, &path, &message, expect.as_deref())?
+        }
+        Err(e) => return Err(e.into()),
+    };
     let text = match a.format {
         TextFormat::Json => crate::render::json(&v)?,
         TextFormat::Table => verify::verification_text(&v),

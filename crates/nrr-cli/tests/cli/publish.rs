@@ -158,9 +158,12 @@ fn the_ritual_from_draft_to_final() {
     );
     step(&["publish", "data", "--period", "2024-Q1"], 2);
     let verified = step(&["verify", "2024-Q1-r1"], 0);
-    // One hash throughout: the draft's, the final's, the verified one.
+    // One hash throughout: the draft's, the final's, the verified one (the journal's head
+    // aside: the hash of its last line).
     let hashes: std::collections::BTreeSet<&str> = walk
-        .split(|c: char| !c.is_ascii_hexdigit())
+        .lines()
+        .filter(|l| !l.starts_with("journal: "))
+        .flat_map(|l| l.split(|c: char| !c.is_ascii_hexdigit()))
         .filter(|w| w.len() == 64)
         .collect();
     assert_eq!(hashes.len(), 1, "{walk}");
@@ -360,16 +363,27 @@ fn a_signed_signoff_verifies_and_a_forged_one_does_not() {
     assert!(bad
         .stdout
         .contains("signoffs/finance.json: the signature does not verify"));
-    for role in ["success", "marketing"] {
-        nrr_at(cwd, &["signoff", "2024-Q1-r1", "--role", role, "--by", "X"]).assert_code(0);
-    }
-    let fin = nrr_at(cwd, &["publish", "--final", "2024-Q1-r1"]);
-    fin.assert_code(2);
+    // The journal holds the sign-off's digest: the forged file is named, and the ritual
+    // stops there.
     assert!(
-        fin.stderr.contains("the finance sign-off's signature"),
+        bad.stdout.contains(
+            "releases/2024-Q1-r1/signoffs/finance.json: its SHA-256 is not the one journal.jsonl line 2 records"
+        ),
         "{}",
-        fin.stderr
+        bad.stdout
     );
+    let more = nrr_at(
+        cwd,
+        &["signoff", "2024-Q1-r1", "--role", "success", "--by", "X"],
+    );
+    more.assert_code(1);
+    assert!(
+        more.stderr.contains("signoffs/finance.json: its SHA-256"),
+        "{}",
+        more.stderr
+    );
+    let fin = nrr_at(cwd, &["publish", "--final", "2024-Q1-r1"]);
+    fin.assert_code(1);
 }
 
 #[test]
@@ -458,10 +472,33 @@ fn assert_book_valid(cwd: &Path) -> Vec<String> {
     ids
 }
 
+/// Whether the staging directory of the publish `pid` holds a file of the release itself
+/// (report.json, ... at its top: written after the report is computed, while its inputs/ is
+/// copied before): a kill that leaves one landed while the release was being written.
+fn writing(book: &Path, pid: u32) -> bool {
+    let Ok(entries) = std::fs::read_dir(book.join("releases")) else {
+        return false;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(".tmp-") && name.ends_with(&format!("-{pid}"))
+        })
+        .any(|d| {
+            std::fs::read_dir(d.path()).is_ok_and(|files| {
+                files
+                    .filter_map(|e| e.ok())
+                    .any(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            })
+        })
+}
+
 #[test]
 fn a_kill_9_during_publish_leaves_the_book_valid() {
     let tmp = tempfile::tempdir().expect("temporary directory");
     let cwd = tmp.path();
+    let book = cwd.join("nrr-book");
     generated(cwd);
     // How long a whole publish takes here, to kill at points spread across it.
     let t = std::time::Instant::now();
@@ -476,18 +513,22 @@ fn a_kill_9_during_publish_leaves_the_book_valid() {
     let mut killed = 0;
     for i in 1..=12u32 {
         let mut child = publish_command(cwd).spawn().expect("publish");
-        std::thread::sleep(whole * i / 13);
+        if i <= 8 {
+            // Eight kills at points spread across the run.
+            std::thread::sleep(whole * i / 9);
+        } else {
+            // Four once the release's own files are being written (the short last part of
+            // the run: computing comes first), 0 to 3 ms after the first appears.
+            while child.try_wait().ok().flatten().is_none() && !writing(&book, child.id()) {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(u64::from(i - 9)));
+        }
         if child.kill().is_ok() {
             killed += 1;
         }
         let _ = child.wait();
-        // A staging directory left behind means the kill landed while the release was being
-        // written.
-        let staging = std::fs::read_dir(cwd.join("nrr-book/releases"))
-            .expect("releases")
-            .filter_map(|e| e.ok())
-            .any(|e| e.file_name().to_string_lossy().starts_with(".tmp-"));
-        if staging {
+        if writing(&book, child.id()) {
             mid_write += 1;
         }
         let ids = assert_book_valid(cwd);
@@ -817,4 +858,263 @@ fn several_currencies_without_a_pinned_one_point_at_nrr_toml() {
     assert!(!tmp.path().join("nrr-book/releases/2024-Q1-r1").exists());
     std::fs::write(tmp.path().join("data/nrr.toml"), "currency = \"USD\"\n").expect("nrr.toml");
     nrr_at(tmp.path(), &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+}
+
+/// The journal's head as `nrr verify` prints it.
+fn journal_head(cwd: &Path, id: &str) -> String {
+    let run = nrr_at(cwd, &["verify", id]);
+    run.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("journal: "))
+        .and_then(|l| l.split("head ").nth(1))
+        .expect("a journal line")
+        .to_string()
+}
+
+/// Deleting a final release's final.json does not make it a draft again: the journal records
+/// it final, verify names the missing file, and the period cannot be published again nor its
+/// restatement verify. Truncating the journal as well is caught by a head noted earlier.
+#[test]
+fn a_removed_final_record_does_not_make_the_release_a_draft() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    corrected(cwd);
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    finalize(cwd, "2024-Q1-r1");
+    nrr_at(
+        cwd,
+        &[
+            "publish",
+            "data2",
+            "--period",
+            "2024-Q1",
+            "--restate",
+            "--reason",
+            "fix",
+        ],
+    )
+    .assert_code(0);
+    let head = journal_head(cwd, "2024-Q1-r1");
+    let dir = release_dir(&tmp, "2024-Q1-r1");
+    std::fs::remove_file(dir.join("final.json")).expect("rm final.json");
+    let v = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    v.assert_code(1);
+    assert!(
+        v.stdout.starts_with("release 2024-Q1-r1 (2024-Q1, final)"),
+        "{}",
+        v.stdout
+    );
+    assert!(
+        v.stdout.contains(
+            "releases/2024-Q1-r1/final.json: missing, but journal.jsonl line 5 records it (2024-Q1-r1 was made final)"
+        ),
+        "{}",
+        v.stdout
+    );
+    // The restatement names the release it supersedes as no longer final.
+    let r2 = nrr_at(cwd, &["verify", "2024-Q1-r2"]);
+    r2.assert_code(1);
+    assert!(
+        r2.stdout.contains(
+            "release.json: supersedes 2024-Q1-r1, which is not final (its final.json is missing)"
+        ),
+        "{}",
+        r2.stdout
+    );
+    // Neither a draft nor a restatement of the period is published, nor r2 made final.
+    for extra in [&[][..], &["--restate", "--reason", "again"][..]] {
+        let mut args = vec!["publish", "data", "--period", "2024-Q1"];
+        args.extend(extra);
+        let run = nrr_at(cwd, &args);
+        run.assert_code(1);
+        assert!(
+            run.stderr
+                .contains("the book's state of 2024-Q1 is unknown")
+                && run
+                    .stderr
+                    .contains("releases/2024-Q1-r1/final.json: missing"),
+            "{}",
+            run.stderr
+        );
+    }
+    for role in ["finance", "success", "marketing"] {
+        nrr_at(cwd, &["signoff", "2024-Q1-r2", "--role", role, "--by", "X"]).assert_code(0);
+    }
+    nrr_at(cwd, &["publish", "--final", "2024-Q1-r2"]).assert_code(1);
+    assert_eq!(
+        releases(&cwd.join("nrr-book")),
+        ["2024-Q1-r1", "2024-Q1-r2"]
+    );
+    // The limit: cut the journal back to before the final as well, and the book is
+    // consistent again; only a head noted outside the book tells.
+    let journal = cwd.join("nrr-book/journal.jsonl");
+    let text = std::fs::read_to_string(&journal).expect("journal");
+    let kept: Vec<&str> = text.lines().take(4).collect();
+    std::fs::write(&journal, format!("{}\n", kept.join("\n"))).expect("cut");
+    std::fs::remove_dir_all(release_dir(&tmp, "2024-Q1-r2")).expect("rm r2");
+    nrr_at(cwd, &["verify", "2024-Q1-r1"]).assert_code(0);
+    let expect = nrr_at(cwd, &["verify", "2024-Q1-r1", "--expect-head", &head]);
+    expect.assert_code(1);
+    assert!(
+        expect.stdout.contains(&format!(
+            "journal.jsonl: holds no line with the expected head {head}"
+        )),
+        "{}",
+        expect.stdout
+    );
+}
+
+/// A noted head that the journal still holds verifies, however many lines came after it.
+#[test]
+fn an_expected_head_verifies_while_the_journal_holds_it() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    let head = journal_head(cwd, "2024-Q1-r1");
+    finalize(cwd, "2024-Q1-r1");
+    let run = nrr_at(cwd, &["verify", "2024-Q1-r1", "--expect-head", &head]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("the expected head is line 1"),
+        "{}",
+        run.stdout
+    );
+    nrr_at(cwd, &["verify", "2024-Q1-r1", "--expect-head", "abc"]).assert_code(2);
+}
+
+/// A release.json that no longer parses: verify names it (exit 1), a publish of another
+/// period goes ahead with a warning naming it, and one of its own period is refused.
+#[test]
+fn a_damaged_manifest_blocks_its_own_period_only() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2023-Q4"]).assert_code(0);
+    std::fs::write(
+        release_dir(&tmp, "2023-Q4-r1").join("release.json"),
+        "garbage",
+    )
+    .expect("garble");
+    let other = nrr_at(cwd, &["publish", "data", "--period", "2024-02"]);
+    other.assert_code(0);
+    assert!(
+        other
+            .stderr
+            .contains("warning: the book holds damage outside 2024-02")
+            && other
+                .stderr
+                .contains("releases/2023-Q4-r1/release.json: not a valid record"),
+        "{}",
+        other.stderr
+    );
+    let v = nrr_at(cwd, &["verify", "2023-Q4-r1"]);
+    v.assert_code(1);
+    assert!(
+        v.stdout
+            .contains("release.json: not a valid record: expected value"),
+        "{}",
+        v.stdout
+    );
+    let same = nrr_at(cwd, &["publish", "data", "--period", "2023-Q4"]);
+    same.assert_code(1);
+    assert!(
+        same.stderr
+            .contains("the book's state of 2023-Q4 is unknown")
+            && same
+                .stderr
+                .contains("releases/2023-Q4-r1/release.json: not a valid record"),
+        "{}",
+        same.stderr
+    );
+    assert_eq!(
+        releases(&cwd.join("nrr-book")),
+        ["2023-Q4-r1", "2024-02-r1"]
+    );
+}
+
+/// Other commands do not write into a book: `-o` inside a release (or the book's own
+/// directory) is a usage error, and a release's files are read-only.
+#[test]
+fn other_commands_do_not_write_into_a_release() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    let dir = release_dir(&tmp, "2024-Q1-r1");
+    let before = std::fs::read(dir.join("report.html")).expect("report.html");
+    for args in [
+        &[
+            "report",
+            "data",
+            "--format",
+            "html",
+            "-o",
+            "nrr-book/releases/2024-Q1-r1/report.html",
+        ][..],
+        &[
+            "movements",
+            "data",
+            "-o",
+            "nrr-book/releases/2024-Q1-r1/inputs/m.csv",
+        ][..],
+        &["report", "data", "-o", "nrr-book/journal.jsonl"][..],
+    ] {
+        let run = nrr_at(cwd, args);
+        run.assert_code(2);
+        assert!(run.stderr.contains("is inside the"), "{}", run.stderr);
+    }
+    assert_eq!(
+        std::fs::read(dir.join("report.html")).expect("report.html"),
+        before
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o555);
+        assert_eq!(mode(&dir.join("report.html")), 0o444);
+        assert_eq!(mode(&dir.join("inputs/items.csv")), 0o444);
+    }
+    nrr_at(cwd, &["verify", "2024-Q1-r1"]).assert_code(0);
+}
+
+/// A book written before the journal verifies, saying it has none; the next writer starts
+/// the journal with its releases as found.
+#[test]
+fn a_book_without_a_journal_verifies_and_the_next_writer_starts_one() {
+    let tmp = book_fixture();
+    let cwd = tmp.path();
+    nrr_at(cwd, &["publish", "data", "--period", "2024-Q1"]).assert_code(0);
+    // What an nrr before the journal wrote: no journal, no journal_head in release.json.
+    let manifest = release_dir(&tmp, "2024-Q1-r1").join("release.json");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let old: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("\"journal_head\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(old, text);
+    std::fs::write(&manifest, old).expect("old manifest");
+    std::fs::remove_file(cwd.join("nrr-book/journal.jsonl")).expect("rm journal");
+    let v = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    v.assert_code(0);
+    assert!(
+        v.stdout.contains(
+            "journal: none\n  note: no journal.jsonl: the book was written before nrr kept one"
+        ),
+        "{}",
+        v.stdout
+    );
+    let s = nrr_at(
+        cwd,
+        &["signoff", "2024-Q1-r1", "--role", "finance", "--by", "Dana"],
+    );
+    s.assert_code(0);
+    assert!(
+        s.stderr
+            .contains("started it, recording its releases as found (2024-Q1-r1)"),
+        "{}",
+        s.stderr
+    );
+    let v = nrr_at(cwd, &["verify", "2024-Q1-r1"]);
+    v.assert_code(0);
+    assert!(v.stdout.contains("journal: 2 lines, head"), "{}", v.stdout);
 }

@@ -108,3 +108,104 @@ pub(super) fn sync_dir(dir: &Path) -> Result<(), BookError> {
         .and_then(|f| f.sync_all())
         .map_err(io(dir))
 }
+
+/// Read-only: files 0444, directories 0555 (on Unix; elsewhere files read-only and
+/// directories left as they are). The owner can still change them back, and root ignores
+/// them: they stop a command or a program that writes a path by mistake, not a person.
+pub(super) fn seal(path: &Path, dir: bool) -> Result<(), BookError> {
+    set_mode(path, dir, false)
+}
+
+/// Writable again: files 0644, directories 0755.
+pub(super) fn unseal(path: &Path, dir: bool) -> Result<(), BookError> {
+    set_mode(path, dir, true)
+}
+
+fn set_mode(path: &Path, dir: bool, writable: bool) -> Result<(), BookError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = match (dir, writable) {
+            (true, true) => 0o755,
+            (true, false) => 0o555,
+            (false, true) => 0o644,
+            (false, false) => 0o444,
+        };
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(io(path))
+    }
+    #[cfg(not(unix))]
+    {
+        if dir {
+            return Ok(());
+        }
+        let mut p = fs::metadata(path).map_err(io(path))?.permissions();
+        p.set_readonly(!writable);
+        fs::set_permissions(path, p).map_err(io(path))
+    }
+}
+
+/// Seals every file and directory under `root`, `root` last.
+pub(super) fn seal_tree(root: &Path) -> Result<(), BookError> {
+    for entry in fs::read_dir(root).map_err(io(root))? {
+        let entry = entry.map_err(io(root))?;
+        let path = entry.path();
+        if entry.file_type().map_err(io(&path))?.is_dir() {
+            seal_tree(&path)?;
+        } else {
+            seal(&path, false)?;
+        }
+    }
+    seal(root, true)
+}
+
+/// Unseals every directory under `root`, `root` first, so the tree can be removed (a
+/// directory's entries are removed with its write permission; a file's own mode does not
+/// matter). Best effort.
+pub(super) fn unseal_dirs(root: &Path) {
+    let _ = unseal(root, true);
+    if let Ok(entries) = fs::read_dir(root) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                unseal_dirs(&entry.path());
+            }
+        }
+    }
+}
+
+/// Removes a tree that may be sealed.
+pub(super) fn remove_tree(root: &Path) -> std::io::Result<()> {
+    unseal_dirs(root);
+    fs::remove_dir_all(root)
+}
+
+/// Directories of a release opened for writing a new record under the lock, sealed again
+/// when dropped (also on an error). A writer killed in between leaves them writable: the
+/// next record written to the release seals them again; nothing reads the mode.
+pub(super) struct Unsealed(Vec<std::path::PathBuf>);
+
+impl Unsealed {
+    /// Opens `dirs` (those that exist) for writing, in order.
+    pub(super) fn open(dirs: &[&Path]) -> Result<Unsealed, BookError> {
+        let mut opened = Unsealed(Vec::new());
+        for d in dirs {
+            if d.is_dir() {
+                unseal(d, true)?;
+                opened.0.push(d.to_path_buf());
+            }
+        }
+        Ok(opened)
+    }
+
+    /// Adds a directory just created, to be sealed with the others.
+    pub(super) fn add(&mut self, dir: &Path) {
+        self.0.push(dir.to_path_buf());
+    }
+}
+
+impl Drop for Unsealed {
+    fn drop(&mut self) {
+        for d in self.0.iter().rev() {
+            let _ = seal(d, true);
+        }
+    }
+}

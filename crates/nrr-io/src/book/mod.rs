@@ -5,6 +5,7 @@
 //! ```text
 //! nrr-book/
 //!   .lock                        held while a command writes (publish, signoff, final)
+//!   journal.jsonl                every release, sign-off and final record, hash-chained
 //!   releases/
 //!     2025-Q4-r1/
 //!       release.json             the manifest: every other file of the release with its SHA-256
@@ -22,13 +23,18 @@
 //! The release's hash is the SHA-256 of its `release.json`, which names the SHA-256 of every
 //! other file it holds, so the hash pins them all. Sign-offs and the final record name the
 //! hash they approve. A release is written into a hidden staging directory and renamed into
-//! place in one step ([`Book::publish`]): a killed writer leaves only a staging directory,
+//! place in one step ([`Staging::commit`]): a killed writer leaves only a staging directory,
 //! which no command reads and the next writer removes. Writers hold `.lock`, so two at once
-//! take turns. Nothing here edits or deletes a release.
+//! take turns. Every write is journaled first (`journal.jsonl`, [`journal`]), and a release's
+//! files and directories are read-only once written. Nothing here edits or deletes a release.
 
+mod audit;
 mod files;
+pub mod journal;
 mod release;
 
+pub use audit::{Audit, Finding};
+pub use journal::{Event, Journal, JOURNAL};
 pub use release::Damage;
 
 pub use files::sha256_hex;
@@ -139,6 +145,10 @@ pub struct Manifest {
     pub figures: serde_json::Value,
     /// A restatement: the release it supersedes and why.
     pub supersedes: Option<Supersedes>,
+    /// The book's journal head when the release was published (the SHA-256 of its last line,
+    /// or 64 zeros for none): absent in a release published before the journal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_head: Option<String>,
     /// Every file of the release but the manifest, the sign-offs and the final record.
     pub files: Vec<FileDigest>,
 }
@@ -218,6 +228,26 @@ type SignoffFiles = (Vec<(String, PathBuf)>, Vec<String>);
 #[derive(Debug)]
 pub struct Lock {
     _file: fs::File,
+    /// The releases of a book written before the journal that taking the lock recorded in
+    /// a new journal (`adopt`), as found.
+    pub adopted: Vec<String>,
+}
+
+/// A directory of `releases/` that looks like a release (it holds a `release.json`) but does
+/// not open as one.
+#[derive(Debug)]
+pub struct Unreadable {
+    /// Its directory name.
+    pub id: String,
+    /// Why it does not open (names the file).
+    pub error: BookError,
+}
+
+impl Unreadable {
+    /// The period its name gives (`2025-Q4` of `2025-Q4-r3`), if any.
+    pub fn period(&self) -> Option<&str> {
+        self.id.rsplit_once("-r").map(|(p, _)| p)
+    }
 }
 
 impl Book {
@@ -235,7 +265,21 @@ impl Book {
         self.root.join("releases")
     }
 
+    /// Its journal's path.
+    pub fn journal_path(&self) -> PathBuf {
+        self.root.join(JOURNAL)
+    }
+
+    /// Its journal; `None` when it has none.
+    pub fn journal(&self) -> Result<Option<Journal>, BookError> {
+        Journal::read(&self.journal_path())
+    }
+
     /// Takes the book's lock (creating the book), waiting while another writer holds it.
+    /// Then, for the writer: a book written before the journal gets one, recording its
+    /// releases as found ([`Lock::adopted`]); a book whose journal is missing while its
+    /// releases name one is refused; and a write the journal records but whose writer was
+    /// killed before putting its file in place is completed.
     pub fn lock(&self) -> Result<Lock, BookError> {
         let dir = self.releases_dir();
         fs::create_dir_all(&dir).map_err(io(&dir))?;
@@ -247,28 +291,165 @@ impl Book {
             .open(&path)
             .map_err(io(&path))?;
         file.lock().map_err(io(&path))?;
-        Ok(Lock { _file: file })
+        let adopted = self.start_journal()?;
+        self.complete_interrupted()?;
+        Ok(Lock {
+            _file: file,
+            adopted,
+        })
     }
 
-    /// Every release of the book, by id (a missing book has none).
+    /// A book without a journal: refused when a release was published with one (the journal
+    /// was removed), else a journal recording each release, its sign-offs and its final record
+    /// as found (`adopt`, `signoff`, `final`). Returns the releases adopted.
+    fn start_journal(&self) -> Result<Vec<String>, BookError> {
+        if self.journal_path().exists() {
+            return Ok(Vec::new());
+        }
+        let releases = self.releases()?;
+        if let Some(r) = releases.iter().find(|r| r.manifest.journal_head.is_some()) {
+            return Err(BookError::Refused(format!(
+                "{}: missing, but release {} was published with it: the book is damaged (nrr verify names it)",
+                self.journal_path().display(),
+                r.id()
+            )));
+        }
+        let path = self.journal_path();
+        let mut adopted = Vec::new();
+        for r in &releases {
+            let at = &r.manifest.created_at;
+            journal::append(&path, Event::new(journal::kind::ADOPT, r.id(), &r.hash, at))?;
+            for (role, file) in r.signoff_files()?.0 {
+                let bytes = fs::read(&file).map_err(io(&file))?;
+                let at = serde_json::from_slice::<Signoff>(&bytes)
+                    .map(|s| s.at)
+                    .unwrap_or_default();
+                let mut e = Event::new(journal::kind::SIGNOFF, r.id(), &r.hash, &at);
+                e.role = Some(role);
+                e.record_sha256 = Some(sha256_hex(&bytes));
+                journal::append(&path, e)?;
+            }
+            let fin = r.dir.join(FINAL);
+            if fin.exists() {
+                let bytes = fs::read(&fin).map_err(io(&fin))?;
+                let at = serde_json::from_slice::<FinalRecord>(&bytes)
+                    .map(|f| f.at)
+                    .unwrap_or_default();
+                let mut e = Event::new(journal::kind::FINAL, r.id(), &r.hash, &at);
+                e.record_sha256 = Some(sha256_hex(&bytes));
+                journal::append(&path, e)?;
+            }
+            adopted.push(r.id().to_string());
+        }
+        Ok(adopted)
+    }
+
+    /// The file the journal's last event records, and the temporary copy of it an
+    /// interrupted writer left, when the file is not in place and the copy holds it.
+    pub(crate) fn pending(&self, journal: &Journal) -> Option<(PathBuf, PathBuf)> {
+        let e = journal.events.last()?;
+        let releases = self.releases_dir();
+        let (target, want) = if e.is_release() {
+            (releases.join(&e.release), &e.release_hash)
+        } else {
+            let dir = releases.join(&e.release);
+            let target = match (e.event.as_str(), &e.role) {
+                (journal::kind::SIGNOFF, Some(role)) => {
+                    dir.join(SIGNOFFS).join(format!("{role}.json"))
+                }
+                (journal::kind::FINAL, _) => dir.join(FINAL),
+                _ => return None,
+            };
+            (target, e.record_sha256.as_ref()?)
+        };
+        if target.exists() {
+            return None;
+        }
+        let parent = target.parent()?;
+        let name = target.file_name()?.to_string_lossy().into_owned();
+        for entry in fs::read_dir(parent).ok()?.flatten() {
+            let entry_name = entry.file_name().to_string_lossy().into_owned();
+            let p = entry.path();
+            let bytes = if e.is_release() {
+                let staged = entry_name
+                    .strip_prefix(&format!(".tmp-{name}-"))
+                    .is_some_and(|pid| pid.bytes().all(|b| b.is_ascii_digit()));
+                if !staged {
+                    continue;
+                }
+                fs::read(p.join(MANIFEST))
+            } else {
+                if !files::leftover(&entry_name, &name) {
+                    continue;
+                }
+                fs::read(&p)
+            };
+            if bytes.is_ok_and(|b| sha256_hex(&b) == *want) {
+                return Some((target, p));
+            }
+        }
+        None
+    }
+
+    /// Puts in place what the journal's last event records, when its writer was killed after
+    /// journaling it (see [`journal`]). Call with the lock held.
+    fn complete_interrupted(&self) -> Result<(), BookError> {
+        let Some(j) = self.journal()? else {
+            return Ok(());
+        };
+        let Some((target, tmp)) = self.pending(&j) else {
+            return Ok(());
+        };
+        let parent = target.parent().unwrap_or(Path::new("."));
+        if tmp.is_dir() {
+            fs::rename(&tmp, &target).map_err(io(&target))?;
+        } else {
+            let release = if parent.file_name().is_some_and(|n| n == SIGNOFFS) {
+                parent.parent().unwrap_or(Path::new("."))
+            } else {
+                parent
+            };
+            let _open = files::Unsealed::open(&[release, parent])?;
+            fs::hard_link(&tmp, &target).map_err(io(&target))?;
+            let _ = fs::remove_file(&tmp);
+            files::seal(&target, false)?;
+        }
+        files::sync_dir(parent)
+    }
+
+    /// Every release of the book that opens, by id (a missing book has none); those that do
+    /// not are left out ([`Book::scan`] names them).
     pub fn releases(&self) -> Result<Vec<Release>, BookError> {
+        Ok(self.scan()?.0)
+    }
+
+    /// Every release of the book, by id, and the directories of `releases/` holding a
+    /// `release.json` that do not open as a release (a damaged manifest).
+    pub fn scan(&self) -> Result<(Vec<Release>, Vec<Unreadable>), BookError> {
         let dir = self.releases_dir();
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), Vec::new()))
+            }
             Err(e) => return Err(io(&dir)(e)),
         };
-        let mut out = Vec::new();
+        let (mut out, mut bad) = (Vec::new(), Vec::new());
         for entry in entries {
             let entry = entry.map_err(io(&dir))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.starts_with('.') || !entry.path().join(MANIFEST).is_file() {
                 continue;
             }
-            out.push(Release::open(&entry.path())?);
+            match Release::open(&entry.path()) {
+                Ok(r) => out.push(r),
+                Err(e @ BookError::Record { .. }) => bad.push(Unreadable { id: name, error: e }),
+                Err(e) => return Err(e),
+            }
         }
         out.sort_by(|a, b| release_order(&a.manifest.release, &b.manifest.release));
-        Ok(out)
+        bad.sort_by(|a, b| release_order(&a.id, &b.id));
+        Ok((out, bad))
     }
 
     /// The release `name` names: an id of this book, else a release directory's path.
@@ -326,15 +507,116 @@ impl Book {
             .collect())
     }
 
-    /// The next release id of `period` (`2025-Q4-r3` after r1 and r2). Call with the lock held.
+    /// The next release id of `period` (`2025-Q4-r3` after r1 and r2): after every release
+    /// of the period the book holds, readable or not, and every one its journal names. Call
+    /// with the lock held.
     pub fn next_id(&self, period: &str) -> Result<String, BookError> {
-        let n = self
-            .of_period(period)?
+        let (intact, unreadable) = self.scan()?;
+        let journaled = self.journal()?.map(|j| j.events).unwrap_or_default();
+        let of_period = |id: &str| id.rsplit_once("-r").is_some_and(|(p, _)| p == period);
+        let n = intact
             .iter()
-            .filter_map(|r| sequence(&r.manifest.release))
+            .map(|r| r.id().to_string())
+            .chain(unreadable.into_iter().map(|u| u.id))
+            .chain(journaled.into_iter().map(|e| e.release))
+            .filter(|id| of_period(id))
+            .filter_map(|id| sequence(&id))
             .max()
             .unwrap_or(0);
         Ok(format!("{period}-r{}", n + 1))
+    }
+
+    /// Records `signoff` as `signoffs/ROLE.json` of `r`: journaled first, then placed (never
+    /// over an existing file) and sealed. Refused when the release is final.
+    pub fn add_signoff(
+        &self,
+        _lock: &Lock,
+        r: &Release,
+        signoff: &Signoff,
+    ) -> Result<PathBuf, BookError> {
+        if r.final_record()?.is_some() || self.journaled_final(r.id())? {
+            return Err(BookError::Refused(format!(
+                "release {} is final: it takes no more sign-offs",
+                r.id()
+            )));
+        }
+        let path = r.dir.join(SIGNOFFS).join(format!("{}.json", signoff.role));
+        if path.exists() {
+            return Err(BookError::Refused(format!(
+                "{} has signed off release {} already ({}); the book is append-only",
+                signoff.role,
+                r.id(),
+                path.display()
+            )));
+        }
+        let mut e = Event::new(journal::kind::SIGNOFF, r.id(), &r.hash, &signoff.at);
+        e.role = Some(signoff.role.clone());
+        self.place(r, &path, &to_json(signoff), e)?;
+        Ok(path)
+    }
+
+    /// Records `r` final (`final.json`): journaled first, then placed and sealed. Call after
+    /// checking the sign-offs.
+    pub fn make_final(
+        &self,
+        _lock: &Lock,
+        r: &Release,
+        record: &FinalRecord,
+    ) -> Result<(), BookError> {
+        let e = Event::new(journal::kind::FINAL, r.id(), &r.hash, &record.at);
+        self.place(r, &r.dir.join(FINAL), &to_json(record), e)
+    }
+
+    /// The journal records `id` final.
+    fn journaled_final(&self, id: &str) -> Result<bool, BookError> {
+        Ok(self.journal()?.is_some_and(|j| {
+            j.events
+                .iter()
+                .any(|e| e.event == journal::kind::FINAL && e.release == id)
+        }))
+    }
+
+    /// Writes a new record of release `r` at `path`: its bytes under a temporary name,
+    /// synced; `event` journaled with their digest; then linked into place (refused if the
+    /// file exists) and sealed. The release's directories are writable only meanwhile.
+    fn place(
+        &self,
+        r: &Release,
+        path: &Path,
+        bytes: &[u8],
+        mut event: Event,
+    ) -> Result<(), BookError> {
+        let parent = path.parent().unwrap_or(Path::new("."));
+        let mut open = files::Unsealed::open(&[&r.dir, parent])?;
+        if !parent.exists() {
+            fs::create_dir_all(parent).map_err(io(parent))?;
+            open.add(parent);
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
+        write_synced(&tmp, bytes)?;
+        files::sync_dir(parent)?;
+        event.record_sha256 = Some(sha256_hex(bytes));
+        if let Err(e) = journal::append(&self.journal_path(), event) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        let linked = fs::hard_link(&tmp, path);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(BookError::Refused(format!(
+                    "{} exists already; the book is append-only",
+                    path.display()
+                )))
+            }
+            other => other.map_err(io(path))?,
+        }
+        files::seal(path, false)?;
+        files::sync_dir(parent)
     }
 
     /// A staging directory for release `id`, removing what killed writers left. Call with
@@ -346,7 +628,7 @@ impl Book {
             if entry.file_name().to_string_lossy().starts_with(".tmp-") {
                 let p = entry.path();
                 if entry.file_type().map_err(io(&p))?.is_dir() {
-                    fs::remove_dir_all(&p).map_err(io(&p))?;
+                    files::remove_tree(&p).map_err(io(&p))?;
                 } else {
                     fs::remove_file(&p).map_err(io(&p))?;
                 }
@@ -357,6 +639,7 @@ impl Book {
         Ok(Staging {
             tmp,
             target: dir.join(id),
+            journal: self.journal_path(),
         })
     }
 }
@@ -381,6 +664,7 @@ fn release_order(a: &str, b: &str) -> std::cmp::Ordering {
 pub struct Staging {
     tmp: PathBuf,
     target: PathBuf,
+    journal: PathBuf,
 }
 
 impl Staging {
@@ -408,14 +692,23 @@ impl Staging {
         Ok(())
     }
 
-    /// Digests every file written, fills `manifest.files`, writes the manifest, syncs it all
-    /// to disk and renames the staging directory into place: the release appears whole or
-    /// not at all. Returns it.
-    pub fn commit(self, mut manifest: Manifest) -> Result<Release, BookError> {
+    /// Digests every file written, fills `manifest.files` and `manifest.journal_head`, writes
+    /// the manifest, makes the release read-only, syncs it all to disk, journals it
+    /// (`publish`, or `restate` for a restatement) and renames the staging directory into
+    /// place: the release appears whole or not at all. Returns it.
+    pub fn commit(mut self, mut manifest: Manifest) -> Result<Release, BookError> {
         manifest.files = files::digest_tree(&self.tmp, &[MANIFEST])?;
+        let journal = Journal::read(&self.journal)?.unwrap_or_else(Journal::empty);
+        if let Some(b) = &journal.broken {
+            return Err(BookError::Refused(format!(
+                "{b}; the book's journal is damaged, so nothing more is written to the book (nrr verify names the damage)"
+            )));
+        }
+        manifest.journal_head = Some(journal.head.clone());
         let bytes = to_json(&manifest);
         let path = self.tmp.join(MANIFEST);
         write_synced(&path, &bytes)?;
+        files::seal_tree(&self.tmp)?;
         files::sync_tree(&self.tmp)?;
         if self.target.exists() {
             return Err(BookError::Refused(format!(
@@ -423,13 +716,30 @@ impl Staging {
                 self.target.display()
             )));
         }
-        fs::rename(&self.tmp, &self.target).map_err(io(&self.target))?;
+        let hash = sha256_hex(&bytes);
+        let mut event = Event::new(
+            if manifest.supersedes.is_some() {
+                journal::kind::RESTATE
+            } else {
+                journal::kind::PUBLISH
+            },
+            &manifest.release,
+            &hash,
+            &manifest.created_at,
+        );
+        event.supersedes = manifest.supersedes.as_ref().map(|s| s.release.clone());
+        journal::append(&self.journal, event)?;
+        if let Err(e) = fs::rename(&self.tmp, &self.target) {
+            // Journaled: the staging directory stays for the next writer to put in place.
+            self.tmp = PathBuf::new();
+            return Err(io(&self.target)(e));
+        }
         if let Some(parent) = self.target.parent() {
             files::sync_dir(parent)?;
         }
         Ok(Release {
             dir: self.target.clone(),
-            hash: sha256_hex(&bytes),
+            hash,
             manifest,
         })
     }
@@ -440,7 +750,7 @@ impl Drop for Staging {
         // Not committed (an error on the way): the staging directory goes. Best effort: a
         // leftover is never read as a release and the next writer removes it.
         if self.tmp.exists() {
-            let _ = fs::remove_dir_all(&self.tmp);
+            let _ = files::remove_tree(&self.tmp);
         }
     }
 }

@@ -2,8 +2,8 @@
 //! file against its manifest ([`Release::check`]).
 
 use super::{
-    files, io, read_json, sha256_hex, to_json, write_atomic, BookError, FinalRecord, Manifest,
-    Release, Signoff, SignoffFiles, FINAL, FORMAT, INPUTS, MANIFEST, ROLES, SIGNOFFS,
+    files, io, read_json, sha256_hex, BookError, FinalRecord, Manifest, Release, Signoff,
+    SignoffFiles, FINAL, FORMAT, INPUTS, MANIFEST, ROLES, SIGNOFFS,
 };
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -99,7 +99,7 @@ impl Release {
     /// The sign-offs given, by role name (`signoffs/ROLE.json`), and the entries of
     /// `signoffs/` that are no sign-off (any other name; the temporary files of an
     /// interrupted write are left out of both).
-    fn signoff_files(&self) -> Result<SignoffFiles, BookError> {
+    pub(super) fn signoff_files(&self) -> Result<SignoffFiles, BookError> {
         let dir = self.dir.join(SIGNOFFS);
         let entries = match fs::read_dir(&dir) {
             Ok(e) => e,
@@ -142,35 +142,6 @@ impl Release {
             return Ok(None);
         }
         Ok(Some(read_json(&path)?.0))
-    }
-
-    /// Records `signoff` as `signoffs/ROLE.json`. Call with the lock held.
-    pub fn add_signoff(&self, signoff: &Signoff) -> Result<PathBuf, BookError> {
-        if self.final_record()?.is_some() {
-            return Err(BookError::Refused(format!(
-                "release {} is final: it takes no more sign-offs",
-                self.id()
-            )));
-        }
-        let path = self
-            .dir
-            .join(SIGNOFFS)
-            .join(format!("{}.json", signoff.role));
-        if path.exists() {
-            return Err(BookError::Refused(format!(
-                "{} has signed off release {} already ({}); the book is append-only",
-                signoff.role,
-                self.id(),
-                path.display()
-            )));
-        }
-        write_atomic(&path, &to_json(signoff), true)?;
-        Ok(path)
-    }
-
-    /// Records the release final. Call with the lock held, after checking the sign-offs.
-    pub fn make_final(&self, record: &FinalRecord) -> Result<(), BookError> {
-        write_atomic(&self.dir.join(FINAL), &to_json(record), true)
     }
 
     /// Re-hashes every file against the manifest, and the sign-offs against the release
@@ -261,7 +232,7 @@ impl Release {
 }
 
 /// What is wrong with a record, without its path (the damage line names it).
-fn record_problem(e: &BookError) -> String {
+pub(super) fn record_problem(e: &BookError) -> String {
     match e {
         BookError::Record { message, .. } => format!("not a valid record: {message}"),
         BookError::Io { source, .. } => source.to_string(),

@@ -2,7 +2,7 @@
 //! today's data compared with the release's inputs.
 
 use super::compute::{moved_figures, pinned_config, published_figures, recompute, Moved};
-use nrr_io::book::{self, Release};
+use nrr_io::book::{self, Book, Release};
 use serde::Serialize;
 use serde_json::Value;
 use std::path::Path;
@@ -58,12 +58,118 @@ pub(super) struct Verification {
     pub inputs_changed: Option<Vec<InputChange>>,
     /// With DATA: the figures today's data gives that differ from the published ones.
     pub data_moved: Option<Vec<Moved>>,
+    /// The book the release is in, against its journal (`None`: a release directory outside
+    /// a book).
+    pub book: Option<BookCheck>,
+}
+
+/// The book against its journal, as `nrr verify` found it.
+#[derive(Clone, Debug, Serialize)]
+pub(super) struct BookCheck {
+    /// The journal's lines (`None`: the book has no journal).
+    pub journal_lines: Option<usize>,
+    /// Its head: the SHA-256 of its last line (64 zeros for none).
+    pub head: Option<String>,
+    /// With --expect-head: the line whose hash it is (`None`: no line is).
+    pub expected_head_line: Option<usize>,
+    /// What does not hold, anywhere in the book (each names the file).
+    pub damage: Vec<String>,
+    /// What holds but is worth saying.
+    pub notes: Vec<String>,
+    /// The releases the journal records final.
+    #[serde(skip)]
+    pub finals: Vec<String>,
+}
+
+/// The book holding the release directory `dir` (`BOOK/releases/ID`), if it is in one.
+fn book_of(dir: &Path) -> Option<Book> {
+    let releases = dir.parent()?;
+    if releases.file_name()? != "releases" {
+        return None;
+    }
+    Some(Book::at(releases.parent().unwrap_or(Path::new("."))))
+}
+
+/// The book's audit as verify shows it; with `expect`, the line of that head, or damage.
+fn book_check(
+    book: Option<Book>,
+    expect: Option<&str>,
+    skip: impl Fn(&str) -> bool,
+) -> anyhow::Result<Option<BookCheck>> {
+    let Some(book) = book else {
+        return Ok(None);
+    };
+    let audit = book.audit()?;
+    let mut damage: Vec<String> = audit
+        .damage
+        .iter()
+        .map(|f| f.text.clone())
+        .filter(|t| !skip(t))
+        .collect();
+    let expected_head_line = match (expect, &audit.journal) {
+        (Some(h), Some(j)) => j.position(h),
+        _ => None,
+    };
+    if let (Some(h), None) = (expect, expected_head_line) {
+        damage.push(format!(
+            "{}: holds no line with the expected head {h}: a line up to it was removed or rewritten since it was noted{}",
+            book::JOURNAL,
+            if audit.journal.is_none() { " (the book has no journal)" } else { "" }
+        ));
+    }
+    Ok(Some(BookCheck {
+        journal_lines: audit.journal.as_ref().map(|j| j.events.len()),
+        head: audit.journal.as_ref().map(|j| j.head.clone()),
+        expected_head_line,
+        damage,
+        notes: audit.notes,
+        finals: audit.finals.into_iter().collect(),
+    }))
+}
+
+/// `nrr verify` of a release whose release.json does not open: its damage, and the book's.
+pub(super) fn unreadable(
+    name: &str,
+    manifest: &Path,
+    message: &str,
+    expect: Option<&str>,
+) -> anyhow::Result<Verification> {
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    let id = dir
+        .file_name()
+        .map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
+    let sha256 = std::fs::read(manifest)
+        .map(|b| book::sha256_hex(&b))
+        .unwrap_or_default();
+    let own = format!("releases/{id}/{}: ", book::MANIFEST);
+    let check = book_check(book_of(dir), expect, |t| t.starts_with(&own))?;
+    Ok(Verification {
+        ok: false,
+        period: id
+            .rsplit_once("-r")
+            .map_or_else(String::new, |(p, _)| p.to_string()),
+        release: id,
+        sha256,
+        status: "unreadable",
+        published_by: String::new(),
+        verified_by: format!("nrr {}", env!("CARGO_PKG_VERSION")),
+        damage: vec![format!("{}: not a valid record: {message}", book::MANIFEST)],
+        signoffs: Vec::new(),
+        recomputed_moved: Vec::new(),
+        inputs_changed: None,
+        data_moved: None,
+        book: check,
+    })
 }
 
 /// Verifies a release; with `data`, against today's data too. What the release itself gets
 /// wrong (an edited, missing or unreadable file, a sign-off that does not hold, inputs that no
 /// longer compute) is a line of `damage`, never an early error.
-pub(super) fn verification(r: &Release, data: Option<&Path>) -> anyhow::Result<Verification> {
+pub(super) fn verification(
+    r: &Release,
+    data: Option<&Path>,
+    expect: Option<&str>,
+) -> anyhow::Result<Verification> {
     let mut damage: Vec<String> = r.check()?.iter().map(ToString::to_string).collect();
     let roles = match super::roles_of(r) {
         Ok(roles) => roles.iter().map(|r| r.name()).collect::<Vec<_>>(),
@@ -99,7 +205,12 @@ pub(super) fn verification(r: &Release, data: Option<&Path>) -> anyhow::Result<V
             notes: s.notes,
         });
     }
-    let is_final = matches!(r.final_record(), Ok(Some(_)));
+    let check = book_check(book_of(&r.dir), expect, |_| false)?;
+    // Final by its final.json, or by the journal when that is gone (named as damage).
+    let is_final = matches!(r.final_record(), Ok(Some(_)))
+        || check
+            .as_ref()
+            .is_some_and(|c| c.finals.iter().any(|f| f == r.id()));
     if is_final {
         for role in &roles {
             if !signoffs.iter().any(|s| s.role == *role) {
@@ -146,6 +257,7 @@ pub(super) fn verification(r: &Release, data: Option<&Path>) -> anyhow::Result<V
         _ => (None, None),
     };
     let ok = damage.is_empty()
+        && check.as_ref().is_none_or(|c| c.damage.is_empty())
         && recomputed_moved.is_empty()
         && data_moved.as_ref().is_none_or(Vec::is_empty);
     Ok(Verification {
@@ -161,6 +273,7 @@ pub(super) fn verification(r: &Release, data: Option<&Path>) -> anyhow::Result<V
         recomputed_moved,
         inputs_changed,
         data_moved,
+        book: check,
     })
 }
 
@@ -197,7 +310,23 @@ fn manifest_disagreements(r: &Release, published: &Value) -> Vec<String> {
             // The superseded release, in the same book.
             let releases = r.dir.parent().unwrap_or(Path::new("."));
             match Release::open(&releases.join(&s.release)) {
-                Ok(old) if old.hash == s.hash => {}
+                // A restatement supersedes a final release: one whose final record is gone
+                // was made a draft again by hand.
+                Ok(old) if old.hash == s.hash => match old.final_record() {
+                    Ok(Some(f)) if f.release_hash == old.hash => {}
+                    Ok(Some(_)) => out.push(format!(
+                        "release.json: supersedes {}, whose final.json records another hash",
+                        s.release
+                    )),
+                    Ok(None) => out.push(format!(
+                        "release.json: supersedes {}, which is not final (its final.json is missing)",
+                        s.release
+                    )),
+                    Err(e) => out.push(format!(
+                        "release.json: supersedes {}, whose final.json does not read: {e}",
+                        s.release
+                    )),
+                },
                 Ok(_) => out.push(format!(
                     "release.json: supersedes {} {}, but that release's hash differs",
                     s.release, s.hash
@@ -373,7 +502,11 @@ pub(super) fn verification_text(v: &Verification) -> String {
         v.period,
         v.status,
         v.sha256,
-        nrr_io::printable(&v.published_by),
+        if v.published_by.is_empty() {
+            std::borrow::Cow::Borrowed("(unknown)")
+        } else {
+            nrr_io::printable(&v.published_by)
+        },
         v.verified_by
     );
     if v.damage.is_empty() {
@@ -382,6 +515,27 @@ pub(super) fn verification_text(v: &Verification) -> String {
         s.push_str("files: the release does not verify\n");
         for d in &v.damage {
             s.push_str(&format!("  {}\n", nrr_io::printable(d)));
+        }
+    }
+    if let Some(b) = &v.book {
+        match (b.journal_lines, &b.head) {
+            (Some(n), Some(head)) => {
+                let lines = if n == 1 { "line" } else { "lines" };
+                s.push_str(&format!("journal: {n} {lines}, head {head}\n"));
+                if let Some(line) = b.expected_head_line {
+                    s.push_str(&format!("  the expected head is line {line}\n"));
+                }
+            }
+            _ => s.push_str("journal: none\n"),
+        }
+        for n in &b.notes {
+            s.push_str(&format!("  note: {}\n", nrr_io::printable(n)));
+        }
+        if !b.damage.is_empty() {
+            s.push_str("book: the book does not verify against its journal\n");
+            for d in &b.damage {
+                s.push_str(&format!("  {}\n", nrr_io::printable(d)));
+            }
         }
     }
     if v.signoffs.is_empty() {
@@ -420,11 +574,14 @@ pub(super) fn verification_text(v: &Verification) -> String {
             ));
         }
     };
-    moved(
-        &mut s,
-        "the pinned inputs with this tool",
-        &v.recomputed_moved,
-    );
+    // A release whose manifest does not open is not recomputed.
+    if v.status != "unreadable" {
+        moved(
+            &mut s,
+            "the pinned inputs with this tool",
+            &v.recomputed_moved,
+        );
+    }
     if let Some(changes) = &v.inputs_changed {
         if changes.is_empty() {
             s.push_str("today's data: the same input files\n");
