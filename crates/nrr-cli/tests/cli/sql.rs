@@ -587,6 +587,31 @@ fn sql_usage_errors() {
         ),
         (&["--lines", "a;drop"], "not a plain SQL identifier"),
         (&["--from", "2024-05", "--to", "2024-01"], "is after --to"),
+        // An input table named like a view or table of the script (ignoring case and a
+        // qualifier), which the script would drop or replace.
+        (&["--lines", "nrr_lines"], "--lines `nrr_lines`"),
+        (
+            &["--lines", "warehouse.NRR_Bridge"],
+            "--lines `warehouse.NRR_Bridge`",
+        ),
+        (&["--prefix", "", "--lines", "lines"], "--lines `lines`"),
+        (
+            &["--fx", "nrr_rates", "--currency", "USD"],
+            "--fx `nrr_rates`",
+        ),
+        (
+            &["--customers", "nrr_retention"],
+            "--customers `nrr_retention`",
+        ),
+        (
+            &[
+                "--customers",
+                "nrr_segment_retention_region",
+                "--segment",
+                "region",
+            ],
+            "--customers `nrr_segment_retention_region`",
+        ),
     ] {
         let out = nrr_command()
             .args(["sql", "--dialect", "duckdb"])

@@ -107,6 +107,18 @@ pub enum SqlError {
     /// A segment the SQL does not compute.
     #[error("--segment {0} takes its value from the lines month by month, which the SQL does not compute yet: use a customers column")]
     LineSegment(String),
+    /// An input table named like a view or table the script creates, which the script would
+    /// drop or replace (compared case-insensitively, by the last part of a qualified name: the
+    /// script creates its names in the current schema, which may be that one).
+    #[error("{what} `{value}` has the name of `{created}`, which the script creates (dropping or replacing what has that name): rename the table or choose another --prefix")]
+    Collision {
+        /// The flag.
+        what: &'static str,
+        /// The table name given.
+        value: String,
+        /// The name the script creates.
+        created: String,
+    },
     /// The window ends before it starts.
     #[error("--from {from} is after --to {to}")]
     Window {
@@ -179,7 +191,33 @@ fn check(o: &Options) -> Result<(), SqlError> {
             return Err(SqlError::Window { from, to });
         }
     }
+    let created = created(o);
+    let inputs = [
+        ("--lines", Some(&o.lines)),
+        ("--fx", o.fx.as_ref()),
+        ("--customers", o.customers.as_ref()),
+    ];
+    for (what, value) in inputs {
+        let Some(value) = value else { continue };
+        let last = value.rsplit('.').next().unwrap_or(value);
+        if let Some(c) = created.iter().find(|c| c.eq_ignore_ascii_case(last)) {
+            return Err(SqlError::Collision {
+                what,
+                value: value.clone(),
+                created: c.clone(),
+            });
+        }
+    }
     Ok(())
+}
+
+/// The names of every view (or table) the script creates, in order.
+fn created(o: &Options) -> Vec<String> {
+    views::all(o)
+        .into_iter()
+        .chain(retention::all(o))
+        .map(|(name, _)| o.view(&name))
+        .collect()
 }
 
 /// The whole script: a header saying what it was generated for, then every view in order.
