@@ -236,12 +236,14 @@ fn view_names(p: &Prepared) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec();
-    v.extend(
-        p.segments
-            .iter()
-            .map(|s| format!("nrr_segment_retention_{s}")),
-    );
+    v.extend(p.segments.iter().map(|s| segment_view(s)));
     v
+}
+
+/// The view of segment column `s` (lowercase: `--segment Region` makes
+/// `nrr_segment_retention_region`).
+pub(crate) fn segment_view(s: &str) -> String {
+    format!("nrr_segment_retention_{}", s.to_ascii_lowercase())
 }
 
 /// The views as DuckDB computes them.
@@ -312,7 +314,8 @@ fn postgres_views(p: &Prepared, schema: &str, tmp: &Path) -> Views {
     if let Some(c) = &p.customers {
         let text = std::fs::read_to_string(c).expect("customers.csv");
         let header = text.lines().next().expect("a header");
-        let cols: Vec<String> = header.split(',').map(|c| format!("{c} text")).collect();
+        // Quoted: a column keeps its case (`Region`), as the script quotes segment columns.
+        let cols: Vec<String> = header.split(',').map(|c| format!("\"{c}\" text")).collect();
         psql(&format!(
             "CREATE TABLE {schema}.customers ({})",
             cols.join(", ")
@@ -606,11 +609,22 @@ fn sql_usage_errors() {
         (
             &[
                 "--customers",
-                "nrr_segment_retention_region",
+                "Nrr_Segment_Retention_Region",
                 "--segment",
                 "region",
             ],
-            "--customers `nrr_segment_retention_region`",
+            "--customers `Nrr_Segment_Retention_Region`",
+        ),
+        (
+            &[
+                "--customers",
+                "c",
+                "--segment",
+                "Region",
+                "--segment",
+                "region",
+            ],
+            "--segment region is given twice",
         ),
     ] {
         let out = nrr_command()

@@ -185,7 +185,7 @@ pub(crate) fn differences(p: &Prepared, views: &Views) -> Vec<String> {
             .iter()
             .find(|c| c["column"] == s.as_str())
             .expect("the segment in the JSON");
-        let rows = view(&format!("nrr_segment_retention_{s}"));
+        let rows = view(&crate::sql::segment_view(s));
         let values = cut["values"].as_object().expect("segment values");
         for (v, j) in values {
             let of: Vec<&Row> = rows.iter().filter(|r| text(r, "segment") == v).collect();

@@ -34,6 +34,15 @@ impl Dialect {
         }
     }
 
+    /// `name` as a quoted identifier, so that its case is kept: PostgreSQL folds an unquoted
+    /// `Region` to `region`, which does not find a column created as `"Region"`.
+    pub(crate) fn ident(self, name: &str) -> String {
+        match self {
+            Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+            Dialect::DuckDb | Dialect::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
     /// The text type.
     pub(crate) fn text(self) -> &'static str {
         match self {

@@ -119,6 +119,9 @@ pub enum SqlError {
         /// The name the script creates.
         created: String,
     },
+    /// A segment column given twice (compared case-insensitively: both would make one view).
+    #[error("--segment {0} is given twice (names are compared ignoring case: both would make the same view)")]
+    SegmentTwice(String),
     /// The window ends before it starts.
     #[error("--from {from} is after --to {to}")]
     Window {
@@ -192,6 +195,11 @@ fn check(o: &Options) -> Result<(), SqlError> {
         }
     }
     let created = created(o);
+    for (i, s) in o.segments.iter().enumerate() {
+        if o.segments[..i].iter().any(|t| t.eq_ignore_ascii_case(s)) {
+            return Err(SqlError::SegmentTwice(s.clone()));
+        }
+    }
     let inputs = [
         ("--lines", Some(&o.lines)),
         ("--fx", o.fx.as_ref()),

@@ -17,9 +17,15 @@ pub(super) fn all(o: &Options) -> Vec<(String, String)> {
         ("retention".into(), retention(o, None)),
     ];
     for s in &o.segments {
-        v.push((format!("segment_retention_{s}"), retention(o, Some(s))));
+        v.push((segment_view(s), retention(o, Some(s))));
     }
     v
+}
+
+/// The view of segment column `column`, without the prefix: lowercase, as PostgreSQL folds
+/// an unquoted name (so `--segment Region` makes `nrr_segment_retention_region` everywhere).
+pub(super) fn segment_view(column: &str) -> String {
+    format!("segment_retention_{}", column.to_ascii_lowercase())
 }
 
 /// §11: every month of the window, every calendar quarter and year whose months all lie in
@@ -187,6 +193,7 @@ impl SegmentParts {
             };
         };
         let t = o.dialect.text();
+        let col = o.dialect.ident(col);
         SegmentParts {
             column: "v.segment, ",
             key: "c.segment, ",
