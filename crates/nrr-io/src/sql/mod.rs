@@ -280,3 +280,90 @@ pub(crate) fn label(d: Dialect, index: &str) -> String {
         d.idiv(index, "12")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(dialect: Dialect, lines: &str) -> Options {
+        Options::new(dialect, lines)
+    }
+
+    #[test]
+    fn an_input_table_named_like_a_created_one_is_refused() {
+        let collision = |o: &Options| match script(o) {
+            Err(SqlError::Collision {
+                what,
+                value,
+                created,
+            }) => Some((what, value, created)),
+            _ => None,
+        };
+        let o = options(Dialect::Postgres, "nrr_lines");
+        assert_eq!(
+            collision(&o),
+            Some(("--lines", "nrr_lines".into(), "nrr_lines".into()))
+        );
+        // Ignoring case and the qualifier.
+        let o = options(Dialect::DuckDb, "raw.NRR_Movements");
+        assert_eq!(
+            collision(&o),
+            Some((
+                "--lines",
+                "raw.NRR_Movements".into(),
+                "nrr_movements".into()
+            ))
+        );
+        let mut o = options(Dialect::Spark, "lines");
+        o.prefix = String::new();
+        assert_eq!(
+            collision(&o),
+            Some(("--lines", "lines".into(), "lines".into()))
+        );
+        let mut o = options(Dialect::Spark, "lines");
+        o.customers = Some("nrr_segment_retention_region".into());
+        o.segments = vec!["Region".into()];
+        assert_eq!(collision(&o).map(|c| c.0), Some("--customers"));
+        o.customers = Some("customers".into());
+        o.fx = Some("nrr_rates".into());
+        o.currency = Some("USD".into());
+        assert_eq!(collision(&o).map(|c| c.0), Some("--fx"));
+        // Not a created name.
+        o.fx = Some("fx".into());
+        assert!(script(&o).is_ok());
+    }
+
+    #[test]
+    fn segment_columns_are_quoted_and_their_view_is_lowercase() {
+        for (d, quoted) in [
+            (Dialect::Postgres, "cu.\"Region\""),
+            (Dialect::DuckDb, "cu.\"Region\""),
+            (Dialect::Spark, "cu.`Region`"),
+        ] {
+            let mut o = options(d, "lines");
+            o.customers = Some("customers".into());
+            o.segments = vec!["Region".into()];
+            let s = script(&o).expect("a script");
+            assert!(s.contains(quoted), "{d:?}");
+            assert!(!s.contains("cu.Region"), "{d:?}");
+            assert!(s.contains("VIEW nrr_segment_retention_region AS"), "{d:?}");
+            o.segments.push("REGION".into());
+            assert_eq!(script(&o), Err(SqlError::SegmentTwice("REGION".into())));
+        }
+    }
+
+    #[test]
+    fn no_script_uses_floating_point() {
+        for d in [Dialect::Postgres, Dialect::DuckDb, Dialect::Spark] {
+            let mut o = options(d, "lines");
+            o.fx = Some("fx".into());
+            o.currency = Some("USD".into());
+            o.customers = Some("customers".into());
+            o.segments = vec!["segment".into()];
+            let s = script(&o).expect("a script").to_uppercase();
+            for word in ["DOUBLE", "FLOAT", "AS REAL", "ROUND(", "ROUND_EVEN"] {
+                assert!(!s.contains(word), "{d:?}: {word}");
+            }
+        }
+    }
+}
