@@ -173,11 +173,12 @@ impl Dialect {
 
     /// `num / den` rounded half-even to 6 places, NULL when `den` is 0, exactly as nrr rounds
     /// a ratio (`nrr_core::money::ratio`); `num` and `den` are non-negative integers (counts,
-    /// or money as [`Dialect::atto`] gives it). Two steps of 3 places: a remainder times 1000
-    /// stays within DuckDB's HUGEINT and Spark's 38 digits while `den` is below 10^35 (a money
-    /// sum below 10^17 units, about 1.4e11 of the reporting currency).
+    /// or money as [`Dialect::atto`] gives it). One place a step: a remainder times 10 stays
+    /// within Spark's 38 digits for every value of its money type (below 10^19 units), and
+    /// within DuckDB's HUGEINT while `den` is below about 1.7e19 units (2.4e13 of the reporting
+    /// currency; three places a step would have bounded it at about 1.4e11).
     pub(crate) fn ratio(self, num: &str, den: &str) -> String {
-        let q = self.quotient(num, den, &[3, 3]);
+        let q = self.quotient(num, den, &[1; 6]);
         let ty = match self {
             Dialect::Postgres => "NUMERIC(20, 6)",
             Dialect::Spark | Dialect::DuckDb => "DECIMAL(20, 6)",
