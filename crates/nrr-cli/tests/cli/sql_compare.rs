@@ -107,18 +107,56 @@ fn text<'a>(row: &'a Row, col: &str) -> &'a str {
     row.get(col).and_then(|v| v.as_deref()).unwrap_or_default()
 }
 
-/// The retention rows (`periods` then `ttm` of a report or a segment) against `rows`.
-fn compare_periods(what: &str, j: &Value, rows: &[&Row], bridge: bool, diffs: &mut Vec<String>) {
-    let mut want: Vec<(String, String, &Value)> = Vec::new();
+/// `YYYY-MM` moved by `by` months.
+fn month_plus(m: &str, by: i32) -> String {
+    let (y, mo) = m
+        .split_once('-')
+        .unwrap_or_else(|| panic!("not a month: {m}"));
+    let i = y.parse::<i32>().expect("a year") * 12 + mo.parse::<i32>().expect("a month") - 1 + by;
+    format!("{}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1)
+}
+
+/// A period's first and last month and t0, from its JSON: `start_month` and `end_month` of a
+/// period (t0 the month before), `month` (the last) and `t0` of a TTM.
+fn period_months(p: &Value, ttm: bool) -> [String; 3] {
+    let s = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+    if ttm {
+        [month_plus(&s("t0"), 1), s("month"), s("t0")]
+    } else {
+        [
+            s("start_month"),
+            s("end_month"),
+            month_plus(&s("start_month"), -1),
+        ]
+    }
+}
+
+/// The retention rows (`periods` then `ttm` of a report or a segment) against `rows`; the
+/// number of rows compared.
+fn compare_periods(
+    what: &str,
+    j: &Value,
+    rows: &[&Row],
+    bridge: bool,
+    diffs: &mut Vec<String>,
+) -> usize {
+    let mut want: Vec<(String, String, &Value, [String; 3])> = Vec::new();
     for p in j["periods"].as_array().into_iter().flatten() {
         let g = p["granularity"].as_str().unwrap_or_default();
-        want.push((p["period"].as_str().unwrap_or_default().into(), g.into(), p));
+        let months = period_months(p, false);
+        want.push((
+            p["period"].as_str().unwrap_or_default().into(),
+            g.into(),
+            p,
+            months,
+        ));
     }
     for p in j["ttm"].as_array().into_iter().flatten() {
         want.push((
             p["month"].as_str().unwrap_or_default().into(),
             "ttm".into(),
             p,
+            period_months(p, true),
         ));
     }
     if want.len() != rows.len() {
@@ -128,7 +166,8 @@ fn compare_periods(what: &str, j: &Value, rows: &[&Row], bridge: bool, diffs: &m
             rows.len()
         ));
     }
-    for (period, g, p) in want {
+    let mut compared = 0;
+    for (period, g, p, months) in want {
         let Some(row) = rows
             .iter()
             .find(|r| text(r, "period") == period && text(r, "granularity") == g)
@@ -136,6 +175,15 @@ fn compare_periods(what: &str, j: &Value, rows: &[&Row], bridge: bool, diffs: &m
             diffs.push(format!("{what}: no SQL row for {g} {period}"));
             continue;
         };
+        compared += 1;
+        for (col, want) in ["start_month", "end_month", "t0"].iter().zip(&months) {
+            if text(row, col) != want {
+                diffs.push(format!(
+                    "{what} {g} {period} {col}: nrr {want}, SQL {:?}",
+                    text(row, col)
+                ));
+            }
+        }
         compare(&format!("{what} {g} {period}"), p, row, COHORT, diffs);
         if bridge {
             compare(
@@ -147,11 +195,18 @@ fn compare_periods(what: &str, j: &Value, rows: &[&Row], bridge: bool, diffs: &m
             );
         }
     }
+    compared
 }
 
-/// Every difference between the engine's views and nrr's figures.
+/// Views that may compare no row in a case: (case, view). Every other view of every case must
+/// compare at least one row with nrr's, so that a comparison cannot pass on two empty sides.
+const MAY_BE_EMPTY: &[(&str, &str)] = &[];
+
+/// Every difference between the engine's views and nrr's figures, and a view that compared no
+/// row (unless listed in [`MAY_BE_EMPTY`]).
 pub(crate) fn differences(p: &Prepared, views: &Views) -> Vec<String> {
     let mut diffs = Vec::new();
+    let mut compared: BTreeMap<String, usize> = BTreeMap::new();
     let view = |n: &str| views.get(n).unwrap_or_else(|| panic!("view {n} not read"));
     if !view("nrr_unsupported_lines").is_empty() {
         diffs.push("nrr_unsupported_lines is not empty".into());
@@ -165,17 +220,25 @@ pub(crate) fn differences(p: &Prepared, views: &Views) -> Vec<String> {
             bridge.len()
         ));
     }
+    let mut n = 0;
     for m in months {
         let label = m["month"].as_str().unwrap_or_default();
         match bridge.iter().find(|r| text(r, "month") == label) {
-            Some(row) => compare(&format!("month {label}"), m, row, BRIDGE, &mut diffs),
+            Some(row) => {
+                n += 1;
+                compare(&format!("month {label}"), m, row, BRIDGE, &mut diffs);
+            }
             None => diffs.push(format!("no SQL bridge row for {label}")),
         }
     }
+    compared.insert("nrr_bridge".into(), n);
     let rows: Vec<&Row> = view("nrr_retention").iter().collect();
-    compare_periods("retention", &p.report, &rows, true, &mut diffs);
-    movement_differences(p, view("nrr_movements"), &mut diffs);
-    customer_month_differences(p, view("nrr_customer_month"), &mut diffs);
+    let n = compare_periods("retention", &p.report, &rows, true, &mut diffs);
+    compared.insert("nrr_retention".into(), n);
+    let n = movement_differences(p, view("nrr_movements"), &mut diffs);
+    compared.insert("nrr_movements".into(), n);
+    let n = customer_month_differences(p, view("nrr_customer_month"), &mut diffs);
+    compared.insert("nrr_customer_month".into(), n);
     let cuts: Vec<&Value> = match p.report.get("segment_cuts") {
         Some(Value::Array(c)) => c.iter().collect(),
         _ => p.report.get("segments").into_iter().collect(),
@@ -185,8 +248,10 @@ pub(crate) fn differences(p: &Prepared, views: &Views) -> Vec<String> {
             .iter()
             .find(|c| c["column"] == s.as_str())
             .expect("the segment in the JSON");
-        let rows = view(&format!("nrr_segment_retention_{s}"));
+        let name = crate::sql::segment_view(s);
+        let rows = view(&name);
         let values = cut["values"].as_object().expect("segment values");
+        let mut n = 0;
         for (v, j) in values {
             let of: Vec<&Row> = rows.iter().filter(|r| text(r, "segment") == v).collect();
             // nrr lists values no paying customer has (all cohorts empty); the SQL does not.
@@ -199,8 +264,9 @@ pub(crate) fn differences(p: &Prepared, views: &Views) -> Vec<String> {
             if of.is_empty() && empty("periods") && empty("ttm") {
                 continue;
             }
-            compare_periods(&format!("segment {s}={v}"), j, &of, false, &mut diffs);
+            n += compare_periods(&format!("segment {s}={v}"), j, &of, false, &mut diffs);
         }
+        compared.insert(name, n);
         for r in rows
             .iter()
             .filter(|r| !values.contains_key(text(r, "segment")))
@@ -213,12 +279,17 @@ pub(crate) fn differences(p: &Prepared, views: &Views) -> Vec<String> {
             }
         }
     }
+    for (v, n) in compared {
+        if n == 0 && !MAY_BE_EMPTY.contains(&(p.name.as_str(), v.as_str())) {
+            diffs.push(format!("{v}: no row compared"));
+        }
+    }
     diffs
 }
 
 /// `nrr_movements` against `nrr movements`: the same rows, amounts within a unit of the
-/// 12th decimal (the CSV rounds each row there, by largest remainder).
-fn movement_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String>) {
+/// 12th decimal (the CSV rounds each row there, by largest remainder); the number compared.
+fn movement_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String>) -> usize {
     let key = |m: &str, c: &str, k: &str| format!("{m} {c} {k}");
     let sql: BTreeMap<String, &Row> = rows
         .iter()
@@ -240,12 +311,14 @@ fn movement_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String>) {
             sql.len()
         ));
     }
+    let mut compared = 0;
     for m in &p.movements {
         let k = key(&m[0], &m[1], &m[2]);
         let Some(row) = sql.get(&k) else {
             diffs.push(format!("movement {k}: no SQL row"));
             continue;
         };
+        compared += 1;
         for (i, col) in [(4, "amount"), (5, "amount_at_month_rates")] {
             let got = atto(text(row, col));
             let want = atto(&m[i]) * 720_720;
@@ -258,6 +331,7 @@ fn movement_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String>) {
             }
         }
     }
+    compared
 }
 
 /// The money columns of `nrr_customer_month`: the last two with an fx table only (without one
@@ -273,8 +347,9 @@ const CUSTOMER_MONTH_MONEY: [&str; 5] = [
 /// `nrr_customer_month` against `nrr customer-months`: the same columns, the same rows (by
 /// customer and month: a row on one side only is a difference), `month_index` exactly, and
 /// every money value within half a unit of the 12th decimal of nrr's (written exact, or
-/// rounded half-even at the 12th), NULL exactly where nrr's is empty (a rate not known).
-fn customer_month_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String>) {
+/// rounded half-even at the 12th), NULL exactly where nrr's is empty (a rate not known); the
+/// number of rows compared.
+fn customer_month_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String>) -> usize {
     let (header, records) = p
         .customer_months
         .split_first()
@@ -307,7 +382,7 @@ fn customer_month_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String
             diffs.push(format!(
                 "customer_month: SQL columns {got:?}, expected {columns:?}"
             ));
-            return;
+            return 0;
         }
         let key = (text(r, "customer_id"), text(r, "month"));
         if sql.insert(key, r).is_some() {
@@ -324,11 +399,13 @@ fn customer_month_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String
     for key in sql.keys().filter(|k| !nrr.contains_key(*k)) {
         diffs.push(format!("customer_month {key:?}: SQL row not in nrr's"));
     }
+    let mut compared = 0;
     for (key, want) in &nrr {
         let Some(row) = sql.get(key) else {
             diffs.push(format!("customer_month {key:?}: no SQL row"));
             continue;
         };
+        compared += 1;
         if text(row, "month_index") != want["month_index"] {
             diffs.push(format!(
                 "customer_month {key:?} month_index: nrr {}, SQL {:?}",
@@ -349,4 +426,63 @@ fn customer_month_differences(p: &Prepared, rows: &[Row], diffs: &mut Vec<String
             }
         }
     }
+    compared
+}
+
+/// The comparison itself: a retention row whose months differ from nrr's is a difference, and
+/// the rows compared are counted (a view that compares none fails [`differences`]).
+#[test]
+fn sql_comparison_checks_period_months_and_counts_rows() {
+    let json: Value = serde_json::json!({
+        "periods": [{"period": "2024-Q1", "granularity": "quarter", "start_month": "2024-01",
+            "end_month": "2024-03", "starting_mrr": "1.00", "expansion": "0.00",
+            "contraction": "0.00", "churn": "0.00", "ending_cohort_mrr": "1.00", "nrr": 1.0,
+            "grr": 1.0, "cohort_customers": 1, "churned_customers": 0, "logo_churn_rate": 0.0,
+            "fx_impact": "0.00"}],
+        "ttm": [{"month": "2025-01", "t0": "2024-01", "starting_mrr": "1.00",
+            "expansion": "0.00", "contraction": "0.00", "churn": "0.00",
+            "ending_cohort_mrr": "1.00", "nrr": 1.0, "grr": 1.0, "cohort_customers": 1,
+            "churned_customers": 0, "logo_churn_rate": 0.0, "fx_impact": "0.00"}],
+    });
+    let row = |period: &str, g: &str, months: [&str; 3]| -> Row {
+        let mut r: Row = COHORT
+            .iter()
+            .map(|(_, c)| (c.to_string(), Some("0".to_string())))
+            .collect();
+        for (c, v) in [("starting_mrr", "720720"), ("ending_cohort_mrr", "720720")] {
+            r.insert(c.into(), Some(v.into()));
+        }
+        for (c, v) in [("nrr", "1"), ("grr", "1"), ("cohort_customers", "1")] {
+            r.insert(c.into(), Some(v.into()));
+        }
+        for (c, v) in [("period", period), ("granularity", g)] {
+            r.insert(c.into(), Some(v.into()));
+        }
+        for (c, v) in ["start_month", "end_month", "t0"].iter().zip(months) {
+            r.insert(c.to_string(), Some(v.into()));
+        }
+        r
+    };
+    let good = [
+        row("2024-Q1", "quarter", ["2024-01", "2024-03", "2023-12"]),
+        row("2025-01", "ttm", ["2024-02", "2025-01", "2024-01"]),
+    ];
+    let mut diffs = Vec::new();
+    let rows: Vec<&Row> = good.iter().collect();
+    assert_eq!(compare_periods("r", &json, &rows, false, &mut diffs), 2);
+    assert!(diffs.is_empty(), "{diffs:?}");
+    let bad = [
+        row("2024-Q1", "quarter", ["2024-01", "2024-03", "2024-01"]),
+        row("2025-01", "ttm", ["2024-01", "2025-01", "2024-01"]),
+    ];
+    let rows: Vec<&Row> = bad.iter().collect();
+    compare_periods("r", &json, &rows, false, &mut diffs);
+    assert_eq!(
+        diffs,
+        [
+            "r quarter 2024-Q1 t0: nrr 2023-12, SQL \"2024-01\"",
+            "r ttm 2025-01 start_month: nrr 2024-02, SQL \"2024-01\"",
+        ]
+    );
+    assert_eq!(compare_periods("r", &json, &[], false, &mut Vec::new()), 0);
 }

@@ -1,8 +1,8 @@
 //! Everything that differs between the SQL engines, in one place: integer division, the
-//! month series, text and decimal types, ratios rounded to 6 places, and how a view is
-//! (re)created. The rest of the generator writes SQL that PostgreSQL 15, DuckDB and Spark SQL
-//! all accept, with months as integer indexes (`year * 12 + month - 1`) so that no date
-//! arithmetic is needed.
+//! month series, text and decimal types, exact quotients rounded half-even (ratios and derived
+//! rates: no value passes through floating point), and how a view is (re)created. The rest of
+//! the generator writes SQL that PostgreSQL 15, DuckDB and Spark SQL all accept, with months as
+//! integer indexes (`year * 12 + month - 1`) so that no date arithmetic is needed.
 
 /// A SQL engine the generated script runs on.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -31,6 +31,15 @@ impl Dialect {
             Dialect::Spark => format!("({a} div {b})"),
             Dialect::DuckDb => format!("({a} // {b})"),
             Dialect::Postgres => format!("({a} / {b})"),
+        }
+    }
+
+    /// `name` as a quoted identifier, so that its case is kept: PostgreSQL folds an unquoted
+    /// `Region` to `region`, which does not find a column created as `"Region"`.
+    pub(crate) fn ident(self, name: &str) -> String {
+        match self {
+            Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+            Dialect::DuckDb | Dialect::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
         }
     }
 
@@ -102,47 +111,92 @@ impl Dialect {
         }
     }
 
-    /// `num / den` rounded half-even to 6 places, NULL when `den` is 0; both non-negative
-    /// money sums or counts. PostgreSQL: exact (integer quotient and remainder of the
-    /// unbounded NUMERIC). DuckDB and Spark: the DOUBLE quotient of the exact sums rounded
-    /// half-even, which can differ from the exact rounding only when the exact ratio lies
-    /// within about 1e-15 of a half-way point.
-    pub(crate) fn ratio(self, num: &str, den: &str) -> String {
+    /// The integer type the exact quotients are computed in: PostgreSQL's unbounded NUMERIC,
+    /// DuckDB's 128-bit HUGEINT, Spark's DECIMAL(38, 0) (Spark has no integer wider than 64
+    /// bits; a DECIMAL of scale 0 keeps every digit through `*`, `div` and `%`).
+    fn int(self) -> &'static str {
         match self {
-            Dialect::Postgres => {
-                let n = format!("(CAST({num} AS NUMERIC) * 1000000)");
-                let d = format!("CAST(NULLIF({den}, 0) AS NUMERIC)");
-                let q = format!("div({n}, {d})");
-                format!(
-                    "CAST(({q} + CASE WHEN 2 * ({n} - {q} * {d}) > {d} OR (2 * ({n} - {q} * {d}) = {d} AND mod({q}, 2) = 1) THEN 1 ELSE 0 END) / 1000000 AS NUMERIC(20, 6))"
-                )
-            }
-            Dialect::DuckDb => format!(
-                "CAST(round_even(CAST({num} AS DOUBLE) / CAST(NULLIF({den}, 0) AS DOUBLE), 6) AS DECIMAL(20, 6))"
-            ),
-            Dialect::Spark => format!(
-                "CAST(bround(CAST({num} AS DOUBLE) / CAST(NULLIF({den}, 0) AS DOUBLE), 6) AS DECIMAL(20, 6))"
-            ),
+            Dialect::Postgres => "NUMERIC",
+            Dialect::DuckDb => "HUGEINT",
+            Dialect::Spark => "DECIMAL(38, 0)",
         }
     }
 
-    /// `a / b` for exchange rates, rounded to 12 places (derived cross and inverse rates).
-    pub(crate) fn rate_quotient(self, a: &str, b: &str) -> String {
+    /// A non-negative value of the money type (at most 18 places) as an exact integer: its
+    /// count of 10^-18. No engine divides DECIMALs exactly (DuckDB's `/` and `//` give a
+    /// DOUBLE; Spark's `/` rounds half-up to at most 38 digits), so quotients are taken of
+    /// integers. Spark: the integer and fractional parts are scaled apart, each product typed
+    /// to fit 38 digits (Spark would round away places of a wider product).
+    pub(crate) fn atto(self, x: &str) -> String {
+        const E18: &str = "1000000000000000000";
         match self {
-            Dialect::Postgres => format!(
-                "CAST(round(CAST({a} AS NUMERIC(30, 10)) / NULLIF({b}, 0), 12) AS NUMERIC)"
-            ),
+            Dialect::Postgres => format!("({x} * {E18})"),
             Dialect::DuckDb => format!(
-                "CAST(round_even(CAST({a} AS DOUBLE) / CAST(NULLIF({b}, 0) AS DOUBLE), 12) AS {})",
-                self.rate()
+                "(CAST(trunc({x}) AS HUGEINT) * {E18} + CAST(({x} - trunc({x})) * {E18} AS HUGEINT))"
             ),
-            // Spark's quotient of two DECIMAL(20, 10) has 18 places (rounded half-up),
-            // rounded half-even to 12 by bround.
-            Dialect::Spark => format!(
-                "CAST(bround(CAST({a} AS DECIMAL(20, 10)) / CAST(NULLIF({b}, 0) AS DECIMAL(20, 10)), 12) AS {})",
-                self.rate()
-            ),
+            Dialect::Spark => {
+                let int = format!("CAST(floor({x}) AS DECIMAL(19, 0))");
+                let e = format!("CAST({E18} AS DECIMAL(19, 0))");
+                format!(
+                    "({int} * {e} + CAST(CAST({x} - {int} AS DECIMAL(18, 18)) * {e} AS DECIMAL(18, 0)))"
+                )
+            }
         }
+    }
+
+    /// `n * 10^(sum of steps) / d` rounded half-even to an integer (nrr's rounding,
+    /// `nrr_core::money::div_round_half_even`), for non-negative integers `n` and `d`; NULL
+    /// when `d` is 0. Long division: the integer part, then for each step the remainder times
+    /// 10^step divided again, so nothing grows beyond 10^step times `d`; the last remainder
+    /// decides the rounding, and a tie goes to the even result (the parity of the last step's
+    /// digits, every earlier part being multiplied by an even power of 10).
+    fn quotient(self, n: &str, d: &str, steps: &[u32]) -> String {
+        let d = format!("NULLIF({d}, 0)");
+        let div = |a: &str| match self {
+            Dialect::Postgres => format!("div({a}, {d})"),
+            Dialect::Spark | Dialect::DuckDb => self.idiv(a, &d),
+        };
+        let mut q = div(n);
+        let mut last = q.clone();
+        let mut r = format!("({n} % {d})");
+        for &k in steps {
+            let scale = 10u64.pow(k);
+            let t = format!("({r} * {scale})");
+            last = div(&t);
+            q = format!("({q} * {scale} + {last})");
+            r = format!("({t} % {d})");
+        }
+        format!(
+            "({q} + CASE WHEN 2 * {r} > {d} OR (2 * {r} = {d} AND {last} % 2 = 1) THEN 1 ELSE 0 END)"
+        )
+    }
+
+    /// `num / den` rounded half-even to 6 places, NULL when `den` is 0, exactly as nrr rounds
+    /// a ratio (`nrr_core::money::ratio`); `num` and `den` are non-negative integers (counts,
+    /// or money as [`Dialect::atto`] gives it). One place a step: a remainder times 10 stays
+    /// within Spark's 38 digits for every value of its money type (below 10^19 units), and
+    /// within DuckDB's HUGEINT while `den` is below about 1.7e19 units (2.4e13 of the reporting
+    /// currency; three places a step would have bounded it at about 1.4e11).
+    pub(crate) fn ratio(self, num: &str, den: &str) -> String {
+        let q = self.quotient(num, den, &[1; 6]);
+        let ty = match self {
+            Dialect::Postgres => "NUMERIC(20, 6)",
+            Dialect::Spark | Dialect::DuckDb => "DECIMAL(20, 6)",
+        };
+        format!("CAST(CAST({q} AS DECIMAL(20, 0)) * 0.000001 AS {ty})")
+    }
+
+    /// `a / b` for exchange rates (DECIMAL(20, 10), or a literal), rounded half-even to 12
+    /// places exactly as nrr derives cross and inverse rates (`nrr_core::fx`): the quotient of
+    /// their integer counts of 10^-10.
+    pub(crate) fn rate_quotient(self, a: &str, b: &str) -> String {
+        let int = self.int();
+        let units = |x: &str| format!("CAST(CAST({x} AS DECIMAL(20, 10)) * 10000000000 AS {int})");
+        let q = self.quotient(&units(a), &units(b), &[12]);
+        format!(
+            "CAST(CAST({q} AS DECIMAL(20, 0)) * 0.000000000001 AS {})",
+            self.rate()
+        )
     }
 
     /// The statements that (re)create table `name` as the result of `query` (`--materialize`).

@@ -107,6 +107,21 @@ pub enum SqlError {
     /// A segment the SQL does not compute.
     #[error("--segment {0} takes its value from the lines month by month, which the SQL does not compute yet: use a customers column")]
     LineSegment(String),
+    /// An input table named like a view or table the script creates, which the script would
+    /// drop or replace (compared case-insensitively, by the last part of a qualified name: the
+    /// script creates its names in the current schema, which may be that one).
+    #[error("{what} `{value}` has the name of `{created}`, which the script creates (dropping or replacing what has that name): rename the table or choose another --prefix")]
+    Collision {
+        /// The flag.
+        what: &'static str,
+        /// The table name given.
+        value: String,
+        /// The name the script creates.
+        created: String,
+    },
+    /// A segment column given twice (compared case-insensitively: both would make one view).
+    #[error("--segment {0} is given twice (names are compared ignoring case: both would make the same view)")]
+    SegmentTwice(String),
     /// The window ends before it starts.
     #[error("--from {from} is after --to {to}")]
     Window {
@@ -179,7 +194,38 @@ fn check(o: &Options) -> Result<(), SqlError> {
             return Err(SqlError::Window { from, to });
         }
     }
+    let created = created(o);
+    for (i, s) in o.segments.iter().enumerate() {
+        if o.segments[..i].iter().any(|t| t.eq_ignore_ascii_case(s)) {
+            return Err(SqlError::SegmentTwice(s.clone()));
+        }
+    }
+    let inputs = [
+        ("--lines", Some(&o.lines)),
+        ("--fx", o.fx.as_ref()),
+        ("--customers", o.customers.as_ref()),
+    ];
+    for (what, value) in inputs {
+        let Some(value) = value else { continue };
+        let last = value.rsplit('.').next().unwrap_or(value);
+        if let Some(c) = created.iter().find(|c| c.eq_ignore_ascii_case(last)) {
+            return Err(SqlError::Collision {
+                what,
+                value: value.clone(),
+                created: c.clone(),
+            });
+        }
+    }
     Ok(())
+}
+
+/// The names of every view (or table) the script creates, in order.
+fn created(o: &Options) -> Vec<String> {
+    views::all(o)
+        .into_iter()
+        .chain(retention::all(o))
+        .map(|(name, _)| o.view(&name))
+        .collect()
 }
 
 /// The whole script: a header saying what it was generated for, then every view in order.
@@ -233,4 +279,91 @@ pub(crate) fn label(d: Dialect, index: &str) -> String {
         "concat(CAST({} AS {t}), '-', lpad(CAST({index} % 12 + 1 AS {t}), 2, '0'))",
         d.idiv(index, "12")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(dialect: Dialect, lines: &str) -> Options {
+        Options::new(dialect, lines)
+    }
+
+    #[test]
+    fn an_input_table_named_like_a_created_one_is_refused() {
+        let collision = |o: &Options| match script(o) {
+            Err(SqlError::Collision {
+                what,
+                value,
+                created,
+            }) => Some((what, value, created)),
+            _ => None,
+        };
+        let o = options(Dialect::Postgres, "nrr_lines");
+        assert_eq!(
+            collision(&o),
+            Some(("--lines", "nrr_lines".into(), "nrr_lines".into()))
+        );
+        // Ignoring case and the qualifier.
+        let o = options(Dialect::DuckDb, "raw.NRR_Movements");
+        assert_eq!(
+            collision(&o),
+            Some((
+                "--lines",
+                "raw.NRR_Movements".into(),
+                "nrr_movements".into()
+            ))
+        );
+        let mut o = options(Dialect::Spark, "lines");
+        o.prefix = String::new();
+        assert_eq!(
+            collision(&o),
+            Some(("--lines", "lines".into(), "lines".into()))
+        );
+        let mut o = options(Dialect::Spark, "lines");
+        o.customers = Some("nrr_segment_retention_region".into());
+        o.segments = vec!["Region".into()];
+        assert_eq!(collision(&o).map(|c| c.0), Some("--customers"));
+        o.customers = Some("customers".into());
+        o.fx = Some("nrr_rates".into());
+        o.currency = Some("USD".into());
+        assert_eq!(collision(&o).map(|c| c.0), Some("--fx"));
+        // Not a created name.
+        o.fx = Some("fx".into());
+        assert!(script(&o).is_ok());
+    }
+
+    #[test]
+    fn segment_columns_are_quoted_and_their_view_is_lowercase() {
+        for (d, quoted) in [
+            (Dialect::Postgres, "cu.\"Region\""),
+            (Dialect::DuckDb, "cu.\"Region\""),
+            (Dialect::Spark, "cu.`Region`"),
+        ] {
+            let mut o = options(d, "lines");
+            o.customers = Some("customers".into());
+            o.segments = vec!["Region".into()];
+            let s = script(&o).expect("a script");
+            assert!(s.contains(quoted), "{d:?}");
+            assert!(!s.contains("cu.Region"), "{d:?}");
+            assert!(s.contains("VIEW nrr_segment_retention_region AS"), "{d:?}");
+            o.segments.push("REGION".into());
+            assert_eq!(script(&o), Err(SqlError::SegmentTwice("REGION".into())));
+        }
+    }
+
+    #[test]
+    fn no_script_uses_floating_point() {
+        for d in [Dialect::Postgres, Dialect::DuckDb, Dialect::Spark] {
+            let mut o = options(d, "lines");
+            o.fx = Some("fx".into());
+            o.currency = Some("USD".into());
+            o.customers = Some("customers".into());
+            o.segments = vec!["segment".into()];
+            let s = script(&o).expect("a script").to_uppercase();
+            for word in ["DOUBLE", "FLOAT", "AS REAL", "ROUND(", "ROUND_EVEN"] {
+                assert!(!s.contains(word), "{d:?}: {word}");
+            }
+        }
+    }
 }

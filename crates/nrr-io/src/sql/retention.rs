@@ -17,9 +17,15 @@ pub(super) fn all(o: &Options) -> Vec<(String, String)> {
         ("retention".into(), retention(o, None)),
     ];
     for s in &o.segments {
-        v.push((format!("segment_retention_{s}"), retention(o, Some(s))));
+        v.push((segment_view(s), retention(o, Some(s))));
     }
     v
+}
+
+/// The view of segment column `column`, without the prefix: lowercase, as PostgreSQL folds
+/// an unquoted name (so `--segment Region` makes `nrr_segment_retention_region` everywhere).
+pub(super) fn segment_view(column: &str) -> String {
+    format!("segment_retention_{}", column.to_ascii_lowercase())
 }
 
 /// §11: every month of the window, every calendar quarter and year whose months all lie in
@@ -91,7 +97,8 @@ fn cohort(o: &Options) -> String {
 
 /// §9: the retention of every period (with its bridge, the sums of its months), or with
 /// `segment` of every period and value of that customers column (customers without one:
-/// `''`), for every value a paying customer has.
+/// `''`), for every value a paying customer has. The ratios are exact quotients of integers
+/// ([`super::Dialect::ratio`]): `picked` gives the money sums they need as counts of 10^-18.
 fn retention(o: &Options, segment: Option<&str>) -> String {
     let d = o.dialect;
     let money = d.money();
@@ -117,9 +124,13 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
          \x20 FROM {seg_from} c\n\
          \x20 GROUP BY c.month_index{seg_group}\n\
          ), picked AS (\n\
-         \x20 SELECT p.period, p.granularity, {a_seg}a.starting_mrr, a.cohort_customers,\n\
-         \x20   {picked}\n\
-         \x20 FROM {periods} p JOIN agg a ON a.month_index = p.start_month_index - 1\n\
+         \x20 SELECT x.*, {starting_atto} AS starting_atto, {ending_atto} AS ending_atto,\n\
+         \x20   {starting_atto} - {contraction_atto} - {churn_atto} AS retained_atto\n\
+         \x20 FROM (\n\
+         \x20   SELECT p.period, p.granularity, {a_seg}a.starting_mrr, a.cohort_customers,\n\
+         \x20     {picked}\n\
+         \x20   FROM {periods} p JOIN agg a ON a.month_index = p.start_month_index - 1\n\
+         \x20 ) x\n\
          )\n\
          SELECT p.period, p.granularity, {seg_col}{start} AS start_month, {end} AS end_month, {t0} AS t0,\n\
          \x20 {starting} AS starting_mrr, {e} AS expansion, {c} AS contraction, {ch} AS churn,\n\
@@ -145,8 +156,12 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
         ch = z("churn"),
         ending = z("ending_cohort_mrr"),
         fx = z("fx_impact"),
-        nrr = d.ratio("a.ending_cohort_mrr", "a.starting_mrr"),
-        grr = d.ratio("a.starting_mrr - a.contraction - a.churn", "a.starting_mrr"),
+        starting_atto = d.atto("x.starting_mrr"),
+        ending_atto = d.atto("x.ending_cohort_mrr"),
+        contraction_atto = d.atto("x.contraction"),
+        churn_atto = d.atto("x.churn"),
+        nrr = d.ratio("a.ending_atto", "a.starting_atto"),
+        grr = d.ratio("a.retained_atto", "a.starting_atto"),
         logo = d.ratio("a.churned_customers", "a.cohort_customers"),
     )
 }
@@ -178,6 +193,7 @@ impl SegmentParts {
             };
         };
         let t = o.dialect.text();
+        let col = o.dialect.ident(col);
         SegmentParts {
             column: "v.segment, ",
             key: "c.segment, ",
@@ -269,5 +285,5 @@ fn picked_columns() -> String {
         "fx_impact",
     ]
     .map(pick)
-    .join(",\n\x20   ")
+    .join(",\n\x20     ")
 }
