@@ -63,6 +63,17 @@ pub(super) fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
     let (Some(data), Some(period)) = (a.data.as_deref(), a.period.as_deref()) else {
         return Err(refuse("give DATA and --period, or --final RELEASE".into()));
     };
+    publish_draft(&book, &a, data, period)
+}
+
+/// `nrr publish DATA --period P` (a restatement with `--restate`): a new draft release of
+/// `period` written to the book under its lock.
+fn publish_draft(
+    book: &Book,
+    a: &PublishArgs,
+    data: &Path,
+    period: &str,
+) -> anyhow::Result<ExitCode> {
     if let Some(reason) = &a.reason {
         plain_text("--reason", reason, true)?;
     }
@@ -70,68 +81,13 @@ pub(super) fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
     let config =
         crate::args::config::find(a.config.config.as_deref(), a.config.no_config, Some(data));
     let lock = book.lock()?;
-    adopted_note(&lock, &book);
-    // The period's state is known only when its releases, their records and the journal all
-    // hold: damage there stops the publish; damage elsewhere in the book is a warning.
-    let audit = book.audit()?;
-    let of_period = |id: &str| id.rsplit_once("-r").is_some_and(|(p, _)| p == period);
-    let blocking = audit.damage_of(of_period);
-    if !blocking.is_empty() {
-        return Err(super::InvalidData(format!(
-            "the book's state of {period} is unknown, so nothing is published:\n{}(nrr verify names the damage)",
-            damage_lines(&blocking)
-        ))
-        .into());
-    }
-    let elsewhere: Vec<_> = audit
-        .damage
-        .iter()
-        .filter(|f| !blocking.contains(f))
-        .collect();
-    if !elsewhere.is_empty() {
-        eprint!(
-            "warning: the book holds damage outside {period} (nrr verify names it):\n{}",
-            damage_lines(&elsewhere)
-        );
-    }
-    let earlier = book.of_period(period)?;
-    let mut last_final = None;
-    for r in earlier.iter().rev() {
-        // Final when the journal says so (or, in a book without one, its final.json); an
-        // unreadable final record is no draft: the error stops the publish.
-        if audit.finals.contains(r.id()) || r.final_record()?.is_some() {
-            last_final = Some(r);
-            break;
-        }
-    }
-    let supersedes = match (last_final, a.restate) {
-        (Some(f), false) => {
-            return Err(refuse(format!(
-                "{period} has a final release, {}; publishing it again is a restatement: add --restate --reason \"...\"",
-                f.id()
-            )))
-        }
-        (None, true) => {
-            return Err(refuse(format!(
-                "{period} has no final release to restate; publish it without --restate"
-            )))
-        }
-        (Some(f), true) => Some(f.clone()),
-        (None, false) => None,
-    };
+    adopted_note(&lock, book);
+    let audit = audit_period(book, period)?;
+    let supersedes = superseded(book, &audit, period, a.restate)?;
     let id = book.next_id(period)?;
     let stage = book.stage(&id)?;
     let inputs = copy_inputs(&stage, data, config.as_deref(), book.root())?;
-    let mut window_args = Vec::new();
-    if let Some(m) = a.from {
-        window_args.extend(["--from".to_string(), m.to_string()]);
-    }
-    if let Some(m) = a.to {
-        window_args.extend(["--to".to_string(), m.to_string()]);
-    }
-    if let Some(d) = a.as_of {
-        window_args.extend(["--as-of".to_string(), d.to_string()]);
-    }
+    let mut window_args = window_args(a);
     let computed =
         compute::release_report(&stage.path(book::INPUTS), &window_args).map_err(pin_in_config)?;
     // The as-of date decided from the data and today is pinned, so the release recomputes
@@ -184,6 +140,81 @@ pub(super) fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
     let release = stage.commit(manifest)?;
     super::emit(&published_text(&release, book.root()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The book's audit: refused when it finds damage about `period` (its state is unknown),
+/// with a warning on stderr for damage elsewhere.
+fn audit_period(book: &Book, period: &str) -> anyhow::Result<book::Audit> {
+    // The period's state is known only when its releases, their records and the journal all
+    // hold: damage there stops the publish; damage elsewhere in the book is a warning.
+    let audit = book.audit()?;
+    let of_period = |id: &str| id.rsplit_once("-r").is_some_and(|(p, _)| p == period);
+    let blocking = audit.damage_of(of_period);
+    if !blocking.is_empty() {
+        return Err(super::InvalidData(format!(
+            "the book's state of {period} is unknown, so nothing is published:\n{}(nrr verify names the damage)",
+            damage_lines(&blocking)
+        ))
+        .into());
+    }
+    let elsewhere: Vec<_> = audit
+        .damage
+        .iter()
+        .filter(|f| !blocking.contains(f))
+        .collect();
+    if !elsewhere.is_empty() {
+        eprint!(
+            "warning: the book holds damage outside {period} (nrr verify names it):\n{}",
+            damage_lines(&elsewhere)
+        );
+    }
+    Ok(audit)
+}
+
+/// The final release of `period` a new one supersedes: its last final release with
+/// `--restate`; refused when there is one without `--restate`, or none with it.
+fn superseded(
+    book: &Book,
+    audit: &book::Audit,
+    period: &str,
+    restate: bool,
+) -> anyhow::Result<Option<Release>> {
+    let earlier = book.of_period(period)?;
+    let mut last_final = None;
+    for r in earlier.iter().rev() {
+        // Final when the journal says so (or, in a book without one, its final.json); an
+        // unreadable final record is no draft: the error stops the publish.
+        if audit.finals.contains(r.id()) || r.final_record()?.is_some() {
+            last_final = Some(r);
+            break;
+        }
+    }
+    match (last_final, restate) {
+        (Some(f), false) => Err(refuse(format!(
+            "{period} has a final release, {}; publishing it again is a restatement: add --restate --reason \"...\"",
+            f.id()
+        ))),
+        (None, true) => Err(refuse(format!(
+            "{period} has no final release to restate; publish it without --restate"
+        ))),
+        (Some(f), true) => Ok(Some(f.clone())),
+        (None, false) => Ok(None),
+    }
+}
+
+/// The window flags given (`--from`, `--to`, `--as-of`), as the manifest records them.
+fn window_args(a: &PublishArgs) -> Vec<String> {
+    let mut window_args = Vec::new();
+    if let Some(m) = a.from {
+        window_args.extend(["--from".to_string(), m.to_string()]);
+    }
+    if let Some(m) = a.to {
+        window_args.extend(["--to".to_string(), m.to_string()]);
+    }
+    if let Some(d) = a.as_of {
+        window_args.extend(["--as-of".to_string(), d.to_string()]);
+    }
+    window_args
 }
 
 /// Damage found in the book, one indented line each.

@@ -4,9 +4,10 @@
 
 use super::journal::{kind, Journal, JOURNAL};
 use super::release::record_problem;
-use super::{sha256_hex, Book, BookError, Release, FINAL, SIGNOFFS};
+use super::{sha256_hex, Book, BookError, Event, Release, Unreadable, FINAL, SIGNOFFS};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::path::Path;
 
 /// Something wrong with the book, naming the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +42,11 @@ impl Audit {
     }
 }
 
+/// What the journal records: each release's line and the line itself, by id.
+type Published<'j> = BTreeMap<&'j str, (usize, &'j Event)>;
+/// What the journal records: each record's line and digest, by release and path.
+type Records<'j> = BTreeMap<(String, String), (usize, &'j str)>;
+
 impl Book {
     /// Checks the book against its journal (see the module). Reads every release.
     pub fn audit(&self) -> Result<Audit, BookError> {
@@ -49,14 +55,8 @@ impl Book {
             journal: self.journal()?,
             ..Audit::default()
         };
-        let mut damage = |release: Option<&str>, text: String| {
-            a.damage.push(Finding {
-                release: release.map(str::to_string),
-                text,
-            })
-        };
         for u in &unreadable {
-            damage(
+            a.damage(
                 Some(&u.id),
                 format!(
                     "releases/{}/release.json: {}",
@@ -66,34 +66,11 @@ impl Book {
             );
         }
         let Some(j) = a.journal.clone() else {
-            let with: Vec<&Release> = releases
-                .iter()
-                .filter(|r| r.manifest.journal_head.is_some())
-                .collect();
-            for r in &with {
-                damage(
-                    Some(r.id()),
-                    format!(
-                        "{JOURNAL}: missing, but release {} was published with it (its release.json names journal head {})",
-                        r.id(),
-                        r.manifest.journal_head.as_deref().unwrap_or("")
-                    ),
-                );
-            }
-            if with.is_empty() {
-                a.notes.push(format!(
-                    "no {JOURNAL}: the book was written before nrr kept one, so final.json alone records a release final; the next nrr publish, signoff or publish --final starts it with the releases as found"
-                ));
-                a.finals = releases
-                    .iter()
-                    .filter(|r| r.dir.join(FINAL).exists())
-                    .map(|r| r.id().to_string())
-                    .collect();
-            }
+            a.without_journal(&releases);
             return Ok(a);
         };
         if let Some(b) = &j.broken {
-            damage(None, b.clone());
+            a.damage(None, b.clone());
         }
         if j.torn {
             a.notes.push(format!(
@@ -107,20 +84,75 @@ impl Book {
                 e.event, e.release
             ));
         }
-        // What the journal records: each release's line and hash, each record's digest.
-        let mut published: BTreeMap<&str, (usize, &super::Event)> = BTreeMap::new();
-        let mut records: BTreeMap<(String, String), (usize, &str)> = BTreeMap::new();
+        let (published, records) = a.journaled(&j, pending);
+        a.check_published(&published, &releases, &unreadable);
+        a.check_records(&self.releases_dir(), &records);
+        // What the book holds that the journal does not record.
+        let pending_path = self.pending(&j).map(|(target, _)| target);
+        a.check_unjournaled(&releases, &published, &records, pending_path.as_deref())?;
+        Ok(a)
+    }
+}
+
+impl Audit {
+    /// Records damage about `release` (`None`: the journal itself).
+    fn damage(&mut self, release: Option<&str>, text: String) {
+        self.damage.push(Finding {
+            release: release.map(str::to_string),
+            text,
+        })
+    }
+
+    /// A book without a journal: damage for each release published with one, else a note
+    /// and the releases whose `final.json` records them final.
+    fn without_journal(&mut self, releases: &[Release]) {
+        let with: Vec<&Release> = releases
+            .iter()
+            .filter(|r| r.manifest.journal_head.is_some())
+            .collect();
+        for r in &with {
+            self.damage(
+                Some(r.id()),
+                format!(
+                    "{JOURNAL}: missing, but release {} was published with it (its release.json names journal head {})",
+                    r.id(),
+                    r.manifest.journal_head.as_deref().unwrap_or("")
+                ),
+            );
+        }
+        if with.is_empty() {
+            self.notes.push(format!(
+                "no {JOURNAL}: the book was written before nrr kept one, so final.json alone records a release final; the next nrr publish, signoff or publish --final starts it with the releases as found"
+            ));
+            self.finals = releases
+                .iter()
+                .filter(|r| r.dir.join(FINAL).exists())
+                .map(|r| r.id().to_string())
+                .collect();
+        }
+    }
+
+    /// What the journal records: each release's line and hash, each record's digest (the
+    /// `pending` line, an interrupted write, left out). Fills [`Audit::finals`] and names a
+    /// release published twice and an event of no known kind.
+    fn journaled<'j>(
+        &mut self,
+        j: &'j Journal,
+        pending: Option<usize>,
+    ) -> (Published<'j>, Records<'j>) {
+        let mut published: Published<'j> = BTreeMap::new();
+        let mut records: Records<'j> = BTreeMap::new();
         for (i, e) in j.events.iter().enumerate() {
             let n = i + 1;
             if e.event == kind::FINAL {
-                a.finals.insert(e.release.clone());
+                self.finals.insert(e.release.clone());
             }
             if pending == Some(n) {
                 continue;
             }
             if e.is_release() {
                 if published.insert(&e.release, (n, e)).is_some() {
-                    damage(
+                    self.damage(
                         Some(&e.release),
                         format!("{JOURNAL} line {n}: publishes {} a second time", e.release),
                     );
@@ -131,7 +163,7 @@ impl Book {
                 (kind::SIGNOFF, Some(role)) => format!("{SIGNOFFS}/{role}.json"),
                 (kind::FINAL, _) => FINAL.to_string(),
                 _ => {
-                    damage(
+                    self.damage(
                         None,
                         format!(
                             "{JOURNAL} line {n}: an event of no known kind ({:?})",
@@ -144,10 +176,21 @@ impl Book {
             let sha = e.record_sha256.as_deref().unwrap_or("");
             records.insert((e.release.clone(), rel), (n, sha));
         }
-        for (id, (n, e)) in &published {
+        (published, records)
+    }
+
+    /// Each release the journal records is in the book, with the hash it records and the
+    /// journal head before its line.
+    fn check_published(
+        &mut self,
+        published: &Published<'_>,
+        releases: &[Release],
+        unreadable: &[Unreadable],
+    ) {
+        for (id, (n, e)) in published {
             let Some(r) = releases.iter().find(|r| r.id() == *id) else {
                 if !unreadable.iter().any(|u| u.id == *id) {
-                    damage(
+                    self.damage(
                         Some(id),
                         format!(
                             "releases/{id}: {JOURNAL} line {n} records it (sha256 {}), but the book does not hold it",
@@ -158,7 +201,7 @@ impl Book {
                 continue;
             };
             if r.hash != e.release_hash {
-                damage(
+                self.damage(
                     Some(id),
                     format!(
                         "releases/{id}/release.json: its SHA-256 {} is not the one {JOURNAL} line {n} records ({})",
@@ -167,7 +210,7 @@ impl Book {
                 );
             } else if let Some(h) = &r.manifest.journal_head {
                 if e.event != kind::ADOPT && *h != e.prev {
-                    damage(
+                    self.damage(
                         Some(id),
                         format!(
                             "releases/{id}/release.json: names journal head {h}, but {JOURNAL} line {n} follows {}",
@@ -177,17 +220,22 @@ impl Book {
                 }
             }
         }
-        for ((id, rel), (n, sha)) in &records {
-            let path = self.releases_dir().join(id).join(rel);
+    }
+
+    /// Each sign-off and final record the journal records is under `releases_dir` with the
+    /// digest it records.
+    fn check_records(&mut self, releases_dir: &Path, records: &Records<'_>) {
+        for ((id, rel), (n, sha)) in records {
+            let path = releases_dir.join(id).join(rel);
             match fs::read(&path) {
                 Ok(b) if sha256_hex(&b) == *sha => {}
-                Ok(_) => damage(
+                Ok(_) => self.damage(
                     Some(id),
                     format!(
                         "releases/{id}/{rel}: its SHA-256 is not the one {JOURNAL} line {n} records"
                     ),
                 ),
-                Err(_) => damage(
+                Err(_) => self.damage(
                     Some(id),
                     format!(
                         "releases/{id}/{rel}: missing, but {JOURNAL} line {n} records it{}",
@@ -200,12 +248,21 @@ impl Book {
                 ),
             }
         }
-        // What the book holds that the journal does not record.
-        let pending_path = self.pending(&j).map(|(target, _)| target);
-        for r in &releases {
+    }
+
+    /// Each release, sign-off and final record the book holds is in the journal (a release
+    /// at `pending_path`, journaled by an interrupted write, counts as recorded).
+    fn check_unjournaled(
+        &mut self,
+        releases: &[Release],
+        published: &Published<'_>,
+        records: &Records<'_>,
+        pending_path: Option<&Path>,
+    ) -> Result<(), BookError> {
+        for r in releases {
             let id = r.id();
-            if !published.contains_key(id) && pending_path.as_deref() != Some(r.dir.as_path()) {
-                damage(
+            if !published.contains_key(id) && pending_path != Some(r.dir.as_path()) {
+                self.damage(
                     Some(id),
                     format!("releases/{id}: not in {JOURNAL} (no nrr publish recorded it)"),
                 );
@@ -222,13 +279,13 @@ impl Book {
             }
             for rel in held {
                 if !records.contains_key(&(id.to_string(), rel.clone())) {
-                    damage(
+                    self.damage(
                         Some(id),
                         format!("releases/{id}/{rel}: not in {JOURNAL} (no command recorded it)"),
                     );
                 }
             }
         }
-        Ok(a)
+        Ok(())
     }
 }
