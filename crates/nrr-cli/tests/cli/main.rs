@@ -568,6 +568,7 @@ mod publish;
 mod review;
 mod sql;
 mod sql_compare;
+mod sql_missing_rates;
 mod stripe_shapes;
 mod util;
 mod workbook;

@@ -1215,6 +1215,14 @@ pub(crate) fn shared_psql(sql: &str) -> String {
 /// Runs the script `file` on the shared server with `search_path` set to `schema`, stopping
 /// at the first error.
 pub(crate) fn shared_psql_file(schema: &str, file: &Path) {
+    let mut c = shared_psql_in(schema);
+    c.arg("-f").arg(file);
+    run_ok(c, &format!("psql -f {}", file.display()));
+}
+
+/// psql on the shared server with `search_path` set to `schema`, stopping at the first error;
+/// add `-f FILE` or `-c SQL`.
+fn shared_psql_in(schema: &str) -> Command {
     let s = &shared().server;
     let psql = s.bin.join("psql");
     let mut c = Command::new(if psql.is_file() {
@@ -1223,9 +1231,27 @@ pub(crate) fn shared_psql_file(schema: &str, file: &Path) {
         PathBuf::from("psql")
     });
     c.env("PGOPTIONS", format!("-c search_path={schema}"))
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"])
-        .arg(s.url())
-        .arg("-f")
-        .arg(file);
-    run_ok(c, &format!("psql -f {}", file.display()));
+        .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
+        .arg(s.url());
+    c
+}
+
+/// Runs the script `file` (with `-f`) or the statement `sql` (with `-c`) as
+/// [`shared_psql_file`] does, for a test that expects it may fail: psql's output when it
+/// succeeded, its error output when it failed.
+pub(crate) fn shared_psql_try(
+    schema: &str,
+    flag: &str,
+    what: &std::ffi::OsStr,
+) -> Result<String, String> {
+    let out = shared_psql_in(schema)
+        .arg(flag)
+        .arg(what)
+        .output()
+        .unwrap_or_else(|e| panic!("psql: cannot run: {e}"));
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
 }

@@ -246,7 +246,7 @@ fn prepare(case: &Case, tmp: &Path) -> Prepared {
 }
 
 /// `nrr sql --dialect DIALECT args...`, written to `tmp/DIALECT.sql`.
-fn script(dialect: &str, args: &[String], tmp: &Path) -> PathBuf {
+pub(crate) fn script(dialect: &str, args: &[String], tmp: &Path) -> PathBuf {
     let out = succeed(
         nrr_command().args(["sql", "--dialect", dialect]).args(args),
         "nrr sql",
@@ -318,43 +318,13 @@ fn fx_deduplicated(fx: &Path, to: &Path) {
 #[cfg(feature = "postgres")]
 fn postgres_views(p: &Prepared, schema: &str, tmp: &Path) -> Views {
     use crate::postgres::{shared_psql as psql, shared_psql_file};
-    psql(&format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-    ));
-    psql(&format!(
-        "CREATE TABLE {schema}.lines (customer_id text, subscription_id text, product text, plan text, \
-         quantity bigint, amount numeric, currency text, interval_months integer, start_date date, \
-         end_date date, kind text)"
-    ));
-    psql(&format!(
-        "\\copy {schema}.lines FROM '{}' WITH (FORMAT csv, HEADER true)",
-        p.lines.display()
-    ));
-    if let Some(fx) = &p.fx {
-        let dedup = tmp.join("fx-pg.csv");
-        fx_deduplicated(fx, &dedup);
-        psql(&format!(
-            "CREATE TABLE {schema}.fx (date date, currency text, rate numeric)"
-        ));
-        psql(&format!(
-            "\\copy {schema}.fx FROM '{}' WITH (FORMAT csv, HEADER true)",
-            dedup.display()
-        ));
-    }
-    if let Some(c) = &p.customers {
-        let text = std::fs::read_to_string(c).expect("customers.csv");
-        let header = text.lines().next().expect("a header");
-        // Quoted: a column keeps its case (`Region`), as the script quotes segment columns.
-        let cols: Vec<String> = header.split(',').map(|c| format!("\"{c}\" text")).collect();
-        psql(&format!(
-            "CREATE TABLE {schema}.customers ({})",
-            cols.join(", ")
-        ));
-        psql(&format!(
-            "\\copy {schema}.customers FROM '{}' WITH (FORMAT csv, HEADER true)",
-            c.display()
-        ));
-    }
+    postgres_load(
+        schema,
+        &p.lines,
+        p.fx.as_deref(),
+        p.customers.as_deref(),
+        tmp,
+    );
     // Tables: PostgreSQL computes a chain of views again on every read (minutes for the
     // fixtures); the views themselves are run on DuckDB.
     let mut args = p.sql_args.clone();
@@ -372,6 +342,56 @@ fn postgres_views(p: &Prepared, schema: &str, tmp: &Path) -> Views {
             (v, rows)
         })
         .collect()
+}
+
+/// Schema `schema`, made anew, with the tables `lines`, `fx` (one row per currency and
+/// date) and `customers` of the files given.
+#[cfg(feature = "postgres")]
+pub(crate) fn postgres_load(
+    schema: &str,
+    lines: &Path,
+    fx: Option<&Path>,
+    customers: Option<&Path>,
+    tmp: &Path,
+) {
+    use crate::postgres::shared_psql as psql;
+    psql(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+    ));
+    psql(&format!(
+        "CREATE TABLE {schema}.lines (customer_id text, subscription_id text, product text, plan text, \
+         quantity bigint, amount numeric, currency text, interval_months integer, start_date date, \
+         end_date date, kind text)"
+    ));
+    psql(&format!(
+        "\\copy {schema}.lines FROM '{}' WITH (FORMAT csv, HEADER true)",
+        lines.display()
+    ));
+    if let Some(fx) = fx {
+        let dedup = tmp.join("fx-pg.csv");
+        fx_deduplicated(fx, &dedup);
+        psql(&format!(
+            "CREATE TABLE {schema}.fx (date date, currency text, rate numeric)"
+        ));
+        psql(&format!(
+            "\\copy {schema}.fx FROM '{}' WITH (FORMAT csv, HEADER true)",
+            dedup.display()
+        ));
+    }
+    if let Some(c) = customers {
+        let text = std::fs::read_to_string(c).expect("customers.csv");
+        let header = text.lines().next().expect("a header");
+        // Quoted: a column keeps its case (`Region`), as the script quotes segment columns.
+        let cols: Vec<String> = header.split(',').map(|c| format!("\"{c}\" text")).collect();
+        psql(&format!(
+            "CREATE TABLE {schema}.customers ({})",
+            cols.join(", ")
+        ));
+        psql(&format!(
+            "\\copy {schema}.customers FROM '{}' WITH (FORMAT csv, HEADER true)",
+            c.display()
+        ));
+    }
 }
 
 /// One case prepared in its temporary directory.

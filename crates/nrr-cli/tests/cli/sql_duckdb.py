@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Runs `nrr sql --dialect duckdb` on DuckDB for the differential test (tests/cli/sql.rs).
 
-usage: sql_duckdb.py SCRIPT.sql LINES.csv FX.csv|- CUSTOMERS.csv|- VIEW...
+usage: sql_duckdb.py [--errors] SCRIPT.sql LINES.csv FX.csv|- CUSTOMERS.csv|- VIEW...
 
 Loads the lines (typed as `nrr lines` writes them), fx.csv (one row per currency and date:
 the last of the file wins, as nrr reads it) and customers.csv (text) into tables `lines`,
 `fx` and `customers`, runs the script, and prints every view named as JSON: {view: [row,
-...]}, each value as text (DECIMAL exactly as DuckDB prints it), NULL as null.
+...]}, each value as text (DECIMAL exactly as DuckDB prints it), NULL as null. With --errors
+(a script expected to stop): {"script": null or the error the script stopped with, "views":
+{view: null when it was read, or the error reading it stopped with}}.
 """
 import csv
 import decimal
@@ -23,7 +25,11 @@ LINES = {
 
 
 def main() -> None:
-    script, lines, fx, customers, views = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+    args = sys.argv[1:]
+    errors = args[0] == "--errors"
+    if errors:
+        args = args[1:]
+    script, lines, fx, customers, views = args[0], args[1], args[2], args[3], args[4:]
     con = duckdb.connect()
     con.execute(f"CREATE TABLE lines AS SELECT * FROM read_csv(?, header = true, columns = {LINES!r})", [lines])
     if fx != "-":
@@ -36,7 +42,22 @@ def main() -> None:
     if customers != "-":
         con.execute("CREATE TABLE customers AS SELECT * FROM read_csv(?, header = true, all_varchar = true)", [customers])
     with open(script) as f:
-        con.execute(f.read())
+        text = f.read()
+    if errors:
+        report = {"script": None, "views": {}}
+        try:
+            con.execute(text)
+        except duckdb.Error as e:
+            report["script"] = str(e)
+        for v in views:
+            try:
+                con.execute(f"SELECT * FROM {v}").fetchall()
+                report["views"][v] = None
+            except duckdb.Error as e:
+                report["views"][v] = str(e)
+        json.dump(report, sys.stdout)
+        return
+    con.execute(text)
     out = {}
     for v in views:
         cur = con.execute(f"SELECT * FROM {v}")

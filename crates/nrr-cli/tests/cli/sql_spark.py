@@ -10,7 +10,10 @@ SCRIPT.sql, "lines": LINES.csv, "fx": FX.csv or null, "customers": CUSTOMERS.csv
 the file wins, as nrr reads it) and `customers` (text); the script's statements run one by one
 (split at `;` ending a line, as `spark-sql -f` does) and every view named is written to OUT.json
 as {view: [row, ...]}, each value as text (DECIMAL exactly as Spark holds it), NULL as null.
-Each case prints its time to stderr; with NRR_SPARK_TIMES=1 each statement's too.
+Each case prints its time to stderr; with NRR_SPARK_TIMES=1 each statement's too. A case with
+"errors": true is a script expected to stop: OUT.json is then {"script": null or the error the
+first failing statement stopped with (the rest are not run), "views": {view: null when it was
+read, or the error reading it stopped with}}.
 
 The session is `local[2]` with ANSI mode on (a DECIMAL overflow is an error, not a NULL).
 """
@@ -76,11 +79,29 @@ def run(spark, n: int, case: dict) -> None:
     if case.get("customers"):
         spark.read.csv(case["customers"], header=True).write.saveAsTable("customers")
     with open(case["script"]) as f:
-        for stmt in statements(f.read()):
-            t = time.time()
-            spark.sql(stmt)
-            if os.environ.get("NRR_SPARK_TIMES"):
-                print(f"  {time.time() - t:5.2f} s {[l for l in stmt.splitlines() if l and not l.startswith('--')][0][:60]}", file=sys.stderr)
+        stmts = list(statements(f.read()))
+    if case.get("errors"):
+        report = {"script": None, "views": {}}
+        try:
+            for stmt in stmts:
+                spark.sql(stmt)
+        except Exception as e:  # pyspark's errors have no common base besides Exception
+            report["script"] = str(e)
+        for v in case["views"]:
+            try:
+                spark.table(v).collect()
+                report["views"][v] = None
+            except Exception as e:
+                report["views"][v] = str(e)
+        with open(case["out"], "w") as f:
+            json.dump(report, f)
+        print(f"spark: {case['script']}: {time.time() - started:.1f} s", file=sys.stderr)
+        return
+    for stmt in stmts:
+        t = time.time()
+        spark.sql(stmt)
+        if os.environ.get("NRR_SPARK_TIMES"):
+            print(f"  {time.time() - t:5.2f} s {[l for l in stmt.splitlines() if l and not l.startswith('--')][0][:60]}", file=sys.stderr)
     out = {}
     for v in case["views"]:
         df = spark.table(v)

@@ -199,6 +199,57 @@ impl Dialect {
         )
     }
 
+    /// A condition that is TRUE, or stops the query with the error `message` (a text
+    /// expression) in a row where `cond` holds: DuckDB `error`, Spark `raise_error`, and in
+    /// PostgreSQL, which has no such expression, the function `raise` (with the views' prefix)
+    /// that the script creates ([`Dialect::raise_function`]). Used in a `WHERE`, so that every
+    /// read of the view computes it, whichever columns it selects.
+    pub(crate) fn unless(self, prefix: &str, cond: &str, message: &str) -> String {
+        let raise = match self {
+            Dialect::Spark => format!("CAST(raise_error({message}) AS BOOLEAN)"),
+            Dialect::DuckDb => format!("CAST(error({message}) AS BOOLEAN)"),
+            Dialect::Postgres => format!("{prefix}raise({message})"),
+        };
+        format!("CASE WHEN {cond} THEN {raise} ELSE TRUE END")
+    }
+
+    /// The statement creating the function [`Dialect::unless`] calls, if the dialect needs one
+    /// (PostgreSQL: `RAISE` is a PL/pgSQL statement, not an expression).
+    pub(crate) fn raise_function(self, prefix: &str) -> Option<String> {
+        match self {
+            Dialect::Postgres => Some(format!(
+                "CREATE OR REPLACE FUNCTION {prefix}raise(message text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$ BEGIN RAISE EXCEPTION '%', message; END $$;\n"
+            )),
+            Dialect::Spark | Dialect::DuckDb => None,
+        }
+    }
+
+    /// The distinct values of text column `col` of a group, sorted, joined by `sep`.
+    pub(crate) fn text_list(self, col: &str, sep: &str) -> String {
+        match self {
+            Dialect::Spark => format!("array_join(array_sort(collect_set({col})), '{sep}')"),
+            Dialect::DuckDb | Dialect::Postgres => {
+                format!("string_agg(DISTINCT {col}, '{sep}' ORDER BY {col})")
+            }
+        }
+    }
+
+    /// The last day of the month of index `index` (`year * 12 + month - 1`) as `YYYY-MM-DD`.
+    pub(crate) fn last_day(self, index: &str) -> String {
+        let first = format!(
+            "make_date(CAST({} AS INTEGER), CAST({index} % 12 + 1 AS INTEGER), 1)",
+            self.idiv(index, "12")
+        );
+        match self {
+            Dialect::Postgres => {
+                format!("CAST(CAST({first} + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) AS VARCHAR)")
+            }
+            Dialect::Spark | Dialect::DuckDb => {
+                format!("CAST(last_day({first}) AS {})", self.text())
+            }
+        }
+    }
+
     /// The statements that (re)create table `name` as the result of `query` (`--materialize`).
     pub(crate) fn table(self, name: &str, query: &str) -> String {
         match self {

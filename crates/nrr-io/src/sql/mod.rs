@@ -232,6 +232,11 @@ fn created(o: &Options) -> Vec<String> {
 pub fn script(o: &Options) -> Result<String, SqlError> {
     check(o)?;
     let mut s = header(o);
+    // Only an fx table can lack a rate a figure needs (docs/scale-out.md).
+    if let (Some(f), Some(_)) = (o.dialect.raise_function(&o.prefix), &o.fx) {
+        s.push('\n');
+        s.push_str(&f);
+    }
     for (name, query) in views::all(o).into_iter().chain(retention::all(o)) {
         s.push('\n');
         let name = o.view(&name);
@@ -349,6 +354,34 @@ mod tests {
             assert!(s.contains("VIEW nrr_segment_retention_region AS"), "{d:?}");
             o.segments.push("REGION".into());
             assert_eq!(script(&o), Err(SqlError::SegmentTwice("REGION".into())));
+        }
+    }
+
+    #[test]
+    fn a_missing_rate_stops_the_figures_only_with_an_fx_table() {
+        for (d, raise) in [
+            (Dialect::Postgres, "x_raise("),
+            (Dialect::DuckDb, "error("),
+            (Dialect::Spark, "raise_error("),
+        ] {
+            let mut o = options(d, "lines");
+            let s = script(&o).expect("a script");
+            assert!(!s.contains(raise) && !s.contains("rate_gaps"), "{d:?}");
+            o.fx = Some("fx".into());
+            o.currency = Some("EUR".into());
+            o.prefix = "x_".into();
+            let s = script(&o).expect("a script");
+            // The bridge, the movements and the retention check, and the rates (NoRates).
+            let checks = s.matches(&format!("THEN CAST({raise}")).count()
+                + s.matches(&format!("THEN {raise}")).count();
+            assert_eq!(checks, 4, "{d:?}");
+            assert!(s.contains("VIEW x_rate_gaps AS"), "{d:?}");
+            assert!(s.contains("' rate into ', 'EUR', ' in force at '"), "{d:?}");
+            assert_eq!(
+                s.contains("CREATE OR REPLACE FUNCTION x_raise(message text)"),
+                d == Dialect::Postgres,
+                "{d:?}"
+            );
         }
     }
 

@@ -77,6 +77,11 @@ fn cohort(o: &Options) -> String {
             "CAST(coalesce(max({col}) OVER (PARTITION BY customer_id ORDER BY month_index RANGE BETWEEN {k} FOLLOWING AND {k} FOLLOWING), 0) AS {money})"
         )
     };
+    let null_ahead = |col: &str, k: u32| {
+        format!(
+            "max(CASE WHEN {col} IS NULL THEN 1 ELSE 0 END) OVER (PARTITION BY customer_id ORDER BY month_index RANGE BETWEEN {k} FOLLOWING AND {k} FOLLOWING)"
+        )
+    };
     let mut cols = String::new();
     for k in OFFSETS {
         let at_t0 = match (o.fx.is_some(), k) {
@@ -87,6 +92,13 @@ fn cohort(o: &Options) -> String {
         cols.push_str(&format!(",\n\x20 {} AS e_{k}", ahead(&at_t0, k)));
         if o.fx.is_some() {
             cols.push_str(&format!(",\n\x20 {} AS e_{k}_t1", ahead("mrr", k)));
+            // A row k months on whose value at t0's rates (or at its own) is NULL: a rate
+            // the fx table lacks, at t0 (or t0 + k).
+            cols.push_str(&format!(
+                ",\n\x20 {} AS gap_{k},\n\x20 {} AS gap_{k}_t1",
+                null_ahead(&at_t0, k),
+                null_ahead("mrr", k)
+            ));
         }
     }
     format!(
@@ -137,14 +149,15 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
          \x20 {ending} AS ending_cohort_mrr,\n\
          \x20 {nrr} AS nrr, {grr} AS grr,\n\
          \x20 coalesce(a.cohort_customers, 0) AS cohort_customers, coalesce(a.churned_customers, 0) AS churned_customers,\n\
-         \x20 {logo} AS logo_churn_rate, {fx} AS fx_impact{rows}",
+         \x20 {logo} AS logo_churn_rate, {fx} AS fx_impact{rows}{check}",
+        check = check(o),
         cohort = cohort(o).replace('\n', "\n\x20 "),
         seg_key = seg.key,
         sums = offset_sums(o),
         seg_from = seg.from,
         seg_group = if segment.is_some() { ", c.segment" } else { "" },
         a_seg = if segment.is_some() { "a.segment, " } else { "" },
-        picked = picked_columns(),
+        picked = picked_columns(o),
         periods = o.view("periods"),
         seg_col = seg.column,
         start = label(d, "p.start_month_index"),
@@ -163,6 +176,21 @@ fn retention(o: &Options, segment: Option<&str>) -> String {
         nrr = d.ratio("a.ending_atto", "a.starting_atto"),
         grr = d.ratio("a.retained_atto", "a.starting_atto"),
         logo = d.ratio("a.churned_customers", "a.cohort_customers"),
+    )
+}
+
+/// With an fx table: the joins and condition that stop the retention where a period's figures
+/// need a rate the fx table lacks (`nrr report` stops with `MissingRates`): the starting MRR
+/// or a cohort customer's MRR at t1 at t0's rates (a rate at t0), or its MRR at t1 (at t1).
+fn check(o: &Options) -> String {
+    if o.fx.is_none() {
+        return String::new();
+    }
+    let gaps = o.view("rate_gaps");
+    let gap = "CASE WHEN a.gap_t0 = 1 THEN p.start_month_index - 1 WHEN a.gap_t1 = 1 THEN p.end_month_index END";
+    format!(
+        "\nLEFT JOIN {gaps} g ON g.month_index = {gap}\nWHERE {}",
+        super::views::gap_check(o, gap, "g")
     )
 }
 
@@ -256,7 +284,15 @@ fn offset_sums(o: &Options) -> String {
         sums.push_str(&format!(
             ",\n\x20   {exp} AS expansion_{k}, {con} AS contraction_{k}, {churn} AS churn_{k},\n\
              \x20   CAST(sum({e}) AS {money}) AS ending_cohort_mrr_{k}, sum(CASE WHEN {e} = 0 THEN 1 ELSE 0 END) AS churned_customers_{k},\n\
-             \x20   CAST(sum({e1} - {e}) AS {money}) AS fx_impact_{k}",
+             \x20   CAST(sum({e1} - {e}) AS {money}) AS fx_impact_{k}{gaps}",
+            gaps = if o.fx.is_some() {
+                format!(
+                    ",\n\x20   max(CASE WHEN c.s IS NULL OR c.gap_{k} = 1 THEN 1 ELSE 0 END) AS gap_t0_{k}, \
+                     max(CASE WHEN c.gap_{k}_t1 = 1 THEN 1 ELSE 0 END) AS gap_t1_{k}"
+                )
+            } else {
+                String::new()
+            },
             exp = sum(&format!("{e} > c.s"), &format!("{e} - c.s")),
             con = sum(&format!("{e} > 0 AND {e} < c.s"), &format!("c.s - {e}")),
             churn = sum(&format!("{e} = 0"), "c.s"),
@@ -267,7 +303,7 @@ fn offset_sums(o: &Options) -> String {
 
 /// A period's sums: those of its t0 for its length (a month, a quarter, else a year or TTM),
 /// one column a line.
-fn picked_columns() -> String {
+fn picked_columns(o: &Options) -> String {
     let pick = |col: &str| {
         let [k1, k3, k12] = OFFSETS;
         format!(
@@ -276,14 +312,19 @@ fn picked_columns() -> String {
             k3 - 1
         )
     };
-    [
+    let mut cols = vec![
         "expansion",
         "contraction",
         "churn",
         "ending_cohort_mrr",
         "churned_customers",
         "fx_impact",
-    ]
-    .map(pick)
-    .join(",\n\x20     ")
+    ];
+    if o.fx.is_some() {
+        cols.extend(["gap_t0", "gap_t1"]);
+    }
+    cols.into_iter()
+        .map(pick)
+        .collect::<Vec<_>>()
+        .join(",\n\x20     ")
 }

@@ -17,6 +17,7 @@ pub(super) fn all(o: &Options) -> Vec<(String, String)> {
     // Without an fx table every rate is 1 and a customer's currencies need not be kept apart:
     // the customer-month MRR comes straight from the lines (one aggregation, not two).
     if o.fx.is_some() {
+        v.push(("rate_gaps".into(), rate_gaps(o)));
         v.push(("customer_currency_month".into(), customer_currency_month(o)));
     }
     v.extend([
@@ -130,20 +131,78 @@ fn rates(o: &Options) -> String {
          \x20 SELECT DISTINCT currency FROM fx\n\
          ), needed AS (\n\
          \x20 SELECT DISTINCT currency FROM {lines} UNION SELECT {r} AS currency\n\
+         ), unlisted AS (\n\
+         \x20 SELECT count(*) AS n, {unlisted} AS list FROM needed n\n\
+         \x20 WHERE n.currency <> {r} AND n.currency NOT IN (SELECT currency FROM listed)\n\
+         ), at_one AS (\n\
+         \x20 SELECT min(currency) AS currency FROM (\n\
+         \x20   SELECT currency FROM fx WHERE currency <> {r} GROUP BY currency HAVING min(rate) = 1 AND max(rate) = 1\n\
+         \x20 ) x\n\
          )\n\
          SELECT n.currency, m.month_index,\n\
          \x20 CASE WHEN n.currency = {r} THEN CAST(1 AS {rate})\n\
          \x20   WHEN q.in_reporting = 1 THEN CAST(c.rate AS {rate})\n\
          \x20   WHEN l.currency IS NOT NULL THEN {cross}\n\
          \x20   ELSE {inverse} END AS rate\n\
-         FROM needed n CROSS JOIN {months} m CROSS JOIN quoted q\n\
+         FROM needed n CROSS JOIN {months} m CROSS JOIN quoted q CROSS JOIN unlisted u CROSS JOIN at_one a\n\
          LEFT JOIN listed l ON l.currency = n.currency\n\
          LEFT JOIN inforce c ON c.currency = n.currency AND c.month_index = m.month_index\n\
-         LEFT JOIN inforce rr ON rr.currency = {r} AND rr.month_index = m.month_index",
+         LEFT JOIN inforce rr ON rr.currency = {r} AND rr.month_index = m.month_index\n\
+         WHERE {no_rates}",
+        unlisted = d.text_list("n.currency", ", "),
+        no_rates = d.unless(
+            &o.prefix,
+            "u.n > 0 AND (q.in_reporting = 1 OR a.currency IS NOT NULL OR u.n > 1)",
+            &no_rates_message(o),
+        ),
         mi = d.month_index("date"),
         rate = d.rate(),
         cross = d.rate_quotient("c.rate", "rr.rate"),
         inverse = d.rate_quotient("1", "rr.rate"),
+    )
+}
+
+/// The error of a currency of the lines that the fx table has no rows for, where `nrr`
+/// stops with `NoRates` (nrr_core::fx::into_reporting): the table is read as quoted in the
+/// reporting currency; or a currency other than the reporting one is listed at 1 (the base);
+/// or two currencies have no rows, and only one, the base, may be left out. Columns of the
+/// rates query: `u.list`, `q.in_reporting`, `a.currency`.
+fn no_rates_message(o: &Options) -> String {
+    let r = currency(o);
+    format!(
+        "concat('nrr: the fx table has no rates for ', u.list, ', which the lines are in: ',\n\
+         \x20   CASE WHEN q.in_reporting = 1 THEN concat('its rates are read as the value of 1 unit in ', {r}, ', the reporting currency')\n\
+         \x20     WHEN a.currency IS NOT NULL THEN concat('its rates are the value of 1 unit in ', a.currency, ', which it lists at 1')\n\
+         \x20     ELSE 'its rates are the value of 1 unit in one currency, which needs no rows of its own, so at most one currency may be left out' END)"
+    )
+}
+
+/// One row per month of the view in which a currency of the lines has no rate in force at the
+/// month's end: the error a figure that needs one raises (where `nrr report` stops with
+/// `MissingRates`), naming the currencies without one.
+fn rate_gaps(o: &Options) -> String {
+    let d = o.dialect;
+    format!(
+        "SELECT r.month_index,\n\
+         \x20 concat('nrr: no ', {list}, ' rate into ', {cur}, ' in force at ', {last_day}, ' (fx table)') AS message\n\
+         FROM {rates} r WHERE r.rate IS NULL\n\
+         GROUP BY r.month_index",
+        list = d.text_list("r.currency", " or "),
+        cur = currency(o),
+        last_day = d.last_day("r.month_index"),
+        rates = o.view("rates"),
+    )
+}
+
+/// The condition that stops a query when the month index `gap` (an expression, NULL when no
+/// rate is missing) is not NULL, with the error of [`rate_gaps`] joined as `alias`.
+pub(super) fn gap_check(o: &Options, gap: &str, alias: &str) -> String {
+    o.dialect.unless(
+        &o.prefix,
+        &format!("{gap} IS NOT NULL"),
+        &format!(
+            "coalesce({alias}.message, 'nrr: an exchange rate a figure needs is not in the fx table')"
+        ),
     )
 }
 
@@ -237,6 +296,19 @@ fn returning(o: &Options) -> String {
 fn steps(o: &Options) -> String {
     let d = o.dialect;
     let cm = o.view("customer_month");
+    // With an fx table, the previous month's lines at this month's rates are NULL where a
+    // rate is missing (`nrr_movements` stops where it needs them); without one, never.
+    let keep = |v: &str| {
+        if o.fx.is_some() {
+            v.to_string()
+        } else {
+            format!("coalesce({v}, 0)")
+        }
+    };
+    // gap_month_index (with an fx table): the month of a rate that `nrr report` needs for
+    // this step and the fx table lacks (a value NULL for a missing rate: the MRR of this
+    // month or the previous one, or this month's at the previous month's rates while the
+    // customer paid then), or NULL.
     format!(
         "WITH paid AS (\n\
          \x20 SELECT customer_id, month_index, mrr, mrr_at_previous_rates, mrr_at_next_rates,\n\
@@ -252,8 +324,8 @@ fn steps(o: &Options) -> String {
          \x20   CASE WHEN x.k = 1 THEN p.mrr WHEN p.last_paid_index = p.month_index - 1 THEN p.last_mrr ELSE 0 END AS prev,\n\
          \x20   CASE WHEN x.k = 0 THEN p.mrr_at_previous_rates ELSE CAST(0 AS {money}) END AS cc,\n\
          \x20   CASE WHEN x.k = 0 THEN p.mrr ELSE CAST(0 AS {money}) END AS cur,\n\
-         \x20   CASE WHEN x.k = 1 THEN coalesce(p.mrr_at_next_rates, 0)\n\
-         \x20     WHEN p.last_paid_index = p.month_index - 1 THEN coalesce(p.last_mrr_at_next_rates, 0) ELSE 0 END AS prev_at_month_rates\n\
+         \x20   CASE WHEN x.k = 1 THEN {next}\n\
+         \x20     WHEN p.last_paid_index = p.month_index - 1 THEN {last_next} ELSE 0 END AS prev_at_month_rates\n\
          \x20 FROM paid p CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 AS k) x\n\
          \x20 WHERE x.k = 0 OR p.next_paid_index IS NULL OR p.next_paid_index > p.month_index + 1\n\
          ), s AS (\n\
@@ -277,8 +349,16 @@ fn steps(o: &Options) -> String {
          \x20   WHEN m.movement IN ('contraction', 'churn') THEN m.prev_at_month_rates - m.cur END AS {money}) AS amount_at_month_rates,\n\
          \x20 CAST(CASE WHEN m.prev > 0 THEN m.cur - m.cc ELSE 0 END AS {money}) AS fx,\n\
          \x20 CAST(CASE WHEN m.prev = 0 THEN 0 WHEN m.movement IS NULL THEN m.cur - m.prev\n\
-         \x20   ELSE m.prev_at_month_rates - m.prev END AS {money}) AS fx_at_month_rates\n\
+         \x20   ELSE m.prev_at_month_rates - m.prev END AS {money}) AS fx_at_month_rates{gap}\n\
          FROM m",
+        next = keep("p.mrr_at_next_rates"),
+        last_next = keep("p.last_mrr_at_next_rates"),
+        gap = if o.fx.is_some() {
+            ",\n\x20 CASE WHEN m.cur IS NULL THEN m.month_index\n\
+             \x20   WHEN m.prev IS NULL OR (m.cc IS NULL AND m.prev > 0) THEN m.month_index - 1 END AS gap_month_index"
+        } else {
+            ""
+        },
         window = o.view("window"),
         returning = returning(o),
         label = label(d, "m.month_index"),
@@ -290,9 +370,28 @@ fn steps(o: &Options) -> String {
 /// the reason and segment columns).
 fn movements(o: &Options) -> String {
     let steps = o.view("customer_steps");
+    // With an fx table, a step that lacks a rate `nrr movements` needs stops the query: one
+    // `nrr report` needs (`gap_month_index`), or this month's for the previous month's lines
+    // of a customer that moved (the amount at the month's rates).
+    let first = if o.fx.is_some() {
+        let gap =
+            "coalesce(s.gap_month_index, CASE WHEN s.prev > 0 AND s.prev_at_month_rates IS NULL \
+                   AND (s.movement IS NOT NULL OR s.fx <> 0) THEN s.month_index END)";
+        format!(
+            "SELECT s.month, s.month_index, s.customer_id, s.movement AS category, s.amount, s.amount_at_month_rates\n\
+             FROM {steps} s LEFT JOIN {gaps} g ON g.month_index = {gap}\n\
+             WHERE (s.movement IS NOT NULL OR {gap} IS NOT NULL) AND {check}",
+            gaps = o.view("rate_gaps"),
+            check = gap_check(o, gap, "g"),
+        )
+    } else {
+        format!(
+            "SELECT month, month_index, customer_id, movement AS category, amount, amount_at_month_rates\n\
+             FROM {steps} WHERE movement IS NOT NULL"
+        )
+    };
     format!(
-        "SELECT month, month_index, customer_id, movement AS category, amount, amount_at_month_rates\n\
-         FROM {steps} WHERE movement IS NOT NULL\n\
+        "{first}\n\
          UNION ALL\n\
          SELECT month, month_index, customer_id, 'fx' AS category, fx AS amount, fx_at_month_rates AS amount_at_month_rates\n\
          FROM {steps} WHERE prev > 0 AND (fx <> 0 OR fx_at_month_rates <> 0)"
@@ -322,9 +421,23 @@ fn bridge(o: &Options) -> String {
          \x20   {s_exp} AS expansion, {s_con} AS contraction,\n\
          \x20   {s_churn} AS churn, sum(s.fx) AS fx, sum(s.cur) AS closing_mrr,\n\
          \x20   {s_customers} AS customers, {s_new_c} AS new_customers,\n\
-         \x20   {s_react_c} AS reactivated_customers, {s_churn_c} AS churned_customers\n\
+         \x20   {s_react_c} AS reactivated_customers, {s_churn_c} AS churned_customers{gap}\n\
          \x20 FROM {steps} s GROUP BY s.month_index\n\
-         ) s ON s.month_index = m.month_index",
+         ) s ON s.month_index = m.month_index{check}",
+        gap = if o.fx.is_some() {
+            ",\n\x20   min(s.gap_month_index) AS gap_month_index"
+        } else {
+            ""
+        },
+        check = if o.fx.is_some() {
+            format!(
+                "\nLEFT JOIN {gaps} g ON g.month_index = s.gap_month_index\nWHERE {}",
+                gap_check(o, "s.gap_month_index", "g"),
+                gaps = o.view("rate_gaps"),
+            )
+        } else {
+            String::new()
+        },
         opening = money("opening_mrr"),
         new = money("new"),
         react = money("reactivation"),
