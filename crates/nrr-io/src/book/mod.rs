@@ -321,11 +321,7 @@ impl Book {
             fs::create_dir_all(parent).map_err(io(parent))?;
             open.add(parent);
         }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
+        let tmp = temp_beside(path);
         write_synced(&tmp, bytes)?;
         files::sync_dir(parent)?;
         event.record_sha256 = Some(sha256_hex(bytes));
@@ -333,17 +329,7 @@ impl Book {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
-        let linked = fs::hard_link(&tmp, path);
-        let _ = fs::remove_file(&tmp);
-        match linked {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(BookError::Refused(format!(
-                    "{} exists already; the book is append-only",
-                    path.display()
-                )))
-            }
-            other => other.map_err(io(path))?,
-        }
+        link_exclusive(&tmp, path)?;
         files::seal(path, false)?;
         files::sync_dir(parent)
     }
@@ -363,29 +349,38 @@ pub fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
 pub fn write_atomic(path: &Path, bytes: &[u8], exclusive: bool) -> Result<(), BookError> {
     let parent = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent))?;
+    let tmp = temp_beside(path);
+    write_synced(&tmp, bytes)?;
+    if exclusive {
+        link_exclusive(&tmp, path)?;
+    } else {
+        fs::rename(&tmp, path).map_err(io(path))?;
+    }
+    files::sync_dir(parent)
+}
+
+/// The temporary name a file is written under before it is put in place: beside it, hidden,
+/// named by the file and this process (`.tmp-final.json-PID`).
+fn temp_beside(path: &Path) -> PathBuf {
+    let parent = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
-    write_synced(&tmp, bytes)?;
-    let placed = if exclusive {
-        let linked = fs::hard_link(&tmp, path);
-        let _ = fs::remove_file(&tmp);
-        match linked {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(BookError::Refused(format!(
-                    "{} exists already; the book is append-only",
-                    path.display()
-                )))
-            }
-            other => other,
-        }
-    } else {
-        fs::rename(&tmp, path)
-    };
-    placed.map_err(io(path))?;
-    files::sync_dir(parent)
+    parent.join(format!(".tmp-{name}-{}", std::process::id()))
+}
+
+/// Hard-links the written `tmp` to `path`, refused when `path` exists (of two writers one gets
+/// the file, the other a refusal, never an overwrite), and removes `tmp` either way.
+fn link_exclusive(tmp: &Path, path: &Path) -> Result<(), BookError> {
+    let linked = fs::hard_link(tmp, path);
+    let _ = fs::remove_file(tmp);
+    match linked {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(BookError::Refused(
+            format!("{} exists already; the book is append-only", path.display()),
+        )),
+        other => other.map_err(io(path)),
+    }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), BookError> {
